@@ -1,0 +1,1 @@
+"""The `c2arm` command."""

@@ -1,0 +1,1 @@
+"""Local classic (ASM) + ARM platform emulator. Imports nothing of the app."""

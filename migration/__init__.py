@@ -1,0 +1,1 @@
+"""c2arm core: pure domain logic (estate model, prechecks, translation, planner, windows). No I/O."""

@@ -1,0 +1,30 @@
+"""Shared fixtures: real local servers on free loopback ports.
+
+Each fixture starts a real process (Azurite now; the emulator and the devhost join here) with
+the same launcher `c2arm up` uses, and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli.stack.azurite import Azurite, start_azurite
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
+    """One Azurite for the test session (blob, queue, table), its data in a temp folder."""
+    base = tmp_path_factory.mktemp("azurite")
+    server = start_azurite(REPO_ROOT, base / "data", base / "azurite.log")
+    yield server
+    server.process.stop()
+
+
+@pytest.fixture
+def storage_connection_string(azurite: Azurite) -> str:
+    return azurite.connection_string

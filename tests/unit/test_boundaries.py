@@ -1,0 +1,75 @@
+"""The module boundaries of DESIGN.md, checked from the import statements of every module.
+
+`migration/` is pure; `connectors/` sees only `migration/`; the emulator and the devhost stand in
+for Azure and share nothing with the app (and the app nothing with them).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_PACKAGES = {"function_app", "triggers", "orchestrators", "activities", "migration", "connectors", "cli"}
+STAND_INS = {"emulator", "devhost"}
+
+# package -> top-level names of this repository it may import
+ALLOWED: dict[str, set[str]] = {
+    "migration": {"migration"},
+    "connectors": {"connectors", "migration"},
+    "activities": {"activities", "connectors", "migration"},
+    "orchestrators": {"orchestrators", "migration"},
+    "triggers": {"triggers", "connectors", "migration"},
+    "emulator": {"emulator"},
+    "devhost": {"devhost"},
+}
+# third-party or stdlib modules that would break purity or determinism
+FORBIDDEN_EXTERNAL: dict[str, set[str]] = {
+    "migration": {"azure", "httpx", "aiohttp", "requests", "socket", "urllib3", "subprocess", "sqlite3"},
+    "orchestrators": {"httpx", "aiohttp", "requests", "socket", "random", "time", "subprocess"},
+}
+LOCAL_TOP = APP_PACKAGES | STAND_INS
+
+
+def imported_tops(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    tops: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            tops.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            tops.add(node.module.split(".")[0])
+    return tops
+
+
+def modules_of(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_package_imports_only_what_its_boundary_allows(package: str) -> None:
+    problems = []
+    for path in modules_of(package):
+        tops = imported_tops(path)
+        local = (tops & LOCAL_TOP) - ALLOWED[package]
+        external = tops & FORBIDDEN_EXTERNAL.get(package, set())
+        if local or external:
+            problems.append(f"{path.relative_to(ROOT)}: imports {sorted(local | external)}")
+    assert problems == []
+
+
+def test_app_never_imports_the_stand_ins() -> None:
+    app_files = [ROOT / "function_app.py"] + [
+        p for pkg in APP_PACKAGES - {"function_app"} for p in modules_of(pkg)
+    ]
+    offenders = [str(p.relative_to(ROOT)) for p in app_files if imported_tops(p) & STAND_INS]
+    # the CLI starts the stand-ins as processes (`python -m emulator`), it never imports them
+    assert offenders == []
+
+
+def test_function_app_is_wiring_only() -> None:
+    tree = ast.parse((ROOT / "function_app.py").read_text())
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
+    assert defs == []
