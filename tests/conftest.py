@@ -13,6 +13,8 @@ import pytest
 
 from cli.stack.azurite import Azurite, start_azurite
 
+pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.devhost"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,68 @@
+"""Every app setting c2arm reads, in one registry: name, default, meaning.
+
+The Function App's settings (Bicep in `infra/`), `local.settings.example.json` and
+`docs/operations.md` are checked against this list by tests, so a knob cannot be read without
+being deployed and documented. Secrets are never given a default and never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    description: str
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("MIGRATION_WINDOWS", "Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00",
+            "Off-hours windows: `DAYS HH:MM-HH:MM` ranges separated by `;`."),
+    Setting("MIGRATION_TIMEZONE", "UTC", "IANA time zone the windows are read in (DST-correct)."),
+    Setting("MIGRATION_SCHEDULE", "0 0 22 * * *",
+            "NCRONTAB (UTC) of the timer that releases requests from `migration-backlog`."),
+    Setting("MAX_MIGRATIONS_PER_WINDOW", "10", "Backlog requests released per scheduled run."),
+    Setting("APPROVERS", "", "Comma-separated principals allowed to approve or abort."),
+    Setting("TWO_PERSON_APPROVAL", "false", "When true, the requester cannot approve their own migration."),
+    Setting("APPROVAL_TIMEOUT_DEFAULT", "PT72H", "Approval timeout (ISO 8601) when a request gives none."),
+    Setting("COMMIT_MAX_ATTEMPTS", "5", "Commit attempts before a unit ends `NeedsSupport`."),
+    Setting("PLAN_CONCURRENCY", "4", "Units a plan runs at once when the plan request gives no limit."),
+    Setting("OPERATION_POLL_MIN_SECONDS", "5", "First interval when polling a platform operation."),
+    Setting("OPERATION_POLL_MAX_SECONDS", "60", "Longest interval between polls (backoff cap)."),
+    Setting("OPERATION_DEADLINE_MINUTES", "240", "Give up polling one platform operation after this long."),
+    Setting("PROBE_TIMEOUT_SECONDS", "10", "Timeout of one data-plane probe in the check phase."),
+    Setting("AZURE_CLOUD", "public", "`public`, `china` or `usgov`: ASM and ARM hosts and scopes."),
+    Setting("ASM_ENDPOINT", "", "Override of the ASM base URL (the emulator locally); empty = the cloud's."),
+    Setting("ARM_ENDPOINT", "", "Override of the ARM base URL (the emulator locally); empty = the cloud's."),
+    Setting("AZURE_CA_BUNDLE", "", "PEM bundle to trust for ASM/ARM (the emulator's CA locally); empty = system."),
+    Setting("ASM_AUTH", "certificate", "`certificate` (management certificate from Key Vault) or `token`."),
+    Setting("KEY_VAULT_URL", "", "Key Vault holding the ASM management certificate."),
+    Setting("ASM_CERTIFICATE_NAME", "asm-management", "Name of the management certificate in Key Vault."),
+    Setting("AZURE_CLIENT_ID", "", "Client id of the user-assigned managed identity (empty locally)."),
+    Setting("REVIEW_TOKEN_SECRET", None, "Key for the review page's anti-forgery tokens (a Key Vault reference).",
+            secret=True),
+    Setting("PUBLIC_BASE_URL", "", "Origin used in links (status, review, approve); empty = the request's."),
+)  # fmt: skip
+
+BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def read_setting(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """The value of a registered setting from the environment, or its default.
+
+    Raises KeyError for a name that is not registered (so every knob goes through the registry)
+    and ValueError for a required setting (no default) that is not set.
+    """
+    setting = BY_NAME[name]
+    env = os.environ if environ is None else environ
+    value = env.get(name)
+    if value is None or value == "":
+        if setting.default is None:
+            raise ValueError(f"app setting {name} is required and not set")
+        return setting.default
+    return value
