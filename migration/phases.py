@@ -1,0 +1,82 @@
+"""Phases of one migration unit (DESIGN.md **contract**: names and order) and their rules.
+
+The orchestrator moves a unit through these phases; the HTTP API decides from them what a
+decision may do (approve only while `AwaitingApproval`; abort refused once `Committing`).
+Keeping the rules here makes the API and the orchestrator agree by construction.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Phase(StrEnum):
+    QUEUED = "Queued"
+    SNAPSHOTTING = "Snapshotting"
+    PRECHECKING = "Prechecking"
+    VALIDATING = "Validating"
+    WAITING_FOR_WINDOW = "WaitingForWindow"
+    PREPARING = "Preparing"
+    CHECKING = "Checking"
+    AWAITING_APPROVAL = "AwaitingApproval"
+    COMMITTING = "Committing"
+    ABORTING = "Aborting"
+    COMMITTED = "Committed"
+    ABORTED = "Aborted"
+    NOT_MIGRATABLE = "NotMigratable"
+    FAILED = "Failed"
+    NEEDS_SUPPORT = "NeedsSupport"
+
+
+FINAL: frozenset[Phase] = frozenset(
+    {Phase.COMMITTED, Phase.ABORTED, Phase.NOT_MIGRATABLE, Phase.FAILED, Phase.NEEDS_SUPPORT}
+)
+
+# Every move the orchestrator may make. Aborting and Failed are reachable from everywhere work
+# can go wrong; NotMigratable only before anything was prepared.
+TRANSITIONS: dict[Phase, frozenset[Phase]] = {
+    Phase.QUEUED: frozenset({Phase.SNAPSHOTTING, Phase.FAILED}),
+    Phase.SNAPSHOTTING: frozenset({Phase.PRECHECKING, Phase.NOT_MIGRATABLE, Phase.FAILED}),
+    Phase.PRECHECKING: frozenset({Phase.VALIDATING, Phase.NOT_MIGRATABLE, Phase.FAILED}),
+    Phase.VALIDATING: frozenset(
+        {Phase.WAITING_FOR_WINDOW, Phase.PREPARING, Phase.NOT_MIGRATABLE, Phase.FAILED}
+    ),
+    Phase.WAITING_FOR_WINDOW: frozenset({Phase.PREPARING, Phase.COMMITTING, Phase.ABORTING, Phase.FAILED}),
+    Phase.PREPARING: frozenset({Phase.CHECKING, Phase.ABORTING, Phase.FAILED}),
+    Phase.CHECKING: frozenset({Phase.AWAITING_APPROVAL, Phase.ABORTING, Phase.FAILED}),
+    Phase.AWAITING_APPROVAL: frozenset(
+        {Phase.WAITING_FOR_WINDOW, Phase.COMMITTING, Phase.ABORTING, Phase.FAILED}
+    ),
+    Phase.COMMITTING: frozenset({Phase.COMMITTED, Phase.NEEDS_SUPPORT, Phase.FAILED}),
+    Phase.ABORTING: frozenset({Phase.ABORTED, Phase.FAILED, Phase.NEEDS_SUPPORT}),
+}
+for _final in FINAL:
+    TRANSITIONS[_final] = frozenset()
+
+
+def is_final(phase: str) -> bool:
+    """True for a phase the unit never leaves."""
+    return phase in {p.value for p in FINAL}
+
+
+def can_move(source: str, target: str) -> bool:
+    """True when the orchestrator may move a unit from `source` to `target`."""
+    try:
+        return Phase(target) in TRANSITIONS[Phase(source)]
+    except ValueError:
+        return False
+
+
+def can_approve(phase: str) -> bool:
+    """Approve (commit) is accepted only while the unit waits for approval."""
+    return phase == Phase.AWAITING_APPROVAL
+
+
+def can_abort(phase: str) -> bool:
+    """Abort is refused once commit has started (the platform cannot undo it) or the unit is final.
+
+    Before approval an abort decision is kept by the orchestration and acted on as soon as the
+    unit is prepared (or dropped if the unit ends earlier); after approval it still applies while
+    an off-hours unit waits for its commit window.
+    """
+    return phase != Phase.COMMITTING and not is_final(phase)

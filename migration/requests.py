@@ -1,0 +1,224 @@
+"""The migration request (DESIGN.md **contract**): schema, defaults and field-named errors.
+
+A request reaches c2arm from the queue `migration-requests`, from `POST /api/migrations` or from
+the backlog; all three go through `parse_request`, so a request means the same wherever it came
+from. Unknown fields are rejected (a typo such as `dryrun` must not silently become "not a dry
+run"), and every problem is reported at once with the path of its field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+UNIT_KINDS = (
+    "virtualNetwork",
+    "cloudService",
+    "storageAccount",
+    "reservedIp",
+    "networkSecurityGroup",
+    "routeTable",
+)
+UnitKind = Literal[
+    "virtualNetwork", "cloudService", "storageAccount", "reservedIp", "networkSecurityGroup", "routeTable"
+]
+_DURATION = re.compile(
+    r"^P(?!$)(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+class RequestError(ValueError):
+    """A request that does not match the schema; `errors` names every problem with its field."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration (`PT72H`, `P3D`, `P1DT12H`, `PT90S`) as a timedelta.
+
+    Years and months are refused: their length depends on the calendar, and an approval timeout
+    must mean the same span whenever it starts.
+    """
+    match = _DURATION.match(text or "")
+    if not match:
+        raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT72H or P3D (no years or months)")
+    parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
+    return timedelta(
+        weeks=parts.get("weeks", 0),
+        days=parts.get("days", 0),
+        hours=parts.get("hours", 0),
+        minutes=parts.get("minutes", 0),
+        seconds=parts.get("seconds", 0),
+    )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Unit(_Strict):
+    """What to migrate: one of the platform's migration units."""
+
+    kind: UnitKind
+    name: str = Field(min_length=1, max_length=200)
+    # For a cloud service: the deployment; None = the production deployment.
+    deployment: str | None = Field(default=None, min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _deployment_only_for_cloud_services(self) -> Unit:
+        if self.deployment is not None and self.kind != "cloudService":
+            raise ValueError("deployment: only a cloudService unit has a deployment")
+        return self
+
+    @property
+    def key(self) -> str:
+        """A stable text key for the unit (`kind/name[/deployment]`), used in plans and logs."""
+        return f"{self.kind}/{self.name}" + (f"/{self.deployment}" if self.deployment else "")
+
+
+class Destination(_Strict):
+    """Where a cloud service outside a VNet lands: a new VNet, or an existing ARM subnet."""
+
+    mode: Literal["New", "Existing"] = "New"
+    resource_group: str | None = Field(default=None, alias="resourceGroup", min_length=1)
+    virtual_network: str | None = Field(default=None, alias="virtualNetwork", min_length=1)
+    subnet: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _existing_names_its_target(self) -> Destination:
+        names = {"resourceGroup": self.resource_group, "virtualNetwork": self.virtual_network,
+                 "subnet": self.subnet}  # fmt: skip
+        if self.mode == "Existing":
+            missing = [k for k, v in names.items() if not v]
+            if missing:
+                raise ValueError(f"mode Existing needs {', '.join(missing)}")
+        elif any(names.values()):
+            raise ValueError("resourceGroup, virtualNetwork and subnet are only for mode Existing")
+        return self
+
+
+class Approval(_Strict):
+    """How long to wait for a person's decision, and what to do when nobody decides."""
+
+    timeout: str | None = None  # ISO 8601; None = the app's APPROVAL_TIMEOUT_DEFAULT
+    on_timeout: Literal["abort", "remind"] = Field(default="abort", alias="onTimeout")
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout_is_a_duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            span = parse_duration(value)
+            if span <= timedelta(0):
+                raise ValueError("must be longer than zero")
+        return value
+
+
+class Probe(_Strict):
+    """A data-plane check run in the Checking phase (an HTTP GET and the status it should answer)."""
+
+    url: str = Field(min_length=1, max_length=2000)
+    expect_status: int = Field(default=200, alias="expectStatus", ge=100, le=599)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
+class MigrationRequest(_Strict):
+    """One migration unit to move, with its options (DESIGN.md "Request")."""
+
+    request_id: str = Field(alias="requestId", pattern=REQUEST_ID_PATTERN)
+    subscription_id: str = Field(alias="subscriptionId", pattern=GUID_PATTERN)
+    unit: Unit
+    destination: Destination = Field(default_factory=Destination)
+    approval: Approval = Field(default_factory=Approval)
+    window: Literal["any", "off-hours"] = "any"
+    dry_run: StrictBool = Field(default=False, alias="dryRun")
+    probes: list[Probe] = Field(default_factory=list, max_length=20)
+    requested_by: str | None = Field(default=None, alias="requestedBy", min_length=1, max_length=256)
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as contract JSON (camelCase, defaults filled in)."""
+        return self.model_dump(by_alias=True, mode="json")
+
+    def approval_timeout(self, default: str = "PT72H") -> timedelta:
+        """The approval timeout as a span, falling back to the app's default."""
+        return parse_duration(self.approval.timeout or default)
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "(body)"
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "is required"
+    if kind == "string_pattern_mismatch":
+        return "has characters or a length that are not allowed"
+    if kind == "literal_error":
+        expected = (error.get("ctx") or {}).get("expected", "")
+        return f"must be one of {expected}"
+    message = str(error.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ")
+
+
+def errors_of(exc: ValidationError) -> list[dict[str, str]]:
+    """Every problem of a pydantic validation as `{field, message}` (the API's 400 body)."""
+    out: list[dict[str, str]] = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        message = _message(dict(error))
+        # model validators report on the model itself; name the field they are about
+        if ": " in message and message.split(": ", 1)[0].isidentifier():
+            field, message = message.split(": ", 1)
+            loc = (*loc, field)
+        out.append({"field": _field_path(loc), "message": message})
+    return out
+
+
+def parse_request(data: Any) -> MigrationRequest:
+    """A request from parsed JSON (a dict), or RequestError naming every problem."""
+    if not isinstance(data, dict):
+        raise RequestError([{"field": "(body)", "message": "must be a JSON object"}])
+    try:
+        return MigrationRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestError(errors_of(exc)) from None
+
+
+def parse_request_text(text: str | bytes) -> MigrationRequest:
+    """A request from JSON text (a queue message or an HTTP body)."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RequestError([{"field": "(body)", "message": f"is not valid JSON: {exc}"}]) from None
+    return parse_request(data)

@@ -1,0 +1,93 @@
+"""Phase rules and approver policy: who may decide what, and the review page's token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from migration.phases import FINAL, Phase, can_abort, can_approve, can_move, is_final
+from migration.policy import ApproverPolicy, PolicyError, check_approver, make_token, verify_token
+from migration.report import Report, render_html
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def test_contract_names_and_finals() -> None:
+    assert [p.value for p in Phase][:10] == [
+        "Queued",
+        "Snapshotting",
+        "Prechecking",
+        "Validating",
+        "WaitingForWindow",
+        "Preparing",
+        "Checking",
+        "AwaitingApproval",
+        "Committing",
+        "Aborting",
+    ]
+    assert {p.value for p in FINAL} == {"Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"}
+    assert is_final("Committed") and not is_final("Preparing")
+
+
+def test_transitions() -> None:
+    assert can_move("Validating", "NotMigratable")
+    assert not can_move("Preparing", "NotMigratable")  # something is prepared: abort instead
+    assert not can_move("Committing", "Aborting")  # abort is impossible once commit started
+    assert not can_move("Committed", "Aborting")
+    assert not can_move("Nonsense", "Committed")
+
+
+def test_decision_rules() -> None:
+    assert can_approve("AwaitingApproval") and not can_approve("Preparing")
+    assert can_abort("Preparing") and can_abort("AwaitingApproval") and can_abort("WaitingForWindow")
+    assert not can_abort("Committing") and not can_abort("Aborted")
+
+
+def test_approver_rules() -> None:
+    policy = ApproverPolicy.from_settings(" Alice@contoso.com, bob@contoso.com ", "true")
+    assert check_approver(policy, "alice@contoso.com", "ops@contoso.com") == "alice@contoso.com"
+    with pytest.raises(PolicyError, match="no authenticated principal"):
+        check_approver(policy, None, "ops@contoso.com")
+    with pytest.raises(PolicyError, match="not an approver"):
+        check_approver(policy, "mallory@contoso.com", "ops@contoso.com")
+    with pytest.raises(PolicyError, match="two-person"):
+        check_approver(policy, "BOB@contoso.com", "bob@contoso.com")
+    relaxed = ApproverPolicy.from_settings("bob@contoso.com", "false")
+    assert check_approver(relaxed, "bob@contoso.com", "bob@contoso.com") == "bob@contoso.com"
+    with pytest.raises(PolicyError):
+        check_approver(ApproverPolicy.from_settings("", "false"), "bob@contoso.com", None)
+
+
+def test_token_binds_instance_principal_and_expiry() -> None:
+    token = make_token("s3cret", "change-1", "alice@contoso.com", NOW)
+    assert verify_token("s3cret", token, "change-1", "alice@contoso.com", NOW + timedelta(minutes=59))
+    assert verify_token("s3cret", token, "change-1", "ALICE@contoso.com", NOW)
+    assert not verify_token("s3cret", token, "change-1", "alice@contoso.com", NOW + timedelta(hours=2))
+    assert not verify_token("s3cret", token, "change-2", "alice@contoso.com", NOW)
+    assert not verify_token("s3cret", token, "change-1", "bob@contoso.com", NOW)
+    assert not verify_token("other", token, "change-1", "alice@contoso.com", NOW)
+    expiry, sig = token.split(".")
+    assert not verify_token("s3cret", f"{int(expiry) + 3600}.{sig}", "change-1", "alice@contoso.com", NOW)
+    for bad in ("", "garbage", "x.y", "."):
+        assert not verify_token("s3cret", bad, "change-1", "alice@contoso.com", NOW)
+    with pytest.raises(ValueError):
+        make_token("", "change-1", "alice@contoso.com", NOW)
+
+
+def test_report_html_escapes_everything() -> None:
+    report = Report.model_validate(
+        {
+            "id": "r1",
+            "unit": {"kind": "cloudService", "name": "<script>"},
+            "phase": "Committed",
+            "dryRun": True,
+            "findings": [{"severity": "warning", "code": "X", "message": "a<b"}],
+            "resourceMap": {"vm1": "/subscriptions/s/x"},
+            "timeline": [{"phase": "Queued", "at": "t"}],
+        }
+    )
+    page = render_html(report)
+    assert "<script>" not in page and "&lt;script&gt;" in page and "a&lt;b" in page
+    assert "(dry run)" in page and "/subscriptions/s/x" in page
+    assert report.to_json()["dryRun"] is True
