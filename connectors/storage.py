@@ -1,0 +1,300 @@
+"""c2arm's own storage: snapshot and report blobs, the append-only audit table, the queues.
+
+Reached by connection string locally (Azurite) and by managed identity on Azure, with the same
+settings the Functions host uses for `AzureWebJobsStorage` (`…__accountName`,
+`…__blobServiceUri`, `…__queueServiceUri`, `…__tableServiceUri`, `…__clientId`), so one storage
+account and one identity serve both the host and the app.
+
+Queue messages are base64 text, as `host.json` (`messageEncoding: base64`) makes the Functions
+queue trigger expect; anything reading these queues outside the host must decode the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableServiceClient
+from azure.storage.blob import BlobServiceClient, ContentSettings
+from azure.storage.queue import QueueServiceClient, TextBase64DecodePolicy, TextBase64EncodePolicy
+
+from connectors.app_settings import read_setting
+from connectors.cloud import CLOUDS
+from connectors.errors import ConfigurationError, PermanentError, Reason
+
+QUEUE_REQUESTS = "migration-requests"
+QUEUE_POISON = "migration-requests-poison"
+QUEUE_BACKLOG = "migration-backlog"
+QUEUE_EVENTS = "migration-events"
+QUEUES = (QUEUE_REQUESTS, QUEUE_POISON, QUEUE_BACKLOG, QUEUE_EVENTS)
+CONTAINER_SNAPSHOTS = "snapshots"
+CONTAINER_REPORTS = "reports"
+AUDIT_TABLE = "audit"
+
+# The requestId alphabet of the request contract: safe as a blob name and a partition key.
+_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_PREFIX = "AzureWebJobsStorage"
+
+
+def _check_id(migration_id: str) -> str:
+    if not _ID.match(migration_id or "") or migration_id in (".", ".."):
+        raise ValueError(f"migration id {migration_id!r}: must be 1–100 of A-Z a-z 0-9 - _ .")
+    return migration_id
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """Where c2arm's storage is: a connection string, or account endpoints + an identity."""
+
+    connection_string: str = field(default="", repr=False)
+    blob_url: str = ""
+    queue_url: str = ""
+    table_url: str = ""
+    client_id: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> StorageSettings:
+        env = os.environ if environ is None else environ
+        connection = read_setting(_PREFIX, env)
+        if connection:
+            return cls(connection_string=connection)
+        account = read_setting(f"{_PREFIX}__accountName", env)
+        suffix = CLOUDS.get(read_setting("AZURE_CLOUD", env).lower(), CLOUDS["public"]).storage_suffix
+        urls = {}
+        for service in ("blob", "queue", "table"):
+            url = read_setting(f"{_PREFIX}__{service}ServiceUri", env)
+            if not url and account:
+                url = f"https://{account}.{service}.{suffix}"
+            if not url:
+                raise ConfigurationError(
+                    f"storage: set {_PREFIX} (connection string) or {_PREFIX}__accountName "
+                    f"(or {_PREFIX}__{service}ServiceUri)",
+                    setting=_PREFIX,
+                )
+            if not url.startswith("https://"):
+                raise ConfigurationError(
+                    f"{_PREFIX}__{service}ServiceUri: {url!r} is not https (identity tokens need TLS)",
+                    setting=f"{_PREFIX}__{service}ServiceUri",
+                )
+            urls[service] = url.rstrip("/")
+        return cls(
+            blob_url=urls["blob"],
+            queue_url=urls["queue"],
+            table_url=urls["table"],
+            client_id=read_setting(f"{_PREFIX}__clientId", env),
+        )
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    name: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    migration_id: str
+    entry_id: str
+    at: str
+    principal: str
+    action: str
+    comment: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"at": self.at, "principal": self.principal, "action": self.action, "comment": self.comment}
+
+
+def _canonical_json(document: Any) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+class Storage:
+    """Blob, queue and table access for c2arm's own data (not the estate's storage accounts)."""
+
+    def __init__(self, blob: BlobServiceClient, queue: QueueServiceClient, table: TableServiceClient) -> None:
+        self.blob = blob
+        self.queue = queue
+        self.table = table
+
+    @classmethod
+    def from_settings(cls, settings: StorageSettings, credential: TokenCredential | None = None) -> Storage:
+        """Clients for `settings`; with endpoints, `credential` (default: the managed identity)."""
+        if settings.connection_string:
+            cs = settings.connection_string
+            return cls(
+                BlobServiceClient.from_connection_string(cs),
+                QueueServiceClient.from_connection_string(cs),
+                TableServiceClient.from_connection_string(cs),
+            )
+        if credential is None:
+            from azure.identity import DefaultAzureCredential
+
+            credential = DefaultAzureCredential(managed_identity_client_id=settings.client_id or None)
+        return cls(
+            BlobServiceClient(settings.blob_url, credential=credential),
+            QueueServiceClient(settings.queue_url, credential=credential),
+            TableServiceClient(settings.table_url, credential=credential),  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Storage:
+        return cls.from_settings(StorageSettings.from_env(environ))
+
+    def ensure(self) -> None:
+        """Create the containers, queues and the audit table if missing (idempotent)."""
+        for container in (CONTAINER_SNAPSHOTS, CONTAINER_REPORTS):
+            with contextlib.suppress(ResourceExistsError):
+                self.blob.create_container(container)
+        for name in QUEUES:
+            with contextlib.suppress(ResourceExistsError):
+                self.queue.create_queue(name)
+        self.table.create_table_if_not_exists(AUDIT_TABLE)
+
+    # --- blobs -------------------------------------------------------------------------------
+
+    def _put(self, container: str, name: str, data: bytes, content_type: str) -> StoredBlob:
+        digest = hashlib.sha256(data).hexdigest()
+        self.blob.get_blob_client(container, name).upload_blob(
+            data,
+            overwrite=True,
+            metadata={"sha256": digest},
+            content_settings=ContentSettings(content_type=content_type),
+        )
+        return StoredBlob(name=f"{container}/{name}", sha256=digest)
+
+    def _get(self, container: str, name: str) -> bytes:
+        client = self.blob.get_blob_client(container, name)
+        try:
+            downloader = client.download_blob()
+        except ResourceNotFoundError:
+            raise PermanentError(f"{container}/{name} does not exist", reason=Reason.NOT_FOUND) from None
+        data = downloader.readall()
+        expected = (downloader.properties.metadata or {}).get("sha256")
+        if expected and hashlib.sha256(data).hexdigest() != expected:
+            raise PermanentError(f"{container}/{name}: content does not match its SHA-256", code="Corrupt")
+        return data
+
+    def put_snapshot(self, migration_id: str, document: Any) -> StoredBlob:
+        """Store the snapshot as canonical JSON at `snapshots/<id>.json`; returns its SHA-256.
+
+        Retrying writes the same bytes (canonical JSON), so the digest is stable across retries.
+        """
+        return self._put(CONTAINER_SNAPSHOTS, f"{_check_id(migration_id)}.json", _canonical_json(document),
+                         "application/json")  # fmt: skip
+
+    def get_snapshot(self, migration_id: str) -> Any:
+        return json.loads(self._get(CONTAINER_SNAPSHOTS, f"{_check_id(migration_id)}.json"))
+
+    def put_report(self, migration_id: str, document: Any, html: str | None = None) -> list[StoredBlob]:
+        """Store the report at `reports/<id>.json` (and `.html` when given)."""
+        mid = _check_id(migration_id)
+        stored = [self._put(CONTAINER_REPORTS, f"{mid}.json", _canonical_json(document), "application/json")]
+        if html is not None:
+            stored.append(
+                self._put(CONTAINER_REPORTS, f"{mid}.html", html.encode(), "text/html; charset=utf-8")
+            )
+        return stored
+
+    def get_report(self, migration_id: str, fmt: str = "json") -> Any:
+        if fmt not in ("json", "html"):
+            raise ValueError(f"report format {fmt!r}: must be json or html")
+        data = self._get(CONTAINER_REPORTS, f"{_check_id(migration_id)}.{fmt}")
+        return json.loads(data) if fmt == "json" else data.decode()
+
+    # --- audit (append-only) -----------------------------------------------------------------
+
+    def append_audit(
+        self,
+        migration_id: str,
+        principal: str,
+        action: str,
+        comment: str = "",
+        *,
+        at: datetime | None = None,
+        entry_id: str | None = None,
+    ) -> AuditEntry:
+        """Add one audit entry; never updates or deletes one.
+
+        `entry_id` makes a retried append idempotent (the same id is written once); without it a
+        time-ordered unique id is used.
+        """
+        moment = (at or datetime.now(UTC)).astimezone(UTC)
+        stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        row = entry_id or f"{moment.strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:12]}"
+        entity = {"PartitionKey": _check_id(migration_id), "RowKey": row, "at": stamp,
+                  "principal": principal, "action": action, "comment": comment}  # fmt: skip
+        table = self.table.get_table_client(AUDIT_TABLE)
+        try:
+            table.create_entity(entity)
+        except ResourceExistsError:
+            existing = table.get_entity(migration_id, row)
+            return self._entry(existing)
+        return self._entry(entity)
+
+    @staticmethod
+    def _entry(entity: Mapping[str, Any]) -> AuditEntry:
+        return AuditEntry(
+            migration_id=entity["PartitionKey"],
+            entry_id=entity["RowKey"],
+            at=entity.get("at", ""),
+            principal=entity.get("principal", ""),
+            action=entity.get("action", ""),
+            comment=entity.get("comment", ""),
+        )
+
+    def list_audit(self, migration_id: str) -> list[AuditEntry]:
+        table = self.table.get_table_client(AUDIT_TABLE)
+        entities = table.query_entities("PartitionKey eq @pk", parameters={"pk": _check_id(migration_id)})
+        return sorted((self._entry(e) for e in entities), key=lambda e: (e.at, e.entry_id))
+
+    # --- queues ------------------------------------------------------------------------------
+
+    def _queue(self, name: str) -> Any:
+        if name not in QUEUES:
+            raise ValueError(f"queue {name!r}: not one of {', '.join(QUEUES)}")
+        return self.queue.get_queue_client(
+            name,
+            message_encode_policy=TextBase64EncodePolicy(),
+            message_decode_policy=TextBase64DecodePolicy(),
+        )
+
+    def send(self, queue: str, text: str, *, visibility_timeout: int | None = None) -> str:
+        """Put `text` on `queue` (base64, as the Functions trigger reads it); the message id."""
+        message = self._queue(queue).send_message(text, visibility_timeout=visibility_timeout)
+        return str(message.id)
+
+    def to_poison(self, text: str) -> str:
+        """Move a rejected request to `migration-requests-poison` with its text unchanged."""
+        return self.send(QUEUE_POISON, text)
+
+    def publish_event(self, event_type: str, data: Mapping[str, Any]) -> str:
+        """Publish `{"type", "at", "data"}` on `migration-events`."""
+        body = {
+            "type": event_type,
+            "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "data": dict(data),
+        }
+        return self.send(QUEUE_EVENTS, json.dumps(body, sort_keys=True))
+
+    def peek(self, queue: str, limit: int = 32) -> list[str]:
+        """Texts of up to `limit` (≤ 32, the service's cap) messages without taking them."""
+        return [m.content for m in self._queue(queue).peek_messages(max_messages=min(32, max(1, limit)))]
+
+    def receive(self, queue: str, limit: int = 32, visibility_timeout: int = 30) -> list[Any]:
+        """Take up to `limit` messages (hidden for `visibility_timeout` s); delete with `delete`."""
+        client = self._queue(queue)
+        return list(client.receive_messages(max_messages=min(32, max(1, limit)),
+                                            visibility_timeout=visibility_timeout))  # fmt: skip
+
+    def delete(self, queue: str, message: Any) -> None:
+        self._queue(queue).delete_message(message)
