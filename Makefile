@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: demo test lint unit setup chaos bench clean
+.PHONY: demo test lint unit setup chaos bench clean chromium
 
 demo: setup
 	$(VENV)/bin/c2arm demo
 
-test: setup lint
+test: setup lint chromium
 	$(PY) -m pytest -n 2 --dist loadgroup
 
 lint: setup
@@ -35,6 +35,12 @@ $(NODE_STAMP): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 and npm (apt-get install nodejs npm)"; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Headless Chromium for the browser tests: Debian's package (never a browser download), installed
+# only when missing and only as root; otherwise the browser tests say why they are skipped.
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update && apt-get install -y chromium; } \
+		|| echo "chromium is missing (apt-get install chromium as root): the browser tests will be skipped"
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
