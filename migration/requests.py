@@ -222,3 +222,46 @@ def parse_request_text(text: str | bytes) -> MigrationRequest:
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError([{"field": "(body)", "message": f"is not valid JSON: {exc}"}]) from None
     return parse_request(data)
+
+
+class WorkflowConfig(BaseModel):
+    """The app settings an orchestration needs, frozen into its input when it starts.
+
+    Orchestrators may not read the environment (replay must see the same values every time),
+    so the trigger that starts a migration reads the settings once and passes them along.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    windows: str = "Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00"
+    timezone: str = "UTC"
+    approval_timeout_default: str = Field(default="PT72H", alias="approvalTimeoutDefault")
+    commit_max_attempts: int = Field(default=5, alias="commitMaxAttempts", ge=1, le=100)
+    operation_max_attempts: int = Field(default=3, alias="operationMaxAttempts", ge=1, le=100)
+    poll_min_seconds: float = Field(default=5, alias="pollMinSeconds", gt=0)
+    poll_max_seconds: float = Field(default=60, alias="pollMaxSeconds", gt=0)
+    deadline_minutes: float = Field(default=240, alias="deadlineMinutes", gt=0)
+    retry_first_ms: int = Field(default=1000, alias="retryFirstMs", gt=0)
+    retry_attempts: int = Field(default=5, alias="retryAttempts", ge=1, le=20)
+    plan_concurrency: int = Field(default=4, alias="planConcurrency", ge=1, le=100)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")
+
+
+def unit_input(
+    request: MigrationRequest,
+    config: WorkflowConfig,
+    links: dict[str, str],
+    *,
+    requested_by: str | None = None,
+    plan: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The input of one `migrate_unit` orchestration (JSON): request, config, links, requester."""
+    return {
+        "request": request.to_json(),
+        "config": config.to_json(),
+        "links": links,
+        "requestedBy": requested_by or request.requested_by,
+        "plan": plan,
+    }

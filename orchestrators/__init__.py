@@ -1,5 +1,11 @@
-"""Orchestrators: the Durable Functions blueprints registered by `function_app.py`."""
+"""Orchestrators: the Durable Functions blueprints registered by `function_app.py`.
+
+`migrate_unit` carries one unit through the phases of DESIGN.md; `migrate_plan` runs waves of
+units under a concurrency limit. Both are deterministic generators (replayed by the host).
+"""
 
 import azure.durable_functions as df
 
-BLUEPRINTS: list[df.Blueprint] = []
+from orchestrators.migrate_unit import bp as _unit_bp
+
+BLUEPRINTS: list[df.Blueprint] = [_unit_bp]

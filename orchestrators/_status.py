@@ -1,0 +1,77 @@
+"""The custom status of one unit: phase, findings, links, timeline — set on every change.
+
+The HTTP API answers `GET /api/migrations/{id}` from this status, so it always carries the whole
+picture (DESIGN.md): a client never needs the history to know where a unit is. Times come only
+from `context.current_utc_datetime`, so a replay rebuilds exactly the same status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+# Azure keeps custom status small (16 KB); findings beyond this many are counted, not shown.
+MAX_FINDINGS_IN_STATUS = 60
+
+
+def iso(ctx: df.DurableOrchestrationContext) -> str:
+    """The orchestration's current time as ISO 8601 UTC text (replay-safe)."""
+    return ctx.current_utc_datetime.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class UnitStatus:
+    """The mutable status of one `migrate_unit` run, published as custom status."""
+
+    def __init__(self, ctx: df.DurableOrchestrationContext, inp: dict[str, Any]) -> None:
+        self.ctx = ctx
+        request = inp["request"]
+        now = iso(ctx)
+        self.findings: list[dict[str, Any]] = []
+        self.data: dict[str, Any] = {
+            "id": ctx.instance_id,
+            "unit": request["unit"],
+            "phase": "Queued",
+            "dryRun": bool(request.get("dryRun")),
+            "requestedBy": inp.get("requestedBy"),
+            "createdAt": now,
+            "updatedAt": now,
+            "findings": [],
+            "findingsTotal": 0,
+            "timeline": [{"phase": "Queued", "at": now}],
+            "links": inp.get("links") or {},
+        }
+        if inp.get("plan"):
+            self.data["plan"] = inp["plan"]
+
+    @property
+    def phase(self) -> str:
+        return str(self.data["phase"])
+
+    def enter(self, phase: str) -> None:
+        """Move to `phase`: timeline entry, updatedAt, published."""
+        now = iso(self.ctx)
+        self.data["phase"] = phase
+        self.data["updatedAt"] = now
+        self.data["timeline"].append({"phase": phase, "at": now})
+        self.publish()
+
+    def set(self, **fields: Any) -> None:
+        """Set extra fields (error, approver, operation …) and publish."""
+        self.data.update(fields)
+        self.data["updatedAt"] = iso(self.ctx)
+        self.publish()
+
+    def add_findings(self, findings: list[dict[str, Any]], source: str) -> None:
+        for finding in findings:
+            self.findings.append({"source": source, **finding})
+        self.data["findings"] = self.findings[:MAX_FINDINGS_IN_STATUS]
+        self.data["findingsTotal"] = len(self.findings)
+        self.publish()
+
+    def publish(self) -> None:
+        self.ctx.set_custom_status(self.data)
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Findings that stop the unit: `error` and `blocked` (waits for other units)."""
+        return [f for f in self.findings if f.get("severity") in {"error", "blocked"}]

@@ -1,0 +1,237 @@
+"""`migrate_unit`: one migration unit's whole life, from request to a final phase (DESIGN.md).
+
+Snapshotting → Prechecking → Validating → [WaitingForWindow] → Preparing → Checking →
+AwaitingApproval → [WaitingForWindow] → Committing | Aborting → Committed / Aborted /
+NotMigratable / Failed / NeedsSupport, then the report. The input is built by
+`migration.requests.unit_input` (request + frozen settings + links), so replay never reads
+the environment. The custom status always carries the phase, findings, links and timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+from migration.requests import parse_duration
+from orchestrators import _steps as steps
+from orchestrators._status import UnitStatus
+
+bp = df.Blueprint()
+
+APPROVAL_EVENT = "Approval"
+
+
+def _base(ctx: df.DurableOrchestrationContext, inp: dict[str, Any]) -> dict[str, Any]:
+    return {"id": ctx.instance_id, "request": inp["request"]}
+
+
+def _wait_for_window(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, config: dict[str, Any]
+) -> steps.Step:
+    """Wait for the next open window; an `Approval` abort decision cuts the wait short.
+
+    Returns the abort decision when one arrived, else None.
+    """
+    opens = steps.window_opens_at(config, ctx.current_utc_datetime)
+    if opens <= ctx.current_utc_datetime:
+        return None
+    st.enter("WaitingForWindow")
+    st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    while ctx.current_utc_datetime < opens:
+        decision = ctx.wait_for_external_event(APPROVAL_EVENT)
+        timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))
+        winner = yield ctx.task_any([decision, timer])
+        if winner == decision:
+            timer.cancel()
+            event = decision.result or {}
+            if event.get("decision") == "abort":
+                return event
+    return None
+
+
+def _notify(
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    config: dict[str, Any],
+    kind: str,
+    data: dict[str, Any],
+) -> steps.Step:
+    """Publish one event on `migration-events` (through the notify activity)."""
+    yield from steps.call(ctx, config, steps.NOTIFY, {"type": kind, "id": ctx.instance_id, "data": data})
+
+
+def _await_approval(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any], base: dict[str, Any]
+) -> steps.Step:
+    """Wait for `Approval` {decision, approver, comment} or the timeout; returns the decision."""
+    request, config = inp["request"], inp["config"]
+    approval = request.get("approval") or {}
+    span = parse_duration(approval.get("timeout") or config.get("approvalTimeoutDefault", "PT72H"))
+    deadline = ctx.current_utc_datetime + span
+    st.set(approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    yield from _notify(ctx, st, config, "ApprovalRequested", {"links": st.data["links"]})
+    while True:
+        decision = ctx.wait_for_external_event(APPROVAL_EVENT)
+        timer = ctx.create_timer(min(deadline, ctx.current_utc_datetime + steps.MAX_TIMER))
+        winner = yield ctx.task_any([decision, timer])
+        if winner == decision:
+            timer.cancel()
+            event = decision.result or {}
+            if event.get("decision") in {"commit", "abort"}:
+                return event
+            continue  # a malformed event decides nothing; keep waiting
+        if ctx.current_utc_datetime < deadline:
+            continue  # a chained step of a long wait
+        if approval.get("onTimeout", "abort") == "remind":
+            yield from _notify(ctx, st, config, "ApprovalReminder", {"links": st.data["links"]})
+            deadline = ctx.current_utc_datetime + span
+            st.set(
+                approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                reminders=st.data.get("reminders", 0) + 1,
+            )
+            continue
+        event = {"decision": "abort", "approver": "system", "comment": "approval timed out"}
+        entry = {
+            "id": ctx.instance_id,
+            "principal": "system",
+            "action": "abort",
+            "comment": "approval timed out",
+        }
+        yield from steps.call(ctx, config, steps.AUDIT, entry)
+        return event
+
+
+def _abort(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any], base: dict[str, Any],
+           attempts: list[dict[str, Any]]) -> steps.Step:  # fmt: skip
+    """Abort the prepared unit; returns the final phase (Aborted, or NeedsSupport if abort fails)."""
+    config = inp["config"]
+    st.enter("Aborting")
+    result = yield from steps.run_operation(
+        ctx, config, base, "abort", int(config.get("operationMaxAttempts", 3)), attempts
+    )
+    if result["ok"]:
+        return "Aborted"
+    st.set(error={"phase": "Aborting", **(result.get("error") or {})})
+    return "NeedsSupport"
+
+
+def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any]) -> steps.Step:
+    """Run the phases; returns the final phase. Activity failures that exhaust retries raise."""
+    request, config = inp["request"], inp["config"]
+    base = _base(ctx, inp)
+    attempts: list[dict[str, Any]] = []
+    st.set(operations=attempts)
+
+    st.enter("Snapshotting")
+    snap = yield from steps.call(ctx, config, steps.SNAPSHOT, base)
+    if snap.get("error"):
+        st.add_findings([{"severity": "error", "code": snap["error"].get("code", "Snapshot"),
+                          "message": snap["error"].get("message", "")}], "snapshot")  # fmt: skip
+        return "NotMigratable"
+    st.set(snapshot={"digest": snap.get("digest"), "blob": snap.get("blob")})
+
+    st.enter("Prechecking")
+    pre = yield from steps.call(ctx, config, steps.PRECHECK, base)
+    st.add_findings(pre.get("findings", []), "precheck")
+
+    st.enter("Validating")  # always run: the platform's reasons are listed with ours
+    val = yield from steps.call(ctx, config, steps.VALIDATE, base)
+    if val.get("error"):
+        st.add_findings([{"severity": "error", "code": val["error"].get("code", "Validate"),
+                          "message": val["error"].get("message", "")}], "platform")  # fmt: skip
+    st.add_findings(val.get("findings", []), "platform")
+    if st.errors():
+        return "NotMigratable"
+
+    if request.get("window") == "off-hours":
+        aborted = yield from _wait_for_window(ctx, st, config)
+        if aborted:
+            st.set(approver=aborted.get("approver"), decision=aborted)
+            return "Aborted"  # nothing was prepared yet
+
+    st.enter("Preparing")
+    prepared = yield from steps.run_operation(
+        ctx, config, base, "prepare", int(config.get("operationMaxAttempts", 3)), attempts
+    )
+    if not prepared["ok"]:
+        st.set(error={"phase": "Preparing", **(prepared.get("error") or {})})
+        final = yield from _abort(ctx, st, inp, base, attempts)  # undo whatever was prepared
+        return "Failed" if final == "Aborted" else final
+
+    st.enter("Checking")
+    checked = yield from steps.call(ctx, config, steps.CHECK, base)
+    st.add_findings(checked.get("findings", []), "check")
+    st.set(resourceMap=checked.get("resourceMap", {}))
+
+    if request.get("dryRun"):
+        decision: dict[str, Any] = {"decision": "abort", "approver": "system", "comment": "dry run"}
+    else:
+        st.enter("AwaitingApproval")
+        decision = yield from _await_approval(ctx, st, inp, base)
+    st.set(approver=decision.get("approver"), decision=decision)
+    if decision.get("decision") == "commit" and request.get("window") == "off-hours":
+        aborted = yield from _wait_for_window(ctx, st, config)
+        if aborted:
+            st.set(approver=aborted.get("approver"), decision=aborted)
+            decision = aborted
+    if decision.get("decision") != "commit":
+        final = yield from _abort(ctx, st, inp, base, attempts)
+        return final
+
+    st.enter("Committing")
+    committed = yield from steps.run_operation(
+        ctx, config, base, "commit", int(config.get("commitMaxAttempts", 5)), attempts
+    )
+    if committed["ok"]:
+        return "Committed"
+    st.set(error={"phase": "Committing", **(committed.get("error") or {}),
+                  "correlation": [a for a in attempts if a.get("operation") == "commit"]})  # fmt: skip
+    return "NeedsSupport"
+
+
+@bp.orchestration_trigger(context_name="context")
+def migrate_unit(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
+    """One unit's migration; the output is the final status (the same shape as the custom status)."""
+    inp: dict[str, Any] = context.get_input()
+    st = UnitStatus(context, inp)
+    st.publish()
+    config = inp["config"]
+    try:
+        final = yield from _lifecycle(context, st, inp)
+    except Exception as exc:  # an activity failed every retry: record it, the unit is Failed
+        message = str(exc).split("\n")[0][:1000]
+        st.set(error={"phase": st.phase, "code": "ActivityFailed", "message": message})
+        final = "NeedsSupport" if st.phase == "Committing" else "Failed"
+        if st.phase in {"Preparing", "Checking", "AwaitingApproval", "WaitingForWindow"}:
+            try:  # something may be prepared: try to leave the platform as it was
+                final_abort = yield from _abort(context, st, inp, _base(context, inp), [])
+                final = "Failed" if final_abort == "Aborted" else final_abort
+            except Exception as abort_exc:
+                st.set(abortError=str(abort_exc).split("\n")[0][:500])
+                final = "NeedsSupport"
+    st.enter(final)
+    try:  # the unit is final whatever happens to its paperwork; a lost report is recorded, not fatal
+        report = yield from steps.call(
+            context,
+            config,
+            steps.REPORT,
+            {"id": context.instance_id, "status": st.data, "findings": st.findings},
+        )
+        st.set(report=report)
+        yield from steps.call(
+            context,
+            config,
+            steps.NOTIFY,
+            {
+                "type": "MigrationFinished",
+                "id": context.instance_id,
+                "data": {"phase": final, "unit": st.data["unit"], "dryRun": st.data["dryRun"]},
+            },
+        )
+    except Exception as exc:
+        st.set(reportError=str(exc).split("\n")[0][:500])
+    return st.data
+
+
+__all__ = ["APPROVAL_EVENT", "bp", "migrate_unit"]

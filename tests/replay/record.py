@@ -1,0 +1,55 @@
+"""Re-record the committed histories: `python -m tests.replay.record` (only after a deliberate change).
+
+A recorded history is the determinism guard of `migrate_unit`: the replay test feeds it back to
+the current code, which must make exactly the recorded decisions. Re-record only when the
+orchestration changed on purpose, and say so in the changelog (running instances would break).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from orchestrators.migrate_unit import migrate_unit
+from tests.workflow.harness import Harness, handle_of, record
+from tests.workflow.stand_ins import Platform, unit_input
+
+HERE = Path(__file__).parent / "histories"
+COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "go"}
+
+
+def scenarios() -> dict[str, Harness]:
+    out = {}
+    h = Harness(handle_of(migrate_unit), unit_input(), Platform().activities(), instance_id="change-1")
+    h.run({"Approval": [COMMIT]})
+    out["migrate_unit_committed"] = h
+    h = Harness(handle_of(migrate_unit), unit_input(), Platform().activities(), instance_id="change-1")
+    h.run()
+    out["migrate_unit_awaiting_approval"] = h
+    h = Harness(
+        handle_of(migrate_unit),
+        unit_input(dry_run=True),
+        Platform(ticks=3).activities(),
+        instance_id="change-1",
+    )
+    h.run()
+    out["migrate_unit_dry_run"] = h
+    platform = Platform(
+        fail_op={"prepare": {"message": "Internal server error", "transient": True, "times": 1}},
+        transient_status=2,
+    )
+    h = Harness(handle_of(migrate_unit), unit_input(), platform.activities(), instance_id="change-1")
+    h.run({"Approval": [{"decision": "abort", "approver": "alice@contoso.com", "comment": "no"}]})
+    out["migrate_unit_retried_then_aborted"] = h
+    return out
+
+
+def main() -> None:
+    HERE.mkdir(parents=True, exist_ok=True)
+    for name, h in scenarios().items():
+        (HERE / f"{name}.json").write_text(json.dumps(record(h), indent=1, sort_keys=True) + "\n")
+        print(f"wrote {name}.json ({len(h.history)} events)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Replay tests: `migrate_unit` driven through the real SDK, its platform scripted by stand-ins."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from orchestrators.migrate_unit import migrate_unit
+from tests.workflow.harness import Harness, handle_of, parse_time
+from tests.workflow.stand_ins import Platform, unit_input
+
+COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "go"}
+ABORT = {"decision": "abort", "approver": "alice@contoso.com", "comment": "no"}
+
+
+def harness(platform: Platform, **kw) -> Harness:
+    return Harness(handle_of(migrate_unit), unit_input(**kw), platform.activities(), instance_id="change-1")
+
+
+def phases(h: Harness) -> list[str]:
+    return [t["phase"] for t in h.custom_status["timeline"]]
+
+
+def test_waits_for_approval_then_commits() -> None:
+    platform = Platform()
+    h = harness(platform)
+    state = h.run()
+    assert not state["isDone"]
+    status = h.custom_status
+    assert status["phase"] == "AwaitingApproval" and status["links"]["status"].endswith("change-1")
+    assert platform.state == "Prepared"
+    state = h.run({"Approval": [COMMIT]})
+    assert state["isDone"] and state["output"]["phase"] == "Committed"
+    assert phases(h) == [
+        "Queued",
+        "Snapshotting",
+        "Prechecking",
+        "Validating",
+        "Preparing",
+        "Checking",
+        "AwaitingApproval",
+        "Committing",
+        "Committed",
+    ]
+    assert platform.state == "Committed"
+    assert state["output"]["approver"] == "alice@contoso.com"
+    assert state["output"]["report"]["json"] == "reports/change-1.json"
+    assert [e["type"] for e in platform.events] == ["ApprovalRequested", "MigrationFinished"]
+
+
+def test_polls_with_backoff_and_honours_retry_after() -> None:
+    platform = Platform(ticks=5)
+    h = harness(platform)
+    h.run()
+    timers = [parse_time(e["FireAt"]) for e in h.history if e["EventType"] == 10 and "TimerId" not in e]
+    created = [parse_time(e["Timestamp"]) for e in h.history if e["EventType"] == 10 and "TimerId" not in e]
+    gaps = [(f - c).total_seconds() for f, c in zip(timers, created, strict=True)]
+    assert gaps[:5] == [5, 10, 20, 40, 60][:5]
+    platform2 = Platform(ticks=3, retry_after=45)
+    h2 = harness(platform2)
+    h2.run()
+    timers2 = [e for e in h2.history if e["EventType"] == 10]
+    gaps2 = [(parse_time(e["FireAt"]) - parse_time(e["Timestamp"])).total_seconds() for e in timers2]
+    assert gaps2[:3] == [45, 45, 45]
+
+
+def test_error_findings_end_not_migratable_with_every_reason_and_nothing_prepared() -> None:
+    platform = Platform(
+        precheck=[{"severity": "error", "code": "PaaS", "message": "web role"}],
+        validate=[
+            {"severity": "error", "code": "Platform", "message": "nope"},
+            {"severity": "warning", "code": "W", "message": "meh"},
+        ],
+    )
+    h = harness(platform)
+    state = h.run()
+    out = state["output"]
+    assert out["phase"] == "NotMigratable"
+    assert [f["code"] for f in out["findings"]] == ["PaaS", "Platform", "W"]
+    assert "start_operation" not in h.names() and platform.started == []
+
+
+def test_dry_run_prepares_checks_and_aborts() -> None:
+    platform = Platform()
+    h = harness(platform, dry_run=True)
+    state = h.run()
+    assert state["output"]["phase"] == "Aborted" and state["output"]["dryRun"] is True
+    assert [r.split("-")[0] for r in platform.started] == ["prepare", "abort"]
+    assert "AwaitingApproval" not in phases(h) and platform.state == "Unprepared"
+
+
+def test_abort_decision_aborts() -> None:
+    platform = Platform()
+    h = harness(platform)
+    state = h.run({"Approval": [ABORT]})
+    assert state["output"]["phase"] == "Aborted" and platform.state == "Unprepared"
+    assert phases(h)[-2:] == ["Aborting", "Aborted"]
+
+
+def test_abort_raised_early_is_kept_until_prepared() -> None:
+    platform = Platform()
+    h = harness(platform)
+    h.start()
+    h._episode([h._event(15, Name="Approval", Input='{"decision": "abort", "approver": "a"}')])
+    state = h.run()
+    assert state["output"]["phase"] == "Aborted"
+
+
+def test_approval_timeout_abort_policy() -> None:
+    platform = Platform()
+    h = harness(platform, approval={"timeout": "P10D", "onTimeout": "abort"})
+    start = h.now
+    state = h.run(let_time_pass=True)
+    assert state["output"]["phase"] == "Aborted"
+    assert h.now - start >= timedelta(days=10)
+    long_timers = [
+        e
+        for e in h.history
+        if e["EventType"] == 10 and parse_time(e["FireAt"]) - parse_time(e["Timestamp"]) > timedelta(hours=1)
+    ]
+    assert len(long_timers) == 2  # 10 days = 6 + 4: chained below the 7-day limit
+    assert platform.audit == [
+        {"id": "change-1", "principal": "system", "action": "abort", "comment": "approval timed out"}
+    ]
+
+
+def test_approval_timeout_remind_policy_keeps_waiting() -> None:
+    platform = Platform()
+    h = harness(platform, approval={"timeout": "PT1H", "onTimeout": "remind"})
+    state = h.run(max_episodes=80, let_time_pass=True)
+    assert not state["isDone"]
+    reminders = [e for e in platform.events if e["type"] == "ApprovalReminder"]
+    assert len(reminders) >= 3 and h.custom_status["phase"] == "AwaitingApproval"
+
+
+def test_permanent_prepare_failure_aborts_then_failed_with_platform_words() -> None:
+    platform = Platform(fail_op={"prepare": {"message": "Quota exceeded: Current quota is 1", "times": 9}})
+    h = harness(platform)
+    state = h.run()
+    out = state["output"]
+    assert out["phase"] == "Failed" and "Quota exceeded" in out["error"]["message"]
+    assert out["error"]["phase"] == "Preparing"
+    assert "Aborting" in phases(h)
+
+
+def test_transient_prepare_failure_is_retried_then_commits() -> None:
+    platform = Platform(
+        fail_op={"prepare": {"message": "Internal server error", "transient": True, "times": 2}},
+        transient_status=3,
+    )
+    h = harness(platform)
+    state = h.run({"Approval": [COMMIT]})
+    assert state["output"]["phase"] == "Committed"
+    assert [r.split("-")[0] for r in platform.started] == ["prepare"] * 3 + ["commit"]
+
+
+def test_commit_failing_every_attempt_needs_support() -> None:
+    platform = Platform(
+        fail_op={"commit": {"message": "Internal server error", "transient": True, "times": 99}}
+    )
+    h = harness(platform, config={"commitMaxAttempts": 3})
+    state = h.run({"Approval": [COMMIT]})
+    out = state["output"]
+    assert out["phase"] == "NeedsSupport"
+    assert len(out["error"]["correlation"]) == 3
+    assert [r.split("-")[0] for r in platform.started].count("commit") == 3
+
+
+def test_activity_failing_every_retry_fails_the_unit_cleanly() -> None:
+    platform = Platform()
+    h = harness(platform)
+    h.activities["check_unit"] = lambda p: (_ for _ in ()).throw(
+        __import__("tests.workflow.harness", fromlist=["ActivityError"]).ActivityError("ARM down")
+    )
+    state = h.run()
+    out = state["output"]
+    assert out["phase"] == "Failed" and "ARM down" in out["error"]["message"]
+    assert platform.state == "Unprepared"  # it was prepared: aborted on the way out
+    assert h.names().count("check_unit") == 5
+
+
+def test_snapshot_of_a_missing_unit_is_not_migratable() -> None:
+    platform = Platform(snapshot_error={"code": "ResourceNotFound", "message": "no vnet1"})
+    state = harness(platform).run()
+    assert state["output"]["phase"] == "NotMigratable"
+    assert state["output"]["findings"][0]["message"] == "no vnet1"
