@@ -1,0 +1,75 @@
+"""Shared pieces of the translation: the collector and the resources several units produce
+(cloned NSGs and route tables, reserved IPs)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migration.arm import model as m
+from migration.arm.model import ArmResource
+from migration.arm.normalise import arm_location, next_hop_type, protocol
+from migration.estate import Estate, NetworkSecurityGroup, RouteTable
+from migration.units import UnitRef
+
+
+class Builder:
+    """Collects resources for one unit's resource group."""
+
+    def __init__(self, estate: Estate, unit: UnitRef) -> None:
+        self.estate = estate
+        self.group = unit.resource_group
+        self.out: dict[tuple[str, str, str], ArmResource] = {}
+
+    def add(
+        self,
+        type_: str,
+        name: str,
+        location: str,
+        properties: dict[str, Any] | None = None,
+        *,
+        parent: str | None = None,
+        may_change: tuple[str, ...] = (),
+    ) -> None:
+        res = ArmResource(
+            type_, name, arm_location(location), self.group, properties or {}, parent, may_change
+        )
+        self.out.setdefault(res.key, res)
+
+
+def add_nsg(b: Builder, nsg: NetworkSecurityGroup) -> None:
+    rules = {
+        r.name: {
+            "priority": r.priority,
+            "direction": r.direction,
+            "access": r.access,
+            "protocol": protocol(r.protocol),
+            "sourceAddressPrefix": r.source_prefix,
+            "sourcePortRange": r.source_port,
+            "destinationAddressPrefix": r.destination_prefix,
+            "destinationPortRange": r.destination_port,
+        }
+        for r in nsg.rules
+    }
+    b.add(m.NSG, nsg.name, b.estate.location_of(nsg), {"securityRules": dict(sorted(rules.items()))})
+
+
+def add_route_table(b: Builder, table: RouteTable) -> None:
+    routes = {
+        r.name: {
+            "addressPrefix": r.prefix,
+            "nextHopType": next_hop_type(r.next_hop_type),
+            "nextHopIpAddress": r.next_hop,
+        }
+        for r in table.routes
+    }
+    b.add(m.ROUTE_TABLE, table.name, b.estate.location_of(table), {"routes": dict(sorted(routes.items()))})
+
+
+def add_reserved_ip(b: Builder, name: str) -> None:
+    rip = b.estate.reserved_ip(name)
+    if rip is None:
+        return
+    props: dict[str, Any] = {"publicIPAllocationMethod": "Static"}
+    if rip.address:
+        props["ipAddress"] = rip.address
+    b.add(m.PUBLIC_IP, rip.name, b.estate.location_of(rip), props)

@@ -1,0 +1,114 @@
+"""The translation: which ARM resources the platform should make of a unit (estate-format.md,
+"What the platform makes of a unit" — the contract), written independently of the emulator.
+
+`expected_resources(estate, unit)` returns them sorted by (type, parent, name). A VNet unit's
+group holds the VNet, its gateways, sites and connections, the NSGs and route tables its subnets
+and roles use (cloned), and every resource of every cloud service deployed in it.
+"""
+
+from __future__ import annotations
+
+from migration.arm import model as m
+from migration.arm._build import Builder, add_nsg, add_reserved_ip, add_route_table
+from migration.arm.expected_compute import cloud_service_resources
+from migration.arm.model import ArmResource
+from migration.arm.normalise import connection_type
+from migration.estate import Estate, VirtualNetwork
+from migration.units import UnitRef, resolve_unit
+
+
+def expected_resources(estate: Estate, unit: UnitRef) -> list[ArmResource]:
+    """The ARM resources the platform should create for `unit` (ValueError if it is not a unit)."""
+    resolve_unit(estate, unit)
+    b = Builder(estate, unit)
+    if unit.kind == "virtualNetwork":
+        vnet = estate.virtual_network(unit.name)
+        assert vnet is not None
+        _group(b, estate.location_of(vnet))
+        _virtual_network(b, vnet)
+        for service in estate.services_in(vnet.name):
+            cloud_service_resources(b, service, vnet)
+    elif unit.kind == "cloudService":
+        service = estate.cloud_service(unit.name)
+        assert service is not None
+        _group(b, estate.location_of(service))
+        cloud_service_resources(b, service, None)
+    elif unit.kind == "storageAccount":
+        account = estate.storage_account(unit.name)
+        assert account is not None
+        _group(b, estate.location_of(account))
+        b.add(m.STORAGE_ACCOUNT, account.name, estate.location_of(account), {"sku": account.sku})
+    elif unit.kind == "reservedIp":
+        rip = estate.reserved_ip(unit.name)
+        assert rip is not None
+        _group(b, estate.location_of(rip))
+        add_reserved_ip(b, rip.name)
+    elif unit.kind == "networkSecurityGroup":
+        nsg = estate.network_security_group(unit.name)
+        assert nsg is not None
+        _group(b, estate.location_of(nsg))
+        add_nsg(b, nsg)
+    else:
+        table = estate.route_table(unit.name)
+        assert table is not None
+        _group(b, estate.location_of(table))
+        add_route_table(b, table)
+    return sorted(b.out.values(), key=lambda r: r.key)
+
+
+def _group(b: Builder, location: str) -> None:
+    b.add(m.RESOURCE_GROUP, b.group, location)
+
+
+def _virtual_network(b: Builder, vnet: VirtualNetwork) -> None:
+    estate = b.estate
+    location = estate.location_of(vnet)
+    subnets = {
+        s.name: {
+            "addressPrefix": s.prefix,
+            "networkSecurityGroup": s.network_security_group,
+            "routeTable": s.route_table,
+        }
+        for s in vnet.subnets
+    }
+    b.add(
+        m.VIRTUAL_NETWORK,
+        vnet.name,
+        location,
+        {
+            "addressPrefixes": sorted(vnet.address_space),
+            "dnsServers": [d.address for d in vnet.dns_servers],
+            "subnets": dict(sorted(subnets.items())),
+        },
+    )
+    for subnet in vnet.subnets:
+        if subnet.network_security_group and (
+            nsg := estate.network_security_group(subnet.network_security_group)
+        ):
+            add_nsg(b, nsg)
+        if subnet.route_table and (table := estate.route_table(subnet.route_table)):
+            add_route_table(b, table)
+    for gateway in vnet.gateways:
+        b.add(m.VNET_GATEWAY, f"{vnet.name}-Gateway", location, {"gatewayType": gateway.kind})
+        for conn in gateway.connections:
+            site = estate.local_network_site(conn.local_network_site)
+            if site is not None:
+                b.add(
+                    m.LOCAL_GATEWAY,
+                    site.name,
+                    location,
+                    {
+                        "addressPrefixes": sorted(site.address_space),
+                        "gatewayIpAddress": site.vpn_gateway_address,
+                    },
+                )
+            b.add(
+                m.CONNECTION,
+                f"{vnet.name}-{conn.local_network_site}-Connection",
+                location,
+                {
+                    "connectionType": connection_type(conn.type),
+                    "virtualNetworkGateway": f"{vnet.name}-Gateway",
+                    "localNetworkGateway": conn.local_network_site,
+                },
+            )

@@ -1,0 +1,173 @@
+"""Cloud services of the estate: deployments, roles (VMs), endpoints, disks, extensions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pydantic import BaseModel, Field, model_validator
+
+from migration.estate._types import MODEL_CONFIG, Cidr, IpAddress, MediaLink, Name, enum_type
+from migration.estate.storage import OsType
+
+DeploymentKind = enum_type("IaaS", "PaaS")
+RoleState = enum_type("Running", "Stopped", "StoppedDeallocated", "RoleStateUnknown", "ProvisioningTimedOut")
+GuestAgentState = enum_type("Ready", "NotReady")
+EndpointProtocol = enum_type("tcp", "udp")
+ProbeProtocol = enum_type("tcp", "http")
+AclAction = enum_type("permit", "deny")
+
+
+class Certificate(BaseModel):
+    model_config = MODEL_CONFIG
+    thumbprint: Name
+    algorithm: str = "sha1"
+
+
+class Probe(BaseModel):
+    model_config = MODEL_CONFIG
+    protocol: ProbeProtocol
+    port: int = Field(ge=1, le=65535)
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _path_only_for_http(self) -> Probe:
+        if self.path is not None and self.protocol != "http":
+            raise ValueError("path is only allowed for an http probe")
+        return self
+
+
+class AclRule(BaseModel):
+    model_config = MODEL_CONFIG
+    order: int = Field(ge=0)
+    action: AclAction
+    remote_subnet: Cidr
+    description: str | None = None
+
+
+class Endpoint(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    protocol: EndpointProtocol
+    port: int = Field(ge=1, le=65535)
+    local_port: int = Field(ge=1, le=65535)
+    load_balanced_set: Name | None = None
+    probe: Probe | None = None
+    acl: list[AclRule] = Field(default_factory=list)
+    internal_load_balancer: Name | None = None
+
+
+class OsDisk(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    os: OsType
+    size_gb: int = Field(ge=1, alias="sizeGB")
+    media_link: MediaLink
+    blob_size_bytes: int | None = Field(default=None, ge=0)
+
+
+class DataDisk(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    lun: int = Field(ge=0, le=63)
+    size_gb: int = Field(ge=1, alias="sizeGB")
+    media_link: MediaLink
+    blob_size_bytes: int | None = Field(default=None, ge=0)
+
+
+class Extension(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    publisher: str
+    version: str
+    xml: bool = False
+    status: str = "Ready"
+
+
+class PublicIp(BaseModel):
+    """An instance-level public IP of a role."""
+
+    model_config = MODEL_CONFIG
+    name: Name
+
+
+class SecondaryNic(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    subnet: Name
+    static_ip: IpAddress | None = None
+
+
+class BootDiagnostics(BaseModel):
+    model_config = MODEL_CONFIG
+    storage_account: Name
+
+
+class Role(BaseModel):
+    """A role of a deployment: a virtual machine (IaaS) or a web/worker role (PaaS)."""
+
+    model_config = MODEL_CONFIG
+    name: Name
+    size: str = "Small"
+    state: RoleState = "Running"
+    guest_agent: GuestAgentState = "Ready"
+    availability_set: str | None = None
+    subnets: list[Name] = Field(default_factory=list)
+    static_ip: IpAddress | None = None
+    ip_forwarding: bool = False
+    network_security_group: Name | None = None
+    public_ip: PublicIp | None = None
+    secondary_nics: list[SecondaryNic] = Field(default_factory=list)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+    os_disk: OsDisk | None = None
+    data_disks: list[DataDisk] = Field(default_factory=list)
+    extensions: list[Extension] = Field(default_factory=list)
+    boot_diagnostics: BootDiagnostics | None = None
+
+    def disks(self) -> Iterator[OsDisk | DataDisk]:
+        """The OS disk (when present) then the data disks."""
+        if self.os_disk is not None:
+            yield self.os_disk
+        yield from self.data_disks
+
+
+class InternalLoadBalancer(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    subnet: Name
+    static_ip: IpAddress | None = None
+
+
+class Deployment(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    kind: DeploymentKind = "IaaS"
+    virtual_network: Name | None = None
+    reserved_ip: Name | None = None
+    internal_dns_suffix: str | None = None
+    internal_load_balancers: list[InternalLoadBalancer] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+
+    @property
+    def has_input_endpoints(self) -> bool:
+        """Whether any role has a public (non-ILB) input endpoint: that is what gives a VIP."""
+        return any(e.internal_load_balancer is None for r in self.roles for e in r.endpoints)
+
+    @property
+    def has_endpoints(self) -> bool:
+        """Whether any role has any endpoint: the platform then creates `<service>-LB`."""
+        return any(r.endpoints for r in self.roles)
+
+
+class CloudService(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    location: str | None = None
+    certificates: list[Certificate] = Field(default_factory=list)
+    alerts: int = Field(default=0, ge=0)
+    autoscale: int = Field(default=0, ge=0)
+    deployment: Deployment | None = None
+
+    @property
+    def virtual_network(self) -> str | None:
+        """The VNet the service's deployment sits in (then the service migrates with it)."""
+        return self.deployment.virtual_network if self.deployment else None

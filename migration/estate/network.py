@@ -1,0 +1,151 @@
+"""Network items of the estate: virtual networks, gateways, sites, circuits, NSGs, route tables,
+reserved IPs. Field names are the estate file's keys in snake_case (the file uses camelCase)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, model_validator
+
+from migration.estate._types import (
+    MODEL_CONFIG,
+    AddressPrefix,
+    Cidr,
+    IpAddress,
+    Name,
+    PortRange,
+    enum_type,
+)
+
+GatewayKind = enum_type("Vpn", "ExpressRoute")
+ConnectionType = enum_type("IPsec", "Dedicated")
+ConnectionState = enum_type("Connected", "Disconnected")
+Direction = enum_type("Inbound", "Outbound")
+Access = enum_type("Allow", "Deny")
+NsgProtocol = enum_type("TCP", "UDP", "*")
+NextHopType = enum_type("VirtualAppliance", "VPNGateway", "Internet", "VNetLocal", "Null")
+
+#: VNet services c2arm knows (the list is open: any string loads).
+KNOWN_VNET_SERVICES = (
+    "AppServiceEnvironment",
+    "HDInsight",
+    "ApiManagement",
+    "DynamicsLCS",
+    "ApplicationGateway",
+    "DomainServices",
+)
+
+
+class DnsServer(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    address: IpAddress
+
+
+class Subnet(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    prefix: Cidr
+    network_security_group: Name | None = None
+    route_table: Name | None = None
+
+
+class GatewayConnection(BaseModel):
+    model_config = MODEL_CONFIG
+    local_network_site: Name
+    type: ConnectionType
+    state: ConnectionState = "Connected"
+
+
+class Gateway(BaseModel):
+    model_config = MODEL_CONFIG
+    kind: GatewayKind
+    sku: str | None = None
+    vip: IpAddress | None = None
+    circuit: Name | None = None
+    connections: list[GatewayConnection] = Field(default_factory=list)
+
+
+class Peering(BaseModel):
+    model_config = MODEL_CONFIG
+    remote_virtual_network: Name
+
+
+class VirtualNetwork(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    location: str | None = None
+    address_space: list[Cidr]
+    dns_servers: list[DnsServer] = Field(default_factory=list)
+    subnets: list[Subnet] = Field(default_factory=list)
+    gateways: list[Gateway] = Field(default_factory=list, max_length=2)
+    peerings: list[Peering] = Field(default_factory=list)
+    services: list[str] = Field(default_factory=list)
+
+    def subnet(self, name: str) -> Subnet | None:
+        """The subnet called `name` (names are case-sensitive, as in the file), or None."""
+        return next((s for s in self.subnets if s.name == name), None)
+
+
+class LocalNetworkSite(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    address_space: list[Cidr] = Field(default_factory=list)
+    vpn_gateway_address: IpAddress | None = None
+
+
+class ExpressRouteCircuit(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    moved_to_arm: bool = False
+
+
+class NsgRule(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    priority: int = Field(ge=100, le=4096)
+    direction: Direction
+    access: Access
+    protocol: NsgProtocol
+    source_prefix: AddressPrefix
+    source_port: PortRange
+    destination_prefix: AddressPrefix
+    destination_port: PortRange
+
+
+class NetworkSecurityGroup(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    location: str | None = None
+    rules: list[NsgRule] = Field(default_factory=list)
+
+
+class Route(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    prefix: Cidr
+    next_hop_type: NextHopType
+    next_hop: IpAddress | None = None
+
+    @model_validator(mode="after")
+    def _next_hop_only_for_appliances(self) -> Route:
+        if self.next_hop_type == "VirtualAppliance" and self.next_hop is None:
+            raise ValueError("nextHop is required when nextHopType is VirtualAppliance")
+        if self.next_hop_type != "VirtualAppliance" and self.next_hop is not None:
+            raise ValueError(
+                f"nextHop is only allowed when nextHopType is VirtualAppliance, not {self.next_hop_type}"
+            )
+        return self
+
+
+class RouteTable(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    location: str | None = None
+    routes: list[Route] = Field(default_factory=list)
+
+
+class ReservedIp(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    address: IpAddress | None = None
+    location: str | None = None
+    cloud_service: Name | None = None

@@ -1,0 +1,62 @@
+"""Storage items of the estate: accounts, the disk registry (unattached disks), images."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+
+from migration.estate._types import MODEL_CONFIG, MediaLink, Name, enum_type
+
+OsType = enum_type("Windows", "Linux")
+
+#: A VHD blob's bytes for a disk of `sizeGB`: the data plus the 512-byte VHD footer.
+VHD_FOOTER_BYTES = 512
+
+
+def expected_blob_bytes(size_gb: int) -> int:
+    """The blob size the platform expects for a disk of `size_gb` (`sizeGB × 2^30 + 512`)."""
+    return size_gb * 2**30 + VHD_FOOTER_BYTES
+
+
+def media_link_account(media_link: str) -> str | None:
+    """The storage account named by a VHD media link (`https://ACCOUNT.blob.core.…/c/b.vhd`)."""
+    host = urlsplit(media_link).hostname or ""
+    account, _, rest = host.partition(".")
+    return account if account and rest.startswith("blob.") else None
+
+
+def media_link_blob(media_link: str) -> str:
+    """The blob name inside its container: everything after `/<container>/` in the path."""
+    path = urlsplit(media_link).path.lstrip("/")
+    _, _, blob = path.partition("/")
+    return blob
+
+
+class StorageAccount(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    location: str | None = None
+    sku: str = "Standard_LRS"
+
+    @property
+    def premium(self) -> bool:
+        """Premium storage (the sku starts with `Premium`): boot diagnostics cannot use it."""
+        return self.sku.casefold().startswith("premium")
+
+
+class Disk(BaseModel):
+    """An entry of the subscription's disk registry: a disk not attached to any role."""
+
+    model_config = MODEL_CONFIG
+    name: Name
+    media_link: MediaLink
+    size_gb: int = Field(ge=1, alias="sizeGB")
+    blob_size_bytes: int | None = Field(default=None, ge=0)
+    os: OsType | None = None
+
+
+class Image(BaseModel):
+    model_config = MODEL_CONFIG
+    name: Name
+    media_link: MediaLink
