@@ -6,6 +6,7 @@ units under a concurrency limit. Both are deterministic generators (replayed by 
 
 import azure.durable_functions as df
 
+from orchestrators.migrate_plan import bp as _plan_bp
 from orchestrators.migrate_unit import bp as _unit_bp
 
-BLUEPRINTS: list[df.Blueprint] = [_unit_bp]
+BLUEPRINTS: list[df.Blueprint] = [_unit_bp, _plan_bp]

@@ -62,6 +62,9 @@ class Harness:
     _ready: list[list[dict[str, Any]]] = field(default_factory=list)
     _waiting: set[str] = field(default_factory=set)
     last_context: dict[str, Any] = field(default_factory=dict)
+    sub_orchestrators: dict[str, Callable[[str], str]] = field(default_factory=dict)
+    child_events: Callable[[str], dict[str, list[Any]]] | None = None
+    children: dict[str, Harness] = field(default_factory=dict)
 
     def _event(self, kind: int, **fields: Any) -> dict[str, Any]:
         self._eid += 1
@@ -136,8 +139,25 @@ class Harness:
             elif kind == 6:
                 self._waiting.add(action["externalEventName"])
             elif kind in (2, 3):
-                raise NotImplementedError("sub-orchestrations are driven by PlanHarness")
+                tid = self._take_id()
+                self.history.append(
+                    self._event(7, Name=action["functionName"], InstanceId=action["instanceId"])
+                )
+                self._ready.append(self._run_child(tid, action))
         self._seen = len(flat)
+
+    def _run_child(self, tid: int, action: dict[str, Any]) -> list[dict[str, Any]]:
+        """Run a sub-orchestration to its end with the same stand-ins (its events from `child_events`)."""
+        name, child_id = action["functionName"], action["instanceId"]
+        child = Harness(self.sub_orchestrators[name], json.loads(action["input"]), self.activities,
+                        instance_id=child_id, now=self.now)  # fmt: skip
+        state = child.run(self.child_events(child_id) if self.child_events else None)
+        self.children[child_id] = child
+        if not state.get("isDone"):
+            raise AssertionError(f"sub-orchestration {child_id} did not finish")
+        if state.get("error"):
+            return [self._event(9, TaskScheduledId=tid, Reason=str(state["error"]), Details="")]
+        return [self._event(8, TaskScheduledId=tid, Result=json.dumps(state.get("output")))]
 
     def _take_id(self) -> int:
         tid = self._next_id

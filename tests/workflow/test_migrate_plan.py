@@ -1,0 +1,131 @@
+"""Replay tests: `migrate_plan` runs waves of real `migrate_unit` sub-orchestrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migration.requests import WorkflowConfig
+from orchestrators.migrate_plan import migrate_plan, unit_instance_id
+from orchestrators.migrate_unit import migrate_unit
+from tests.workflow.harness import Harness, handle_of
+from tests.workflow.stand_ins import SUB, Platform
+
+COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "wave"}
+
+
+def unit(kind: str, name: str, deps: list[str] | None = None) -> dict[str, Any]:
+    return {"key": f"{kind}/{name}", "unit": {"kind": kind, "name": name}, "dependsOn": deps or []}
+
+
+WAVES = [
+    [unit("virtualNetwork", "vnet1"), unit("virtualNetwork", "vnet2"), unit("cloudService", "cs1")],
+    [
+        unit("storageAccount", "sa1", ["virtualNetwork/vnet1"]),
+        unit("storageAccount", "sa2", ["virtualNetwork/vnet2"]),
+    ],
+]
+
+
+class PlanPlatform(Platform):
+    """Per-unit platform state; `bad` units fail validation."""
+
+    def __init__(self, bad: set[str]) -> None:
+        super().__init__()
+        self.bad = bad
+        self.order: list[str] = []
+
+    def activities(self) -> dict[str, Any]:
+        acts = super().activities()
+        acts["plan_units"] = lambda p: {
+            "waves": WAVES,
+            "notMigratable": [
+                {
+                    "unit": {"kind": "cloudService", "name": "paas"},
+                    "key": "cloudService/paas",
+                    "reasons": ["PaaS"],
+                }
+            ],
+        }
+        acts["validate_unit"] = self.validate_unit
+        acts["start_operation"] = self.start_op
+        return acts
+
+    def validate_unit(self, p: dict) -> dict:
+        name = p["request"]["unit"]["name"]
+        return {"findings": [{"severity": "error", "code": "X", "message": name}] if name in self.bad else []}
+
+    def start_op(self, p: dict) -> dict:
+        self.state = "Unprepared" if p["operation"] == "prepare" else self.state
+        if p["operation"] == "commit":
+            self.order.append(p["request"]["unit"]["name"])
+            self.state = "Prepared"
+        return self.start(p)
+
+
+def run_plan(bad: set[str], concurrency: int = 2, dry_run: bool = False) -> tuple[Harness, PlanPlatform]:
+    platform = PlanPlatform(bad)
+    inp = {
+        "planId": "plan-7",
+        "subscriptionId": SUB,
+        "concurrency": concurrency,
+        "approval": "perWave",
+        "dryRun": dry_run,
+        "config": WorkflowConfig().to_json(),
+        "linksBase": "http://127.0.0.1:7071",
+        "requestedBy": "ops@contoso.com",
+    }
+    h = Harness(
+        handle_of(migrate_plan),
+        inp,
+        platform.activities(),
+        instance_id="plan-7",
+        sub_orchestrators={"migrate_unit": handle_of(migrate_unit)},
+        child_events=lambda cid: {"Approval": [COMMIT]},
+    )
+    h.run()
+    return h, platform
+
+
+def test_every_unit_committed_in_wave_order() -> None:
+    h, platform = run_plan(set())
+    out = h.state["output"]
+    assert out["phase"] == "Completed" and out["summary"] == {"Committed": 5}
+    assert platform.order[:3] == ["vnet1", "vnet2", "cs1"] and set(platform.order[3:]) == {"sa1", "sa2"}
+    assert out["notMigratable"][0]["reasons"] == ["PaaS"]
+    ids = [u["id"] for w in out["waves"] for u in w["units"]]
+    assert ids[0] == "plan-7.virtualNetwork.vnet1" and len(set(ids)) == 5
+    child = h.children["plan-7.storageAccount.sa1"].state["output"]
+    assert child["plan"] == {"id": "plan-7", "wave": 1, "approval": "perWave"}
+    assert (
+        child["links"]["approve"] == "http://127.0.0.1:7071/api/migrations/plan-7.storageAccount.sa1/approve"
+    )
+
+
+def test_a_failed_unit_blocks_only_its_dependants() -> None:
+    h, platform = run_plan({"vnet1"})
+    rows = {u["unit"]["name"]: u for w in h.state["output"]["waves"] for u in w["units"]}
+    assert rows["vnet1"]["phase"] == "NotMigratable"
+    assert rows["sa1"]["phase"] == "Blocked" and rows["sa1"]["blockedBy"] == ["virtualNetwork/vnet1"]
+    assert rows["sa2"]["phase"] == "Committed" and rows["cs1"]["phase"] == "Committed"
+    assert "sa1" not in platform.order
+
+
+def test_concurrency_limit_is_respected() -> None:
+    h, _ = run_plan(set(), concurrency=1)
+    # with one at a time every sub-orchestration is created in its own episode
+    created = [i for i, e in enumerate(h.history) if e["EventType"] == 7]
+    episodes = [sum(1 for e in h.history[:i] if e["EventType"] == 12) for i in created]
+    assert len(set(episodes)) == len(episodes) == 5
+    h2, _ = run_plan(set(), concurrency=3)
+    created2 = [i for i, e in enumerate(h2.history) if e["EventType"] == 7]
+    episodes2 = [sum(1 for e in h2.history[:i] if e["EventType"] == 12) for i in created2]
+    assert max(episodes2.count(x) for x in episodes2) == 3
+
+
+def test_instance_ids_are_valid_and_unique() -> None:
+    taken: set[str] = set()
+    a = unit_instance_id("p", {"kind": "cloudService", "name": "web cs!", "deployment": "d"}, taken)
+    b = unit_instance_id("p", {"kind": "cloudService", "name": "web cs?", "deployment": "d"}, taken)
+    assert a == "p.cloudService.web-cs-.d" and b != a
+    long = unit_instance_id("p" * 99, {"kind": "virtualNetwork", "name": "x"}, taken)
+    assert len(long) <= 100
