@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 import typer
-from azure.storage.queue import QueueClient
 from rich.console import Console
 
 from cli.stack.azurite import start_azurite
@@ -21,6 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 def demo() -> None:
     """Bring up the local stack and run a sample estate through it."""
+    from azure.storage.queue import QueueClient  # imported here: keeps every other command quick to start
+
     console = Console()
     with tempfile.TemporaryDirectory(prefix="c2arm-demo-") as tmp:
         console.print("[bold]c2arm demo[/bold]: starting Azurite (blob, queue, table) on loopback …")

@@ -1,0 +1,401 @@
+"""Operator commands that talk to a running c2arm app: submit, status, approve, abort, report, migrate.
+
+They reach the local stack through `<state-dir>/stack.json`, or a deployed app with `--app URL`
+and `C2ARM_KEY` (see `cli.api_client`). Every failure is one clear line on stderr and a
+non-zero exit: 1 when the app refused or could not be reached, 2 for bad flags or input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import time
+import webbrowser
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich.console import Console
+from rich.live import Live
+
+from cli.api_client import DEFAULT_STATE_DIR, ApiClient, ApiError, ConfigError, is_loopback, read_stack
+from cli.ops_status import migration_table, plan_is_final, plan_view
+from migration.phases import is_final
+from migration.render import id_map_csv, report_html
+from migration.requests import UNIT_KINDS, RequestError, parse_request
+
+out = Console()
+err = Console(stderr=True)
+
+StateDir = typer.Option(DEFAULT_STATE_DIR, "--state-dir", help="Folder of the local stack's stack.json.")
+AppUrl = typer.Option(
+    None, "--app", help="A deployed app's URL (key in C2ARM_KEY) instead of the local stack."
+)
+Principal = typer.Option(
+    None, "--as", envvar="C2ARM_PRINCIPAL", help="Approver principal to send (local stack only; on Azure "
+    "App Service authentication sets it).",
+)  # fmt: skip
+
+
+class Via(StrEnum):
+    http = "http"
+    queue = "queue"
+
+
+class Approval(StrEnum):
+    perUnit = "perUnit"
+    perWave = "perWave"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` on stderr; the caller raises the returned Exit."""
+    err.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def client_for(app: str | None, state_dir: Path) -> Iterator[ApiClient]:
+    """An ApiClient, turning every ApiError into one line on stderr and exit 1."""
+    try:
+        with ApiClient.resolve(app, state_dir) as client:
+            yield client
+    except ApiError as exc:
+        raise fail(str(exc), 2 if isinstance(exc, ConfigError) and app else 1) from None
+
+
+def _check_principal(app: str | None, principal: str | None) -> None:
+    if principal and app and not is_loopback(app):
+        raise fail("--as works only against the local stack; on Azure the principal comes from sign-in", 2)
+
+
+# -- submit --------------------------------------------------------------------------------------
+def _requests_from_file(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(path.read_text())  # JSON is YAML too
+    except OSError as exc:
+        raise fail(f"--file: cannot read {path}: {exc.strerror}", 2) from None
+    except yaml.YAMLError as exc:
+        raise fail(f"--file: {path} is neither JSON nor YAML: {exc}", 2) from None
+    if isinstance(data, dict) and isinstance(data.get("requests"), list):
+        data = data["requests"]
+    items = data if isinstance(data, list) else [data]
+    bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+    if bad or not items:
+        raise fail(f"--file: {path} must hold a request object, a list of them, or {{requests: [...]}}", 2)
+    return items
+
+
+def _request_from_flags(
+    subscription: str | None, kind: str | None, name: str | None, deployment: str | None,
+    request_id: str | None, dry_run: bool, window: str | None, requested_by: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    if not subscription:
+        raise fail("--subscription required (the local stack's stack.json has none)", 2)
+    unit = {"kind": kind, "name": name} | ({"deployment": deployment} if deployment else {})
+    request: dict[str, Any] = {
+        "requestId": request_id or f"{name}-{secrets.token_hex(4)}",
+        "subscriptionId": subscription,
+        "unit": unit,
+        "dryRun": dry_run,
+    }
+    if window:
+        request["window"] = window
+    if requested_by:
+        request["requestedBy"] = requested_by
+    return request
+
+
+def _send_to_queue(requests: list[dict[str, Any]], connection_string: str) -> list[tuple[str, str]]:
+    from azure.core.exceptions import AzureError
+    from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+
+    queue = QueueClient.from_connection_string(
+        connection_string, "migration-requests", message_encode_policy=TextBase64EncodePolicy(), retry_total=1
+    )
+    sent = []
+    try:
+        for request in requests:
+            queue.send_message(json.dumps(request))
+            sent.append((request["requestId"], "queued on migration-requests"))
+    except AzureError as exc:
+        raise fail(
+            f"cannot put the request on queue migration-requests: {type(exc).__name__}: {exc}"
+        ) from None
+    finally:
+        queue.close()
+    return sent
+
+
+def submit(
+    kind: str | None = typer.Option(None, "--kind", help=f"Unit kind: {', '.join(UNIT_KINDS)}."),
+    name: str | None = typer.Option(None, "--name", help="Unit name (VNet, cloud service, account …)."),
+    deployment: str | None = typer.Option(None, "--deployment", help="Cloud service deployment."),
+    subscription: str | None = typer.Option(None, "--subscription", help="Default: the local stack's."),
+    request_id: str | None = typer.Option(None, "--request-id", help="Default: <name>-<random>."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Prepare and check, then abort."),
+    window: str | None = typer.Option(None, "--window", help="any | off-hours"),
+    requested_by: str | None = typer.Option(None, "--requested-by", help="Requester (queue submissions)."),
+    file: Path | None = typer.Option(None, "--file", help="JSON/YAML file: a request or a list of them."),
+    via: Via = typer.Option(
+        Via.http, "--via", help="http (POST /api/migrations) or queue (migration-requests)."
+    ),
+    connection_string: str | None = typer.Option(
+        None,
+        "--connection-string",
+        envvar="C2ARM_STORAGE",
+        help="Storage for --via queue (default: the stack's).",
+    ),
+    app: str | None = AppUrl,
+    state_dir: Path = StateDir,
+) -> None:
+    """Ask the app to migrate one unit (flags) or every request in --file."""
+    if file and (kind or name or deployment):
+        raise fail("give either --file or --kind/--name, not both", 2)
+    if file:
+        requests = _requests_from_file(file)
+    else:
+        missing = [flag for flag, value in (("--kind", kind), ("--name", name)) if not value]
+        if missing:
+            raise fail(f"{' and '.join(missing)} required (or --file FILE of requests)", 2)
+        if kind not in UNIT_KINDS:
+            raise fail(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}", 2)
+        if not subscription and not app:
+            try:
+                subscription = read_stack(state_dir).subscription_id
+            except ConfigError as exc:
+                raise fail(str(exc)) from None
+        requests = [_request_from_flags(subscription, kind, name, deployment, request_id, dry_run, window,
+                                        requested_by)]  # fmt: skip
+    if via is Via.queue:
+        problems = []
+        for index, request in enumerate(requests):
+            try:
+                parse_request(request)
+            except RequestError as exc:
+                problems.append(f"request {index} ({request.get('requestId', '?')}): {exc}")
+        if problems:
+            raise fail("; ".join(problems), 2)
+        if not connection_string:
+            try:
+                connection_string = read_stack(state_dir).storage_connection_string
+            except ConfigError as exc:
+                raise fail(f"--via queue needs --connection-string or C2ARM_STORAGE; {exc}", 2) from None
+        for request_id_, what in _send_to_queue(requests, connection_string or ""):
+            out.print(f"{request_id_}: {what}", highlight=False)
+        return
+    failures = 0
+    with client_for(app, state_dir) as client:
+        for request in requests:
+            try:
+                answer = client.submit(request)
+                out.print(
+                    f"{answer.get('id')}: {answer.get('phase')}  (c2arm status {answer.get('id')} --watch)"
+                )
+            except ApiError as exc:
+                if exc.status == 0:
+                    raise
+                failures += 1
+                err.print(
+                    f"[red]{request.get('requestId', '?')}[/red]: {exc}", highlight=False, soft_wrap=True
+                )
+    if failures:
+        raise typer.Exit(1)
+
+
+# -- status --------------------------------------------------------------------------------------
+def _plan_or_none(client: ApiClient, plan_id: str) -> dict[str, Any] | None:
+    try:
+        return client.plan(plan_id)
+    except ApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def _snapshot(client: ApiClient, instance_id: str | None) -> tuple[Any, bool, Any]:
+    """(renderable, finished?, raw JSON) for one id, a plan id, or every migration."""
+    if instance_id is None:
+        migrations = client.migrations()
+        return migration_table(migrations), all(is_final(str(m.get("phase"))) for m in migrations), migrations
+    try:
+        status = client.migration(instance_id)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        plan = _plan_or_none(client, instance_id)
+        if plan is None:
+            raise ApiError(f"no migration or plan with id {instance_id!r}", 404) from None
+        details = {}
+        for _, unit in ((w, u) for w in plan.get("waves") or [] for u in w.get("units") or []):
+            if unit.get("id") and not is_final(str(unit.get("phase", ""))):
+                # a unit not started yet has no status: the plan's row is all there is
+                with contextlib.suppress(ApiError):
+                    details[str(unit["id"])] = client.migration(str(unit["id"]))
+        return plan_view(plan, details), plan_is_final(plan), plan
+    return migration_table([status]), is_final(str(status.get("phase"))), status
+
+
+def status(
+    instance_id: str | None = typer.Argument(None, help="A migration or plan id (default: all migrations)."),
+    watch: bool = typer.Option(False, "--watch", "-w", help="Refresh until everything shown is final."),
+    interval: float = typer.Option(2.0, "--interval", min=0.2, max=60, help="Seconds between refreshes."),
+    as_json: bool = typer.Option(False, "--json", help="Print the API's JSON instead of a table."),
+    app: str | None = AppUrl,
+    state_dir: Path = StateDir,
+) -> None:
+    """Show where migrations (or a plan) are: phase, elapsed time, and the next step."""
+    with client_for(app, state_dir) as client:
+        view, finished, raw = _snapshot(client, instance_id)
+        if as_json:
+            out.print_json(data=raw)
+            return
+        if not watch or finished:
+            out.print(view)
+            return
+        with Live(view, console=out, refresh_per_second=4) as live:
+            while not finished:
+                time.sleep(interval)  # the operator's refresh rate, not a wait for a condition
+                view, finished, raw = _snapshot(client, instance_id)
+                live.update(view)
+
+
+# -- decisions -----------------------------------------------------------------------------------
+def _decide(decision: str, instance_id: str, comment: str | None, principal: str | None, app: str | None,
+            state_dir: Path) -> None:  # fmt: skip
+    _check_principal(app, principal)
+    with client_for(app, state_dir) as client:
+        answer = client.decide(instance_id, decision, comment, principal)
+    out.print(f"{answer.get('id', instance_id)}: decision {answer.get('decision')} accepted", highlight=False)
+
+
+def approve(
+    instance_id: str = typer.Argument(..., help="The migration id (its requestId)."),
+    comment: str | None = typer.Option(None, "--comment", help="Kept in the audit log."),
+    principal: str | None = Principal,
+    app: str | None = AppUrl,
+    state_dir: Path = StateDir,
+) -> None:
+    """Approve a unit waiting in AwaitingApproval: the app commits it."""
+    _decide("approve", instance_id, comment, principal, app, state_dir)
+
+
+def abort(
+    instance_id: str = typer.Argument(..., help="The migration id (its requestId)."),
+    comment: str | None = typer.Option(None, "--comment", help="Kept in the audit log."),
+    principal: str | None = Principal,
+    app: str | None = AppUrl,
+    state_dir: Path = StateDir,
+) -> None:
+    """Abort a unit (refused once commit has started): the classic resources stay as they were."""
+    _decide("abort", instance_id, comment, principal, app, state_dir)
+
+
+# -- report --------------------------------------------------------------------------------------
+def fetch_report(client: ApiClient, report_id: str) -> dict[str, Any]:
+    """A unit's report, or a plan report built from the plan and its units' reports."""
+    try:
+        return client.report(report_id)
+    except ApiError as exc:
+        if exc.status != 404:
+            raise
+        plan = _plan_or_none(client, report_id)
+        if plan is None:
+            raise ApiError(f"no migration or plan with id {report_id!r}", 404) from None
+        from cli.ops_plan import build_plan_report
+
+        return build_plan_report(client, plan)
+
+
+def write_report_files(report: dict[str, Any], folder: Path) -> tuple[Path, Path]:
+    """`<folder>/<id>.html` and `<id>-ids.csv`, written whole (temp file + rename)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(report.get("id", "report")))
+    paths = (folder / f"{safe}.html", folder / f"{safe}-ids.csv")
+    for path, text in zip(paths, (report_html(report), id_map_csv(report)), strict=True):
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    return paths
+
+
+def report(
+    report_id: str = typer.Argument(..., help="A migration id or a plan id."),
+    html: bool = typer.Option(False, "--html", help="Write the self-contained HTML report (+ id-map CSV)."),
+    csv_out: bool = typer.Option(False, "--csv", help="Print the classic-name → ARM-id map as CSV."),
+    open_it: bool = typer.Option(False, "--open", help="Open the HTML report in a browser (implies --html)."),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Folder for --html (default: <state-dir>/reports)."
+    ),
+    app: str | None = AppUrl,
+    state_dir: Path = StateDir,
+) -> None:
+    """The final report of a migration or plan: JSON on stdout, or HTML/CSV files."""
+    with client_for(app, state_dir) as client:
+        try:
+            data = fetch_report(client, report_id)
+        except ApiError as exc:
+            raise fail(str(exc)) from None
+    if csv_out:
+        out.file.write(id_map_csv(data))
+        return
+    if not (html or open_it):
+        out.print_json(data=data)
+        return
+    html_path, csv_path = write_report_files(data, out_dir or state_dir / "reports")
+    out.print(f"report: {html_path.resolve()}\nid map: {csv_path.resolve()}", highlight=False)
+    if open_it:
+        webbrowser.open(html_path.resolve().as_uri())
+
+
+# -- migrate (start a plan) ----------------------------------------------------------------------
+def migrate(
+    estate: Path = typer.Option(..., "--estate", help="The estate file of the subscription (YAML/JSON)."),
+    units: list[str] | None = typer.Option(None, "--units", help="KIND/NAME units (repeat; default: all)."),
+    concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=100, help="Units at a time."),
+    approval: Approval = typer.Option(Approval.perUnit, "--approval", help="perUnit or perWave approval."),
+    plan_id: str | None = typer.Option(None, "--plan-id", help="Default: plan-<random>."),
+    window: str | None = typer.Option(None, "--window", help="any | off-hours"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Prepare and check every unit, then abort."),
+    app: str | None = AppUrl,
+    state_dir: Path = StateDir,
+) -> None:
+    """Start a plan: the estate's units in waves (POST /api/plans); follow it with c2arm status ID -w."""
+    from cli.ops_plan import load_estate_units  # the estate model is only needed here
+
+    try:
+        subscription, known = load_estate_units(estate)
+    except ValueError as exc:
+        raise fail(f"--estate: {exc}", 2) from None
+    unknown = [u for u in units or [] if u not in known]
+    if unknown:
+        raise fail(
+            f"--units: {', '.join(unknown)} not a unit of {estate} (units: {', '.join(sorted(known))})", 2
+        )
+    body: dict[str, Any] = {
+        "planId": plan_id or f"plan-{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}",
+        "subscriptionId": subscription,
+        "approval": approval.value,
+    }
+    if units:
+        body["units"] = list(units)
+    if concurrency:
+        body["concurrency"] = concurrency
+    if window:
+        body["window"] = window
+    if dry_run:
+        body["dryRun"] = True
+    with client_for(app, state_dir) as client:
+        answer = client.start_plan(body)
+    out.print(f"{answer.get('id', body['planId'])}: started  (c2arm status {answer.get('id')} --watch)")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the operator commands to the `c2arm` app (called from cli/main.py)."""
+    for command in (submit, status, approve, abort, report, migrate):
+        app.command()(command)

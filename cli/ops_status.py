@@ -1,0 +1,143 @@
+"""What `c2arm status` shows: a table per unit (phase, elapsed, next step) and plan progress.
+
+Kept apart from the commands so the rendering is plain data → rich renderables, and `--watch`
+only re-renders what it fetched. Elapsed time comes from the status's own `createdAt` /
+`updatedAt` (a final unit's clock stops), and from the local clock only while a unit runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.progress_bar import ProgressBar
+from rich.table import Table
+from rich.text import Text
+
+from migration.phases import is_final
+from migration.render.gantt import human_duration, parse_time
+from migration.render.review import decision_path
+
+PHASE_STYLE = {
+    "Committed": "bold green",
+    "Aborted": "yellow",
+    "NotMigratable": "bold red",
+    "Failed": "bold red",
+    "NeedsSupport": "bold red",
+    "AwaitingApproval": "bold magenta",
+    "WaitingForWindow": "cyan",
+}
+
+
+def unit_text(unit: Any) -> str:
+    if isinstance(unit, Mapping):
+        return "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
+    return str(unit or "")
+
+
+def next_step(instance_id: str, phase: str, findings: int | None = None) -> str:
+    """What the operator should do next, in words (the commands to type where there is one)."""
+    if phase == "AwaitingApproval":
+        seen = f"{findings} finding(s); " if findings is not None else ""
+        page = decision_path(instance_id).removesuffix("/decision")
+        return f"{seen}review {page}, then c2arm approve|abort {instance_id}"
+    if phase == "WaitingForWindow":
+        return "waits for the next migration window"
+    if phase in {"Committed", "Aborted"}:
+        return f"c2arm report {instance_id} --html"
+    if phase == "NotMigratable":
+        return f"fix the findings listed by c2arm report {instance_id}"
+    if phase == "Failed":
+        return f"read the error: c2arm report {instance_id}"
+    if phase == "NeedsSupport":
+        return "open a support case with the correlation data in the report"
+    if phase in {"Committing", "Aborting"}:
+        return f"{phase.lower()}: the platform is working"
+    return "running: nothing to do"
+
+
+def elapsed(status: Mapping[str, Any], now: datetime) -> str:
+    """From creation to the last update (final) or to now (still running)."""
+    start = parse_time(status.get("createdAt"))
+    if start is None:
+        timeline = status.get("timeline") or []
+        start = parse_time(timeline[0].get("at")) if timeline else None
+    if start is None:
+        return ""
+    end = parse_time(status.get("updatedAt")) if is_final(str(status.get("phase", ""))) else now
+    return human_duration(((end or now) - start).total_seconds())
+
+
+def _phase(phase: str) -> Text:
+    return Text(phase, style=PHASE_STYLE.get(phase, ""))
+
+
+def migration_table(statuses: Sequence[Mapping[str, Any]], now: datetime | None = None) -> Table:
+    """One row per migration: id, unit, phase, elapsed, next step."""
+    now = now or datetime.now(UTC)
+    table = Table(title="c2arm migrations", expand=False)
+    for column in ("id", "unit", "phase", "elapsed", "next step"):
+        table.add_column(column, overflow="fold")
+    for status in statuses:
+        instance_id, phase = str(status.get("id", "")), str(status.get("phase", ""))
+        findings = status.get("findings")
+        count = len(findings) if isinstance(findings, list) else None
+        table.add_row(
+            instance_id, unit_text(status.get("unit")), _phase(phase), elapsed(status, now),
+            next_step(instance_id, phase, count),
+        )  # fmt: skip
+    if not statuses:
+        table.caption = "no migrations yet: c2arm submit or c2arm migrate"
+    return table
+
+
+def plan_units(plan: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    return [(int(w.get("index", 0)), u) for w in plan.get("waves") or [] for u in w.get("units") or []]
+
+
+def plan_view(
+    plan: Mapping[str, Any], details: Mapping[str, Mapping[str, Any]], now: datetime | None = None
+) -> RenderableType:
+    """A plan: a progress bar per wave and overall, then one row per unit (with its wave)."""
+    now = now or datetime.now(UTC)
+    units = plan_units(plan)
+    done = sum(1 for _, u in units if is_final(str(u.get("phase", ""))))
+    parts: list[RenderableType] = [
+        Text.assemble(
+            ("plan ", "bold"),
+            (str(plan.get("id", "")), "bold"),
+            "  ",
+            _phase(str(plan.get("phase", ""))),
+            f"   {done}/{len(units)} units final",
+        ),
+        ProgressBar(total=max(len(units), 1), completed=done, width=60),
+    ]
+    table = Table(expand=False)
+    for column in ("wave", "id", "unit", "phase", "elapsed", "next step"):
+        table.add_column(column, overflow="fold")
+    for wave in plan.get("waves") or []:
+        wave_units = wave.get("units") or []
+        finished = sum(1 for u in wave_units if is_final(str(u.get("phase", ""))))
+        bar = ProgressBar(total=max(len(wave_units), 1), completed=finished, width=20)
+        table.add_row(f"[bold]{wave.get('index')}[/bold]", "", "", bar, f"{finished}/{len(wave_units)}", "")
+        for unit in wave_units:
+            instance_id, phase = str(unit.get("id", "")), str(unit.get("phase", ""))
+            status = details.get(instance_id) or unit
+            findings = status.get("findings")
+            count = len(findings) if isinstance(findings, list) else None
+            table.add_row(
+                "", instance_id, unit_text(unit.get("unit")), _phase(phase), elapsed(status, now),
+                next_step(instance_id, phase, count),
+            )  # fmt: skip
+    parts.append(table)
+    return Group(*parts)
+
+
+def plan_is_final(plan: Mapping[str, Any]) -> bool:
+    """The plan is done when it says so, or when every unit in it is final."""
+    if str(plan.get("phase", "")) in {"Completed", "Failed", "Terminated", "Canceled"}:
+        return True
+    units = plan_units(plan)
+    return bool(units) and all(is_final(str(u.get("phase", ""))) for _, u in units)

@@ -1,0 +1,80 @@
+"""The API client's configuration: where the app is and how it authenticates (no request sent)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from cli.api_client import KEY_HEADER, ApiClient, ConfigError, _EntraAuth
+from cli.ops_status import migration_table, next_step, plan_is_final, plan_view
+
+
+def test_local_stack_from_stack_json(tmp_path: Path) -> None:
+    (tmp_path / "stack.json").write_text(json.dumps({"appUrl": "http://127.0.0.1:7071/", "functionKey": "fk",
+                                                     "subscriptionId": "s"}))  # fmt: skip
+    with ApiClient.resolve(None, tmp_path, env={}) as client:
+        assert client.app_url == "http://127.0.0.1:7071"
+        assert str(client._http.base_url) == "http://127.0.0.1:7071/api/"
+        assert client._http.headers[KEY_HEADER] == "fk"
+        assert client.stack is not None and client.stack.subscription_id == "s"
+
+
+def test_deployed_app_with_key_and_entra_scope_constructs_a_credential_without_calling_it(
+    tmp_path: Path,
+) -> None:
+    env = {"C2ARM_KEY": "fk", "C2ARM_APP_SCOPE": "api://c2arm/.default"}
+    with ApiClient.resolve("https://c2arm.azurewebsites.net/api", tmp_path, env=env) as client:
+        assert client.app_url == "https://c2arm.azurewebsites.net"
+        assert isinstance(client._http.auth, _EntraAuth)
+        assert client._http.auth.scope == "api://c2arm/.default"
+        assert type(client._http.auth.credential).__name__ == "DefaultAzureCredential"
+
+
+def test_deployed_app_without_key_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="C2ARM_KEY"):
+        ApiClient.resolve("https://c2arm.azurewebsites.net", tmp_path, env={})
+
+
+def render(renderable) -> str:
+    console = Console(width=220, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+NOW = datetime(2026, 11, 25, 10, 10, tzinfo=UTC)
+
+
+def test_status_table_shows_elapsed_and_the_next_step() -> None:
+    statuses = [
+        {"id": "a", "unit": {"kind": "cloudService", "name": "api-cs"}, "phase": "AwaitingApproval",
+         "createdAt": "2026-11-25T10:00:00Z", "updatedAt": "2026-11-25T10:01:00Z", "findings": [{}, {}]},
+        {"id": "b", "unit": {"kind": "storageAccount", "name": "st"}, "phase": "Committed",
+         "createdAt": "2026-11-25T10:00:00Z", "updatedAt": "2026-11-25T10:02:30Z"},
+    ]  # fmt: skip
+    text = render(migration_table(statuses, now=NOW))
+    assert "cloudService/api-cs" in text and "10 min" in text  # still running: up to now
+    assert "2 finding(s); review /api/migrations/a/review, then c2arm approve|abort a" in text
+    assert "2 min 30 s" in text and "c2arm report b --html" in text  # final: the clock stopped
+
+
+def test_plan_view_shows_progress_per_wave() -> None:
+    plan = {"id": "p", "phase": "Running", "waves": [
+        {"index": 0, "units": [{"id": "u1", "unit": "virtualNetwork/v", "phase": "Committed"},
+                               {"id": "u2", "unit": "cloudService/c", "phase": "Preparing"}]},
+        {"index": 1, "units": [{"id": "u3", "unit": "storageAccount/s", "phase": "Queued"}]},
+    ]}  # fmt: skip
+    text = render(plan_view(plan, {}, now=NOW))
+    assert "1/3 units final" in text and "1/2" in text and "0/1" in text
+    assert not plan_is_final(plan)
+    for unit in plan["waves"][0]["units"] + plan["waves"][1]["units"]:
+        unit["phase"] = "Aborted"
+    assert plan_is_final(plan)
+
+
+def test_next_step_for_every_final_phase_points_somewhere() -> None:
+    for phase in ("Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"):
+        assert next_step("x", phase) != "running: nothing to do"
