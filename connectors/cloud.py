@@ -40,13 +40,27 @@ class Cloud:
 
 
 CLOUDS: dict[str, Cloud] = {
-    "public": Cloud("public", "https://management.core.windows.net", "https://management.azure.com",
-                    "login.microsoftonline.com"),
-    "china": Cloud("china", "https://management.core.chinacloudapi.cn", "https://management.chinacloudapi.cn",
-                   "login.chinacloudapi.cn", "core.chinacloudapi.cn"),
-    "usgov": Cloud("usgov", "https://management.core.usgovcloudapi.net", "https://management.usgovcloudapi.net",
-                   "login.microsoftonline.us", "core.usgovcloudapi.net"),
-}  # fmt: skip
+    "public": Cloud(
+        "public",
+        "https://management.core.windows.net",
+        "https://management.azure.com",
+        "login.microsoftonline.com",
+    ),
+    "china": Cloud(
+        "china",
+        "https://management.core.chinacloudapi.cn",
+        "https://management.chinacloudapi.cn",
+        "login.chinacloudapi.cn",
+        "core.chinacloudapi.cn",
+    ),
+    "usgov": Cloud(
+        "usgov",
+        "https://management.core.usgovcloudapi.net",
+        "https://management.usgovcloudapi.net",
+        "login.microsoftonline.us",
+        "core.usgovcloudapi.net",
+    ),
+}
 
 ASM_AUTH_MODES = ("certificate", "token")
 

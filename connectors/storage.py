@@ -189,8 +189,12 @@ class Storage:
 
         Retrying writes the same bytes (canonical JSON), so the digest is stable across retries.
         """
-        return self._put(CONTAINER_SNAPSHOTS, f"{_check_id(migration_id)}.json", _canonical_json(document),
-                         "application/json")  # fmt: skip
+        return self._put(
+            CONTAINER_SNAPSHOTS,
+            f"{_check_id(migration_id)}.json",
+            _canonical_json(document),
+            "application/json",
+        )
 
     def get_snapshot(self, migration_id: str) -> Any:
         return json.loads(self._get(CONTAINER_SNAPSHOTS, f"{_check_id(migration_id)}.json"))
@@ -231,8 +235,14 @@ class Storage:
         moment = (at or datetime.now(UTC)).astimezone(UTC)
         stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         row = entry_id or f"{moment.strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:12]}"
-        entity = {"PartitionKey": _check_id(migration_id), "RowKey": row, "at": stamp,
-                  "principal": principal, "action": action, "comment": comment}  # fmt: skip
+        entity = {
+            "PartitionKey": _check_id(migration_id),
+            "RowKey": row,
+            "at": stamp,
+            "principal": principal,
+            "action": action,
+            "comment": comment,
+        }
         table = self.table.get_table_client(AUDIT_TABLE)
         try:
             table.create_entity(entity)
@@ -293,8 +303,11 @@ class Storage:
     def receive(self, queue: str, limit: int = 32, visibility_timeout: int = 30) -> list[Any]:
         """Take up to `limit` messages (hidden for `visibility_timeout` s); delete with `delete`."""
         client = self._queue(queue)
-        return list(client.receive_messages(max_messages=min(32, max(1, limit)),
-                                            visibility_timeout=visibility_timeout))  # fmt: skip
+        return list(
+            client.receive_messages(
+                max_messages=min(32, max(1, limit)), visibility_timeout=visibility_timeout
+            )
+        )
 
     def delete(self, queue: str, message: Any) -> None:
         self._queue(queue).delete_message(message)

@@ -1,0 +1,272 @@
+"""The classic migration API: validate / prepare / commit / abort, operations, state, reads.
+
+Starting an operation and polling it are separate calls on purpose: the orchestrator polls with
+durable timers, never by sleeping inside an activity. The `…_unless_…` helpers make a phase
+safe to retry: they read the unit's `MigrationState` first and start nothing when the platform
+is already there (or on its way), and refuse what the platform would refuse (abort once commit
+has started).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element
+
+import httpx
+from azure.core.credentials import TokenCredential
+
+from connectors.asm._http import AsmHttp
+from connectors.asm.units import (
+    OperationStatus,
+    ValidationResult,
+    deployment_state,
+    migration_path,
+    named_item_state,
+    parse_operation,
+    parse_validation,
+    seg,
+)
+from connectors.asm.xml_common import deployment_network_resource, parse_xml, text
+from connectors.cloud import AzureSettings
+from connectors.credentials import ManagementCertificate, management_certificate, token_credential
+from connectors.errors import PermanentError, Reason, TransientError
+from connectors.ratelimit import RateLimiter, shared_limiter
+from migration.requests import Destination, Unit
+
+# Seconds the orchestrator should wait before retrying a phase blocked by another operation.
+BUSY_RETRY_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class StartResult:
+    """What an idempotent start did: `request_id` when it started an operation, else why not.
+
+    `state` is the unit's `MigrationState` read before starting. When nothing was started and
+    the state is still moving (`Preparing`, `Committing`, `Aborting`), poll `migration_state`
+    until it settles; when it is already the target, the phase is done.
+    """
+
+    started: bool
+    state: str | None
+    request_id: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"started": self.started, "state": self.state, "requestId": self.request_id}
+
+
+class AsmClient:
+    """One subscription's classic API. Build it with `from_settings` (or from an `AsmHttp`)."""
+
+    def __init__(self, http: AsmHttp) -> None:
+        self.http = http
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: AzureSettings,
+        subscription_id: str,
+        *,
+        credential: TokenCredential | None = None,
+        certificate: ManagementCertificate | None = None,
+        limiter: RateLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> AsmClient:
+        """A client for `settings.asm_auth`: the management certificate, or a bearer token."""
+        if settings.asm_auth == "certificate":
+            certificate = certificate or management_certificate(settings, credential)
+            credential = None
+        else:
+            credential = credential or token_credential(settings)
+            certificate = None
+        http = AsmHttp(
+            settings.asm_endpoint,
+            subscription_id,
+            credential=credential,
+            scope=settings.asm_scope,
+            certificate=certificate,
+            ca_bundle=settings.ca_bundle,
+            timeout=settings.timeout,
+            quick_retries=settings.quick_retries,
+            quick_retry_max_seconds=settings.quick_retry_max_seconds,
+            limiter=limiter or shared_limiter(settings.requests_per_second, settings.requests_burst),
+            transport=transport,
+        )
+        return cls(http)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> AsmClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- raw reads ---------------------------------------------------------------------------
+
+    def get_xml(self, path: str, service: str, params: Mapping[str, str] | None = None) -> Element:
+        """GET `path` under the subscription and parse the answer safely."""
+        response = self.http.request("GET", path, service, params=params, operation=f"read {path}")
+        return parse_xml(response.content, f"GET {path}")
+
+    def _deployment_path(self, service_name: str, deployment: str | None) -> str:
+        base = f"/services/hostedservices/{seg(service_name)}"
+        return f"{base}/deployments/{seg(deployment)}" if deployment else f"{base}/deploymentslots/Production"
+
+    def get_deployment(self, service_name: str, deployment: str | None = None) -> Element:
+        """A deployment by name, or the production slot's deployment when `deployment` is None."""
+        return self.get_xml(self._deployment_path(service_name, deployment), "compute")
+
+    def resolve_unit(self, unit: Unit) -> Unit:
+        """The unit with its deployment named (a cloud service's production deployment if none)."""
+        if unit.kind != "cloudService" or unit.deployment:
+            return unit
+        name = text(self.get_deployment(unit.name, None), "Name")
+        if not name:
+            raise PermanentError(
+                f"cloud service {unit.name} has no production deployment", reason=Reason.NOT_FOUND
+            )
+        return Unit(kind="cloudService", name=unit.name, deployment=name)
+
+    # --- migration ---------------------------------------------------------------------------
+
+    def _post(self, unit: Unit, comp: str, body: bytes | None) -> httpx.Response:
+        unit = self.resolve_unit(unit)
+        service, path = migration_path(unit.kind, unit.name, unit.deployment)
+        return self.http.request(
+            "POST", path, service, params={"comp": comp}, body=body, operation=f"{comp} {unit.key}"
+        )
+
+    @staticmethod
+    def _network_body(unit: Unit, destination: Destination | None) -> bytes | None:
+        if unit.kind != "cloudService":
+            return None
+        dest = destination or Destination()
+        return deployment_network_resource(
+            dest.mode, dest.resource_group or "", dest.virtual_network or "", dest.subnet or ""
+        )
+
+    def validate(self, unit: Unit, destination: Destination | None = None) -> ValidationResult:
+        """The platform's validate (read-only): every message it reports."""
+        response = self._post(unit, "validate", self._network_body(unit, destination))
+        if not response.content.strip():
+            return ValidationResult()
+        return parse_validation(parse_xml(response.content, f"validate {unit.key}"))
+
+    def _start(self, unit: Unit, comp: str, body: bytes | None) -> str:
+        response = self._post(unit, comp, body)
+        request_id = response.headers.get("x-ms-request-id")
+        if not request_id:
+            raise PermanentError(
+                f"{comp} {unit.key}: the platform answered {response.status_code} without x-ms-request-id",
+                reason=Reason.PROTOCOL,
+            )
+        return request_id
+
+    def start_prepare(self, unit: Unit, destination: Destination | None = None) -> str:
+        """Start prepare; the operation's request id (poll with `operation_status`)."""
+        return self._start(unit, "prepare", self._network_body(unit, destination))
+
+    def start_commit(self, unit: Unit) -> str:
+        return self._start(unit, "commit", None)
+
+    def start_abort(self, unit: Unit) -> str:
+        return self._start(unit, "abort", None)
+
+    def operation_status(self, request_id: str) -> OperationStatus:
+        """One poll of an asynchronous operation (`GET /operations/{id}`)."""
+        if not request_id or "/" in request_id or "?" in request_id:
+            raise ValueError(f"request id {request_id!r} is not a platform request id")
+        root = self.get_xml(f"/operations/{request_id}", "compute")
+        return parse_operation(root, request_id)
+
+    def migration_state(self, unit: Unit) -> str | None:
+        """The unit's `MigrationState` (None = not prepared); `PermanentError` if it is not found."""
+        kind, name = unit.kind, unit.name
+        if kind == "cloudService":
+            return deployment_state(self.get_deployment(name, unit.deployment))
+        if kind == "storageAccount":
+            root = self.get_xml(f"/services/storageservices/{seg(name)}", "storage")
+            return text(root, "MigrationState") or text(root, "StorageServiceProperties", "MigrationState")
+        path, tag = {
+            "virtualNetwork": ("/services/networking/virtualnetwork", "VirtualNetworkSite"),
+            "reservedIp": ("/services/networking/reservedips", "ReservedIP"),
+            "networkSecurityGroup": (
+                f"/services/networking/networksecuritygroups/{seg(name)}",
+                "NetworkSecurityGroup",
+            ),
+            "routeTable": (f"/services/networking/routetables/{seg(name)}", "RouteTable"),
+        }[kind]
+        found, state = named_item_state(self.get_xml(path, "network"), tag, name)
+        if not found:
+            raise PermanentError(f"{unit.key} does not exist", reason=Reason.NOT_FOUND, status=404)
+        return state
+
+    # --- idempotent starts -------------------------------------------------------------------
+
+    def _state_or_gone(self, unit: Unit) -> str | None:
+        try:
+            return self.migration_state(unit)
+        except PermanentError as error:
+            if error.reason == Reason.NOT_FOUND:
+                return "Gone"
+            raise
+
+    def prepare_unless_prepared(self, unit: Unit, destination: Destination | None = None) -> StartResult:
+        unit = self.resolve_unit(unit)
+        state = self.migration_state(unit)
+        if state in ("Prepared", "Preparing"):
+            return StartResult(started=False, state=state)
+        if state in ("Committing", "Committed"):
+            raise PermanentError(f"prepare {unit.key}: the unit is already {state}", reason=Reason.CONFLICT)
+        if state == "Aborting":
+            raise TransientError(
+                f"prepare {unit.key}: an abort is still running",
+                reason=Reason.CONFLICT,
+                retry_after=BUSY_RETRY_SECONDS,
+            )
+        return StartResult(started=True, state=state, request_id=self.start_prepare(unit, destination))
+
+    def commit_unless_committed(self, unit: Unit) -> StartResult:
+        """Start commit unless committed. A prepared unit that is gone from the classic side was
+        committed: the platform removes the classic resource at commit."""
+        try:
+            unit = self.resolve_unit(unit)
+        except PermanentError as error:
+            if error.reason != Reason.NOT_FOUND:
+                raise
+            return StartResult(started=False, state="Committed")
+        state = self._state_or_gone(unit)
+        if state in ("Committed", "Gone", "Committing"):
+            return StartResult(started=False, state="Committed" if state == "Gone" else state)
+        if state == "Preparing":
+            raise TransientError(
+                f"commit {unit.key}: prepare is still running",
+                reason=Reason.CONFLICT,
+                retry_after=BUSY_RETRY_SECONDS,
+            )
+        if state != "Prepared":
+            raise PermanentError(
+                f"commit {unit.key}: the unit has not been prepared (state {state or 'none'})",
+                reason=Reason.CONFLICT,
+            )
+        return StartResult(started=True, state=state, request_id=self.start_commit(unit))
+
+    def abort_unless_aborted(self, unit: Unit) -> StartResult:
+        """Start abort unless aborted or never prepared; refuse once commit has started."""
+        unit = self.resolve_unit(unit)
+        state = self.migration_state(unit)
+        if state in (None, "Aborted", "Aborting"):
+            return StartResult(started=False, state=state)
+        if state in ("Committing", "Committed"):
+            raise PermanentError(
+                f"abort {unit.key}: refused, commit has started (state {state})", reason=Reason.CONFLICT
+            )
+        if state == "Preparing":
+            raise TransientError(
+                f"abort {unit.key}: prepare is still running",
+                reason=Reason.CONFLICT,
+                retry_after=BUSY_RETRY_SECONDS,
+            )
+        return StartResult(started=True, state=state, request_id=self.start_abort(unit))

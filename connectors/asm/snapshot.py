@@ -1,0 +1,108 @@
+"""Reading a subscription's classic estate through the ASM API into the core's `Estate`.
+
+A unit's snapshot is the whole subscription's estate, not only the unit: the prechecks need the
+neighbours (a storage account may migrate only once no classic VM uses its disks; a VNet's
+subnets name NSGs and route tables that are separate units). The reads are all GETs, throttled
+by the shared per-subscription limiter.
+
+Not read from ASM (the API does not report them; they keep the model's defaults): alerts,
+autoscale, RBAC assignments, blob sizes of disks, ARM quotas, the migration provider's
+registration (an ARM fact) and ExpressRoute circuits.
+"""
+
+from __future__ import annotations
+
+from xml.etree.ElementTree import Element
+
+from connectors.asm.client import AsmClient
+from connectors.asm.units import seg
+from connectors.asm.xml_common import child, text
+from connectors.asm.xml_deployment import parse_cloud_service, parse_hosted_services
+from connectors.asm.xml_network import (
+    list_names,
+    parse_local_network_sites,
+    parse_network_security_group,
+    parse_reserved_ips,
+    parse_route_table,
+    parse_virtual_networks,
+)
+from connectors.asm.xml_storage import parse_disks, parse_images, parse_storage_accounts
+from connectors.errors import PermanentError, Reason
+from migration.estate import DEFAULT_LOCATION, Estate
+
+
+def _optional(
+    client: AsmClient, path: str, service: str, params: dict[str, str] | None = None
+) -> Element | None:
+    """A read whose 404 means "none" (a subscription without network configuration)."""
+    try:
+        return client.get_xml(path, service, params)
+    except PermanentError as error:
+        if error.reason == Reason.NOT_FOUND:
+            return None
+        raise
+
+
+def _production(service_detail: Element) -> Element | None:
+    """The production deployment of a hosted service read with `embed-detail=true`."""
+    deployments = list(child(service_detail, "Deployments") or [])
+    return next((d for d in deployments if (text(d, "DeploymentSlot") or "Production") == "Production"), None)
+
+
+def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
+    """The subscription's classic estate as the core's model (one read of each kind)."""
+    compute, network, storage = "compute", "network", "storage"
+    unattached, sizes = parse_disks(client.get_xml("/services/disks", compute))
+    images = parse_images(client.get_xml("/services/images", compute))
+    services = []
+    for i, (name, service_location) in enumerate(
+        parse_hosted_services(client.get_xml("/services/hostedservices", compute))
+    ):
+        detail = client.get_xml(f"/services/hostedservices/{seg(name)}", compute, {"embed-detail": "true"})
+        certificates = _optional(client, f"/services/hostedservices/{seg(name)}/certificates", compute)
+        services.append(
+            parse_cloud_service(
+                name,
+                service_location or text(detail, "HostedServiceProperties", "Location"),
+                _production(detail),
+                certificates,
+                sizes,
+                where=f"cloudServices[{i}]",
+            )
+        )
+    netcfg = _optional(client, "/services/networking/media", network)
+    vnet_list = client.get_xml("/services/networking/virtualnetwork", network)
+    nsg_names = list_names(
+        client.get_xml("/services/networking/networksecuritygroups", network), "NetworkSecurityGroup"
+    )
+    nsgs = [
+        parse_network_security_group(
+            client.get_xml(
+                f"/services/networking/networksecuritygroups/{seg(n)}", network, {"detaillevel": "Full"}
+            ),
+            f"networkSecurityGroups[{i}]",
+        )
+        for i, n in enumerate(nsg_names)
+    ]
+    rt_names = list_names(client.get_xml("/services/networking/routetables", network), "RouteTable")
+    route_tables = [
+        parse_route_table(
+            client.get_xml(f"/services/networking/routetables/{seg(n)}", network, {"detailLevel": "full"}),
+            f"routeTables[{i}]",
+        )
+        for i, n in enumerate(rt_names)
+    ]
+    return Estate(
+        version=1,
+        subscription_id=client.http.subscription_id,
+        location=location,
+        virtual_networks=parse_virtual_networks(netcfg, vnet_list) if netcfg is not None else [],
+        local_network_sites=parse_local_network_sites(netcfg) if netcfg is not None else [],
+        network_security_groups=nsgs,
+        route_tables=route_tables,
+        reserved_ips=parse_reserved_ips(client.get_xml("/services/networking/reservedips", network)),
+        storage_accounts=parse_storage_accounts(client.get_xml("/services/storageservices", storage)),
+        disks=unattached,
+        images=images,
+        cloud_services=services,
+    )

@@ -1,0 +1,155 @@
+"""The six migration units: their paths, services and state reads, and the answers' shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+from xml.etree.ElementTree import Element
+
+from connectors.asm.xml_common import child, children, text
+from connectors.errors import AzureCallError, classify
+
+#: `MigrationState` values reported by the platform (absent = not prepared).
+STATES = ("Preparing", "Prepared", "Committing", "Committed", "Aborting", "Aborted")
+
+# kind -> (service for x-ms-version, path of the unit under /services)
+_PATHS: dict[str, tuple[str, str]] = {
+    "virtualNetwork": ("network", "networking/virtualnetwork/{name}"),
+    "storageAccount": ("storage", "storageservices/{name}"),
+    "reservedIp": ("network", "networking/reservedips/{name}"),
+    "networkSecurityGroup": ("network", "networking/networksecuritygroups/{name}"),
+    "routeTable": ("network", "networking/routetables/{name}"),
+}
+
+
+def seg(value: str) -> str:
+    """One path segment, escaped (a name cannot smuggle `/` or `?` into the path)."""
+    return quote(value, safe="")
+
+
+def migration_path(kind: str, name: str, deployment: str | None = None) -> tuple[str, str]:
+    """`(service, path)` of a unit's migration endpoint (`…/migration`, `?comp=` added by callers)."""
+    if kind == "cloudService":
+        if not deployment:
+            raise ValueError("a cloudService unit needs its deployment name")
+        return "compute", f"/services/hostedservices/{seg(name)}/deployments/{seg(deployment)}/migration"
+    try:
+        service, template = _PATHS[kind]
+    except KeyError:
+        raise ValueError(f"unit kind {kind!r}: not one of cloudService, {', '.join(_PATHS)}") from None
+    return service, "/services/" + template.format(name=seg(name)) + "/migration"
+
+
+@dataclass(frozen=True)
+class ValidationMessage:
+    resource_type: str
+    resource_name: str
+    category: str
+    message: str
+    virtual_machine: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        # Only `Warning` is known to be harmless; any other category (Error or unknown) blocks.
+        return self.category.lower() != "warning"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "resourceType": self.resource_type,
+            "resourceName": self.resource_name,
+            "category": self.category,
+            "message": self.message,
+            "virtualMachine": self.virtual_machine,
+        }
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    messages: tuple[ValidationMessage, ...] = ()
+
+    @property
+    def errors(self) -> list[ValidationMessage]:
+        return [m for m in self.messages if m.is_error]
+
+    @property
+    def migratable(self) -> bool:
+        return not self.errors
+
+
+def parse_validation(root: Element) -> ValidationResult:
+    """Every `ValidationMessage`, wherever the platform nests them."""
+    messages = tuple(
+        ValidationMessage(
+            resource_type=text(m, "ResourceType") or "",
+            resource_name=text(m, "ResourceName") or "",
+            category=text(m, "Category") or "Error",
+            message=text(m, "Message") or "",
+            virtual_machine=text(m, "VirtualMachine") or "",
+        )
+        for m in root.iter("ValidationMessage")
+    )
+    return ValidationResult(messages)
+
+
+@dataclass(frozen=True)
+class OperationStatus:
+    """One asynchronous operation: `InProgress`, `Succeeded` or `Failed` (+ the typed error)."""
+
+    request_id: str
+    status: str
+    http_status_code: int | None = None
+    error: AzureCallError | None = field(default=None, compare=False)
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("Succeeded", "Failed")
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "Succeeded"
+
+
+def parse_operation(root: Element, request_id: str) -> OperationStatus:
+    status = text(root, "Status") or "InProgress"
+    code_text = text(root, "HttpStatusCode")
+    http_code = int(code_text) if code_text and code_text.isdigit() else None
+    error = None
+    if status == "Failed":
+        error_el = child(root, "Error")
+        error = classify(
+            http_code or 500,
+            text(error_el, "Code") or "",
+            text(error_el, "Message") or "",
+            request_id=request_id,
+            operation="operation",
+        )
+    return OperationStatus(
+        request_id=text(root, "ID") or request_id, status=status, http_status_code=http_code, error=error
+    )
+
+
+def collapse_states(states: list[str | None]) -> str | None:
+    """One state for a deployment from its roles' states (they move together; mixed = in flux)."""
+    distinct = set(states)
+    if len(distinct) <= 1:
+        return next(iter(distinct), None)
+    for moving in ("Committing", "Aborting", "Preparing"):
+        if moving in distinct:
+            return moving
+    return next((s for s in states if s), None)
+
+
+def deployment_state(deployment: Element) -> str | None:
+    own = text(deployment, "MigrationState")
+    if own:
+        return own
+    return collapse_states([text(r, "MigrationState") for r in children(deployment, "RoleList", "Role")])
+
+
+def named_item_state(root: Element, item_tag: str, name: str) -> tuple[bool, str | None]:
+    """`(found, MigrationState)` of the item called `name` (case-insensitive) in a list answer."""
+    items = [root] if root.tag == item_tag else list(root.iter(item_tag))
+    for item in items:
+        if (text(item, "Name") or item.get("name") or "").lower() == name.lower():
+            return True, text(item, "MigrationState")
+    return False, None
