@@ -265,3 +265,43 @@ def unit_input(
         "requestedBy": requested_by or request.requested_by,
         "plan": plan,
     }
+
+
+class PlanRequest(_Strict):
+    """`POST /api/plans`: a subscription's units (all, or a list) moved in dependency waves."""
+
+    plan_id: str = Field(alias="planId", pattern=REQUEST_ID_PATTERN)
+    subscription_id: str = Field(alias="subscriptionId", pattern=GUID_PATTERN)
+    units: list[Unit] | None = Field(default=None, max_length=5000)
+    concurrency: int | None = Field(default=None, ge=1, le=100)
+    approval: Literal["perUnit", "perWave"] = "perUnit"
+    window: Literal["any", "off-hours"] = "any"
+    dry_run: StrictBool = Field(default=False, alias="dryRun")
+
+    @field_validator("units", mode="before")
+    @classmethod
+    def _unit_texts(cls, value: Any) -> Any:
+        """Accept `"KIND/NAME"` texts beside unit objects."""
+        if isinstance(value, list):
+            out = []
+            for item in value:
+                if isinstance(item, str) and "/" in item:
+                    kind, name = item.split("/", 1)
+                    out.append({"kind": kind, "name": name})
+                else:
+                    out.append(item)
+            return out
+        return value
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True, mode="json")
+
+
+def parse_plan_request(data: Any) -> PlanRequest:
+    """A plan request from parsed JSON, or RequestError naming every problem."""
+    if not isinstance(data, dict):
+        raise RequestError([{"field": "(body)", "message": "must be a JSON object"}])
+    try:
+        return PlanRequest.model_validate(data)
+    except ValidationError as exc:
+        raise RequestError(errors_of(exc)) from None

@@ -1,0 +1,83 @@
+"""What every activity shares: clients built once per worker, and the error convention.
+
+Activities are the only place the workflow does I/O. Each returns a JSON dict. A permanent
+platform refusal comes back as `{"error": {"code", "message", "reason"}}` — the orchestrator
+ends the unit with the platform's words instead of retrying; a transient failure raises, so
+`call_activity_with_retry` tries again. Configuration errors raise too (nothing the platform
+said; the unit fails with the setting named).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from connectors.asm import AsmClient
+from connectors.cloud import AzureSettings
+from connectors.errors import AzureCallError, ConfigurationError, PermanentError
+from connectors.storage import Storage
+from migration.requests import MigrationRequest
+
+log = logging.getLogger("c2arm.activities")
+_lock = threading.Lock()
+_asm: dict[str, AsmClient] = {}
+
+
+@functools.cache
+def azure_settings() -> AzureSettings:
+    return AzureSettings.from_env()
+
+
+@functools.cache
+def storage() -> Storage:
+    """c2arm's storage (containers, queues, audit table created once per process)."""
+    store = Storage.from_env()
+    store.ensure()
+    return store
+
+
+def asm(subscription_id: str) -> AsmClient:
+    """The classic client of one subscription, shared by the activities of this worker."""
+    with _lock:
+        client = _asm.get(subscription_id)
+        if client is None:
+            client = AsmClient.from_settings(azure_settings(), subscription_id)
+            _asm[subscription_id] = client
+        return client
+
+
+def request_of(payload: dict[str, Any]) -> MigrationRequest:
+    """The request carried in an activity's input (validated when the migration was accepted)."""
+    return MigrationRequest.model_validate(payload["request"])
+
+
+def error_body(error: AzureCallError) -> dict[str, Any]:
+    """A permanent failure as the orchestrator's `error` dict: the platform's code and message."""
+    return {"code": error.code or str(error.reason), "message": error.message, "reason": str(error.reason),
+            "status": error.status, "requestId": error.request_id}  # fmt: skip
+
+
+def phase(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    """Apply the error convention to one activity body, and log it with the unit id."""
+
+    @functools.wraps(fn)
+    def run(payload: dict[str, Any]) -> Any:
+        unit_id = payload.get("id") if isinstance(payload, dict) else None
+        try:
+            result = fn(payload)
+        except ConfigurationError:
+            log.error("activity %s for %s: configuration error", fn.__name__, unit_id)
+            raise
+        except PermanentError as error:
+            log.warning("activity %s for %s: permanent: %s", fn.__name__, unit_id, error.message)
+            return {"error": error_body(error)}
+        except AzureCallError as error:  # transient: let the durable retry run it again
+            log.info("activity %s for %s: transient: %s", fn.__name__, unit_id, error.message)
+            raise
+        log.info("activity %s for %s: done", fn.__name__, unit_id)
+        return result
+
+    return run

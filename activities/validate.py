@@ -1,0 +1,28 @@
+"""Validating: the platform's own validate (read-only), every message kept as a finding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities._runtime import asm, phase, request_of
+
+bp = df.Blueprint()
+
+
+@bp.activity_trigger(input_name="payload")
+@phase
+def validate_unit(payload: dict[str, Any]) -> dict[str, Any]:
+    """`{"findings": [...]}`: one per ValidationMessage (`error` unless the platform says Warning)."""
+    request = request_of(payload)
+    result = asm(request.subscription_id).validate(request.unit, request.destination)
+    findings = []
+    for message in result.messages:
+        resource = "/".join(p for p in (message.resource_type, message.resource_name) if p)
+        finding = {"severity": "error" if message.is_error else "warning", "code": "PlatformValidation",
+                   "rule": "platform.validate", "resource": resource, "message": message.message}  # fmt: skip
+        if message.virtual_machine:
+            finding["virtualMachine"] = message.virtual_machine
+        findings.append(finding)
+    return {"findings": findings}

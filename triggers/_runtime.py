@@ -1,0 +1,159 @@
+"""What the triggers share: settings, storage, JSON answers, instance status, links.
+
+Triggers are thin (parse → call → answer). The phase of a migration is read from its
+orchestration's custom status (or output once completed), so the API reports what the
+orchestrator decided, never a second copy of the truth.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from connectors.app_settings import read_setting
+from connectors.storage import Storage
+from migration.phases import is_final
+from migration.policy import ApproverPolicy
+from migration.requests import WorkflowConfig
+
+log = logging.getLogger("c2arm.triggers")
+
+UNIT_ORCHESTRATOR = "migrate_unit"
+PLAN_ORCHESTRATOR = "migrate_plan"
+APPROVAL_EVENT = "Approval"
+PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"
+
+
+@functools.cache
+def storage() -> Storage:
+    store = Storage.from_env()
+    store.ensure()
+    return store
+
+
+def _int(name: str) -> int:
+    value = read_setting(name)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"app setting {name}: {value!r} is not a whole number") from None
+
+
+def _float(name: str) -> float:
+    value = read_setting(name)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"app setting {name}: {value!r} is not a number") from None
+
+
+def workflow_config() -> WorkflowConfig:
+    """The settings an orchestration freezes into its input (read per start: settings may change)."""
+    return WorkflowConfig.model_validate({
+        "windows": read_setting("MIGRATION_WINDOWS"), "timezone": read_setting("MIGRATION_TIMEZONE"),
+        "approvalTimeoutDefault": read_setting("APPROVAL_TIMEOUT_DEFAULT"),
+        "commitMaxAttempts": _int("COMMIT_MAX_ATTEMPTS"), "planConcurrency": _int("PLAN_CONCURRENCY"),
+        "pollMinSeconds": _float("OPERATION_POLL_MIN_SECONDS"),
+        "pollMaxSeconds": _float("OPERATION_POLL_MAX_SECONDS"),
+        "deadlineMinutes": _float("OPERATION_DEADLINE_MINUTES")})  # fmt: skip
+
+
+def approver_policy() -> ApproverPolicy:
+    return ApproverPolicy.from_settings(read_setting("APPROVERS"), read_setting("TWO_PERSON_APPROVAL"))
+
+
+def base_url(req: func.HttpRequest | None) -> str:
+    """Origin for links: PUBLIC_BASE_URL, else the request's own origin, else relative."""
+    configured = read_setting("PUBLIC_BASE_URL").rstrip("/")
+    if configured or req is None:
+        return configured
+    url = req.url
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+def unit_links(base: str, instance_id: str) -> dict[str, str]:
+    root = f"{base}/api/migrations/{instance_id}"
+    return {"status": root, "approve": f"{root}/approve", "abort": f"{root}/abort",
+            "review": f"{root}/review", "report": f"{root}/report", "audit": f"{root}/audit"}  # fmt: skip
+
+
+def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
+    return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/json",
+                             headers=headers)  # fmt: skip
+
+
+def error(status: int, message: str, **extra: Any) -> func.HttpResponse:
+    return respond({"error": message, **extra}, status)
+
+
+def json_body(req: func.HttpRequest, *, empty_ok: bool = False) -> Any:
+    """The parsed JSON body; ValueError with a message when it is not JSON."""
+    raw = req.get_body() or b""
+    if not raw.strip():
+        if empty_ok:
+            return {}
+        raise ValueError("the body is empty: a JSON object is required")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the body is not valid JSON: {exc}") from None
+
+
+async def instance(
+    client: df.DurableOrchestrationClient, instance_id: str
+) -> df.DurableOrchestrationStatus | None:
+    """The orchestration's status, or None when there is no such instance."""
+    status = await client.get_status(instance_id)
+    if status is None or not status.instance_id or status.runtime_status is None:
+        return None
+    return status
+
+
+def input_of(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
+    """The instance's input as a dict (the client may hand it over as JSON text)."""
+    value = status.input_
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+def view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
+    """The unit's status document: the orchestrator's own status, corrected for host-side ends."""
+    runtime = status.runtime_status.value if status.runtime_status else "Pending"
+    doc = (
+        status.output if runtime == "Completed" and isinstance(status.output, dict) else status.custom_status
+    )
+    doc = dict(doc) if isinstance(doc, dict) else {}
+    doc.setdefault("id", status.instance_id)
+    doc.setdefault("phase", "Queued")
+    doc.setdefault("findings", [])
+    doc.setdefault("timeline", [])
+    doc.setdefault("links", {})
+    if runtime in ("Failed", "Terminated") and not is_final(doc["phase"]):
+        doc["error"] = doc.get("error") or {"message": f"the orchestration {runtime.lower()}: "
+                                                      f"{str(status.output or '')[:500]}"}  # fmt: skip
+        doc["phase"] = "Failed"
+    created = status.created_time.isoformat() if status.created_time else None
+    updated = status.last_updated_time.isoformat() if status.last_updated_time else None
+    doc.setdefault("createdAt", created)
+    doc["updatedAt"] = doc.get("updatedAt") or updated
+    if "unit" not in doc:
+        doc["unit"] = (input_of(status).get("request") or {}).get("unit")
+    return doc
+
+
+def public_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """The GET body of DESIGN.md (plus a few extra fields clients may use)."""
+    keys = ("id", "unit", "phase", "dryRun", "requestedBy", "createdAt", "updatedAt", "findings", "timeline",
+            "links", "error", "approver", "findingsTotal", "windowOpensAt", "approvalDeadline", "plan",
+            "resourceMap", "report")  # fmt: skip
+    return {k: doc[k] for k in keys if k in doc and (k != "error" or doc[k])}

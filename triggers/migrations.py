@@ -1,0 +1,124 @@
+"""HTTP API for migrations (DESIGN.md **contract**): submit, read, list, report, audit.
+
+Every route has auth level `function` (the host checks the key: 401 without). Decisions
+(approve / abort) are in `triggers.decisions`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from connectors.errors import PermanentError
+from migration.phases import is_final
+from migration.requests import RequestError, parse_request
+from triggers._runtime import (
+    PRINCIPAL_HEADER,
+    UNIT_ORCHESTRATOR,
+    base_url,
+    error,
+    instance,
+    json_body,
+    public_view,
+    respond,
+    storage,
+    view,
+)
+from triggers._start import start_migration
+
+bp = df.Blueprint()
+log = logging.getLogger("c2arm.triggers.api")
+PAGE_SIZE = 100
+
+
+@bp.route(route="migrations", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """202 + Location for a new request; 400 naming every problem; 409 for an existing requestId."""
+    try:
+        request = parse_request(json_body(req))
+    except ValueError as exc:
+        errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
+        return respond({"errors": errors}, 400)
+    # the requester of an HTTP submission is the authenticated principal when there is one
+    requester = req.headers.get(PRINCIPAL_HEADER) or request.requested_by
+    base = base_url(req)
+    started, phase = await start_migration(client, request, requester, base, channel="http")
+    if not started:
+        return respond({"id": request.request_id, "phase": phase}, 409)
+    status_url = f"{base}/api/migrations/{request.request_id}"
+    return respond({"id": request.request_id, "phase": phase, "statusUrl": status_url}, 202,
+                   {"Location": status_url})  # fmt: skip
+
+
+@bp.route(route="migrations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    status = await instance(client, req.route_params["id"])
+    if status is None or status.name not in (None, UNIT_ORCHESTRATOR):
+        return error(404, f"no migration {req.route_params['id']}")
+    return respond(public_view(view(status)))
+
+
+@bp.route(route="migrations", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """Migrations (newest first), optionally of one phase; pages of 100 with a continuation token."""
+    wanted = req.params.get("phase")
+    try:
+        offset = int(base64.urlsafe_b64decode(req.params.get("continuationToken", "") or "MA==").decode())
+    except ValueError:
+        return respond(
+            {"errors": [{"field": "continuationToken", "message": "is not a token from this API"}]}, 400
+        )
+    rows = []
+    for status in await client.get_status_all():
+        if status.name != UNIT_ORCHESTRATOR:
+            continue
+        doc = view(status)
+        if wanted and doc["phase"] != wanted:
+            continue
+        rows.append(
+            {"id": doc["id"], "unit": doc.get("unit"), "phase": doc["phase"], "updatedAt": doc["updatedAt"]}
+        )
+    rows.sort(key=lambda r: (r["updatedAt"] or "", r["id"]), reverse=True)
+    body: dict = {"migrations": rows[offset : offset + PAGE_SIZE]}
+    if offset + PAGE_SIZE < len(rows):
+        body["continuationToken"] = base64.urlsafe_b64encode(str(offset + PAGE_SIZE).encode()).decode()
+    return respond(body)
+
+
+@bp.route(route="migrations/{id}/report", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The final report: JSON, or HTML with `Accept: text/html`; 409 before the unit is final."""
+    unit_id = req.route_params["id"]
+    status = await instance(client, unit_id)
+    if status is None:
+        return error(404, f"no migration {unit_id}")
+    doc = view(status)
+    if not is_final(doc["phase"]) or status.runtime_status.value != "Completed":
+        message = "the report exists once the unit is final"
+        return respond({"id": unit_id, "phase": doc["phase"], "error": message}, 409)
+    html = "text/html" in (req.headers.get("Accept") or "")
+    try:
+        report = storage().get_report(unit_id, "html" if html else "json")
+    except PermanentError as exc:
+        return error(404, f"report of {unit_id}: {exc.message}")
+    if html:
+        return func.HttpResponse(report, status_code=200, mimetype="text/html", charset="utf-8")
+    return respond(report)
+
+
+@bp.route(route="migrations/{id}/audit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    unit_id = req.route_params["id"]
+    if await instance(client, unit_id) is None:
+        return error(404, f"no migration {unit_id}")
+    entries = [{"at": e.at, "principal": e.principal, "action": e.action, "comment": e.comment}
+               for e in storage().list_audit(unit_id)]  # fmt: skip
+    return respond({"entries": entries})

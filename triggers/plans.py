@@ -1,0 +1,81 @@
+"""HTTP API for plans: start a plan (`migrate_plan`) and read its waves with each unit's phase."""
+
+from __future__ import annotations
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from migration.requests import RequestError, parse_plan_request
+from triggers._runtime import (
+    PLAN_ORCHESTRATOR,
+    PRINCIPAL_HEADER,
+    base_url,
+    error,
+    instance,
+    json_body,
+    respond,
+    storage,
+    view,
+    workflow_config,
+)
+
+bp = df.Blueprint()
+
+
+@bp.route(route="plans", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    try:
+        plan = parse_plan_request(json_body(req))
+    except ValueError as exc:
+        errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
+        return respond({"errors": errors}, 400)
+    existing = await instance(client, plan.plan_id)
+    if existing is not None:
+        phase = (
+            (existing.custom_status or {}).get("phase") if isinstance(existing.custom_status, dict) else None
+        )
+        return respond({"id": plan.plan_id, "phase": phase or "Planning"}, 409)
+    base = base_url(req)
+    requester = req.headers.get(PRINCIPAL_HEADER)
+    payload = {**plan.to_json(), "config": workflow_config().to_json(), "linksBase": base,
+               "requestedBy": requester, "units": [u.model_dump(mode="json") for u in plan.units]
+               if plan.units is not None else None}  # fmt: skip
+    await client.start_new(PLAN_ORCHESTRATOR, plan.plan_id, payload)
+    storage().append_audit(plan.plan_id, requester or "unknown", "submit", "plan via http", entry_id="submit")
+    status_url = f"{base}/api/plans/{plan.plan_id}"
+    return respond({"id": plan.plan_id, "statusUrl": status_url}, 202, {"Location": status_url})
+
+
+@bp.route(route="plans/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The plan's waves; units still running show their own current phase."""
+    plan_id = req.route_params["id"]
+    status = await instance(client, plan_id)
+    if status is None or status.name not in (None, PLAN_ORCHESTRATOR):
+        return error(404, f"no plan {plan_id}")
+    runtime = status.runtime_status.value
+    doc = (
+        status.output if runtime == "Completed" and isinstance(status.output, dict) else status.custom_status
+    )
+    doc = dict(doc) if isinstance(doc, dict) else {"id": plan_id, "phase": "Planning", "waves": []}
+    if runtime in ("Failed", "Terminated"):
+        doc["phase"] = "Failed"
+    waves = []
+    for wave in doc.get("waves", []):
+        rows = []
+        for row in wave.get("units", []):
+            phase = row.get("phase")
+            if phase in ("Running", "Pending"):
+                unit_status = await instance(client, row["id"])
+                if unit_status is not None:
+                    phase = view(unit_status)["phase"]
+            rows.append({"id": row["id"], "unit": row.get("unit"), "phase": phase,
+                         **({"blockedBy": row["blockedBy"]} if row.get("blockedBy") else {})})  # fmt: skip
+        waves.append({"index": wave.get("index"), "units": rows})
+    body = {"id": plan_id, "phase": doc.get("phase"), "approval": doc.get("approval"), "waves": waves,
+            "notMigratable": doc.get("notMigratable", [])}  # fmt: skip
+    if doc.get("error"):
+        body["error"] = doc["error"]
+    return respond(body)
