@@ -97,6 +97,7 @@ def _await_approval(
             "principal": "system",
             "action": "abort",
             "comment": "approval timed out",
+            "entryId": "approval-timeout",
         }
         yield from steps.call(ctx, config, steps.AUDIT, entry)
         return event

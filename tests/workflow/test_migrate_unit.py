@@ -119,7 +119,13 @@ def test_approval_timeout_abort_policy() -> None:
     ]
     assert len(long_timers) == 2  # 10 days = 6 + 4: chained below the 7-day limit
     assert platform.audit == [
-        {"id": "change-1", "principal": "system", "action": "abort", "comment": "approval timed out"}
+        {
+            "id": "change-1",
+            "principal": "system",
+            "action": "abort",
+            "comment": "approval timed out",
+            "entryId": "approval-timeout",
+        }
     ]
 
 
