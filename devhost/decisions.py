@@ -1,0 +1,193 @@
+"""Turning messages into history and orchestrator actions into work — pure, no I/O.
+
+Task ids must match the SDK's numbering exactly: it numbers activities, timers and
+sub-orchestrations in the order they are yielded, and a retry (``call_*_with_retry``) takes a fresh
+id for its retry timer when the failure is delivered and another for the rescheduled task when the
+timer fires. :func:`deliver` gives those retry ids out *before* :func:`decide` numbers the new
+actions of the same episode; the engine delivers a retry-related message alone in its episode so
+that no user code runs in between (see :func:`batch`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from devhost import replay as r
+
+
+@dataclass
+class Work:
+    """Side effects an episode asks for; the engine stores them with the history, atomically."""
+
+    activities: list[dict[str, Any]] = field(default_factory=list)  # task_id, name, input, retry
+    sub_orchestrations: list[dict[str, Any]] = field(default_factory=list)  # + instance_id
+    timers: list[dict[str, Any]] = field(default_factory=list)  # timer_id, fire_at, tag, retry
+    cancel_tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Decision:
+    events: list[dict[str, Any]]
+    work: Work
+    actions_seen: int
+    next_id: int
+    outcome: str  # running | completed | failed | continued
+    output: str | None = None  # JSON text (completed), error text (failed), new input (continued)
+
+
+def timer_tag(execution_id: str, action_index: int) -> str:
+    """Names a durable timer by its action index, so a later `isCanceled` can withdraw it."""
+    return f"{execution_id}:{action_index}"
+
+
+def batch(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages of one episode: a retry-related one alone, else every message up to the next such."""
+    if not messages:
+        return []
+    if messages[0].get("retry"):
+        return messages[:1]
+    taken = []
+    for message in messages:
+        if message.get("retry"):
+            break
+        taken.append(message)
+    return taken
+
+
+def _retry_from_action(action: dict[str, Any]) -> dict[str, Any] | None:
+    options = action.get("retryOptions")
+    if not options:
+        return None
+    return {
+        "interval_ms": int(options.get("firstRetryIntervalInMilliseconds", 0)),
+        "max": int(options.get("maxNumberOfAttempts", 1)),
+        "attempt": 1,
+    }
+
+
+def _schedule(
+    work: Work, events: list[dict[str, Any]], now: datetime, task_id: int, spec: dict[str, Any]
+) -> None:
+    """Record one scheduled activity / sub-orchestration (a first run or a retry) in history and work."""
+    if spec["kind"] == "activity":
+        events.append(r.event(r.TASK_SCHEDULED, now, task_id, Name=spec["name"], Input=spec["input"]))
+        work.activities.append({**spec, "task_id": task_id})
+    else:
+        events.append(
+            r.event(
+                r.SUB_ORCHESTRATION_CREATED,
+                now,
+                task_id,
+                Name=spec["name"],
+                InstanceId=spec["instance_id"],
+                Input=spec["input"],
+            )
+        )
+        work.sub_orchestrations.append({**spec, "task_id": task_id})
+
+
+def deliver(
+    messages: list[dict[str, Any]], now: datetime, next_id: int
+) -> tuple[list[dict[str, Any]], Work, int]:
+    """History events for delivered messages, plus the host's own retry timers and reschedules."""
+    events: list[dict[str, Any]] = []
+    work = Work()
+    for message in messages:
+        ev = dict(message["event"])
+        ev.setdefault("EventId", -1)
+        ev["IsPlayed"] = False
+        ev["Timestamp"] = r.iso(now)
+        events.append(ev)
+        retry = message.get("retry")
+        if not retry:
+            continue
+        if ev["EventType"] in (r.TASK_FAILED, r.SUB_ORCHESTRATION_FAILED):
+            fire_at = now + timedelta(milliseconds=retry["interval_ms"])
+            events.append(r.event(r.TIMER_CREATED, now, next_id, FireAt=r.iso(fire_at)))
+            work.timers.append({"timer_id": next_id, "fire_at": fire_at, "tag": None, "retry": retry})
+            next_id += 1
+        elif ev["EventType"] == r.TIMER_FIRED and retry["attempt"] < retry["max"]:
+            spec = {**retry["spec"], "retry": {**retry, "attempt": retry["attempt"] + 1}}
+            _schedule(work, events, now, next_id, spec)
+            next_id += 1
+        # TimerFired after the last attempt: the SDK raises the failure into the orchestrator
+    return events, work, next_id
+
+
+def decide(
+    result: r.EpisodeResult,
+    *,
+    instance_id: str,
+    execution_id: str,
+    actions_seen: int,
+    next_id: int,
+    now: datetime,
+) -> Decision:
+    """History to append and work to start for the actions the orchestrator added this episode."""
+    events: list[dict[str, Any]] = []
+    work = Work()
+    if result.failed:
+        events.append(r.event(r.ORCHESTRATOR_COMPLETED, now))
+        events.append(r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=result.error))
+        return Decision(events, work, actions_seen, next_id, "failed", result.error)
+
+    for index, action in enumerate(result.actions[:actions_seen]):
+        if action.get("actionType") == r.CREATE_TIMER and action.get("isCanceled"):
+            work.cancel_tags.append(timer_tag(execution_id, index))
+
+    for index, action in enumerate(result.actions[actions_seen:], start=actions_seen):
+        kind = action.get("actionType")
+        if kind in (r.CALL_ACTIVITY, r.CALL_ACTIVITY_WITH_RETRY):
+            spec = {"kind": "activity", "name": action["functionName"], "input": action.get("input")}
+        elif kind in (r.CALL_SUB_ORCHESTRATOR, r.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
+            child = action.get("instanceId") or f"{instance_id}:{next_id}"
+            spec = {
+                "kind": "sub",
+                "name": action["functionName"],
+                "input": action.get("input"),
+                "instance_id": child,
+            }
+        elif kind == r.CREATE_TIMER:
+            fire_at = r.parse_time(action["fireAt"])
+            events.append(r.event(r.TIMER_CREATED, now, next_id, FireAt=r.iso(fire_at)))
+            if not action.get("isCanceled"):
+                work.timers.append(
+                    {
+                        "timer_id": next_id,
+                        "fire_at": fire_at,
+                        "tag": timer_tag(execution_id, index),
+                        "retry": None,
+                    }
+                )
+            next_id += 1
+            continue
+        elif kind in (r.WAIT_FOR_EXTERNAL_EVENT, r.CONTINUE_AS_NEW_ACTION):
+            continue
+        else:
+            error = (
+                f"the devhost does not support action type {kind} (durable entities and call_http "
+                "are not implemented)"
+            )
+            events.append(r.event(r.ORCHESTRATOR_COMPLETED, now))
+            events.append(r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=error))
+            return Decision(events, work, len(result.actions), next_id, "failed", error)
+        retry = _retry_from_action(action)
+        if retry is not None:
+            retry["spec"] = dict(spec)
+        _schedule(work, events, now, next_id, {**spec, "retry": retry})
+        next_id += 1
+
+    events.append(r.event(r.ORCHESTRATOR_COMPLETED, now))
+    seen = len(result.actions)
+    cont = result.continue_as_new
+    if cont is not None and result.done:
+        events.append(r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="ContinuedAsNew"))
+        return Decision(events, work, seen, next_id, "continued", cont.get("input"))
+    if result.done:
+        events.append(
+            r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="Completed", Result=result.output)
+        )
+        return Decision(events, work, seen, next_id, "completed", result.output)
+    return Decision(events, work, seen, next_id, "running")

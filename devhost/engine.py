@@ -1,0 +1,440 @@
+"""The orchestration engine: schedules episodes, delivers messages, starts work, fires timers.
+
+One episode per instance at a time (a lock per instance). An episode reads the instance's
+visible messages, replays the history plus the new events through the SDK (in a worker thread,
+via :mod:`devhost.replay`), turns the result into history and work (:mod:`devhost.decisions`) and
+commits everything in one transaction. Activities run in :mod:`devhost.activities`. After a crash,
+:meth:`Engine.start` resumes: every instance with messages is scheduled (due timers fire at once)
+and every activity that was in flight runs again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import json
+import logging
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from devhost import decisions
+from devhost import replay as r
+from devhost.app_loader import FunctionSpec
+from devhost.clock import VirtualClock
+from devhost.store import FINAL, Store
+
+log = logging.getLogger("devhost.engine")
+
+
+class UnknownOrchestrator(ValueError):
+    """start_new named a function that is not an orchestrator of this app."""
+
+
+class Engine:
+    def __init__(
+        self,
+        store: Store,
+        clock: VirtualClock,
+        orchestrators: dict[str, FunctionSpec],
+        max_orchestrators: int,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.orchestrators = orchestrators
+        self.max_orchestrators = max_orchestrators
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="episode")
+        self.activities: Any = None  # devhost.activities.ActivityRunner, set by the host
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._histories: dict[str, list[dict[str, Any]]] = {}
+        self._ready: set[str] = set()
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        self._due: list[tuple[float, str]] = []
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.changed = asyncio.Condition()
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        for instance_id, visible_at in self.store.message_schedule():
+            self.notify(instance_id, visible_at)
+        self._tasks.append(asyncio.create_task(self._timer_loop()))
+        for _ in range(self.max_orchestrators):
+            self._tasks.append(asyncio.create_task(self._worker()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.executor.shutdown(wait=True)
+
+    def lock(self, instance_id: str) -> asyncio.Lock:
+        lock = self._locks.get(instance_id)
+        if lock is None:
+            lock = self._locks[instance_id] = asyncio.Lock()
+        return lock
+
+    # ------------------------------------------------------------------ scheduling
+    def notify(self, instance_id: str, visible_at: float | None = None) -> None:
+        """Schedule an instance: now, or when its earliest message becomes visible."""
+        if visible_at is None or visible_at <= self.clock.now_ts():
+            if instance_id not in self._ready:
+                self._ready.add(instance_id)
+                self._queue.put_nowait(instance_id)
+            return
+        heapq.heappush(self._due, (visible_at, instance_id))
+        if self._due[0][1] == instance_id:
+            self._wake.set()
+
+    async def _timer_loop(self) -> None:
+        while True:
+            now = self.clock.now_ts()
+            while self._due and self._due[0][0] <= now:
+                _, instance_id = heapq.heappop(self._due)
+                self.notify(instance_id)
+            delay = self.clock.real_delay(self._due[0][0]) if self._due else 3600.0
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(delay, 0.001))
+
+    async def _worker(self) -> None:
+        while True:
+            instance_id = await self._queue.get()
+            self._ready.discard(instance_id)
+            try:
+                async with self.lock(instance_id):
+                    await self._process(instance_id)
+            except Exception:
+                log.exception("episode of instance %s failed in the host; it will be retried", instance_id)
+                await asyncio.sleep(0.5)
+                self.notify(instance_id)
+
+    # ------------------------------------------------------------------ episodes
+    def _history(self, instance_id: str) -> list[dict[str, Any]]:
+        history = self._histories.get(instance_id)
+        if history is None:
+            history = self._histories[instance_id] = self.store.load_history(instance_id)
+        return history
+
+    async def _process(self, instance_id: str) -> None:
+        store = self.store
+        inst = store.get_instance(instance_id)
+        messages = store.messages_for(instance_id)
+        if not messages:
+            return
+        now_ts = self.clock.now_ts()
+        if inst is None:
+            with store.transaction():
+                store.delete_messages([m["id"] for m in messages])
+            return
+        stale = [m["id"] for m in messages if m["execution_id"] != inst["execution_id"]]
+        current = [m for m in messages if m["execution_id"] == inst["execution_id"]]
+        visible = [m for m in current if m["visible_at"] <= now_ts]
+        later = [m["visible_at"] for m in current if m["visible_at"] > now_ts]
+        if inst["status"] in FINAL:  # events for a finished instance are dropped
+            stale += [m["id"] for m in current]
+            visible, later = [], []
+        if inst["status"] == "Suspended" or not visible:
+            if stale:
+                with store.transaction():
+                    store.delete_messages(stale)
+            if later and inst["status"] != "Suspended":
+                self.notify(instance_id, min(later))
+            return
+        chosen = decisions.batch(visible)
+        await self._episode(inst, chosen, stale)
+        if len(chosen) < len(visible):
+            self.notify(instance_id)
+        if later:
+            self.notify(instance_id, min(later))
+
+    async def _episode(self, inst: dict[str, Any], chosen: list[dict[str, Any]], stale: list[int]) -> None:
+        instance_id, execution_id = inst["instance_id"], inst["execution_id"]
+        now = self.clock.now()
+        delivered, work, next_id = decisions.deliver(chosen, now, inst["next_id"])
+        new_events = [r.event(r.ORCHESTRATOR_STARTED, now), *delivered]
+        history = self._history(instance_id)
+        spec = self.orchestrators.get(inst["name"])
+        if spec is None:
+            result = r.EpisodeResult(
+                done=True, failed=True, error=f"orchestrator function {inst['name']!r} not found"
+            )
+        else:
+            payload_history = history + new_events
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(
+                self.executor,
+                lambda: r.run_episode(
+                    spec.fn,
+                    r.context_json(instance_id, payload_history, inst["input"], inst["parent_instance_id"]),
+                ),
+            )
+        decision = decisions.decide(
+            result,
+            instance_id=instance_id,
+            execution_id=execution_id,
+            actions_seen=inst["actions_seen"],
+            next_id=next_id,
+            now=now,
+        )
+        if decision.outcome == "running":
+            work.activities += decision.work.activities
+            work.timers += decision.work.timers
+        work.sub_orchestrations += decision.work.sub_orchestrations
+        work.cancel_tags += decision.work.cancel_tags
+        appended = new_events + decision.events
+        now_ts = now.timestamp()
+        started_work: list[tuple[int, dict[str, Any]]] = []
+        to_notify: list[tuple[str, float | None]] = []
+        store = self.store
+        with store.transaction():
+            store.append_history(instance_id, len(history), [{**e, "IsPlayed": True} for e in appended])
+            store.delete_messages([m["id"] for m in chosen] + stale)
+            store.delete_tagged(instance_id, work.cancel_tags)
+            for timer in work.timers:
+                body = {
+                    "event": {
+                        "EventType": r.TIMER_FIRED,
+                        "TimerId": timer["timer_id"],
+                        "FireAt": r.iso(timer["fire_at"]),
+                    },
+                    "retry": timer["retry"],
+                }
+                at = timer["fire_at"].timestamp()
+                store.add_message(instance_id, execution_id, body, at, timer["tag"])
+                to_notify.append((instance_id, at))
+            for activity in work.activities:
+                started_work.append((store.add_work(instance_id, execution_id, activity), activity))
+            for sub in work.sub_orchestrations:
+                parent = {
+                    "instance_id": instance_id,
+                    "execution_id": execution_id,
+                    "task_id": sub["task_id"],
+                    "retry": sub.get("retry"),
+                }
+                self._create(sub["instance_id"], sub["name"], sub["input"], now_ts, parent)
+                to_notify.append((sub["instance_id"], None))
+            fields: dict[str, Any] = {
+                "updated": now_ts,
+                "actions_seen": decision.actions_seen,
+                "next_id": decision.next_id,
+                "custom_status": result.custom_status,
+            }
+            if decision.outcome == "running":
+                fields["status"] = "Running"
+            elif decision.outcome == "continued":
+                new_exec = uuid.uuid4().hex
+                fields.update(
+                    status="Running",
+                    execution_id=new_exec,
+                    input=decision.output,
+                    output=None,
+                    actions_seen=0,
+                    next_id=0,
+                )
+                store.clear_history(instance_id)
+                store.delete_instance_messages(instance_id)
+                store.add_message(
+                    instance_id,
+                    new_exec,
+                    {"event": self._started(inst["name"], decision.output, instance_id, new_exec)},
+                    now_ts,
+                )
+                to_notify.append((instance_id, None))
+            else:
+                fields["status"] = "Completed" if decision.outcome == "completed" else "Failed"
+                fields["output"] = (
+                    decision.output
+                    if decision.outcome == "completed"
+                    else json.dumps(f"Orchestrator function '{inst['name']}' failed: {decision.output}")
+                )
+                store.delete_instance_messages(instance_id)
+                target = self._tell_parent(inst, decision.outcome, decision.output)
+                if target:
+                    to_notify.append((target, None))
+            store.update_instance(instance_id, **fields)
+        if decision.outcome == "running":
+            history.extend({**e, "IsPlayed": True} for e in appended)
+        else:
+            self._histories.pop(instance_id, None)
+        for work_id, activity in started_work:
+            self.activities.dispatch(work_id, instance_id, execution_id, activity)
+        for target, at in to_notify:
+            self.notify(target, at)
+        if decision.outcome in ("failed",):
+            log.warning("instance %s (%s) failed: %s", instance_id, inst["name"], decision.output)
+        elif decision.outcome != "running":
+            log.info("instance %s (%s) %s", instance_id, inst["name"], decision.outcome)
+        async with self.changed:
+            self.changed.notify_all()
+
+    def _tell_parent(self, inst: dict[str, Any], outcome: str, output: str | None) -> str | None:
+        """Queue the sub-orchestration's result for its parent (inside the caller's transaction)."""
+        parent = inst.get("parent_instance_id")
+        if not parent or inst.get("parent_task_id") is None:
+            return None
+        task_id = inst["parent_task_id"]
+        if outcome == "completed":
+            body: dict[str, Any] = {
+                "event": {
+                    "EventType": r.SUB_ORCHESTRATION_COMPLETED,
+                    "TaskScheduledId": task_id,
+                    "Result": output,
+                }
+            }
+        else:
+            reason = f"Sub-orchestration '{inst['name']}' ({inst['instance_id']}) {outcome}: {output}"
+            body = {
+                "event": {
+                    "EventType": r.SUB_ORCHESTRATION_FAILED,
+                    "TaskScheduledId": task_id,
+                    "Reason": reason,
+                    "Details": output,
+                }
+            }
+            retry = json.loads(inst["parent_retry"]) if inst.get("parent_retry") else None
+            if retry:
+                body["retry"] = retry
+        self.store.add_message(parent, inst["parent_execution_id"], body, self.clock.now_ts())
+        return str(parent)
+
+    @staticmethod
+    def _started(name: str, input_text: str | None, instance_id: str, execution_id: str) -> dict[str, Any]:
+        return {
+            "EventType": r.EXECUTION_STARTED,
+            "Name": name,
+            "Input": input_text,
+            "Version": "",
+            "OrchestrationInstance": {"InstanceId": instance_id, "ExecutionId": execution_id},
+        }
+
+    def _create(
+        self,
+        instance_id: str,
+        name: str,
+        input_text: str | None,
+        now_ts: float,
+        parent: dict[str, Any] | None,
+    ) -> None:
+        """Create (or replace) an instance with its ExecutionStarted message; inside a transaction."""
+        execution_id = uuid.uuid4().hex
+        self.store.delete_instance(instance_id)
+        self._histories.pop(instance_id, None)
+        self.store.put_instance(
+            {
+                "instance_id": instance_id,
+                "name": name,
+                "execution_id": execution_id,
+                "status": "Pending",
+                "input": input_text,
+                "created": now_ts,
+                "updated": now_ts,
+                "parent_instance_id": parent and parent["instance_id"],
+                "parent_execution_id": parent and parent["execution_id"],
+                "parent_task_id": parent and parent["task_id"],
+                "parent_retry": json.dumps(parent["retry"]) if parent and parent.get("retry") else None,
+                "actions_seen": 0,
+                "next_id": 0,
+            }
+        )
+        self.store.add_message(
+            instance_id,
+            execution_id,
+            {"event": self._started(name, input_text, instance_id, execution_id)},
+            now_ts,
+        )
+
+    # ------------------------------------------------------------------ client operations
+    async def start_new(self, name: str, instance_id: str | None, input_text: str | None) -> str:
+        """Start (or replace) an instance of orchestrator `name`; returns its id."""
+        if name not in self.orchestrators:
+            raise UnknownOrchestrator(
+                f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function."
+            )
+        instance_id = instance_id or uuid.uuid4().hex
+        async with self.lock(instance_id):
+            with self.store.transaction():
+                self._create(instance_id, name, input_text, self.clock.now_ts(), None)
+        self.notify(instance_id)
+        return instance_id
+
+    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> int:
+        """202 queued, 404 unknown instance, 410 finished (HTTP status codes of the Durable API)."""
+        inst = self.store.get_instance(instance_id)
+        if inst is None:
+            return 404
+        if inst["status"] in FINAL:
+            return 410
+        body = {"event": {"EventType": r.EVENT_RAISED, "Name": name, "Input": input_text}}
+        with self.store.transaction():
+            self.store.add_message(instance_id, inst["execution_id"], body, self.clock.now_ts())
+        self.notify(instance_id)
+        return 202
+
+    async def terminate(self, instance_id: str, reason: str) -> int:
+        async with self.lock(instance_id):
+            inst = self.store.get_instance(instance_id)
+            if inst is None:
+                return 404
+            if inst["status"] in FINAL:
+                return 410
+            now = self.clock.now()
+            history = self._history(instance_id)
+            target = None
+            with self.store.transaction():
+                self.store.append_history(
+                    instance_id,
+                    len(history),
+                    [{**r.event(r.EXECUTION_TERMINATED, now, Input=json.dumps(reason)), "IsPlayed": True}],
+                )
+                self.store.delete_instance_messages(instance_id)
+                self.store.update_instance(
+                    instance_id, status="Terminated", output=json.dumps(reason), updated=now.timestamp()
+                )
+                target = self._tell_parent(inst, "terminated", reason)
+            self._histories.pop(instance_id, None)
+        if target:
+            self.notify(target)
+        log.info("instance %s terminated", instance_id)
+        async with self.changed:
+            self.changed.notify_all()
+        return 202
+
+    async def suspend(self, instance_id: str, suspend: bool) -> int:
+        async with self.lock(instance_id):
+            inst = self.store.get_instance(instance_id)
+            if inst is None:
+                return 404
+            if inst["status"] in FINAL:
+                return 410
+            if suspend and inst["status"] != "Suspended":
+                status = "Suspended"
+            elif not suspend and inst["status"] == "Suspended":
+                status = "Running" if self._history(instance_id) else "Pending"
+            else:
+                return 202
+            with self.store.transaction():
+                self.store.update_instance(instance_id, status=status, updated=self.clock.now_ts())
+        if not suspend:
+            self.notify(instance_id)
+        return 202
+
+    async def purge(self, instance_ids: list[str]) -> int:
+        deleted = 0
+        for instance_id in instance_ids:
+            async with self.lock(instance_id):
+                if self.store.get_instance(instance_id) is None:
+                    continue
+                with self.store.transaction():
+                    self.store.delete_instance(instance_id)
+                self._histories.pop(instance_id, None)
+                deleted += 1
+        return deleted
+
+    def history_of(self, instance_id: str) -> list[dict[str, Any]]:
+        return (
+            list(self._history(instance_id))
+            if instance_id in self._histories
+            else self.store.load_history(instance_id)
+        )

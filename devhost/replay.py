@@ -1,0 +1,172 @@
+"""The replay driver: history in, orchestrator state out. Pure — no store, no clock, no I/O.
+
+The Durable Python SDK does the replay itself (``Orchestrator.handle``); this module only speaks
+its wire format (see ``docs/devhost.md`` and the protocol reference): it builds the context JSON
+the Functions host would send, calls the orchestrator function, and decodes what comes back
+(including the ``$OutOfProcData$`` error form) into an :class:`EpisodeResult`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.functions._durable_functions import OrchestrationContext
+
+# History event types (azure/durable_functions/models/history/HistoryEventType.py)
+EXECUTION_STARTED = 0
+EXECUTION_COMPLETED = 1
+EXECUTION_FAILED = 2
+EXECUTION_TERMINATED = 3
+TASK_SCHEDULED = 4
+TASK_COMPLETED = 5
+TASK_FAILED = 6
+SUB_ORCHESTRATION_CREATED = 7
+SUB_ORCHESTRATION_COMPLETED = 8
+SUB_ORCHESTRATION_FAILED = 9
+TIMER_CREATED = 10
+TIMER_FIRED = 11
+ORCHESTRATOR_STARTED = 12
+ORCHESTRATOR_COMPLETED = 13
+EVENT_RAISED = 15
+CONTINUE_AS_NEW = 16
+EXECUTION_SUSPENDED = 19
+EXECUTION_RESUMED = 20
+
+# Action types (azure/durable_functions/models/actions/ActionType.py)
+CALL_ACTIVITY = 0
+CALL_ACTIVITY_WITH_RETRY = 1
+CALL_SUB_ORCHESTRATOR = 2
+CALL_SUB_ORCHESTRATOR_WITH_RETRY = 3
+CONTINUE_AS_NEW_ACTION = 4
+CREATE_TIMER = 5
+WAIT_FOR_EXTERNAL_EVENT = 6
+CALL_ENTITY = 7
+CALL_HTTP = 8
+SIGNAL_ENTITY = 9
+WHEN_ANY = 11
+WHEN_ALL = 12
+COMPOUND_TYPES = {WHEN_ANY, WHEN_ALL}
+# actions that take a task id (the SDK numbers them in the order they are yielded)
+ID_TAKING = {CALL_ACTIVITY, CALL_ACTIVITY_WITH_RETRY, CALL_SUB_ORCHESTRATOR, CALL_SUB_ORCHESTRATOR_WITH_RETRY,
+             CREATE_TIMER, CALL_HTTP, CALL_ENTITY}  # fmt: skip
+
+ERROR_MARKER = "\n\n$OutOfProcData$:"
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def iso(moment: datetime) -> str:
+    """The timestamp format of history events and timer actions (UTC, microseconds, `Z`)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime(TIME_FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """Parse an ISO timestamp (with or without `Z`) as an aware UTC datetime."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def event(event_type: int, timestamp: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:
+    """One history event in the shape the SDK reads (`EventType`, `EventId`, `IsPlayed`, `Timestamp`)."""
+    return {
+        "EventType": event_type,
+        "EventId": event_id,
+        "IsPlayed": False,
+        "Timestamp": iso(timestamp),
+        **fields,
+    }
+
+
+@dataclass(frozen=True)
+class EpisodeResult:
+    """What one orchestrator invocation decided."""
+
+    done: bool
+    failed: bool
+    actions: list[dict[str, Any]] = field(default_factory=list)  # flattened, all since the start
+    output: str | None = None  # JSON text
+    error: str | None = None
+    custom_status: str | None = None  # JSON text
+
+    @property
+    def continue_as_new(self) -> dict[str, Any] | None:
+        """The ContinueAsNew action when the orchestrator restarts itself instead of completing."""
+        for action in self.actions:
+            if action.get("actionType") == CONTINUE_AS_NEW_ACTION:
+                return action
+        return None
+
+
+def flatten_actions(payload: list[Any]) -> list[dict[str, Any]]:
+    """Actions in the order the SDK yielded them: `[[…]]` (schema V2/V3) with WhenAll/WhenAny opened up."""
+    flat: list[dict[str, Any]] = []
+
+    def walk(item: Any) -> None:
+        if isinstance(item, list):
+            for child in item:
+                walk(child)
+        elif isinstance(item, dict):
+            if item.get("actionType") in COMPOUND_TYPES:
+                walk(item.get("compoundActions", []))
+            else:
+                flat.append(item)
+
+    walk(payload)
+    return flat
+
+
+def context_json(
+    instance_id: str, history: list[dict[str, Any]], input_text: str | None, parent_instance_id: str | None
+) -> str:
+    """The orchestration trigger payload the Functions host sends (replay schema V3, no long-timer split)."""
+    body: dict[str, Any] = {
+        "history": history,
+        "instanceId": instance_id,
+        "isReplaying": any(e.get("IsPlayed") for e in history[1:2]),
+        "parentInstanceId": parent_instance_id,
+        "upperSchemaVersion": 1,
+        "upperSchemaVersionNew": 3,
+    }
+    if input_text is not None:
+        body["input"] = input_text
+    return json.dumps(body)
+
+
+def _state_result(state: dict[str, Any], failed: bool, error: str | None) -> EpisodeResult:
+    output = state.get("output")
+    custom = state.get("customStatus")
+    return EpisodeResult(
+        done=bool(state.get("isDone")) or failed,
+        failed=failed,
+        actions=flatten_actions(state.get("actions") or []),
+        output=None if output is None else json.dumps(output),
+        error=error,
+        custom_status=None if custom is None else json.dumps(custom),
+    )
+
+
+def run_episode(orchestrator: Callable[..., Any], payload: str) -> EpisodeResult:
+    """Invoke the SDK-wrapped orchestrator function with a context payload and decode its state.
+
+    An exception from user code comes back from the SDK as ``"<error>\\n\\n$OutOfProcData$:<state>"``;
+    anything else raised (an SDK error, bad input) also fails the orchestration, with its text.
+    """
+    try:
+        text = orchestrator(OrchestrationContext(payload))
+    except Exception as exc:  # the orchestration failed: the SDK reports it by raising
+        message = str(exc)
+        if ERROR_MARKER in message:
+            error, _, state_text = message.partition(ERROR_MARKER)
+            try:
+                state = json.loads(state_text)
+            except ValueError:
+                state = {}
+            return _state_result(state, True, error)
+        return EpisodeResult(done=True, failed=True, error=f"{type(exc).__name__}: {message}")
+    state = json.loads(text) if isinstance(text, str) else text
+    return _state_result(state, False, None)
