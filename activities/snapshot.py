@@ -1,0 +1,70 @@
+"""Snapshotting: the subscription's classic configuration → the core's model → a JSON blob.
+
+The blob (`snapshots/<id>.json`) holds the whole estate (the prechecks and the check need the
+unit's neighbours) plus the unit's own part for the review page, as canonical JSON with its
+SHA-256. Secrets never reach it: the model carries certificate thumbprints only, and any key
+that could hold secret material is redacted on the way out. Writing the same snapshot again
+writes the same bytes, so a retried activity is harmless. A unit that does not exist is a
+permanent error (the unit ends NotMigratable naming it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities._runtime import asm, phase, request_of, storage
+from connectors.asm.snapshot import read_estate
+from connectors.errors import PermanentError, Reason
+from migration.estate import dump_estate
+
+bp = df.Blueprint()
+
+SECRET_KEYS = frozenset({"privateconfiguration", "protectedsettings", "password", "certificatedata", "data",
+                         "privatekey", "secret", "key", "accesskey", "connectionstring"})  # fmt: skip
+REDACTED = "***redacted***"
+COLLECTIONS = {
+    "virtualNetwork": "virtualNetworks",
+    "cloudService": "cloudServices",
+    "storageAccount": "storageAccounts",
+    "reservedIp": "reservedIps",
+    "networkSecurityGroup": "networkSecurityGroups",
+    "routeTable": "routeTables",
+}
+
+
+def redact(value: Any) -> Any:
+    """A copy of a JSON value with every secret-looking key's value replaced."""
+    if isinstance(value, dict):
+        return {k: REDACTED if str(k).lower() in SECRET_KEYS else redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def unit_part(estate: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
+    """The unit's own configuration from the estate document (what the review page shows)."""
+    kind, name = unit["kind"], unit["name"]
+    key = COLLECTIONS[kind]
+    part: dict[str, Any] = {key: [i for i in estate.get(key, []) if i.get("name") == name]}
+    if kind == "virtualNetwork":
+        part["cloudServices"] = [s for s in estate.get("cloudServices", [])
+                                 if (s.get("deployment") or {}).get("virtualNetwork") == name]  # fmt: skip
+    return part
+
+
+@bp.activity_trigger(input_name="payload")
+@phase
+def snapshot_unit(payload: dict[str, Any]) -> dict[str, Any]:
+    """`{"digest", "blob"}` (or `{"error"}` when the unit does not exist)."""
+    request = request_of(payload)
+    unit = request.unit.model_dump(mode="json")
+    estate = dump_estate(read_estate(asm(request.subscription_id)))
+    part = unit_part(estate, unit)
+    if not any(part.values()):
+        raise PermanentError(f"{request.unit.key} does not exist in subscription {request.subscription_id}",
+                             code="ResourceNotFound", reason=Reason.NOT_FOUND)  # fmt: skip
+    document = redact({"id": payload["id"], "unit": unit, "unitConfig": part, "estate": estate})
+    stored = storage().put_snapshot(payload["id"], document)
+    return {"digest": stored.sha256, "blob": stored.name}

@@ -1,0 +1,197 @@
+"""`c2arm up` / `c2arm down`: the whole local stack in the background, described by `stack.json`.
+
+Azurite (storage), the emulator (classic + ARM platform, HTTPS on loopback) and the devhost
+(running this repository's `function_app.py`) start as background processes; the app reaches
+the emulator through its ordinary settings (`ASM_ENDPOINT`, `ARM_ENDPOINT`, `AZURE_CA_BUNDLE`,
+`ASM_AUTH=token` …), passed as environment variables so nothing is written into the repository.
+`DIR/stack.json` (**contract**) tells clients and tests where everything is; `DIR/pids.json`
+lets `c2arm down` stop exactly the processes `up` started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cli.stack.azurite import start_azurite
+from cli.stack.processes import LOOPBACK, BackgroundProcess, StackError, free_port, stop_pid
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STACK_KEYS = ("appUrl", "functionKey", "masterKey", "keysFile", "emulatorUrl", "emulatorAdminToken", "caFile",
+              "storageConnectionString", "subscriptionId")  # fmt: skip
+# Any non-empty bearer token is accepted by the emulator; this one only ever goes there.
+LOCAL_ASM_TOKEN = "c2arm-local-emulator-token"  # noqa: S105 - not a secret: the emulator accepts any token
+
+
+@dataclass
+class StackOptions:
+    estate: Path
+    state_dir: Path = Path(".c2arm")
+    settings: dict[str, str] = field(default_factory=dict)
+    time_scale: float = 1.0
+    start_time: str | None = None
+    faults: Path | None = None
+    app_port: int | None = None
+    reset: bool = False
+    app_dir: Path = REPO_ROOT
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    """`KEY=VALUE` texts (from `--setting`) as a dict; a clear error for anything else."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise StackError(f"--setting {pair!r}: expected KEY=VALUE")
+        out[key.strip()] = value
+    return out
+
+
+def _check_port(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((LOOPBACK, port))
+        except OSError:
+            raise StackError(
+                f"port {port} on {LOOPBACK} is already taken: choose another with --app-port"
+            ) from None
+
+
+def _subscription_of(estate: Path) -> str:
+    """The estate file's subscriptionId (YAML or JSON), read without the app's loader."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(estate.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise StackError(f"--estate {estate}: cannot read it: {exc}") from None
+    sub = data.get("subscriptionId") if isinstance(data, dict) else None
+    if not isinstance(sub, str) or not sub:
+        raise StackError(f"--estate {estate}: no subscriptionId")
+    return sub
+
+
+def _running(state_dir: Path) -> list[int]:
+    pids_file = state_dir / "pids.json"
+    if not pids_file.exists():
+        return []
+    alive = []
+    for pid in json.loads(pids_file.read_text()).values():
+        try:
+            os.killpg(int(pid), 0)
+            alive.append(int(pid))
+        except (ProcessLookupError, PermissionError, ValueError):
+            continue
+    return alive
+
+
+def _review_secret(state_dir: Path) -> str:
+    """A per-stack anti-forgery key for the review page, kept (0600) so restarts honour old pages."""
+    path = state_dir / "review-token-secret"
+    if path.exists():
+        return path.read_text().strip()
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+def app_environment(
+    opts: StackOptions, storage: str, emulator_url: str, ca_file: str, app_url: str
+) -> dict[str, str]:
+    """The app settings of the local stack (user `--setting`s win)."""
+    env = {
+        "AzureWebJobsStorage": storage,
+        "ASM_ENDPOINT": emulator_url,
+        "ARM_ENDPOINT": emulator_url,
+        "AZURE_CA_BUNDLE": ca_file,
+        "ASM_AUTH": "token",
+        "AZURE_ACCESS_TOKEN": LOCAL_ASM_TOKEN,
+        "REVIEW_TOKEN_SECRET": _review_secret(opts.state_dir),
+        "PUBLIC_BASE_URL": app_url,
+        "APPROVERS": "approver@contoso.com",
+    }
+    env.update(opts.settings)
+    return env
+
+
+def up(opts: StackOptions) -> dict[str, Any]:
+    """Start the stack, wait until healthy, write `stack.json`; its content."""
+    from cli.stack.devhost import start_devhost  # the stand-ins' own launchers
+    from cli.stack.emulator import start_emulator
+
+    state_dir = opts.state_dir.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    if _running(state_dir):
+        raise StackError(
+            f"a stack is already running from {state_dir}: run `c2arm down --state-dir {state_dir}`"
+        )
+    if shutil.which("node") is None:
+        raise StackError("Node.js is not installed: Azurite needs it (apt-get install nodejs npm).")
+    estate = opts.estate.resolve()
+    if not estate.is_file():
+        raise StackError(f"--estate {opts.estate}: no such file")
+    if opts.faults is not None and not opts.faults.is_file():
+        raise StackError(f"--faults {opts.faults}: no such file")
+    if opts.time_scale <= 0:
+        raise StackError(f"--time-scale {opts.time_scale}: must be greater than 0")
+    subscription = _subscription_of(estate)
+    app_port = opts.app_port or free_port()
+    if opts.app_port:
+        _check_port(app_port)
+    started: list[BackgroundProcess] = []
+    try:
+        azurite = start_azurite(REPO_ROOT, state_dir / "azurite", state_dir / "logs" / "azurite.log")
+        started.append(azurite.process)
+        emulator = start_emulator(estate, state_dir / "emulator", state_dir / "logs" / "emulator.log",
+                                  faults=opts.faults, time_scale=opts.time_scale, start_time=opts.start_time,
+                                  reset=opts.reset)  # fmt: skip
+        started.append(emulator.process)
+        app_url = f"http://{LOOPBACK}:{app_port}"
+        env = app_environment(opts, azurite.connection_string, emulator.url, str(emulator.ca_file), app_url)
+        host_dir = state_dir / "devhost"
+        host = start_devhost(opts.app_dir, state_dir / "logs" / "devhost.log", port=app_port,
+                             state=host_dir / "state.db", keys=host_dir / "keys.json",
+                             time_scale=opts.time_scale, start_time=opts.start_time, env=env)  # fmt: skip
+        started.append(host.process)
+    except BaseException:
+        for proc in reversed(started):
+            proc.stop()
+        raise
+    stack = {
+        "appUrl": host.url,
+        "functionKey": host.function_key,
+        "masterKey": host.master_key,
+        "keysFile": str(host.keys_file),
+        "emulatorUrl": emulator.url,
+        "emulatorAdminToken": emulator.admin_token,
+        "caFile": str(emulator.ca_file),
+        "storageConnectionString": azurite.connection_string,
+        "subscriptionId": subscription,
+    }
+    (state_dir / "pids.json").write_text(json.dumps({p.name: p.pid for p in started}))
+    stack_file = state_dir / "stack.json"
+    stack_file.write_text(json.dumps(stack, indent=2))
+    stack_file.chmod(0o600)  # it holds the keys
+    return stack
+
+
+def down(state_dir: Path) -> list[str]:
+    """Stop what `up` started from `state_dir`; the names of the processes stopped."""
+    state_dir = state_dir.resolve()
+    pids_file = state_dir / "pids.json"
+    if not pids_file.exists():
+        return []
+    pids: dict[str, int] = json.loads(pids_file.read_text())
+    for name in ("devhost", "emulator", "azurite"):  # the app first, its dependencies last
+        if name in pids:
+            stop_pid(int(pids[name]))
+    pids_file.unlink()
+    (state_dir / "stack.json").unlink(missing_ok=True)
+    return list(pids)

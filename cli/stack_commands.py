@@ -1,0 +1,63 @@
+"""`c2arm up` / `c2arm down`: start and stop the local stack (Azurite, emulator, devhost).
+
+Clear one-line errors (exit 1): Node missing, a port taken, a bad estate or settings flag, a
+process that did not become healthy (with the tail of its log).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cli.stack.processes import StackError
+from cli.stack.up import StackOptions, down, parse_settings, up
+
+DEFAULT_STATE_DIR = Path(".c2arm")
+
+
+def up_command(
+    estate: Path = typer.Option(..., "--estate", help="Estate file the emulator becomes (YAML or JSON)."),
+    state_dir: Path = typer.Option(
+        DEFAULT_STATE_DIR, "--state-dir", help="Where state, logs and stack.json go."
+    ),
+    setting: list[str] = typer.Option([], "--setting", help="App setting KEY=VALUE (repeatable)."),
+    time_scale: float = typer.Option(
+        1.0, "--time-scale", help="Run platform and durable time X times faster."
+    ),
+    start_time: str | None = typer.Option(
+        None, "--start-time", help="ISO 8601 instant the scaled clocks start at."
+    ),
+    faults: Path | None = typer.Option(None, "--faults", help="Emulator faults file."),
+    app_port: int | None = typer.Option(None, "--app-port", help="Port of the app (default: a free one)."),
+    reset: bool = typer.Option(False, "--reset", help="Start the emulator over from the estate."),
+) -> None:
+    """Start the local stack in the background; prints and writes DIR/stack.json."""
+    err = Console(stderr=True)
+    try:
+        opts = StackOptions(estate=estate, state_dir=state_dir, settings=parse_settings(setting),
+                            time_scale=time_scale, start_time=start_time, faults=faults, app_port=app_port,
+                            reset=reset)  # fmt: skip
+        stack = up(opts)
+    except StackError as exc:
+        err.print(f"[red]c2arm up:[/red] {exc}", markup=True, highlight=False)
+        raise typer.Exit(1) from None
+    shown = {k: v for k, v in stack.items() if not k.lower().endswith(("key", "token", "connectionstring"))}
+    typer.echo(json.dumps(shown, indent=2))
+    typer.echo(f"stack.json: {(state_dir / 'stack.json').resolve()} (keys inside; `c2arm down` stops it)")
+
+
+def down_command(
+    state_dir: Path = typer.Option(DEFAULT_STATE_DIR, "--state-dir", help="The stack's state directory."),
+) -> None:
+    """Stop the local stack started from DIR."""
+    stopped = down(state_dir)
+    typer.echo(f"stopped: {', '.join(stopped)}" if stopped else f"no stack running from {state_dir}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `up` and `down` to the `c2arm` app (called from cli/main.py)."""
+    app.command("up")(up_command)
+    app.command("down")(down_command)
