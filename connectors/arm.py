@@ -1,0 +1,277 @@
+"""The ARM reader: a `-Migrated` resource group's resources, normalised into the core's model.
+
+Reads with the real SDKs (`azure-mgmt-resource` for the group and the generic list,
+`azure-mgmt-network` for every network type the comparison needs), over HTTPS with the cloud's
+(or the emulator's) base URL and CA bundle. Each resource is re-read with an api-version pinned
+for its type, so the properties the comparison looks at do not change shape when a service
+moves its default version. Paging follows `nextLink` (the SDK's pagers).
+
+The SDK's own retries are off: one bounded quick-retry loop and the shared per-subscription
+limiter (`connectors.ratelimit`) apply, as for ASM, and every failure is a typed error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from connectors.cloud import AzureSettings
+from connectors.credentials import token_credential
+from connectors.errors import (
+    AzureCallError,
+    ConfigurationError,
+    Reason,
+    TransientError,
+    classify,
+    parse_retry_after,
+)
+from connectors.ratelimit import RateLimiter, shared_limiter
+from migration.arm import ArmResource, from_arm
+
+log = logging.getLogger("c2arm.connectors.arm")
+T = TypeVar("T")
+
+RESOURCES_API = "2021-04-01"
+NETWORK_API = "2024-05-01"
+#: api-version per resource type, for the generic re-read of non-network types.
+API_VERSIONS: dict[str, str] = {
+    "microsoft.compute/virtualmachines": "2024-07-01",
+    "microsoft.compute/virtualmachines/extensions": "2024-07-01",
+    "microsoft.compute/availabilitysets": "2024-07-01",
+    "microsoft.keyvault/vaults": "2023-07-01",
+    "microsoft.storage/storageaccounts": "2023-05-01",
+}
+# network type -> (NetworkManagementClient operation group, its get method's arity)
+_NETWORK_GETTERS: dict[str, str] = {
+    "microsoft.network/virtualnetworks": "virtual_networks",
+    "microsoft.network/networkinterfaces": "network_interfaces",
+    "microsoft.network/loadbalancers": "load_balancers",
+    "microsoft.network/publicipaddresses": "public_ip_addresses",
+    "microsoft.network/networksecuritygroups": "network_security_groups",
+    "microsoft.network/routetables": "route_tables",
+    "microsoft.network/virtualnetworkgateways": "virtual_network_gateways",
+    "microsoft.network/localnetworkgateways": "local_network_gateways",
+    "microsoft.network/connections": "virtual_network_gateway_connections",
+}
+
+
+def _as_json(model: Any) -> dict[str, Any]:
+    """REST JSON of an SDK model (the new models are mappings over the wire JSON)."""
+    return model.as_dict() if hasattr(model, "as_dict") else dict(model)
+
+
+class ArmReader:
+    """Reads one subscription's ARM resources. Build with `from_settings`."""
+
+    def __init__(
+        self,
+        resources: ResourceManagementClient,
+        network: NetworkManagementClient,
+        subscription_id: str,
+        *,
+        base_url: str,
+        limiter: RateLimiter | None = None,
+        quick_retries: int = 3,
+        quick_retry_max_seconds: float = 10.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.resources = resources
+        self.network = network
+        self.subscription_id = subscription_id
+        self.base_url = base_url
+        self._limiter = limiter or shared_limiter()
+        self._retries = quick_retries
+        self._budget = quick_retry_max_seconds
+        self._sleep = sleep
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: AzureSettings,
+        subscription_id: str,
+        *,
+        credential: TokenCredential | None = None,
+        limiter: RateLimiter | None = None,
+        **client_kwargs: Any,
+    ) -> ArmReader:
+        credential = credential or token_credential(settings)
+        common: dict[str, Any] = {
+            "base_url": settings.arm_endpoint,
+            "credential_scopes": [settings.arm_scope],
+            "connection_verify": settings.verify,
+            "retry_total": 0,  # our bounded loop retries, not the SDK's
+            "connection_timeout": settings.timeout,
+            "read_timeout": settings.timeout,
+            **client_kwargs,
+        }
+        return cls(
+            ResourceManagementClient(credential, subscription_id, **common),
+            NetworkManagementClient(credential, subscription_id, **common),
+            subscription_id,
+            base_url=settings.arm_endpoint,
+            limiter=limiter or shared_limiter(settings.requests_per_second, settings.requests_burst),
+            quick_retries=settings.quick_retries,
+            quick_retry_max_seconds=settings.quick_retry_max_seconds,
+        )
+
+    def close(self) -> None:
+        self.resources.close()
+        self.network.close()
+
+    def __enter__(self) -> ArmReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- calls with typed errors and bounded retries -----------------------------------------
+
+    def _error(self, exc: Exception, operation: str) -> AzureCallError:
+        if isinstance(exc, HttpResponseError) and exc.response is not None:
+            response = exc.response
+            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            if response.status_code == 429:
+                self._limiter.throttled(f"arm/{self.subscription_id}", retry_after)
+            code = getattr(exc.error, "code", None) or ""
+            message = getattr(exc.error, "message", None) or exc.message or ""
+            return classify(
+                response.status_code,
+                code,
+                message,
+                retry_after=retry_after,
+                request_id=response.headers.get("x-ms-request-id"),
+                operation=operation,
+            )
+        if isinstance(exc, ClientAuthenticationError | ServiceRequestError | ServiceResponseError):
+            text = str(exc)
+            if "CERTIFICATE_VERIFY_FAILED" in text:
+                return ConfigurationError(
+                    f"{operation}: the TLS certificate of {self.base_url} is not trusted; set "
+                    "AZURE_CA_BUNDLE to its issuing CA (the emulator's ca.pem locally; empty on Azure)",
+                    setting="AZURE_CA_BUNDLE",
+                )
+            if isinstance(exc, ClientAuthenticationError):
+                return classify(
+                    401,
+                    "AuthenticationFailed",
+                    f"credential refused or unavailable: {text}",
+                    operation=operation,
+                )
+            return TransientError(
+                f"cannot reach {self.base_url}: {type(exc).__name__}",
+                reason=Reason.CONNECTION,
+                operation=operation,
+            )
+        raise exc
+
+    def _call(self, operation: str, fn: Callable[[], T]) -> T:
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            self._limiter.acquire(f"arm/{self.subscription_id}", max_wait=self._budget)
+            try:
+                return fn()
+            except (
+                HttpResponseError,
+                ClientAuthenticationError,
+                ServiceRequestError,
+                ServiceResponseError,
+            ) as exc:
+                error = self._error(exc, operation)
+            attempt += 1
+            wait = error.retry_after if error.retry_after is not None else min(4.0, 0.25 * 2 ** (attempt - 1))
+            if (
+                not error.transient
+                or attempt > self._retries
+                or time.monotonic() - started + wait > self._budget
+            ):
+                raise error from None
+            log.info("arm %s: transient %s, retry %d in %.2f s", operation, error.reason, attempt, wait)
+            self._sleep(wait)
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def resource_group(self, name: str) -> dict[str, Any]:
+        """The resource group's REST JSON (`PermanentError` NOT_FOUND when it does not exist)."""
+        group = self._call(
+            f"get resource group {name}",
+            lambda: self.resources.resource_groups.get(name, api_version=RESOURCES_API),
+        )
+        return _as_json(group)
+
+    def list_group(self, name: str) -> list[dict[str, Any]]:
+        """The generic listing of a resource group (every page)."""
+        return self._call(
+            f"list resource group {name}",
+            lambda: [_as_json(r) for r in self.resources.resources.list_by_resource_group(name)],
+        )
+
+    def get_resource(self, resource_id: str, arm_type: str) -> dict[str, Any]:
+        """One resource, re-read with its type's pinned api-version (network types via the network SDK)."""
+        key = arm_type.lower()
+        group = _segment(resource_id, "resourceGroups")
+        name = resource_id.rstrip("/").rsplit("/", 1)[-1]
+        getter = _NETWORK_GETTERS.get(key)
+        if getter is not None and group:
+            operations = getattr(self.network, getter)
+            return _as_json(
+                self._call(
+                    f"get {arm_type} {name}", lambda: operations.get(group, name, api_version=NETWORK_API)
+                )
+            )
+        version = API_VERSIONS.get(key, RESOURCES_API)
+        return _as_json(
+            self._call(
+                f"get {arm_type} {name}",
+                lambda: self.resources.resources.get_by_id(resource_id, api_version=version),
+            )
+        )
+
+    def read_group(self, name: str) -> list[dict[str, Any]]:
+        """The group and every resource in it, each re-read in full (REST JSON)."""
+        result = [self.resource_group(name)]
+        seen: set[str] = set()
+        for item in self.list_group(name):
+            resource_id, arm_type = item.get("id", ""), item.get("type", "")
+            if not resource_id or resource_id.lower() in seen:
+                continue
+            seen.add(resource_id.lower())
+            full = self.get_resource(resource_id, arm_type)
+            result.append(full)
+            for extension in _embedded_extensions(full):
+                if extension.get("id", "").lower() not in seen:
+                    seen.add(extension.get("id", "").lower())
+                    result.append(extension)
+        return result
+
+    def migrated_resources(self, unit_name: str) -> list[ArmResource]:
+        """What the platform made of a unit: `<unit>-Migrated` normalised for the comparison."""
+        group = f"{unit_name}-Migrated"
+        return [from_arm(r, group) for r in self.read_group(group)]
+
+
+def _segment(resource_id: str, key: str) -> str | None:
+    parts = resource_id.strip("/").split("/")
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() == key.lower():
+            return parts[i + 1]
+    return None
+
+
+def _embedded_extensions(vm: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """VM extensions a VM GET carries in `resources` (the generic list may omit child resources)."""
+    if (vm.get("type") or "").lower() != "microsoft.compute/virtualmachines":
+        return []
+    return [r for r in vm.get("resources") or [] if isinstance(r, dict) and r.get("id")]
