@@ -163,7 +163,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
     st.enter("Checking")
     checked = yield from steps.call(ctx, config, steps.CHECK, base)
     st.add_findings(checked.get("findings", []), "check")
-    st.set(resourceMap=checked.get("resourceMap", {}))
+    st.set(resourceMap=checked.get("resourceMap", {}), armResources=checked.get("armResources", []))
 
     if request.get("dryRun"):
         decision: dict[str, Any] = {"decision": "abort", "approver": "system", "comment": "dry run"}

@@ -1,0 +1,45 @@
+"""Prechecking: the core's rules over the snapshot (what blocks or hurts this unit's migration).
+
+Reads the snapshot blob (never the platform again), so the findings are exactly those of the
+configuration the report's digest names. `blocked` findings (waiting for other units) stop the
+unit like `error` ones; their `blockedBy` says what must move first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities._runtime import phase, storage
+from migration.estate import load_estate
+from migration.prechecks import run_prechecks
+from migration.units import UnitRef
+
+bp = df.Blueprint()
+
+
+def estate_of(snapshot: dict[str, Any]) -> Any:
+    """The core's estate from a snapshot document (the estate file's shape, as JSON)."""
+    import json
+
+    return load_estate(json.dumps(snapshot["estate"]), source="snapshot.json")
+
+
+@bp.activity_trigger(input_name="payload")
+@phase
+def precheck_unit(payload: dict[str, Any]) -> dict[str, Any]:
+    """`{"findings": [...], "verdict", "blockedBy"}` for the unit of the request."""
+    snapshot = storage().get_snapshot(payload["id"])
+    unit = payload["request"]["unit"]
+    ref = UnitRef(unit["kind"], unit["name"])
+    report = run_prechecks(estate_of(snapshot), [ref])
+    findings = []
+    for finding in report.findings:
+        item = {**finding.to_dict(), "code": finding.rule}
+        if finding.blocked_by:
+            item["blockedBy"] = list(finding.blocked_by)
+        findings.append(item)
+    verdict = report.verdict(ref)
+    return {"findings": findings, "verdict": verdict.verdict if verdict else "migratable",
+            "blockedBy": list(verdict.blocked_by) if verdict else []}  # fmt: skip
