@@ -10,7 +10,8 @@ Public API (stable; add, don't rename):
   `STORAGE_ACCOUNT`.
 - `from_arm(resource_json, resource_group=None) -> ArmResource`: normalise what the ARM reader
   returns (REST JSON shape) into the comparable shape.
-- `expected_resources(estate, unit) -> list[ArmResource]`: the translation of one unit.
+- `expected_resources(estate, unit) -> list[ArmResource]`: the translation of one unit;
+  `expected_by_unit(estate, units=None) -> dict[UnitRef, list[ArmResource]]` for many at once.
 - `compare(expected, actual, acceptable_extra_types=()) -> list[Finding]`;
   `acceptable_extras(estate, unit)`; `check_unit(estate, unit, actual_json_or_resources)`
   wires the three together.
@@ -25,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from migration.arm.compare import Finding, acceptable_extras, compare
-from migration.arm.expected import expected_resources
+from migration.arm.expected import expected_by_unit, expected_resources
 from migration.arm.model import (
     AVAILABILITY_SET,
     CONNECTION,
@@ -84,6 +85,7 @@ __all__ = [
     "check_unit",
     "compare",
     "connection_type",
+    "expected_by_unit",
     "expected_resources",
     "from_arm",
     "next_hop_type",

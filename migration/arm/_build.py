@@ -8,15 +8,15 @@ from typing import Any
 from migration.arm import model as m
 from migration.arm.model import ArmResource
 from migration.arm.normalise import arm_location, next_hop_type, protocol
-from migration.estate import Estate, NetworkSecurityGroup, RouteTable
+from migration.estate import EstateIndex, NetworkSecurityGroup, RouteTable
 from migration.units import UnitRef
 
 
 class Builder:
     """Collects resources for one unit's resource group."""
 
-    def __init__(self, estate: Estate, unit: UnitRef) -> None:
-        self.estate = estate
+    def __init__(self, idx: EstateIndex, unit: UnitRef) -> None:
+        self.idx = idx
         self.group = unit.resource_group
         self.out: dict[tuple[str, str, str], ArmResource] = {}
 
@@ -50,7 +50,7 @@ def add_nsg(b: Builder, nsg: NetworkSecurityGroup) -> None:
         }
         for r in nsg.rules
     }
-    b.add(m.NSG, nsg.name, b.estate.location_of(nsg), {"securityRules": dict(sorted(rules.items()))})
+    b.add(m.NSG, nsg.name, b.idx.location_of(nsg), {"securityRules": dict(sorted(rules.items()))})
 
 
 def add_route_table(b: Builder, table: RouteTable) -> None:
@@ -62,14 +62,14 @@ def add_route_table(b: Builder, table: RouteTable) -> None:
         }
         for r in table.routes
     }
-    b.add(m.ROUTE_TABLE, table.name, b.estate.location_of(table), {"routes": dict(sorted(routes.items()))})
+    b.add(m.ROUTE_TABLE, table.name, b.idx.location_of(table), {"routes": dict(sorted(routes.items()))})
 
 
 def add_reserved_ip(b: Builder, name: str) -> None:
-    rip = b.estate.reserved_ip(name)
+    rip = b.idx.reserved_ip(name)
     if rip is None:
         return
     props: dict[str, Any] = {"publicIPAllocationMethod": "Static"}
     if rip.address:
         props["ipAddress"] = rip.address
-    b.add(m.PUBLIC_IP, rip.name, b.estate.location_of(rip), props)
+    b.add(m.PUBLIC_IP, rip.name, b.idx.location_of(rip), props)

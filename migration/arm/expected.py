@@ -8,49 +8,75 @@ and roles use (cloned), and every resource of every cloud service deployed in it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from migration.arm import model as m
 from migration.arm._build import Builder, add_nsg, add_reserved_ip, add_route_table
 from migration.arm.expected_compute import cloud_service_resources
 from migration.arm.model import ArmResource
 from migration.arm.normalise import connection_type
-from migration.estate import Estate, VirtualNetwork
-from migration.units import UnitRef, resolve_unit
+from migration.estate import Estate, EstateIndex, VirtualNetwork
+from migration.units import UnitRef, resolve_unit, units_of
 
 
 def expected_resources(estate: Estate, unit: UnitRef) -> list[ArmResource]:
     """The ARM resources the platform should create for `unit` (ValueError if it is not a unit)."""
     resolve_unit(estate, unit)
+    return _expected(EstateIndex(estate), unit)
+
+
+def expected_by_unit(
+    estate: Estate, units: Iterable[UnitRef] | None = None
+) -> dict[UnitRef, list[ArmResource]]:
+    """The translation of many units (default: all), sharing one index: linear in the estate."""
+    idx = EstateIndex(estate)
+    known = units_of(estate)
+    wanted = known if units is None else list(units)
+    valid = set(known)
+    for unit in wanted:
+        if unit not in valid:
+            resolve_unit(estate, unit)  # raises with the reason
+    return {unit: _expected(idx, unit) for unit in wanted}
+
+
+def _expected(estate: EstateIndex, unit: UnitRef) -> list[ArmResource]:
     b = Builder(estate, unit)
     if unit.kind == "virtualNetwork":
         vnet = estate.virtual_network(unit.name)
-        assert vnet is not None
+        if vnet is None:
+            raise ValueError(f"{unit} is not in the estate")
         _group(b, estate.location_of(vnet))
         _virtual_network(b, vnet)
         for service in estate.services_in(vnet.name):
             cloud_service_resources(b, service, vnet)
     elif unit.kind == "cloudService":
         service = estate.cloud_service(unit.name)
-        assert service is not None
+        if service is None:
+            raise ValueError(f"{unit} is not in the estate")
         _group(b, estate.location_of(service))
         cloud_service_resources(b, service, None)
     elif unit.kind == "storageAccount":
         account = estate.storage_account(unit.name)
-        assert account is not None
+        if account is None:
+            raise ValueError(f"{unit} is not in the estate")
         _group(b, estate.location_of(account))
         b.add(m.STORAGE_ACCOUNT, account.name, estate.location_of(account), {"sku": account.sku})
     elif unit.kind == "reservedIp":
         rip = estate.reserved_ip(unit.name)
-        assert rip is not None
+        if rip is None:
+            raise ValueError(f"{unit} is not in the estate")
         _group(b, estate.location_of(rip))
         add_reserved_ip(b, rip.name)
     elif unit.kind == "networkSecurityGroup":
         nsg = estate.network_security_group(unit.name)
-        assert nsg is not None
+        if nsg is None:
+            raise ValueError(f"{unit} is not in the estate")
         _group(b, estate.location_of(nsg))
         add_nsg(b, nsg)
     else:
         table = estate.route_table(unit.name)
-        assert table is not None
+        if table is None:
+            raise ValueError(f"{unit} is not in the estate")
         _group(b, estate.location_of(table))
         add_route_table(b, table)
     return sorted(b.out.values(), key=lambda r: r.key)
@@ -61,7 +87,7 @@ def _group(b: Builder, location: str) -> None:
 
 
 def _virtual_network(b: Builder, vnet: VirtualNetwork) -> None:
-    estate = b.estate
+    estate = b.idx
     location = estate.location_of(vnet)
     subnets = {
         s.name: {

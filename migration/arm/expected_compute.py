@@ -12,7 +12,7 @@ from migration.estate import CloudService, Deployment, Role, VirtualNetwork
 
 
 def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetwork | None) -> None:
-    estate = b.estate
+    estate = b.idx
     location = estate.location_of(service)
     if service.certificates:
         b.add(m.KEY_VAULT, f"{service.name}-KeyVault", location)
@@ -38,9 +38,8 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
         )
     if deployment.reserved_ip:
         add_reserved_ip(b, deployment.reserved_ip)
-    for rip in estate.reserved_ips:
-        if rip.cloud_service == service.name:
-            add_reserved_ip(b, rip.name)
+    for rip in estate.reserved_ips_of(service.name):
+        add_reserved_ip(b, rip.name)
     if deployment.has_endpoints:
         _public_load_balancer(b, service, deployment, location, public_ip)
     for ilb in deployment.internal_load_balancers:
@@ -63,7 +62,7 @@ def _role(
     vnet: VirtualNetwork | None,
     location: str,
 ) -> None:
-    estate = b.estate
+    estate = b.idx
     primary = f"{role.name}-PrimaryNic"
     nic: dict[str, Any] = {
         "enableIPForwarding": role.ip_forwarding,

@@ -19,6 +19,8 @@ Public API (stable; add, don't rename):
   the file's shape, defaults omitted; `load_estate(dump_estate_yaml(e)) == e`.
 - `Estate.model_validate(mapping)` also works for the file's mapping, but reports only structure;
   use `load_estate` for the reference checks.
+- `EstateIndex(estate)`: O(1) lookups by name (same method names as `Estate`) plus
+  `services_in(vnet)` and `reserved_ips_of(service)`, for code that asks per unit or per role.
 - Helpers: `arm_location(classic)` (`West Europe` → `westeurope`), `expected_blob_bytes(size_gb)`,
   `media_link_account(url)`, `media_link_blob(url)`.
 """
@@ -39,6 +41,7 @@ from migration.estate.compute import (
     Role,
     SecondaryNic,
 )
+from migration.estate.index import EstateIndex
 from migration.estate.loader import (
     EstateError,
     dump_estate,
@@ -94,6 +97,7 @@ __all__ = [
     "Endpoint",
     "Estate",
     "EstateError",
+    "EstateIndex",
     "ExpressRouteCircuit",
     "Extension",
     "Gateway",

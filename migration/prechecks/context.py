@@ -1,0 +1,53 @@
+"""Indexes over an estate that the rules share, built once per run (linear in the estate)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from migration.estate import CloudService, Deployment, Estate, Role, media_link_account
+from migration.units import UnitRef, units_of
+
+
+@dataclass(frozen=True)
+class RoleAt:
+    service: CloudService
+    deployment: Deployment
+    role: Role
+    unit: str
+
+    @property
+    def resource(self) -> str:
+        return f"role/{self.service.name}/{self.role.name}"
+
+
+class Context:
+    """The estate plus lookups: each service's unit, every role with its unit, account users."""
+
+    def __init__(self, estate: Estate) -> None:
+        self.estate = estate
+        self.units: list[UnitRef] = units_of(estate)
+        self.unit_names = {str(u) for u in self.units}
+        self.service_unit: dict[str, str] = {}
+        for service in estate.cloud_services:
+            vnet = service.virtual_network
+            self.service_unit[service.name] = (
+                f"virtualNetwork/{vnet}" if vnet else f"cloudService/{service.name}"
+            )
+        self.roles: list[RoleAt] = [
+            RoleAt(s, d, r, self.service_unit[s.name]) for s, d, r in estate.roles() if d.kind == "IaaS"
+        ]
+        self.storage_names = {a.name for a in estate.storage_accounts}
+        # storage account → units whose VMs use it (disks or boot diagnostics)
+        self.account_users: dict[str, set[str]] = defaultdict(set)
+        for at in self.roles:
+            for disk in at.role.disks():
+                account = media_link_account(disk.media_link)
+                if account:
+                    self.account_users[account].add(at.unit)
+            if at.role.boot_diagnostics:
+                self.account_users[at.role.boot_diagnostics.storage_account].add(at.unit)
+
+    def storage_unit(self, account: str | None) -> str | None:
+        """`storageAccount/NAME` when the account is in the estate (external accounts: None)."""
+        return f"storageAccount/{account}" if account in self.storage_names else None

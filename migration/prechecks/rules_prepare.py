@@ -1,0 +1,218 @@
+"""Rules for what validate skips and prepare enforces (→ error), so they fail here, not at prepare."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+from collections.abc import Iterator
+
+from migration.prechecks.catalogue import Hit, rule
+from migration.prechecks.context import Context
+from migration.quotas import cores_of, needs_by_unit
+
+REF = "Not checked by validate, only at prepare"
+_QUOTA_LABEL = {
+    "publicIPAddresses": "public IP addresses",
+    "staticPublicIPAddresses": "static public IP addresses",
+    "loadBalancers": "load balancers",
+    "networkSecurityGroups": "network security groups",
+    "routeTables": "route tables",
+    "networkInterfaces": "network interfaces",
+    "cores": "cores",
+}
+
+
+@rule(
+    "C2A-301",
+    "error",
+    "ExpressRoute and VPN gateways on one virtual network",
+    reference=REF + ": a VNet with both ExpressRoute and VPN gateways",
+    remedy="Delete the VPN gateway before migrating (re-create it in ARM), keeping the ExpressRoute gateway.",
+)
+def coexisting_gateways(ctx: Context) -> Iterator[Hit]:
+    for vnet in ctx.estate.virtual_networks:
+        kinds = {g.kind for g in vnet.gateways}
+        if {"Vpn", "ExpressRoute"} <= kinds:
+            yield Hit(
+                f"virtualNetwork/{vnet.name}",
+                f"virtualNetwork/{vnet.name}/gateway",
+                f"Virtual network {vnet.name!r} has both an ExpressRoute and a VPN gateway.",
+            )
+
+
+@rule(
+    "C2A-302",
+    "error",
+    "Gateway connection disconnected",
+    reference=REF + ": a gateway connection in a disconnected state",
+    remedy="Reconnect the connection (or remove it from the virtual network) before migrating.",
+)
+def disconnected(ctx: Context) -> Iterator[Hit]:
+    for vnet in ctx.estate.virtual_networks:
+        for gateway in vnet.gateways:
+            for conn in gateway.connections:
+                if conn.state == "Disconnected":
+                    yield Hit(
+                        f"virtualNetwork/{vnet.name}",
+                        f"virtualNetwork/{vnet.name}/connection/{conn.local_network_site}",
+                        f"The {gateway.kind} gateway of {vnet.name!r} has a disconnected connection to "
+                        f"{conn.local_network_site!r}.",
+                    )
+
+
+@rule(
+    "C2A-303",
+    "error",
+    "ExpressRoute gateway with an unknown circuit",
+    reference=REF + ": ExpressRoute circuits not pre-migrated",
+    remedy="Name the gateway's circuit in the estate (movedToArm: true once it is in ARM); prepare fails "
+    "unless the circuit was moved to ARM first.",
+)
+def unknown_circuit(ctx: Context) -> Iterator[Hit]:
+    for vnet in ctx.estate.virtual_networks:
+        for gateway in vnet.gateways:
+            if gateway.kind == "ExpressRoute" and not gateway.circuit:
+                yield Hit(
+                    f"virtualNetwork/{vnet.name}",
+                    f"virtualNetwork/{vnet.name}/gateway",
+                    f"The ExpressRoute gateway of {vnet.name!r} names no circuit, so it cannot be "
+                    "shown to be in ARM.",
+                )
+
+
+@rule(
+    "C2A-304",
+    "error",
+    "ARM quota exceeded",
+    reference="Required order 2; " + REF + ": ARM quotas",
+    remedy="Raise the ARM quota in the target region (or free capacity) before preparing the unit.",
+)
+def quotas(ctx: Context) -> Iterator[Hit]:
+    for unit, needs in needs_by_unit(ctx.estate).items():
+        for key, left, need in needs.exceeding(ctx.estate):
+            yield Hit(
+                unit,
+                f"quota/{key}",
+                f"Not enough {_QUOTA_LABEL[key]} in the target region: Current quota is {left}, "
+                f"additional needed is {need}.",
+            )
+
+
+@rule(
+    "C2A-305",
+    "warning",
+    "Unknown VM size: cores not counted",
+    reference="Required order 2 (cores)",
+    remedy="Check the cores quota for this size by hand (c2arm's size table does not know it).",
+)
+def unknown_size(ctx: Context) -> Iterator[Hit]:
+    for at in ctx.roles:
+        if cores_of(at.role.size) is None:
+            yield Hit(
+                at.unit,
+                at.resource,
+                f"VM {at.role.name!r} has size {at.role.size!r}, whose cores c2arm does not know.",
+            )
+
+
+@rule(
+    "C2A-306",
+    "error",
+    "Invalid load-balancer rules",
+    reference=REF + ": load-balancer rules that are invalid across the deployment and the VNet",
+    remedy="Make every endpoint of a load-balanced set use the same port, protocol, probe and load balancer, "
+    "and give each public port one rule.",
+)
+def lb_rules(ctx: Context) -> Iterator[Hit]:
+    vnets = {v.name: v for v in ctx.estate.virtual_networks}
+    for service in ctx.estate.cloud_services:
+        d = service.deployment
+        if d is None or d.kind != "IaaS":
+            continue
+        unit = ctx.service_unit[service.name]
+        sets: dict[str, set[tuple[object, ...]]] = defaultdict(set)
+        ports: dict[tuple[str | None, str, int], set[str]] = defaultdict(set)
+        for role in d.roles:
+            for e in role.endpoints:
+                probe = (e.probe.protocol, e.probe.port, e.probe.path) if e.probe else None
+                if e.load_balanced_set:
+                    sets[e.load_balanced_set].add(
+                        (e.protocol, e.port, e.local_port, probe, e.internal_load_balancer)
+                    )
+                    ports[(e.internal_load_balancer, e.protocol, e.port)].add(f"set {e.load_balanced_set}")
+                else:
+                    ports[(e.internal_load_balancer, e.protocol, e.port)].add(f"{role.name}/{e.name}")
+        for name, variants in sorted(sets.items()):
+            if len(variants) > 1:
+                yield Hit(
+                    unit,
+                    f"cloudService/{service.name}/loadBalancedSet/{name}",
+                    f"Load-balanced set {name!r} of {service.name!r} is defined differently on its VMs "
+                    "(port, protocol, local port, probe or load balancer).",
+                )
+        for (ilb, proto, port), users in sorted(
+            ports.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2])
+        ):
+            if len(users) > 1:
+                where = f"internal load balancer {ilb!r}" if ilb else "the public VIP"
+                yield Hit(
+                    unit,
+                    f"cloudService/{service.name}/port/{proto}/{port}",
+                    f"Port {proto}/{port} on {where} of {service.name!r} is used by "
+                    f"{', '.join(sorted(users))}.",
+                )
+        vnet = vnets.get(d.virtual_network or "")
+        for ilb in d.internal_load_balancers:
+            subnet = vnet.subnet(ilb.subnet) if vnet else None
+            if subnet and ilb.static_ip and not _inside(ilb.static_ip, subnet.prefix):
+                yield Hit(
+                    unit,
+                    f"cloudService/{service.name}/internalLoadBalancer/{ilb.name}",
+                    f"Internal load balancer {ilb.name!r} has IP {ilb.static_ip} outside its subnet "
+                    f"{ilb.subnet!r} ({subnet.prefix}).",
+                )
+
+
+def _inside(address: str, prefix: str) -> bool:
+    try:
+        return ipaddress.ip_address(address) in ipaddress.ip_network(prefix, strict=False)
+    except ValueError:
+        return False
+
+
+@rule(
+    "C2A-307",
+    "error",
+    "Conflicting private IPs in one virtual network",
+    reference=REF + ": conflicting private IPs between stopped-deallocated VMs in the same VNet",
+    remedy=(
+        "Give each VM (and internal load balancer) of the virtual network its own private IP "
+        "before migrating."
+    ),
+)
+def conflicting_ips(ctx: Context) -> Iterator[Hit]:
+    holders: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for at in ctx.roles:
+        vnet = at.deployment.virtual_network
+        if not vnet:
+            continue
+        if at.role.static_ip:
+            holders[(vnet, at.role.static_ip)].append((f"VM {at.role.name}", at.role.state))
+        for nic in at.role.secondary_nics:
+            if nic.static_ip:
+                holders[(vnet, nic.static_ip)].append((f"NIC {nic.name}", at.role.state))
+    for service in ctx.estate.cloud_services:
+        d = service.deployment
+        if d and d.virtual_network:
+            for ilb in d.internal_load_balancers:
+                if ilb.static_ip:
+                    holders[(d.virtual_network, ilb.static_ip)].append((f"ILB {ilb.name}", "Running"))
+    for (vnet, ip), users in sorted(holders.items()):
+        if len(users) > 1:
+            deallocated = [u for u, state in users if state == "StoppedDeallocated"]
+            note = f" ({', '.join(deallocated)} stopped-deallocated)" if deallocated else ""
+            yield Hit(
+                f"virtualNetwork/{vnet}",
+                f"virtualNetwork/{vnet}/ip/{ip}",
+                f"Private IP {ip} is claimed by {', '.join(u for u, _ in users)} in {vnet!r}{note}.",
+            )
