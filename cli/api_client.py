@@ -55,8 +55,8 @@ class StackInfo:
     ca_file: str | None = None
 
 
-def read_stack(state_dir: Path) -> StackInfo:
-    """`stack.json` of a running local stack, or ConfigError saying how to get one."""
+def read_stack_raw(state_dir: Path) -> dict[str, Any]:
+    """The whole `stack.json` of a running local stack, or ConfigError saying how to get one."""
     path = state_dir / "stack.json"
     try:
         data = json.loads(path.read_text())
@@ -67,6 +67,15 @@ def read_stack(state_dir: Path) -> StackInfo:
         ) from None
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path} cannot be read as JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a JSON object; restart the stack with `c2arm up`")
+    return data
+
+
+def read_stack(state_dir: Path) -> StackInfo:
+    """The app's address and key from `stack.json` (see `read_stack_raw`)."""
+    path = state_dir / "stack.json"
+    data = read_stack_raw(state_dir)
     missing = [k for k in ("appUrl", "functionKey") if not isinstance(data.get(k), str) or not data.get(k)]
     if missing:
         raise ConfigError(f"{path} lacks {', '.join(missing)}; restart the stack with `c2arm up`")
@@ -173,6 +182,9 @@ class ApiClient:
         self.close()
 
     # -- transport ---------------------------------------------------------------------------
+    def _unreachable(self, exc: Exception) -> ApiError:
+        return ApiError(f"cannot reach the c2arm app at {self.app_url}: {exc or type(exc).__name__}")
+
     def _call(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kwargs: Any) -> httpx.Response:
         try:
             response = self._http.request(method, path, **kwargs)
@@ -252,6 +264,17 @@ class ApiClient:
         return self._call(
             "GET", f"/migrations/{self._id(instance_id)}/review", headers=self._principal(principal)
         ).text
+
+    def review_decision(
+        self, instance_id: str, token: str, decision: str, comment: str, principal: str | None
+    ) -> httpx.Response:
+        """What the review page's buttons send: a form post with the anti-forgery token and no key."""
+        url = f"{self.app_url}/api/migrations/{self._id(instance_id)}/review/decision"
+        form = {"decision": decision, "comment": comment, "token": token}
+        try:
+            return httpx.post(url, data=form, headers=self._principal(principal), timeout=self._http.timeout)
+        except httpx.TransportError as exc:
+            raise self._unreachable(exc) from None
 
     def audit(self, instance_id: str) -> dict[str, Any]:
         return self._json("GET", f"/migrations/{self._id(instance_id)}/audit")
