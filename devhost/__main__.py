@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import logging
 import os
 import signal
@@ -75,8 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stdout,
     )
     logging.getLogger("azure").setLevel(logging.WARNING)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     os.chdir(options.app_dir)
-    return asyncio.run(serve(options))
+    code = asyncio.run(serve(options))
+    logging.getLogger("devhost").info("exiting with %d", code)
+    return code
 
 
 if __name__ == "__main__":

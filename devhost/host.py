@@ -108,14 +108,17 @@ class DevHost:
         )
 
     async def stop(self) -> None:
+        log.info("stopping")
         if hasattr(self, "triggers"):
             await self.triggers.stop()
         if hasattr(self, "activity_runner"):
             await self.activity_runner.stop()
         if hasattr(self, "engine"):
             await self.engine.stop()
+        log.info("stopping the HTTP server")
         if self.runner is not None:
             await self.runner.cleanup()
+        log.info("stopped")
         if hasattr(self, "store"):
             with self.store.transaction():
                 self.store.set_meta(CLOCK_KEY, ",".join(repr(x) for x in self.clock.anchor))
