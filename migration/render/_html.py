@@ -132,25 +132,29 @@ def findings_section(findings: Sequence[Mapping[str, Any]]) -> str:
         counts[key] = counts.get(key, 0) + 1
     summary = ", ".join(f"{n} {esc(sev)}" for sev, n in counts.items())
     out.append(f"<p id='findings-summary'>{summary}</p>")
+    compared = any(f.get("path") or f.get("property") or "expected" in f or "actual" in f for f in ordered)
+    headers = ["severity", "code", "source", "resource", "message"]
+    if compared:
+        headers += ["property", "expected", "actual"]
     rows = []
     for f in ordered:
-        rows.append(
-            [
-                severity_badge(f.get("severity")),
-                f"<code>{esc(f.get('code'))}</code>",
-                esc(f.get("resource") or f.get("resourceId") or ""),
-                esc(f.get("path") or f.get("property") or ""),
-                esc(f.get("message")),
+        remedy = f.get("remedy")
+        message = esc(f.get("message")) + (
+            f"<br><span class='muted'>→ {esc(remedy)}</span>" if remedy else ""
+        )
+        row = [
+            severity_badge(f.get("severity")),
+            f"<code>{esc(f.get('code'))}</code>",
+            esc(f.get("source") or ""),
+            esc(f.get("resource") or f.get("resourceId") or ""),
+            message,
+        ]
+        if compared:
+            row += [
+                f"<code>{esc(f.get('path') or f.get('property') or '')}</code>",
                 f"<code>{esc(finding_text(f, 'expected'))}</code>",
                 f"<code>{esc(finding_text(f, 'actual'))}</code>",
             ]
-        )
-    out.append(
-        table(
-            ["severity", "code", "resource", "property", "message", "expected", "actual"],
-            rows,
-            raw=True,
-            cls="findings",
-        )
-    )
+        rows.append(row)
+    out.append(table(headers, rows, raw=True, cls="findings"))
     return "".join(out)

@@ -120,3 +120,20 @@ def test_human_duration() -> None:
         "1 h",
         "3 d 2 h",
     ]
+
+
+def test_precheck_findings_show_source_and_remedy_without_empty_comparison_columns() -> None:
+    finding = {
+        "severity": "warning",
+        "code": "C2A-501",
+        "source": "precheck",
+        "resource": "cloudService/api-cs",
+        "message": "VMs get new private IPs",
+        "remedy": "Plan the downtime",
+    }
+    html = report_html(unit_report(findings=[finding]))
+    thead = html.split("class='findings'>")[1].split("</thead>")[0]
+    headers = [t for t in parse(thead).text if t.strip()]
+    assert headers == ["severity", "code", "source", "resource", "message"]
+    text = " ".join(parse(html).text)
+    assert "precheck" in text and "→ Plan the downtime" in text
