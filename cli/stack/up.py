@@ -21,6 +21,7 @@ from typing import Any
 
 from cli.stack.azurite import start_azurite
 from cli.stack.processes import LOOPBACK, BackgroundProcess, StackError, free_port, stop_pid
+from connectors.app_settings import read_setting
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_KEYS = ("appUrl", "functionKey", "masterKey", "keysFile", "emulatorUrl", "emulatorAdminToken", "caFile",
@@ -116,6 +117,8 @@ def app_environment(
         "REVIEW_TOKEN_SECRET": _review_secret(opts.state_dir),
         "PUBLIC_BASE_URL": app_url,
         "APPROVERS": "approver@contoso.com",
+        # the timer trigger's schedule is read as %MIGRATION_SCHEDULE%: the host needs it set
+        "MIGRATION_SCHEDULE": read_setting("MIGRATION_SCHEDULE", {}),
     }
     env.update(opts.settings)
     return env

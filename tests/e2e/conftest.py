@@ -1,0 +1,99 @@
+"""End-to-end fixtures: the app under the devhost with Azurite (and the emulator for `stack`).
+
+`api_host` runs the app without a platform (enough for the API's own rules: keys, bodies,
+duplicates, approver rules, queue intake). `stack` is the whole local stack started by the same
+code as `c2arm up` (one per test module, scaled time). Helpers poll with deadlines, never sleep
+blindly.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cli.stack.azurite import Azurite
+from connectors.storage import Storage
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SUB = "00000000-0000-0000-0000-000000000001"
+APPROVER = "approver@contoso.com"
+OTHER_APPROVER = "second@contoso.com"
+
+
+@dataclass
+class App:
+    url: str
+    function_key: str
+    storage: Storage
+    extra: dict[str, Any]
+
+    def client(self, principal: str | None = None, key: bool = True) -> httpx.Client:
+        headers = {}
+        if key:
+            headers["x-functions-key"] = self.function_key
+        if principal:
+            headers["X-MS-CLIENT-PRINCIPAL-NAME"] = principal
+        return httpx.Client(base_url=self.url, headers=headers, timeout=15)
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+    """Poll `check` until it returns something truthy; fail with `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+def wait_phase(app: App, unit_id: str, phases: set[str], timeout: float = 60) -> dict[str, Any]:
+    with app.client() as client:
+
+        def check() -> dict[str, Any] | None:
+            response = client.get(f"/api/migrations/{unit_id}")
+            if response.status_code == 200 and response.json()["phase"] in phases:
+                return response.json()
+            return None
+
+        return wait_for(check, timeout, f"{unit_id} in {sorted(phases)}")
+
+
+def request(request_id: str, **extra: Any) -> dict[str, Any]:
+    body = {
+        "requestId": request_id,
+        "subscriptionId": SUB,
+        "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
+    }
+    body.update(extra)
+    return body
+
+
+def events(store: Storage) -> list[dict[str, Any]]:
+    return [json.loads(t) for t in store.peek("migration-events", 32)]
+
+
+@pytest.fixture(scope="module")
+def api_host(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The app under the devhost with Azurite, no platform: the API's own rules."""
+    from cli.stack.devhost import start_devhost
+
+    base = tmp_path_factory.mktemp("api-host")
+    env = {"AzureWebJobsStorage": azurite.connection_string, "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
+           "TWO_PERSON_APPROVAL": "true", "REVIEW_TOKEN_SECRET": "test-secret", "ASM_AUTH": "token",
+           "AZURE_ACCESS_TOKEN": "t", "ASM_ENDPOINT": "https://127.0.0.1:9", "ARM_ENDPOINT": "https://127.0.0.1:9",
+           "MIGRATION_SCHEDULE": "0 0 22 * * *", "AZURE_QUICK_RETRIES": "0"}  # fmt: skip
+    host = start_devhost(REPO_ROOT, base / "devhost.log", state=base / "state.db", keys=base / "keys.json",
+                         env=env, time_scale=100)  # fmt: skip
+    store = Storage.from_env({"AzureWebJobsStorage": azurite.connection_string})
+    store.ensure()
+    yield App(host.url, host.function_key, store, {"log": base / "devhost.log"})
+    host.process.stop()
