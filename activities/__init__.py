@@ -8,9 +8,19 @@ import azure.durable_functions as df
 from activities.check import bp as _check
 from activities.notify import bp as _notify
 from activities.operations import bp as _operations
+from activities.plan import bp as _plan
 from activities.precheck import bp as _precheck
 from activities.report import bp as _report
 from activities.snapshot import bp as _snapshot
 from activities.validate import bp as _validate
 
-BLUEPRINTS: list[df.Blueprint] = [_snapshot, _precheck, _validate, _operations, _check, _report, _notify]
+BLUEPRINTS: list[df.Blueprint] = [
+    _snapshot,
+    _precheck,
+    _validate,
+    _operations,
+    _check,
+    _report,
+    _notify,
+    _plan,
+]

@@ -1,0 +1,44 @@
+"""Planning a subscription: read the estate once, ask the core's planner for waves.
+
+Units with an `error` precheck, or waiting for something the plan cannot deliver (a circuit not
+in ARM, a unit left out), are not planned; they are listed with every reason. Read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+from activities._runtime import asm, phase
+from connectors.asm.snapshot import read_estate
+from migration.planner import plan
+from migration.units import UnitRef
+
+bp = df.Blueprint()
+
+
+def _unit(ref: UnitRef) -> dict[str, Any]:
+    return {"kind": ref.kind, "name": ref.name}
+
+
+@bp.activity_trigger(input_name="payload")
+@phase
+def plan_units(payload: dict[str, Any]) -> dict[str, Any]:
+    """`{"waves": [[{"key", "unit", "dependsOn"}]], "notMigratable": [{"key", "unit", "reasons"}]}`."""
+    estate = read_estate(asm(payload["subscriptionId"]))
+    wanted = payload.get("units")
+    refs = [UnitRef(u["kind"], u["name"]) for u in wanted] if wanted else None
+    result = plan(estate, refs, int(payload.get("concurrency") or 4))
+    by_ref = {u.unit: u for u in result.units}
+    waves = [[{"key": str(ref), "unit": _unit(ref), "dependsOn": [str(d) for d in by_ref[ref].depends_on]}
+              for ref in wave] for wave in result.waves]  # fmt: skip
+    left_out = []
+    for planned in result.units:
+        if planned.wave is None:
+            reasons = [f"{f.rule}: {f.message}" for f in planned.reasons] or [
+                f"waits for {', '.join(planned.blocked_by)}"
+            ]
+            row = {"key": str(planned.unit), "unit": _unit(planned.unit), "verdict": planned.verdict}
+            left_out.append({**row, "blockedBy": list(planned.blocked_by), "reasons": reasons})
+    return {"waves": waves, "notMigratable": left_out}
