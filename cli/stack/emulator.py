@@ -1,0 +1,113 @@
+"""Start the emulator (`python -m emulator`) as a background process and wait until it answers.
+
+Used by `c2arm up` and by the test fixtures, so tests run what operators run. The CLI starts the
+emulator as a process; it never imports it (tests/unit/test_boundaries.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from cli.stack.processes import (
+    LOOPBACK,
+    BackgroundProcess,
+    StackError,
+    free_port,
+    start_process,
+    wait_for_port,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+_SUBSCRIPTION = re.compile(r"^\s*\"?subscriptionId\"?\s*:\s*\"?([0-9a-fA-F-]{36})\"?", re.M)
+
+
+@dataclass
+class Emulator:
+    process: BackgroundProcess
+    port: int
+    url: str  # https://127.0.0.1:PORT
+    ca_file: Path
+    admin_token: str
+    state_dir: Path
+    subscription_id: str
+
+    @property
+    def management_cert(self) -> tuple[Path, Path]:
+        """(certificate, key) of a management certificate the emulator accepts (TLS client auth)."""
+        return self.state_dir / "management-cert.pem", self.state_dir / "management-key.pem"
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """SIGTERM the emulator and reap it (the state is saved on SIGTERM); SIGKILL if it hangs.
+
+        Reaping here matters: `stop_pid` polls the process group, and an unreaped child stays a
+        zombie member of it, which would make every stop wait its whole timeout.
+        """
+        popen = self.process.popen
+        if popen.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(popen.pid, signal.SIGTERM)
+            try:
+                popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def estate_subscription(estate: Path) -> str:
+    """The estate's `subscriptionId` (read cheaply; the emulator validates the whole file)."""
+    text = estate.read_text(encoding="utf-8")
+    match = _SUBSCRIPTION.search(text)
+    if match:
+        return match.group(1)
+    data = yaml.safe_load(text)
+    if isinstance(data, dict) and data.get("subscriptionId"):
+        return str(data["subscriptionId"])
+    raise StackError(f"{estate}: no subscriptionId")
+
+
+def start_emulator(
+    estate: Path,
+    state_dir: Path,
+    log_path: Path,
+    *,
+    port: int | None = None,
+    faults: Path | None = None,
+    time_scale: float = 1.0,
+    start_time: str | None = None,
+    reset: bool = False,
+) -> Emulator:
+    """Start the emulator on 127.0.0.1 and return once it accepts connections."""
+    port = port or free_port()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "emulator", "--estate", str(estate), "--port", str(port),
+            "--state-dir", str(state_dir), "--time-scale", str(time_scale)]  # fmt: skip
+    if faults is not None:
+        argv += ["--faults", str(faults)]
+    if start_time is not None:
+        argv += ["--start-time", start_time]
+    if reset:
+        argv.append("--reset")
+    proc = start_process("emulator", argv, log_path, cwd=REPO_ROOT)
+    wait_for_port(proc, port, timeout=30.0)
+    token_path = state_dir / "admin-token"
+    deadline = time.monotonic() + 5
+    while not token_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return Emulator(
+        process=proc,
+        port=port,
+        url=f"https://{LOOPBACK}:{port}",
+        ca_file=state_dir / "ca.pem",
+        admin_token=token_path.read_text().strip(),
+        state_dir=state_dir,
+        subscription_id=estate_subscription(estate),
+    )

@@ -1,0 +1,1 @@
+"""The Azure Resource Manager side: JSON, created by prepare (the translation)."""

@@ -1,0 +1,1 @@
+"""The classic (Service Management) API: XML in the windowsazure namespace."""

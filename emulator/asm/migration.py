@@ -1,0 +1,356 @@
+"""Migration of the six unit kinds: validate / prepare / commit / abort, with states and locks.
+
+States per unit (reported as `MigrationState` on reads): absent → Preparing → Prepared →
+Committing → Committed (classic side removed), or Prepared → Aborting → absent (ARM side
+deleted). Repeats are idempotent: a repeat while running returns the running operation, a
+repeat of a finished step succeeds at once. Abort is refused once commit has started.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator import faults, ops
+from emulator.arm.translate import quota_usage, translate_unit
+from emulator.asm import validation as v
+from emulator.asm.errors import AsmError, bad_request, conflict, not_found
+from emulator.classic import iter_roles, role_disks, services_in_vnet
+from emulator.state import Platform
+
+KIND_LABEL = {
+    "virtualNetwork": "Virtual Network",
+    "cloudService": "HostedService",
+    "storageAccount": "Storage account",
+    "reservedIp": "Reserved IP",
+    "networkSecurityGroup": "Network Security Group",
+    "routeTable": "Route Table",
+}
+KIND_COLLECTION = {
+    "virtualNetwork": "virtualNetworks",
+    "cloudService": "cloudServices",
+    "storageAccount": "storageAccounts",
+    "reservedIp": "reservedIps",
+    "networkSecurityGroup": "networkSecurityGroups",
+    "routeTable": "routeTables",
+}
+COMPS = ("validate", "prepare", "commit", "abort")
+
+
+def label(unit: str) -> str:
+    kind, name = unit.split("/", 1)
+    return f"{KIND_LABEL[kind]} {name}"
+
+
+def _item(platform: Platform, kind: str, name: str) -> dict[str, Any] | None:
+    return platform.find_ci(KIND_COLLECTION[kind], name)
+
+
+def _missing(kind: str, name: str) -> AsmError:
+    if kind == "virtualNetwork":
+        return not_found(f"The virtual network {name} doesn't exist.")
+    return not_found(f"The {KIND_LABEL[kind].lower()} {name} does not exist.")
+
+
+def parse_destination(body: dict[str, str] | None) -> dict[str, str]:
+    """`DeploymentNetworkResource` → {mode, resourceGroup, virtualNetwork, subnet}."""
+    body = body or {}
+    mode = body.get("DestinationVirtualNetwork") or "New"
+    if mode not in ("New", "Existing", "Default"):
+        raise bad_request(f"DestinationVirtualNetwork {mode!r} is not one of New, Existing, Default.")
+    if mode == "Default":
+        raise bad_request("Default VNet destination option not implemented.")
+    dest = {"mode": mode}
+    if mode == "Existing":
+        for key, tag in (
+            ("resourceGroup", "ResourceGroupName"),
+            ("virtualNetwork", "VirtualNetworkName"),
+            ("subnet", "SubNetName"),
+        ):
+            if not body.get(tag):
+                raise bad_request(f"{tag} is required when DestinationVirtualNetwork is Existing.")
+            dest[key] = body[tag]
+    return dest
+
+
+def _existing_target(platform: Platform, dest: dict[str, str]) -> None:
+    """An `Existing` destination must name an ARM VNet and subnet that exist."""
+    rid = (
+        f"/subscriptions/{platform.subscription}/resourceGroups/{dest['resourceGroup']}"
+        f"/providers/Microsoft.Network/virtualNetworks/{dest['virtualNetwork']}"
+    ).lower()
+    vnet = platform.resources.get(rid)
+    if vnet is None:
+        raise bad_request(f"The virtual network {dest['virtualNetwork']} doesn't exist.")
+    for subnet in vnet["properties"].get("subnets", []):
+        if subnet["name"].lower() == dest["subnet"].lower():
+            dest["prefix"] = subnet["properties"]["addressPrefix"]
+            return
+    raise bad_request(
+        f"The subnet {dest['subnet']} doesn't exist in virtual network {dest['virtualNetwork']}."
+    )
+
+
+def resolve(
+    platform: Platform, kind: str, name: str, deployment: str | None
+) -> tuple[str, dict[str, Any] | None]:
+    """(unit, classic item); the item is None when the unit has been committed already."""
+    item = _item(platform, kind, name)
+    if item is None:
+        for unit, record in platform.units.items():
+            if unit.lower() == f"{kind}/{name}".lower() and record.get("state") == "Committed":
+                return unit, None
+        raise _missing(kind, name)
+    if kind == "cloudService":
+        dep = item.get("deployment")
+        if not dep or (deployment is not None and dep["name"].lower() != deployment.lower()):
+            raise not_found(f"The deployment {deployment} does not exist in hosted service {item['name']}.")
+        if dep.get("virtualNetwork"):
+            raise bad_request(
+                f"Deployment {dep['name']} in HostedService {item['name']} belongs to Virtual Network "
+                f"{dep['virtualNetwork']}. Migrate Virtual Network {dep['virtualNetwork']} to migrate this HostedService."  # noqa: E501
+            )
+    return f"{kind}/{item['name']}", item
+
+
+def validation_messages(platform: Platform, unit: str, item: dict[str, Any]) -> list[dict[str, str]]:
+    kind, name = unit.split("/", 1)
+    if kind == "virtualNetwork":
+        return v.validate_vnet(platform, item)
+    if kind == "cloudService":
+        return v.validate_deployment(platform, item)
+    if kind == "storageAccount":
+        return v.validate_storage(platform, item)
+    where = v.associated_to(platform, kind, name)
+    if where:
+        return [v._msg(KIND_LABEL[kind].replace(" ", ""), name, f"{label(unit)} is associated with {', '.join(where)}; it migrates with it and cannot be migrated on its own.")]  # noqa: E501 # fmt: skip
+    return []
+
+
+def _require_provider(platform: Platform) -> None:
+    if not platform.estate["migrationProviderRegistered"]:
+        raise bad_request(f"Subscription {platform.subscription} is not registered for migration.")
+
+
+def handle(
+    platform: Platform,
+    kind: str,
+    name: str,
+    comp: str | None,
+    body: dict[str, str] | None,
+    deployment: str | None = None,
+) -> tuple[int, dict[str, Any] | list[dict[str, str]]]:
+    """One migration call; returns (200, messages) for validate or (202, operation) otherwise."""
+    if comp not in COMPS:
+        raise bad_request(f"The value {comp!r} of query parameter comp is not one of {', '.join(COMPS)}.")
+    _require_provider(platform)
+    if comp == "validate" and kind == "cloudService":
+        item = _item(platform, kind, name)
+        dep = (item or {}).get("deployment")
+        if (
+            item
+            and dep
+            and dep.get("virtualNetwork")
+            and (deployment is None or dep["name"].lower() == deployment.lower())
+        ):
+            msg = (
+                f"Deployment {dep['name']} in HostedService {item['name']} belongs to Virtual Network "
+                f"{dep['virtualNetwork']}. Migrate Virtual Network {dep['virtualNetwork']} to migrate this HostedService."  # noqa: E501
+            )
+            return 200, [v._msg("Deployment", dep["name"], msg)]
+    unit, item = resolve(platform, kind, name, deployment)
+    dest = parse_destination(body) if kind == "cloudService" and comp in ("validate", "prepare") else None
+    if comp == "validate":
+        if item is None:
+            raise bad_request(f"{label(unit)} has already been migrated.")
+        messages = validation_messages(platform, unit, item)
+        if dest and dest["mode"] == "Existing":
+            try:
+                _existing_target(platform, dest)
+            except AsmError as exc:
+                messages.append(v._msg("VirtualNetwork", dest["virtualNetwork"], exc.message))
+        return 200, messages
+    return 202, globals()[f"_{comp}"](platform, unit, item, dest)
+
+
+def _repeat_done(platform: Platform, unit: str, comp: str) -> dict[str, Any]:
+    return ops.start(platform, f"noop:{comp}", unit=unit, data={"immediate": True})
+
+
+def _begin(platform: Platform, unit: str, comp: str, state: str, data: dict[str, Any]) -> dict[str, Any]:
+    failure, slow = faults.operation_fault(platform, unit, comp)
+    record = platform.units.setdefault(unit, {"state": None})
+    record["previous"] = record.get("state")
+    record["state"] = state
+    return ops.start(platform, comp, unit=unit, duration_key=comp, data=data, failure=failure, slow=slow)
+
+
+def _prepare(
+    platform: Platform, unit: str, item: dict[str, Any] | None, dest: dict[str, str] | None
+) -> dict[str, Any]:
+    state = platform.unit_state(unit)
+    if state in ("Preparing",):
+        return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "prepare")
+    if state == "Prepared":
+        return _repeat_done(platform, unit, "prepare")
+    if state in ("Committing", "Committed") or item is None:
+        raise conflict(f"{label(unit)} is in the process of being committed and cannot be changed.")
+    if state == "Aborting":
+        raise conflict(f"{label(unit)} is in the process of being aborted and cannot be changed.")
+    if dest and dest["mode"] == "Existing":
+        _existing_target(platform, dest)
+    return _begin(platform, unit, "prepare", "Preparing", {"destination": dest})
+
+
+def _commit(platform: Platform, unit: str, item: dict[str, Any] | None, dest: Any) -> dict[str, Any]:
+    state = platform.unit_state(unit)
+    if state == "Committing":
+        return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "commit")
+    if state == "Committed":
+        return _repeat_done(platform, unit, "commit")
+    if state == "Preparing":
+        raise conflict(f"{label(unit)} is in the process of being prepared and cannot be changed.")
+    if state == "Aborting":
+        raise conflict(f"{label(unit)} is in the process of being aborted and cannot be changed.")
+    if state != "Prepared":
+        raise bad_request(f"{label(unit)} has not been prepared for Migration.")
+    return _begin(platform, unit, "commit", "Committing", {})
+
+
+def _abort(platform: Platform, unit: str, item: dict[str, Any] | None, dest: Any) -> dict[str, Any]:
+    state = platform.unit_state(unit)
+    record = platform.units.get(unit) or {}
+    if state == "Aborting":
+        return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "abort")
+    if state in ("Committing", "Committed"):
+        raise conflict(
+            f"Abort isn't allowed: {label(unit)} is in the process of being committed and cannot be changed."
+        )
+    if state == "Preparing":
+        raise conflict(f"{label(unit)} is in the process of being prepared and cannot be changed.")
+    if state is None:
+        if record.get("aborted"):
+            return _repeat_done(platform, unit, "abort")
+        raise bad_request(f"{label(unit)} has not been prepared for Migration.")
+    return _begin(platform, unit, "abort", "Aborting", {})
+
+
+# -- completers --------------------------------------------------------------------------------
+def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    unit = op["unit"]
+    kind, name = unit.split("/", 1)
+    item = _item(platform, kind, name)
+    record = platform.units[unit]
+    problems = [m["message"] for m in validation_messages(platform, unit, item) if m["category"] == "Error"]
+    if kind == "virtualNetwork":
+        problems += v.prepare_problems_vnet(platform, item)
+    elif kind == "cloudService":
+        problems += v.prepare_problems_deployment(item)
+    rg, resources = translate_unit(platform, unit, op["data"].get("destination"))
+    if not problems:
+        problems += _quota_problems(platform, resources)
+    if problems:
+        platform.units[unit] = {"state": None}
+        return "Failed", "BadRequest", " ".join(problems)
+    record["deviations"] = faults.apply_deviations(platform, unit, resources)
+    rg["unit"] = unit
+    platform.groups[rg["name"].lower()] = rg
+    for res in resources:
+        platform.resources[res["id"].lower()] = res
+    record["resourceGroup"] = rg["name"]
+    record["usage"] = quota_usage(resources)
+    if kind == "cloudService":  # outside a VNet: stopped and deallocated, new private IP
+        record["roleStates"] = {r["name"]: r["state"] for r in item["deployment"]["roles"]}
+        for role in item["deployment"]["roles"]:
+            role["state"] = "StoppedDeallocated"
+    record["state"] = "Prepared"
+    return "Succeeded", None, None
+
+
+def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list[str]:
+    need = quota_usage(resources)
+    used: dict[str, int] = {}
+    for record in platform.units.values():
+        if record.get("state") in ("Prepared", "Committing", "Committed"):
+            for key, n in (record.get("usage") or {}).items():
+                used[key] = used.get(key, 0) + n
+    out = []
+    for key, n in need.items():
+        left = platform.estate["armQuotas"][key] - used.get(key, 0)
+        if n > left:
+            out.append(f"Operation results in exceeding quota limits of {key}. Current quota is {max(left, 0)}, additional needed is {n - max(left, 0)}.")  # noqa: E501 # fmt: skip
+    return out
+
+
+def _failed_back(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    record = platform.units.get(op["unit"])
+    if record is not None:
+        record["state"] = None if op["kind"] == "prepare" else "Prepared"
+    return "Failed", None, None
+
+
+def _complete_commit(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    unit = op["unit"]
+    kind, name = unit.split("/", 1)
+    est = platform.estate
+    if kind == "virtualNetwork":
+        for cs in services_in_vnet(platform, name):
+            _remove_service(platform, cs)
+        est["virtualNetworks"] = [x for x in est["virtualNetworks"] if x["name"] != name]
+    elif kind == "cloudService":
+        cs = platform.find("cloudServices", name)
+        if cs:
+            _remove_service(platform, cs)
+    else:
+        coll = KIND_COLLECTION[kind]
+        est[coll] = [x for x in est[coll] if x["name"] != name]
+    platform.units[unit]["state"] = "Committed"
+    for group in platform.groups.values():
+        if group.get("unit") == unit:
+            group["committed"] = True
+    return "Succeeded", None, None
+
+
+def _remove_service(platform: Platform, cs: dict[str, Any]) -> None:
+    est = platform.estate
+    est["cloudServices"] = [x for x in est["cloudServices"] if x["name"] != cs["name"]]
+    est["reservedIps"] = [r for r in est["reservedIps"] if r.get("cloudService") != cs["name"]]
+
+
+def _complete_abort(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    unit = op["unit"]
+    record = platform.units[unit]
+    group = (record.get("resourceGroup") or "").lower()
+    if group:
+        prefix = f"/subscriptions/{platform.subscription}/resourcegroups/{group}/"
+        for rid in [r for r in platform.resources if r.startswith(prefix)]:
+            del platform.resources[rid]
+        platform.groups.pop(group, None)
+    kind, name = unit.split("/", 1)
+    if kind == "cloudService" and record.get("roleStates"):
+        cs = platform.find("cloudServices", name)
+        for role in (cs or {}).get("deployment", {}).get("roles", []):
+            role["state"] = record["roleStates"].get(role["name"], role["state"])
+    platform.units[unit] = {"state": None, "aborted": True}
+    return "Succeeded", None, None
+
+
+def _noop(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    return "Succeeded", None, None
+
+
+for _comp, _fn in (("prepare", _complete_prepare), ("commit", _complete_commit), ("abort", _complete_abort)):
+    ops.register(_comp, _fn)
+    ops.register(f"{_comp}:failed", _failed_back)
+    ops.register(f"noop:{_comp}", _noop)
+
+
+def disks_in_use(platform: Platform, account: str) -> list[str]:
+    """Names of classic disks in `account` still attached to classic VMs."""
+    from emulator.classic import storage_account_of
+
+    return [
+        d["name"]
+        for _cs, role in iter_roles(platform)
+        for _k, d in role_disks(role)
+        if storage_account_of(d["mediaLink"]) == account
+    ]

@@ -1,0 +1,359 @@
+"""XML for network configuration, VNets, reserved IPs, NSGs, route tables and ExpressRoute circuits."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from emulator.classic import deployment_unit, reserved_ip_address
+from emulator.state import Platform
+from emulator.xmlw import DECL, NETCFG_NS, XSI_NS, E, L, document
+
+
+def network_configuration(platform: Platform) -> str:
+    """`GET /services/networking/media`: the NetworkConfiguration document."""
+    est = platform.estate
+    dns = {d["name"]: d["address"] for v in est["virtualNetworks"] for d in v["dnsServers"]}
+    dns_xml = L("DnsServers", [f'<DnsServer name="{n}" IPAddress="{a}" />' for n, a in dns.items()])
+    sites = [
+        E(
+            "LocalNetworkSite",
+            [
+                L("AddressSpace", [E("AddressPrefix", p) for p in s["addressSpace"]]),
+                E("VPNGatewayAddress", s.get("vpnGatewayAddress")),
+            ],
+            name=s["name"],
+        )
+        for s in est["localNetworkSites"]
+    ]
+    vnets = []
+    for v in est["virtualNetworks"]:
+        conns = [c for g in v["gateways"] for c in g["connections"]]
+        gateway = (
+            E(
+                "Gateway",
+                [
+                    L(
+                        "ConnectionsToLocalNetwork",
+                        [
+                            E(
+                                "LocalNetworkSiteRef",
+                                [E("Connection", "", type=c["type"])],
+                                name=c["localNetworkSite"],
+                            )
+                            for c in conns
+                        ],
+                    )
+                ],
+            )
+            if v["gateways"]
+            else ""
+        )
+        vnets.append(
+            E(
+                "VirtualNetworkSite",
+                [
+                    L("AddressSpace", [E("AddressPrefix", p) for p in v["addressSpace"]]),
+                    L(
+                        "Subnets",
+                        [
+                            E("Subnet", [E("AddressPrefix", s["prefix"])], name=s["name"])
+                            for s in v["subnets"]
+                        ],
+                    ),
+                    L("DnsServersRef", [f'<DnsServerRef name="{d["name"]}" />' for d in v["dnsServers"]])
+                    if v["dnsServers"]
+                    else "",
+                    gateway,
+                ],
+                name=v["name"],
+                Location=platform.location_of(v),
+            )
+        )
+    body = E(
+        "VirtualNetworkConfiguration",
+        [E("Dns", [dns_xml]), L("LocalNetworkSites", sites), L("VirtualNetworkSites", vnets)],
+    )
+    return f'{DECL}<NetworkConfiguration xmlns="{NETCFG_NS}" xmlns:i="{XSI_NS}">{body}</NetworkConfiguration>'
+
+
+def _gateways(platform: Platform, v: dict[str, Any]) -> str:
+    """Invented (documented): every gateway of the VNet with kind, SKU, VIP, circuit, connections."""
+    return L(
+        "Gateways",
+        [
+            E(
+                "VirtualNetworkGateway",
+                [
+                    E("Kind", g["kind"]),
+                    E("Sku", g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")),
+                    E("VIPAddress", g.get("vip")),
+                    E("Circuit", g.get("circuit")),
+                    L(
+                        "Connections",
+                        [
+                            E(
+                                "Connection",
+                                [
+                                    E("LocalNetworkSiteName", c["localNetworkSite"]),
+                                    E("Type", c["type"]),
+                                    E("ConnectivityState", c["state"]),
+                                ],
+                            )
+                            for c in g["connections"]
+                        ],
+                    ),
+                ],
+            )
+            for g in v["gateways"]
+        ],
+    )
+
+
+def virtual_network_sites(platform: Platform) -> str:
+    """`GET /services/networking/virtualnetwork`: VNets with State, Gateway and MigrationState."""
+    est = platform.estate
+    sites = {s["name"]: s for s in est["localNetworkSites"]}
+    items = []
+    for v in est["virtualNetworks"]:
+        conns = [c for g in v["gateways"] for c in g["connections"]]
+        profile = next((g.get("sku") for g in v["gateways"] if g["kind"] == "Vpn"), None) or "Small"
+        gateway = E(
+            "Gateway",
+            [
+                E("Profile", profile),
+                L(
+                    "Sites",
+                    [
+                        E(
+                            "LocalNetworkSite",
+                            [
+                                E("Name", c["localNetworkSite"]),
+                                E(
+                                    "AddressSpace",
+                                    [
+                                        L(
+                                            "AddressPrefixes",
+                                            [
+                                                E("AddressPrefix", p)
+                                                for p in sites[c["localNetworkSite"]]["addressSpace"]
+                                            ],
+                                        )
+                                    ],
+                                ),
+                                E("VpnGatewayAddress", sites[c["localNetworkSite"]].get("vpnGatewayAddress")),
+                                L("Connections", [E("Connection", [E("Type", c["type"])])]),
+                            ],
+                        )
+                        for c in conns
+                        if c["localNetworkSite"] in sites
+                    ],
+                ),
+                L("VPNClientAddressPool", []),
+            ],
+        )
+        items.append(
+            E(
+                "VirtualNetworkSite",
+                [
+                    E("Name", v["name"]),
+                    E("Label", v["name"]),
+                    E("Id", platform_id(v["name"])),
+                    E("Location", platform.location_of(v)),
+                    E("State", "Created"),
+                    E(
+                        "AddressSpace",
+                        [L("AddressPrefixes", [E("AddressPrefix", p) for p in v["addressSpace"]])],
+                    ),
+                    L(
+                        "Subnets",
+                        [
+                            E(
+                                "Subnet",
+                                [
+                                    E("Name", s["name"]),
+                                    E("AddressPrefix", s["prefix"]),
+                                    E("NetworkSecurityGroup", s.get("networkSecurityGroup")),
+                                    E("RouteTableName", s.get("routeTable")),
+                                ],
+                            )
+                            for s in v["subnets"]
+                        ],
+                    ),
+                    E(
+                        "Dns",
+                        [
+                            L(
+                                "DnsServers",
+                                [
+                                    E("DnsServer", [E("Name", d["name"]), E("Address", d["address"])])
+                                    for d in v["dnsServers"]
+                                ],
+                            )
+                        ],
+                    ),
+                    gateway if v["gateways"] else "",
+                    _gateways(platform, v) if v["gateways"] else "",
+                    L(
+                        "Peerings",
+                        [
+                            E("Peering", [E("RemoteVirtualNetwork", p["remoteVirtualNetwork"])])
+                            for p in v["peerings"]
+                        ],
+                    )
+                    if v["peerings"]
+                    else "",
+                    L("Services", [E("Service", s) for s in v["services"]]) if v["services"] else "",
+                    E("MigrationState", platform.unit_state(f"virtualNetwork/{v['name']}")),
+                ],
+            )
+        )
+    return document("VirtualNetworkSites", items)
+
+
+def platform_id(name: str) -> str:
+    h = hashlib.sha256(("vnet:" + name).encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def _rip_state(platform: Platform, rip: dict[str, Any]) -> str | None:
+    own = platform.unit_state(f"reservedIp/{rip['name']}")
+    if own:
+        return own
+    if rip.get("cloudService"):
+        cs = platform.find("cloudServices", rip["cloudService"])
+        if cs and cs.get("deployment"):
+            return platform.unit_state(deployment_unit(cs))
+    return None
+
+
+def reserved_ip(platform: Platform, rip: dict[str, Any]) -> str:
+    cs = platform.find("cloudServices", rip["cloudService"]) if rip.get("cloudService") else None
+    dep = (cs or {}).get("deployment") or {}
+    return E(
+        "ReservedIP",
+        [
+            E("Name", rip["name"]),
+            E("Address", reserved_ip_address(rip)),
+            E("Id", platform_id("rip:" + rip["name"])),
+            E("Label", rip["name"]),
+            E("State", "Created"),
+            E("InUse", bool(cs and dep)),
+            E("ServiceName", rip.get("cloudService")),
+            E("DeploymentName", dep.get("name")),
+            E("Location", platform.location_of(rip)),
+            E("MigrationState", _rip_state(platform, rip)),
+        ],
+    )
+
+
+def reserved_ips(platform: Platform) -> str:
+    return document("ReservedIPs", [reserved_ip(platform, r) for r in platform.estate["reservedIps"]])
+
+
+def reserved_ip_doc(platform: Platform, rip: dict[str, Any]) -> str:
+    return document("ReservedIP", [reserved_ip(platform, rip)[len("<ReservedIP>") : -len("</ReservedIP>")]])
+
+
+def _nsg_parts(platform: Platform, nsg: dict[str, Any], full: bool) -> list[str]:
+    rules = (
+        L(
+            "Rules",
+            [
+                E(
+                    "Rule",
+                    [
+                        E("Name", r["name"]),
+                        E("Type", r["direction"]),
+                        E("Priority", r["priority"]),
+                        E("Action", r["access"]),
+                        E("SourceAddressPrefix", r["sourcePrefix"]),
+                        E("SourcePortRange", r["sourcePort"]),
+                        E("DestinationAddressPrefix", r["destinationPrefix"]),
+                        E("DestinationPortRange", r["destinationPort"]),
+                        E("Protocol", r["protocol"]),
+                        E("State", "Active"),
+                        E("IsDefault", False),
+                    ],
+                )
+                for r in nsg["rules"]
+            ],
+        )
+        if full
+        else ""
+    )
+    return [
+        E("Name", nsg["name"]),
+        E("Label", nsg["name"]),
+        E("Location", platform.location_of(nsg)),
+        rules,
+        E("MigrationState", platform.unit_state(f"networkSecurityGroup/{nsg['name']}")),
+    ]
+
+
+def nsgs(platform: Platform) -> str:
+    items = [
+        E("NetworkSecurityGroup", _nsg_parts(platform, n, False))
+        for n in platform.estate["networkSecurityGroups"]
+    ]
+    return document("NetworkSecurityGroups", items)
+
+
+def nsg_doc(platform: Platform, nsg: dict[str, Any], full: bool) -> str:
+    return document("NetworkSecurityGroup", _nsg_parts(platform, nsg, full))
+
+
+def _rt_parts(platform: Platform, rt: dict[str, Any], full: bool) -> list[str]:
+    routes = (
+        L(
+            "RouteList",
+            [
+                E(
+                    "Route",
+                    [
+                        E("Name", r["name"]),
+                        E("AddressPrefix", r["prefix"]),
+                        E("NextHopType", [E("Type", r["nextHopType"]), E("IpAddress", r.get("nextHop"))]),
+                    ],
+                )
+                for r in rt["routes"]
+            ],
+        )
+        if full
+        else ""
+    )
+    return [
+        E("Name", rt["name"]),
+        E("Label", rt["name"]),
+        E("Location", platform.location_of(rt)),
+        routes,
+        E("MigrationState", platform.unit_state(f"routeTable/{rt['name']}")),
+    ]
+
+
+def route_tables(platform: Platform) -> str:
+    return document(
+        "RouteTables",
+        [E("RouteTable", _rt_parts(platform, r, False)) for r in platform.estate["routeTables"]],
+    )
+
+
+def route_table_doc(platform: Platform, rt: dict[str, Any], full: bool) -> str:
+    return document("RouteTable", _rt_parts(platform, rt, full))
+
+
+def circuits(platform: Platform) -> str:
+    """`GET /services/networking/dedicatedcircuits` (MovedToArm is invented, documented)."""
+    items = [
+        E(
+            "DedicatedCircuit",
+            [
+                E("CircuitName", c["name"]),
+                E("CircuitStatus", "Enabled"),
+                E("ServiceKey", platform_id("er:" + c["name"])),
+                E("MovedToArm", c["movedToArm"]),
+            ],
+        )
+        for c in platform.estate["expressRouteCircuits"]
+    ]
+    return document("DedicatedCircuits", items)

@@ -1,0 +1,146 @@
+"""ASM routes: parse → call the model → serialize (XML)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.asm import compute_xml, migration, network_xml, storage_xml, writes
+from emulator.asm.errors import not_found
+from emulator.asm.requests import flat, parse_xml
+from emulator.http import Call, Reply, Router
+
+router = Router()
+HS = "/services/hostedservices"
+NW = "/services/networking"
+
+
+def ok(body: str) -> Reply:
+    return Reply(200, body)
+
+
+def accepted(op: dict[str, Any]) -> Reply:
+    return Reply(202, "", headers={"x-ms-request-id": op["id"]}, mutated=True)
+
+
+def _cs(call: Call) -> dict[str, Any]:
+    cs = call.platform.find_ci("cloudServices", call.params["service"])
+    if cs is None:
+        raise not_found("The hosted service does not exist.")
+    return cs
+
+
+def list_hosted_services(call: Call) -> Reply:
+    return ok(compute_xml.hosted_services(call.platform, call.base))
+
+
+def get_hosted_service(call: Call) -> Reply:
+    detail = call.query.get("embed-detail", "").lower() == "true"
+    return ok(compute_xml.hosted_service_doc(call.platform, call.base, _cs(call), detail))
+
+
+def get_deployment(call: Call) -> Reply:
+    cs = writes.find_deployment(
+        call.platform, call.params["service"], call.params.get("deployment"), call.params.get("slot")
+    )
+    return ok(compute_xml.deployment(call.platform, call.base, cs))
+
+
+def get_certificates(call: Call) -> Reply:
+    return ok(storage_xml.certificates(call.platform, call.base, _cs(call)))
+
+
+def migrate_deployment(call: Call) -> Reply:
+    body = None
+    if call.query.get("comp") in ("validate", "prepare") and call.body.strip():
+        body = flat(parse_xml(call.body, "DeploymentNetworkResource"))
+    return _migrate(call, "cloudService", call.params["service"], body, call.params["deployment"])
+
+
+def _migrate(
+    call: Call, kind: str, name: str, body: dict[str, str] | None = None, deployment: str | None = None
+) -> Reply:
+    status, result = migration.handle(call.platform, kind, name, call.query.get("comp"), body, deployment)
+    if status == 200:
+        assert isinstance(result, list)
+        return ok(storage_xml.validation_messages(result))
+    assert isinstance(result, dict)
+    return accepted(result)
+
+
+def _unit_route(kind: str):
+    def handler(call: Call) -> Reply:
+        return _migrate(call, kind, call.params["name"])
+
+    return handler
+
+
+def get_operation(call: Call) -> Reply:
+    op = call.platform.ops.get(call.params["id"])
+    if op is None:
+        raise not_found(f"The operation {call.params['id']} does not exist.")
+    return ok(storage_xml.operation(op))
+
+
+def _item(call: Call, collection: str, what: str) -> dict[str, Any]:
+    item = call.platform.find_ci(collection, call.params["name"])
+    if item is None:
+        raise not_found(f"The {what} {call.params['name']} does not exist.")
+    return item
+
+
+def _full(call: Call) -> bool:
+    return any(k.lower() == "detaillevel" and v.lower() == "full" for k, v in call.query.items())
+
+
+router.add("GET", HS, list_hosted_services)
+router.add("GET", HS + "/{service}", get_hosted_service)
+router.add("GET", HS + "/{service}/certificates", get_certificates)
+router.add("GET", HS + "/{service}/deployments/{deployment}", get_deployment)
+router.add("GET", HS + "/{service}/deploymentslots/{slot}", get_deployment)
+router.add("DELETE", HS + "/{service}/deployments/{deployment}",
+           lambda c: accepted(writes.delete_deployment(c.platform, c.params["service"], c.params["deployment"])))  # noqa: E501 # fmt: skip
+router.add("POST", HS + "/{service}/deployments/{deployment}/roles/{role}/DataDisks",
+           lambda c: accepted(writes.add_data_disk(c.platform, c.params["service"], c.params["deployment"], c.params["role"], c.body)))  # noqa: E501 # fmt: skip
+router.add("PUT", HS + "/{service}/deployments/{deployment}/roles/{role}",
+           lambda c: accepted(writes.update_role(c.platform, c.params["service"], c.params["deployment"], c.params["role"], c.body)))  # noqa: E501 # fmt: skip
+router.add("POST", HS + "/{service}/deployments/{deployment}/roleinstances/{instance}/Operations",
+           lambda c: accepted(writes.role_operation(c.platform, c.params["service"], c.params["deployment"], c.params["instance"], c.body)))  # noqa: E501 # fmt: skip
+router.add("POST", HS + "/{service}/deployments/{deployment}/migration", migrate_deployment)
+router.add("GET", NW + "/media", lambda c: ok(network_xml.network_configuration(c.platform)))
+router.add("PUT", NW + "/media", lambda c: accepted(writes.set_network_configuration(c.platform, c.body)))
+router.add("GET", NW + "/virtualnetwork", lambda c: ok(network_xml.virtual_network_sites(c.platform)))
+router.add("POST", NW + "/virtualnetwork/{name}/migration", _unit_route("virtualNetwork"))
+router.add("GET", NW + "/reservedips", lambda c: ok(network_xml.reserved_ips(c.platform)))
+router.add(
+    "GET",
+    NW + "/reservedips/{name}",
+    lambda c: ok(network_xml.reserved_ip_doc(c.platform, _item(c, "reservedIps", "reserved IP"))),
+)
+router.add("DELETE", NW + "/reservedips/{name}",
+           lambda c: accepted(writes.delete_network_item(c.platform, "reservedIp", "reservedIps", c.params["name"], "Reserved IP")))  # noqa: E501 # fmt: skip
+router.add("POST", NW + "/reservedips/{name}/migration", _unit_route("reservedIp"))
+router.add("GET", NW + "/networksecuritygroups", lambda c: ok(network_xml.nsgs(c.platform)))
+router.add("GET", NW + "/networksecuritygroups/{name}",
+           lambda c: ok(network_xml.nsg_doc(c.platform, _item(c, "networkSecurityGroups", "network security group"), _full(c))))  # noqa: E501 # fmt: skip
+router.add("DELETE", NW + "/networksecuritygroups/{name}",
+           lambda c: accepted(writes.delete_network_item(c.platform, "networkSecurityGroup", "networkSecurityGroups", c.params["name"], "Network Security Group")))  # noqa: E501 # fmt: skip
+router.add("POST", NW + "/networksecuritygroups/{name}/migration", _unit_route("networkSecurityGroup"))
+router.add("GET", NW + "/routetables", lambda c: ok(network_xml.route_tables(c.platform)))
+router.add("GET", NW + "/routetables/{name}",
+           lambda c: ok(network_xml.route_table_doc(c.platform, _item(c, "routeTables", "route table"), _full(c))))  # noqa: E501 # fmt: skip
+router.add("DELETE", NW + "/routetables/{name}",
+           lambda c: accepted(writes.delete_network_item(c.platform, "routeTable", "routeTables", c.params["name"], "Route Table")))  # noqa: E501 # fmt: skip
+router.add("POST", NW + "/routetables/{name}/migration", _unit_route("routeTable"))
+router.add("GET", NW + "/dedicatedcircuits", lambda c: ok(network_xml.circuits(c.platform)))
+router.add("GET", "/services/storageservices", lambda c: ok(storage_xml.storage_services(c.platform, c.base)))
+router.add("GET", "/services/storageservices/{name}",
+           lambda c: ok(storage_xml.storage_service(c.platform, c.base, _item(c, "storageAccounts", "storage account"))))  # noqa: E501 # fmt: skip
+router.add(
+    "PUT",
+    "/services/storageservices/{name}",
+    lambda c: accepted(writes.update_storage(c.platform, c.params["name"], c.body)),
+)
+router.add("POST", "/services/storageservices/{name}/migration", _unit_route("storageAccount"))
+router.add("GET", "/services/disks", lambda c: ok(storage_xml.disks(c.platform)))
+router.add("GET", "/services/images", lambda c: ok(storage_xml.images(c.platform)))
+router.add("GET", "/operations/{id}", get_operation)

@@ -1,0 +1,100 @@
+"""Asynchronous platform operations (`x-ms-request-id` → `GET /operations/{id}`).
+
+An operation is InProgress until it is due, then its completer runs (the migration effect, a
+role start …) and it ends Succeeded or Failed. Progress is set per emulator: `immediate` (done
+when started), `timed` (durations in platform seconds, scaled by `--time-scale`), or `manual`
+(InProgress until the admin API completes it). Completion happens lazily on the next request,
+so there is no background thread to race with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.state import Platform
+
+# kind -> completer(platform, op) -> (status, code, message); registered by the models
+Completer = Callable[[Platform, dict[str, Any]], tuple[str, str | None, str | None]]
+COMPLETERS: dict[str, Completer] = {}
+TERMINAL = ("Succeeded", "Failed")
+
+
+def register(kind: str, completer: Completer) -> None:
+    COMPLETERS[kind] = completer
+
+
+def start(
+    platform: Platform,
+    kind: str,
+    *,
+    unit: str | None = None,
+    duration_key: str = "write",
+    data: dict[str, Any] | None = None,
+    failure: dict[str, Any] | None = None,
+    slow: float = 1.0,
+) -> dict[str, Any]:
+    """Create an operation; it finishes when due (or at once when progress is `immediate`)."""
+    now = platform.clock.now()
+    mode = platform.progress["mode"]
+    duration = float(platform.progress["durations"].get(duration_key, 1.0)) * slow
+    op = {
+        "id": platform.next_id(),
+        "kind": kind,
+        "unit": unit,
+        "status": "InProgress",
+        "created": now,
+        "due": now
+        if (data or {}).get("immediate") or mode == "immediate"
+        else (None if mode == "manual" else now + duration),
+        "httpStatusCode": 202,
+        "error": None,
+        "data": data or {},
+        "failure": failure,  # planned by a fault: {"code", "message"}
+    }
+    platform.ops[op["id"]] = op
+    if op["due"] is not None and op["due"] <= now:
+        finish(platform, op)
+    return op
+
+
+def finish(platform: Platform, op: dict[str, Any], forced: dict[str, Any] | None = None) -> None:
+    """Run the operation's effect and record its outcome (idempotent for finished ones)."""
+    if op["status"] in TERMINAL:
+        return
+    failure = forced if forced and forced.get("status") == "Failed" else op.get("failure")
+    completer = COMPLETERS.get(op["kind"])
+    status, code, message = (
+        completer(platform, op) if completer and not failure else ("Succeeded", None, None)
+    )
+    if failure:
+        status, code, message = "Failed", failure.get("code") or "InternalError", failure.get("message")
+        undo = COMPLETERS.get(op["kind"] + ":failed")
+        if undo:
+            undo(platform, op)
+    op["status"] = status
+    op["finished"] = platform.clock.now()
+    if status == "Failed":
+        op["httpStatusCode"] = 500 if code == "InternalError" else 400
+        op["error"] = {"code": code or "BadRequest", "message": message or "Internal server error"}
+    else:
+        op["httpStatusCode"] = 200
+
+
+def advance(platform: Platform) -> bool:
+    """Finish every due operation; True when anything changed (the caller then saves)."""
+    now = platform.clock.now()
+    changed = False
+    for op in sorted(platform.ops.values(), key=lambda o: o["created"]):
+        if op["status"] == "InProgress" and op["due"] is not None and op["due"] <= now:
+            finish(platform, op)
+            changed = True
+    return changed
+
+
+def in_flight(platform: Platform, unit: str) -> dict[str, Any] | None:
+    """The unit's running migration operation, if any (repeats return it: idempotent)."""
+    for op in platform.ops.values():
+        if op["unit"] == unit and op["status"] == "InProgress":
+            return op
+    return None

@@ -1,0 +1,123 @@
+"""The emulator's whole state, persisted as JSON in the state directory.
+
+A restart continues where the last run stopped (classic side, migration states, ARM side,
+operations, faults, platform time); `--reset` starts over from the estate file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from emulator.clock import PlatformClock
+
+STATE_FILE = "state.json"
+DEFAULT_DURATIONS = {  # platform seconds
+    "prepare": 4.0,
+    "commit": 3.0,
+    "abort": 3.0,
+    "write": 1.0,  # management-plane writes (add disk, role start/shutdown, delete …)
+}
+
+
+class Platform:
+    """Everything the emulator knows: the live classic estate, units, operations, ARM, faults."""
+
+    def __init__(self, estate: dict[str, Any], clock: PlatformClock, state_dir: Path | None = None) -> None:
+        self.original = estate
+        self.clock = clock
+        self.state_dir = state_dir
+        self.reset()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the estate file: classic side as loaded, nothing prepared, no ARM resources."""
+        self.estate: dict[str, Any] = copy.deepcopy(self.original)
+        self.subscription: str = self.estate["subscriptionId"]
+        self.units: dict[str, dict[str, Any]] = {}
+        self.ops: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, dict[str, Any]] = {}  # lower-case name -> group
+        self.resources: dict[str, dict[str, Any]] = {}  # lower-case id -> resource
+        self.faults: list[dict[str, Any]] = getattr(self, "faults", [])
+        self.progress: dict[str, Any] = {"mode": "timed", "durations": dict(DEFAULT_DURATIONS)}
+        self.settings: dict[str, Any] = {"armPageSize": 100}
+        self.seq = 0
+        self.vips: dict[str, str] = {}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "estate": self.estate,
+            "original": self.original,
+            "units": self.units,
+            "ops": self.ops,
+            "groups": self.groups,
+            "resources": self.resources,
+            "faults": self.faults,
+            "progress": self.progress,
+            "settings": self.settings,
+            "seq": self.seq,
+            "vips": self.vips,
+            "platformTime": self.clock.now(),
+        }
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        self.original = data["original"]
+        self.estate = data["estate"]
+        self.subscription = self.estate["subscriptionId"]
+        for key in ("units", "ops", "groups", "resources", "faults", "progress", "settings", "seq", "vips"):
+            setattr(self, key, data[key])
+
+    def save(self) -> None:
+        """Write the state atomically (temp file + rename): a crash never leaves half a file."""
+        if self.state_dir is None:
+            return
+        path = self.state_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), separators=(",", ":")))
+        os.replace(tmp, path)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def next_id(self) -> str:
+        """A request id shaped like a GUID, deterministic per run for readable logs."""
+        self.seq += 1
+        return f"{self.seq:08x}-0000-4000-8000-{os.urandom(6).hex()}"
+
+    def find(self, kind: str, name: str) -> dict[str, Any] | None:
+        for item in self.estate[kind]:
+            if item["name"] == name:
+                return item
+        return None
+
+    def find_ci(self, kind: str, name: str) -> dict[str, Any] | None:
+        """Classic names are case-insensitive on the platform."""
+        lowered = name.lower()
+        for item in self.estate[kind]:
+            if item["name"].lower() == lowered:
+                return item
+        return None
+
+    def unit_state(self, unit: str) -> str | None:
+        """`MigrationState` of a unit: None (not prepared), Preparing, Prepared, Committing, …"""
+        record = self.units.get(unit)
+        return record["state"] if record else None
+
+    def location_of(self, item: dict[str, Any]) -> str:
+        return item.get("location") or self.estate["location"]
+
+
+def load_or_create(
+    estate: dict[str, Any], clock: PlatformClock, state_dir: Path, *, reset: bool, start_given: bool
+) -> Platform:
+    """The state of the last run in `state_dir` (unless `reset`), else a fresh one from `estate`."""
+    platform = Platform(estate, clock, state_dir)
+    path = state_dir / STATE_FILE
+    if path.exists() and not reset:
+        data = json.loads(path.read_text())
+        platform.load_json(data)
+        if not start_given:
+            clock._base = float(data.get("platformTime", clock.now()))  # resume platform time
+    platform.save()
+    return platform
