@@ -41,6 +41,14 @@ def scenarios() -> dict[str, Harness]:
     h = Harness(handle_of(migrate_unit), unit_input(), platform.activities(), instance_id="change-1")
     h.run({"Approval": [{"decision": "abort", "approver": "alice@contoso.com", "comment": "no"}]})
     out["migrate_unit_retried_then_aborted"] = h
+    h = Harness(
+        handle_of(migrate_unit),
+        unit_input(window="off-hours"),
+        Platform().activities(),
+        instance_id="change-1",
+    )
+    h.run({"Approval": [COMMIT]})
+    out["migrate_unit_off_hours"] = h
     return out
 
 

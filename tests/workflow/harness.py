@@ -180,7 +180,11 @@ class Harness:
         return [self._event(5, TaskScheduledId=tid, Result=json.dumps(result))]
 
     def run(
-        self, events: dict[str, list[Any]] | None = None, max_episodes: int = 500, let_time_pass: bool = False
+        self,
+        events: dict[str, list[Any]] | None = None,
+        max_episodes: int = 500,
+        let_time_pass: bool = False,
+        until_phase: str | None = None,
     ) -> dict[str, Any]:
         """Run until done or idle. `events`: name → payloads raised when waited for.
 
@@ -202,7 +206,7 @@ class Harness:
                 self._episode([self._event(15, Name=name, Input=json.dumps(payload))])
                 continue
             phase = (self.custom_status or {}).get("phase") if isinstance(self.custom_status, dict) else None
-            if phase == "AwaitingApproval" and not let_time_pass:
+            if (phase == "AwaitingApproval" and not let_time_pass) or (until_phase and phase == until_phase):
                 return self.state
             if self._timers:
                 tid, fire = min(self._timers.items(), key=lambda kv: (kv[1], kv[0]))

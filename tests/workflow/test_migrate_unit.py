@@ -189,3 +189,32 @@ def test_snapshot_of_a_missing_unit_is_not_migratable() -> None:
     state = harness(platform).run()
     assert state["output"]["phase"] == "NotMigratable"
     assert state["output"]["findings"][0]["message"] == "no vnet1"
+
+
+def test_off_hours_unit_prepares_only_when_the_window_opens() -> None:
+    platform = Platform()
+    h = harness(platform, window="off-hours")  # requested Wednesday 12:00 UTC; window Mon-Fri 22:00-06:00
+    h.run()
+    status = h.custom_status
+    assert status["phase"] == "AwaitingApproval"
+    at = {t["phase"]: parse_time(t["at"]) for t in status["timeline"]}
+    assert status["windowOpensAt"] == "2026-11-25T22:00:00Z"
+    assert at["WaitingForWindow"].hour == 12 and at["Preparing"] >= parse_time("2026-11-25T22:00:00Z")
+    state = h.run({"Approval": [COMMIT]})
+    assert state["output"]["phase"] == "Committed"
+    assert phases(h).count("WaitingForWindow") == 1  # approved inside the window: commit at once
+
+
+def test_off_hours_commit_waits_for_the_next_window_and_abort_cuts_it_short() -> None:
+    platform = Platform()
+    # the window closes 06:00; approval timeout long; the approval arrives after the window closed
+    h = harness(platform, window="off-hours", config={"windows": "Wed 22:00-23:00"})
+    h.run()
+    assert h.custom_status["phase"] == "AwaitingApproval"
+    h.now = parse_time("2026-11-26T09:00:00Z")  # the approver answers the next morning
+    h.run({"Approval": [COMMIT]}, until_phase="WaitingForWindow")
+    assert h.custom_status["phase"] == "WaitingForWindow"
+    assert h.custom_status["windowOpensAt"] == "2026-12-02T22:00:00Z"  # next Wednesday
+    state = h.run({"Approval": [ABORT]})
+    assert state["output"]["phase"] == "Aborted" and platform.state == "Unprepared"
+    assert "Committing" not in phases(h)
