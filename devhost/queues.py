@@ -19,8 +19,8 @@ import random
 import traceback
 from typing import Any
 
-import azure.functions as func
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.functions.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
 from devhost.app_loader import FunctionSpec
@@ -73,7 +73,7 @@ class QueueListener:
         )
 
     async def invoke(self, body: bytes, **meta: Any) -> None:
-        kwargs: dict[str, Any] = {self.spec.trigger_arg: func.QueueMessage(body=body, **meta)}
+        kwargs: dict[str, Any] = {self.spec.trigger_arg: QueueMessage(body=body, **meta)}
         if self.spec.client_arg:
             kwargs[self.spec.client_arg] = self.host.client_json
         await call_user_function(

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import azure.functions as func
+from azure.functions.timer import TimerRequest
 
 from devhost import ncrontab
 from devhost.app_loader import FunctionSpec
@@ -66,7 +66,7 @@ class TimerTrigger:
             status = store.timer_status(self.spec.name) if self.use_monitor else None
             last = scheduled_ts if scheduled_ts is not None else now
             nxt = self._next(max(now, last))
-            request = func.TimerRequest(
+            request = TimerRequest(
                 past_due=past_due,
                 schedule_status={
                     "Last": _iso(status["last"]) if status else None,
