@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import typer
 
-from cli import ops_commands, stack_commands
+from cli import core_commands, ops_commands, stack_commands
 from cli.demo import demo
 
 app = typer.Typer(
@@ -44,6 +44,7 @@ def main(
 app.command()(demo)
 ops_commands.register(app)
 stack_commands.register(app)
+core_commands.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

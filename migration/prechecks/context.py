@@ -38,15 +38,14 @@ class Context:
             RoleAt(s, d, r, self.service_unit[s.name]) for s, d, r in estate.roles() if d.kind == "IaaS"
         ]
         self.storage_names = {a.name for a in estate.storage_accounts}
-        # storage account → units whose VMs use it (disks or boot diagnostics)
+        # storage account → units whose VMs' disks it holds (the reference's order: "storage
+        # accounts only after every VM whose disks they hold"; boot diagnostics do not pin it)
         self.account_users: dict[str, set[str]] = defaultdict(set)
         for at in self.roles:
             for disk in at.role.disks():
                 account = media_link_account(disk.media_link)
                 if account:
                     self.account_users[account].add(at.unit)
-            if at.role.boot_diagnostics:
-                self.account_users[at.role.boot_diagnostics.storage_account].add(at.unit)
 
     def storage_unit(self, account: str | None) -> str | None:
         """`storageAccount/NAME` when the account is in the estate (external accounts: None)."""

@@ -226,3 +226,20 @@ def reserved_ip_without_endpoint(ctx: Context) -> Iterator[Hit]:
                 f"Reserved IP {rip!r} is associated with cloud service {service.name!r}, which has "
                 "no input endpoint.",
             )
+
+
+@rule(
+    "C2A-120",
+    "error",
+    "Cloud service without a deployment",
+    reference="Endpoints: a cloud service migrates through its deployment's migration path",
+    remedy="Delete the empty cloud service (nothing to migrate) or deploy its VMs first.",
+)
+def empty_service(ctx: Context) -> Iterator[Hit]:
+    for service in ctx.estate.cloud_services:
+        if service.deployment is None:
+            yield Hit(
+                ctx.service_unit[service.name],
+                f"cloudService/{service.name}",
+                f"Cloud service {service.name!r} has no deployment: the migration API has nothing to move.",
+            )

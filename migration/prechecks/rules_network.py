@@ -118,7 +118,6 @@ def storage_in_use(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 f"storageAccount/{account.name}",
                 f"storageAccount/{account.name}",
-                f"Storage account {account.name!r} holds disks or boot diagnostics of VMs in "
-                f"{', '.join(users)}.",
+                f"Storage account {account.name!r} holds disks of VMs in {', '.join(users)}.",
                 blocked_by=tuple(users),
             )

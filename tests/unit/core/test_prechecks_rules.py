@@ -194,6 +194,11 @@ CASES: dict[str, tuple[str, Edit, Edit]] = {
         ),
         lambda raw: (add_outside_service(raw, reservedIp="rip"), raw.update(reservedIps=[{"name": "rip"}])),
     ),
+    "C2A-120": (
+        "cloudService/empty-cs",
+        lambda raw: raw["cloudServices"].append({"name": "empty-cs"}),
+        lambda raw: add_outside_service(raw, "empty-cs"),
+    ),
     "C2A-201": (
         VNET,
         set_(r0, guestAgent="NotReady"),
