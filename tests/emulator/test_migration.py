@@ -8,6 +8,11 @@ from cli.stack.emulator import Emulator
 from tests.emulator.helpers import DNR_NEW, Admin, Asm, dnr, error_of, tls, x
 
 HS = "/services/hostedservices"
+SHUTDOWN = (
+    '<ShutdownRoleOperation xmlns="http://schemas.microsoft.com/windowsazure">'
+    "<OperationType>ShutdownRoleOperation</OperationType>"
+    "<PostShutdownAction>StoppedDeallocated</PostShutdownAction></ShutdownRoleOperation>"
+)
 NW = "/services/networking"
 
 
@@ -84,8 +89,9 @@ def test_abort_deletes_arm_and_unlocks(asm: Asm, emu: Emulator) -> None:
     assert role_states(asm, "shop-cs", "shop-prod") == [None] * 3
     assert arm_group(emu, "vnet-prod-Migrated").status_code == 404
     assert asm.run(unit, "abort").findtext(x("Status")) == "Succeeded"  # repeat
-    r = asm.http.post(f"{HS}/shop-cs/deployments/shop-prod/roleinstances/shop-web2/Operations",
-                      content='<ShutdownRoleOperation xmlns="http://schemas.microsoft.com/windowsazure"><OperationType>ShutdownRoleOperation</OperationType><PostShutdownAction>StoppedDeallocated</PostShutdownAction></ShutdownRoleOperation>')  # fmt: skip
+    r = asm.http.post(
+        f"{HS}/shop-cs/deployments/shop-prod/roleinstances/shop-web2/Operations", content=SHUTDOWN
+    )
     assert r.status_code == 202
     inst = asm.get(f"{HS}/shop-cs/deployments/shop-prod").findall(x("RoleInstanceList/RoleInstance"))[1]
     assert inst.findtext(x("InstanceStatus")) == "StoppedDeallocated"
