@@ -9,6 +9,7 @@ blindly.
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -97,3 +98,54 @@ def api_host(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iter
     store.ensure()
     yield App(host.url, host.function_key, store, {"log": base / "devhost.log"})
     host.process.stop()
+
+
+@dataclass
+class Stack(App):
+    info: dict[str, Any]
+    state_dir: Path
+
+    def _platform(self, headers: dict[str, str]) -> httpx.Client:
+        verify = ssl.create_default_context(cafile=self.info["caFile"])
+        return httpx.Client(base_url=self.info["emulatorUrl"], verify=verify, timeout=15, headers=headers)
+
+    def emulator(self) -> httpx.Client:
+        """The emulator's admin API (bearer admin token), over its CA."""
+        return self._platform({"Authorization": f"Bearer {self.info['emulatorAdminToken']}"})
+
+    def arm_group(self, name: str) -> list[dict[str, Any]] | None:
+        """The resources of an ARM resource group on the emulator (None when the group is absent)."""
+        path = f"/subscriptions/{self.info['subscriptionId']}/resourceGroups/{name}/resources"
+        with self._platform({"Authorization": "Bearer e2e"}) as arm:
+            response = arm.get(path, params={"api-version": "2021-04-01"})
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        return list(response.json()["value"])
+
+    def classic(self, path: str) -> httpx.Response:
+        """A classic (ASM) read on the emulator."""
+        with self._platform({"Authorization": "Bearer e2e", "x-ms-version": "2016-07-01"}) as asm:
+            return asm.get(f"/{self.info['subscriptionId']}{path}")
+
+
+def start_stack(base: Path, estate: Path, settings: dict[str, str], time_scale: float = 20) -> Stack:
+    """`c2arm up`'s code path, in a temp state dir."""
+    from cli.stack.up import StackOptions, up
+
+    info = up(StackOptions(estate=estate, state_dir=base, settings=settings, time_scale=time_scale))
+    store = Storage.from_env({"AzureWebJobsStorage": info["storageConnectionString"]})
+    return Stack(info["appUrl"], info["functionKey"], store, {}, info, base)
+
+
+@pytest.fixture(scope="module")
+def small_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The whole local stack on the small example estate (one per test module)."""
+    from cli.stack.up import down
+
+    base = tmp_path_factory.mktemp("stack")
+    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "OPERATION_POLL_MIN_SECONDS": "2",
+                "OPERATION_POLL_MAX_SECONDS": "10", "AZURE_QUICK_RETRIES": "1"}  # fmt: skip
+    stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
+    yield stack
+    down(base)
