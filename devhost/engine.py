@@ -22,17 +22,15 @@ from typing import Any
 from devhost import decisions
 from devhost import replay as r
 from devhost.app_loader import FunctionSpec
+from devhost.client_ops import ClientOperations, UnknownOrchestrator
 from devhost.clock import VirtualClock
 from devhost.store import FINAL, Store
 
 log = logging.getLogger("devhost.engine")
+__all__ = ["Engine", "UnknownOrchestrator"]
 
 
-class UnknownOrchestrator(ValueError):
-    """start_new named a function that is not an orchestrator of this app."""
-
-
-class Engine:
+class Engine(ClientOperations):
     def __init__(
         self,
         store: Store,
@@ -343,98 +341,4 @@ class Engine:
             execution_id,
             {"event": self._started(name, input_text, instance_id, execution_id)},
             now_ts,
-        )
-
-    # ------------------------------------------------------------------ client operations
-    async def start_new(self, name: str, instance_id: str | None, input_text: str | None) -> str:
-        """Start (or replace) an instance of orchestrator `name`; returns its id."""
-        if name not in self.orchestrators:
-            raise UnknownOrchestrator(
-                f"The function '{name}' doesn't exist, is disabled, or is not an orchestrator function."
-            )
-        instance_id = instance_id or uuid.uuid4().hex
-        async with self.lock(instance_id):
-            with self.store.transaction():
-                self._create(instance_id, name, input_text, self.clock.now_ts(), None)
-        self.notify(instance_id)
-        return instance_id
-
-    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> int:
-        """202 queued, 404 unknown instance, 410 finished (HTTP status codes of the Durable API)."""
-        inst = self.store.get_instance(instance_id)
-        if inst is None:
-            return 404
-        if inst["status"] in FINAL:
-            return 410
-        body = {"event": {"EventType": r.EVENT_RAISED, "Name": name, "Input": input_text}}
-        with self.store.transaction():
-            self.store.add_message(instance_id, inst["execution_id"], body, self.clock.now_ts())
-        self.notify(instance_id)
-        return 202
-
-    async def terminate(self, instance_id: str, reason: str) -> int:
-        async with self.lock(instance_id):
-            inst = self.store.get_instance(instance_id)
-            if inst is None:
-                return 404
-            if inst["status"] in FINAL:
-                return 410
-            now = self.clock.now()
-            history = self._history(instance_id)
-            target = None
-            with self.store.transaction():
-                self.store.append_history(
-                    instance_id,
-                    len(history),
-                    [{**r.event(r.EXECUTION_TERMINATED, now, Input=json.dumps(reason)), "IsPlayed": True}],
-                )
-                self.store.delete_instance_messages(instance_id)
-                self.store.update_instance(
-                    instance_id, status="Terminated", output=json.dumps(reason), updated=now.timestamp()
-                )
-                target = self._tell_parent(inst, "terminated", reason)
-            self._histories.pop(instance_id, None)
-        if target:
-            self.notify(target)
-        log.info("instance %s terminated", instance_id)
-        async with self.changed:
-            self.changed.notify_all()
-        return 202
-
-    async def suspend(self, instance_id: str, suspend: bool) -> int:
-        async with self.lock(instance_id):
-            inst = self.store.get_instance(instance_id)
-            if inst is None:
-                return 404
-            if inst["status"] in FINAL:
-                return 410
-            if suspend and inst["status"] != "Suspended":
-                status = "Suspended"
-            elif not suspend and inst["status"] == "Suspended":
-                status = "Running" if self._history(instance_id) else "Pending"
-            else:
-                return 202
-            with self.store.transaction():
-                self.store.update_instance(instance_id, status=status, updated=self.clock.now_ts())
-        if not suspend:
-            self.notify(instance_id)
-        return 202
-
-    async def purge(self, instance_ids: list[str]) -> int:
-        deleted = 0
-        for instance_id in instance_ids:
-            async with self.lock(instance_id):
-                if self.store.get_instance(instance_id) is None:
-                    continue
-                with self.store.transaction():
-                    self.store.delete_instance(instance_id)
-                self._histories.pop(instance_id, None)
-                deleted += 1
-        return deleted
-
-    def history_of(self, instance_id: str) -> list[dict[str, Any]]:
-        return (
-            list(self._history(instance_id))
-            if instance_id in self._histories
-            else self.store.load_history(instance_id)
         )
