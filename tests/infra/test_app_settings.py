@@ -151,3 +151,16 @@ def test_each_deployed_value_has_a_known_source(setting, main: BicepFile, app_se
         assert isinstance(value, Str) and value.value.startswith("@Microsoft.KeyVault(")
         return
     assert _param_behind(value) in main.params
+
+
+def _allowed(main: BicepFile, param: str) -> set[str]:
+    text = main.params[param].decorators["allowed"]
+    return set(re.findall(r"'([^']*)'", text))
+
+
+def test_allowed_values_are_the_ones_the_connectors_accept(main: BicepFile) -> None:
+    from connectors.cloud import ASM_AUTH_MODES, CLOUDS
+
+    assert _allowed(main, "azureCloud") == set(CLOUDS)
+    assert _allowed(main, "asmAuth") == set(ASM_AUTH_MODES)
+    assert _allowed(main, "twoPersonApproval") == {"true", "false"}
