@@ -8,6 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 import typer
 
 from cli import core_commands, ops_commands, stack_commands
+from cli.capture import capture
 from cli.demo import demo
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ def main(
 
 app.command()(demo)
 ops_commands.register(app)
+app.command()(capture)
 stack_commands.register(app)
 core_commands.register(app)
 

@@ -52,4 +52,10 @@ def build_plan_report(client: ApiClient, plan: dict[str, Any]) -> dict[str, Any]
                         raise
             units.append(entry)
         waves.append({"index": wave.get("index", len(waves)), "units": units})
-    return {"id": plan.get("id"), "kind": "plan", "phase": plan.get("phase"), "waves": waves}
+    return {
+        "id": plan.get("id"),
+        "kind": "plan",
+        "phase": plan.get("phase"),
+        "waves": waves,
+        "notMigratable": plan.get("notMigratable") or [],
+    }

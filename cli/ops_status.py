@@ -53,6 +53,8 @@ def next_step(instance_id: str, phase: str, findings: int | None = None) -> str:
         return f"read the error: c2arm report {instance_id}"
     if phase == "NeedsSupport":
         return "open a support case with the correlation data in the report"
+    if phase == "Blocked":
+        return "blocked: a unit it depends on did not migrate"
     if phase in {"Committing", "Aborting"}:
         return f"{phase.lower()}: the platform is working"
     return "running: nothing to do"
@@ -85,9 +87,12 @@ def migration_table(statuses: Sequence[Mapping[str, Any]], now: datetime | None 
         findings = status.get("findings")
         count = len(findings) if isinstance(findings, list) else None
         table.add_row(
-            instance_id, unit_text(status.get("unit")), _phase(phase), elapsed(status, now),
+            instance_id,
+            unit_text(status.get("unit")),
+            _phase(phase),
+            elapsed(status, now),
             next_step(instance_id, phase, count),
-        )  # fmt: skip
+        )
     if not statuses:
         table.caption = "no migrations yet: c2arm submit or c2arm migrate"
     return table
@@ -128,9 +133,19 @@ def plan_view(
             findings = status.get("findings")
             count = len(findings) if isinstance(findings, list) else None
             table.add_row(
-                "", instance_id, unit_text(unit.get("unit")), _phase(phase), elapsed(status, now),
+                "",
+                instance_id,
+                unit_text(unit.get("unit")),
+                _phase(phase),
+                elapsed(status, now),
                 next_step(instance_id, phase, count),
-            )  # fmt: skip
+            )
+    for item in plan.get("notMigratable") or []:
+        if isinstance(item, Mapping):
+            reasons = item.get("reasons") or []
+            first = reasons[0] if reasons else ""
+            text = first.get("message", "") if isinstance(first, Mapping) else str(first)
+            table.add_row("-", "", unit_text(item.get("unit")), _phase("NotMigratable"), "", text)
     parts.append(table)
     return Group(*parts)
 

@@ -75,20 +75,42 @@ def human_duration(seconds: float) -> str:
 
 
 class _Scale:
-    def __init__(self, start: datetime, end: datetime) -> None:
+    def __init__(self, start: datetime, end: datetime, label_w: float = LABEL_W) -> None:
         self.start = start
         self.span = max((end - start).total_seconds(), 1e-6)
+        self.label_w = label_w
 
     def x(self, at: datetime) -> float:
-        return LABEL_W + CHART_W * (at - self.start).total_seconds() / self.span
+        return self.label_w + CHART_W * (at - self.start).total_seconds() / self.span
+
+
+def label_width(labels: Sequence[str]) -> float:
+    """Room for the longest row label (11 px sans-serif is about 6.5 px a character)."""
+    return max(120.0, min(420.0, 6.5 * max((len(t) for t in labels), default=0) + 16))
+
+
+def _legend(phases: Sequence[str], y: float, width: float) -> str:
+    """A key of the phase colours used in the chart, in order of first use."""
+    parts, x = [], 0.0
+    for phase in dict.fromkeys(phases):
+        if x + 16 + 6.5 * len(phase) > width:
+            break
+        colour = PHASE_COLOURS.get(phase, "#6e7781")
+        parts.append(
+            f"<rect class='key' x='{x:.1f}' y='{y}' width='10' height='10' fill='{colour}'/>"
+            f"<text x='{x + 14:.1f}' y='{y + 9}'>{esc(phase)}</text>"
+        )
+        x += 14 + 6.5 * len(phase) + 14
+    return "".join(parts)
 
 
 def _axis(scale: _Scale, start: datetime, end: datetime, height: float) -> str:
     total = human_duration((end - start).total_seconds())
+    left = scale.label_w
     return (
-        f"<line x1='{LABEL_W}' y1='{TOP - 4}' x2='{LABEL_W}' y2='{height}' stroke='#d0d7de'/>"
-        f"<text x='{LABEL_W}' y='12'>{esc(start.isoformat(timespec='seconds'))}</text>"
-        f"<text x='{LABEL_W + CHART_W}' y='12' text-anchor='end'>total {esc(total)}</text>"
+        f"<line x1='{left}' y1='{TOP - 4}' x2='{left}' y2='{height}' stroke='#d0d7de'/>"
+        f"<text x='{left}' y='12'>{esc(start.isoformat(timespec='seconds'))}</text>"
+        f"<text x='{left + CHART_W}' y='12' text-anchor='end'>total {esc(total)}</text>"
     )
 
 
@@ -110,8 +132,8 @@ def _bar(scale: _Scale, phase: str, start: datetime, end: datetime | None, y: fl
     )
 
 
-def _svg(height: float, inner: str, label: str) -> str:
-    width = LABEL_W + CHART_W + 20
+def _svg(height: float, inner: str, label: str, label_w: float = LABEL_W) -> str:
+    width = label_w + CHART_W + 20
     return (
         f"<svg xmlns='http://www.w3.org/2000/svg' class='gantt' role='img' aria-label='{esc(label)}' "
         f"width='{width}' height='{height:.0f}' viewBox='0 0 {width} {height:.0f}'>{inner}</svg>"
@@ -125,14 +147,15 @@ def unit_gantt_svg(timeline: Sequence[Mapping[str, Any]]) -> str:
         return "<p class='muted'>No timeline yet.</p>"
     start = segs[0][1]
     end = segs[-1][1]
-    scale = _Scale(start, end)
+    label_w = label_width([p for p, _, _ in segs])
+    scale = _Scale(start, end, label_w)
     height = TOP + ROW_H * len(segs) + 6
     parts = [_axis(scale, start, end, height)]
     for row, (phase, s, e) in enumerate(segs):
         y = TOP + row * ROW_H
-        parts.append(f"<text x='{LABEL_W - 8}' y='{y + 14}' text-anchor='end'>{esc(phase)}</text>")
+        parts.append(f"<text x='{label_w - 8}' y='{y + 14}' text-anchor='end'>{esc(phase)}</text>")
         parts.append(_bar(scale, phase, s, e, y))
-    return _svg(height, "".join(parts), "timeline of the unit's phases")
+    return _svg(height, "".join(parts), "timeline of the unit's phases", label_w)
 
 
 def plan_gantt_svg(waves: Sequence[Mapping[str, Any]]) -> str:
@@ -146,19 +169,22 @@ def plan_gantt_svg(waves: Sequence[Mapping[str, Any]]) -> str:
     if not times:
         return "<p class='muted'>No unit of this plan has started yet.</p>"
     start, end = min(times), max(times)
-    scale = _Scale(start, end)
+    label_w = label_width([f"wave {w} · {label}" for w, label, _ in rows])
+    scale = _Scale(start, end, label_w)
     height = TOP + ROW_H * len(rows) + 6
     parts = [_axis(scale, start, end, height)]
     for row, (wave_index, label, segs) in enumerate(rows):
         y = TOP + row * ROW_H
         shade = WAVE_COLOURS[wave_index % len(WAVE_COLOURS)]
         parts.append(
-            f"<rect class='wave' data-wave='{wave_index}' x='0' y='{y}' width='{LABEL_W + CHART_W + 20}' "
+            f"<rect class='wave' data-wave='{wave_index}' x='0' y='{y}' width='{label_w + CHART_W + 20}' "
             f"height='{ROW_H}' fill='{shade}'/>"
         )
         parts.append(
-            f"<text x='{LABEL_W - 8}' y='{y + 14}' text-anchor='end'>wave {wave_index} · {esc(label)}</text>"
+            f"<text x='{label_w - 8}' y='{y + 14}' text-anchor='end'>wave {wave_index} · {esc(label)}</text>"
         )
         for phase, s, e in segs:
             parts.append(_bar(scale, phase, s, e, y, who=f"{label}: "))
-    return _svg(height, "".join(parts), "timeline of the plan's waves")
+    phases = [p for _, _, segs in rows for p, _, _ in segs]
+    parts.append(_legend(phases, height + 4, label_w + CHART_W))
+    return _svg(height + 20, "".join(parts), "timeline of the plan's waves", label_w)

@@ -13,7 +13,8 @@ or a plan report (built by `c2arm report` / `c2arm demo` from `GET /api/plans/{i
 reports of its units):
 
     {"id", "phase", "kind": "plan", "waves": [{"index", "units": [{"id", "unit", "phase",
-     "timeline"?, "report"?: <unit report>}]}]}
+     "blockedBy"?, "timeline"?, "report"?: <unit report>}]}],
+     "notMigratable"?: [{"unit", "reasons": [text or {"code", "message"}]}]}
 
 Unknown keys are ignored and missing ones shown as absent, so a report written by an older or
 newer app still renders.
@@ -81,8 +82,11 @@ def _common_sections(reports: list[Mapping[str, Any]], plan: bool) -> str:
         return [unit_label(r.get("unit"))] if plan else []
 
     unit_col = ["unit"] if plan else []
-    findings = [dict(f, resource=f.get("resource") or unit_label(r.get("unit"))) for r in reports
-                for f in r.get("findings") or []]  # fmt: skip
+    findings = [
+        dict(f, resource=f.get("resource") or unit_label(r.get("unit")))
+        for r in reports
+        for f in r.get("findings") or []
+    ]
     id_rows = [
         [*tag(r), classic, f"<code>{esc(arm)}</code>"]
         for r in reports
@@ -138,14 +142,25 @@ def _unit_body(report: Mapping[str, Any]) -> str:
     )
 
 
+def _reason(reason: Any) -> str:
+    if isinstance(reason, Mapping):
+        code, message = reason.get("code") or reason.get("rule"), reason.get("message")
+        return f"{code}: {message}" if code and message else str(message or code or "")
+    return str(reason)
+
+
 def _plan_body(report: Mapping[str, Any]) -> str:
     waves = report.get("waves") or []
     rows = []
     for wave in waves:
         for unit in wave.get("units") or []:
             timeline = unit.get("timeline") or (unit.get("report") or {}).get("timeline") or []
-            rows.append([wave.get("index"), unit_label(unit.get("unit")), unit.get("id"),
-                         unit.get("phase"), _duration(timeline)])  # fmt: skip
+            phase = str(unit.get("phase") or "")
+            if unit.get("blockedBy"):
+                phase += " by " + ", ".join(str(b) for b in unit["blockedBy"])
+            rows.append(
+                [wave.get("index"), unit_label(unit.get("unit")), unit.get("id"), phase, _duration(timeline)]
+            )
     with_timelines = [
         {
             "index": w.get("index", 0),
@@ -156,13 +171,25 @@ def _plan_body(report: Mapping[str, Any]) -> str:
         }
         for w in waves
     ]
+    left_out = [
+        [unit_label(item.get("unit")), "; ".join(_reason(r) for r in item.get("reasons") or [])]
+        for item in report.get("notMigratable") or []
+        if isinstance(item, Mapping)
+    ]
+    left_out_html = (
+        "<h2 id='not-migratable'>Not migratable (left out of the waves)</h2>"
+        + table(["unit", "reasons"], left_out, cls="not-migratable")
+        if left_out
+        else ""
+    )
     return (
         f"<h1>Plan <code>{esc(report.get('id'))}</code>: "
         f"<span class='phase'>{esc(report.get('phase'))}</span></h1>"
-        + f"<p>{len(waves)} wave(s), {len(rows)} unit(s).</p>"
+        + f"<p>{len(waves)} wave(s), {len(rows)} unit(s) planned, {len(left_out)} left out.</p>"
         + "<h2 id='timeline'>Waves</h2>"
         + plan_gantt_svg(with_timelines)
         + table(["wave", "unit", "id", "final phase", "duration"], rows, cls="units")
+        + left_out_html
         + _common_sections(list(unit_reports(report)), plan=True)
     )
 

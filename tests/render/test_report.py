@@ -137,3 +137,33 @@ def test_precheck_findings_show_source_and_remedy_without_empty_comparison_colum
     assert headers == ["severity", "code", "source", "resource", "message"]
     text = " ".join(parse(html).text)
     assert "precheck" in text and "→ Plan the downtime" in text
+
+
+def test_plan_report_lists_blocked_and_left_out_units_and_keys_the_colours() -> None:
+    plan = plan_report()
+    plan["waves"][1]["units"].append(
+        {
+            "id": "plan-1-st2",
+            "unit": "storageAccount/st2",
+            "phase": "Blocked",
+            "blockedBy": ["virtualNetwork/v2"],
+        }
+    )
+    plan["notMigratable"] = [
+        {
+            "unit": "cloudService/acl-cs",
+            "reasons": [{"code": "C2A-301", "message": "endpoint ACL"}, "and more"],
+        }
+    ]
+    html = report_html(plan)
+    text = " ".join(parse(html).text)
+    assert "Blocked by virtualNetwork/v2" in text
+    assert "Not migratable (left out of the waves)" in text and "C2A-301: endpoint ACL; and more" in text
+    assert "3 unit(s) planned, 1 left out" in text
+    [svg] = svgs(html)
+    keys = [e.get("fill") for e in svg.iter() if e.get("class") == "key"]
+    assert len(keys) == len(set(keys)) >= 2  # one key per phase drawn
+    labels = [
+        e for e in svg.iter(f"{SVG_NS}text") if (e.text or "").startswith("wave 1 · storageAccount/st2")
+    ]
+    assert labels and float(labels[0].get("x")) > 6.5 * len("wave 1 · storageAccount/st2")  # room for it
