@@ -321,5 +321,6 @@ output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
 output AZURE_KEY_VAULT_URI string = keyVault.outputs.uri
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 output C2ARM_REVIEW_TOKEN_SECRET_NAME string = reviewTokenSecretName
 output C2ARM_ASM_CERTIFICATE_NAME string = asmCertificateName
