@@ -179,8 +179,15 @@ class AsmHttp:
                 "the request timed out", reason=Reason.TIMEOUT, operation=operation
             ) from None
         except httpx.TransportError as exc:
+            hint = ""
+            if self.auth_mode == "certificate" and isinstance(exc, httpx.RemoteProtocolError):
+                # A TLS 1.3 server that rejects a client certificate closes the connection after
+                # the handshake; the client cannot tell that from a dropped connection.
+                hint = " (if this persists, the platform may not accept the management certificate)"
             raise TransientError(
-                f"connection failed: {type(exc).__name__}", reason=Reason.CONNECTION, operation=operation
+                f"connection failed: {type(exc).__name__}: {exc}{hint}",
+                reason=Reason.CONNECTION,
+                operation=operation,
             ) from None
         try:
             content = self._read_limited(response, operation)
