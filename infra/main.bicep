@@ -51,7 +51,7 @@ param virtualNetworkSubnetId string = ''
 @description('Always-ready instances for the Durable functions (orchestrators and activities).')
 param alwaysReadyDurableInstances int = 1
 
-@minValue(40)
+@minValue(1)
 @maxValue(1000)
 @description('Most instances the app scales out to.')
 param maximumInstanceCount int = 40

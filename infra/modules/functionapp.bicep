@@ -41,8 +41,8 @@ param appSettings object
 ])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound of instances the app scales out to.')
-@minValue(40)
+@description('Upper bound of instances the app scales out to (also caps the VNet addresses it uses).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
