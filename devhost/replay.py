@@ -8,6 +8,7 @@ the Functions host would send, calls the orchestrator function, and decodes what
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from azure.functions._durable_functions import OrchestrationContext
+from dateutil.parser import parse as _dateutil_parse
 
 # History event types (azure/durable_functions/models/history/HistoryEventType.py)
 EXECUTION_STARTED = 0
@@ -69,6 +71,36 @@ def parse_time(text: str) -> datetime:
     """Parse an ISO timestamp (with or without `Z`) as an aware UTC datetime."""
     value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_Z_TZ = _dateutil_parse("2000-01-01T00:00:00.000000Z").tzinfo  # what dateutil gives for `Z` here
+
+
+def fast_dt_parse(text: Any, *args: Any, **kwargs: Any) -> datetime:
+    """dateutil's `parse`, short-cut for the timestamps this host writes (identical result).
+
+    The SDK parses every history event's `Timestamp` with dateutil on every replay, which is ~80 %
+    of an episode's cost. For exactly our format (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) this returns the
+    value dateutil would (same fields, same tzinfo); anything else goes to dateutil unchanged.
+    """
+    if (
+        not args and not kwargs and isinstance(text, str) and len(text) == 27 and text[-1] == "Z"
+        and text[4] == "-" and text[7] == "-" and text[10] == "T" and text[13] == ":" and text[16] == ":"
+        and text[19] == "."
+    ):  # fmt: skip
+        try:
+            return datetime(
+                int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
+                int(text[17:19]), int(text[20:26]), tzinfo=_Z_TZ,
+            )  # fmt: skip
+        except ValueError:
+            pass
+    return _dateutil_parse(text, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+# the SDK module looks `dt_parse` up at call time: give it the short-cut (see fast_dt_parse)
+_history_event_module = importlib.import_module("azure.durable_functions.models.history.HistoryEvent")
+_history_event_module.dt_parse = fast_dt_parse
 
 
 def event(event_type: int, timestamp: datetime, event_id: int = -1, **fields: Any) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""Devhost benchmarks: prints figures, asserts nothing.
+
+1. A 10-activity chain of no-op activities (`noop_chain` of the devhost's test app), run 30 times:
+   median overhead per activity = (wall time − activity run time) / 10, with the wall time taken
+   from the instance's own history (ExecutionStarted → ExecutionCompleted, time scale 1) and the
+   no-op's run time measured in-process. Goal: ≤ 2 ms on 2 cores.
+2. A 1,000-activity fan-out (`fan_out`): activities per second, from the history.
+3. The cost of one episode (replay through the SDK + decisions) as history grows: 100, 1,000 and
+   5,000 events, in-process.
+
+Run: `.venv/bin/python bench/devhost.py` (about half a minute).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cli.stack.devhost import start_devhost  # noqa: E402
+from devhost import decisions  # noqa: E402
+from devhost import replay as r  # noqa: E402
+
+APP = ROOT / "tests" / "devhost" / "sample_app"
+WEBHOOK = "/runtime/webhooks/durabletask"
+
+
+def _ts(text: str) -> float:
+    return r.parse_time(text).timestamp()
+
+
+def run_and_wait(http: httpx.Client, name: str, payload: object) -> dict:
+    started = http.post(f"{WEBHOOK}/orchestrators/{name}", content=json.dumps(payload)).json()
+    url = f"{WEBHOOK}/instances/{started['id']}"
+    while True:
+        status = http.get(url)
+        if status.status_code == 200:
+            break
+        time.sleep(0.002)
+    return http.get(url, params={"showHistory": "true"}).json()
+
+
+def history_span(status: dict) -> float:
+    events = status["historyEvents"]
+    start = next(e for e in events if e["EventType"] == "ExecutionStarted")["Timestamp"]
+    end = next(e for e in events if e["EventType"] == "ExecutionCompleted")["Timestamp"]
+    return _ts(end) - _ts(start)
+
+
+_FUNCTIONS: dict = {}
+
+
+def user_function(name: str):
+    """A function of the test app, imported in-process (get_functions may be called only once)."""
+    if not _FUNCTIONS:
+        sys.path.insert(0, str(APP))
+        import function_app
+
+        _FUNCTIONS.update(
+            {f.get_function_name(): f.get_user_function() for f in function_app.app.get_functions()}
+        )
+    return _FUNCTIONS[name]
+
+
+def noop_seconds() -> float:
+    """The no-op activity's own run time, measured by calling it in-process."""
+    fn = user_function("noop")
+    start = time.perf_counter()
+    for i in range(10_000):
+        fn(value=i)
+    return (time.perf_counter() - start) / 10_000
+
+
+def episode_cost(events: int, repeats: int = 7) -> tuple[float, int]:
+    """Median seconds of one episode of `fan_out` whose history holds about `events` events."""
+    fn = user_function("fan_out")
+    k = max(1, (events - 4) // 2)
+    t0 = datetime(2030, 1, 8, 12, tzinfo=UTC)
+    history = [
+        {**r.event(r.ORCHESTRATOR_STARTED, t0), "IsPlayed": True},
+        {**r.event(r.EXECUTION_STARTED, t0, Name="fan_out", Version=""), "IsPlayed": True},
+        *(
+            {**r.event(r.TASK_SCHEDULED, t0, i, Name="double", Input=str(i)), "IsPlayed": True}
+            for i in range(k)
+        ),
+        {**r.event(r.ORCHESTRATOR_COMPLETED, t0), "IsPlayed": True},
+        r.event(r.ORCHESTRATOR_STARTED, t0),
+        *(r.event(r.TASK_COMPLETED, t0, TaskScheduledId=i, Result=str(2 * i)) for i in range(k)),
+    ]
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = r.run_episode(fn, r.context_json("bench", history, str(k), None))
+        decisions.decide(result, instance_id="bench", execution_id="e", actions_seen=k, next_id=k, now=t0)
+        times.append(time.perf_counter() - start)
+    assert result.done and json.loads(result.output or "0") == sum(2 * i for i in range(k))
+    return statistics.median(times), len(history)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        host = start_devhost(
+            APP, base / "devhost.log", state=base / "state.db", keys=base / "keys.json",
+            env={"SAMPLE_STATE_DIR": str(base / "side"), "DEVHOST_LOG_LEVEL": "WARNING"},
+        )  # fmt: skip
+        try:
+            with httpx.Client(base_url=host.url, timeout=120) as http:
+                run_and_wait(http, "noop_chain", 10)  # warm up
+                noop = noop_seconds()
+                spans = [history_span(run_and_wait(http, "noop_chain", 10)) for _ in range(30)]
+                overheads = sorted((s - 10 * noop) / 10 for s in spans)
+                print("10-activity chain of no-op activities (30 runs)")
+                print(f"  no-op activity run time        {noop * 1e6:8.1f} µs")
+                median = statistics.median(overheads) * 1e3
+                print(f"  median overhead per activity   {median:8.2f} ms  (goal ≤ 2 ms)")
+                print(
+                    f"  p90 overhead per activity      {overheads[int(len(overheads) * 0.9)] * 1e3:8.2f} ms"
+                )
+                span = history_span(run_and_wait(http, "fan_out", 1000))
+                print("1,000-activity fan-out")
+                print(f"  wall time                      {span:8.2f} s")
+                print(f"  activities per second          {1000 / span:8.0f}")
+        finally:
+            host.process.stop()
+    print("one episode as history grows (in-process: SDK replay + decisions)")
+    for events in (100, 1000, 5000):
+        cost, n = episode_cost(events)
+        print(f"  {n:5d} events                   {cost * 1e3:8.2f} ms")
+    asyncio.set_event_loop(None)
+
+
+if __name__ == "__main__":
+    main()
