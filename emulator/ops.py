@@ -84,12 +84,14 @@ def finish(platform: Platform, op: dict[str, Any], forced: dict[str, Any] | None
 def advance(platform: Platform) -> bool:
     """Finish every due operation; True when anything changed (the caller then saves)."""
     now = platform.clock.now()
-    changed = False
-    for op in sorted(platform.ops.values(), key=lambda o: o["created"]):
-        if op["status"] == "InProgress" and op["due"] is not None and op["due"] <= now:
-            finish(platform, op)
-            changed = True
-    return changed
+    due = [
+        o
+        for o in platform.ops.values()
+        if o["status"] == "InProgress" and o["due"] is not None and o["due"] <= now
+    ]
+    for op in sorted(due, key=lambda o: o["created"]):
+        finish(platform, op)
+    return bool(due)
 
 
 def in_flight(platform: Platform, unit: str) -> dict[str, Any] | None:

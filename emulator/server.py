@@ -59,6 +59,8 @@ class Emulator:
         self.platform = platform
         self.token = token
         self.base = base_url
+        # GET answers are pure functions of the state; cached until the state next changes
+        self._cache: dict[tuple[str, str, str], tuple[int, Reply]] = {}
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
@@ -140,6 +142,11 @@ class Emulator:
                 return reply
         if ops.advance(p):
             mutated = True
+        cache_key = (request.method, path, request.query_string)
+        if request.method == "GET" and not mutated:
+            cached = self._cache.get(cache_key)
+            if cached is not None and cached[0] == p.version:
+                return cached[1]
         router = arm_router if arm else asm_router
         handler, params, known = router.route(request.method, rest)
         if handler is None:
@@ -160,6 +167,10 @@ class Emulator:
         except ArmError as exc:
             reply = json_reply(exc.status, exc.body())
         reply.mutated = reply.mutated or mutated
+        if request.method == "GET" and reply.status == 200 and not reply.mutated:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[cache_key] = (p.version, reply)
         return reply
 
     def _authenticated(self, request: web.Request) -> bool:

@@ -29,6 +29,7 @@ class Platform:
     def __init__(self, estate: dict[str, Any], clock: PlatformClock, state_dir: Path | None = None) -> None:
         self.original = estate
         self.clock = clock
+        self.version = 0
         self.state_dir = state_dir
         self.reset()
 
@@ -72,6 +73,7 @@ class Platform:
 
     def save(self) -> None:
         """Write the state atomically (temp file + rename): a crash never leaves half a file."""
+        self.version += 1  # invalidates the server's response cache
         if self.state_dir is None:
             return
         path = self.state_dir / STATE_FILE

@@ -14,15 +14,21 @@ Child = str | int | bool | float | list[str] | None
 
 
 def text(value: object) -> str:
-    if isinstance(value, bool):
+    if value is True or value is False:
         return "true" if value else "false"
-    return escape(str(value))
+    raw = value if isinstance(value, str) else str(value)
+    if "&" in raw or "<" in raw or ">" in raw:
+        return escape(raw)
+    return raw
 
 
 def E(tag: str, content: Child = None, **attrs: object) -> str:
     """`<tag attr="…">content</tag>`; None content → omitted; "" → empty element; list → children."""
     if content is None:
         return ""
+    if not attrs:
+        inner = "".join(content) if isinstance(content, list) else text(content)
+        return f"<{tag}>{inner}</{tag}>"
     attr = "".join(f' {k}="{escape(str(v), {chr(34): "&quot;"})}"' for k, v in attrs.items() if v is not None)
     inner = "".join(content) if isinstance(content, list) else text(content)
     return f"<{tag}{attr}>{inner}</{tag}>"

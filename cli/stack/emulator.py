@@ -7,6 +7,7 @@ emulator as a process; it never imports it (tests/unit/test_boundaries.py).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -27,8 +28,9 @@ from cli.stack.processes import (
     wait_for_port,
 )
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 REPO_ROOT = Path(__file__).resolve().parents[2]
-_SUBSCRIPTION = re.compile(r"^\s*\"?subscriptionId\"?\s*:\s*\"?([0-9a-fA-F-]{36})\"?", re.M)
+_SUBSCRIPTION = re.compile(r"(?:^|[{,\s])\"?subscriptionId\"?\s*:\s*[\"']?([0-9a-fA-F-]{36})")
 
 
 @dataclass
@@ -68,7 +70,7 @@ def estate_subscription(estate: Path) -> str:
     match = _SUBSCRIPTION.search(text)
     if match:
         return match.group(1)
-    data = yaml.safe_load(text)
+    data = json.loads(text) if estate.suffix.lower() == ".json" else yaml.load(text, Loader=_LOADER)  # noqa: S506
     if isinstance(data, dict) and data.get("subscriptionId"):
         return str(data["subscriptionId"])
     raise StackError(f"{estate}: no subscriptionId")
