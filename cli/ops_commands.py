@@ -111,8 +111,15 @@ def _request_from_flags(
     return request
 
 
-def _send_to_queue(requests: list[dict[str, Any]], connection_string: str) -> list[tuple[str, str]]:
-    from azure.core.exceptions import AzureError
+def _send_to_queue(
+    requests: list[dict[str, Any]], connection_string: str, local: bool
+) -> list[tuple[str, str]]:
+    """Put each request on `migration-requests`, base64-encoded as host.json expects.
+
+    A producer's queue must exist (deployed by the infrastructure; a sender role cannot create
+    it). Only on the local stack, which this command owns, is a missing queue created.
+    """
+    from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
     from azure.storage.queue import QueueClient, TextBase64EncodePolicy
 
     queue = QueueClient.from_connection_string(
@@ -121,12 +128,18 @@ def _send_to_queue(requests: list[dict[str, Any]], connection_string: str) -> li
     sent = []
     try:
         for request in requests:
-            queue.send_message(json.dumps(request))
+            try:
+                queue.send_message(json.dumps(request))
+            except ResourceNotFoundError:
+                if not local:
+                    raise fail("queue migration-requests does not exist in that storage account") from None
+                with contextlib.suppress(ResourceExistsError):
+                    queue.create_queue()
+                queue.send_message(json.dumps(request))
             sent.append((request["requestId"], "queued on migration-requests"))
     except AzureError as exc:
-        raise fail(
-            f"cannot put the request on queue migration-requests: {type(exc).__name__}: {exc}"
-        ) from None
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise fail(f"cannot put the request on queue migration-requests: {message}") from None
     finally:
         queue.close()
     return sent
@@ -181,12 +194,13 @@ def submit(
                 problems.append(f"request {index} ({request.get('requestId', '?')}): {exc}")
         if problems:
             raise fail("; ".join(problems), 2)
-        if not connection_string:
+        local = not connection_string
+        if local:
             try:
                 connection_string = read_stack(state_dir).storage_connection_string
             except ConfigError as exc:
                 raise fail(f"--via queue needs --connection-string or C2ARM_STORAGE; {exc}", 2) from None
-        for request_id_, what in _send_to_queue(requests, connection_string or ""):
+        for request_id_, what in _send_to_queue(requests, connection_string or "", local):
             out.print(f"{request_id_}: {what}", highlight=False)
         return
     failures = 0
