@@ -117,7 +117,7 @@ class ArmReader:
             **client_kwargs,
         }
         return cls(
-            ResourceManagementClient(credential, subscription_id, **common),
+            ResourceManagementClient(credential, subscription_id, api_version=RESOURCES_API, **common),
             NetworkManagementClient(credential, subscription_id, **common),
             subscription_id,
             base_url=settings.arm_endpoint,
@@ -205,10 +205,7 @@ class ArmReader:
 
     def resource_group(self, name: str) -> dict[str, Any]:
         """The resource group's REST JSON (`PermanentError` NOT_FOUND when it does not exist)."""
-        group = self._call(
-            f"get resource group {name}",
-            lambda: self.resources.resource_groups.get(name, api_version=RESOURCES_API),
-        )
+        group = self._call(f"get resource group {name}", lambda: self.resources.resource_groups.get(name))
         return _as_json(group)
 
     def list_group(self, name: str) -> list[dict[str, Any]]:
