@@ -252,3 +252,71 @@ def test_outputs_feed_the_postprovision_hook(main: BicepFile) -> None:
     default = main.params["reviewTokenSecretName"].default
     assert isinstance(default, Str) and default.value == "review-token-secret"
     assert ":-review-token-secret}" in script, "the hook's fallback must be the template's default"
+
+
+KEYWORDS = {"true", "false", "null"}
+
+
+def _expressions(value: object) -> list[list]:
+    """Token lists of every expression in a value, `${…}` interpolations of strings included."""
+    from tests.infra.bicep import tokenize
+
+    if isinstance(value, Expr):
+        found = [list(value.tokens)]
+        for token in value.tokens:
+            if token.kind == "STRING" and "${" in token.value:
+                found += _expressions(Str(token.value, True))
+        return found
+    if isinstance(value, Str):
+        return [
+            [t for t in tokenize(inner) if t.kind != "NL"]
+            for inner in re.findall(r"\$\{(.*?)\}", value.value)
+        ]
+    if isinstance(value, dict):
+        return [e for v in value.values() for e in _expressions(v)]
+    if isinstance(value, list):
+        return [e for v in value for e in _expressions(v)]
+    if isinstance(value, (Loop, Cond)):
+        head = value.header.split(" in ", 1)[1] if isinstance(value, Loop) else value.condition
+        return [[t for t in tokenize(head) if t.kind != "NL"], *_expressions(value.body)]
+    return []
+
+
+def test_every_reference_resolves(templates: dict[str, BicepFile]) -> None:
+    """What the compiler would reject: an identifier that names nothing, or `module.outputs.x`
+    where the module has no output `x` (a typo in a parameter, variable or output name)."""
+    problems = []
+    for path, f in templates.items():
+        declared = set(f.params) | set(f.vars) | {d.symbol for d in f.resources + f.modules} | KEYWORDS
+        modules = {m.symbol: m for m in f.modules}
+        values = [p.default for p in f.params.values()] + list(f.vars.values()) + list(f.outputs.values())
+        for declaration in f.resources + f.modules:
+            if isinstance(declaration.body, Loop):
+                declared.add(declaration.body.header.split(" in ", 1)[0].strip())
+            values.append(declaration.body)
+        for tokens in (e for v in values for e in _expressions(v)):
+            for i, token in enumerate(tokens):
+                if token.kind != "IDENT":
+                    continue
+                before = tokens[i - 1].text if i else ""
+                after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+                if before in (".", "?.") or after in ("(", ":"):
+                    continue
+                if token.text not in declared:
+                    problems.append(f"{path}:{token.line}: {token.text} is not declared")
+                if (
+                    token.text in modules
+                    and after == "."
+                    and i + 3 < len(tokens)
+                    and tokens[i + 2].text == "outputs"
+                ):
+                    output = tokens[i + 4].text if i + 4 < len(tokens) else ""
+                    callee = templates[
+                        (f.path.parent / modules[token.text].target)
+                        .resolve()
+                        .relative_to(INFRA.resolve())
+                        .as_posix()
+                    ]
+                    if output not in callee.outputs:
+                        problems.append(f"{path}:{token.line}: {token.text}.outputs.{output} does not exist")
+    assert not problems, "\n".join(problems)
