@@ -6,12 +6,23 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cli.main import app
 from cli.stack.processes import free_port
 from tests.cli.helpers import REPO_ROOT, c2arm
 
 SUB = "00000000-0000-0000-0000-000000000001"
 REALISTIC = REPO_ROOT / "examples" / "estates" / "realistic.yaml"
+
+
+def in_process(*args: str):
+    """The same command in this process (typer's runner): for the many argument-level checks."""
+    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), (
+        result.exception
+    )
+    return result
 
 
 def no_traceback(result) -> None:
@@ -26,7 +37,7 @@ def test_submit_needs_a_unit_or_a_file(tmp_path: Path) -> None:
 
 
 def test_submit_names_a_bad_kind(tmp_path: Path) -> None:
-    result = c2arm(
+    result = in_process(
         "submit",
         "--kind",
         "virtualMachine",
@@ -37,13 +48,13 @@ def test_submit_names_a_bad_kind(tmp_path: Path) -> None:
         "--state-dir",
         str(tmp_path),
     )
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "--kind: 'virtualMachine' is not one of virtualNetwork, cloudService" in result.stderr
 
 
 def test_submit_refuses_file_and_flags_together(tmp_path: Path) -> None:
-    result = c2arm("submit", "--file", "x.json", "--kind", "cloudService", "--state-dir", str(tmp_path))
-    assert result.returncode == 2
+    result = in_process("submit", "--file", "x.json", "--kind", "cloudService", "--state-dir", str(tmp_path))
+    assert result.exit_code == 2
     assert "either --file or --kind/--name" in result.stderr
 
 
@@ -59,10 +70,9 @@ def test_submit_file_problems_are_named(tmp_path: Path, content: str | None, mes
     path = tmp_path / "requests.yaml"
     if content is not None:
         path.write_text(content)
-    result = c2arm("submit", "--file", str(path), "--state-dir", str(tmp_path))
-    assert result.returncode == 2
+    result = in_process("submit", "--file", str(path), "--state-dir", str(tmp_path))
+    assert result.exit_code == 2
     assert "--file: " in result.stderr and message in result.stderr
-    no_traceback(result)
 
 
 def test_queue_submission_checks_every_request_before_sending(tmp_path: Path) -> None:
@@ -84,22 +94,20 @@ def test_queue_submission_checks_every_request_before_sending(tmp_path: Path) ->
 
 
 def test_without_a_stack_the_commands_say_how_to_start_one(tmp_path: Path) -> None:
-    for args in (
-        ["status"],
-        ["approve", "x"],
-        ["report", "x"],
-        ["submit", "--kind", "storageAccount", "--name", "s"],
-    ):
-        result = c2arm(*args, "--state-dir", str(tmp_path / "none"))
-        assert result.returncode == 1, args
-        assert "no local stack" in result.stderr and "c2arm up --estate FILE" in result.stderr
-        no_traceback(result)
+    result = c2arm("status", "--state-dir", str(tmp_path / "none"))
+    assert result.returncode == 1
+    assert "no local stack" in result.stderr and "c2arm up --estate FILE" in result.stderr
+    no_traceback(result)
+    for args in (["approve", "x"], ["report", "x"], ["submit", "--kind", "storageAccount", "--name", "s"]):
+        result = in_process(*args, "--state-dir", str(tmp_path / "none"))
+        assert result.exit_code == 1, args
+        assert "no local stack" in result.stderr
 
 
 def test_a_broken_stack_json_is_reported(tmp_path: Path) -> None:
     (tmp_path / "stack.json").write_text('{"appUrl": "http://127.0.0.1:1"}')
-    result = c2arm("status", "--state-dir", str(tmp_path))
-    assert result.returncode == 1
+    result = in_process("status", "--state-dir", str(tmp_path))
+    assert result.exit_code == 1
     assert "lacks functionKey" in result.stderr
 
 
@@ -114,12 +122,17 @@ def test_an_unreachable_app_fails_clearly(tmp_path: Path) -> None:
         ["submit", "--kind", "storageAccount", "--name", "s"],
         ["report", "x", "--html"],
     ]
-    for args in commands:
+    for args in commands[:2]:  # as a user runs them
         result = c2arm(*args, "--state-dir", str(tmp_path))
         assert result.returncode == 1, args
         assert f"cannot reach the c2arm app at http://127.0.0.1:{port}" in result.stderr, args
         assert "k" * 20 not in result.stderr + result.stdout  # the key is never printed
         no_traceback(result)
+    for args in commands[2:]:
+        result = in_process(*args, "--state-dir", str(tmp_path))
+        assert result.exit_code == 1, args
+        assert f"cannot reach the c2arm app at http://127.0.0.1:{port}" in result.stderr, args
+        assert "k" * 20 not in result.stderr + result.stdout
 
 
 def test_app_flag_needs_a_key_and_a_url() -> None:
@@ -139,19 +152,19 @@ def test_principal_flag_is_refused_for_a_remote_app() -> None:
 
 
 def test_migrate_checks_the_estate_and_its_units(tmp_path: Path) -> None:
-    result = c2arm("migrate", "--estate", str(tmp_path / "missing.yaml"))
-    assert result.returncode == 2 and "No such file" in result.stderr
-    result = c2arm(
+    result = in_process("migrate", "--estate", str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 2 and "No such file" in result.stderr
+    result = in_process(
         "migrate", "--estate", str(REALISTIC), "--units", "virtualNetwork/nope", "--state-dir", str(tmp_path)
     )
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert (
         "virtualNetwork/nope not a unit of" in result.stderr and "virtualNetwork/vnet-prod" in result.stderr
     )
     bad = tmp_path / "bad.yaml"
     bad.write_text("version: 1\nsubscriptionId: nope\nvirtualNetworks: [{name: v, addresSpace: []}]\n")
-    result = c2arm("migrate", "--estate", str(bad))
-    assert result.returncode == 2 and "subscriptionId" in result.stderr and "addresSpace" in result.stderr
+    result = in_process("migrate", "--estate", str(bad))
+    assert result.exit_code == 2 and "subscriptionId" in result.stderr and "addresSpace" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -165,6 +178,6 @@ def test_migrate_checks_the_estate_and_its_units(tmp_path: Path) -> None:
     ],
 )
 def test_bad_flags_exit_2_naming_the_flag(args: list[str], message: str) -> None:
-    result = c2arm(*args)
-    assert result.returncode == 2
+    result = in_process(*args)
+    assert result.exit_code == 2
     assert message in result.stderr
