@@ -23,7 +23,14 @@ from typing import Any
 from devhost.routes import Route, compile_route
 from devhost.settings import AppError
 
-TRIGGERS = {"httpTrigger", "queueTrigger", "timerTrigger", "orchestrationTrigger", "activityTrigger"}
+TRIGGERS = {
+    "httpTrigger",
+    "queueTrigger",
+    "timerTrigger",
+    "orchestrationTrigger",
+    "activityTrigger",
+    "entityTrigger",
+}
 EXTRA_BINDINGS = {"durableClient", "http"}
 ALL_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE")
 

@@ -74,6 +74,11 @@ class DevHost:
         self.store, self.clock, self.app, self.config = store, clock, app, config
         orchestrators = {s.name: s for s in app.of_type("orchestrationTrigger")}
         activities = {s.name: s for s in app.of_type("activityTrigger")}
+        for entity in app.of_type("entityTrigger"):
+            log.warning(
+                "function %s: durable entities are not supported by the devhost; calls to it fail",
+                entity.name,
+            )
         engine = Engine(store, clock, orchestrators, config.max_orchestrators)
         durable = DurableApi(engine, config.hub_name, self.base_url)
         client_json = durable.binding()

@@ -51,6 +51,7 @@ class QueueListener:
         self.queue_name = resolve_setting(
             str(spec.trigger["queueName"]), os.environ, f"function {spec.name!r}"
         ).lower()
+        self.connection = spec.trigger.get("connection") or "AzureWebJobsStorage"
         self.setting, self.conn = connection_string(spec.trigger.get("connection"))
 
     def decode(self, content: str) -> bytes | None:
@@ -115,11 +116,12 @@ class QueueListener:
 
     async def loop(self) -> None:
         if self.conn is None:
+            name = self.connection
             log.error(
-                "function %s: connection setting %s is not set; its queue trigger is not listening",
-                self.spec.name,
-                self.setting,
-            )
+                "function %s: connection %r resolves to no app setting (tried AzureWebJobs%s, %s, "
+                "ConnectionStrings:%s); its queue trigger is not listening",
+                self.spec.name, name, name, name, name,
+            )  # fmt: skip
             return
         client = QueueClient.from_connection_string(self.conn, self.queue_name)
         misses = 0

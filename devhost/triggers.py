@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from devhost.queues import QueueListener
+from devhost.settings import AppError
 from devhost.timers import TimerTrigger
 
 log = logging.getLogger("devhost.triggers")
@@ -15,10 +16,18 @@ log = logging.getLogger("devhost.triggers")
 class Triggers:
     def __init__(self, host: Any) -> None:
         self.host = host
-        self.timers = {s.name: TimerTrigger(s, host) for s in host.app.of_type("timerTrigger")}
-        self.queues = {
-            s.name: QueueListener(s, host, host.config.queues) for s in host.app.of_type("queueTrigger")
-        }
+        self.timers: dict[str, TimerTrigger] = {}
+        self.queues: dict[str, QueueListener] = {}
+        self.errors: dict[str, str] = {}
+        for spec in host.app.of_type("timerTrigger") + host.app.of_type("queueTrigger"):
+            try:  # like the Functions host: a function in error does not stop the others
+                if spec.trigger_type == "timerTrigger":
+                    self.timers[spec.name] = TimerTrigger(spec, host)
+                else:
+                    self.queues[spec.name] = QueueListener(spec, host, host.config.queues)
+            except AppError as exc:
+                self.errors[spec.name] = str(exc)
+                log.error("function %s is in error and will not run: %s", spec.name, exc)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
