@@ -28,7 +28,7 @@ from connectors.asm.xml_network import (
 )
 from connectors.asm.xml_storage import parse_disks, parse_images, parse_storage_accounts
 from connectors.errors import PermanentError, Reason
-from migration.estate import DEFAULT_LOCATION, Estate
+from migration.estate import DEFAULT_LOCATION, Estate, VirtualNetwork
 
 
 def _optional(
@@ -47,6 +47,44 @@ def _production(service_detail: Element) -> Element | None:
     """The production deployment of a hosted service read with `embed-detail=true`."""
     deployments = list(child(service_detail, "Deployments") or [])
     return next((d for d in deployments if (text(d, "DeploymentSlot") or "Production") == "Production"), None)
+
+
+def _association(client: AsmClient, path: str) -> str | None:
+    """The name in a subnet's NSG / route-table association answer; None when it has none (404)."""
+    root = _optional(client, path, "network")
+    if root is None:
+        return None
+    return (
+        text(root, "Name")
+        or text(root, "RouteTableName")
+        or next(
+            (
+                e.text.strip()
+                for e in root.iter()
+                if e.tag in ("Name", "RouteTableName") and e.text and e.text.strip()
+            ),
+            None,
+        )
+    )
+
+
+def _with_subnet_associations(client: AsmClient, vnet: VirtualNetwork) -> VirtualNetwork:
+    """Fill each subnet's NSG and route table from the per-subnet reads the VNet list lacked.
+
+    The VNet list may report them; when it does not, the platform's association reads
+    (`…/virtualnetwork/{v}/subnets/{s}/networksecuritygroups` and `…/routetables`) do.
+    """
+    subnets = []
+    for subnet in vnet.subnets:
+        base = f"/services/networking/virtualnetwork/{seg(vnet.name)}/subnets/{seg(subnet.name)}"
+        update: dict[str, str | None] = {}
+        if subnet.name != "GatewaySubnet":
+            if subnet.network_security_group is None:
+                update["network_security_group"] = _association(client, f"{base}/networksecuritygroups")
+            if subnet.route_table is None:
+                update["route_table"] = _association(client, f"{base}/routetables")
+        subnets.append(subnet.model_copy(update={k: v for k, v in update.items() if v}))
+    return vnet.model_copy(update={"subnets": subnets})
 
 
 def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
@@ -92,11 +130,13 @@ def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
         )
         for i, n in enumerate(rt_names)
     ]
+    vnets = parse_virtual_networks(netcfg, vnet_list) if netcfg is not None else []
+    vnets = [_with_subnet_associations(client, v) for v in vnets]
     return Estate(
         version=1,
         subscription_id=client.http.subscription_id,
         location=location,
-        virtual_networks=parse_virtual_networks(netcfg, vnet_list) if netcfg is not None else [],
+        virtual_networks=vnets,
         local_network_sites=parse_local_network_sites(netcfg) if netcfg is not None else [],
         network_security_groups=nsgs,
         route_tables=route_tables,
