@@ -199,8 +199,10 @@ def test_faults_file_at_start_and_restart_persistence(tmp_path: Path) -> None:
             }
         )
     )
-    emu = start(tmp_path / "state", faults=faults, time_scale=1000.0)
+    emu = start(tmp_path / "state", faults=faults, time_scale=1000.0, start_time="2030-01-05T22:00:00Z")
     try:
+        assert emu.url in emu.process.log_path.read_text()  # it prints its base URL when ready
+        assert Admin(emu).get("/state")["platformTime"].startswith("2030-01-0")
         asm = Asm(emu)
         assert asm.http.get("/services/disks").status_code == 503
         assert (
