@@ -106,6 +106,22 @@ def _rows_html(rows: list[tuple[str, str]], marks: Mapping[str, Sequence[Mapping
     return f"<table class='props'><tbody>{''.join(body)}</tbody></table>{tail}"
 
 
+def _with_marked(
+    resource: Mapping[str, Any], marks: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[tuple[str, str]]:
+    """The resource's rows, plus a row for each marked property it does not show (its actual value).
+
+    A resource listed without its properties (or a property that is absent, which is itself the
+    difference) would otherwise hide the change the finding is about.
+    """
+    rows = flatten(resource)
+    for path, findings in marks.items():
+        if not any(_path_hit(row_path, path) for row_path, _ in rows):
+            actual = findings[0].get("actual")
+            rows.append((path, "(absent)" if actual is None else compact(actual)))
+    return rows
+
+
 def _classic_side(classic: Any) -> str:
     if not classic:
         return "<p class='muted'>No snapshot.</p>"
@@ -135,7 +151,8 @@ def _arm_side(arm: Sequence[Mapping[str, Any]], findings: Sequence[Mapping[str, 
         cards.append(
             f"<div class='card arm{' extra' if extra else ''}' data-name='{esc(resource.get('name'))}'>"
             f"<h3>{esc(resource.get('type'))} <code>{esc(resource.get('name'))}</code>{badge}</h3>"
-            f"<p class='mono muted'>{esc(resource.get('id'))}</p>{_rows_html(flatten(shown), marks)}</div>"
+            f"<p class='mono muted'>{esc(resource.get('id'))}</p>"
+            f"{_rows_html(_with_marked(shown, marks), marks)}</div>"
         )
     for index, f in enumerate(findings):
         if index in matched or _kind(f) != "missing":

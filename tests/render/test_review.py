@@ -107,3 +107,15 @@ def test_a_large_snapshot_is_cut_to_a_readable_page() -> None:
     view = review_view(classic={"disks": [{"name": f"d{i}"} for i in range(1000)]})
     text = " ".join(parse(section(review_page_html(view, TOKEN), "classic")).text)
     assert "600 more properties not shown" in text
+
+
+def test_a_change_on_a_property_the_resource_does_not_list_is_still_shown() -> None:
+    view = review_view()
+    nic = view["arm"][1]
+    del nic["properties"]  # listed by id, name and type only
+    view["findings"][0]["path"] = "virtualMachine"
+    view["findings"][0]["actual"] = None
+    arm = section(review_page_html(view, TOKEN), "arm")
+    [row] = re.findall(r"<tr class='diff'>(.*?)</tr>", arm, flags=re.S)
+    text = " ".join(parse(row).text)
+    assert "virtualMachine" in text and "(absent)" in text and 'expected "10.0.1.4"' in text
