@@ -53,7 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AZURE_QUICK_RETRIES", "3", "Quick retries of a transient failure inside one call."),
     Setting("AZURE_QUICK_RETRY_MAX_SECONDS", "10", "Longest total wait of the quick retries of one call."),
     Setting("AZURE_REQUESTS_PER_SECOND", "5", "Steady requests/second per subscription (process-wide)."),
-    Setting("AZURE_REQUESTS_BURST", "50", "Burst of requests per subscription above the steady rate."),
+    Setting("AZURE_REQUESTS_BURST", "10", "Burst of requests per subscription above the steady rate."),
     Setting("AzureWebJobsStorage", "",
             "Storage connection string (Azurite locally); Azure: the identity settings.", secret=True),
     Setting("AzureWebJobsStorage__accountName", "", "Storage account name for identity-based access."),

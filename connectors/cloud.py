@@ -104,7 +104,7 @@ class AzureSettings:
     quick_retries: int = 3
     quick_retry_max_seconds: float = 10.0
     requests_per_second: float = 5.0
-    requests_burst: int = 50
+    requests_burst: int = 10
 
     @property
     def asm_scope(self) -> str:

@@ -34,7 +34,7 @@ class RateLimiter:
     def __init__(
         self,
         rate: float = 5.0,
-        burst: int = 50,
+        burst: int = 10,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -106,5 +106,5 @@ def shared_limiter(rate: float | None = None, burst: int | None = None) -> RateL
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = RateLimiter(rate=rate or 5.0, burst=burst or 50)
+            _shared = RateLimiter(rate=rate or 5.0, burst=burst or 10)
         return _shared
