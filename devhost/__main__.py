@@ -15,6 +15,7 @@ from devhost.clock import parse_start_time
 from devhost.host import DevHost, HostOptions
 from devhost.keys import KeysError
 from devhost.settings import AppError
+from devhost.store import StateInUse
 
 
 def parse_args(argv: list[str] | None = None) -> HostOptions:
@@ -58,7 +59,7 @@ async def serve(options: HostOptions) -> int:
         loop.add_signal_handler(sig, stop.set)
     try:
         await host.start()
-    except (AppError, KeysError, ValueError, OSError) as exc:
+    except (AppError, KeysError, StateInUse, ValueError, OSError) as exc:
         logging.getLogger("devhost").error("cannot start: %s", exc)
         await host.stop()
         return 2

@@ -22,6 +22,7 @@ from devhost.invoke import call_user_function
 from devhost.keys import Keys
 
 log = logging.getLogger("devhost.http")
+MAX_URL = 4096  # the Functions host's URL limit (the body limit, 100 MB, is set on the server)
 
 
 def request_key(request: web.Request) -> str | None:
@@ -117,6 +118,8 @@ class HttpTriggers:
         return None, {}
 
     async def dispatch(self, request: web.Request) -> web.StreamResponse:
+        if len(request.raw_path) > MAX_URL:
+            return web.Response(status=414)
         spec, params = self._match(request)
         if spec is None:
             return web.Response(status=404)

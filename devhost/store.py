@@ -10,6 +10,7 @@ event-loop thread uses the connection.
 # ruff: noqa: S608
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -67,6 +68,11 @@ CREATE TABLE IF NOT EXISTS timer_triggers (
 );
 """
 
+
+class StateInUse(RuntimeError):
+    """Another devhost holds the state db."""
+
+
 FINAL = {"Completed", "Failed", "Terminated", "Canceled"}
 INSTANCE_COLUMNS = (
     "instance_id, name, execution_id, status, input, output, custom_status, created, updated, "
@@ -80,6 +86,13 @@ class Store:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        # one host per state db: a second one would deliver the same messages twice
+        self._lock_file = open(path.with_name(path.name + ".lock"), "w")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._lock_file.close()
+            raise StateInUse(f"state db {path} is in use by another devhost") from exc
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -88,6 +101,7 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        self._lock_file.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

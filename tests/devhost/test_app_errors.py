@@ -63,3 +63,20 @@ def test_bad_command_line_names_the_option(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "--start-time" in result.stderr
+
+
+def test_a_state_db_in_use_by_another_host_is_refused(tmp_path: Path) -> None:
+    import fcntl
+
+    from tests.devhost.helpers import SAMPLE_APP
+
+    state = tmp_path / "state.db"
+    with open(tmp_path / "state.db.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running devhost holds it
+        result = subprocess.run(
+            [sys.executable, "-m", "devhost", "--app", str(SAMPLE_APP), "--port", str(free_port()),
+             "--state", str(state), "--keys", str(tmp_path / "keys.json")],
+            capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert f"state db {state} is in use by another devhost" in result.stdout

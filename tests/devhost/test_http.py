@@ -80,3 +80,7 @@ def test_catch_all_and_json_bodies(http: httpx.Client) -> None:
     assert echoed.json() == {"a": [1, 2]}
     assert echoed.headers["set-cookie"] == "a=1"
     assert http.post("/api/echo", content=b"{broken").status_code == 400
+
+
+def test_url_longer_than_4_kb_is_refused(http: httpx.Client) -> None:
+    assert http.get("/api/files/" + "a" * 4100).status_code == 414
