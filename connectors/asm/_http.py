@@ -13,6 +13,8 @@ the migration calls and the reads above it only name a path, a service and a bod
   timer. A POST that may have reached the platform (a 5xx or a timeout after sending) is not
   retried here: the caller re-reads the unit's `MigrationState` first (see `migration.py`).
 - Size: an answer larger than `max_body_bytes` is refused before it is parsed.
+- `transport` (tests, proxies) replaces httpx's own: it must carry the TLS configuration
+  (`ssl_context(ca_bundle, certificate)`), since httpx then ignores the client's `verify`.
 """
 
 from __future__ import annotations

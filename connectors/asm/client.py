@@ -255,8 +255,18 @@ class AsmClient:
 
     def abort_unless_aborted(self, unit: Unit) -> StartResult:
         """Start abort unless aborted or never prepared; refuse once commit has started."""
-        unit = self.resolve_unit(unit)
-        state = self.migration_state(unit)
+        try:
+            unit = self.resolve_unit(unit)
+            state = self.migration_state(unit)
+        except PermanentError as error:
+            if error.reason != Reason.NOT_FOUND:
+                raise
+            raise PermanentError(
+                f"abort {unit.key}: refused, the unit is not on the classic side (committed, "
+                "or it never existed)",
+                reason=Reason.CONFLICT,
+                status=404,
+            ) from None
         if state in (None, "Aborted", "Aborting"):
             return StartResult(started=False, state=state)
         if state in ("Committing", "Committed"):

@@ -53,6 +53,9 @@ def test_prepare_then_commit_with_idempotent_repeats(asm: AsmClient, unit: Unit)
     with pytest.raises(PermanentError) as caught:
         asm.migration_state(unit)
     assert caught.value.reason == Reason.NOT_FOUND
+    with pytest.raises(PermanentError, match=r"abort .* refused") as refused:
+        asm.abort_unless_aborted(unit)
+    assert refused.value.reason == Reason.CONFLICT
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=IDS)
