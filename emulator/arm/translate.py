@@ -10,6 +10,8 @@ import ipaddress
 import itertools
 from typing import Any
 
+from emulator.arm import builders as bld
+from emulator.arm.builders import NET, Builder
 from emulator.classic import (
     arm_location,
     deployment_vip,
@@ -17,181 +19,8 @@ from emulator.classic import (
     reserved_ip_address,
     role_private_ips,
     services_in_vnet,
-    vnet_of,
 )
 from emulator.state import Platform
-
-NET = "Microsoft.Network"
-
-
-class Builder:
-    """Collects the resources of one resource group."""
-
-    def __init__(self, platform: Platform, group: str, location: str) -> None:
-        self.sub = platform.subscription
-        self.platform = platform
-        self.group = group
-        self.location = location
-        self.resources: list[dict[str, Any]] = []
-
-    def rid(self, rtype: str, name: str, group: str | None = None) -> str:
-        return f"/subscriptions/{self.sub}/resourceGroups/{group or self.group}/providers/{rtype}/{name}"
-
-    def add(self, rtype: str, name: str, properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        res = {
-            "id": self.rid(rtype, name),
-            "name": name,
-            "type": rtype,
-            "location": self.location,
-            "tags": {},
-            "properties": {"provisioningState": "Succeeded", **properties},
-            **extra,
-        }
-        self.resources.append(res)
-        return res
-
-    def has(self, rtype: str, name: str) -> bool:
-        rid = self.rid(rtype, name).lower()
-        return any(r["id"].lower() == rid for r in self.resources)
-
-    def child(self, parent_id: str, collection: str, name: str, properties: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "id": f"{parent_id}/{collection}/{name}",
-            "name": name,
-            "properties": {"provisioningState": "Succeeded", **properties},
-        }
-
-
-def _nsg(b: Builder, nsg: dict[str, Any]) -> str:
-    rtype = f"{NET}/networkSecurityGroups"
-    rid = b.rid(rtype, nsg["name"])
-    if not b.has(rtype, nsg["name"]):
-        rules = [
-            b.child(
-                rid,
-                "securityRules",
-                r["name"],
-                {
-                    "priority": r["priority"],
-                    "direction": r["direction"],
-                    "access": r["access"],
-                    "protocol": {"TCP": "Tcp", "UDP": "Udp"}.get(r["protocol"], "*"),
-                    "sourceAddressPrefix": r["sourcePrefix"],
-                    "sourcePortRange": r["sourcePort"],
-                    "destinationAddressPrefix": r["destinationPrefix"],
-                    "destinationPortRange": r["destinationPort"],
-                },
-            )
-            for r in nsg["rules"]
-        ]
-        b.add(rtype, nsg["name"], {"securityRules": rules})
-    return rid
-
-
-def _route_table(b: Builder, rt: dict[str, Any]) -> str:
-    rtype = f"{NET}/routeTables"
-    rid = b.rid(rtype, rt["name"])
-    if not b.has(rtype, rt["name"]):
-        routes = [
-            b.child(
-                rid,
-                "routes",
-                r["name"],
-                {
-                    "addressPrefix": r["prefix"],
-                    "nextHopType": r["nextHopType"],
-                    **({"nextHopIpAddress": r["nextHop"]} if r.get("nextHop") else {}),
-                },
-            )
-            for r in rt["routes"]
-        ]
-        b.add(rtype, rt["name"], {"routes": routes})
-    return rid
-
-
-def _vnet(b: Builder, vnet: dict[str, Any]) -> str:
-    rtype = f"{NET}/virtualNetworks"
-    rid = b.rid(rtype, vnet["name"])
-    subnets = []
-    for s in vnet["subnets"]:
-        props: dict[str, Any] = {"addressPrefix": s["prefix"]}
-        if s.get("networkSecurityGroup"):
-            props["networkSecurityGroup"] = {
-                "id": _nsg(b, b.platform.find("networkSecurityGroups", s["networkSecurityGroup"]))
-            }
-        if s.get("routeTable"):
-            props["routeTable"] = {"id": _route_table(b, b.platform.find("routeTables", s["routeTable"]))}
-        subnets.append(b.child(rid, "subnets", s["name"], props))
-    b.add(
-        rtype,
-        vnet["name"],
-        {
-            "addressSpace": {"addressPrefixes": list(vnet["addressSpace"])},
-            "dhcpOptions": {"dnsServers": [d["address"] for d in vnet["dnsServers"]]},
-            "subnets": subnets,
-        },
-    )
-    return rid
-
-
-def _gateways(b: Builder, vnet: dict[str, Any], vnet_id: str) -> None:
-    platform = b.platform
-    for g in vnet["gateways"]:
-        name = f"{vnet['name']}-Gateway"
-        sku = g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")
-        gw = b.add(
-            f"{NET}/virtualNetworkGateways",
-            name if not b.has(f"{NET}/virtualNetworkGateways", name) else f"{name}-{g['kind']}",
-            {
-                "gatewayType": g["kind"],
-                "vpnType": "RouteBased",
-                "sku": {"name": sku, "tier": sku},
-                "ipConfigurations": [
-                    {
-                        "name": "default",
-                        "properties": {
-                            "privateIPAllocationMethod": "Dynamic",
-                            "subnet": {"id": f"{vnet_id}/subnets/GatewaySubnet"},
-                        },
-                    }
-                ],
-                "vipAddress": g.get("vip"),
-            },
-        )
-        for c in g["connections"]:
-            site = platform.find("localNetworkSites", c["localNetworkSite"])
-            lng_type = f"{NET}/localNetworkGateways"
-            if site and not b.has(lng_type, site["name"]):
-                b.add(
-                    lng_type,
-                    site["name"],
-                    {
-                        "localNetworkAddressSpace": {"addressPrefixes": list(site["addressSpace"])},
-                        "gatewayIpAddress": site.get("vpnGatewayAddress"),
-                    },
-                )
-            b.add(
-                f"{NET}/connections",
-                f"{vnet['name']}-{c['localNetworkSite']}-Connection",
-                {
-                    "connectionType": "IPsec" if c["type"] == "IPsec" else "ExpressRoute",
-                    "virtualNetworkGateway1": {"id": gw["id"]},
-                    "localNetworkGateway2": {"id": b.rid(lng_type, c["localNetworkSite"])},
-                    "connectionStatus": "Connected" if c["state"] == "Connected" else "NotConnected",
-                },
-            )
-
-
-def _public_ip(b: Builder, name: str, static: bool, address: str, label: str | None = None) -> str:
-    props: dict[str, Any] = {
-        "publicIPAllocationMethod": "Static" if static else "Dynamic",
-        "publicIPAddressVersion": "IPv4",
-        "ipAddress": address,
-        "idleTimeoutInMinutes": 4,
-    }
-    if label:
-        props["dnsSettings"] = {"domainNameLabel": label, "fqdn": f"{label}.{b.location}.cloudapp.azure.com"}
-    return b.add(f"{NET}/publicIPAddresses", name, props, sku={"name": "Basic"})["id"]
 
 
 def deployment_resources(
@@ -213,9 +42,9 @@ def deployment_resources(
     if public_eps:
         rip = platform.find("reservedIps", dep["reservedIp"]) if dep.get("reservedIp") else None
         if rip:
-            pip_id = _public_ip(b, rip["name"], True, reserved_ip_address(rip), csn)
+            pip_id = bld.public_ip(b, rip["name"], True, reserved_ip_address(rip), csn)
         else:
-            pip_id = _public_ip(b, f"{csn}-PublicIP", False, deployment_vip(platform, cs), csn)
+            pip_id = bld.public_ip(b, f"{csn}-PublicIP", False, deployment_vip(platform, cs), csn)
         _load_balancer(
             b, f"{csn}-LB", {"publicIPAddress": {"id": pip_id}}, public_eps, nat_ids, pool_ids, csn
         )
@@ -249,7 +78,7 @@ def deployment_resources(
         }
         if role.get("publicIp"):
             ipcfg["publicIPAddress"] = {
-                "id": _public_ip(
+                "id": bld.public_ip(
                     b, role["publicIp"]["name"], True, instance_public_ip(role["publicIp"]["name"])
                 )
             }
@@ -260,7 +89,7 @@ def deployment_resources(
         nic_props: dict[str, Any] = {"enableIPForwarding": role["ipForwarding"], "primary": True}
         if role.get("networkSecurityGroup"):
             nic_props["networkSecurityGroup"] = {
-                "id": _nsg(b, platform.find("networkSecurityGroups", role["networkSecurityGroup"]))
+                "id": bld.nsg(b, platform.find("networkSecurityGroups", role["networkSecurityGroup"]))
             }
         if dep.get("internalDnsSuffix"):
             nic_props["dnsSettings"] = {"internalDomainNameSuffix": dep["internalDnsSuffix"]}
@@ -415,8 +244,8 @@ def translate_unit(
     if kind == "virtualNetwork":
         vnet = platform.find("virtualNetworks", name)
         b = Builder(platform, group, arm_location(platform.location_of(vnet)))
-        vid = _vnet(b, vnet)
-        _gateways(b, vnet, vid)
+        vid = bld.vnet(b, vnet)
+        bld.gateways(b, vnet, vid)
         subnet_ids = {s["name"]: f"{vid}/subnets/{s['name']}" for s in vnet["subnets"]}
         for cs in services_in_vnet(platform, name):
             if cs["deployment"]["kind"] == "IaaS":
@@ -450,15 +279,15 @@ def translate_unit(
     elif kind == "reservedIp":
         rip = platform.find("reservedIps", name)
         b = Builder(platform, group, arm_location(platform.location_of(rip)))
-        _public_ip(b, name, True, reserved_ip_address(rip))
+        bld.public_ip(b, name, True, reserved_ip_address(rip))
     elif kind == "networkSecurityGroup":
         nsg = platform.find("networkSecurityGroups", name)
         b = Builder(platform, group, arm_location(platform.location_of(nsg)))
-        _nsg(b, nsg)
+        bld.nsg(b, nsg)
     else:
         rt = platform.find("routeTables", name)
         b = Builder(platform, group, arm_location(platform.location_of(rt)))
-        _route_table(b, rt)
+        bld.route_table(b, rt)
     rg = {
         "id": f"/subscriptions/{platform.subscription}/resourceGroups/{group}",
         "name": group,
@@ -499,6 +328,3 @@ def size_cores(size: str) -> int:
         return named[size]
     digits = "".join(ch for ch in size.split("_")[-1] if ch.isdigit())
     return max(1, int(digits)) if digits else 1
-
-
-__all__ = ["quota_usage", "translate_unit", "vnet_of"]
