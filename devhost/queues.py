@@ -3,8 +3,8 @@
 Per host.json `extensions.queues`: batchSize, polling backoff capped at maxPollingInterval (2 s
 in Development by default), visibilityTimeout after a failure, maxDequeueCount → `<queue>-poison`
 (message text unchanged), base64 or none encoding (invalid base64 → poison at once). Messages are
-received with a 10-minute invisibility. Simplification: a batch is processed concurrently and the
-next fetch waits for the whole batch (the host's newBatchThreshold is not modelled).
+received with a 10-minute invisibility; messages run concurrently and the next batch is fetched
+once no more than newBatchThreshold (default batchSize/2 × CPUs) are in flight.
 """
 
 from __future__ import annotations
@@ -53,6 +53,10 @@ class QueueListener:
         ).lower()
         self.connection = spec.trigger.get("connection") or "AzureWebJobsStorage"
         self.setting, self.conn = connection_string(spec.trigger.get("connection"))
+        threshold = options.new_batch_threshold
+        self.threshold = (
+            threshold if threshold is not None else options.batch_size // 2 * (os.cpu_count() or 1)
+        )
 
     def decode(self, content: str) -> bytes | None:
         if self.options.message_encoding == "none":
@@ -125,25 +129,37 @@ class QueueListener:
             return
         client = QueueClient.from_connection_string(self.conn, self.queue_name)
         misses = 0
+        inflight: set[asyncio.Task[None]] = set()
         async with client:
-            while True:
-                try:
-                    pager = client.receive_messages(
-                        messages_per_page=self.options.batch_size, visibility_timeout=RECEIVE_INVISIBILITY
-                    )
-                    batch = []
-                    async for page in pager.by_page():
-                        batch = [m async for m in page]
-                        break
-                except ResourceNotFoundError:
-                    batch = []
-                except Exception as exc:  # storage down: keep polling with backoff
-                    log.warning("queue %s: receive failed (%s)", self.queue_name, type(exc).__name__)
-                    batch = []
-                if batch:
-                    misses = 0
-                    await asyncio.gather(*(self.handle(client, m) for m in batch), return_exceptions=True)
-                    continue
-                misses += 1
-                delay = 0.1 + random.uniform(0.8, 1.2) * (2 ** (misses - 1)) * 0.1
-                await asyncio.sleep(min(delay, self.options.max_polling_interval))
+            try:
+                while True:
+                    if len(inflight) > self.threshold:  # fetch more once in-flight ≤ newBatchThreshold
+                        await asyncio.wait(inflight, return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    batch = await self._receive(client)
+                    if batch:
+                        misses = 0
+                        for message in batch:
+                            task = asyncio.create_task(self.handle(client, message))
+                            inflight.add(task)
+                            task.add_done_callback(inflight.discard)
+                        continue
+                    misses += 1
+                    delay = 0.1 + random.uniform(0.8, 1.2) * (2 ** (misses - 1)) * 0.1
+                    await asyncio.sleep(min(delay, self.options.max_polling_interval))
+            finally:
+                for task in inflight:
+                    task.cancel()
+
+    async def _receive(self, client: QueueClient) -> list[Any]:
+        try:
+            pager = client.receive_messages(
+                messages_per_page=self.options.batch_size, visibility_timeout=RECEIVE_INVISIBILITY
+            )
+            async for page in pager.by_page():
+                return [m async for m in page][: self.options.batch_size]
+        except ResourceNotFoundError:
+            pass
+        except Exception as exc:  # storage down: keep polling with backoff
+            log.warning("queue %s: receive failed (%s)", self.queue_name, type(exc).__name__)
+        return []
