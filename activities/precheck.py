@@ -12,18 +12,21 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities._runtime import phase, storage
-from migration.estate import load_estate
+from migration.estate import Estate
 from migration.prechecks import run_prechecks
 from migration.units import UnitRef
 
 bp = df.Blueprint()
 
 
-def estate_of(snapshot: dict[str, Any]) -> Any:
-    """The core's estate from a snapshot document (the estate file's shape, as JSON)."""
-    import json
+def estate_of(snapshot: dict[str, Any]) -> Estate:
+    """The core's estate from a snapshot document (the estate file's shape, as JSON).
 
-    return load_estate(json.dumps(snapshot["estate"]), source="snapshot.json")
+    Structure only, not the file loader's reference checks: a live subscription legitimately
+    names resources that already moved to ARM (a VM's boot-diagnostics account committed
+    earlier), which an estate *file* would have to declare.
+    """
+    return Estate.model_validate(snapshot["estate"])
 
 
 @bp.activity_trigger(input_name="payload")

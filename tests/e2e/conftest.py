@@ -123,6 +123,13 @@ class Stack(App):
         response.raise_for_status()
         return list(response.json()["value"])
 
+    def arm_get(self, resource_id: str) -> dict[str, Any]:
+        """One ARM resource in full."""
+        with self._platform({"Authorization": "Bearer e2e"}) as arm:
+            response = arm.get(resource_id, params={"api-version": "2024-05-01"})
+        response.raise_for_status()
+        return dict(response.json())
+
     def classic(self, path: str) -> httpx.Response:
         """A classic (ASM) read on the emulator."""
         with self._platform({"Authorization": "Bearer e2e", "x-ms-version": "2016-07-01"}) as asm:
@@ -145,7 +152,42 @@ def small_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
     base = tmp_path_factory.mktemp("stack")
     settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "OPERATION_POLL_MIN_SECONDS": "2",
-                "OPERATION_POLL_MAX_SECONDS": "10", "AZURE_QUICK_RETRIES": "1"}  # fmt: skip
+                "OPERATION_POLL_MAX_SECONDS": "10", "AZURE_QUICK_RETRIES": "1",
+                "AZURE_REQUESTS_PER_SECOND": "200", "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
     stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
+    yield stack
+    down(base)
+
+
+REALISTIC_SUB = "00000000-0000-0000-0000-000000000002"
+REALISTIC_START = "2026-11-25T12:00:00Z"  # a Wednesday, noon
+
+
+def realistic_request(request_id: str, kind: str, name: str, **extra: Any) -> dict[str, Any]:
+    return {"requestId": request_id, "subscriptionId": REALISTIC_SUB, "unit": {"kind": kind, "name": name},
+            **extra}  # fmt: skip
+
+
+def start_realistic(base: Path, settings: dict[str, str], time_scale: float = 60) -> Stack:
+    from cli.stack.up import StackOptions, up
+
+    info = up(StackOptions(estate=REPO_ROOT / "examples" / "estates" / "realistic.yaml", state_dir=base,
+                           settings=settings, time_scale=time_scale, start_time=REALISTIC_START))  # fmt: skip
+    store = Storage.from_env({"AzureWebJobsStorage": info["storageConnectionString"]})
+    return Stack(info["appUrl"], info["functionKey"], store, {}, info, base)
+
+
+@pytest.fixture(scope="module")
+def realistic_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The realistic estate, platform and durable time 60× from Wednesday noon; the off-hours window
+    opens at 12:10 (ten virtual minutes: ten seconds)."""
+    from cli.stack.up import down
+
+    base = tmp_path_factory.mktemp("realistic")
+    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "MIGRATION_WINDOWS": "Wed 12:10-23:59",
+                "OPERATION_POLL_MIN_SECONDS": "5", "OPERATION_POLL_MAX_SECONDS": "30",
+                "AZURE_QUICK_RETRIES": "1", "AZURE_REQUESTS_PER_SECOND": "200",
+                "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    stack = start_realistic(base, settings)
     yield stack
     down(base)

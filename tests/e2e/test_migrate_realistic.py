@@ -1,0 +1,164 @@
+"""The realistic estate on the whole local stack: windows, reasons, failures, timeouts, destinations.
+
+Platform and durable time run 60× faster from Wednesday noon (`--start-time`, `--time-scale`),
+so an off-hours window five virtual minutes away opens in five seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from tests.e2e.conftest import (
+    APPROVER,
+    OTHER_APPROVER,
+    Stack,
+    events,
+    realistic_request,
+    wait_for,
+    wait_phase,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("realistic_stack")]
+FINAL = {"Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"}
+
+
+def at(doc: dict, phase: str) -> datetime:
+    return datetime.fromisoformat(next(t["at"] for t in doc["timeline"] if t["phase"] == phase).rstrip("Z"))
+
+
+def submit(stack: Stack, body: dict) -> None:
+    with stack.client(principal="ops@contoso.com") as client:
+        response = client.post("/api/migrations", json=body)
+        assert response.status_code == 202, response.text
+
+
+def approve(stack: Stack, unit_id: str, who: str = APPROVER) -> None:
+    with stack.client(principal=who) as client:
+        response = client.post(f"/api/migrations/{unit_id}/approve", json={"comment": "ok"})
+        assert response.status_code == 202, response.text
+
+
+def operations_of(stack: Stack, unit: str) -> list[dict]:
+    with stack.emulator() as admin:
+        return [
+            op for op in admin.get("/admin/operations").json()["operations"] if unit in str(op.get("unit"))
+        ]
+
+
+def test_off_hours_unit_prepares_only_when_the_window_opens(realistic_stack: Stack) -> None:
+    submit(realistic_stack, realistic_request("rt-night", "routeTable", "rt-spare", window="off-hours"))
+    doc = wait_phase(
+        realistic_stack, "rt-night", {"WaitingForWindow", "AwaitingApproval", *FINAL}, timeout=30
+    )
+    assert doc["windowOpensAt"] == "2026-11-25T12:10:00Z"
+    if doc["phase"] == "WaitingForWindow":
+        assert operations_of(realistic_stack, "rt-spare") == []  # nothing prepared before the window
+    doc = wait_phase(realistic_stack, "rt-night", {"AwaitingApproval", *FINAL}, timeout=60)
+    assert doc["phase"] == "AwaitingApproval", doc.get("error")
+    phases = [t["phase"] for t in doc["timeline"]]
+    assert phases.index("WaitingForWindow") < phases.index("Preparing")
+    assert at(doc, "WaitingForWindow") < datetime(2026, 11, 25, 12, 10) <= at(doc, "Preparing")
+    approve(realistic_stack, "rt-night")
+    doc = wait_phase(realistic_stack, "rt-night", FINAL, timeout=60)
+    assert doc["phase"] == "Committed", doc.get("error")
+    assert realistic_stack.arm_group("rt-spare-Migrated")
+
+
+def test_not_migratable_unit_lists_every_reason_and_prepares_nothing(realistic_stack: Stack) -> None:
+    submit(realistic_stack, realistic_request("legacy", "virtualNetwork", "vnet-legacy"))
+    doc = wait_phase(realistic_stack, "legacy", FINAL, timeout=60)
+    assert doc["phase"] == "NotMigratable"
+    sources = {f["source"] for f in doc["findings"] if f["severity"] == "error"}
+    assert sources == {"precheck", "platform"}  # ours and the platform's validate, both listed
+    assert any("RoleStateUnknown" in f["message"] for f in doc["findings"])
+    assert "Preparing" not in [t["phase"] for t in doc["timeline"]]
+    assert operations_of(realistic_stack, "vnet-legacy") == []
+
+
+def test_prepare_only_problem_is_caught_before_prepare(realistic_stack: Stack) -> None:
+    submit(realistic_stack, realistic_request("branch", "virtualNetwork", "vnet-branch"))
+    doc = wait_phase(realistic_stack, "branch", FINAL, timeout=60)
+    assert doc["phase"] == "NotMigratable"
+    ours = [f for f in doc["findings"] if f["source"] == "precheck" and f["severity"] == "error"]
+    assert any("isconnected" in f["message"] for f in ours), ours
+    platform_errors = [f for f in doc["findings"] if f["source"] == "platform" and f["severity"] == "error"]
+    assert platform_errors == []  # validate does not see it; prepare would have failed
+    assert operations_of(realistic_stack, "vnet-branch") == []
+
+
+def test_permanent_failure_ends_failed_with_the_platforms_message(realistic_stack: Stack) -> None:
+    fault = {"id": "perm", "match": {"unit": "*rip-spare*", "operation": "prepare"},
+             "action": {"type": "operationFailed", "transient": False, "code": "BadRequest",
+                        "message": "Quota exceeded for static public IPs: Current quota is 0"}}  # fmt: skip
+    with realistic_stack.emulator() as admin:
+        assert admin.post("/admin/faults", json=fault).status_code == 201
+    try:
+        submit(realistic_stack, realistic_request("rip", "reservedIp", "rip-spare"))
+        doc = wait_phase(realistic_stack, "rip", FINAL, timeout=60)
+    finally:
+        with realistic_stack.emulator() as admin:
+            admin.delete("/admin/faults")
+    assert doc["phase"] == "Failed"
+    assert doc["error"]["message"] == "Quota exceeded for static public IPs: Current quota is 0"
+    assert doc["error"]["phase"] == "Preparing"
+    assert "Aborting" in [t["phase"] for t in doc["timeline"]]  # left the platform as it was
+    assert realistic_stack.arm_group("rip-spare-Migrated") is None
+
+
+def test_approval_timeout_with_abort_policy(realistic_stack: Stack) -> None:
+    approval = {"timeout": "PT3M", "onTimeout": "abort"}
+    submit(
+        realistic_stack,
+        realistic_request("nsg-timeout", "networkSecurityGroup", "nsg-spare", approval=approval),
+    )
+    doc = wait_phase(realistic_stack, "nsg-timeout", FINAL, timeout=60)
+    assert doc["phase"] == "Aborted"
+    assert realistic_stack.arm_group("nsg-spare-Migrated") is None
+    with realistic_stack.client() as client:
+        audit = client.get("/api/migrations/nsg-timeout/audit").json()["entries"]
+    assert ("system", "abort", "approval timed out") in [
+        (e["principal"], e["action"], e["comment"]) for e in audit
+    ]
+
+
+def test_approval_timeout_with_remind_policy_keeps_waiting(realistic_stack: Stack) -> None:
+    approval = {"timeout": "PT2M", "onTimeout": "remind"}
+    submit(realistic_stack, realistic_request("diag", "storageAccount", "stdiag", approval=approval))
+    wait_phase(realistic_stack, "diag", {"AwaitingApproval", *FINAL}, timeout=60)
+    reminders = wait_for(lambda: [e for e in events(realistic_stack.storage)
+                                  if e["type"] == "ApprovalReminder" and e["data"]["id"] == "diag"],
+                         timeout=30, what="an ApprovalReminder")  # fmt: skip
+    assert reminders[0]["data"]["links"]["approve"].endswith("/api/migrations/diag/approve")
+    with realistic_stack.client() as client:
+        assert client.get("/api/migrations/diag").json()["phase"] == "AwaitingApproval"
+    approve(realistic_stack, "diag", OTHER_APPROVER)
+    assert wait_phase(realistic_stack, "diag", FINAL, timeout=60)["phase"] == "Committed"
+
+
+def test_cloud_service_into_an_existing_arm_subnet(realistic_stack: Stack) -> None:
+    submit(realistic_stack, realistic_request("prod", "virtualNetwork", "vnet-prod"))
+    wait_phase(realistic_stack, "prod", {"AwaitingApproval", *FINAL}, timeout=60)
+    approve(realistic_stack, "prod")
+    assert wait_phase(realistic_stack, "prod", FINAL, timeout=60)["phase"] == "Committed"
+    destination = {"mode": "Existing", "resourceGroup": "vnet-prod-Migrated", "virtualNetwork": "vnet-prod",
+                   "subnet": "infra"}  # fmt: skip
+    submit(realistic_stack, realistic_request("api", "cloudService", "api-cs", destination=destination))
+    doc = wait_phase(realistic_stack, "api", {"AwaitingApproval", *FINAL}, timeout=60)
+    assert doc["phase"] == "AwaitingApproval", (doc.get("error"), doc["findings"])
+    approve(realistic_stack, "api")
+    doc = wait_phase(realistic_stack, "api", FINAL, timeout=60)
+    assert doc["phase"] == "Committed", doc.get("error")
+    resources = realistic_stack.arm_group("api-cs-Migrated")
+    assert resources and not [
+        r for r in resources if r["type"].lower() == "microsoft.network/virtualnetworks"
+    ]
+    nics = [r for r in resources if r["type"].lower() == "microsoft.network/networkinterfaces"]
+    subnet = realistic_stack.arm_get(nics[0]["id"])["properties"]["ipConfigurations"][0]["properties"][
+        "subnet"
+    ]
+    assert subnet["id"].endswith(
+        "/resourceGroups/vnet-prod-Migrated/providers/Microsoft.Network/virtualNetworks"
+        "/vnet-prod/subnets/infra"
+    )  # placed in the existing subnet
