@@ -19,17 +19,26 @@ def expected_blob_bytes(size_gb: int) -> int:
     return size_gb * 2**30 + VHD_FOOTER_BYTES
 
 
+def _split(media_link: str) -> tuple[str, str]:
+    """(host, path) of a URL; plain string work, because this runs for every disk of an estate."""
+    _, sep, rest = media_link.partition("://")
+    if not sep:
+        parts = urlsplit(media_link)
+        return (parts.hostname or "", parts.path)
+    host, slash, path = rest.partition("/")
+    host = host.rpartition("@")[2].partition(":")[0].lower()
+    return host, (slash + path).partition("?")[0].partition("#")[0]
+
+
 def media_link_account(media_link: str) -> str | None:
     """The storage account named by a VHD media link (`https://ACCOUNT.blob.core.…/c/b.vhd`)."""
-    host = urlsplit(media_link).hostname or ""
-    account, _, rest = host.partition(".")
+    account, _, rest = _split(media_link)[0].partition(".")
     return account if account and rest.startswith("blob.") else None
 
 
 def media_link_blob(media_link: str) -> str:
     """The blob name inside its container: everything after `/<container>/` in the path."""
-    path = urlsplit(media_link).path.lstrip("/")
-    _, _, blob = path.partition("/")
+    _, _, blob = _split(media_link)[1].lstrip("/").partition("/")
     return blob
 
 

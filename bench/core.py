@@ -1,0 +1,186 @@
+"""Benchmark of the pure core: precheck + plan + expected ARM + comparison on generated estates.
+
+Run: `.venv/bin/python bench/core.py [ROLES ...]` (default 1000 5000 20000). Prints seconds per
+step and the total per size, and the growth 20,000 / 5,000 (goal: 5,000 roles under 2 s on one
+core; growth within 4.5×, i.e. linear). Loading the YAML is timed separately (it is I/O-side
+parsing, not part of the goal). Each size runs three times and the fastest run is shown; the
+loaded estate is frozen out of the garbage collector's scans (`gc.freeze()`), as it would be in a
+long-lived worker, so the figures measure the core's own work.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+from migration.arm import compare, expected_by_unit
+from migration.estate import Estate, dump_estate_yaml, load_estate
+from migration.planner import plan
+from migration.prechecks import run_prechecks
+
+ROLES_PER_SERVICE = 4
+SERVICES_PER_VNET = 10
+ROLES_PER_ACCOUNT = 100
+
+
+def generate(roles: int) -> dict[str, Any]:
+    """An estate of about `roles` VMs: VNets of 10 services × 4 VMs, a fifth of the services
+    outside any VNet, load-balanced endpoints, NAT endpoints, data disks, extensions."""
+    services = max(1, roles // ROLES_PER_SERVICE)
+    accounts = max(1, roles // ROLES_PER_ACCOUNT)
+    vnet_services = services - services // 5
+    vnets = max(1, -(-vnet_services // SERVICES_PER_VNET))
+    raw: dict[str, Any] = {
+        "version": 1,
+        "subscriptionId": "00000000-0000-0000-0000-0000000000b1",
+        "virtualNetworks": [
+            {
+                "name": f"vnet{v}",
+                "addressSpace": ["10.0.0.0/16"],
+                "subnets": [
+                    {"name": f"s{i}", "prefix": f"10.0.{i}.0/24", "networkSecurityGroup": "nsg-web"}
+                    for i in range(SERVICES_PER_VNET)
+                ],
+            }
+            for v in range(vnets)
+        ],
+        "networkSecurityGroups": [
+            {
+                "name": "nsg-web",
+                "rules": [
+                    {
+                        "name": "http",
+                        "priority": 100,
+                        "direction": "Inbound",
+                        "access": "Allow",
+                        "protocol": "TCP",
+                        "sourcePrefix": "*",
+                        "sourcePort": "*",
+                        "destinationPrefix": "*",
+                        "destinationPort": "80",
+                    }
+                ],
+            }
+        ],
+        "storageAccounts": [{"name": f"st{a}"} for a in range(accounts)],
+        "cloudServices": [],
+    }
+    n = 0
+    for s in range(services):
+        in_vnet = s < vnet_services
+        slot = s % SERVICES_PER_VNET
+        role_list = []
+        for r in range(ROLES_PER_SERVICE):
+            account = f"st{n // ROLES_PER_ACCOUNT % accounts}"
+            name = f"vm{n}"
+            role: dict[str, Any] = {
+                "name": name,
+                "size": "Standard_D2",
+                "availabilitySet": f"as{s}",
+                "endpoints": [
+                    {
+                        "name": "http",
+                        "protocol": "tcp",
+                        "port": 80,
+                        "localPort": 80,
+                        "loadBalancedSet": "web",
+                        "probe": {"protocol": "http", "port": 80, "path": "/"},
+                    },
+                    {"name": "ssh", "protocol": "tcp", "port": 50000 + r, "localPort": 22},
+                ],
+                "osDisk": {
+                    "name": f"{name}-os",
+                    "os": "Linux",
+                    "sizeGB": 30,
+                    "mediaLink": f"https://{account}.blob.core.windows.net/vhds/{name}-os.vhd",
+                },
+                "dataDisks": [
+                    {
+                        "name": f"{name}-d0",
+                        "lun": 0,
+                        "sizeGB": 64,
+                        "blobSizeBytes": 64 * 2**30 + 512,
+                        "mediaLink": f"https://{account}.blob.core.windows.net/vhds/{name}-d0.vhd",
+                    }
+                ],
+                "extensions": [
+                    {"name": "CustomScript", "publisher": "Microsoft.Azure.Extensions", "version": "2.1"},
+                    {"name": "BGInfo", "publisher": "Microsoft.Compute", "version": "1.*", "xml": True},
+                ],
+            }
+            if in_vnet:
+                role["subnets"] = [f"s{slot}"]
+                role["staticIp"] = f"10.0.{slot}.{4 + r}"
+            role_list.append(role)
+            n += 1
+        deployment: dict[str, Any] = {"name": f"d{s}", "roles": role_list}
+        if in_vnet:
+            deployment["virtualNetwork"] = f"vnet{s // SERVICES_PER_VNET}"
+        raw["cloudServices"].append(
+            {"name": f"cs{s}", "certificates": [{"thumbprint": f"{s:04X}"}], "deployment": deployment}
+        )
+    return raw
+
+
+def measure(estate: Estate) -> dict[str, float]:
+    times: dict[str, float] = {}
+    t = time.perf_counter()
+    report = run_prechecks(estate)
+    times["precheck"] = time.perf_counter() - t
+    t = time.perf_counter()
+    plan(estate, concurrency=8)
+    times["plan"] = time.perf_counter() - t
+    t = time.perf_counter()
+    expected = expected_by_unit(estate)
+    times["expected"] = time.perf_counter() - t
+    t = time.perf_counter()
+    findings = 0
+    for resources in expected.values():
+        # the "actual" side: the same resources with one VM resized per unit, so work is real
+        actual = list(resources)
+        for i, r in enumerate(actual):
+            if r.type == "Microsoft.Compute/virtualMachines":
+                actual[i] = replace(r, properties={**r.properties, "vmSize": "Standard_D4"})
+                break
+        findings += len(compare(resources, actual))
+    times["compare"] = time.perf_counter() - t
+    times["total"] = sum(times.values())
+    assert report.units and findings >= 0
+    return times
+
+
+def main(sizes: list[int]) -> None:
+    columns = [("roles", 7), ("units", 6), ("load", 7), ("precheck", 9), ("plan", 7), ("expected", 9)]
+    print(" ".join(f"{name:>{width}}" for name, width in [*columns, ("compare", 8), ("total", 7)]))
+    totals: dict[int, float] = {}
+    for roles in sizes:
+        text = dump_estate_yaml(Estate.model_validate(generate(roles)))
+        t = time.perf_counter()
+        estate = load_estate(text, "bench.yaml")
+        load = time.perf_counter() - t
+        # the loaded estate lives for the whole run: keep the collector from rescanning it on
+        # every generation-2 pass (what a long-lived worker would see after its first run)
+        gc.collect()
+        gc.freeze()
+        times = min((measure(estate) for _ in range(3)), key=lambda x: x["total"])
+        gc.unfreeze()
+        totals[roles] = times["total"]
+        units = len(run_prechecks(estate).units)
+        print(
+            f"{roles:>7} {units:>6} {load:>7.2f} {times['precheck']:>9.3f} {times['plan']:>7.3f} "
+            f"{times['expected']:>9.3f} {times['compare']:>8.3f} {times['total']:>7.3f}"
+        )
+    if 5000 in totals:
+        verdict = "meets" if totals[5000] < 2 else "MISSES"
+        print(f"5,000 roles: {totals[5000]:.2f} s ({verdict} the 2 s goal)")
+    if 5000 in totals and 20000 in totals:
+        growth = totals[20000] / totals[5000]
+        judged = "linear" if growth <= 4.5 else "WORSE than linear"
+        print(f"growth 20,000 / 5,000: {growth:.2f}x ({judged}; goal ≤ 4.5x)")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [1000, 5000, 20000])
