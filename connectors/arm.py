@@ -176,7 +176,8 @@ class ArmReader:
             )
         raise exc
 
-    def _call(self, operation: str, fn: Callable[[], T]) -> T:
+    def call(self, operation: str, fn: Callable[[], T]) -> T:
+        """Run one SDK call under the limiter, with typed errors and bounded quick retries."""
         started = time.monotonic()
         attempt = 0
         while True:
@@ -205,12 +206,12 @@ class ArmReader:
 
     def resource_group(self, name: str) -> dict[str, Any]:
         """The resource group's REST JSON (`PermanentError` NOT_FOUND when it does not exist)."""
-        group = self._call(f"get resource group {name}", lambda: self.resources.resource_groups.get(name))
+        group = self.call(f"get resource group {name}", lambda: self.resources.resource_groups.get(name))
         return _as_json(group)
 
     def list_group(self, name: str) -> list[dict[str, Any]]:
         """The generic listing of a resource group (every page)."""
-        return self._call(
+        return self.call(
             f"list resource group {name}",
             lambda: [_as_json(r) for r in self.resources.resources.list_by_resource_group(name)],
         )
@@ -224,13 +225,13 @@ class ArmReader:
         if getter is not None and group:
             operations = getattr(self.network, getter)
             return _as_json(
-                self._call(
+                self.call(
                     f"get {arm_type} {name}", lambda: operations.get(group, name, api_version=NETWORK_API)
                 )
             )
         version = API_VERSIONS.get(key, RESOURCES_API)
         return _as_json(
-            self._call(
+            self.call(
                 f"get {arm_type} {name}",
                 lambda: self.resources.resources.get_by_id(resource_id, api_version=version),
             )

@@ -123,3 +123,16 @@ def test_arm_throttling_and_server_errors(emulator: Emulator, admin: Admin, asm:
     with reader(emulator) as arm, pytest.raises(TransientError) as caught:
         arm.resource_group("rt-spare-Migrated")
     assert (caught.value.reason, caught.value.retry_after) == (Reason.THROTTLED, 60.0)
+
+
+def test_provider_registration_and_network_quotas(emulator: Emulator, asm: AsmClient) -> None:
+    from connectors.arm_facts import with_arm_facts
+    from connectors.asm.snapshot import read_estate
+
+    estate = load_estate_file(ESTATES / "realistic.yaml")
+    with reader(emulator) as arm:
+        snapshot = with_arm_facts(read_estate(asm, estate.location), arm)
+    assert snapshot.migration_provider_registered is True
+    expected = estate.arm_quotas.model_dump(exclude={"cores"})
+    assert snapshot.arm_quotas.model_dump(exclude={"cores"}) == expected
+    assert expected["public_ip_addresses"] == 200  # the file's value, not the model's default
