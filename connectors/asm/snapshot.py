@@ -6,8 +6,8 @@ subnets name NSGs and route tables that are separate units). The reads are all G
 by the shared per-subscription limiter.
 
 Not read from ASM (the API does not report them; they keep the model's defaults): alerts,
-autoscale, RBAC assignments, blob sizes of disks, ARM quotas, the migration provider's
-registration (an ARM fact) and ExpressRoute circuits.
+autoscale, RBAC assignments, blob sizes of disks and ExpressRoute circuits. ARM quotas and the
+migration provider's registration are ARM facts: `connectors.arm_facts.with_arm_facts`.
 """
 
 from __future__ import annotations
