@@ -120,6 +120,10 @@ class DevHost:
             await self.activity_runner.stop()
         if hasattr(self, "engine"):
             await self.engine.stop()
+        # the SDK's shared aiohttp session (starters' client calls back into this host)
+        from azure.durable_functions.models.utils import http_utils
+
+        await http_utils._close_session()
         log.info("stopping the HTTP server")
         if self.runner is not None:
             await self.runner.cleanup()
