@@ -11,6 +11,7 @@ import asyncio
 import hmac
 import ipaddress
 import logging
+import re
 import sys
 import time
 import uuid
@@ -43,6 +44,30 @@ def _asm_error(status: int, code: str, message: str, headers: dict[str, str] | N
 
 def _arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
     return json_reply(status, {"error": {"code": code, "message": message}}, headers)
+
+
+_UNIT_PATHS = [
+    (re.compile(r"^/services/hostedservices/([^/]+)/deployments/[^/]+/migration/?$", re.I), "cloudService"),
+    (re.compile(r"^/services/networking/virtualnetwork/([^/]+)/migration/?$", re.I), "virtualNetwork"),
+    (re.compile(r"^/services/storageservices/([^/]+)/migration/?$", re.I), "storageAccount"),
+    (re.compile(r"^/services/networking/reservedips/([^/]+)/migration/?$", re.I), "reservedIp"),
+    (
+        re.compile(r"^/services/networking/networksecuritygroups/([^/]+)/migration/?$", re.I),
+        "networkSecurityGroup",
+    ),
+    (re.compile(r"^/services/networking/routetables/([^/]+)/migration/?$", re.I), "routeTable"),
+]
+
+
+def unit_of_path(rest: str) -> str | None:
+    """`KIND/NAME` of a migration call (so request faults can match a unit), else None."""
+    if not rest.endswith(("/migration", "/migration/")):
+        return None
+    for regex, kind in _UNIT_PATHS:
+        match = regex.match(rest)
+        if match:
+            return f"{kind}/{match.group(1)}"
+    return None
 
 
 def _is_loopback(remote: str | None) -> bool:
@@ -123,6 +148,7 @@ class Emulator:
             "api": "arm" if arm else "asm",
             "subscription": sub,
             "operation": query.get("comp"),
+            "unit": None if arm else unit_of_path(rest),
         }
         fault = faults.request_fault(p, ctx)
         mutated = False

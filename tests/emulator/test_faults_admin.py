@@ -285,3 +285,19 @@ def test_bad_estate_refused_with_every_error(tmp_path: Path) -> None:
     ]:
         assert line in proc.stderr
     assert not (tmp_path / "s" / "state.json").exists()
+
+
+def test_request_fault_matching_a_unit(asm: Asm, admin: Admin) -> None:
+    fault(
+        admin,
+        match={"unit": "virtualNetwork/vnet-prod", "operation": "prepare"},
+        count=1,
+        action={"type": "error", "status": 503},
+    )
+    assert (
+        asm.migrate("/services/networking/virtualnetwork/vnet-er", "prepare").status_code == 202
+    )  # other unit
+    r = asm.migrate(VNET, "prepare")
+    assert r.status_code == 503 and error_of(r)[0] == "ServiceUnavailable"
+    assert admin.get("/state")["units"].get("virtualNetwork/vnet-prod") is None  # nothing started
+    assert asm.run(VNET, "prepare").findtext(x("Status")) == "Succeeded"
