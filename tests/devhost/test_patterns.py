@@ -300,3 +300,28 @@ def test_webhook_start_with_timeout_waits_for_the_output(sample_host: DevHost) -
     )
     assert response.status_code == 200
     assert response.json()[0] == "Hello W"
+
+
+def test_purge_by_filter_and_list_by_created_time(sample_host: DevHost) -> None:
+    from datetime import datetime
+
+    from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
+
+    async def scenario():
+        client = client_for(sample_host)
+        first = await client.start_new("chain", "purge-by-1", "p")
+        await wait_status(client, first, DONE)
+        created = (await client.get_status(first)).created_time
+        later = await client.start_new("chain", "purge-by-2", "p")
+        await wait_status(client, later, DONE)
+        window = await client.get_status_by(created_time_from=created, created_time_to=datetime(2999, 1, 1))
+        result = await client.purge_instance_history_by(
+            created_time_from=created, runtime_status=[OrchestrationRuntimeStatus.Completed]
+        )
+        left = await client.get_status_by(created_time_from=created)
+        return window, result, left
+
+    window, result, left = run(scenario)
+    assert {"purge-by-1", "purge-by-2"} <= {s.instance_id for s in window}
+    assert result.instances_deleted >= 2
+    assert not {"purge-by-1", "purge-by-2"} & {s.instance_id for s in left}
