@@ -8,8 +8,34 @@ from emulator.asm import compute_xml, migration, network_xml, storage_xml, write
 from emulator.asm.errors import not_found
 from emulator.asm.requests import flat, parse_xml
 from emulator.http import Call, Reply, Router
+from emulator.xmlw import E, document
 
 router = Router()
+
+
+def _subnet(call: Call) -> dict[str, Any]:
+    vnet = call.platform.find_ci("virtualNetworks", call.params["vnet"])
+    if vnet is None:
+        raise not_found(f"The virtual network {call.params['vnet']} doesn't exist.")
+    for subnet in vnet["subnets"]:
+        if subnet["name"].lower() == call.params["subnet"].lower():
+            return subnet
+    raise not_found(f"The subnet {call.params['subnet']} does not exist in virtual network {vnet['name']}.")
+
+
+def subnet_association(key: str, root: str):
+    """`GET …/virtualnetwork/{v}/subnets/{s}/networksecuritygroups|routetables`: the associated
+    item's name, 404 when there is none (as the platform's association reads)."""
+
+    def handler(call: Call) -> Reply:
+        name = _subnet(call).get(key)
+        if not name:
+            raise not_found(f"No {root} is associated with subnet {call.params['subnet']}.")
+        return ok(document(root, [E("Name", name)]))
+
+    return handler
+
+
 HS = "/services/hostedservices"
 NW = "/services/networking"
 
@@ -110,6 +136,13 @@ router.add("GET", NW + "/media", lambda c: ok(network_xml.network_configuration(
 router.add("PUT", NW + "/media", lambda c: accepted(writes.set_network_configuration(c.platform, c.body)))
 router.add("GET", NW + "/virtualnetwork", lambda c: ok(network_xml.virtual_network_sites(c.platform)))
 router.add("POST", NW + "/virtualnetwork/{name}/migration", _unit_route("virtualNetwork"))
+router.add("GET", NW + "/virtualnetwork/{vnet}/subnets/{subnet}/networksecuritygroups",
+           subnet_association("networkSecurityGroup", "NetworkSecurityGroup"))  # fmt: skip
+router.add(
+    "GET",
+    NW + "/virtualnetwork/{vnet}/subnets/{subnet}/routetables",
+    subnet_association("routeTable", "RouteTable"),
+)
 router.add("GET", NW + "/reservedips", lambda c: ok(network_xml.reserved_ips(c.platform)))
 router.add(
     "GET",

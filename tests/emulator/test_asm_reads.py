@@ -233,3 +233,11 @@ def test_legacy_servicemanagement_client_reads(emu: Emulator) -> None:
     assert any(d.attached_to and d.attached_to.role_name == "shop-web1" for d in disks)
     with pytest.raises(Exception, match="The hosted service does not exist"):
         sms.get_hosted_service_properties("nope")
+
+
+def test_subnet_association_reads(asm: Asm) -> None:
+    base = "/services/networking/virtualnetwork/vnet-prod/subnets"
+    assert asm.get(f"{base}/web/networksecuritygroups").findtext(x("Name")) == "nsg-web"
+    assert asm.get(f"{base}/web/routetables").findtext(x("Name")) == "rt-web"
+    assert asm.http.get(f"{base}/infra/networksecuritygroups").status_code == 404
+    assert asm.http.get(f"{base}/nope/routetables").status_code == 404
