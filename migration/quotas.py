@@ -1,9 +1,10 @@
 """What a unit needs of the ARM quotas, and the cores of classic role sizes.
 
 `armQuotas` in the estate is the *remaining* capacity in the target region, so a unit fits when
-each need is at most what remains. Needs (the issue's formula, the platform's prepare check):
-public IPs = VIPs of deployments with input endpoints + reserved IPs + instance-level public IPs
-+ gateway IPs; static public IPs = reserved + instance-level; load balancers = deployments with
+each need is at most what remains. Needs (the platform's prepare check), matching what the
+translation creates: public IPs = VIPs of deployments with input endpoints + reserved IPs +
+instance-level public IPs + gateway IPs, where a deployment whose VIP *is* a reserved IP counts
+it once; static public IPs = reserved + instance-level; load balancers = deployments with input
 endpoints + internal load balancers; NICs = roles + secondary NICs; NSGs and route tables = the
 distinct ones the unit clones or moves; cores from `CORES` (an unknown size counts 0 and is
 reported by a warning rule).
@@ -101,9 +102,10 @@ def _service_needs(service: CloudService, reserved: set[str], counts: dict[str, 
     if deployment.reserved_ip:
         reserved = reserved | {deployment.reserved_ip}
     instance = sum(1 for r in deployment.roles if r.public_ip)
-    counts["public_ip_addresses"] += int(deployment.has_input_endpoints) + len(reserved) + instance
+    new_vip = deployment.has_input_endpoints and not deployment.reserved_ip
+    counts["public_ip_addresses"] += int(new_vip) + len(reserved) + instance
     counts["static_public_ip_addresses"] += len(reserved) + instance
-    counts["load_balancers"] += int(deployment.has_endpoints) + len(deployment.internal_load_balancers)
+    counts["load_balancers"] += int(deployment.has_input_endpoints) + len(deployment.internal_load_balancers)
     counts["network_interfaces"] += sum(1 + len(r.secondary_nics) for r in deployment.roles)
     counts["cores"] += sum(cores_of(r.size) or 0 for r in deployment.roles)
     nsgs.update(r.network_security_group for r in deployment.roles if r.network_security_group)

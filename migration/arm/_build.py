@@ -65,11 +65,15 @@ def add_route_table(b: Builder, table: RouteTable) -> None:
     b.add(m.ROUTE_TABLE, table.name, b.idx.location_of(table), {"routes": dict(sorted(routes.items()))})
 
 
-def add_reserved_ip(b: Builder, name: str) -> None:
+def add_reserved_ip(b: Builder, name: str, dns_label: str | None = None) -> None:
+    """A reserved IP becomes a static public IP with the same address (and, when it is a
+    deployment's VIP, the service's DNS label)."""
     rip = b.idx.reserved_ip(name)
     if rip is None:
         return
     props: dict[str, Any] = {"publicIPAllocationMethod": "Static"}
     if rip.address:
         props["ipAddress"] = rip.address
+    if dns_label:
+        props["domainNameLabel"] = dns_label
     b.add(m.PUBLIC_IP, rip.name, b.idx.location_of(rip), props)

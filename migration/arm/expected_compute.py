@@ -21,27 +21,27 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
         return
     for role in deployment.roles:
         _role(b, service, deployment, role, vnet, location)
-    sets: dict[str, list[str]] = {}
-    for role in deployment.roles:
-        if role.availability_set:
-            sets.setdefault(role.availability_set, []).append(role.name)
-    for name, members in sets.items():
-        b.add(m.AVAILABILITY_SET, name, location, {"virtualMachines": sorted(members)})
-    public_ip = None
+    for name in dict.fromkeys(r.availability_set for r in deployment.roles if r.availability_set):
+        b.add(m.AVAILABILITY_SET, name, location)
+    # the VIP: a reserved IP when the deployment has one (it becomes the static public IP and
+    # keeps the DNS label), else a new dynamic `<service>-PublicIP`; only with input endpoints
     if deployment.has_input_endpoints:
-        public_ip = f"{service.name}-PublicIP"
-        b.add(
-            m.PUBLIC_IP,
-            public_ip,
-            location,
-            {"publicIPAllocationMethod": "Dynamic", "domainNameLabel": service.name},
-        )
-    if deployment.reserved_ip:
+        if deployment.reserved_ip and (rip := estate.reserved_ip(deployment.reserved_ip)):
+            vip = rip.name
+            add_reserved_ip(b, rip.name, dns_label=service.name)
+        else:
+            vip = f"{service.name}-PublicIP"
+            b.add(
+                m.PUBLIC_IP,
+                vip,
+                location,
+                {"publicIPAllocationMethod": "Dynamic", "domainNameLabel": service.name},
+            )
+        _public_load_balancer(b, service, deployment, location, vip)
+    elif deployment.reserved_ip:
         add_reserved_ip(b, deployment.reserved_ip)
     for rip in estate.reserved_ips_of(service.name):
         add_reserved_ip(b, rip.name)
-    if deployment.has_endpoints:
-        _public_load_balancer(b, service, deployment, location, public_ip)
     for ilb in deployment.internal_load_balancers:
         props: dict[str, Any] = {"frontendPublicIPAddresses": []}
         if vnet is not None:
@@ -67,7 +67,6 @@ def _role(
     nic: dict[str, Any] = {
         "enableIPForwarding": role.ip_forwarding,
         "networkSecurityGroup": role.network_security_group,
-        "virtualMachine": role.name,
         "publicIPAddress": role.public_ip.name if role.public_ip else None,
         "internalDomainNameSuffix": deployment.internal_dns_suffix,
     }
@@ -85,7 +84,7 @@ def _role(
     b.add(m.NIC, primary, location, nic, may_change=may_change)
     nics = [primary]
     for secondary in role.secondary_nics:
-        props: dict[str, Any] = {"virtualMachine": role.name}
+        props: dict[str, Any] = {"enableIPForwarding": role.ip_forwarding}
         if vnet is not None:
             props["subnet"] = f"{vnet.name}/{secondary.subnet}"
             if secondary.static_ip:
@@ -152,13 +151,9 @@ def _rules(deployment: Deployment, ilb: str | None) -> tuple[dict[str, Any], dic
 
 
 def _public_load_balancer(
-    b: Builder, service: CloudService, deployment: Deployment, location: str, public_ip: str | None
+    b: Builder, service: CloudService, deployment: Deployment, location: str, vip: str
 ) -> None:
-    frontends = []
-    if deployment.reserved_ip:
-        frontends.append(deployment.reserved_ip)
-    elif public_ip:
-        frontends.append(public_ip)
+    frontends = [vip]
     rules, probes = _rules(deployment, None)
     nat = {
         f"{role.name}-{e.name}": {

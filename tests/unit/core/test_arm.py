@@ -44,9 +44,8 @@ def test_vnet_unit_follows_the_translation_table(sample: Estate) -> None:
         "Microsoft.KeyVault/vaults/web-cs-KeyVault",
         "Microsoft.Network/networkInterfaces/web1-PrimaryNic",
         "Microsoft.Network/loadBalancers/web-cs-LB",
-        "Microsoft.Network/publicIPAddresses/web-cs-PublicIP",
         "Microsoft.Network/publicIPAddresses/rip-web",
-    }  # BGInfo is an XML extension: not migrated
+    }  # BGInfo is an XML extension: not migrated; the reserved IP is the VIP (no web-cs-PublicIP)
     assert {r.resource_group for r in got.values()} == {"vnet-prod-Migrated"}
     assert {r.location for r in got.values()} == {"westeurope"}
     lb = got["Microsoft.Network/loadBalancers/web-cs-LB"]
@@ -57,7 +56,12 @@ def test_vnet_unit_follows_the_translation_table(sample: Estate) -> None:
     nic = got["Microsoft.Network/networkInterfaces/web1-PrimaryNic"]
     assert nic.properties["privateIPAddress"] == "10.0.1.4" and nic.properties["subnet"] == "vnet-prod/web"
     rip = got["Microsoft.Network/publicIPAddresses/rip-web"]
-    assert rip.properties == {"publicIPAllocationMethod": "Static", "ipAddress": "40.1.2.3"}
+    assert rip.properties == {
+        "publicIPAllocationMethod": "Static",
+        "ipAddress": "40.1.2.3",
+        "domainNameLabel": "web-cs",
+    }
+    assert lb.properties["frontendPublicIPAddresses"] == ["rip-web"]
 
 
 def test_a_service_in_a_vnet_is_not_a_unit_of_its_own(sample: Estate) -> None:
@@ -111,7 +115,6 @@ def arm_json(r: ArmResource) -> dict[str, Any]:
     elif r.type == NIC:
         base["properties"] = {
             "enableIPForwarding": p["enableIPForwarding"],
-            "virtualMachine": {"id": f"{rg}/providers/{VIRTUAL_MACHINE}/{p['virtualMachine']}"},
             "ipConfigurations": [
                 {
                     "name": "ipconfig1",
@@ -140,10 +143,6 @@ def arm_json(r: ArmResource) -> dict[str, Any]:
                 }
                 for k, v in p["inboundNatRules"].items()
             ],
-        }
-    elif r.type == "Microsoft.Compute/availabilitySets":
-        base["properties"] = {
-            "virtualMachines": [{"id": f"{rg}/providers/{VIRTUAL_MACHINE}/{n}"} for n in p["virtualMachines"]]
         }
     elif r.type == PUBLIC_IP:
         base["properties"] = {
