@@ -192,7 +192,9 @@ def _prepare(
         return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "prepare")
     if state == "Prepared":
         return _repeat_done(platform, unit, "prepare")
-    if state in ("Committing", "Committed") or item is None:
+    if state == "Committed" or item is None:
+        raise bad_request(f"{label(unit)} has already been migrated.")
+    if state == "Committing":
         raise conflict(f"{label(unit)} is in the process of being committed and cannot be changed.")
     if state == "Aborting":
         raise conflict(f"{label(unit)} is in the process of being aborted and cannot be changed.")

@@ -78,6 +78,11 @@ def test_vnet_prepare_lock_commit(asm: Asm, emu: Emulator) -> None:
     assert asm.run(vnet, "commit").findtext(x("Status")) == "Succeeded"  # repeat: idempotent
     r = asm.migrate(vnet, "abort")
     assert r.status_code == 409 and "Abort isn't allowed" in error_of(r)[1]
+    for comp in ("prepare", "validate"):
+        r = asm.migrate(vnet, comp)
+        assert (
+            r.status_code == 400 and error_of(r)[1] == "Virtual Network vnet-prod has already been migrated."
+        )
     assert arm_group(emu, "vnet-prod-Migrated").status_code == 200
 
 
