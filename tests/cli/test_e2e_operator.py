@@ -1,0 +1,118 @@
+"""The operator commands end to end: `c2arm up` → submit → status → approve → report, as a user runs them.
+
+Every command is a real subprocess against the real local stack (devhost running function_app.py,
+the emulator, Azurite). Waiting for a phase polls the API with a deadline (no sleeps in the test).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from cli.api_client import ApiClient, ApiError
+from tests.cli.helpers import c2arm
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]
+APPROVER = "approver@contoso.com"
+
+
+def wait_for_phase(state_dir: Path, instance_id: str, phases: set[str], timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    last: dict = {}
+    with ApiClient.resolve(None, state_dir) as client:
+        while time.monotonic() < deadline:
+            try:
+                last = client.migration(instance_id)
+            except ApiError as exc:  # not created yet (queue intake): 404
+                last = {"error": str(exc)}
+            if last.get("phase") in phases:
+                return last
+            time.sleep(0.25)
+    raise AssertionError(f"{instance_id} did not reach {phases} in {timeout} s; last status: {last}")
+
+
+def test_submit_status_approve_report(ops_stack, tmp_path: Path) -> None:
+    sd = ["--state-dir", str(ops_stack.state_dir)]
+    uid = f"e2e-api-cs-{time.time_ns() % 10**8}"
+    result = c2arm("submit", "--kind", "cloudService", "--name", "api-cs", "--request-id", uid, *sd)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{uid}: ")
+
+    again = c2arm("submit", "--kind", "cloudService", "--name", "api-cs", "--request-id", uid, *sd)
+    assert again.returncode == 1
+    assert "409" in again.stderr and uid in again.stderr
+
+    status = wait_for_phase(ops_stack.state_dir, uid, {"AwaitingApproval", "NotMigratable", "Failed"})
+    assert status["phase"] == "AwaitingApproval", status
+
+    shown = c2arm("status", uid, *sd)
+    assert shown.returncode == 0
+    assert "AwaitingApproval" in shown.stdout and f"c2arm approve|abort {uid}" in shown.stdout
+    listed = c2arm("status", "--json", *sd)
+    assert uid in {m["id"] for m in json.loads(listed.stdout)}
+
+    nobody = c2arm("approve", uid, *sd)
+    assert nobody.returncode == 1 and "403" in nobody.stderr
+    intruder = c2arm("approve", uid, "--as", "mallory@contoso.com", *sd)
+    assert intruder.returncode == 1 and "403" in intruder.stderr and "not an approver" in intruder.stderr
+
+    approved = c2arm("approve", uid, "--as", APPROVER, "--comment", "checked the LB rules", *sd)
+    assert approved.returncode == 0, approved.stderr
+    assert "decision commit accepted" in approved.stdout
+
+    watched = c2arm("status", uid, "--watch", "--interval", "0.5", *sd, timeout=120)
+    assert watched.returncode == 0, watched.stderr
+    assert "Committed" in watched.stdout
+
+    late_abort = c2arm("abort", uid, "--as", APPROVER, *sd)
+    assert late_abort.returncode == 1 and "409" in late_abort.stderr
+
+    report = json.loads(c2arm("report", uid, *sd).stdout)
+    assert report["phase"] == "Committed" and report["approver"] == APPROVER
+    arm_ids = set(report["resourceMap"].values())
+    assert any("/resourceGroups/api-cs-Migrated/" in i for i in arm_ids), report["resourceMap"]
+
+    files = c2arm("report", uid, "--html", "--out", str(tmp_path), *sd)
+    assert files.returncode == 0, files.stderr
+    html = (tmp_path / f"{uid}.html").read_text()
+    assert "<svg" in html and "Committed" in html and "api-cs-Migrated" in html
+    rows = list(csv.reader(io.StringIO((tmp_path / f"{uid}-ids.csv").read_text())))
+    assert rows[0] == ["unit", "classic", "armResourceId"]
+    assert {r[2] for r in rows[1:]} == arm_ids
+
+    audit = ApiClient.resolve(None, ops_stack.state_dir).audit(uid)
+    assert any(e.get("principal") == APPROVER and e.get("comment") == "checked the LB rules"
+               for e in audit["entries"])  # fmt: skip
+
+
+def test_submit_via_queue_reaches_the_app(ops_stack, tmp_path: Path) -> None:
+    uid = f"e2e-queue-{time.time_ns() % 10**8}"
+    request = {"requestId": uid, "subscriptionId": ops_stack.info["subscriptionId"],
+               "unit": {"kind": "routeTable", "name": "rt-spare"}, "dryRun": True,
+               "requestedBy": "producer@contoso.com"}  # fmt: skip
+    path = tmp_path / "requests.json"
+    path.write_text(json.dumps({"requests": [request]}))
+    result = c2arm("submit", "--file", str(path), "--via", "queue", "--state-dir", str(ops_stack.state_dir))
+    assert result.returncode == 0, result.stderr
+    assert f"{uid}: queued on migration-requests" in result.stdout
+    status = wait_for_phase(ops_stack.state_dir, uid, {"Aborted", "NotMigratable", "Failed", "Committed"})
+    assert status["phase"] == "Aborted" and status["dryRun"] is True, status
+    assert status["requestedBy"] == "producer@contoso.com"
+
+
+def test_bad_request_over_http_names_the_fields(ops_stack) -> None:
+    result = c2arm("submit", "--kind", "cloudService", "--name", "api-cs", "--request-id", "bad id!",
+                   "--window", "lunchtime", "--state-dir", str(ops_stack.state_dir))  # fmt: skip
+    assert result.returncode == 1
+    assert "400" in result.stderr and "requestId" in result.stderr and "window" in result.stderr
+
+
+def test_unknown_id_is_a_clear_404(ops_stack) -> None:
+    result = c2arm("status", "no-such-migration", "--state-dir", str(ops_stack.state_dir))
+    assert result.returncode == 1
+    assert "no migration or plan with id 'no-such-migration'" in result.stderr
