@@ -298,3 +298,20 @@ def test_oversized_answer_is_refused_before_parsing(emulator: Emulator) -> None:
     with AsmClient(http_for(emulator, max_body_bytes=256)) as asm, pytest.raises(PermanentError) as caught:
         asm.get_xml("/services/hostedservices", "compute")
     assert caught.value.reason == Reason.PROTOCOL and "limit" in caught.value.message
+
+
+def test_slow_answer_times_out_as_transient(emulator: Emulator, admin: Admin) -> None:
+    admin.fault(match={"method": "GET", "path": "*/services/disks"}, action={"type": "delay", "seconds": 2})
+    http = AsmHttp(
+        emulator.url,
+        emulator.subscription_id,
+        credential=StaticTokenCredential(TOKEN),
+        scope="s",
+        ca_bundle=emulator.ca_file,
+        timeout=0.3,
+        quick_retries=0,
+        limiter=RateLimiter(1000, 1000),
+    )
+    with AsmClient(http) as asm, pytest.raises(TransientError) as caught:
+        asm.get_xml("/services/disks", "compute")
+    assert caught.value.reason == Reason.TIMEOUT

@@ -112,3 +112,12 @@ def test_missing_storage_settings_fail_clearly() -> None:
     with pytest.raises(ConfigurationError, match="not https"):
         StorageSettings.from_env({"AzureWebJobsStorage__accountName": "a",
                                   "AzureWebJobsStorage__queueServiceUri": "http://q"})  # fmt: skip
+
+
+def test_tampered_blob_is_refused(storage: Storage) -> None:
+    mid = f"tamper-{uuid.uuid4().hex[:8]}"
+    stored = storage.put_snapshot(mid, {"a": 1})
+    blob = storage.blob.get_blob_client("snapshots", f"{mid}.json")
+    blob.upload_blob(b'{"a":2}', overwrite=True, metadata={"sha256": stored.sha256})
+    with pytest.raises(PermanentError, match="does not match its SHA-256"):
+        storage.get_snapshot(mid)
