@@ -118,6 +118,25 @@ def _full(call: Call) -> bool:
     return any(k.lower() == "detaillevel" and v.lower() == "full" for k, v in call.query.items())
 
 
+def get_subscription(call: Call) -> Reply:
+    """`GET /<subscription>`: the subscription (clients use it to check their credentials)."""
+    est = call.platform.estate
+    return ok(
+        document(
+            "Subscription",
+            [
+                E("SubscriptionID", call.platform.subscription),
+                E("SubscriptionName", "c2arm emulator"),
+                E("SubscriptionStatus", "Active"),
+                E("CurrentHostedServices", len(est["cloudServices"])),
+                E("CurrentStorageAccounts", len(est["storageAccounts"])),
+                E("CurrentVirtualNetworkSites", len(est["virtualNetworks"])),
+            ],
+        )
+    )
+
+
+router.add("GET", "", get_subscription)
 router.add("GET", HS, list_hosted_services)
 router.add("GET", HS + "/{service}", get_hosted_service)
 router.add("GET", HS + "/{service}/certificates", get_certificates)

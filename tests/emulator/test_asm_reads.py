@@ -211,6 +211,7 @@ def test_legacy_servicemanagement_client_reads(emu: Emulator) -> None:
     session.verify = str(emu.ca_file)
     session.headers["Authorization"] = "Bearer legacy"
     sms = ServiceManagementService(emu.subscription_id, host=f"127.0.0.1:{emu.port}", request_session=session)
+    assert sms.get_subscription().subscription_id == emu.subscription_id
     services = sms.list_hosted_services()
     assert [s.service_name for s in services][:2] == ["shop-cs", "infra-cs"]
     props = sms.get_hosted_service_properties("shop-cs", embed_detail=True)
@@ -241,3 +242,21 @@ def test_subnet_association_reads(asm: Asm) -> None:
     assert asm.get(f"{base}/web/routetables").findtext(x("Name")) == "rt-web"
     assert asm.http.get(f"{base}/infra/networksecuritygroups").status_code == 404
     assert asm.http.get(f"{base}/nope/routetables").status_code == 404
+
+
+def test_subscription_read_and_a_foreign_client_certificate(emu: Emulator) -> None:
+    import ssl
+
+    import trustme
+
+    root = Asm(emu).get("")
+    assert root.findtext(x("SubscriptionID")) == emu.subscription_id
+    assert root.findtext(x("SubscriptionStatus")) == "Active"
+    other = trustme.CA().issue_cert("intruder")
+    ctx = ssl.create_default_context(cafile=str(emu.ca_file))
+    other.configure_cert(ctx)
+    with (
+        httpx.Client(verify=ctx) as client,
+        pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)),
+    ):
+        client.get(f"{emu.url}/{emu.subscription_id}", headers={"x-ms-version": "2017-01-01"})
