@@ -325,3 +325,14 @@ def test_purge_by_filter_and_list_by_created_time(sample_host: DevHost) -> None:
     assert {"purge-by-1", "purge-by-2"} <= {s.instance_id for s in window}
     assert result.instances_deleted >= 2
     assert not {"purge-by-1", "purge-by-2"} & {s.instance_id for s in left}
+
+
+def test_activities_run_in_parallel_up_to_max_concurrent_activity_functions(sample_host: DevHost) -> None:
+    async def scenario():
+        client = client_for(sample_host)
+        instance_id = await client.start_new("concurrency", None, 24)
+        return await wait_status(client, instance_id, DONE)
+
+    status = run(scenario)
+    assert status.runtime_status.value == "Completed"
+    assert 2 <= status.output <= 8  # host.json maxConcurrentActivityFunctions = 8

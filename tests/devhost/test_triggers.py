@@ -100,6 +100,7 @@ def test_timer_missed_while_down_runs_once_past_due(
     side = tmp_path / "side"
     env = {"SAMPLE_STATE_DIR": str(side), "SAMPLE_SCHEDULE": "0 */10 * * * *"}
     host = devhost_factory(SAMPLE_APP, env=env, start_time="2030-01-08T12:00:30Z")
+    wait_for(lambda: (side / "startup-1.json").exists(), what="the run on start-up")
     host.process.kill()
     # restarted "an hour later": five occurrences were missed, one past-due run makes up for them
     devhost_factory(SAMPLE_APP, env=env, state=host.state_file, keys=host.keys_file,
@@ -107,3 +108,6 @@ def test_timer_missed_while_down_runs_once_past_due(
     wait_for(lambda: (side / "scheduled-1.json").exists(), what="the past-due run")
     assert json.loads((side / "scheduled-1.json").read_text()) == {"pastDue": True}
     assert not (side / "scheduled-2.json").exists()
+    # runOnStartup (a yearly schedule): one run at each start
+    wait_for(lambda: (side / "startup-2.json").exists(), what="the run on the second start")
+    assert json.loads((side / "startup-2.json").read_text()) == {"pastDue": False}

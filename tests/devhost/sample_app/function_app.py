@@ -240,6 +240,12 @@ def slow_activity(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def concurrency(context: df.DurableOrchestrationContext):
+    seen = yield context.task_all([context.call_activity("probe", i) for i in range(context.get_input())])
+    return max(seen)
+
+
+@app.orchestration_trigger(context_name="context")
 def ticker(context: df.DurableOrchestrationContext):
     return {"tick": context.get_input()}
 
@@ -275,6 +281,21 @@ def double_money(amount: Money) -> Money:
     return Money(amount.amount * 2, amount.currency)
 
 
+_RUNNING = [0]
+
+
+@app.activity_trigger(input_name="value")
+def probe(value: int) -> int:
+    """Returns how many probes ran at once (host.json limits activities to 8)."""
+    with _COUNT_LOCK:
+        _RUNNING[0] += 1
+        running = _RUNNING[0]
+    time.sleep(0.05)
+    with _COUNT_LOCK:
+        _RUNNING[0] -= 1
+    return running
+
+
 @app.activity_trigger(input_name="tag")
 def blocking(tag: str) -> str:
     """Marks itself started, then waits (up to 30 s) for a release file written by the test."""
@@ -308,3 +329,8 @@ async def scheduled(timer: func.TimerRequest, client: df.DurableOrchestrationCli
     n = _bump("scheduled")
     (_state_dir() / f"scheduled-{n}.json").write_text(json.dumps({"pastDue": timer.past_due}))
     await client.start_new("ticker", f"tick-{n}", n)
+
+
+@app.timer_trigger(arg_name="timer", schedule="0 0 0 1 1 *", run_on_startup=True, use_monitor=False)
+def on_startup(timer: func.TimerRequest) -> None:
+    (_state_dir() / f"startup-{_bump('startup')}.json").write_text(json.dumps({"pastDue": timer.past_due}))
