@@ -177,6 +177,13 @@ def _check_deployment(
         for epath, endpoint in endpoints:
             _ref(endpoint, "internalLoadBalancer", epath, ilb_names, "internal load balancer", issues)
         _unique(list(_items(role, "extensions", f"{rpath}.")), "extension", issues)
+        luns: dict[Any, str] = {}
+        for dpath, disk in _items(role, "dataDisks", f"{rpath}."):
+            lun = disk.get("lun")
+            if isinstance(lun, int) and lun in luns:
+                issues.append((f"{dpath}.lun", f"duplicate LUN {lun} (first at {luns[lun]})"))
+            elif isinstance(lun, int):
+                luns[lun] = dpath
         boot = role.get("bootDiagnostics")
         if isinstance(boot, dict):
             _ref(

@@ -24,9 +24,10 @@ class RoleAt:
 class Context:
     """The estate plus lookups: each service's unit, every role with its unit, account users."""
 
-    def __init__(self, estate: Estate) -> None:
+    def __init__(self, estate: Estate, selected: list[UnitRef] | None = None) -> None:
         self.estate = estate
         self.units: list[UnitRef] = units_of(estate)
+        self.selected: list[UnitRef] = self.units if selected is None else selected
         self.unit_names = {str(u) for u in self.units}
         self.service_unit: dict[str, str] = {}
         for service in estate.cloud_services:

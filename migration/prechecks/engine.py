@@ -79,8 +79,8 @@ def verdict_of(unit: str, findings: Iterable[Finding]) -> UnitVerdict:
 
 def run_prechecks(estate: Estate, units: Iterable[UnitRef] | None = None) -> PrecheckReport:
     """Run every rule; keep the findings of `units` (default: all units) and subscription-wide ones."""
-    ctx = Context(estate)
-    selected = [str(u) for u in (ctx.units if units is None else units)]
+    ctx = Context(estate, None if units is None else list(units))
+    selected = [str(u) for u in ctx.selected]
     wanted = set(selected) | {SUBSCRIPTION}
     findings = [f for r in RULES for f in r.run(ctx) if f.unit in wanted]
     severity = {s: i for i, s in enumerate(SEVERITIES)}

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from migration.estate import media_link_account
 from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule
 from migration.prechecks.context import Context
+from migration.units import resolve_unit
 
 REF = "Unsupported features and configurations"
 
@@ -34,6 +35,23 @@ def provider_not_registered(ctx: Context) -> Iterator[Hit]:
             f"subscription/{ctx.estate.subscription_id}",
             "Subscription is not registered for migration (Microsoft.ClassicInfrastructureMigrate).",
         )
+
+
+@rule(
+    "C2A-002",
+    "error",
+    "Not a migration unit",
+    reference="Migration units (estate-format.md); DeploymentNetworkResource: 'Migrate Virtual Network {v}'",
+    remedy="Migrate the unit it belongs to (a service in a VNet moves with its VNet; an associated NSG, "
+    "route table or reserved IP with the VNet or service that uses it).",
+)
+def not_a_unit(ctx: Context) -> Iterator[Hit]:
+    for unit in ctx.selected:
+        if str(unit) not in ctx.unit_names:
+            try:
+                resolve_unit(ctx.estate, unit)
+            except ValueError as exc:
+                yield Hit(str(unit), str(unit), f"{exc}.")
 
 
 def _storage_hits(ctx: Context, items: list, what: str) -> Iterator[Hit]:

@@ -145,3 +145,14 @@ def test_error_message_lists_every_issue() -> None:
     text = str(caught.value)
     assert text.startswith("e.yaml: 3 problem(s)")
     assert "foo: unknown key" in text and "version: must be 1" in text
+
+
+def test_duplicate_luns_and_disk_names(sample_raw: dict[str, Any]) -> None:
+    role = sample_raw["cloudServices"][0]["deployment"]["roles"][0]
+    role["dataDisks"].append({**role["dataDisks"][0], "name": "web1-data1"})
+    sample_raw["disks"][0]["name"] = "web1-os"
+    found = dict(problems(sample_raw))
+    assert found["cloudServices[0].deployment.roles[0].dataDisks[1].lun"].startswith("duplicate LUN 0")
+    assert found["cloudServices[0].deployment.roles[0].osDisk.name"].startswith(
+        "duplicate disk name 'web1-os'"
+    )

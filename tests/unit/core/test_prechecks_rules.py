@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from migration.prechecks import RULES, run_prechecks
+from migration.units import parse_unit
 from tests.unit.core.conftest import load_raw
 from tests.unit.core.estates import ST, add_outside_service, clean, roles_of
 
@@ -138,6 +139,13 @@ def remove_storage(raw: dict[str, Any]) -> None:
     raw["storageAccounts"] = []
 
 
+def select(*units: str) -> Edit:
+    def edit(raw: dict[str, Any]) -> None:
+        raw["__units__"] = list(units)
+
+    return edit
+
+
 # rule id -> (unit it concerns, edit that fires it, near miss that keeps it quiet)
 CASES: dict[str, tuple[str, Edit, Edit]] = {
     "C2A-001": (
@@ -145,6 +153,7 @@ CASES: dict[str, tuple[str, Edit, Edit]] = {
         set_(lambda r: r, migrationProviderRegistered=False),
         set_(lambda r: r, migrationProviderRegistered=True),
     ),
+    "C2A-002": ("cloudService/app-cs", select("cloudService/app-cs"), select("virtualNetwork/vnet-app")),
     "C2A-101": (STORAGE, unattached, lambda raw: unattached(raw, "elsewhere")),
     "C2A-102": (STORAGE, image, lambda raw: image(raw, "elsewhere")),
     "C2A-103": (
@@ -299,7 +308,10 @@ CASES: dict[str, tuple[str, Edit, Edit]] = {
 
 
 def fired(raw: dict[str, Any], rule_id: str) -> list[Any]:
-    return [f for f in run_prechecks(load_raw(raw)).findings if f.rule == rule_id]
+    """Findings of `rule_id`; a test may select units with the pseudo key `__units__`."""
+    units = raw.pop("__units__", None)
+    selected = [parse_unit(u) for u in units] if units else None
+    return [f for f in run_prechecks(load_raw(raw), selected).findings if f.rule == rule_id]
 
 
 def test_every_rule_has_a_case() -> None:
