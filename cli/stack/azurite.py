@@ -63,6 +63,7 @@ def start_azurite(
     argv = [
         str(azurite_binary(repo_root)),
         "--silent",
+        "--disableTelemetry",  # Azurite phones home by default: loopback only
         "--skipApiVersionCheck",
         "--loose",
         "--disableProductStyleUrl",

@@ -7,6 +7,8 @@ from azure.core.exceptions import ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 from azure.storage.queue import QueueClient
 
+from cli.stack.azurite import Azurite
+
 
 def test_queue_message_round_trip(storage_connection_string: str) -> None:
     queue = QueueClient.from_connection_string(storage_connection_string, f"q{uuid.uuid4().hex[:12]}")
@@ -31,3 +33,11 @@ def test_table_entity_round_trip(storage_connection_string: str) -> None:
     table.delete_entity("change-4711", "0001")
     with pytest.raises(ResourceNotFoundError):
         table.get_entity("change-4711", "0001")
+
+
+def test_azurite_sends_no_telemetry(azurite: Azurite, storage_connection_string: str) -> None:
+    """Loopback only: Azurite phones home to Application Insights unless told not to."""
+    assert "--disableTelemetry" in azurite.process.popen.args
+    queue = QueueClient.from_connection_string(storage_connection_string, f"q{uuid.uuid4().hex[:12]}")
+    queue.create_queue()
+    assert "applicationinsights" not in azurite.process.log_path.read_text().lower()
