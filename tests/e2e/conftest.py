@@ -187,7 +187,8 @@ def realistic_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]
     settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "MIGRATION_WINDOWS": "Wed 12:10-23:59",
                 "OPERATION_POLL_MIN_SECONDS": "5", "OPERATION_POLL_MAX_SECONDS": "30",
                 "AZURE_QUICK_RETRIES": "1", "AZURE_REQUESTS_PER_SECOND": "200",
-                "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+                "AZURE_REQUESTS_BURST": "200", "MIGRATION_SCHEDULE": "0 */10 * * * *",
+                "MAX_MIGRATIONS_PER_WINDOW": "1"}  # fmt: skip
     stack = start_realistic(base, settings)
     yield stack
     down(base)

@@ -6,6 +6,7 @@ so an off-hours window five virtual minutes away opens in five seconds.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -162,3 +163,30 @@ def test_cloud_service_into_an_existing_arm_subnet(realistic_stack: Stack) -> No
         "/resourceGroups/vnet-prod-Migrated/providers/Microsoft.Network/virtualNetworks"
         "/vnet-prod/subnets/infra"
     )  # placed in the existing subnet
+
+
+def test_backlog_requests_are_released_by_the_schedule_one_per_run(realistic_stack: Stack) -> None:
+    """MIGRATION_SCHEDULE fires every ten virtual minutes; MAX_MIGRATIONS_PER_WINDOW is 1."""
+    for rid, name in (("later-paas", "paas-cs"), ("later-acl", "acl-cs")):
+        body = realistic_request(rid, "cloudService", name, requestedBy="producer@contoso.com")
+        realistic_stack.storage.send("migration-backlog", json.dumps(body))
+    with realistic_stack.client() as client:
+        listed = [r["requestId"] for r in client.get("/api/backlog").json()["requests"]]
+        assert {"later-paas", "later-acl"} <= set(listed)
+
+        def started() -> list[str]:
+            return [
+                rid
+                for rid in ("later-paas", "later-acl")
+                if client.get(f"/api/migrations/{rid}").status_code == 200
+            ]
+
+        first = wait_for(started, timeout=30, what="the first scheduled release")
+        assert len(first) == 1  # one per run
+        waiting = [r["requestId"] for r in client.get("/api/backlog").json()["requests"]]
+        assert waiting == [next(r for r in ("later-paas", "later-acl") if r not in first)]
+        wait_for(lambda: len(started()) == 2, timeout=30, what="the second scheduled release")
+        assert client.get("/api/backlog").json()["requests"] == []
+    for rid in ("later-paas", "later-acl"):
+        doc = wait_phase(realistic_stack, rid, FINAL, timeout=30)
+        assert doc["phase"] == "NotMigratable" and doc["requestedBy"] == "producer@contoso.com"
