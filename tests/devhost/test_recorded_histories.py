@@ -3,8 +3,8 @@
 Each recorded episode's delivered events are fed again through the real SDK and the devhost's
 decisions, at the recorded times; the history produced must equal the recorded one event for
 event (types, task ids, names, inputs, fire times, results). An SDK upgrade or a devhost change
-that alters numbering, actions or outputs fails here. Re-record with a devhost run (see
-docs/devhost.md) only when such a change is intended.
+that alters numbering, actions or outputs fails here. Re-record (`python -m
+tests.devhost.record_histories`) only when such a change is intended.
 """
 
 from __future__ import annotations
