@@ -7,6 +7,7 @@ from the admin settings, default 100) so clients' paging is exercised.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -166,6 +167,48 @@ def get_by_path(call: Call) -> Reply:
     )
 
 
+CLASSIC_SCOPES = {
+    "virtualNetwork": "Microsoft.ClassicNetwork/virtualNetworks",
+    "cloudService": "Microsoft.ClassicCompute/domainNames",
+    "storageAccount": "Microsoft.ClassicStorage/storageAccounts",
+    "reservedIp": "Microsoft.ClassicNetwork/reservedIps",
+    "networkSecurityGroup": "Microsoft.ClassicNetwork/networkSecurityGroups",
+    "routeTable": "Microsoft.ClassicNetwork/routeTables",
+}
+
+
+def role_assignments(call: Call) -> Reply:
+    """The estate's RBAC assignments on the subscription and on classic resources.
+
+    Classic resources sit in an invented resource group `classic`; `principalName`,
+    `roleDefinitionName` and `classicScope` (`KIND/NAME`) are invented too (documented)."""
+    sub = call.platform.subscription
+    items = []
+    for entry in call.platform.estate["rbac"]:
+        scope = f"/subscriptions/{sub}"
+        if entry["scope"] != "subscription":
+            kind, name = entry["scope"].split("/", 1)
+            scope += f"/resourceGroups/classic/providers/{CLASSIC_SCOPES[kind]}/{name}"
+        guid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{entry['principal']}|{entry['role']}|{scope}"))
+        role_id = uuid.uuid5(uuid.NAMESPACE_URL, "role:" + entry["role"])
+        items.append(
+            {
+                "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{guid}",
+                "name": guid,
+                "type": "Microsoft.Authorization/roleAssignments",
+                "properties": {
+                    "roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role_id}",  # noqa: E501
+                    "roleDefinitionName": entry["role"],
+                    "principalId": str(uuid.uuid5(uuid.NAMESPACE_URL, "principal:" + entry["principal"])),
+                    "principalName": entry["principal"],
+                    "scope": scope,
+                    "classicScope": entry["scope"],
+                },
+            }
+        )
+    return _page(call, items)
+
+
 def writes_refused(call: Call) -> Reply:
     raise ArmError(
         405,
@@ -182,6 +225,7 @@ router.add("GET", "/resources", list_resources)
 router.add("GET", "/providers/{ns}", provider)
 router.add("POST", "/providers/{ns}/register", register_provider)
 router.add("GET", "/providers/Microsoft.Network/locations/{location}/usages", usages)
+router.add("GET", "/providers/Microsoft.Authorization/roleAssignments", role_assignments)
 router.add("GET", "/providers/{ns}/{type}", list_by_type)
 router.add("GET", "/resourcegroups/{group}/providers/{ns}/{type}", list_by_type)
 router.routes.append(

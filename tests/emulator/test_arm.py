@@ -199,3 +199,27 @@ def test_provider_registration_and_usages(emu: Emulator) -> None:
     assert rm.providers.get("Microsoft.ClassicInfrastructureMigrate").registration_state == "Registered"
     usages = {u.name.value: (u.current_value, u.limit) for u in net.usages.list("westeurope")}
     assert usages["LoadBalancers"] == (0, 100)
+
+
+def test_role_assignments(emu: Emulator) -> None:
+    with httpx.Client(verify=tls(emu), headers={"Authorization": "Bearer t"}) as client:
+        url = (
+            f"{emu.url}/subscriptions/{emu.subscription_id}/providers/Microsoft.Authorization/roleAssignments"
+        )
+        items = client.get(url, params={"api-version": "2022-04-01"}).json()["value"]
+    got = [
+        (
+            i["properties"]["principalName"],
+            i["properties"]["roleDefinitionName"],
+            i["properties"]["classicScope"],
+        )
+        for i in items
+    ]
+    assert got == [
+        ("ops@contoso.com", "Contributor", "subscription"),
+        ("shop-team@contoso.com", "Virtual Machine Contributor", "cloudService/shop-cs"),
+        ("net-team@contoso.com", "Network Contributor", "virtualNetwork/vnet-prod"),
+    ]
+    assert items[1]["properties"]["scope"].endswith(
+        "/resourceGroups/classic/providers/Microsoft.ClassicCompute/domainNames/shop-cs"
+    )
