@@ -103,9 +103,17 @@ def plan_units(plan: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
 
 
 def plan_view(
-    plan: Mapping[str, Any], details: Mapping[str, Mapping[str, Any]], now: datetime | None = None
+    plan: Mapping[str, Any],
+    details: Mapping[str, Mapping[str, Any]],
+    now: datetime | None = None,
+    *,
+    compact: bool = False,
 ) -> RenderableType:
-    """A plan: a progress bar per wave and overall, then one row per unit (with its wave)."""
+    """A plan: a progress bar per wave and overall, then one row per unit (with its wave).
+
+    `compact` leaves out the ids and the elapsed time (the demo's screen, where the platform's
+    time is scaled and the ids are long).
+    """
     now = now or datetime.now(UTC)
     units = plan_units(plan)
     done = sum(1 for _, u in units if is_final(str(u.get("phase", ""))))
@@ -119,33 +127,39 @@ def plan_view(
         ),
         ProgressBar(total=max(len(units), 1), completed=done, width=60),
     ]
+    columns = (
+        ("wave", "unit", "phase", "next step")
+        if compact
+        else ("wave", "id", "unit", "phase", "elapsed", "next step")
+    )
     table = Table(expand=False)
-    for column in ("wave", "id", "unit", "phase", "elapsed", "next step"):
+    for column in columns:
         table.add_column(column, overflow="fold")
+
+    def row(wave: str, uid: str, unit: str, phase: RenderableType, spent: str, step: str) -> None:
+        cells = {"wave": wave, "id": uid, "unit": unit, "phase": phase, "elapsed": spent, "next step": step}
+        table.add_row(*(cells[c] for c in columns))
+
     for wave in plan.get("waves") or []:
         wave_units = wave.get("units") or []
         finished = sum(1 for u in wave_units if is_final(str(u.get("phase", ""))))
         bar = ProgressBar(total=max(len(wave_units), 1), completed=finished, width=20)
-        table.add_row(f"[bold]{wave.get('index')}[/bold]", "", "", bar, f"{finished}/{len(wave_units)}", "")
+        row(f"[bold]{wave.get('index')}[/bold]", "", f"{finished}/{len(wave_units)} final", bar, "", "")
         for unit in wave_units:
             instance_id, phase = str(unit.get("id", "")), str(unit.get("phase", ""))
             status = details.get(instance_id) or unit
             findings = status.get("findings")
             count = len(findings) if isinstance(findings, list) else None
-            table.add_row(
-                "",
-                instance_id,
-                unit_text(unit.get("unit")),
-                _phase(phase),
-                elapsed(status, now),
-                next_step(instance_id, phase, count),
-            )
+            step = next_step(instance_id, phase, count)
+            if compact and is_final(phase):
+                step = ""
+            row("", instance_id, unit_text(unit.get("unit")), _phase(phase), elapsed(status, now), step)
     for item in plan.get("notMigratable") or []:
         if isinstance(item, Mapping):
             reasons = item.get("reasons") or []
             first = reasons[0] if reasons else ""
             text = first.get("message", "") if isinstance(first, Mapping) else str(first)
-            table.add_row("-", "", unit_text(item.get("unit")), _phase("NotMigratable"), "", text)
+            row("-", "", unit_text(item.get("unit")), _phase("NotMigratable"), "", text)
     parts.append(table)
     return Group(*parts)
 

@@ -32,6 +32,7 @@ word-break:break-all}
 .sev-error{background:var(--err)}.sev-warning{background:var(--warn)}.sev-info{background:var(--info)}
 .sev-other{background:var(--muted)}
 .phase{font-weight:600}
+table.findings code{word-break:normal;white-space:nowrap}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:1.2em}
 .card{border:1px solid var(--line);border-radius:6px;padding:.5em .8em;margin:.5em 0}
 .card h3{margin:.1em 0 .4em}
