@@ -24,7 +24,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     base = tmp_path_factory.mktemp("azurite")
     server = start_azurite(REPO_ROOT, base / "data", base / "azurite.log")
     yield server
-    server.process.stop()
+    server.process.stop(timeout=2)  # Azurite waits for idle keep-alive sockets; no data to lose here
 
 
 @pytest.fixture
