@@ -80,3 +80,12 @@ def test_a_state_db_in_use_by_another_host_is_refused(tmp_path: Path) -> None:
         )  # fmt: skip
     assert result.returncode == 2
     assert f"state db {state} is in use by another devhost" in result.stdout
+
+
+def test_the_launcher_reports_an_app_that_cannot_start(tmp_path: Path) -> None:
+    from cli.stack.devhost import start_devhost
+    from cli.stack.processes import StackError
+
+    (tmp_path / "function_app.py").write_text(HEADER + "raise RuntimeError('broken on purpose')\n")
+    with pytest.raises(StackError, match="broken on purpose"):
+        start_devhost(tmp_path, tmp_path / "devhost.log", state=tmp_path / "s.db", keys=tmp_path / "k.json")
