@@ -302,11 +302,17 @@ class DurableApi:
             status = await self.engine.terminate(instance_id, reason)
         elif op in ("suspend", "resume"):
             status = await self.engine.suspend(instance_id, op == "suspend")
-        else:
-            return error(
-                501 if op in ("rewind", "restart") else 404,
-                f"operation {op!r} is not supported by the devhost",
+        elif op == "restart":  # the same orchestrator and input, under a new id unless told otherwise
+            inst = self.engine.store.get_instance(instance_id)
+            if inst is None:
+                return web.json_response(f"No instance with ID '{instance_id}' found.", status=404)
+            same_id = request.query.get("restartWithNewInstanceId", "true").lower() == "false"
+            new_id = await self.engine.start_new(
+                inst["name"], instance_id if same_id else None, inst["input"]
             )
+            return web.json_response(new_id, status=202)
+        else:
+            return error(501 if op == "rewind" else 404, f"operation {op!r} is not supported by the devhost")
         if status == 404:
             return web.json_response(f"No instance with ID '{instance_id}' found.", status=404)
         if status == 410:

@@ -336,3 +336,18 @@ def test_activities_run_in_parallel_up_to_max_concurrent_activity_functions(samp
     status = run(scenario)
     assert status.runtime_status.value == "Completed"
     assert 2 <= status.output <= 8  # host.json maxConcurrentActivityFunctions = 8
+
+
+def test_restart_runs_the_same_orchestrator_and_input_again(sample_host: DevHost) -> None:
+    async def scenario():
+        client = client_for(sample_host)
+        first = await client.start_new("chain", "restart-1", "R")
+        await wait_status(client, first, DONE)
+        again = await client.restart(first)
+        same = await client.restart(first, restart_with_new_instance_id=False)
+        return await wait_status(client, again, DONE), again, await wait_status(client, same, DONE)
+
+    status, again, same = run(scenario)
+    assert again != "restart-1"
+    assert status.output[0] == "Hello R"
+    assert same.instance_id == "restart-1" and same.output[0] == "Hello R"
