@@ -9,10 +9,13 @@ so there is no background thread to race with.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from emulator.state import Platform
+
+log = logging.getLogger("emulator.ops")
 
 # kind -> completer(platform, op) -> (status, code, message); registered by the models
 Completer = Callable[[Platform, dict[str, Any]], tuple[str, str | None, str | None]]
@@ -64,9 +67,14 @@ def finish(platform: Platform, op: dict[str, Any], forced: dict[str, Any] | None
         return
     failure = forced if forced and forced.get("status") == "Failed" else op.get("failure")
     completer = COMPLETERS.get(op["kind"])
-    status, code, message = (
-        completer(platform, op) if completer and not failure else ("Succeeded", None, None)
-    )
+    try:
+        if completer and not failure:
+            status, code, message = completer(platform, op)
+        else:
+            status, code, message = "Succeeded", None, None
+    except Exception:  # a bug in an effect must not leave the unit stuck InProgress
+        log.exception("operation %s (%s) failed inside the emulator", op["id"], op["kind"])
+        failure = {"code": "InternalError", "message": "Internal server error"}
     if failure:
         status, code, message = "Failed", failure.get("code") or "InternalError", failure.get("message")
         undo = COMPLETERS.get(op["kind"] + ":failed")

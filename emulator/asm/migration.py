@@ -247,9 +247,13 @@ def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str 
         problems += v.prepare_problems_vnet(platform, item)
     elif kind == "cloudService":
         problems += v.prepare_problems_deployment(item)
+    elif kind == "storageAccount":
+        problems += v.prepare_problems_storage(platform, item)
+    if problems:
+        platform.units[unit] = {"state": None}
+        return "Failed", "BadRequest", " ".join(problems)
     rg, resources = translate_unit(platform, unit, op["data"].get("destination"))
-    if not problems:
-        problems += _quota_problems(platform, resources)
+    problems += _quota_problems(platform, resources)
     if problems:
         platform.units[unit] = {"state": None}
         return "Failed", "BadRequest", " ".join(problems)

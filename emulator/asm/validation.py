@@ -229,3 +229,19 @@ def prepare_problems_deployment(cs: dict[str, Any]) -> list[str]:
                 out.append(f"Load balancer rule {owner} of HostedService {cs['name']} conflicts with {used[key]} on {ep['protocol']} port {ep['port']}.")  # noqa: E501 # fmt: skip
             used.setdefault(key, owner)
     return out
+
+
+def prepare_problems_storage(platform: Platform, acct: dict[str, Any]) -> list[str]:
+    """Unattached disks and VM images in the account block it (validate does not check disks)."""
+    name = acct["name"]
+    out = [
+        f"Storage account {name} has unattached Disk {d['name']}, which isn't supported in Azure Resource Manager. Delete the disk before migrating the storage account."  # noqa: E501
+        for d in platform.estate["disks"]
+        if storage_account_of(d["mediaLink"]) == name
+    ]
+    out += [
+        f"Storage account {name} has VM Image {i['name']}, which isn't supported in Azure Resource Manager. Delete the image before migrating the storage account."  # noqa: E501
+        for i in platform.estate["images"]
+        if storage_account_of(i.get("mediaLink")) == name
+    ]
+    return out

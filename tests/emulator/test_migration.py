@@ -339,3 +339,18 @@ def test_bad_requests_change_nothing(asm: Asm, admin: Admin) -> None:
     big = asm.migrate(dep, "prepare", "<a>" + "x" * 300_000 + "</a>")
     assert big.status_code == 413 and error_of(big)[0] == "RequestEntityTooLarge"
     assert admin.get("/state")["units"] == before
+
+
+def test_unattached_disks_and_images_block_storage_at_prepare(asm: Asm) -> None:
+    unit = "/services/storageservices/starchive"
+    assert asm.messages(unit) == []  # validate does not check disks
+    op = asm.run(unit, "prepare")
+    assert op.findtext(x("Status")) == "Failed"
+    message = op.findtext(x("Error/Message"))
+    assert "unattached Disk archive-orphan" in message and "VM Image golden-ws2012" in message
+
+
+def test_prepare_of_a_paas_deployment_fails_cleanly(asm: Asm, admin: Admin) -> None:
+    op = asm.run(f"{HS}/paas-cs/deployments/paas-prod", "prepare", DNR_NEW)
+    assert op.findtext(x("Status")) == "Failed" and "PaaS deployment" in op.findtext(x("Error/Message"))
+    assert admin.get("/state")["units"]["cloudService/paas-cs"]["state"] is None
