@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stdout,
     )
     logging.getLogger("azure").setLevel(logging.WARNING)
-    faulthandler.register(signal.SIGUSR1, all_threads=True)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1` dumps every thread's stack
     os.chdir(options.app_dir)
     code = asyncio.run(serve(options))
     logging.getLogger("devhost").info("exiting with %d", code)
@@ -85,4 +85,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    # Do not wait for activity threads still running user code: their work rows are in the state
+    # db, so they run again on the next start (at least once), exactly as after a crash.
+    os._exit(status)
