@@ -301,3 +301,27 @@ def test_request_fault_matching_a_unit(asm: Asm, admin: Admin) -> None:
     assert r.status_code == 503 and error_of(r)[0] == "ServiceUnavailable"
     assert admin.get("/state")["units"].get("virtualNetwork/vnet-prod") is None  # nothing started
     assert asm.run(VNET, "prepare").findtext(x("Status")) == "Succeeded"
+
+
+def test_delay_fault_answers_normally_and_counts(asm: Asm, admin: Admin) -> None:
+    fault(
+        admin,
+        id="slow-disks",
+        match={"path": "*/services/disks"},
+        count=1,
+        action={"type": "delay", "seconds": 0.05},
+    )
+    assert asm.http.get("/services/disks").status_code == 200
+    assert admin.get("/faults")["faults"][0]["fired"] == 1
+
+
+def test_missing_resource_deviation(asm: Asm, admin: Admin, emu: Emulator) -> None:
+    unit = {"unit": "virtualNetwork/vnet-prod"}
+    fault(admin, match=unit, action={"type": "deviation", "kind": "missingResource", "name": "as-web"})
+    asm.run(VNET, "prepare")
+    names = [r["name"] for r in _arm(emu, "vnet-prod-Migrated/resources")["value"]]
+    assert "as-web" not in names and "shop-web1" in names
+    vm = _arm(emu, "vnet-prod-Migrated/providers/Microsoft.Compute/virtualMachines/shop-web1")
+    assert vm["properties"]["availabilitySet"]["id"].endswith(
+        "/availabilitySets/as-web"
+    )  # a dangling reference, on purpose
