@@ -10,11 +10,14 @@ lets `c2arm down` stop exactly the processes `up` started.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,10 +127,74 @@ def app_environment(
     return env
 
 
+def _gone(pid: int) -> bool:
+    """True once the process group is gone (reaping it first when it is our own child)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        os.killpg(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def _stop(pid: int, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Signal a process group started by the launcher and wait until it is gone (SIGKILL at the end).
+
+    Unlike a plain wait on the group, this reaps a child of this very process (tests call `up`
+    in-process), which would otherwise linger as a zombie until the timeout.
+    """
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
+    deadline = time.monotonic() + timeout
+    while not _gone(pid):
+        if time.monotonic() > deadline:
+            stop_pid(pid, 0)
+            _gone(pid)
+            return
+        time.sleep(0.02)
+
+
+def _write_private(path: Path, document: Any) -> None:
+    """Write JSON readable by the owner only (it holds app settings, some of them secret)."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(json.dumps(document, indent=2))
+
+
+def _start_app(state_dir: Path, launch: dict[str, Any]) -> Any:
+    """Start the devhost with the stack's launch parameters (same port, state, keys, settings)."""
+    from cli.stack.devhost import start_devhost
+
+    host_dir = state_dir / "devhost"
+    return start_devhost(Path(launch["appDir"]), state_dir / "logs" / "devhost.log", port=int(launch["port"]),
+                         state=host_dir / "state.db", keys=host_dir / "keys.json",
+                         time_scale=float(launch["timeScale"]), start_time=launch.get("startTime"),
+                         env=dict(launch["env"]))  # fmt: skip
+
+
+def restart_app(state_dir: Path, *, crash: bool = False) -> int:
+    """Stop the stack's devhost (SIGKILL when `crash`) and start it again on the same state.
+
+    Durable state lives in the devhost's store, so unfinished instances continue where they
+    were; the crash tests use this to prove that. Returns the new process id.
+    """
+    state_dir = state_dir.resolve()
+    pids: dict[str, int] = json.loads((state_dir / "pids.json").read_text())
+    launch = json.loads((state_dir / "devhost.json").read_text())
+    old = int(pids["devhost"])
+    _stop(old, signal.SIGKILL if crash else signal.SIGTERM)
+    # a (virtual) clock that restarts must not go back: continue from now, scaled as before
+    launch = {**launch, "startTime": None}
+    host = _start_app(state_dir, launch)
+    pids["devhost"] = host.process.pid
+    (state_dir / "pids.json").write_text(json.dumps(pids))
+    return int(host.process.pid)
+
+
 def up(opts: StackOptions) -> dict[str, Any]:
     """Start the stack, wait until healthy, write `stack.json`; its content."""
-    from cli.stack.devhost import start_devhost  # the stand-ins' own launchers
-    from cli.stack.emulator import start_emulator
+    from cli.stack.emulator import start_emulator  # the stand-ins' own launchers
 
     state_dir = opts.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -158,11 +225,11 @@ def up(opts: StackOptions) -> dict[str, Any]:
         started.append(emulator.process)
         app_url = f"http://{LOOPBACK}:{app_port}"
         env = app_environment(opts, azurite.connection_string, emulator.url, str(emulator.ca_file), app_url)
-        host_dir = state_dir / "devhost"
-        host = start_devhost(opts.app_dir, state_dir / "logs" / "devhost.log", port=app_port,
-                             state=host_dir / "state.db", keys=host_dir / "keys.json",
-                             time_scale=opts.time_scale, start_time=opts.start_time, env=env)  # fmt: skip
+        launch = {"appDir": str(opts.app_dir.resolve()), "port": app_port, "timeScale": opts.time_scale,
+                  "startTime": opts.start_time, "env": env}  # fmt: skip
+        host = _start_app(state_dir, launch)
         started.append(host.process)
+        _write_private(state_dir / "devhost.json", launch)
     except BaseException:
         for proc in reversed(started):
             proc.stop()
@@ -194,7 +261,8 @@ def down(state_dir: Path) -> list[str]:
     pids: dict[str, int] = json.loads(pids_file.read_text())
     for name in ("devhost", "emulator", "azurite"):  # the app first, its dependencies last
         if name in pids:
-            stop_pid(int(pids[name]))
+            _stop(int(pids[name]))
     pids_file.unlink()
     (state_dir / "stack.json").unlink(missing_ok=True)
+    (state_dir / "devhost.json").unlink(missing_ok=True)
     return list(pids)
