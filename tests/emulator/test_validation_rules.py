@@ -12,8 +12,8 @@ SUB = "00000000-0000-0000-0000-00000000000e"
 
 
 def _role(name: str, **extra: object) -> dict:
-    role = {"name": name, "osDisk": {"name": f"{name}-os", "os": "Linux", "sizeGB": 30,
-                                     "mediaLink": f"https://stbad.blob.core.windows.net/vhds/{name}-os.vhd"}}  # fmt: skip
+    media = f"https://stbad.blob.core.windows.net/vhds/{name}-os.vhd"
+    role = {"name": name, "osDisk": {"name": f"{name}-os", "os": "Linux", "sizeGB": 30, "mediaLink": media}}
     role.update(extra)
     return role
 
