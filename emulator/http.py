@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,4 @@ class Router:
 
 
 def json_reply(status: int, data: Any, headers: dict[str, str] | None = None, mutated: bool = False) -> Reply:
-    import json
-
     return Reply(status, json.dumps(data), "application/json; charset=utf-8", headers or {}, mutated)

@@ -36,7 +36,6 @@ def deployment_resources(
     public_eps = [
         (r, ep) for r in dep["roles"] for ep in r["endpoints"] if not ep.get("internalLoadBalancer")
     ]
-    lb_id = b.rid(f"{NET}/loadBalancers", f"{csn}-LB")
     nat_ids: dict[str, list[str]] = {}
     pool_ids: dict[str, list[str]] = {}
     if public_eps:
@@ -62,7 +61,6 @@ def deployment_resources(
         if ilb.get("staticIp"):
             frontend["privateIPAddress"] = ilb["staticIp"]
         _load_balancer(b, ilb["name"], frontend, eps, nat_ids, pool_ids, csn)
-    del lb_id
     for role in dep["roles"]:
         rn = role["name"]
         primary_subnet = role["subnets"][0] if role["subnets"] else None

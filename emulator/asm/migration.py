@@ -14,7 +14,7 @@ from emulator import faults, ops
 from emulator.arm.translate import quota_usage, translate_unit
 from emulator.asm import validation as v
 from emulator.asm.errors import AsmError, bad_request, conflict, not_found
-from emulator.classic import iter_roles, role_disks, services_in_vnet
+from emulator.classic import services_in_vnet
 from emulator.state import Platform
 
 KIND_LABEL = {
@@ -348,15 +348,3 @@ for _comp, _fn in (("prepare", _complete_prepare), ("commit", _complete_commit),
     ops.register(_comp, _fn)
     ops.register(f"{_comp}:failed", _failed_back)
     ops.register(f"noop:{_comp}", _noop)
-
-
-def disks_in_use(platform: Platform, account: str) -> list[str]:
-    """Names of classic disks in `account` still attached to classic VMs."""
-    from emulator.classic import storage_account_of
-
-    return [
-        d["name"]
-        for _cs, role in iter_roles(platform)
-        for _k, d in role_disks(role)
-        if storage_account_of(d["mediaLink"]) == account
-    ]
