@@ -27,6 +27,9 @@ from devhost.clock import VirtualClock
 from devhost.store import FINAL, Store
 
 log = logging.getLogger("devhost.engine")
+# episodes of histories up to this size replay on the event loop (about a millisecond); longer
+# ones in the episode thread, so that HTTP stays responsive
+INLINE_EPISODE_EVENTS = 200
 __all__ = ["Engine", "UnknownOrchestrator"]
 
 
@@ -160,14 +163,17 @@ class Engine(ClientOperations):
             )
         else:
             payload_history = history + new_events
-            loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(
-                self.executor,
-                lambda: r.run_episode(
-                    spec.fn,
-                    r.context_json(instance_id, payload_history, inst["input"], inst["parent_instance_id"]),
-                ),
-            )
+
+            def replay() -> r.EpisodeResult:
+                payload = r.context_json(
+                    instance_id, payload_history, inst["input"], inst["parent_instance_id"]
+                )
+                return r.run_episode(spec.fn, payload)
+
+            if len(payload_history) <= INLINE_EPISODE_EVENTS:
+                result = replay()  # short: cheaper than a thread hand-off (and the GIL switch it costs)
+            else:
+                result = await asyncio.get_running_loop().run_in_executor(self.executor, replay)
         decision = decisions.decide(
             result,
             instance_id=instance_id,
