@@ -1,11 +1,11 @@
 """The orchestration engine: schedules episodes, delivers messages, starts work, fires timers.
 
 One episode per instance at a time (a lock per instance). An episode reads the instance's
-visible messages, replays the history plus the new events through the SDK (in a worker thread,
-via :mod:`devhost.replay`), turns the result into history and work (:mod:`devhost.decisions`) and
-commits everything in one transaction. Activities run in :mod:`devhost.activities`. After a crash,
-:meth:`Engine.start` resumes: every instance with messages is scheduled (due timers fire at once)
-and every activity that was in flight runs again.
+visible messages, replays the history plus the new events through the SDK (:mod:`devhost.replay`;
+on the loop for short histories, else in the episode thread), turns the result into history and
+work (:mod:`devhost.decisions`) and commits everything in one transaction. Activities run in
+:mod:`devhost.activities`. After a crash, :meth:`Engine.start` resumes: every instance with
+messages is scheduled (due timers fire at once) and every activity that was in flight runs again.
 """
 
 from __future__ import annotations
