@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from cli.stack.processes import StackError
 from cli.stack.up import StackOptions, down, parse_settings, up
@@ -35,14 +34,13 @@ def up_command(
     reset: bool = typer.Option(False, "--reset", help="Start the emulator over from the estate."),
 ) -> None:
     """Start the local stack in the background; prints and writes DIR/stack.json."""
-    err = Console(stderr=True)
     try:
         opts = StackOptions(estate=estate, state_dir=state_dir, settings=parse_settings(setting),
                             time_scale=time_scale, start_time=start_time, faults=faults, app_port=app_port,
                             reset=reset)  # fmt: skip
         stack = up(opts)
     except StackError as exc:
-        err.print(f"[red]c2arm up:[/red] {exc}", markup=True, highlight=False)
+        typer.echo(f"c2arm up: {exc}", err=True)
         raise typer.Exit(1) from None
     shown = {k: v for k, v in stack.items() if not k.lower().endswith(("key", "token", "connectionstring"))}
     typer.echo(json.dumps(shown, indent=2))

@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from cli.stack.azurite import Azurite
+from cli.stack.up import STACK_KEYS
 from connectors.storage import Storage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -141,6 +142,7 @@ def start_stack(base: Path, estate: Path, settings: dict[str, str], time_scale: 
     from cli.stack.up import StackOptions, up
 
     info = up(StackOptions(estate=estate, state_dir=base, settings=settings, time_scale=time_scale))
+    assert tuple(info) == STACK_KEYS and json.loads((base / "stack.json").read_text()) == info
     store = Storage.from_env({"AzureWebJobsStorage": info["storageConnectionString"]})
     return Stack(info["appUrl"], info["functionKey"], store, {}, info, base)
 

@@ -1,0 +1,80 @@
+"""`c2arm up` / `c2arm down`: clear errors before anything starts (no servers needed here)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from cli.stack.processes import LOOPBACK, StackError
+from cli.stack.up import STACK_KEYS, StackOptions, down, parse_settings, up
+
+ESTATE = Path(__file__).resolve().parents[2] / "examples" / "estates" / "small.yaml"
+
+
+def test_stack_json_contract_keys() -> None:
+    contract = (
+        "appUrl functionKey masterKey keysFile emulatorUrl emulatorAdminToken caFile storageConnectionString"
+    )
+    assert (*contract.split(), "subscriptionId") == STACK_KEYS
+
+
+def test_settings_flags() -> None:
+    assert parse_settings(["APPROVERS=a@x.com,b@x.com", "EMPTY="]) == {
+        "APPROVERS": "a@x.com,b@x.com",
+        "EMPTY": "",
+    }
+    with pytest.raises(StackError, match="KEY=VALUE"):
+        parse_settings(["NOEQUALS"])
+    with pytest.raises(StackError, match="KEY=VALUE"):
+        parse_settings(["=value"])
+
+
+def test_missing_estate_and_bad_time_scale(tmp_path: Path) -> None:
+    with pytest.raises(StackError, match="no such file"):
+        up(StackOptions(estate=tmp_path / "nope.yaml", state_dir=tmp_path / "s"))
+    with pytest.raises(StackError, match="time-scale"):
+        up(StackOptions(estate=ESTATE, state_dir=tmp_path / "s", time_scale=0))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\n")
+    with pytest.raises(StackError, match="no subscriptionId"):
+        up(StackOptions(estate=bad, state_dir=tmp_path / "s"))
+    assert not (tmp_path / "s" / "stack.json").exists()
+
+
+def test_taken_port_is_named(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(StackError, match=f"port {port} .* already taken"):
+            up(StackOptions(estate=ESTATE, state_dir=tmp_path / "s", app_port=port))
+
+
+def test_node_missing_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    with pytest.raises(StackError, match=r"Node\.js is not installed"):
+        up(StackOptions(estate=ESTATE, state_dir=tmp_path / "s"))
+
+
+def test_a_running_stack_is_not_started_twice(tmp_path: Path) -> None:
+    state = tmp_path / "s"
+    state.mkdir()
+    (state / "pids.json").write_text(json.dumps({"devhost": os.getpgrp()}))  # a live process group
+    with pytest.raises(StackError, match="already running"):
+        up(StackOptions(estate=ESTATE, state_dir=state))
+
+
+def test_cli_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["up", "--estate", str(tmp_path / "missing.yaml"), "--state-dir",
+                                      str(tmp_path / "s")])  # fmt: skip
+    assert result.exit_code == 1
+    assert "c2arm up:" in result.output and "no such file" in result.output
+    result = CliRunner().invoke(app, ["down", "--state-dir", str(tmp_path / "none")])
+    assert result.exit_code == 0 and "no stack running" in result.output
+    assert down(tmp_path / "none") == []
