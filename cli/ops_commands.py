@@ -316,10 +316,12 @@ def fetch_report(client: ApiClient, report_id: str) -> dict[str, Any]:
     try:
         return client.report(report_id)
     except ApiError as exc:
-        if exc.status != 404:
+        if exc.status not in {404, 409}:  # a plan's id may answer 409 there: it is not a unit
             raise
         plan = _plan_or_none(client, report_id)
         if plan is None:
+            if exc.status == 409:
+                raise
             raise ApiError(f"no migration or plan with id {report_id!r}", 404) from None
         from cli.ops_plan import build_plan_report
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cli.api_client import ApiClient, ApiError
-from tests.cli.helpers import c2arm
+from tests.cli.helpers import REPO_ROOT, c2arm
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]
 APPROVER = "approver@contoso.com"
@@ -116,3 +116,27 @@ def test_unknown_id_is_a_clear_404(ops_stack) -> None:
     result = c2arm("status", "no-such-migration", "--state-dir", str(ops_stack.state_dir))
     assert result.returncode == 1
     assert "no migration or plan with id 'no-such-migration'" in result.stderr
+
+
+def test_migrate_starts_a_plan_that_status_follows_and_report_draws(ops_stack, tmp_path: Path) -> None:
+    sd = ["--state-dir", str(ops_stack.state_dir)]
+    plan_id = f"e2e-plan-{time.time_ns() % 10**8}"
+    estate = str(REPO_ROOT / "examples" / "estates" / "realistic.yaml")
+    units = ["--units", "networkSecurityGroup/nsg-spare", "--units", "cloudService/acl-cs"]
+    started = c2arm(
+        "migrate", "--estate", estate, *units, "--plan-id", plan_id, "--dry-run", "--concurrency", "2", *sd
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.startswith(f"{plan_id}: started")
+
+    watched = c2arm("status", plan_id, "--watch", "--interval", "0.5", *sd, timeout=120)
+    assert watched.returncode == 0, watched.stderr
+    assert "networkSecurityGroup/nsg-spare" in watched.stdout and "Aborted" in watched.stdout  # a dry run
+    assert "cloudService/acl-cs" in watched.stdout and "NotMigratable" in watched.stdout  # left out
+
+    files = c2arm("report", plan_id, "--html", "--out", str(tmp_path), *sd)
+    assert files.returncode == 0, files.stderr
+    html = (tmp_path / f"{plan_id}.html").read_text()
+    assert (
+        "wave 0 · networkSecurityGroup/nsg-spare" in html and "Not migratable (left out of the waves)" in html
+    )
