@@ -6,6 +6,8 @@ classic side gone or still there) and the audit trail.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.e2e.conftest import APPROVER, OTHER_APPROVER, Stack, events, request, wait_for, wait_phase
@@ -150,9 +152,28 @@ def test_storage_account_committed_after_its_vms_moved(small_stack: Stack) -> No
         assert client.post("/api/migrations", json=storage_request("st-late")).status_code == 202
     doc = wait_phase(small_stack, "st-late", {"AwaitingApproval", "NotMigratable", "Failed"}, timeout=90)
     assert doc["phase"] == "AwaitingApproval", (doc.get("error"), doc["findings"])
+    # through the review page: its form carries an anti-forgery token instead of a function key
     with small_stack.client(principal=OTHER_APPROVER) as approver:
-        assert approver.post("/api/migrations/st-late/approve", json={}).status_code == 202
+        page = approver.get("/api/migrations/st-late/review").text
+    token = re.search(r"name='token' value='([^']+)'", page).group(1)
+    with small_stack.client(principal=OTHER_APPROVER, key=False) as browser:
+        url = "/api/migrations/st-late/review/decision"
+        forged = browser.post(url, data={"decision": "commit", "comment": "x", "token": token[:-2] + "AA"})
+        assert forged.status_code == 403
+        assert browser.post(url, data={"decision": "commit", "comment": "x"}).status_code == 403
+    with small_stack.client(
+        principal=APPROVER, key=False
+    ) as someone_else:  # the token is bound to its viewer
+        assert someone_else.post(url, data={"decision": "commit", "token": token}).status_code == 403
+    with small_stack.client(principal=OTHER_APPROVER, key=False) as browser:
+        decided = browser.post(url, data={"decision": "commit", "comment": "via review", "token": token})
+        assert decided.status_code == 202, decided.text
     doc = wait_phase(small_stack, "st-late", {"Committed", "Failed", "NeedsSupport"}, timeout=90)
     assert doc["phase"] == "Committed", doc.get("error")
     assert small_stack.arm_group("stsmall-Migrated")
     assert small_stack.classic("/services/storageservices/stsmall").status_code == 404
+    with small_stack.client() as client:
+        audit = client.get("/api/migrations/st-late/audit").json()["entries"]
+    assert (OTHER_APPROVER, "approve", "via review") in [
+        (e["principal"], e["action"], e["comment"]) for e in audit
+    ]
