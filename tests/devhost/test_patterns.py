@@ -4,6 +4,7 @@ HTTP for the async HTTP API) against the devhost running the sample app at time 
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def test_async_http_api_follow_status_query_uri(sample_host: DevHost) -> None:
         payload = started.json()
         assert payload["id"] == "http-api-1"
         assert started.headers["Location"] == payload["statusQueryGetUri"]
-        for _ in range(500):
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
             polled = http.get(payload["statusQueryGetUri"])
             if polled.status_code == 200:
                 break
@@ -351,3 +353,27 @@ def test_restart_runs_the_same_orchestrator_and_input_again(sample_host: DevHost
     assert again != "restart-1"
     assert status.output[0] == "Hello R"
     assert same.instance_id == "restart-1" and same.output[0] == "Hello R"
+
+
+def test_purge_by_filter_needs_created_time_from_and_suspend_over_the_webhook(sample_host: DevHost) -> None:
+    base = f"{sample_host.url}/runtime/webhooks/durabletask"
+    with httpx.Client(timeout=10) as http:
+        refused = http.delete(f"{base}/instances", params={"runtimeStatus": "Completed"})
+        assert refused.status_code == 400
+        assert "createdTimeFrom" in refused.json()["Message"]
+        assert http.get(f"{base}/instances", params={"createdTimeFrom": "yesterday"}).status_code == 400
+        started = http.post(f"{base}/orchestrators/wait_event/hook-1").json()
+        assert http.post(started["suspendPostUri"].replace("{text}", "pause")).status_code == 202
+        assert http.get(started["statusQueryGetUri"]).json()["runtimeStatus"] == "Suspended"
+        assert http.post(started["resumePostUri"].replace("{text}", "go")).status_code == 202
+        sent = http.post(started["sendEventPostUri"].replace("{eventName}", "Go"), json="hook")
+        assert sent.status_code == 202
+        no_json = http.post(started["sendEventPostUri"].replace("{eventName}", "Go"), content=b"x")
+        assert no_json.status_code == 400
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            status = http.get(started["statusQueryGetUri"])
+            if status.status_code == 200:
+                break
+        assert status.json()["output"] == "Hello hook"
+        assert http.post(started["terminatePostUri"].replace("{text}", "late")).status_code == 410

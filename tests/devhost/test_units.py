@@ -142,3 +142,27 @@ def test_clock_scales_and_never_goes_backwards() -> None:
     assert later.now_ts() >= start.timestamp() + 10 * 3600 - 1  # 10 real s at ×3600 passed while "down"
     with pytest.raises(ValueError, match="--start-time"):
         parse_start_time("noon")
+
+
+def test_queue_connection_resolution_and_decoding() -> None:
+    from devhost.app_loader import FunctionSpec
+    from devhost.queues import QueueListener, connection_string
+    from devhost.settings import QueueOptions
+
+    env = {"AzureWebJobsStorage": "default", "MyConn": "plain", "AzureWebJobsOther": "prefixed",
+           "ConnectionStrings:Cs": "from-cs"}  # fmt: skip
+    assert connection_string(None, env) == ("AzureWebJobsStorage", "default")
+    assert connection_string("MyConn", env) == ("MyConn", "plain")
+    assert connection_string("Other", env) == ("AzureWebJobsOther", "prefixed")
+    assert connection_string("Cs", env) == ("ConnectionStrings:Cs", "from-cs")
+    assert connection_string("Missing", env)[1] is None
+
+    spec = FunctionSpec("q", "queueTrigger", {"queueName": "Jobs", "connection": ""}, "msg", lambda msg: None)
+    b64 = QueueListener(spec, None, QueueOptions())
+    assert b64.queue_name == "jobs"
+    assert b64.decode("aGVsbG8=") == b"hello"
+    assert b64.decode("not base64!") is None
+    assert b64.threshold >= 0
+    plain = QueueListener(spec, None, QueueOptions(message_encoding="none", new_batch_threshold=3))
+    assert plain.decode("not base64!") == b"not base64!"
+    assert plain.threshold == 3
