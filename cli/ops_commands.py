@@ -289,14 +289,25 @@ def _decide(decision: str, instance_id: str, comment: str | None, principal: str
 
 
 def approve(
-    instance_id: str = typer.Argument(..., help="The migration id (its requestId)."),
+    instance_id: str = typer.Argument(
+        ..., help="The migration id (its requestId), or a plan id with --wave."
+    ),
+    wave: int | None = typer.Option(None, "--wave", min=0, help="Approve this wave of a perWave plan."),
     comment: str | None = typer.Option(None, "--comment", help="Kept in the audit log."),
     principal: str | None = Principal,
     app: str | None = AppUrl,
     state_dir: Path = StateDir,
 ) -> None:
-    """Approve a unit waiting in AwaitingApproval: the app commits it."""
-    _decide("approve", instance_id, comment, principal, app, state_dir)
+    """Approve a unit waiting in AwaitingApproval (or a plan's wave): the app commits it."""
+    if wave is None:
+        _decide("approve", instance_id, comment, principal, app, state_dir)
+        return
+    _check_principal(app, principal)
+    with client_for(app, state_dir) as client:
+        answer = client.approve_wave(instance_id, wave, comment, principal)
+    approved = answer.get("approved") or answer.get("units")
+    what = f" ({len(approved)} unit(s))" if isinstance(approved, list) else ""
+    out.print(f"{instance_id}: wave {wave} approved{what}", highlight=False)
 
 
 def abort(

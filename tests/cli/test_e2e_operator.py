@@ -140,3 +140,25 @@ def test_migrate_starts_a_plan_that_status_follows_and_report_draws(ops_stack, t
     assert (
         "wave 0 · networkSecurityGroup/nsg-spare" in html and "Not migratable (left out of the waves)" in html
     )
+
+
+def test_a_per_wave_plan_is_approved_wave_by_wave(ops_stack) -> None:
+    sd = ["--state-dir", str(ops_stack.state_dir)]
+    plan_id = f"e2e-wave-{time.time_ns() % 10**8}"
+    estate = str(REPO_ROOT / "examples" / "estates" / "realistic.yaml")
+    started = c2arm("migrate", "--estate", estate, "--units", "reservedIp/rip-spare", "--approval", "perWave",
+                    "--plan-id", plan_id, *sd)  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    deadline = time.monotonic() + 90
+    with ApiClient.resolve(None, ops_stack.state_dir) as client:
+        while True:
+            [wave] = client.plan(plan_id).get("waves") or [{"units": []}]
+            if [u["phase"] for u in wave["units"]] == ["AwaitingApproval"]:
+                break
+            assert time.monotonic() < deadline, wave
+            time.sleep(0.25)
+    approved = c2arm("approve", plan_id, "--wave", "0", "--as", APPROVER, "--comment", "wave 0 go", *sd)
+    assert approved.returncode == 0, approved.stderr
+    assert f"{plan_id}: wave 0 approved (1 unit(s))" in approved.stdout
+    watched = c2arm("status", plan_id, "--watch", "--interval", "0.5", *sd, timeout=120)
+    assert watched.returncode == 0 and "Committed" in watched.stdout, watched.stdout
