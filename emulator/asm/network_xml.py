@@ -357,3 +357,39 @@ def circuits(platform: Platform) -> str:
         for c in platform.estate["expressRouteCircuits"]
     ]
     return document("DedicatedCircuits", items)
+
+
+def gateway_doc(v: dict[str, Any]) -> str | None:
+    """`GET /services/networking/{vnet}/gateway` (Get Virtual Network Gateway): the VPN gateway
+    when there is one, else the ExpressRoute gateway; None when the VNet has no gateway."""
+    if not v["gateways"]:
+        return None
+    g = next((g for g in v["gateways"] if g["kind"] == "Vpn"), v["gateways"][0])
+    return document(
+        "Gateway",
+        [
+            E("State", "Provisioned"),
+            E("VIPAddress", g.get("vip")),
+            E("GatewayType", "DynamicRouting" if g["kind"] == "Vpn" else "ExpressRoute"),
+            E("GatewaySize", g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")),
+        ],
+    )
+
+
+def gateway_connections_doc(v: dict[str, Any]) -> str:
+    """`GET /services/networking/{vnet}/gateway/connections`: every gateway connection with its
+    `ConnectivityState` (`Connected` or, for the estate's `Disconnected`, `NotConnected`)."""
+    items = [
+        E(
+            "Connection",
+            [
+                E("ConnectivityState", "Connected" if c["state"] == "Connected" else "NotConnected"),
+                E("EgressBytesTransferred", 0),
+                E("IngressBytesTransferred", 0),
+                E("LocalNetworkSiteName", c["localNetworkSite"]),
+            ],
+        )
+        for g in v["gateways"]
+        for c in g["connections"]
+    ]
+    return document("Connections", items)

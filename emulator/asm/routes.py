@@ -162,6 +162,26 @@ router.add(
     NW + "/virtualnetwork/{vnet}/subnets/{subnet}/routetables",
     subnet_association("routeTable", "RouteTable"),
 )
+
+
+def _vnet(call: Call) -> dict[str, Any]:
+    vnet = call.platform.find_ci("virtualNetworks", call.params["vnet"])
+    if vnet is None:
+        raise not_found(f"The virtual network {call.params['vnet']} doesn't exist.")
+    return vnet
+
+
+def get_gateway(call: Call) -> Reply:
+    body = network_xml.gateway_doc(_vnet(call))
+    if body is None:
+        raise not_found(f"No current gateway for virtual network {call.params['vnet']}.")
+    return ok(body)
+
+
+router.add("GET", NW + "/{vnet}/gateway", get_gateway)
+router.add(
+    "GET", NW + "/{vnet}/gateway/connections", lambda c: ok(network_xml.gateway_connections_doc(_vnet(c)))
+)
 router.add("GET", NW + "/reservedips", lambda c: ok(network_xml.reserved_ips(c.platform)))
 router.add(
     "GET",

@@ -260,3 +260,20 @@ def test_subscription_read_and_a_foreign_client_certificate(emu: Emulator) -> No
         pytest.raises((httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)),
     ):
         client.get(f"{emu.url}/{emu.subscription_id}", headers={"x-ms-version": "2017-01-01"})
+
+
+def test_gateway_and_connection_reads(asm: Asm) -> None:
+    gw = asm.get("/services/networking/vnet-prod/gateway")
+    assert [gw.findtext(x(t)) for t in ("State", "VIPAddress", "GatewayType", "GatewaySize")] == [
+        "Provisioned",
+        "52.1.2.3",
+        "DynamicRouting",
+        "Standard",
+    ]
+    assert asm.get("/services/networking/vnet-er/gateway").findtext(x("GatewayType")) == "ExpressRoute"
+    conns = asm.get("/services/networking/vnet-branch/gateway/connections").findall(x("Connection"))
+    assert [(c.findtext(x("LocalNetworkSiteName")), c.findtext(x("ConnectivityState"))) for c in conns] == [
+        ("branch-office", "NotConnected")
+    ]
+    assert asm.http.get("/services/networking/vnet-legacy/gateway").status_code == 404
+    assert asm.get("/services/networking/vnet-legacy/gateway/connections").findall(x("Connection")) == []
