@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from cli.main import app
 from migration.estate import load_estate, load_estate_file
 from migration.units import units_of
 from tests.cli.helpers import REPO_ROOT, c2arm
@@ -84,7 +87,10 @@ def test_capture_round_trips_the_emulated_subscription(emulator_factory, tmp_pat
         unknown.returncode == 1 and "capture of 00000000-0000-0000-0000-00000000dead failed" in unknown.stderr
     )
 
-    no_stack = c2arm("capture", "--local", "--state-dir", str(tmp_path / "none"))
-    assert no_stack.returncode == 1 and "no local stack" in no_stack.stderr
-    no_sub = c2arm("capture", env={"ASM_AUTH": "token", "AZURE_ACCESS_TOKEN": "x"})
-    assert no_sub.returncode == 2 and "--subscription required" in no_sub.stderr
+
+def test_capture_without_a_stack_or_a_subscription_says_what_is_missing(tmp_path: Path) -> None:
+    runner = CliRunner()
+    no_stack = runner.invoke(app, ["capture", "--local", "--state-dir", str(tmp_path / "none")])
+    assert no_stack.exit_code == 1 and "no local stack" in no_stack.stderr
+    no_sub = runner.invoke(app, ["capture"], env={"ASM_AUTH": "token", "AZURE_ACCESS_TOKEN": "x"})
+    assert no_sub.exit_code == 2 and "--subscription required" in no_sub.stderr
