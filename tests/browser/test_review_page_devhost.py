@@ -64,7 +64,10 @@ def test_review_page_in_chromium_against_the_devhost(ops_stack, new_page, screen
     decision_url = f"{info['appUrl']}/api/migrations/{uid}/review/decision"
     forged = [
         ({}, {PRINCIPAL_HEADER: LEAD}),  # no token
-        ({"token": token[:-4] + "AAAA"}, {PRINCIPAL_HEADER: LEAD}),  # a wrong token
+        (
+            {"token": token[:-1] + ("B" if token[-1] == "A" else "A")},
+            {PRINCIPAL_HEADER: LEAD},
+        ),  # a wrong token
         ({"token": token}, {PRINCIPAL_HEADER: OTHER}),  # LEAD's token used by someone else
         ({"token": token}, {}),  # nobody signed in
     ]
