@@ -19,7 +19,8 @@ timeline, and Approve / Abort buttons. The buttons are a plain form (no script) 
 `decision=commit|abort`, `comment` and `token` as `application/x-www-form-urlencoded` to
 `decision_url` (default `/api/migrations/{id}/review/decision`, the DESIGN.md route), which
 checks the anti-forgery token (`migration.policy.verify_token`) instead of a function key.
-The form is shown only while the phase is `AwaitingApproval`.
+The form is shown only while the phase is `AwaitingApproval` and only with a token (a page opened
+without a signed-in principal says how to get one instead).
 """
 
 from __future__ import annotations
@@ -179,6 +180,11 @@ def _actions(view: Mapping[str, Any], token: str, principal: str | None, decisio
         return (
             f"<p class='actions muted' id='no-decision'>No decision to take: the unit is "
             f"<span class='phase'>{esc(view.get('phase'))}</span>.</p>"
+        )
+    if not token:
+        return (
+            "<p class='actions muted' id='no-decision'>Sign in as an approver to approve or abort here "
+            "(this page was opened without a signed-in principal, so it carries no decision token).</p>"
         )
     who = f"as <strong>{esc(principal)}</strong>" if principal else ""
     return (

@@ -119,3 +119,9 @@ def test_a_change_on_a_property_the_resource_does_not_list_is_still_shown() -> N
     [row] = re.findall(r"<tr class='diff'>(.*?)</tr>", arm, flags=re.S)
     text = " ".join(parse(row).text)
     assert "virtualMachine" in text and "(absent)" in text and 'expected "10.0.1.4"' in text
+
+
+def test_without_a_token_the_page_asks_to_sign_in_instead_of_offering_buttons() -> None:
+    html = review_page_html(review_view(), "")
+    assert [t for t, _ in parse(html).tags if t in {"form", "button"}] == []
+    assert "Sign in as an approver" in " ".join(parse(html).text)
