@@ -111,8 +111,9 @@ def _service_needs(service: CloudService, reserved: set[str], counts: dict[str, 
     nsgs.update(r.network_security_group for r in deployment.roles if r.network_security_group)
 
 
-def needs_by_unit(estate: Estate) -> dict[str, QuotaNeeds]:
-    """Needs of every unit of the estate, keyed `KIND/NAME` (linear in the estate's size)."""
+def needs_by_unit(estate: Estate, units: list[UnitRef] | None = None) -> dict[str, QuotaNeeds]:
+    """Needs of every unit of the estate (or of `units`, which must be units of it), keyed
+    `KIND/NAME` (linear in the estate's size)."""
     reserved: dict[str, set[str]] = {}
     for rip in estate.reserved_ips:
         if rip.cloud_service:
@@ -124,7 +125,7 @@ def needs_by_unit(estate: Estate) -> dict[str, QuotaNeeds]:
     vnets = {v.name: v for v in estate.virtual_networks}
     services = {c.name: c for c in estate.cloud_services}
     out: dict[str, QuotaNeeds] = {}
-    for unit in units_of(estate):
+    for unit in units_of(estate) if units is None else units:
         counts = {f.name: 0 for f in fields(QuotaNeeds)}
         nsgs: set[str] = set()
         tables: set[str] = set()

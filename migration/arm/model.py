@@ -81,10 +81,18 @@ class ArmResource:
     parent: str | None = None
     may_change: tuple[str, ...] = field(default=(), compare=False)
 
+    _key: tuple[str, str, str] = field(default=("", "", ""), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # computed once: matching, sorting and de-duplication ask for it many times
+        object.__setattr__(
+            self, "_key", (self.type.casefold(), (self.parent or "").casefold(), self.name.casefold())
+        )
+
     @property
     def key(self) -> tuple[str, str, str]:
         """Identity for matching expected with actual: type, parent and name, case-insensitive."""
-        return (self.type.casefold(), (self.parent or "").casefold(), self.name.casefold())
+        return self._key
 
     @property
     def address(self) -> str:

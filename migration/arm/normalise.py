@@ -10,6 +10,7 @@ A child resource's `name` is `parent/child` (VM extensions), as ARM returns it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,6 +61,7 @@ def connection_type(value: str | None) -> str | None:
     return None if value is None else _CONNECTION_TYPES.get(value.casefold(), value)
 
 
+@lru_cache(maxsize=256)
 def arm_location(value: str | None) -> str | None:
     """ARM location spelling: lower case, no spaces (`West Europe` → `westeurope`)."""
     return None if value is None else "".join(value.split()).lower()

@@ -84,7 +84,8 @@ def run_prechecks(estate: Estate, units: Iterable[UnitRef] | None = None) -> Pre
     wanted = set(selected) | {SUBSCRIPTION}
     findings = [f for r in RULES for f in r.run(ctx) if f.unit in wanted]
     severity = {s: i for i, s in enumerate(SEVERITIES)}
-    findings.sort(key=lambda f: (_unit_order(f.unit), severity[f.severity], f.rule, f.resource))
+    order = {u: _unit_order(u) for u in {f.unit for f in findings}}
+    findings.sort(key=lambda f: (order[f.unit], severity[f.severity], f.rule, f.resource))
     by_unit: dict[str, list[Finding]] = {}
     for f in findings:
         by_unit.setdefault(f.unit, []).append(f)

@@ -88,7 +88,7 @@ def unknown_circuit(ctx: Context) -> Iterator[Hit]:
     remedy="Raise the ARM quota in the target region (or free capacity) before preparing the unit.",
 )
 def quotas(ctx: Context) -> Iterator[Hit]:
-    for unit, needs in needs_by_unit(ctx.estate).items():
+    for unit, needs in needs_by_unit(ctx.estate, ctx.units).items():
         for key, left, need in needs.exceeding(ctx.estate):
             yield Hit(
                 unit,
@@ -207,7 +207,7 @@ def conflicting_ips(ctx: Context) -> Iterator[Hit]:
             for ilb in d.internal_load_balancers:
                 if ilb.static_ip:
                     holders[(d.virtual_network, ilb.static_ip)].append((f"ILB {ilb.name}", "Running"))
-    for (vnet, ip), users in sorted(holders.items()):
+    for (vnet, ip), users in sorted(item for item in holders.items() if len(item[1]) > 1):
         if len(users) > 1:
             deallocated = [u for u, state in users if state == "StoppedDeallocated"]
             note = f" ({', '.join(deallocated)} stopped-deallocated)" if deallocated else ""
