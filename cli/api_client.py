@@ -146,6 +146,10 @@ class ApiClient:
             raise ConfigError(
                 f"--app: {app_url!r} is not an http(s) URL such as https://myapp.azurewebsites.net"
             )
+        if parts.scheme == "http" and not is_loopback(app_url):
+            raise ConfigError(
+                f"--app: {app_url!r} must use https: the function key would cross the network in clear"
+            )
         self.app_url = app_url.rstrip("/").removesuffix("/api")
         self.stack = stack
         headers = {KEY_HEADER: function_key} if function_key else {}

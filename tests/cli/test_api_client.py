@@ -78,3 +78,10 @@ def test_plan_view_shows_progress_per_wave() -> None:
 def test_next_step_for_every_final_phase_points_somewhere() -> None:
     for phase in ("Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"):
         assert next_step("x", phase) != "running: nothing to do"
+
+
+def test_a_remote_app_over_plain_http_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="must use https"):
+        ApiClient.resolve("http://c2arm.example.net", tmp_path, env={"C2ARM_KEY": "fk"})
+    with ApiClient.resolve("http://localhost:7071", tmp_path, env={"C2ARM_KEY": "fk"}) as client:
+        assert client.app_url == "http://localhost:7071"  # loopback: the local stack
