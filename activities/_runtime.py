@@ -15,10 +15,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from connectors.arm import ArmReader
+from connectors.arm_facts import with_arm_facts
 from connectors.asm import AsmClient
+from connectors.asm.snapshot import read_estate
 from connectors.cloud import AzureSettings
 from connectors.errors import AzureCallError, ConfigurationError, PermanentError
 from connectors.storage import Storage
+from migration.estate import Estate
 from migration.requests import MigrationRequest
 
 log = logging.getLogger("c2arm.activities")
@@ -47,6 +51,17 @@ def asm(subscription_id: str) -> AsmClient:
             client = AsmClient.from_settings(azure_settings(), subscription_id)
             _asm[subscription_id] = client
         return client
+
+
+def live_estate(subscription_id: str) -> Estate:
+    """The subscription's classic estate (ASM reads) plus the ARM facts the prechecks need
+    (migration provider registration, remaining network quotas)."""
+    estate = read_estate(asm(subscription_id))
+    reader = ArmReader.from_settings(azure_settings(), subscription_id)
+    try:
+        return with_arm_facts(estate, reader)
+    finally:
+        reader.close()
 
 
 def request_of(payload: dict[str, Any]) -> MigrationRequest:

@@ -10,8 +10,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities._runtime import asm, phase
-from connectors.asm.snapshot import read_estate
+from activities._runtime import live_estate, phase
 from migration.planner import plan
 from migration.units import UnitRef
 
@@ -26,7 +25,7 @@ def _unit(ref: UnitRef) -> dict[str, Any]:
 @phase
 def plan_units(payload: dict[str, Any]) -> dict[str, Any]:
     """`{"waves": [[{"key", "unit", "dependsOn"}]], "notMigratable": [{"key", "unit", "reasons"}]}`."""
-    estate = read_estate(asm(payload["subscriptionId"]))
+    estate = live_estate(payload["subscriptionId"])
     wanted = payload.get("units")
     refs = [UnitRef(u["kind"], u["name"]) for u in wanted] if wanted else None
     result = plan(estate, refs, int(payload.get("concurrency") or 4))

@@ -14,8 +14,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities._runtime import asm, phase, request_of, storage
-from connectors.asm.snapshot import read_estate
+from activities._runtime import live_estate, phase, request_of, storage
 from connectors.errors import PermanentError, Reason
 from migration.estate import dump_estate
 
@@ -60,7 +59,7 @@ def snapshot_unit(payload: dict[str, Any]) -> dict[str, Any]:
     """`{"digest", "blob"}` (or `{"error"}` when the unit does not exist)."""
     request = request_of(payload)
     unit = request.unit.model_dump(mode="json")
-    estate = dump_estate(read_estate(asm(request.subscription_id)))
+    estate = dump_estate(live_estate(request.subscription_id))
     part = unit_part(estate, unit)
     if not any(part.values()):
         raise PermanentError(f"{request.unit.key} does not exist in subscription {request.subscription_id}",
