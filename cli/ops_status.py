@@ -68,8 +68,11 @@ def elapsed(status: Mapping[str, Any], now: datetime) -> str:
         start = parse_time(timeline[0].get("at")) if timeline else None
     if start is None:
         return ""
-    end = parse_time(status.get("updatedAt")) if is_final(str(status.get("phase", ""))) else now
-    return human_duration(((end or now) - start).total_seconds())
+    updated = parse_time(status.get("updatedAt")) or now
+    # a final unit's clock stopped; a running one on a local stack with scaled time may run ahead
+    # of this clock, so never show less than was already seen
+    end = updated if is_final(str(status.get("phase", ""))) else max(now, updated)
+    return human_duration((end - start).total_seconds())
 
 
 def _phase(phase: str) -> Text:
