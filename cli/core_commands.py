@@ -93,6 +93,8 @@ def plan(
     for u in result.units:
         if u.depends_on:
             typer.echo(f"{u.unit} after {', '.join(str(d) for d in u.depends_on)}")
+    for q in result.quota_shortfalls:
+        typer.echo(f"quota: the plan needs {q.needed} {q.quota}, {q.remaining} remain")
     for u in result.units:
         if u.verdict != "migratable":
             parts = [u.verdict]

@@ -12,18 +12,23 @@ at most `concurrency` units whose dependencies are all in earlier waves. Within 
 the longest dependency chains go first (so the plan has as few waves as the limit allows), then
 by kind in the required order, then by name — the output is deterministic.
 
+Each unit's quota needs are prechecked alone; `Plan.quota_shortfalls` says when the planned units
+*together* need more than `armQuotas` has left (a later wave would then fail at prepare).
+
 Public API: `plan(estate, units=None, concurrency=4) -> Plan`; `Plan.waves` (list of lists of
-`UnitRef`), `Plan.units` (list of `PlannedUnit`), `Plan.to_dict()` (the `c2arm plan --json` shape).
+`UnitRef`), `Plan.units` (list of `PlannedUnit`), `Plan.quota_shortfalls`, `Plan.to_dict()` (the
+`c2arm plan --json` shape).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from migration.estate import Estate
 from migration.prechecks import Finding, run_prechecks
+from migration.quotas import needs_by_unit
 from migration.units import UNIT_KINDS, UnitRef, parse_unit
 
 
@@ -51,10 +56,23 @@ class PlannedUnit:
 
 
 @dataclass(frozen=True)
+class QuotaShortfall:
+    """The planned units together need more of a quota than remains (each may fit alone)."""
+
+    quota: str
+    remaining: int
+    needed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"quota": self.quota, "remaining": self.remaining, "needed": self.needed}
+
+
+@dataclass(frozen=True)
 class Plan:
     concurrency: int
     units: list[PlannedUnit]
     waves: list[list[UnitRef]]
+    quota_shortfalls: list[QuotaShortfall] = field(default_factory=list)
 
     def unit(self, ref: UnitRef | str) -> PlannedUnit | None:
         key = parse_unit(ref) if isinstance(ref, str) else ref
@@ -62,7 +80,8 @@ class Plan:
 
     def to_dict(self) -> dict[str, Any]:
         """`{"concurrency", "units": [...], "dependencies": [{"unit", "dependsOn"}], "waves":
-        [{"index", "units": ["KIND/NAME", ...]}]}`."""
+        [{"index", "units": ["KIND/NAME", ...]}], "quotaShortfalls": [{"quota", "remaining",
+        "needed"}]}`."""
         return {
             "concurrency": self.concurrency,
             "units": [u.to_dict() for u in self.units],
@@ -72,6 +91,7 @@ class Plan:
                 if u.depends_on
             ],
             "waves": [{"index": i, "units": [str(u) for u in wave]} for i, wave in enumerate(self.waves)],
+            "quotaShortfalls": [q.to_dict() for q in self.quota_shortfalls],
         }
 
 
@@ -122,7 +142,23 @@ def plan(estate: Estate, units: Iterable[UnitRef] | None = None, concurrency: in
             planned.append(PlannedUnit(u, "notMigratable", (), v.blocked_by, None, v.reasons))
         else:
             planned.append(PlannedUnit(u, "blocked", (), excluded[u], None, v.reasons))
-    return Plan(concurrency, planned, waves)
+    return Plan(concurrency, planned, waves, _shortfalls(estate, [u for w in waves for u in w]))
+
+
+def _shortfalls(estate: Estate, units: list[UnitRef]) -> list[QuotaShortfall]:
+    """Quotas the whole plan would exhaust: `armQuotas` is what remains, and units add up."""
+    needs = needs_by_unit(estate, units)
+    totals: dict[str, int] = {}
+    for need in needs.values():
+        for f in fields(need):
+            totals[f.name] = totals.get(f.name, 0) + getattr(need, f.name)
+    out = []
+    quotas = estate.arm_quotas
+    for name, needed in totals.items():
+        remaining = getattr(quotas, name)
+        if needed > remaining:
+            out.append(QuotaShortfall(type(quotas).model_fields[name].alias or name, remaining, needed))
+    return out
 
 
 def _waves(units: list[UnitRef], deps: dict[UnitRef, tuple[UnitRef, ...]], limit: int) -> list[list[UnitRef]]:

@@ -90,6 +90,26 @@ def _parse(text: str | bytes, source: str) -> Any:
         raise EstateError(source, [("", f"invalid YAML{where}: {problem}")]) from None
 
 
+#: Most values an estate may expand to (YAML aliases can make a small file enormous).
+MAX_NODES = 20_000_000
+
+
+def _too_big(raw: Any) -> bool:
+    """Whether `raw` expands past `MAX_NODES` values, counting aliased parts each time they are used."""
+    count = 0
+    stack = [raw]
+    while stack:
+        value = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return True
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
 def load_estate(text: str | bytes, source: str = "<estate>") -> Estate:
     """Parse an estate file's text (YAML, or JSON when `source` ends in `.json`) into the model.
 
@@ -97,6 +117,10 @@ def load_estate(text: str | bytes, source: str = "<estate>") -> Estate:
     duplicate names and unresolved references.
     """
     raw = _parse(text, source)
+    if _too_big(raw):
+        raise EstateError(
+            source, [("", f"the estate expands to more than {MAX_NODES:,} values (YAML aliases?)")]
+        )
     if not isinstance(raw, dict):
         raise EstateError(source, [("", "expected a mapping with version and subscriptionId")])
     issues: list[Issue] = []

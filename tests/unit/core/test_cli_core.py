@@ -99,6 +99,7 @@ def test_plan_json(tmp_path: Path) -> None:
         {"unit": "storageAccount/stapp", "dependsOn": ["virtualNetwork/vnet-app"]}
     ]
     assert data["concurrency"] == 1
+    assert data["quotaShortfalls"] == []
 
 
 def test_expected_json_and_text(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migration.estate import (
     Estate,
@@ -156,3 +158,22 @@ def test_duplicate_luns_and_disk_names(sample_raw: dict[str, Any]) -> None:
     assert found["cloudServices[0].deployment.roles[0].osDisk.name"].startswith(
         "duplicate disk name 'web1-os'"
     )
+
+
+def test_alias_bomb_is_refused_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import migration.estate.loader as loader
+
+    monkeypatch.setattr(loader, "MAX_NODES", 100_000)
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
+    with pytest.raises(EstateError, match="expands to more than"):
+        load_estate("\n".join(lines) + "\n", "bomb.yaml")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(st.text(max_size=300), st.binary(max_size=300)))
+def test_any_text_loads_or_fails_with_estate_error(text: str | bytes) -> None:
+    try:
+        load_estate(text, "fuzz.yaml")
+    except EstateError as exc:
+        assert exc.issues

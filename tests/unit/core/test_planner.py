@@ -201,3 +201,12 @@ def test_plan_is_deterministic_whatever_the_file_order(
     for key in ("virtualNetworks", "storageAccounts", "cloudServices", "networkSecurityGroups"):
         rnd.shuffle(raw[key])
     assert plan(load_raw(raw), concurrency=limit).to_dict() == first
+
+
+def test_units_that_fit_alone_can_exhaust_a_quota_together() -> None:
+    raw = estate(3, 0, 0, [], set(), set(), 0)
+    raw["armQuotas"] = {"networkInterfaces": 2}
+    p = plan(load_raw(raw))
+    assert len([u for u in p.units if u.verdict == "migratable"]) == 3
+    assert p.to_dict()["quotaShortfalls"] == [{"quota": "networkInterfaces", "remaining": 2, "needed": 3}]
+    assert plan(load_raw(estate(2, 0, 0, [], set(), set(), 0))).quota_shortfalls == []
