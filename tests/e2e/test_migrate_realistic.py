@@ -138,6 +138,23 @@ def test_approval_timeout_with_remind_policy_keeps_waiting(realistic_stack: Stac
     assert wait_phase(realistic_stack, "diag", FINAL, timeout=60)["phase"] == "Committed"
 
 
+def test_cloud_service_dry_run_with_a_new_virtual_network(realistic_stack: Stack) -> None:
+    submit(realistic_stack, realistic_request("api-new", "cloudService", "api-cs", dryRun=True,
+                                              destination={"mode": "New"}))  # fmt: skip
+    doc = wait_phase(realistic_stack, "api-new", FINAL, timeout=60)
+    assert doc["phase"] == "Aborted" and doc["dryRun"] is True, doc.get("error")
+    with realistic_stack.client() as client:
+        report = client.get("/api/migrations/api-new/report").json()
+    created = [
+        i for i in report["resourceMap"].values() if "/microsoft.network/virtualnetworks/" in i.lower()
+    ]
+    assert created and all(
+        "/resourceGroups/api-cs-Migrated/" in i for i in created
+    )  # a new VNet, its own group
+    assert realistic_stack.arm_group("api-cs-Migrated") is None  # aborted: gone again
+    assert any(f["source"] == "precheck" and "dealloc" in f["message"].lower() for f in doc["findings"])
+
+
 def test_cloud_service_into_an_existing_arm_subnet(realistic_stack: Stack) -> None:
     submit(realistic_stack, realistic_request("prod", "virtualNetwork", "vnet-prod"))
     wait_phase(realistic_stack, "prod", {"AwaitingApproval", *FINAL}, timeout=60)
