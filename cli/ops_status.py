@@ -41,8 +41,7 @@ def next_step(instance_id: str, phase: str, findings: int | None = None) -> str:
     """What the operator should do next, in words (the commands to type where there is one)."""
     if phase == "AwaitingApproval":
         seen = f"{findings} finding(s); " if findings is not None else ""
-        page = decision_path(instance_id).removesuffix("/decision")
-        return f"{seen}review {page}, then c2arm approve|abort {instance_id}"
+        return f"{seen}review, then c2arm approve|abort {instance_id}"
     if phase == "WaitingForWindow":
         return "waits for the next migration window"
     if phase in {"Committed", "Aborted"}:
@@ -58,6 +57,12 @@ def next_step(instance_id: str, phase: str, findings: int | None = None) -> str:
     if phase in {"Committing", "Aborting"}:
         return f"{phase.lower()}: the platform is working"
     return "running: nothing to do"
+
+
+def _review_link(status: Mapping[str, Any]) -> str | None:
+    links = status.get("links")
+    link = links.get("review") if isinstance(links, Mapping) else None
+    return str(link) if link else None
 
 
 def elapsed(status: Mapping[str, Any], now: datetime) -> str:
@@ -98,6 +103,13 @@ def migration_table(statuses: Sequence[Mapping[str, Any]], now: datetime | None 
         )
     if not statuses:
         table.caption = "no migrations yet: c2arm submit or c2arm migrate"
+    waiting = [
+        _review_link(s) or decision_path(str(s.get("id", ""))).removesuffix("/decision")
+        for s in statuses
+        if s.get("phase") == "AwaitingApproval"
+    ]
+    if len(waiting) == 1:
+        table.caption = f"review page: {waiting[0]}"
     return table
 
 

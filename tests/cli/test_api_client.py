@@ -57,7 +57,10 @@ def test_status_table_shows_elapsed_and_the_next_step() -> None:
     ]  # fmt: skip
     text = render(migration_table(statuses, now=NOW))
     assert "cloudService/api-cs" in text and "10 min" in text  # still running: up to now
-    assert "2 finding(s); review /api/migrations/a/review, then c2arm approve|abort a" in text
+    assert (
+        "2 finding(s); review, then c2arm approve|abort a" in text
+        and "review page: /api/migrations/a/review" in text
+    )
     assert "2 min 30 s" in text and "c2arm report b --html" in text  # final: the clock stopped
 
 

@@ -53,6 +53,7 @@ def test_submit_status_approve_report(ops_stack, tmp_path: Path) -> None:
     shown = c2arm("status", uid, *sd)
     assert shown.returncode == 0
     assert "AwaitingApproval" in shown.stdout and f"c2arm approve|abort {uid}" in shown.stdout
+    assert f"review page: {ops_stack.info['appUrl']}/api/migrations/{uid}/review" in shown.stdout
     listed = c2arm("status", "--json", *sd)
     assert uid in {m["id"] for m in json.loads(listed.stdout)}
 
