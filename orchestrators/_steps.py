@@ -17,6 +17,8 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from migration import windows
+
 # Activity function names (the functions live in `activities/`).
 SNAPSHOT = "snapshot_unit"
 PRECHECK = "precheck_unit"
@@ -54,8 +56,6 @@ def sleep_until(ctx: df.DurableOrchestrationContext, fire_at: datetime) -> Step:
 
 def window_opens_at(config: dict[str, Any], now: datetime) -> datetime:
     """When the next off-hours window opens (`now` if one is open), from the core's windows."""
-    from migration import windows  # the core's pure window arithmetic
-
     return windows.next_open(now, config["windows"], config.get("timezone", "UTC"))
 
 

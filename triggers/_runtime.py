@@ -17,6 +17,7 @@ import azure.functions as func
 
 from connectors.app_settings import read_setting
 from connectors.storage import Storage
+from migration import windows
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
 from migration.requests import WorkflowConfig
@@ -53,7 +54,15 @@ def _float(name: str) -> float:
 
 
 def workflow_config() -> WorkflowConfig:
-    """The settings an orchestration freezes into its input (read per start: settings may change)."""
+    """The settings an orchestration freezes into its input (read per start: settings may change).
+
+    ValueError names a bad setting, so a misconfigured app refuses to start a migration instead of
+    starting one that fails at its first window decision.
+    """
+    try:
+        windows.Schedule(read_setting("MIGRATION_WINDOWS"), read_setting("MIGRATION_TIMEZONE"))
+    except windows.WindowError as exc:
+        raise ValueError(f"app setting MIGRATION_WINDOWS / MIGRATION_TIMEZONE: {exc}") from None
     return WorkflowConfig.model_validate({
         "windows": read_setting("MIGRATION_WINDOWS"), "timezone": read_setting("MIGRATION_TIMEZONE"),
         "approvalTimeoutDefault": read_setting("APPROVAL_TIMEOUT_DEFAULT"),

@@ -46,7 +46,11 @@ async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestratio
     # the requester of an HTTP submission is the authenticated principal when there is one
     requester = req.headers.get(PRINCIPAL_HEADER) or request.requested_by
     base = base_url(req)
-    started, phase = await start_migration(client, request, requester, base, channel="http")
+    try:
+        started, phase = await start_migration(client, request, requester, base, channel="http")
+    except ValueError as exc:  # a bad app setting: the operator's problem, said plainly
+        log.error("cannot start %s: %s", request.request_id, exc)
+        return error(500, str(exc))
     if not started:
         return respond({"id": request.request_id, "phase": phase}, 409)
     status_url = f"{base}/api/migrations/{request.request_id}"

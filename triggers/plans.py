@@ -38,7 +38,11 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
         return respond({"id": plan.plan_id, "phase": phase or "Planning"}, 409)
     base = base_url(req)
     requester = req.headers.get(PRINCIPAL_HEADER)
-    payload = {**plan.to_json(), "config": workflow_config().to_json(), "linksBase": base,
+    try:
+        config = workflow_config().to_json()
+    except ValueError as exc:
+        return error(500, str(exc))
+    payload = {**plan.to_json(), "config": config, "linksBase": base,
                "requestedBy": requester, "units": [u.model_dump(mode="json") for u in plan.units]
                if plan.units is not None else None}  # fmt: skip
     await client.start_new(PLAN_ORCHESTRATOR, plan.plan_id, payload)

@@ -62,3 +62,21 @@ def test_approver_rules(api_host: App) -> None:
         assert other.post(f"/api/migrations/{rid}/approve", content=b"[1").status_code == 400
         audit = other.get(f"/api/migrations/{rid}/audit").json()["entries"]
         assert [e["action"] for e in audit] == ["submit"]  # refused decisions are not recorded
+
+
+def test_bad_window_setting_refuses_to_start(azurite, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cli.stack.devhost import start_devhost
+    from tests.e2e.conftest import REPO_ROOT
+
+    env = {"AzureWebJobsStorage": azurite.connection_string, "REVIEW_TOKEN_SECRET": "s",
+           "MIGRATION_SCHEDULE": "0 0 22 * * *", "MIGRATION_WINDOWS": "Someday 25:00-26:00"}  # fmt: skip
+    host = start_devhost(REPO_ROOT, tmp_path / "devhost.log", state=tmp_path / "state.db",
+                         keys=tmp_path / "keys.json", env=env)  # fmt: skip
+    try:
+        app = App(host.url, host.function_key, None, {})  # type: ignore[arg-type]
+        with app.client() as client:
+            response = client.post("/api/migrations", json=request("cfg-1"))
+            assert response.status_code == 500 and "MIGRATION_WINDOWS" in response.json()["error"]
+            assert client.get("/api/migrations/cfg-1").status_code == 404
+    finally:
+        host.process.stop()
