@@ -1,0 +1,52 @@
+"""Shared pieces of the operator commands: consoles, common options, one-line failures.
+
+Every failure is one clear line on stderr and a non-zero exit: 1 when the app refused or could
+not be reached, 2 for bad flags or input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from cli.api_client import DEFAULT_STATE_DIR, ApiClient, ApiError, ConfigError, is_loopback
+
+out = Console()
+err = Console(stderr=True)
+
+StateDir = typer.Option(DEFAULT_STATE_DIR, "--state-dir", help="Folder of the local stack's stack.json.")
+AppUrl = typer.Option(
+    None, "--app", help="A deployed app's URL (key in C2ARM_KEY) instead of the local stack."
+)
+Principal = typer.Option(
+    None, "--as", envvar="C2ARM_PRINCIPAL", help="Approver principal to send (local stack only; on Azure "
+    "App Service authentication sets it).",
+)  # fmt: skip
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` on stderr; the caller raises the returned Exit."""
+    err.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def client_for(app: str | None, state_dir: Path) -> Iterator[ApiClient]:
+    """An ApiClient, turning every ApiError into one line on stderr and exit 1."""
+    try:
+        with ApiClient.resolve(app, state_dir) as client:
+            yield client
+    except ApiError as exc:
+        raise fail(str(exc), 2 if isinstance(exc, ConfigError) and app else 1) from None
+
+
+def check_principal(app: str | None, principal: str | None) -> None:
+    if principal and app and not is_loopback(app):
+        raise fail("--as works only against the local stack; on Azure the principal comes from sign-in", 2)
+
+
+# -- submit --------------------------------------------------------------------------------------

@@ -1,0 +1,172 @@
+"""`c2arm submit`: one unit by flags, or a file of requests, over HTTP or onto the intake queue."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from cli.api_client import ApiError, ConfigError, read_stack
+from cli.ops_common import AppUrl, StateDir, client_for, err, fail, out
+from migration.requests import UNIT_KINDS, RequestError, parse_request
+
+
+class Via(StrEnum):
+    http = "http"
+    queue = "queue"
+
+
+def _requests_from_file(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = yaml.safe_load(path.read_text())  # JSON is YAML too
+    except OSError as exc:
+        raise fail(f"--file: cannot read {path}: {exc.strerror}", 2) from None
+    except yaml.YAMLError as exc:
+        raise fail(f"--file: {path} is neither JSON nor YAML: {exc}", 2) from None
+    if isinstance(data, dict) and isinstance(data.get("requests"), list):
+        data = data["requests"]
+    items = data if isinstance(data, list) else [data]
+    bad = [i for i, item in enumerate(items) if not isinstance(item, dict)]
+    if bad or not items:
+        raise fail(f"--file: {path} must hold a request object, a list of them, or {{requests: [...]}}", 2)
+    return items
+
+
+def _request_from_flags(
+    subscription: str | None, kind: str | None, name: str | None, deployment: str | None,
+    request_id: str | None, dry_run: bool, window: str | None, requested_by: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    if not subscription:
+        raise fail("--subscription required (the local stack's stack.json has none)", 2)
+    unit = {"kind": kind, "name": name} | ({"deployment": deployment} if deployment else {})
+    request: dict[str, Any] = {
+        "requestId": request_id or f"{name}-{secrets.token_hex(4)}",
+        "subscriptionId": subscription,
+        "unit": unit,
+        "dryRun": dry_run,
+    }
+    if window:
+        request["window"] = window
+    if requested_by:
+        request["requestedBy"] = requested_by
+    return request
+
+
+def _send_to_queue(
+    requests: list[dict[str, Any]], connection_string: str, local: bool
+) -> list[tuple[str, str]]:
+    """Put each request on `migration-requests`, base64-encoded as host.json expects.
+
+    A producer's queue must exist (deployed by the infrastructure; a sender role cannot create
+    it). Only on the local stack, which this command owns, is a missing queue created.
+    """
+    from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
+    from azure.storage.queue import QueueClient, TextBase64EncodePolicy
+
+    queue = QueueClient.from_connection_string(
+        connection_string, "migration-requests", message_encode_policy=TextBase64EncodePolicy(), retry_total=1
+    )
+    sent = []
+    try:
+        for request in requests:
+            try:
+                queue.send_message(json.dumps(request))
+            except ResourceNotFoundError:
+                if not local:
+                    raise fail("queue migration-requests does not exist in that storage account") from None
+                with contextlib.suppress(ResourceExistsError):
+                    queue.create_queue()
+                queue.send_message(json.dumps(request))
+            sent.append((request["requestId"], "queued on migration-requests"))
+    except AzureError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise fail(f"cannot put the request on queue migration-requests: {message}") from None
+    finally:
+        queue.close()
+    return sent
+
+
+def submit(
+    kind: str | None = typer.Option(None, "--kind", help=f"Unit kind: {', '.join(UNIT_KINDS)}."),
+    name: str | None = typer.Option(None, "--name", help="Unit name (VNet, cloud service, account …)."),
+    deployment: str | None = typer.Option(None, "--deployment", help="Cloud service deployment."),
+    subscription: str | None = typer.Option(None, "--subscription", help="Default: the local stack's."),
+    request_id: str | None = typer.Option(None, "--request-id", help="Default: <name>-<random>."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Prepare and check, then abort."),
+    window: str | None = typer.Option(None, "--window", help="any | off-hours"),
+    requested_by: str | None = typer.Option(None, "--requested-by", help="Requester (queue submissions)."),
+    file: Path | None = typer.Option(None, "--file", help="JSON/YAML file: a request or a list of them."),
+    via: Via = typer.Option(
+        Via.http, "--via", help="http (POST /api/migrations) or queue (migration-requests)."
+    ),
+    connection_string: str | None = typer.Option(
+        None,
+        "--connection-string",
+        envvar="C2ARM_STORAGE",
+        help="Storage for --via queue (default: the stack's).",
+    ),
+    app: str | None = AppUrl,
+    state_dir: Path = StateDir,
+) -> None:
+    """Ask the app to migrate one unit (flags) or every request in --file."""
+    if file and (kind or name or deployment):
+        raise fail("give either --file or --kind/--name, not both", 2)
+    if file:
+        requests = _requests_from_file(file)
+    else:
+        missing = [flag for flag, value in (("--kind", kind), ("--name", name)) if not value]
+        if missing:
+            raise fail(f"{' and '.join(missing)} required (or --file FILE of requests)", 2)
+        if kind not in UNIT_KINDS:
+            raise fail(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}", 2)
+        if not subscription and not app:
+            try:
+                subscription = read_stack(state_dir).subscription_id
+            except ConfigError as exc:
+                raise fail(str(exc)) from None
+        requests = [_request_from_flags(subscription, kind, name, deployment, request_id, dry_run, window,
+                                        requested_by)]  # fmt: skip
+    if via is Via.queue:
+        problems = []
+        for index, request in enumerate(requests):
+            try:
+                parse_request(request)
+            except RequestError as exc:
+                problems.append(f"request {index} ({request.get('requestId', '?')}): {exc}")
+        if problems:
+            raise fail("; ".join(problems), 2)
+        local = not connection_string
+        if local:
+            try:
+                connection_string = read_stack(state_dir).storage_connection_string
+            except ConfigError as exc:
+                raise fail(f"--via queue needs --connection-string or C2ARM_STORAGE; {exc}", 2) from None
+        for request_id_, what in _send_to_queue(requests, connection_string or "", local):
+            out.print(f"{request_id_}: {what}", highlight=False)
+        return
+    failures = 0
+    with client_for(app, state_dir) as client:
+        for request in requests:
+            try:
+                answer = client.submit(request)
+                out.print(
+                    f"{answer.get('id')}: {answer.get('phase')}  (c2arm status {answer.get('id')} --watch)"
+                )
+            except ApiError as exc:
+                if exc.status == 0:
+                    raise
+                failures += 1
+                err.print(
+                    f"[red]{request.get('requestId', '?')}[/red]: {exc}", highlight=False, soft_wrap=True
+                )
+    if failures:
+        raise typer.Exit(1)
+
+
+# -- status --------------------------------------------------------------------------------------
