@@ -77,6 +77,13 @@ class Estate(BaseModel):
     cloud_services: list[CloudService] = Field(default_factory=list)
     rbac: list[RbacAssignment] = Field(default_factory=list)
 
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_is_the_number_1(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # YAML `version: true` is not version 1
+            raise ValueError(f"must be 1, not {value!r}")
+        return value
+
     def location_of(self, item: Any) -> str:
         """The classic region of `item`: its own `location`, else the estate's (inheritance rule)."""
         own = getattr(item, "location", None)

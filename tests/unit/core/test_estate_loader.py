@@ -83,6 +83,7 @@ def test_every_problem_is_reported_at_once_with_its_path(sample_raw: dict[str, A
         ("subscriptionId: 00000000-0000-0000-0000-000000000001\n", "version", "required"),
         ("version: 2\nsubscriptionId: 00000000-0000-0000-0000-000000000001\n", "version", "must be 1"),
         ("version: 1\nsubscriptionId: nope\n", "subscriptionId", "not a GUID"),
+        ("version: true\nsubscriptionId: 00000000-0000-0000-0000-000000000001\n", "version", "must be 1"),
         ("- 1\n- 2\n", "", "expected a mapping"),
         ("version: [1\n", "", "invalid YAML at line"),
         ("", "", "expected a mapping"),
