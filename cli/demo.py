@@ -136,8 +136,9 @@ def _summary(client: ApiClient, plan: Mapping[str, Any], time_scale: float) -> T
 
     ids = {unit_text(u.get("unit")): str(u.get("id") or "") for _, u in plan_units(plan)}
     table = Table(title=f"plan {plan.get('id')}: {plan.get('phase')}")
-    for column in ("wave", "unit", "final phase", f"duration (platform time, {time_scale:g}×)"):
-        table.add_column(column)
+    table.caption = f"durations in the emulated platform's time ({time_scale:g}× faster than the clock)"
+    for column in ("wave", "unit", "final phase", "duration"):
+        table.add_column(column, overflow="fold")
     for wave, label, phase in _outcomes(plan):
         duration = ""
         uid = ids.get(label)
