@@ -80,11 +80,14 @@ def status(
         if not watch or finished:
             out.print(view)
             return
-        with Live(view, console=out, refresh_per_second=4) as live:
-            while not finished:
-                time.sleep(interval)  # the operator's refresh rate, not a wait for a condition
-                view, finished, raw = _snapshot(client, instance_id)
-                live.update(view)
+        try:
+            with Live(view, console=out, refresh_per_second=4) as live:
+                while not finished:
+                    time.sleep(interval)  # the operator's refresh rate, not a wait for a condition
+                    view, finished, raw = _snapshot(client, instance_id)
+                    live.update(view)
+        except KeyboardInterrupt:  # Ctrl-C ends the watch, not the migrations
+            raise typer.Exit(130) from None
 
 
 # -- decisions -----------------------------------------------------------------------------------
