@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import APPROVER, OTHER_APPROVER, App, request, wait_phase
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("api_host_rules")]
 
 
 def test_no_key_is_401_and_a_bad_body_names_every_field(api_host: App) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import App, events, request, wait_for, wait_phase
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("api_host_queue")]
 
 
 def test_malformed_queue_message_is_poisoned_unchanged_and_rejected(api_host: App) -> None:
