@@ -7,12 +7,15 @@ from `context.current_utc_datetime`, so a replay rebuilds exactly the same statu
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import azure.durable_functions as df
 
-# Azure keeps custom status small (16 KB); findings beyond this many are counted, not shown.
+# Azure keeps custom status small (16 KB); findings beyond this many are counted, not shown, and
+# the published status is trimmed below STATUS_BUDGET bytes (the report keeps everything).
 MAX_FINDINGS_IN_STATUS = 60
+STATUS_BUDGET = 14_000
 
 
 def iso(ctx: df.DurableOrchestrationContext) -> str:
@@ -70,8 +73,29 @@ class UnitStatus:
         self.publish()
 
     def publish(self) -> None:
-        self.ctx.set_custom_status(self.data)
+        self.ctx.set_custom_status(fit(self.data))
 
     def errors(self) -> list[dict[str, Any]]:
         """Findings that stop the unit: `error` and `blocked` (waits for other units)."""
         return [f for f in self.findings if f.get("severity") in {"error", "blocked"}]
+
+
+def _size(doc: dict[str, Any]) -> int:
+    return len(json.dumps(doc, default=str))
+
+
+def fit(doc: dict[str, Any], budget: int = STATUS_BUDGET) -> dict[str, Any]:
+    """The status within `budget` bytes of JSON: drops the ARM resource list, then the oldest
+    operation attempts, then findings from the end (`findingsShown` says how many remain)."""
+    if _size(doc) <= budget:
+        return doc
+    out = {**doc, "truncated": True}
+    out.pop("armResources", None)
+    while _size(out) > budget and len(out.get("operations") or []) > 3:
+        out["operations"] = out["operations"][-3:]
+    findings = list(out.get("findings") or [])
+    while _size(out) > budget and findings:
+        findings = findings[: len(findings) // 2] if len(findings) > 1 else []
+        out["findings"] = findings
+        out["findingsShown"] = len(findings)
+    return out

@@ -11,6 +11,7 @@ Unit instance ids derive from the plan id, so restarting a plan never starts a u
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -63,6 +64,22 @@ def _unit_input(inp: dict[str, Any], unit: dict[str, Any], child_id: str, wave: 
             "requestedBy": inp.get("requestedBy"), "plan": plan}  # fmt: skip
 
 
+def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
+    """The plan's custom status within Azure's limit: big plans drop dependencies, then the units'
+    unit objects (the id names kind and name) and the left-out units' reasons (the output keeps all)."""
+    if len(json.dumps(status)) <= budget:
+        return status
+    out = {**status, "truncated": True}
+    out["waves"] = [{**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
+                    for w in status["waves"]]  # fmt: skip
+    if len(json.dumps(out)) > budget:
+        out["waves"] = [{**w, "units": [{k: row[k] for k in ("id", "phase", "blockedBy") if k in row}
+                                        for row in w["units"]]} for w in out["waves"]]  # fmt: skip
+        out["notMigratable"] = [{"key": u.get("key"), "reasons": len(u.get("reasons", []))}
+                                for u in status.get("notMigratable", [])]  # fmt: skip
+    return out
+
+
 @bp.orchestration_trigger(context_name="context")
 def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
     """Run a plan's waves; the output is the plan status with every unit's final phase."""
@@ -71,13 +88,13 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
     status: dict[str, Any] = {"id": context.instance_id, "phase": "Planning", "approval": inp.get("approval"),
                               "dryRun": bool(inp.get("dryRun")), "createdAt": iso(context), "waves": [],
                               "notMigratable": []}  # fmt: skip
-    context.set_custom_status(status)
+    context.set_custom_status(fit_plan(status))
     planned = yield from steps.call(context, config, steps.PLAN_UNITS, {
         "planId": context.instance_id, "subscriptionId": inp["subscriptionId"], "units": inp.get("units"),
         "concurrency": inp.get("concurrency") or config.get("planConcurrency", 4)})  # fmt: skip
     if planned.get("error"):
         status.update(phase="Failed", error=planned["error"], updatedAt=iso(context))
-        context.set_custom_status(status)
+        context.set_custom_status(fit_plan(status))
         return status
 
     taken: set[str] = set()
@@ -102,7 +119,7 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
             }
         )
     status.update(phase="Running", waves=waves, updatedAt=iso(context))
-    context.set_custom_status(status)
+    context.set_custom_status(fit_plan(status))
 
     limit = max(1, int(inp.get("concurrency") or config.get("planConcurrency", 4)))
     dry_run = bool(inp.get("dryRun"))
@@ -126,7 +143,7 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
                 row["phase"] = "Running"
                 running[task] = row
             status["updatedAt"] = iso(context)
-            context.set_custom_status(status)
+            context.set_custom_status(fit_plan(status))
             if not running:
                 break
             done = yield context.task_any(list(running))
@@ -139,5 +156,5 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
     phases = [row["phase"] for wave in waves for row in wave["units"]]
     status.update(phase="Completed", updatedAt=iso(context),
                   summary={p: phases.count(p) for p in sorted(set(phases))})  # fmt: skip
-    context.set_custom_status(status)
+    context.set_custom_status(fit_plan(status))
     return status

@@ -129,3 +129,20 @@ def test_instance_ids_are_valid_and_unique() -> None:
     assert a == "p.cloudService.web-cs-.d" and b != a
     long = unit_instance_id("p" * 99, {"kind": "virtualNetwork", "name": "x"}, taken)
     assert len(long) <= 100
+
+
+def test_big_plan_status_is_trimmed_below_the_limit() -> None:
+    import json
+
+    from orchestrators.migrate_plan import fit_plan
+
+    rows = [{"id": f"p.virtualNetwork.v{i}", "unit": {"kind": "virtualNetwork", "name": f"v{i}"},
+             "key": f"virtualNetwork/v{i}", "dependsOn": [f"x/{j}" for j in range(5)], "phase": "Pending"}
+            for i in range(300)]  # fmt: skip
+    status = {"id": "p", "phase": "Running", "waves": [{"index": 0, "units": rows}],
+              "notMigratable": [{"key": "a/b", "reasons": ["r" * 100] * 3}]}  # fmt: skip
+    small = fit_plan(status)
+    assert len(json.dumps(small)) <= 14_000 and small["truncated"] is True
+    assert [r["id"] for r in small["waves"][0]["units"]] == [r["id"] for r in rows]
+    assert small["notMigratable"] == [{"key": "a/b", "reasons": 3}]
+    assert fit_plan({"id": "p", "waves": []}) == {"id": "p", "waves": []}

@@ -218,3 +218,21 @@ def test_off_hours_commit_waits_for_the_next_window_and_abort_cuts_it_short() ->
     state = h.run({"Approval": [ABORT]})
     assert state["output"]["phase"] == "Aborted" and platform.state == "Unprepared"
     assert "Committing" not in phases(h)
+
+
+def test_custom_status_stays_under_the_azure_limit() -> None:
+    import json
+
+    from orchestrators._status import STATUS_BUDGET
+
+    big = [{"severity": "warning", "code": "arm.changed", "message": "x" * 400, "expected": "a" * 200,
+            "actual": "b" * 200} for _ in range(80)]  # fmt: skip
+    platform = Platform(check=big)
+    h = harness(platform)
+    h.run()
+    status = h.custom_status
+    assert len(json.dumps(status)) <= STATUS_BUDGET
+    assert status["truncated"] is True and status["findingsTotal"] == 80
+    assert 0 < status["findingsShown"] < 60
+    state = h.run({"Approval": [COMMIT]})
+    assert len(state["output"]["findings"]) == 60  # the output (not size-limited) keeps the cap only
