@@ -77,6 +77,15 @@ def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
                                         for row in w["units"]]} for w in out["waves"]]  # fmt: skip
         out["notMigratable"] = [{"key": u.get("key"), "reasons": len(u.get("reasons", []))}
                                 for u in status.get("notMigratable", [])]  # fmt: skip
+    if len(json.dumps(out)) > budget:  # very big: running units in full, the others as counts
+        waves = []
+        for wave in out["waves"]:
+            counts: dict[str, int] = {}
+            for row in wave["units"]:
+                counts[row["phase"]] = counts.get(row["phase"], 0) + 1
+            running = [row for row in wave["units"] if row["phase"] == "Running"]
+            waves.append({"index": wave["index"], "units": running, "counts": counts})
+        out["waves"] = waves
     return out
 
 

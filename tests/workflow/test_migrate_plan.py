@@ -143,6 +143,10 @@ def test_big_plan_status_is_trimmed_below_the_limit() -> None:
               "notMigratable": [{"key": "a/b", "reasons": ["r" * 100] * 3}]}  # fmt: skip
     small = fit_plan(status)
     assert len(json.dumps(small)) <= 14_000 and small["truncated"] is True
-    assert [r["id"] for r in small["waves"][0]["units"]] == [r["id"] for r in rows]
+    assert small["waves"][0]["counts"] == {"Pending": 300} and small["waves"][0]["units"] == []
+    rows[7]["phase"] = "Running"
+    assert [r["id"] for r in fit_plan(status)["waves"][0]["units"]] == ["p.virtualNetwork.v7"]
+    medium = fit_plan({**status, "waves": [{"index": 0, "units": rows[:100]}]})
+    assert [r["id"] for r in medium["waves"][0]["units"]] == [r["id"] for r in rows[:100]]
     assert small["notMigratable"] == [{"key": "a/b", "reasons": 3}]
     assert fit_plan({"id": "p", "waves": []}) == {"id": "p", "waves": []}
