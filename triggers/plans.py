@@ -77,7 +77,8 @@ async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient)
                     phase = view(unit_status)["phase"]
             rows.append({"id": row["id"], "unit": row.get("unit"), "phase": phase,
                          **({"blockedBy": row["blockedBy"]} if row.get("blockedBy") else {})})  # fmt: skip
-        waves.append({"index": wave.get("index"), "units": rows})
+        summary = {"counts": wave["counts"]} if "counts" in wave else {}  # a very big plan (see fit_plan)
+        waves.append({"index": wave.get("index"), "units": rows, **summary})
     body = {"id": plan_id, "phase": doc.get("phase"), "approval": doc.get("approval"), "waves": waves,
             "notMigratable": doc.get("notMigratable", [])}  # fmt: skip
     if doc.get("error"):
