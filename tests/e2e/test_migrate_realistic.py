@@ -207,3 +207,33 @@ def test_backlog_requests_are_released_by_the_schedule_one_per_run(realistic_sta
     for rid in ("later-paas", "later-acl"):
         doc = wait_phase(realistic_stack, rid, FINAL, timeout=30)
         assert doc["phase"] == "NotMigratable" and doc["requestedBy"] == "producer@contoso.com"
+
+
+def test_commit_failing_every_attempt_needs_support(realistic_stack: Stack) -> None:
+    """After vnet-prod moved, its data account may follow; its commit keeps failing on the platform."""
+    action = {"type": "operationFailed", "transient": True, "message": "Internal server error"}
+    fault = {
+        "id": "commit-broken",
+        "match": {"unit": "*stproddata*", "operation": "commit"},
+        "action": action,
+    }
+    with realistic_stack.emulator() as admin:
+        assert admin.post("/admin/faults", json=fault).status_code == 201
+    try:
+        submit(realistic_stack, realistic_request("data", "storageAccount", "stproddata"))
+        doc = wait_phase(realistic_stack, "data", {"AwaitingApproval", *FINAL}, timeout=60)
+        assert doc["phase"] == "AwaitingApproval", (doc.get("error"), doc["findings"])
+        approve(realistic_stack, "data")
+        doc = wait_phase(realistic_stack, "data", FINAL, timeout=90)
+    finally:
+        with realistic_stack.emulator() as admin:
+            admin.delete("/admin/faults")
+    assert doc["phase"] == "NeedsSupport"
+    assert doc["error"]["phase"] == "Committing" and doc["error"]["message"] == "Internal server error"
+    with realistic_stack.client(principal=APPROVER) as client:
+        full = client.get("/api/migrations/data").json()
+        assert client.post("/api/migrations/data/abort", json={}).status_code == 409  # final: no abort
+        report = client.get("/api/migrations/data/report").json()
+    correlation = report["error"]["correlation"]
+    assert len(correlation) == 5 and all(a["requestId"] for a in correlation)  # COMMIT_MAX_ATTEMPTS
+    assert full["phase"] == "NeedsSupport"
