@@ -8,7 +8,7 @@ import pytest
 
 from migration.phases import FINAL, Phase, can_abort, can_approve, can_move, is_final
 from migration.policy import ApproverPolicy, PolicyError, check_approver, make_token, verify_token
-from migration.report import Report, render_html
+from migration.report import Report
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -75,19 +75,12 @@ def test_token_binds_instance_principal_and_expiry() -> None:
         make_token("", "change-1", "alice@contoso.com", NOW)
 
 
-def test_report_html_escapes_everything() -> None:
-    report = Report.model_validate(
-        {
-            "id": "r1",
-            "unit": {"kind": "cloudService", "name": "<script>"},
-            "phase": "Committed",
-            "dryRun": True,
-            "findings": [{"severity": "warning", "code": "X", "message": "a<b"}],
-            "resourceMap": {"vm1": "/subscriptions/s/x"},
-            "timeline": [{"phase": "Queued", "at": "t"}],
-        }
-    )
-    page = render_html(report)
-    assert "<script>" not in page and "&lt;script&gt;" in page and "a&lt;b" in page
-    assert "(dry run)" in page and "/subscriptions/s/x" in page
-    assert report.to_json()["dryRun"] is True
+def test_report_model_round_trips_in_camel_case() -> None:
+    report = Report.model_validate({
+        "id": "r1", "unit": {"kind": "cloudService", "name": "web"}, "phase": "Committed", "dryRun": True,
+        "findings": [{"severity": "warning", "code": "X", "message": "a<b"}], "unknownKey": 1,
+        "resourceMap": {"vm1": "/subscriptions/s/x"}, "timeline": [{"phase": "Queued", "at": "t"}]})  # fmt: skip
+    body = report.to_json()
+    assert body["dryRun"] is True and body["resourceMap"] == {"vm1": "/subscriptions/s/x"}
+    assert "unknownKey" not in body and body["rbacToRecreate"] == [] and body["error"] is None
+    assert Report.model_validate(body) == report
