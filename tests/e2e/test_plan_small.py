@@ -1,0 +1,56 @@
+"""A plan over the small estate, approved unit by unit: the VNet first, its storage account after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e.conftest import APPROVER, REPO_ROOT, SUB, Stack, start_stack, wait_for, wait_phase
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("plan_small_stack")]
+
+
+@pytest.fixture(scope="module")
+def plan_small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    from cli.stack.up import down
+
+    base = tmp_path_factory.mktemp("plan-small")
+    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MIN_SECONDS": "2", "AZURE_REQUESTS_PER_SECOND": "200",
+                "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
+    yield stack
+    down(base)
+
+
+def test_plan_per_unit_approval_in_dependency_order(plan_small: Stack) -> None:
+    with plan_small.client(principal="ops@contoso.com") as client:
+        response = client.post(
+            "/api/plans", json={"planId": "ps", "subscriptionId": SUB, "approval": "perUnit"}
+        )
+        assert response.status_code == 202, response.text
+        assert response.json()["statusUrl"].endswith("/api/plans/ps")
+        bad = client.post(
+            "/api/plans", json={"planId": "p s", "subscriptionId": SUB, "approval": "sometimes"}
+        )
+        assert {e["field"] for e in bad.json()["errors"]} == {"planId", "approval"}
+    vnet, storage = "ps.virtualNetwork.vnet-small", "ps.storageAccount.stsmall"
+    wait_phase(plan_small, vnet, {"AwaitingApproval"}, timeout=60)
+    with plan_small.client(principal=APPROVER) as approver:
+        # a per-unit plan has no wave approval; the storage account has not started yet
+        assert approver.post("/api/plans/ps/approve", json={"wave": 0}).status_code == 409
+        assert approver.get(f"/api/migrations/{storage}").status_code == 404
+        assert approver.post(f"/api/migrations/{vnet}/approve", json={}).status_code == 202
+    wait_phase(plan_small, storage, {"AwaitingApproval"}, timeout=60)
+    with plan_small.client(principal=APPROVER) as approver:
+        assert approver.post(f"/api/migrations/{storage}/approve", json={}).status_code == 202
+
+    def completed() -> dict | None:
+        with plan_small.client() as client:
+            view = client.get("/api/plans/ps").json()
+        return view if view["phase"] == "Completed" else None
+
+    view = wait_for(completed, timeout=60, what="the plan completed")
+    assert [[(u["id"], u["phase"]) for u in w["units"]] for w in view["waves"]] == [
+        [(vnet, "Committed")], [(storage, "Committed")]]  # fmt: skip
+    assert plan_small.arm_group("vnet-small-Migrated") and plan_small.arm_group("stsmall-Migrated")
