@@ -111,6 +111,11 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
     assert doc["links"]["approve"].endswith("/api/migrations/vnet-1/approve")
     assert not [f for f in doc["findings"] if f.get("severity") == "error"]
     assert vnet_state(small_stack) == "Prepared"
+    with small_stack.client() as client:
+        waiting = client.get("/api/migrations", params={"phase": "AwaitingApproval"}).json()["migrations"]
+        assert [m["id"] for m in waiting] == ["vnet-1"] and waiting[0]["unit"]["name"] == "vnet-small"
+        everything = client.get("/api/migrations").json()["migrations"]
+        assert {"vnet-1", "dry-1", "abort-1", "st-early"} <= {m["id"] for m in everything}
     with small_stack.client(principal=APPROVER) as approver:
         page = approver.get("/api/migrations/vnet-1/review")
         assert page.status_code == 200 and "vnet-small" in page.text
