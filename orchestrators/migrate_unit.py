@@ -22,6 +22,18 @@ bp = df.Blueprint()
 APPROVAL_EVENT = "Approval"
 
 
+# Permanent errors that say nothing about the unit (our access or the answer's shape): Failed.
+ACCESS_REASONS = frozenset({"auth", "configuration", "protocol"})
+
+
+def _error_finding(error: dict[str, Any], default_code: str) -> dict[str, Any]:
+    return {
+        "severity": "error",
+        "code": error.get("code") or default_code,
+        "message": error.get("message", ""),
+    }
+
+
 def _base(ctx: df.DurableOrchestrationContext, inp: dict[str, Any]) -> dict[str, Any]:
     return {"id": ctx.instance_id, "request": inp["request"]}
 
@@ -127,20 +139,27 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
     st.enter("Snapshotting")
     snap = yield from steps.call(ctx, config, steps.SNAPSHOT, base)
     if snap.get("error"):
-        st.add_findings([{"severity": "error", "code": snap["error"].get("code", "Snapshot"),
-                          "message": snap["error"].get("message", "")}], "snapshot")  # fmt: skip
+        if snap["error"].get("reason") != "notFound":  # not the unit's fault: access, protocol …
+            st.set(error={"phase": "Snapshotting", **snap["error"]})
+            return "Failed"
+        st.add_findings([_error_finding(snap["error"], "Snapshot")], "snapshot")
         return "NotMigratable"
     st.set(snapshot={"digest": snap.get("digest"), "blob": snap.get("blob")})
 
     st.enter("Prechecking")
     pre = yield from steps.call(ctx, config, steps.PRECHECK, base)
+    if pre.get("error"):
+        st.set(error={"phase": "Prechecking", **pre["error"]})
+        return "Failed"
     st.add_findings(pre.get("findings", []), "precheck")
 
     st.enter("Validating")  # always run: the platform's reasons are listed with ours
     val = yield from steps.call(ctx, config, steps.VALIDATE, base)
     if val.get("error"):
-        st.add_findings([{"severity": "error", "code": val["error"].get("code", "Validate"),
-                          "message": val["error"].get("message", "")}], "platform")  # fmt: skip
+        if val["error"].get("reason") in ACCESS_REASONS:
+            st.set(error={"phase": "Validating", **val["error"]})
+            return "Failed"
+        st.add_findings([_error_finding(val["error"], "Validate")], "platform")  # e.g. not registered
     st.add_findings(val.get("findings", []), "platform")
     if st.errors():
         return "NotMigratable"
@@ -162,6 +181,10 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
 
     st.enter("Checking")
     checked = yield from steps.call(ctx, config, steps.CHECK, base)
+    if checked.get("error"):  # cannot show an approver what was prepared: undo it
+        st.set(error={"phase": "Checking", **checked["error"]})
+        final = yield from _abort(ctx, st, inp, base, attempts)
+        return "Failed" if final == "Aborted" else final
     st.add_findings(checked.get("findings", []), "check")
     st.set(resourceMap=checked.get("resourceMap", {}), armResources=checked.get("armResources", []))
 

@@ -185,7 +185,9 @@ def test_activity_failing_every_retry_fails_the_unit_cleanly() -> None:
 
 
 def test_snapshot_of_a_missing_unit_is_not_migratable() -> None:
-    platform = Platform(snapshot_error={"code": "ResourceNotFound", "message": "no vnet1"})
+    platform = Platform(
+        snapshot_error={"code": "ResourceNotFound", "message": "no vnet1", "reason": "notFound"}
+    )
     state = harness(platform).run()
     assert state["output"]["phase"] == "NotMigratable"
     assert state["output"]["findings"][0]["message"] == "no vnet1"
@@ -236,3 +238,32 @@ def test_custom_status_stays_under_the_azure_limit() -> None:
     assert 0 < status["findingsShown"] < 60
     state = h.run({"Approval": [COMMIT]})
     assert len(state["output"]["findings"]) == 60  # the output (not size-limited) keeps the cap only
+
+
+def test_access_errors_fail_and_check_errors_abort() -> None:
+    platform = Platform(
+        snapshot_error={"code": "ForbiddenError", "message": "certificate refused", "reason": "auth"}
+    )
+    out = harness(platform).run()["output"]
+    assert out["phase"] == "Failed" and out["error"]["message"] == "certificate refused"
+    platform = Platform()
+    h = harness(platform)
+    h.activities["validate_unit"] = lambda p: {
+        "error": {
+            "code": "BadRequest",
+            "reason": "notRegistered",
+            "message": "Subscription is not registered for migration.",
+        }
+    }
+    out = h.run()["output"]
+    assert out["phase"] == "NotMigratable" and out["findings"][0]["code"] == "BadRequest"
+    platform = Platform()
+    h = harness(platform)
+    h.activities["check_unit"] = lambda p: {
+        "error": {"code": "AuthorizationFailed", "reason": "auth", "message": "no Reader role"}
+    }
+    out = h.run()["output"]
+    assert out["phase"] == "Failed" and out["error"]["phase"] == "Checking" and platform.state == "Unprepared"
+    h = harness(Platform())
+    h.activities["precheck_unit"] = lambda p: {"error": {"code": "NotFound", "message": "snapshot missing"}}
+    assert h.run()["output"]["phase"] == "Failed"
