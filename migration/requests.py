@@ -213,6 +213,8 @@ def parse_request(data: Any) -> MigrationRequest:
         return MigrationRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestError(errors_of(exc)) from None
+    except RecursionError:
+        raise RequestError([{"field": "(body)", "message": "is nested too deeply"}]) from None
 
 
 def parse_request_text(text: str | bytes) -> MigrationRequest:
@@ -221,6 +223,8 @@ def parse_request_text(text: str | bytes) -> MigrationRequest:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError([{"field": "(body)", "message": f"is not valid JSON: {exc}"}]) from None
+    except RecursionError:  # hostile nesting: a bad request, not a crash (nor a transient failure)
+        raise RequestError([{"field": "(body)", "message": "is nested too deeply"}]) from None
     return parse_request(data)
 
 
@@ -305,3 +309,5 @@ def parse_plan_request(data: Any) -> PlanRequest:
         return PlanRequest.model_validate(data)
     except ValidationError as exc:
         raise RequestError(errors_of(exc)) from None
+    except RecursionError:
+        raise RequestError([{"field": "(body)", "message": "is nested too deeply"}]) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from typing import Any
 
 import azure.durable_functions as df
@@ -20,7 +21,7 @@ from connectors.storage import Storage
 from migration import windows
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
-from migration.requests import WorkflowConfig
+from migration.requests import REQUEST_ID_PATTERN, WorkflowConfig
 
 log = logging.getLogger("c2arm.triggers")
 
@@ -112,12 +113,19 @@ def json_body(req: func.HttpRequest, *, empty_ok: bool = False) -> Any:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # hostile nesting: a 400, not a 500
+        raise ValueError("the body is nested too deeply") from None
 
 
 async def instance(
     client: df.DurableOrchestrationClient, instance_id: str
 ) -> df.DurableOrchestrationStatus | None:
-    """The orchestration's status, or None when there is no such instance."""
+    """The orchestration's status, or None when there is no such instance.
+
+    An id outside the request-id alphabet cannot name a migration or a plan; it is not passed to
+    the client at all ('#' or '?' would change the URL the SDK builds)."""
+    if not re.match(REQUEST_ID_PATTERN, instance_id or ""):
+        return None
     status = await client.get_status(instance_id)
     if status is None or not status.instance_id or status.runtime_status is None:
         return None

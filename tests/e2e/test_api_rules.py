@@ -80,3 +80,19 @@ def test_bad_window_setting_refuses_to_start(azurite, tmp_path) -> None:  # type
             assert client.get("/api/migrations/cfg-1").status_code == 404
     finally:
         host.process.stop()
+
+
+def test_hostile_ids_and_bodies_are_4xx_not_500(api_host: App) -> None:
+    with api_host.client(principal=APPROVER) as client:
+        for path in (
+            "/api/migrations/a%23b",
+            "/api/migrations/a%3Fb",
+            "/api/plans/x%23y",
+            "/api/migrations/a%23b/audit",
+        ):
+            assert client.get(path).status_code == 404, path
+        assert client.post("/api/migrations/a%3Fb/approve", json={}).status_code == 404
+        deep = b"[" * 5000 + b"]" * 5000
+        response = client.post("/api/migrations", content=deep)
+        assert response.status_code == 400 and response.json()["errors"][0]["field"] == "(body)"
+        assert client.post("/api/plans", content=deep).status_code == 400

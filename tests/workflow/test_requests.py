@@ -144,3 +144,24 @@ def test_durations(text: str, span: timedelta) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_hostile_nesting_is_a_bad_request_not_a_crash() -> None:
+    deep = "[" * 5000 + "]" * 5000
+    with pytest.raises(RequestError) as info:
+        parse_request_text(deep)
+    assert info.value.errors == [{"field": "(body)", "message": "is nested too deeply"}]
+    nested: dict = {}
+    cursor = nested
+    for _ in range(3000):
+        cursor["x"] = {}
+        cursor = cursor["x"]
+    with pytest.raises(RequestError):
+        parse_request(
+            {
+                "requestId": "a",
+                "subscriptionId": SUB,
+                "unit": {"kind": "virtualNetwork", "name": "v"},
+                "probes": [nested],
+            }
+        )
