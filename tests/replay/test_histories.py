@@ -15,11 +15,13 @@ import pytest
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import flat_actions, handle_of, replay
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("migrate_unit_*.json"))
+# histories recorded by the real devhost during an e2e run (its own numbering, retries, timers)
+HOST_HISTORIES = sorted((Path(__file__).parent / "histories").glob("devhost_*.json"))
 
 
 def test_there_are_committed_histories() -> None:
-    assert len(HISTORIES) >= 3
+    assert len(HISTORIES) >= 3 and len(HOST_HISTORIES) >= 1
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -31,6 +33,15 @@ def test_replay_makes_the_recorded_decisions(path: Path) -> None:
     assert state.get("isDone") == expected["isDone"]
     assert state.get("output") == expected["output"]
     assert state.get("customStatus") == expected["customStatus"]
+
+
+@pytest.mark.parametrize("path", HOST_HISTORIES, ids=[p.stem for p in HOST_HISTORIES])
+def test_host_recorded_history_replays_to_the_same_final_status(path: Path) -> None:
+    recorded = json.loads(path.read_text())
+    state = replay(handle_of(migrate_unit), recorded["context"])
+    assert state["isDone"] is True and not state.get("error")
+    assert state["output"] == recorded["expectedOutput"]
+    assert state["output"]["phase"] == "Committed"
 
 
 def test_a_drifted_orchestrator_is_caught() -> None:
