@@ -8,6 +8,7 @@ Every accepted decision is raised as the `Approval` event and written to the aud
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +18,8 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from connectors.app_settings import read_setting
+from connectors.arm import ArmReader
+from connectors.cloud import AzureSettings
 from migration.phases import can_abort, can_approve
 from migration.policy import PolicyError, check_approver, make_token, verify_token
 from migration.render import review_page_html
@@ -27,6 +30,7 @@ from triggers._runtime import (
     UNIT_ORCHESTRATOR,
     approver_policy,
     error,
+    input_of,
     instance,
     json_body,
     respond,
@@ -43,6 +47,24 @@ def _comment(body: Any) -> str:
     if not isinstance(comment, str):
         raise ValueError("comment: must be text")
     return comment[:2000]
+
+
+def _prepared_resources(
+    doc: dict[str, Any], subscription: str | None, fallback: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The prepared ARM resources in full (read now, so the page shows what will be committed);
+    the status's short list when ARM cannot be read."""
+    if not subscription:
+        return fallback
+    try:
+        reader = ArmReader.from_settings(AzureSettings.from_env(), subscription)
+        try:
+            return reader.read_group(f"{doc['unit']['name']}-Migrated")
+        finally:
+            reader.close()
+    except Exception as exc:  # the page still works from the status
+        log.warning("review page of %s: ARM read failed: %s", doc.get("id"), exc)
+        return fallback
 
 
 async def decide(
@@ -120,7 +142,11 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
     except Exception:  # no snapshot yet: the page shows the status alone
         snapshot = {}
     classic = snapshot.get("unitConfig") or snapshot.get("estate") or {}
-    page_view = {**doc, "classic": classic, "arm": doc.get("armResources", [])}
+    arm = doc.get("armResources", [])
+    if doc["phase"] == "AwaitingApproval" and isinstance(doc.get("unit"), dict):
+        subscription = (input_of(status).get("request") or {}).get("subscriptionId")
+        arm = await asyncio.to_thread(_prepared_resources, doc, subscription, arm)
+    page_view = {**doc, "classic": classic, "arm": arm}
     page = review_page_html(page_view, token, principal=principal or None)
     return func.HttpResponse(page, status_code=200, mimetype="text/html", charset="utf-8")
 

@@ -119,6 +119,7 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
     with small_stack.client(principal=APPROVER) as approver:
         page = approver.get("/api/migrations/vnet-1/review")
         assert page.status_code == 200 and "vnet-small" in page.text
+        assert "ipConfigurations" in page.text  # the prepared resources in full, read from ARM for the page
         decided = approver.post("/api/migrations/vnet-1/approve", json={"comment": "change 4711 go"})
         assert decided.status_code == 202 and decided.json() == {"id": "vnet-1", "decision": "commit"}
     doc = wait_phase(small_stack, "vnet-1", {"Committed", "Failed", "NeedsSupport", "Aborted"}, timeout=90)
