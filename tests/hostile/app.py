@@ -1,0 +1,98 @@
+"""The app under the devhost with Azurite and no platform, for the hostile-input and security tests.
+
+The platform endpoints point at a closed loopback port, so a request that slips through would
+start a migration that fails at its first platform call — the tests look for *any* started
+instance, so that is still caught. Secrets are set to distinctive values the security tests
+then look for in logs, blobs and answers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cli.stack.azurite import Azurite
+from cli.stack.devhost import DevHost, start_devhost
+from connectors.storage import Storage
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SUB = "00000000-0000-0000-0000-000000000001"
+APPROVER = "approver@contoso.com"
+SECOND_APPROVER = "second@contoso.com"
+REVIEW_SECRET = "review-secret-9f2c41d7e0b3"
+ACCESS_TOKEN = "access-token-3b8e9d1c2a77"
+
+
+class ApiHost:
+    """A running devhost serving c2arm, with its keys, storage and log.
+
+    Not a dataclass on purpose: hypothesis prints a failing example's arguments, and a dataclass
+    would be printed field by field — keys and connection strings included.
+    """
+
+    def __init__(self, host: DevHost, storage: Storage, log: Path, env: dict[str, str]) -> None:
+        self.host = host
+        self.storage = storage
+        self.log = log
+        self.env = env
+
+    def __repr__(self) -> str:  # hypothesis prints its arguments: never the keys or settings
+        return f"ApiHost({self.url})"
+
+    @property
+    def url(self) -> str:
+        return self.host.url
+
+    def client(self, principal: str | None = None, key: bool = True) -> httpx.Client:
+        headers = {}
+        if key:
+            headers["x-functions-key"] = self.host.function_key
+        if principal:
+            headers["X-MS-CLIENT-PRINCIPAL-NAME"] = principal
+        return httpx.Client(base_url=self.url, headers=headers, timeout=15, trust_env=False)
+
+    def instance_ids(self) -> set[str]:
+        """Every orchestration instance the host knows (units and plans), from the durable API."""
+        with httpx.Client(base_url=self.url, timeout=15, trust_env=False) as client:
+            response = client.get("/runtime/webhooks/durabletask/instances", params={"top": 1000})
+            response.raise_for_status()
+            return {row["instanceId"] for row in response.json()}
+
+
+def start_api_host(base: Path, azurite: Azurite, **settings: str) -> ApiHost:
+    """Start c2arm under the devhost in `base` (state, keys, log) with the given extra settings."""
+    env = {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "APPROVERS": f"{APPROVER},{SECOND_APPROVER}",
+        "TWO_PERSON_APPROVAL": "true",
+        "REVIEW_TOKEN_SECRET": REVIEW_SECRET,
+        "ASM_AUTH": "token",
+        "AZURE_ACCESS_TOKEN": ACCESS_TOKEN,
+        "ASM_ENDPOINT": "https://127.0.0.1:9",
+        "ARM_ENDPOINT": "https://127.0.0.1:9",
+        "MIGRATION_SCHEDULE": "0 0 22 * * *",
+        "AZURE_QUICK_RETRIES": "0",
+        **settings,
+    }
+    log = base / "devhost.log"
+    host = start_devhost(REPO_ROOT, log, state=base / "state.db", keys=base / "keys.json", env=env,
+                         time_scale=100)  # fmt: skip
+    store = Storage.from_env({"AzureWebJobsStorage": azurite.connection_string})
+    store.ensure()
+    return ApiHost(host, store, log, env)
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
