@@ -42,5 +42,13 @@ chromium:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update && apt-get install -y chromium; } \
 		|| echo "chromium is missing (apt-get install chromium as root): the browser tests will be skipped"
 
+# The chaos run (faults + host kills on a 60-unit plan, ~10 min) and every benchmark; neither is
+# part of `make test`. Both print their figures; `make bench` also writes docs/benchmarks.md.
+chaos: setup
+	$(PY) -m pytest tests/chaos -m chaos -s -q -p no:randomly
+
+bench: setup
+	$(PY) bench/run_all.py
+
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
