@@ -35,7 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/connectors.py must not shadow the package
 from baseline import run_baseline  # noqa: E402
 
 from cli.stack.up import StackOptions, down, up  # noqa: E402
