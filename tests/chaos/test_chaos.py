@@ -161,8 +161,22 @@ def test_chaos(tmp_path: Path) -> None:
             assert details[uid]["findings"], (uid, "a NotMigratable unit lists its reasons")
         else:
             assert row["phase"] == "Blocked" and row.get("blockedBy"), (uid, row)
+    # the units the planner refused up front: exactly the blocked groups', each with its reasons
+    refused = {}
+    for item in view.get("notMigratable", []):
+        unit = item["unit"]
+        refused[unit["name"] if isinstance(unit, dict) else str(unit).rsplit("/", 1)[-1]] = item
+    bad_names = {f"vnet{i}" for i in range(BLOCKED)} | {f"st{i:02d}bench" for i in range(BLOCKED)}
+    print(f"not migratable (planner): {sorted(refused)}")
+    assert bad_names <= set(refused) | {uid.rsplit(".", 1)[-1] for uid in rows}, (bad_names, refused)
+    for name, item in refused.items():
+        assert name in bad_names, (name, item)
+        assert item["reasons"], (name, "a NotMigratable unit lists its reasons")
+    assert len(rows) + len(refused) == len(units), (len(rows), len(refused), len(units))
     for unit in {o["unit"] for o in ops}:
         assert not (succeeded[(unit, "commit")] and succeeded[(unit, "abort")]), unit
+        assert succeeded[(unit, "commit")] <= 1, (unit, "committed twice")
+        assert succeeded[(unit, "prepare")] <= 1 + succeeded[(unit, "abort")], (unit, "prepared twice")
     for uid, row in rows.items():
         if row["phase"] == "Committed":
             actions = [e["action"] for e in audits[uid]]
