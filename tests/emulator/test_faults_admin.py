@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -201,7 +202,11 @@ def test_faults_file_at_start_and_restart_persistence(tmp_path: Path) -> None:
     )
     emu = start(tmp_path / "state", faults=faults, time_scale=1000.0, start_time="2030-01-05T22:00:00Z")
     try:
-        assert emu.url in emu.process.log_path.read_text()  # it prints its base URL when ready
+        # it prints its base URL when ready (the port may listen a moment before the line is written)
+        deadline = time.monotonic() + 10
+        while emu.url not in emu.process.log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert emu.url in emu.process.log_path.read_text()
         assert Admin(emu).get("/state")["platformTime"].startswith("2030-01-0")
         asm = Asm(emu)
         assert asm.http.get("/services/disks").status_code == 503
