@@ -2,7 +2,10 @@
 
 Every byte of XML from outside goes through `parse_xml`: defusedxml with DTDs, entity
 declarations and external references all forbidden (the platform never sends any, so a document
-that has one is hostile or broken), and a size limit. Element names are compared without their
+that has one is hostile or broken), a size limit and a nesting-depth limit (`MAX_XML_DEPTH`: the
+deepest answer c2arm reads, a deployment with endpoint ACLs under `embed-detail=true`, nests 13
+levels; a document nested far deeper is hostile, and is refused while it is parsed, before its
+tree is built). Element names are compared without their
 namespace: the classic API mixes `http://schemas.microsoft.com/windowsazure` and the network
 configuration namespace, and tolerating either (or none) costs nothing. Unknown elements are
 ignored, so a newer platform answer still parses.
@@ -11,7 +14,7 @@ ignored, so a newer platform answer still parses.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, TreeBuilder, tostring
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
@@ -21,6 +24,32 @@ from connectors.errors import PermanentError, Reason
 NS = "http://schemas.microsoft.com/windowsazure"
 NETCFG_NS = "http://schemas.microsoft.com/ServiceHosting/2011/07/NetworkConfiguration"
 MAX_XML_BYTES = 16 * 1024 * 1024
+#: Element nesting refused beyond this depth (real answers: 13 at most, measured on the
+#: emulator's realistic estate; see docs/connectors.md).
+MAX_XML_DEPTH = 100
+
+
+class _TooDeep(Exception):
+    """Raised from inside the parser the moment an element opens beyond `MAX_XML_DEPTH`."""
+
+
+class _DepthLimitedBuilder(TreeBuilder):
+    """A tree builder that stops the parse as soon as the nesting goes past the limit."""
+
+    def __init__(self, max_depth: int) -> None:
+        super().__init__()
+        self._depth = 0
+        self._max_depth = max_depth
+
+    def start(self, tag: str, attrs: dict[str, str]) -> Element:
+        self._depth += 1
+        if self._depth > self._max_depth:
+            raise _TooDeep
+        return super().start(tag, attrs)
+
+    def end(self, tag: str) -> Element:
+        self._depth -= 1
+        return super().end(tag)
 
 
 def _local(tag: str) -> str:
@@ -36,8 +65,21 @@ def parse_xml(data: bytes | str, what: str = "answer") -> Element:
             code="XmlTooLarge",
             reason=Reason.PROTOCOL,
         )
+    parser = SafeET.DefusedXMLParser(
+        target=_DepthLimitedBuilder(MAX_XML_DEPTH),
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
+    )
     try:
-        root = SafeET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        parser.feed(raw)
+        root = parser.close()
+    except _TooDeep:
+        raise PermanentError(
+            f"{what}: XML nested deeper than {MAX_XML_DEPTH} elements refused",
+            code="XmlTooDeep",
+            reason=Reason.PROTOCOL,
+        ) from None
     except DefusedXmlException as exc:
         raise PermanentError(
             f"{what}: hostile XML refused ({type(exc).__name__})", code="XmlRefused", reason=Reason.PROTOCOL

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from connectors.asm._http import AsmHttp
 from connectors.asm.client import AsmClient
+from connectors.asm.xml_common import MAX_XML_DEPTH, parse_xml
 from connectors.credentials import StaticTokenCredential
 from connectors.errors import AzureCallError, PermanentError
 from migration.requests import Unit
@@ -105,17 +106,24 @@ def test_deep_nesting_does_not_crash_the_parser(platform: HostilePlatform) -> No
         client.get_deployment("web-cs", "web-dep")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP: connectors/asm/xml_common.parse_xml has no depth limit: XML nested "
-    "100,000 deep (within the 16 MiB size limit) is parsed, not refused (expat is iterative "
-    "and the mappers ignore unknown elements, so it costs memory, not a crash)",
-)
 def test_deep_nesting_is_refused(platform: HostilePlatform) -> None:
     platform.body = f"<Deployment {NS}>".encode() + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</Deployment>"
     platform.status = 200
-    with _client(platform) as client, pytest.raises(PermanentError):
+    with _client(platform) as client, pytest.raises(PermanentError) as info:
         client.get_deployment("web-cs", "web-dep")
+    assert info.value.code == "XmlTooDeep"
+    assert f"deeper than {MAX_XML_DEPTH}" in str(info.value)
+    assert "/services/hostedservices/web-cs/deployments/web-dep" in str(info.value)
+
+
+def test_depth_limit_sits_far_above_real_answers() -> None:
+    # the deepest real answer (a deployment with endpoint ACLs, embed-detail) nests 13 levels
+    assert MAX_XML_DEPTH >= 5 * 13
+    at_limit = b"<a>" * MAX_XML_DEPTH + b"</a>" * MAX_XML_DEPTH
+    assert parse_xml(at_limit).tag == "a"
+    with pytest.raises(PermanentError) as info:
+        parse_xml(b"<a>" + at_limit + b"</a>", "GET /x")
+    assert info.value.code == "XmlTooDeep" and str(info.value).startswith("XmlTooDeep: GET /x:")
 
 
 elements = st.recursive(
@@ -151,7 +159,6 @@ def _xml(node: object) -> str:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
 @given(elements)
 def test_random_deployments_parse_or_raise_a_permanent_error(platform: HostilePlatform, tree: object) -> None:
-    from connectors.asm.xml_common import parse_xml
     from connectors.asm.xml_deployment import parse_deployment
 
     body = f"<Deployment {NS}>{_xml(tree)}</Deployment>".encode()
