@@ -5,19 +5,35 @@ neighbours (a storage account may migrate only once no classic VM uses its disks
 subnets name NSGs and route tables that are separate units). The reads are all GETs, throttled
 by the shared per-subscription limiter.
 
-Not read from ASM (the API does not report them; they keep the model's defaults): alerts,
-autoscale, RBAC assignments, blob sizes of disks and ExpressRoute circuits. ARM quotas and the
-migration provider's registration are ARM facts: `connectors.arm_facts.with_arm_facts`.
+Gateways (kind, SKU, VIP, circuit, each connection's connectivity) and the ExpressRoute
+circuits are read too (`xml_gateway`). Not read from ASM (the API does not report them; they
+keep the model's defaults): alerts, autoscale, RBAC assignments and blob sizes of disks. ARM
+quotas and the migration provider's registration are ARM facts:
+`connectors.arm_facts.with_arm_facts`.
+
+The reads are not one transaction: other units commit while a snapshot runs, and a commit
+removes the unit's classic resources (a VNet's commit takes its cloud services with it). So a
+resource that a list named and whose detail read then answers 404 has moved or been deleted
+meanwhile: it is left out of the snapshot, as if the list had been read a moment later. A 404 on
+a subscription-level list itself stays an error (`/services/networking/media` excepted: a
+subscription without network configuration answers 404).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from xml.etree.ElementTree import Element
 
 from connectors.asm.client import AsmClient
 from connectors.asm.units import seg
-from connectors.asm.xml_common import child, text
+from connectors.asm.xml_common import child, children, text
 from connectors.asm.xml_deployment import parse_cloud_service, parse_hosted_services
+from connectors.asm.xml_gateway import (
+    circuit_service_keys,
+    merge_gateways,
+    parse_circuit_links,
+    parse_circuits,
+)
 from connectors.asm.xml_network import (
     list_names,
     parse_local_network_sites,
@@ -28,13 +44,14 @@ from connectors.asm.xml_network import (
 )
 from connectors.asm.xml_storage import parse_disks, parse_images, parse_storage_accounts
 from connectors.errors import PermanentError, Reason
-from migration.estate import DEFAULT_LOCATION, Estate, VirtualNetwork
+from migration.estate import DEFAULT_LOCATION, CloudService, Estate, VirtualNetwork
 
 
 def _optional(
     client: AsmClient, path: str, service: str, params: dict[str, str] | None = None
 ) -> Element | None:
-    """A read whose 404 means "none" (a subscription without network configuration)."""
+    """A read whose 404 means "none": no network configuration, no gateway, no association —
+    or an item a list named a moment ago that has gone since (see the module's docstring)."""
     try:
         return client.get_xml(path, service, params)
     except PermanentError as error:
@@ -87,17 +104,16 @@ def _with_subnet_associations(client: AsmClient, vnet: VirtualNetwork) -> Virtua
     return vnet.model_copy(update={"subnets": subnets})
 
 
-def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
-    """The subscription's classic estate as the core's model (one read of each kind)."""
-    compute, network, storage = "compute", "network", "storage"
-    unattached, sizes = parse_disks(client.get_xml("/services/disks", compute))
-    images = parse_images(client.get_xml("/services/images", compute))
+def _cloud_services(client: AsmClient, sizes: dict[str, int]) -> list[CloudService]:
+    """Every hosted service still there when its detail is read."""
     services = []
-    for i, (name, service_location) in enumerate(
-        parse_hosted_services(client.get_xml("/services/hostedservices", compute))
-    ):
-        detail = client.get_xml(f"/services/hostedservices/{seg(name)}", compute, {"embed-detail": "true"})
-        certificates = _optional(client, f"/services/hostedservices/{seg(name)}/certificates", compute)
+    listed = parse_hosted_services(client.get_xml("/services/hostedservices", "compute"))
+    for i, (name, service_location) in enumerate(listed):
+        path = f"/services/hostedservices/{seg(name)}"
+        detail = _optional(client, path, "compute", {"embed-detail": "true"})
+        if detail is None:
+            continue  # gone since the list (committed or deleted meanwhile)
+        certificates = _optional(client, f"{path}/certificates", "compute")
         services.append(
             parse_cloud_service(
                 name,
@@ -108,30 +124,92 @@ def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
                 where=f"cloudServices[{i}]",
             )
         )
+    return services
+
+
+def _details(
+    client: AsmClient, list_path: str, item_tag: str, params: dict[str, str]
+) -> Iterator[tuple[int, Element]]:
+    """`(index, detail)` of every item of a network list that is still there when read."""
+    for i, name in enumerate(list_names(client.get_xml(list_path, "network"), item_tag)):
+        detail = _optional(client, f"{list_path}/{seg(name)}", "network", params)
+        if detail is not None:
+            yield i, detail
+
+
+def _virtual_networks(
+    client: AsmClient, netcfg: Element | None, circuits: Element | None
+) -> list[VirtualNetwork]:
+    """The VNets with subnet associations and gateways (`xml_gateway.merge_gateways`)."""
+    vnet_list = client.get_xml("/services/networking/virtualnetwork", "network")
+    if netcfg is None:
+        return []
+    listed = {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
+    vnets = [_with_subnet_associations(client, v) for v in parse_virtual_networks(netcfg, vnet_list)]
+    gateway_reads: dict[str, tuple[Element | None, Element | None]] = {}
+    for vnet in vnets:
+        if vnet.gateways or child(listed.get(vnet.name), "Gateways") is not None:
+            base = f"/services/networking/{seg(vnet.name)}/gateway"
+            gateway_reads[vnet.name] = (
+                _optional(client, base, "network"),
+                _optional(client, f"{base}/connections", "network"),
+            )
+
+    def merged(links: dict[str, str] | None) -> list[VirtualNetwork]:
+        return [
+            v.model_copy(
+                update={
+                    "gateways": merge_gateways(
+                        v, listed.get(v.name), *gateway_reads[v.name], links, f"virtualNetworks[{i}]"
+                    )
+                }
+            )
+            if v.name in gateway_reads
+            else v
+            for i, v in enumerate(vnets)
+        ]
+
+    result = merged(None)
+    if any(g.kind == "ExpressRoute" and not g.circuit for v in result for g in v.gateways):
+        result = merged(_circuit_links(client, circuits))
+    return result
+
+
+def _circuit_links(client: AsmClient, circuits: Element | None) -> dict[str, str]:
+    """`{vnet: circuit}` from each circuit's VNet links (the platform's way to name the circuit
+    of an ExpressRoute gateway; read only when the VNet list did not name it)."""
+    links: dict[str, str] = {}
+    for circuit, key in circuit_service_keys(circuits).items():
+        answer = _optional(client, f"/services/networking/dedicatedcircuits/{seg(key)}/vnets", "network")
+        for vnet in parse_circuit_links(answer):
+            links.setdefault(vnet, circuit)
+    return links
+
+
+def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
+    """The subscription's classic estate as the core's model (one read of each kind)."""
+    compute, network, storage = "compute", "network", "storage"
+    unattached, sizes = parse_disks(client.get_xml("/services/disks", compute))
+    images = parse_images(client.get_xml("/services/images", compute))
+    services = _cloud_services(client, sizes)
     netcfg = _optional(client, "/services/networking/media", network)
-    vnet_list = client.get_xml("/services/networking/virtualnetwork", network)
-    nsg_names = list_names(
-        client.get_xml("/services/networking/networksecuritygroups", network), "NetworkSecurityGroup"
-    )
+    circuits = _optional(client, "/services/networking/dedicatedcircuits", network)
+    vnets = _virtual_networks(client, netcfg, circuits)
     nsgs = [
-        parse_network_security_group(
-            client.get_xml(
-                f"/services/networking/networksecuritygroups/{seg(n)}", network, {"detaillevel": "Full"}
-            ),
-            f"networkSecurityGroups[{i}]",
+        parse_network_security_group(detail, f"networkSecurityGroups[{i}]")
+        for i, detail in _details(
+            client,
+            "/services/networking/networksecuritygroups",
+            "NetworkSecurityGroup",
+            {"detaillevel": "Full"},
         )
-        for i, n in enumerate(nsg_names)
     ]
-    rt_names = list_names(client.get_xml("/services/networking/routetables", network), "RouteTable")
     route_tables = [
-        parse_route_table(
-            client.get_xml(f"/services/networking/routetables/{seg(n)}", network, {"detailLevel": "full"}),
-            f"routeTables[{i}]",
+        parse_route_table(detail, f"routeTables[{i}]")
+        for i, detail in _details(
+            client, "/services/networking/routetables", "RouteTable", {"detailLevel": "full"}
         )
-        for i, n in enumerate(rt_names)
     ]
-    vnets = parse_virtual_networks(netcfg, vnet_list) if netcfg is not None else []
-    vnets = [_with_subnet_associations(client, v) for v in vnets]
     return Estate(
         version=1,
         subscription_id=client.http.subscription_id,
@@ -144,5 +222,6 @@ def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
         storage_accounts=parse_storage_accounts(client.get_xml("/services/storageservices", storage)),
         disks=unattached,
         images=images,
+        express_route_circuits=parse_circuits(circuits),
         cloud_services=services,
     )

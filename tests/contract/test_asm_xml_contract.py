@@ -2,9 +2,11 @@
 file — on every field the classic API's XML carries.
 
 The emulator and the core each read the estate file with their own code; the connectors read
-only what the emulator serves over HTTPS. Fields the platform's XML does not carry (alerts,
-autoscale, RBAC, blob sizes, gateway SKU/VIP/circuit/connection state, quotas) are left out of
-the comparison, and listed here so the gap stays visible.
+only what the emulator serves over HTTPS. Gateways are compared whole (kind, SKU, VIP, circuit,
+each connection's type and connectivity) and so are the ExpressRoute circuits (moved to ARM or
+not): the prechecks decide on them. Fields the platform's XML does not carry (alerts, autoscale,
+RBAC, blob sizes, quotas) are left out of the comparison, and listed here so the gap stays
+visible.
 """
 
 from __future__ import annotations
@@ -27,21 +29,12 @@ ESTATES = sorted((Path(__file__).resolve().parents[2] / "examples" / "estates").
 NOT_IN_XML = {
     "cloudService": {"alerts", "autoscale"},
     "disk": {"blob_size_bytes"},
-    "gateway": {"sku", "vip", "circuit"},
-    "connection": {"state"},
     "vnet": {"peerings", "services"},
 }
 
 
-def _gateways(estate: Estate, vnet: Any) -> list[Any]:
-    # The classic API tells a gateway's kind only through its connections (IPsec / Dedicated);
-    # a gateway without connections is compared by its presence alone.
-    with_connections = sorted(
-        (g.kind, sorted((c.local_network_site, c.type) for c in g.connections))
-        for g in vnet.gateways
-        if g.connections
-    )
-    return [bool(vnet.gateways), with_connections]
+def _gateways(vnet: Any) -> list[dict[str, Any]]:
+    return [g.model_dump() for g in vnet.gateways]
 
 
 def _disk(disk: Any) -> dict[str, Any]:
@@ -79,7 +72,7 @@ def projection(estate: Estate) -> dict[str, Any]:
             "address_space": v.address_space,
             "subnets": [s.model_dump() for s in v.subnets],
             "dns_servers": [d.model_dump() for d in v.dns_servers],
-            "gateways": _gateways(estate, v),
+            "gateways": _gateways(v),
         }
         for v in estate.virtual_networks
     }
@@ -103,6 +96,7 @@ def projection(estate: Estate) -> dict[str, Any]:
         "storageAccounts": {s.name: {"location": loc(s), "sku": s.sku} for s in estate.storage_accounts},
         "disks": {d.name: _disk(d) for d in estate.disks},
         "images": {i.name: i.model_dump() for i in estate.images},
+        "expressRouteCircuits": {c.name: c.model_dump() for c in estate.express_route_circuits},
     }
 
 

@@ -78,10 +78,6 @@ def test_not_migratable_unit_lists_every_reason_and_prepares_nothing(realistic_s
     assert operations_of(realistic_stack, "vnet-legacy") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN GAP (issue 6): the ASM snapshot does not read gateway connection state",
-)
 def test_prepare_only_problem_is_caught_before_prepare(realistic_stack: Stack) -> None:
     submit(realistic_stack, realistic_request("branch", "virtualNetwork", "vnet-branch"))
     doc = wait_phase(realistic_stack, "branch", FINAL, timeout=60)

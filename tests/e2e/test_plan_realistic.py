@@ -48,10 +48,6 @@ def committed_at(stack: Stack, unit_id: str) -> datetime:
     return datetime.fromisoformat(next(t["at"] for t in timeline if t["phase"] == "Committed").rstrip("Z"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN GAP (issue 6): the ASM snapshot misses circuit and connection state",
-)
 def test_plan_commits_every_migratable_unit_in_dependency_order(plan_stack: Stack) -> None:
     body = {"planId": "plan-r", "subscriptionId": REALISTIC_SUB, "approval": "perWave", "concurrency": 4}
     with plan_stack.client(principal="ops@contoso.com") as client:

@@ -1,0 +1,155 @@
+"""`read_estate` against the real emulator: gateway and ExpressRoute facts, and the snapshot race
+(a resource listed a moment ago and gone when its detail is read) found by the chaos run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from xml.etree.ElementTree import Element
+
+import pytest
+
+from connectors.asm import AsmClient
+from connectors.asm.snapshot import read_estate
+from connectors.errors import PermanentError, Reason
+from migration.requests import Unit
+from tests.connectors.conftest import Admin
+
+NOT_FOUND = {
+    "type": "error",
+    "status": 404,
+    "code": "ResourceNotFound",
+    "message": "The resource does not exist.",
+}
+
+
+def test_gateways_and_circuits_come_from_the_platforms_reads(asm: AsmClient, admin: Admin) -> None:
+    estate = read_estate(asm)
+    gateways = {v.name: [g.model_dump() for g in v.gateways] for v in estate.virtual_networks}
+    assert gateways["vnet-branch"] == [
+        {
+            "kind": "Vpn",
+            "sku": "Basic",
+            "vip": "52.1.9.9",
+            "circuit": None,
+            "connections": [
+                {"local_network_site": "branch-office", "type": "IPsec", "state": "Disconnected"}
+            ],
+        }
+    ]
+    assert gateways["vnet-er"] == [
+        {
+            "kind": "ExpressRoute",
+            "sku": "HighPerformance",
+            "vip": None,
+            "circuit": "er-legacy",
+            "connections": [],
+        }
+    ]
+    assert gateways["vnet-prod"][0]["connections"][0]["state"] == "Connected"
+    assert gateways["vnet-legacy"] == []
+    assert [(c.name, c.moved_to_arm) for c in estate.express_route_circuits] == [("er-legacy", False)]
+    paths = {r["path"].split("/", 2)[-1] for r in admin.requests()}
+    for vnet in ("vnet-prod", "vnet-er", "vnet-branch"):
+        assert f"services/networking/{vnet}/gateway" in paths
+        assert f"services/networking/{vnet}/gateway/connections" in paths
+    assert "services/networking/vnet-legacy/gateway" not in paths  # no gateway: nothing to read
+    assert "services/networking/dedicatedcircuits" in paths
+
+
+def test_a_circuit_moved_to_arm_is_seen_as_moved(asm: AsmClient, admin: Admin) -> None:
+    admin.call("POST", "circuits/er-legacy/move")
+    estate = read_estate(asm)
+    assert [(c.name, c.moved_to_arm) for c in estate.express_route_circuits] == [("er-legacy", True)]
+
+
+def test_a_hosted_service_gone_between_list_and_detail_is_absent(asm: AsmClient, admin: Admin) -> None:
+    admin.fault(
+        id="gone",
+        match={"method": "GET", "path": "*/services/hostedservices/api-cs"},
+        action=NOT_FOUND,
+        count=1,
+    )
+    estate = read_estate(asm)
+    names = {cs.name for cs in estate.cloud_services}
+    assert "api-cs" not in names
+    assert {"shop-cs", "infra-cs", "paas-cs", "acl-cs"} <= names
+    fired = [
+        r for r in admin.requests() if r["status"] == 404 and r["path"].endswith("/hostedservices/api-cs")
+    ]
+    assert len(fired) == 1  # the detail read answered 404 once, and was not taken as an error
+
+
+@pytest.mark.parametrize(
+    ("path", "item"),
+    [
+        ("*/services/networking/networksecuritygroups/nsg-spare", "nsg-spare"),
+        ("*/services/networking/routetables/rt-spare", "rt-spare"),
+        ("*/services/networking/vnet-branch/gateway/connections", None),
+    ],
+    ids=["nsg", "route-table", "gateway-connections"],
+)
+def test_network_items_gone_between_list_and_detail_are_absent(
+    asm: AsmClient, admin: Admin, path: str, item: str | None
+) -> None:
+    admin.fault(id="gone", match={"method": "GET", "path": path}, action=NOT_FOUND, count=1)
+    estate = read_estate(asm)
+    listed = {n.name for n in estate.network_security_groups} | {r.name for r in estate.route_tables}
+    if item:
+        assert item not in listed
+    assert {"nsg-web", "nsg-data", "rt-web"} <= listed
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "*/services/hostedservices",
+        "*/services/networking/networksecuritygroups",
+        "*/services/storageservices",
+    ],
+)
+def test_a_404_on_a_subscription_level_list_stays_an_error(asm: AsmClient, admin: Admin, path: str) -> None:
+    admin.fault(id="list", match={"method": "GET", "path": path}, action=NOT_FOUND, count=1)
+    with pytest.raises(PermanentError) as caught:
+        read_estate(asm)
+    assert caught.value.reason == Reason.NOT_FOUND and caught.value.status == 404
+
+
+class CommitsMidway(AsmClient):
+    """A real client that migrates `unit` (prepare, commit, with real calls) right after it has
+    read `after` — the other unit's commit that lands between a snapshot's list and detail."""
+
+    def __init__(self, asm: AsmClient, after: str, unit: Unit) -> None:
+        super().__init__(asm.http)
+        self.after, self.unit, self.done = after, unit, False
+
+    def get_xml(self, path: str, service: str, params: Mapping[str, str] | None = None) -> Element:
+        answer = super().get_xml(path, service, params)
+        if path == self.after and not self.done:
+            self.done = True
+            for start in (self.prepare_unless_prepared, self.commit_unless_committed):
+                request_id = start(self.unit).request_id
+                assert request_id
+                deadline = time.monotonic() + 10
+                while not (status := self.operation_status(request_id)).done:
+                    assert time.monotonic() < deadline, "operation did not finish"
+                assert status.succeeded, status
+        return answer
+
+
+def test_a_vnet_committed_between_list_and_detail_takes_its_services_out(asm: AsmClient) -> None:
+    client = CommitsMidway(asm, "/services/hostedservices", Unit(kind="virtualNetwork", name="vnet-prod"))
+    estate = read_estate(client)
+    assert client.done
+    names = {cs.name for cs in estate.cloud_services}
+    assert not names & {"shop-cs", "infra-cs"}  # listed, then gone with vnet-prod's commit
+    assert {"api-cs", "branch-cs", "erapp-cs"} <= names
+    assert "vnet-prod" not in {v.name for v in estate.virtual_networks}
+
+
+def test_an_nsg_committed_between_list_and_detail_is_absent(asm: AsmClient) -> None:
+    unit = Unit(kind="networkSecurityGroup", name="nsg-spare")
+    client = CommitsMidway(asm, "/services/networking/networksecuritygroups", unit)
+    estate = read_estate(client)
+    assert client.done
+    assert {n.name for n in estate.network_security_groups} == {"nsg-web", "nsg-data"}
