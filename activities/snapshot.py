@@ -5,7 +5,9 @@ unit's neighbours) plus the unit's own part for the review page, as canonical JS
 SHA-256. Secrets never reach it: the model carries certificate thumbprints only, and any key
 that could hold secret material is redacted on the way out. Writing the same snapshot again
 writes the same bytes, so a retried activity is harmless. A unit that does not exist is a
-permanent error (the unit ends NotMigratable naming it).
+permanent error (the unit ends NotMigratable naming it). Other units' resources that vanish
+while the estate is read (another unit committed meanwhile: its detail read answers 404) are
+simply absent from the estate (`connectors.asm.snapshot.read_estate`), never this unit's error.
 """
 
 from __future__ import annotations
