@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from emulator.estate.model import ESTATE, UNIT_KINDS
+from emulator.estate.reader import MAX_FILE_BYTES, ReadError, decode, parse_text
 from emulator.estate.schema import Errors
-
-try:  # the C loader makes a 5,000-role estate start in well under a second
-    _YamlLoader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _YamlLoader = yaml.SafeLoader
 
 
 class EstateError(ValueError):
@@ -26,15 +19,22 @@ class EstateError(ValueError):
 
 
 def load_estate(path: Path) -> dict[str, Any]:
-    """Read and validate `path` (YAML, or JSON by extension); raise EstateError with all errors."""
+    """Read and validate `path` (YAML, or JSON by extension); raise EstateError with all errors.
+
+    A file that is not an estate at all (not UTF-8, binary, too big, broken syntax, an alias
+    bomb) is one `<file>: problem` line, never a traceback.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise EstateError(str(path), [f"<file>: cannot read: {exc.strerror}"]) from exc
+        raise EstateError(str(path), [f"<file>: cannot read: {exc.strerror or exc}"]) from None
     try:
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - safe loader
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise EstateError(str(path), [f"<file>: not valid YAML/JSON: {exc}"]) from exc
+        if len(data) > MAX_FILE_BYTES:
+            raise ReadError(f"larger than {MAX_FILE_BYTES // 2**20} MiB: not an estate file")
+        raw = parse_text(decode(data), json_syntax=path.suffix.lower() == ".json")
+    except ReadError as exc:
+        raise EstateError(str(path), [f"<file>: {exc}"]) from None
     return parse_estate(raw, str(path))
 
 

@@ -127,7 +127,7 @@ def test_enumerations_are_case_insensitive_and_canonical() -> None:
         ),
         ("subscriptionId: 00000000-0000-0000-0000-000000000001\n", "version: required key is missing"),
         ("- 1\n", "<root>: expected a mapping, got a list"),
-        ("version: [\n", "<file>: not valid YAML/JSON"),
+        ("version: [\n", "<file>: not valid YAML at line 2"),
     ],
 )
 def test_bad_files(tmp_path: Path, text: str, expected: str) -> None:

@@ -4,6 +4,8 @@ path, and never with a traceback — for broken structures, bad encodings, YAML 
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from hypothesis import strategies as st
 from emulator.estate import EstateError as EmulatorEstateError
 from emulator.estate import load_estate as emulator_load_file
 from emulator.estate import parse_estate as emulator_parse
-from migration.estate.loader import EstateError, load_estate
+from migration.estate.loader import EstateError, load_estate, load_estate_file
 from tests.hostile.strategies import json_values
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,17 +71,131 @@ def test_non_utf8_is_refused_by_the_core_loader() -> None:
     assert "UTF-8" in info.value.issues[0][1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: emulator/estate/loader.load_estate reads with path.read_text("
-    "encoding='utf-8') and only catches OSError: a non-UTF-8 estate file escapes as "
-    "UnicodeDecodeError (`python -m emulator --estate` prints a traceback, exit 1, not 2)",
-)
 def test_non_utf8_is_refused_by_the_emulator_loader(tmp_path: Path) -> None:
     path = tmp_path / "latin.yaml"
     path.write_bytes(b"version: 1\nsubscriptionId: \xff\xfe\n")
-    with pytest.raises(EmulatorEstateError):
+    with pytest.raises(EmulatorEstateError) as info:
         emulator_load_file(path)
+    assert info.value.errors == [
+        "<file>: not UTF-8 text: byte 0xff at offset 27 (line 2) is invalid start byte"
+    ]
+
+
+GUID = "00000000-0000-0000-0000-000000000001"
+GOOD_YAML = f"version: 1\nsubscriptionId: {GUID}\n".encode()
+GOOD_JSON = f'{{"version": 1, "subscriptionId": "{GUID}"}}'.encode()
+
+#: (file name, bytes, what the one `<file>` problem must say) — for both loaders
+HOSTILE_FILES = {
+    "latin-1": ("e.yaml", b"version: 1\nsubscriptionId: caf\xe9\n", "not UTF-8 text: byte 0xe9 at offset"),
+    "UTF-16 with BOM": ("e.yaml", "version: 1\n".encode("utf-16"), "UTF-16 byte-order mark"),
+    "NUL bytes": ("e.yaml", GOOD_YAML + b"name: a\x00b\n", "NUL character (at character"),
+    "NUL in JSON": ("e.json", GOOD_JSON[:-1] + b', "x": "\x00"}', "NUL character"),
+    "deep JSON": ("e.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    "YAML in a .json file": ("e.json", GOOD_YAML, "JSON at line 1, column 1"),
+    "python tag": (
+        "e.yaml",
+        b"!!python/object/apply:os.system ['true']",
+        "could not determine a constructor",
+    ),
+    "two documents": ("e.yaml", GOOD_YAML + b"---\n" + GOOD_YAML, "YAML at line 3, column 1"),
+    "unhashable key": ("e.yaml", b"? [a, b]\n: c\n", "found unhashable key"),
+    "self-referencing alias": ("e.yaml", b"a: &a [*a]\n", "expands to more than"),
+}
+
+
+def _one_file_problem(tmp_path: Path, name: str, data: bytes) -> tuple[str, str]:
+    """The single problem each loader reports for the file (core message, emulator line)."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(EstateError) as core:
+        load_estate_file(path)
+    assert len(core.value.issues) == 1 and core.value.issues[0][0] == "", core.value.issues
+    with pytest.raises(EmulatorEstateError) as emulator:
+        emulator_load_file(path)
+    assert len(emulator.value.errors) == 1 and emulator.value.errors[0].startswith("<file>: ")
+    return core.value.issues[0][1], emulator.value.errors[0]
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_FILES))
+def test_hostile_bytes_are_one_named_problem_in_both_loaders(case: str, tmp_path: Path) -> None:
+    name, data, expected = HOSTILE_FILES[case]
+    core, emulator = _one_file_problem(tmp_path, name, data)
+    assert expected in core and expected in emulator, (core, emulator)
+
+
+def test_an_alias_bomb_is_refused_by_both_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import emulator.estate.reader
+    import migration.estate._read
+
+    # 10 × 5^9 ≈ 20 million values from a 700-byte file; a lower limit keeps the test quick
+    monkeypatch.setattr(emulator.estate.reader, "MAX_VALUES", 100_000)
+    monkeypatch.setattr(migration.estate._read, "MAX_VALUES", 100_000)
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 10)]
+    core, emulator = _one_file_problem(tmp_path, "bomb.yaml", ("\n".join(lines) + "\n").encode())
+    assert "expands to more than 100,000 values" in core and "expands to more than 100,000 values" in emulator
+
+
+def test_a_huge_file_is_refused_without_reading_it_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import emulator.estate.reader
+    import migration.estate._read
+
+    monkeypatch.setattr(emulator.estate.reader, "MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr(migration.estate._read, "MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr("emulator.estate.loader.MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr("migration.estate.loader.MAX_FILE_BYTES", 2**20)
+    core, emulator = _one_file_problem(tmp_path, "big.yaml", GOOD_YAML + b"#" * 2**20 + b"\n")
+    assert "larger than 1 MiB" in core and "larger than 1 MiB" in emulator
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("bom.yaml", b"\xef\xbb\xbf" + GOOD_YAML),
+        ("bom.json", b"\xef\xbb\xbf" + GOOD_JSON),
+        ("json-in.yaml", GOOD_JSON),
+        ("anchors.yaml", GOOD_YAML + b"storageAccounts:\n  - &s {name: st1}\n  - {<<: *s, name: st2}\n"),
+    ],
+)
+def test_utf8_bom_json_as_yaml_and_merge_keys_load_in_both(name: str, data: bytes, tmp_path: Path) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    core = load_estate_file(path)
+    emulator = emulator_load_file(path)
+    assert core.subscription_id == emulator["subscriptionId"] == GUID
+
+
+def test_the_emulator_refuses_a_non_utf8_estate_at_start_with_exit_2(tmp_path: Path) -> None:
+    estate = tmp_path / "latin.yaml"
+    estate.write_bytes(b"version: 1\nsubscriptionId: \xff\xfe\n")
+    state = tmp_path / "state"
+    proc = subprocess.run(
+        [sys.executable, "-m", "emulator", "--estate", str(estate), "--port", "1", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=30,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert str(estate) in proc.stderr
+    assert "not UTF-8 text: byte 0xff at offset 27 (line 2)" in proc.stderr
+    assert "Traceback" not in proc.stderr and not state.exists()
+
+
+def test_c2arm_precheck_refuses_a_non_utf8_estate_with_exit_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    estate = tmp_path / "latin.yaml"
+    estate.write_bytes(b"version: 1\nsubscriptionId: \xff\xfe\n")
+    result = CliRunner().invoke(app, ["precheck", "--estate", str(estate)])
+    assert result.exit_code == 2, result.output
+    assert "not UTF-8 text: byte 0xff at offset 27 (line 2)" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def _mutate(raw: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
@@ -139,3 +255,26 @@ def test_arbitrary_documents_never_crash_either_loader(value: Any) -> None:
         emulator_parse(value, "any.yaml")
     except EmulatorEstateError as exc:
         _emulator_lines(exc.errors)
+
+
+SAFE_LOAD_CASES = [
+    "a: &x {b: 1, c: [1, 2.5, true, null, ~, 2001-12-14]}\nd: *x\ne:\n  <<: *x\n  b: 3\n",
+    "- !!binary aGVsbG8=\n- 0x1F\n- 1_000\n- .inf\n- 'yes'\n- yes\n- on\n- '12'\n- 012\n",
+    "x: !!str 12\ny: !!int '7'\nz: !!set {a, b}\nk: !!omap [a: 1, b: 2]\n",
+    "a: 1\na: 2\n1: one\n~: none\n",
+    "- &a [1]\n- *a\n- *a\n",
+    "",
+    "# only a comment\n",
+    (ROOT / "examples" / "estates" / "realistic.yaml").read_text(),
+]
+
+
+@pytest.mark.parametrize("text", SAFE_LOAD_CASES)
+def test_both_fast_readers_build_what_yaml_safe_load_builds(text: str) -> None:
+    """The loaders' own tree builders (no generator per node) must not change any value."""
+    import emulator.estate.reader
+    import migration.estate._read
+
+    expected = yaml.safe_load(text)
+    assert emulator.estate.reader.parse_text(text, json_syntax=False) == expected
+    assert migration.estate._read.parse_text(text, json_syntax=False) == expected

@@ -162,9 +162,9 @@ def test_duplicate_luns_and_disk_names(sample_raw: dict[str, Any]) -> None:
 
 
 def test_alias_bomb_is_refused_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
-    import migration.estate.loader as loader
+    import migration.estate._read as reader
 
-    monkeypatch.setattr(loader, "MAX_NODES", 100_000)
+    monkeypatch.setattr(reader, "MAX_VALUES", 100_000)
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
     with pytest.raises(EstateError, match="expands to more than"):
