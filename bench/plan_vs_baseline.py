@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import ssl
 import sys
 import tempfile
@@ -37,6 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/connectors.py must not shadow the package
 from baseline import run_baseline  # noqa: E402
+from plan_breakdown import breakdown, collect, plan_start, render  # noqa: E402
+from plan_breakdown import summary as breakdown_summary  # noqa: E402
 
 from cli.stack.up import StackOptions, down, up  # noqa: E402
 
@@ -152,11 +155,21 @@ class Admin:
 
 
 def run_plan(
-    info: dict[str, Any], plan_id: str, concurrency: int, deadline: float = 900
+    info: dict[str, Any],
+    plan_id: str,
+    concurrency: int,
+    deadline: float = 900,
+    units: list[str] | None = None,
 ) -> tuple[float, dict]:
-    """Start a plan, approve each unit as soon as it awaits approval; (wall seconds, final view)."""
+    """Start a plan, approve each unit as soon as it awaits approval; (wall seconds, final view).
+
+    The approver watches the plan's units through one Durable list call per round (the units'
+    own custom status) and approves through c2arm's approve route, as a person would, only
+    faster; the plan's end is read from its instance status.
+    """
     headers = {"x-functions-key": info["functionKey"], "X-MS-CLIENT-PRINCIPAL-NAME": APPROVER}
     approved: set[str] = set()
+    hooks = "/runtime/webhooks/durabletask/instances"
     with httpx.Client(base_url=info["appUrl"], headers=headers, timeout=30) as app:
         started = time.monotonic()
         answer = app.post(
@@ -166,23 +179,27 @@ def run_plan(
                 "subscriptionId": info["subscriptionId"],
                 "concurrency": concurrency,
                 "approval": "perUnit",
+                **({"units": units} if units else {}),
             },
             headers={"X-MS-CLIENT-PRINCIPAL-NAME": "ops@contoso.com"},
         )
         answer.raise_for_status()
         while time.monotonic() - started < deadline:
-            view = app.get(f"/api/plans/{plan_id}").json()
-            if view.get("phase") in ("Completed", "Failed"):
-                return time.monotonic() - started, view
-            for wave in view.get("waves", []):
-                for row in wave["units"]:
-                    waiting = row["phase"] == "AwaitingApproval" and row["id"] not in approved
-                    if (
-                        waiting
-                        and app.post(f"/api/migrations/{row['id']}/approve", json={}).status_code == 202
-                    ):
-                        approved.add(row["id"])
-            time.sleep(0.05)
+            plan = app.get(f"{hooks}/{plan_id}").json()
+            if plan.get("runtimeStatus") in ("Completed", "Failed", "Terminated"):
+                wall = time.monotonic() - started
+                return wall, app.get(f"/api/plans/{plan_id}").json()
+            rows = app.get(
+                hooks, params={"runtimeStatus": "Running", "instanceIdPrefix": f"{plan_id}."}
+            ).json()
+            for row in rows:
+                status = row.get("customStatus") or {}
+                unit_id = row.get("instanceId")
+                waiting = isinstance(status, dict) and status.get("phase") == "AwaitingApproval"
+                if waiting and unit_id not in approved:
+                    if app.post(f"/api/migrations/{unit_id}/approve", json={}).status_code == 202:
+                        approved.add(unit_id)
+            time.sleep(0.02)
     raise RuntimeError(f"plan {plan_id} did not finish within {deadline} s")
 
 
@@ -204,14 +221,62 @@ def request_figures(rows: list[dict[str, Any]], units: int) -> dict[str, Any]:
     }
 
 
+def throttle_figures(rows: list[dict[str, Any]], scale: float) -> dict[str, Any]:
+    """429s before the limiter learned the limit (answered within the first Retry-After, 1 real s,
+    after the first 429: those requests were in flight or queued when it learned) and after."""
+    rows = [r for r in rows if not r["path"].startswith("/subscriptions/")]  # classic calls only
+    times = [plan_breakdown_t(r["time"]) for r in rows if r["status"] == 429]
+    if not times:
+        return {"requests": len(rows), "429": 0, "429 before learning": 0, "429 after learning": 0}
+    learned = min(times) + scale * 1.0
+    return {
+        "requests": len(rows),
+        "429": len(times),
+        "429 before learning": sum(1 for t in times if t <= learned),
+        "429 after learning": sum(1 for t in times if t > learned),
+    }
+
+
+def plan_breakdown_t(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def run_throttled(
+    info: dict[str, Any], admin: Admin, estate: dict[str, Any], args: argparse.Namespace
+) -> dict:
+    """A plan of a third of the estate while the emulator limits classic calls to
+    `--throttle` requests per real second; c2arm's limiter starts at 1000/s and must learn."""
+    admin.client.post("/admin/reset").raise_for_status()
+    admin.client.put("/admin/progress", json={"mode": "immediate"}).raise_for_status()
+    throttle = {"type": "throttle", "limit": args.throttle, "perSeconds": 1}
+    fault = {"id": "bench-throttle", "match": {"api": "asm"}, "action": throttle}
+    admin.client.put("/admin/faults", json={"faults": [fault]}).raise_for_status()
+    admin.clear()
+    groups = max(1, len(estate["virtualNetworks"]) // 3)
+    names = [f"{k}/{n}" for k, n in unit_order(estate) if int(re.search(r"\d+", n).group()) < groups]
+    wall, view = run_plan(info, "bench-throttled", args.concurrency, units=names)
+    rows = admin.requests()
+    admin.client.delete("/admin/faults").raise_for_status()
+    outcomes = Counter(row["phase"] for wave in view["waves"] for row in wave["units"])
+    return {"limit": args.throttle, "units": len(names), "wall_s": round(wall, 1), "outcomes": dict(outcomes),
+            **throttle_figures(rows, args.scale)}  # fmt: skip
+
+
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=300)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--no-baseline", action="store_true", help="the plan only (quicker, for iterating)")
+    parser.add_argument("--throttle", type=int, default=40,
+                        help="classic requests per real second, throttled run (0: none)")  # fmt: skip
     args = parser.parse_args()
     estate = generate_estate()
     units = unit_order(estate)
+    base_result = None
+    throttled: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="c2arm-bench-") as tmp:
         base = Path(tmp)
         (base / "estate.yaml").write_text(yaml.safe_dump(estate))
@@ -237,51 +302,79 @@ def main() -> dict[str, Any]:
             admin.clear()
             plan_wall, view = run_plan(info, "bench-plan", args.concurrency)
             plan_rows = admin.requests()
+            raw = collect(info, admin.client, "bench-plan")
+            per_unit, planning = breakdown(raw), plan_start(raw)
             outcomes = Counter(row["phase"] for wave in view["waves"] for row in wave["units"])
-            admin.client.post("/admin/reset").raise_for_status()
-            admin.timed()
-            admin.clear()
-            base_result = run_baseline(info["emulatorUrl"], Path(info["caFile"]), SUB, units, args.scale)
-            base_rows = admin.requests()
+            if not args.no_baseline:
+                admin.client.post("/admin/reset").raise_for_status()
+                admin.timed()
+                admin.clear()
+                base_result = run_baseline(info["emulatorUrl"], Path(info["caFile"]), SUB, units, args.scale)
+                base_rows = admin.requests()
+            if args.throttle:
+                throttled = run_throttled(info, admin, estate, args)
         finally:
             down(base / "stack")
     bound = lower_bound(estate, args.concurrency)
-    figures = {
+    figures: dict[str, Any] = {
         "units": len(units),
         "scale": args.scale,
         "concurrency": args.concurrency,
         "durations": {"prepare": PREPARE, "commit": COMMIT},
-        "baseline_platform_s": round(base_result.seconds * args.scale),
-        "baseline_failed": base_result.failed,
         "plan_platform_s": round(plan_wall * args.scale),
         "plan_outcomes": dict(outcomes),
-        "speedup": round(base_result.seconds / plan_wall, 2),
         "lower_bound_platform_s": round(bound),
         "plan_to_bound": round(plan_wall * args.scale / bound, 2),
         "plan_requests": request_figures(plan_rows, len(units)),
-        "baseline_requests": request_figures(base_rows, len(units)),
+        "breakdown_mean": breakdown_summary(per_unit),
+        "planning_s": round(planning),
+        "throttled": throttled,
     }
     print(
         f"estate: {len(units)} units; platform durations prepare {PREPARE:.0f} s, commit {COMMIT:.0f} s; "
         f"time ×{args.scale:g}; plan concurrency {args.concurrency}"
     )
-    print(
-        f"baseline (sequential, 30 s polls): {figures['baseline_platform_s']} platform s "
-        f"({base_result.seconds:.1f} s real), failed: {base_result.failed or 'none'}"
-    )
+    if base_result is not None:
+        figures.update(
+            baseline_platform_s=round(base_result.seconds * args.scale),
+            baseline_failed=base_result.failed,
+            speedup=round(base_result.seconds / plan_wall, 2),
+            baseline_requests=request_figures(base_rows, len(units)),
+        )
+        print(
+            f"baseline (sequential, 30 s polls): {figures['baseline_platform_s']} platform s "
+            f"({base_result.seconds:.1f} s real), failed: {base_result.failed or 'none'}"
+        )
     print(
         f"c2arm plan: {figures['plan_platform_s']} platform s ({plan_wall:.1f} s real), "
         f"outcomes {dict(outcomes)}"
     )
-    print(f"speed-up: {figures['speedup']}x (goal ≥ 5x)")
+    if base_result is not None:
+        print(f"speed-up: {figures['speedup']}x (goal ≥ 5x)")
     print(
         f"critical-path lower bound: {figures['lower_bound_platform_s']} platform s; "
         f"plan / bound = {figures['plan_to_bound']} (goal ≤ 1.10)"
     )
     print(
         f"ASM requests per unit, plan: {figures['plan_requests']['per unit']} "
-        f"(429s: {figures['plan_requests']['429']}); baseline: {figures['baseline_requests']['per unit']}"
+        f"(429s: {figures['plan_requests']['429']})"
+        + (f"; baseline: {figures['baseline_requests']['per unit']}" if base_result is not None else "")
     )
+    print(
+        f"planning (plan_units: the estate read and planned, before any unit starts): {planning:.0f} platform s"
+    )
+    print("where the plan's time goes, per unit (platform s; 'end' = when the plan saw it end):")
+    for line in render(per_unit):
+        print("  " + line)
+    if throttled:
+        print(
+            f"throttled run: emulator limits classic calls to {throttled['limit']}/s per subscription; "
+            f"plan of {throttled['units']} units, c2arm's limiter configured at 1000/s: "
+            f"{throttled['requests']} classic requests, 429s {throttled['429']} "
+            f"({throttled['429 before learning']} before the limiter learned the limit, "
+            f"{throttled['429 after learning']} after); outcomes {throttled['outcomes']}; "
+            f"{throttled['wall_s']} s real"
+        )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return figures

@@ -5,6 +5,16 @@ many activities at once, so the budget must be shared: one token bucket per subs
 a process-wide registry. When the platform answers 429 with `Retry-After`, the limiter learns:
 the subscription is paused until then for every caller, not only the one that was told.
 
+It also learns the limit itself. The bucket remembers when it let each request through (the
+last minute); a 429 then says "what you sent in the last `Retry-After` seconds (at least 1) was
+too much". The bucket's rate drops to 80 % of the requests the platform accepted in that window
+and its burst to a tenth of them, so that burst + rate × window stays below what the platform
+took: after one 429 (and the requests already in flight with it) the process stays under the
+limit. A further 429 once the pause is over lowers the rate by 30 % more. A 429 that follows
+almost no traffic of ours (fewer than 2 accepted requests in the window) is not a rate limit of
+ours to learn: it only pauses. Ten minutes without a 429 and the configured rate and burst come
+back (the platform's limits change; so do other clients of the subscription).
+
 A wait longer than the caller allows is not slept: `acquire` raises `TransientError` with the
 remaining time as `retry_after`, so the orchestrator waits with a durable timer instead of an
 activity holding a worker.
@@ -14,17 +24,29 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connectors.errors import Reason, TransientError
+
+HISTORY_SECONDS = 60.0  # how far back the bucket remembers what it sent
+SAFETY = 0.8  # learned rate: this share of what the platform accepted in the window
+BACKOFF = 0.7  # a 429 after learning (and after the pause): the rate × this
+MIN_RATE = 0.2  # requests/s: never learn a rate below this
+FORGET_AFTER = 600.0  # seconds without a 429 before the configured rate and burst return
 
 
 @dataclass
 class _Bucket:
     tokens: float
     updated: float
+    rate: float
+    burst: float
     paused_until: float = 0.0
+    last_429: float | None = None  # when a 429 last taught (or confirmed) the limit
+    sent: deque[float] = field(default_factory=deque)  # when requests were let through
+    rejected: deque[float] = field(default_factory=deque)  # when 429s came back
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -52,18 +74,26 @@ class RateLimiter:
         with self._registry_lock:
             bucket = self._buckets.get(key)
             if bucket is None:
-                bucket = _Bucket(tokens=float(self.burst), updated=self._clock())
+                bucket = _Bucket(float(self.burst), self._clock(), float(self.rate), float(self.burst))
                 self._buckets[key] = bucket
             return bucket
+
+    def _refill(self, bucket: _Bucket, now: float) -> None:
+        if bucket.last_429 is not None and now - bucket.last_429 > FORGET_AFTER:
+            bucket.rate, bucket.burst, bucket.last_429 = float(self.rate), float(self.burst), None
+        bucket.tokens = min(bucket.burst, bucket.tokens + max(0.0, now - bucket.updated) * bucket.rate)
+        bucket.updated = now
+        for times in (bucket.sent, bucket.rejected):
+            while times and times[0] < now - HISTORY_SECONDS:
+                times.popleft()
 
     def _reserve(self, bucket: _Bucket, max_wait: float) -> float:
         """Take one token now or reserve the next; the wait before sending (or raise)."""
         with bucket.lock:
             now = self._clock()
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
-            bucket.updated = now
+            self._refill(bucket, now)
             pause = max(0.0, bucket.paused_until - now)
-            token_wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self.rate
+            token_wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / bucket.rate
             wait = max(pause, token_wait)
             if wait > max_wait:
                 raise TransientError(
@@ -73,6 +103,7 @@ class RateLimiter:
                     retry_after=wait,
                 )
             bucket.tokens -= 1  # may go negative: later callers queue behind this reservation
+            bucket.sent.append(now + wait)
             return wait
 
     def acquire(self, subscription: str, max_wait: float = 10.0) -> float:
@@ -83,12 +114,36 @@ class RateLimiter:
         return wait
 
     def throttled(self, subscription: str, retry_after: float | None) -> None:
-        """The platform said 429: pause the subscription for everyone until `retry_after` passes."""
+        """The platform said 429: pause the subscription for everyone until `retry_after` passes,
+        and learn the limit from what was sent in that window (see the module doc)."""
         bucket = self._bucket(subscription.lower())
-        delay = retry_after if retry_after is not None and retry_after > 0 else 1.0 / self.rate
         with bucket.lock:
-            bucket.paused_until = max(bucket.paused_until, self._clock() + delay)
+            now = self._clock()
+            self._refill(bucket, now)
+            delay = retry_after if retry_after is not None and retry_after > 0 else 1.0 / bucket.rate
+            window = min(HISTORY_SECONDS, max(1.0, delay))
+            in_pause = now < bucket.paused_until  # a request in flight when we learned: no news
+            bucket.rejected.append(now)
+            if not in_pause:
+                sent = sum(1 for t in bucket.sent if now - window < t <= now)
+                refused = sum(1 for t in bucket.rejected if now - window < t <= now)
+                accepted = sent - refused
+                if accepted >= 2:
+                    learned = SAFETY * accepted / window
+                    if bucket.last_429 is not None and learned >= bucket.rate:
+                        learned = bucket.rate * BACKOFF  # told off again at the learned rate
+                    bucket.rate = max(MIN_RATE, min(bucket.rate, learned))
+                    bucket.burst = max(1.0, min(bucket.burst, (1 - SAFETY) / 2 * accepted))
+                    bucket.last_429 = now
+            bucket.paused_until = max(bucket.paused_until, now + delay)
             bucket.tokens = min(bucket.tokens, 0.0)
+
+    def limits(self, subscription: str) -> tuple[float, float]:
+        """(rate, burst) the subscription's bucket uses now: configured, or learned from 429s."""
+        bucket = self._bucket(subscription.lower())
+        with bucket.lock:
+            self._refill(bucket, self._clock())
+            return bucket.rate, bucket.burst
 
     def paused_for(self, subscription: str) -> float:
         """Seconds until the subscription's pause ends (0 when not paused)."""

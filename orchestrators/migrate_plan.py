@@ -2,8 +2,11 @@
 
 The `plan_units` activity snapshots the subscription and asks the core's planner for waves
 (ExpressRoute first, VNets and cloud services, storage once no classic VM uses it, the
-unassociated rest any time). Waves run in order; inside a wave at most `concurrency` units run
-at once. A unit that does not end `Committed` blocks only the units that depend on it.
+unassociated rest any time). The waves give the order of priority, not a barrier: a unit starts
+as soon as every unit it depends on has ended `Committed` and one of the `concurrency` slots is
+free (the earliest wave first), so a storage account moves as soon as its VNet has committed,
+not when the whole wave has. A unit that does not end `Committed` blocks only the units that
+depend on it (and theirs). Each row records `startedAt` and `endedAt` (plan time).
 Approval is per unit (each unit's own approve route) or per wave (`POST /api/plans/{id}/approve`
 raises `Approval` on every unit of that wave); the units wait either way.
 Unit instance ids derive from the plan id, so restarting a plan never starts a unit twice.
@@ -89,6 +92,76 @@ def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
     return out
 
 
+def _blockers(row: dict[str, Any], entries: dict[str, dict[str, Any]], dry_run: bool) -> tuple[list, bool]:
+    """(dependencies that ended badly, whether every dependency ended well)."""
+    bad, ready = [], True
+    for dep in row["dependsOn"]:
+        other = entries.get(dep)
+        if other is None:  # not part of this plan: nothing to wait for
+            continue
+        phase = other["phase"]
+        if phase in ("Pending", "Running"):
+            ready = False
+        elif phase not in OK_FOR_DEPENDANTS and not (dry_run and phase == "Aborted"):
+            bad.append(dep)
+    return bad, ready and not bad
+
+
+def _schedule(
+    context: df.DurableOrchestrationContext,
+    inp: dict[str, Any],
+    status: dict[str, Any],
+    entries: dict[str, dict[str, Any]],
+    order: list[dict[str, Any]],
+    wave_of: dict[str, int],
+    limit: int,
+) -> steps.Step:
+    """Start each unit as soon as all it depends on ended well and a slot is free (wave order first).
+
+    Deterministic: the same results in the same order give the same starts, so replay holds.
+    A unit whose dependency ended otherwise is Blocked (and so, in turn, are its dependants).
+    """
+    dry_run = bool(inp.get("dryRun"))
+    pending = list(order)
+    running: dict[Any, dict[str, Any]] = {}
+    while pending or running:
+        changed = True
+        while changed:  # a blocked unit blocks its own dependants in the same pass
+            changed = False
+            for row in list(pending):
+                bad, _ = _blockers(row, entries, dry_run)
+                if bad:
+                    row.update(phase="Blocked", blockedBy=bad, endedAt=iso(context))
+                    pending.remove(row)
+                    changed = True
+        for row in list(pending):
+            if len(running) >= limit:
+                break
+            _, ready = _blockers(row, entries, dry_run)
+            if not ready:
+                continue
+            child = _unit_input(inp, row["unit"], row["id"], wave_of[row["id"]])
+            task = context.call_sub_orchestrator("migrate_unit", child, row["id"])
+            row.update(phase="Running", startedAt=iso(context))
+            running[task] = row
+            pending.remove(row)
+        status["updatedAt"] = iso(context)
+        context.set_custom_status(fit_plan(status))
+        if not running:  # what is left waits on units outside any order (a cycle): cannot start
+            for row in pending:
+                waits = [d for d in row["dependsOn"] if d in entries and entries[d]["phase"] == "Pending"]
+                row.update(phase="Blocked", blockedBy=waits, endedAt=iso(context))
+            break
+        done = yield context.task_any(list(running))
+        row = running.pop(done)
+        row["endedAt"] = iso(context)
+        result = done.result
+        if isinstance(result, Exception) or not isinstance(result, dict):
+            row.update(phase="Failed", error=str(result).split("\n")[0][:500])
+        else:
+            row["phase"] = result.get("phase", "Failed")
+
+
 @bp.orchestration_trigger(context_name="context")
 def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
     """Run a plan's waves; the output is the plan status with every unit's final phase."""
@@ -127,41 +200,14 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
                 "reasons": item.get("reasons", []),
             }
         )
-    status.update(phase="Running", waves=waves, updatedAt=iso(context))
+    status.update(phase="Running", waves=waves, updatedAt=iso(context), runningAt=iso(context),
+                  scheduling="dependencies")  # fmt: skip
     context.set_custom_status(fit_plan(status))
 
     limit = max(1, int(inp.get("concurrency") or config.get("planConcurrency", 4)))
-    dry_run = bool(inp.get("dryRun"))
-    for wave in waves:
-        queue = list(wave["units"])
-        running: dict[Any, dict[str, Any]] = {}
-        while queue or running:
-            while queue and len(running) < limit:
-                row = queue.pop(0)
-                blockers = [
-                    d for d in row["dependsOn"]
-                    if d in entries and entries[d]["phase"] not in OK_FOR_DEPENDANTS
-                    and not (dry_run and entries[d]["phase"] == "Aborted")
-                ]  # fmt: skip
-                if blockers:
-                    row.update(phase="Blocked", blockedBy=blockers)
-                    continue
-                task = context.call_sub_orchestrator(
-                    "migrate_unit", _unit_input(inp, row["unit"], row["id"], wave["index"]), row["id"]
-                )
-                row["phase"] = "Running"
-                running[task] = row
-            status["updatedAt"] = iso(context)
-            context.set_custom_status(fit_plan(status))
-            if not running:
-                break
-            done = yield context.task_any(list(running))
-            row = running.pop(done)
-            result = done.result
-            if isinstance(result, Exception) or not isinstance(result, dict):
-                row.update(phase="Failed", error=str(result).split("\n")[0][:500])
-            else:
-                row["phase"] = result.get("phase", "Failed")
+    order = [row for wave in waves for row in wave["units"]]  # priority: wave, then the planner's order
+    wave_of = {row["id"]: wave["index"] for wave in waves for row in wave["units"]}
+    yield from _schedule(context, inp, status, entries, order, wave_of, limit)
     phases = [row["phase"] for wave in waves for row in wave["units"]]
     status.update(phase="Completed", updatedAt=iso(context),
                   summary={p: phases.count(p) for p in sorted(set(phases))})  # fmt: skip

@@ -29,15 +29,16 @@ WAVES = [
 class PlanPlatform(Platform):
     """Per-unit platform state; `bad` units fail validation."""
 
-    def __init__(self, bad: set[str]) -> None:
+    def __init__(self, bad: set[str], waves: list | None = None) -> None:
         super().__init__()
         self.bad = bad
+        self.waves = waves or WAVES
         self.order: list[str] = []
 
     def activities(self) -> dict[str, Any]:
         acts = super().activities()
         acts["plan_units"] = lambda p: {
-            "waves": WAVES,
+            "waves": self.waves,
             "notMigratable": [
                 {
                     "unit": {"kind": "cloudService", "name": "paas"},
@@ -62,8 +63,10 @@ class PlanPlatform(Platform):
         return self.start(p)
 
 
-def run_plan(bad: set[str], concurrency: int = 2, dry_run: bool = False) -> tuple[Harness, PlanPlatform]:
-    platform = PlanPlatform(bad)
+def run_plan(
+    bad: set[str], concurrency: int = 2, dry_run: bool = False, waves: list | None = None
+) -> tuple[Harness, PlanPlatform]:
+    platform = PlanPlatform(bad, waves)
     inp = {
         "planId": "plan-7",
         "subscriptionId": SUB,
@@ -150,3 +153,47 @@ def test_big_plan_status_is_trimmed_below_the_limit() -> None:
     assert [r["id"] for r in medium["waves"][0]["units"]] == [r["id"] for r in rows[:100]]
     assert small["notMigratable"] == [{"key": "a/b", "reasons": 3}]
     assert fit_plan({"id": "p", "waves": []}) == {"id": "p", "waves": []}
+
+
+def _created_and_ended(h: Harness) -> tuple[dict[str, int], dict[str, int]]:
+    """Each child's position in the plan's history: when it was created, when its end arrived."""
+    import json
+
+    created, ended = {}, {}
+    for i, event in enumerate(h.history):
+        if event["EventType"] == 7:  # SubOrchestrationInstanceCreated
+            created[event["InstanceId"].split(".")[-1]] = i
+        if event["EventType"] == 8:  # SubOrchestrationInstanceCompleted: the child's status
+            ended[json.loads(event["Result"])["id"].split(".")[-1]] = i
+    return created, ended
+
+
+def test_a_dependant_starts_before_an_unrelated_unit_of_an_earlier_wave_ends() -> None:
+    h, _ = run_plan(set(), concurrency=3)
+    created, ended = _created_and_ended(h)
+    # vnet1's end frees a slot: sa1 (wave 1) starts while vnet2 and cs1 (wave 0) have not ended
+    assert created["sa1"] < ended["cs1"] and created["sa1"] < ended["vnet2"]
+    assert created["sa1"] > ended["vnet1"]
+    rows = {u["unit"]["name"]: u for w in h.state["output"]["waves"] for u in w["units"]}
+    assert h.state["output"]["scheduling"] == "dependencies"
+    assert all(r["startedAt"] <= r["endedAt"] for r in rows.values())
+    assert h.state["output"]["summary"] == {"Committed": 5}
+
+
+def test_a_blocked_unit_blocks_its_own_dependants_and_nothing_else() -> None:
+    global WAVES
+    saved = WAVES
+    WAVES = [
+        saved[0],
+        saved[1],
+        [unit("routeTable", "rt1", ["storageAccount/sa1"]), unit("routeTable", "rt2")],
+    ]
+    try:
+        h, platform = run_plan({"vnet1"}, concurrency=2)
+    finally:
+        WAVES = saved
+    rows = {u["unit"]["name"]: u for w in h.state["output"]["waves"] for u in w["units"]}
+    assert rows["sa1"]["phase"] == "Blocked" and rows["rt1"]["blockedBy"] == ["storageAccount/sa1"]
+    assert rows["rt1"]["phase"] == "Blocked" and "startedAt" not in rows["rt1"]
+    assert {rows[n]["phase"] for n in ("vnet2", "cs1", "sa2", "rt2")} == {"Committed"}
+    assert not {"sa1", "rt1"} & set(platform.order)

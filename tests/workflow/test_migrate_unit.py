@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from orchestrators._steps import POLL_FRACTION
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import Harness, handle_of, parse_time
 from tests.workflow.stand_ins import Platform, unit_input
@@ -47,14 +48,22 @@ def test_waits_for_approval_then_commits() -> None:
     assert [e["type"] for e in platform.events] == ["ApprovalRequested", "MigrationFinished"]
 
 
-def test_polls_with_backoff_and_honours_retry_after() -> None:
-    platform = Platform(ticks=5)
+def test_polls_within_a_fraction_of_the_elapsed_time_and_honours_retry_after() -> None:
+    platform = Platform(ticks=40)
     h = harness(platform)
     h.run()
     timers = [parse_time(e["FireAt"]) for e in h.history if e["EventType"] == 10 and "TimerId" not in e]
     created = [parse_time(e["Timestamp"]) for e in h.history if e["EventType"] == 10 and "TimerId" not in e]
     gaps = [(f - c).total_seconds() for f, c in zip(timers, created, strict=True)]
-    assert gaps[:5] == [5, 10, 20, 40, 60][:5]
+    # the prepare's polls: 5 s (pollMinSeconds) until 5 % of the elapsed time is longer, then
+    # that, never more than pollMaxSeconds (60)
+    elapsed, expected = 0.0, []
+    for _ in range(40):
+        expected.append(min(60.0, max(5.0, round(POLL_FRACTION * elapsed, 6))))
+        elapsed += expected[-1]
+    assert POLL_FRACTION == 0.05
+    assert [round(g, 3) for g in gaps[:40]] == [round(x, 3) for x in expected]
+    assert expected[:20] == [5.0] * 20 and 5 < expected[30] < expected[-1] <= 60
     platform2 = Platform(ticks=3, retry_after=45)
     h2 = harness(platform2)
     h2.run()
