@@ -55,6 +55,17 @@ class Endpoint(BaseModel):
     acl: list[AclRule] = Field(default_factory=list)
     internal_load_balancer: Name | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _local_port_defaults_to_port(cls, data: object) -> object:
+        """The contract makes every key but the names optional; the emulator (and the platform,
+        for an endpoint created without one) takes the public port as the local port."""
+        if isinstance(data, dict) and data.get("localPort") is None and data.get("local_port") is None:
+            port = data.get("port")
+            if isinstance(port, int) and not isinstance(port, bool):
+                return {**data, "localPort": port}
+        return data
+
 
 class OsDisk(BaseModel):
     model_config = MODEL_CONFIG
