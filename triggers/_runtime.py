@@ -132,6 +132,36 @@ async def instance(
     return status
 
 
+def not_found(
+    instance_id: str, status: df.DurableOrchestrationStatus | None, base: str, wanted: str
+) -> func.HttpResponse:
+    """The 404 of a unit route (`wanted` "unit") or a plan route ("plan") for an id that is not one.
+
+    An id that names the other kind says so and points to its route, so a client that mixed the
+    two up learns where to look instead of a bare "not found".
+    """
+    other = "plan" if wanted == "unit" else "unit"
+    if status is not None and status.name == (PLAN_ORCHESTRATOR if other == "plan" else UNIT_ORCHESTRATOR):
+        url = f"{base}/api/{'plans' if other == 'plan' else 'migrations'}/{instance_id}"
+        what = "a plan, not a unit migration" if other == "plan" else "a unit migration, not a plan"
+        return error(404, f"{instance_id} is {what}: see {url}", id=instance_id, kind=other, statusUrl=url)
+    return error(404, f"no {'migration' if wanted == 'unit' else 'plan'} {instance_id}", id=instance_id)
+
+
+async def find(
+    client: df.DurableOrchestrationClient, instance_id: str, base: str, wanted: str = "unit"
+) -> tuple[df.DurableOrchestrationStatus | None, func.HttpResponse | None]:
+    """(status, None) when `instance_id` is a `wanted` ("unit" or "plan") instance, else (None, 404).
+
+    Every unit route and every plan route answers an id of the other kind the same way: 404.
+    """
+    status = await instance(client, instance_id)
+    name = UNIT_ORCHESTRATOR if wanted == "unit" else PLAN_ORCHESTRATOR
+    if status is not None and status.name in (None, name):
+        return status, None
+    return None, not_found(instance_id, status, base, wanted)
+
+
 def input_of(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
     """The instance's input as a dict (the client may hand it over as JSON text)."""
     value = status.input_

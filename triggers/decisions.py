@@ -25,11 +25,11 @@ from migration.policy import PolicyError, check_approver, make_token, verify_tok
 from migration.render import review_page_html
 from triggers._runtime import (
     APPROVAL_EVENT,
-    PLAN_ORCHESTRATOR,
     PRINCIPAL_HEADER,
-    UNIT_ORCHESTRATOR,
     approver_policy,
+    base_url,
     error,
+    find,
     input_of,
     instance,
     json_body,
@@ -68,17 +68,18 @@ def _prepared_resources(
 
 
 async def decide(
-    client: df.DurableOrchestrationClient, unit_id: str, decision: str, principal: str | None, comment: str
-) -> func.HttpResponse:
+    client: df.DurableOrchestrationClient, unit_id: str, decision: str, principal: str | None, comment: str,
+    base: str = "",
+) -> func.HttpResponse:  # fmt: skip
     """Check the approver and the phase, raise `Approval`, audit; the API's answer."""
     policy = approver_policy()
     try:
         check_approver(policy, principal, None)
     except PolicyError as exc:
         return error(403, str(exc))
-    status = await instance(client, unit_id)
-    if status is None or status.name not in (None, UNIT_ORCHESTRATOR):
-        return error(404, f"no migration {unit_id}")
+    status, missing = await find(client, unit_id, base)
+    if status is None:
+        return missing
     doc = view(status)
     try:
         approver = check_approver(policy, principal, doc.get("requestedBy"))
@@ -105,7 +106,8 @@ async def _decision_route(
     except ValueError as exc:
         return respond({"errors": [{"field": "comment" if "comment" in str(exc) else "(body)",
                                     "message": str(exc)}]}, 400)  # fmt: skip
-    return await decide(client, req.route_params["id"], decision, req.headers.get(PRINCIPAL_HEADER), comment)
+    principal = req.headers.get(PRINCIPAL_HEADER)
+    return await decide(client, req.route_params["id"], decision, principal, comment, base_url(req))
 
 
 @bp.route(route="migrations/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
@@ -127,9 +129,9 @@ async def abort_migration(req: func.HttpRequest, client: df.DurableOrchestration
 async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The review page, with an anti-forgery token bound to this unit and the viewing principal."""
     unit_id = req.route_params["id"]
-    status = await instance(client, unit_id)
+    status, missing = await find(client, unit_id, base_url(req))
     if status is None:
-        return error(404, f"no migration {unit_id}")
+        return missing
     doc = view(status)
     principal = req.headers.get(PRINCIPAL_HEADER) or ""
     token = (
@@ -171,7 +173,7 @@ async def review_decision(req: func.HttpRequest, client: df.DurableOrchestration
     decision = form.get("decision", "")
     if decision not in ("commit", "abort"):
         return respond({"errors": [{"field": "decision", "message": "must be commit or abort"}]}, 400)
-    return await decide(client, unit_id, decision, principal, form.get("comment", "")[:2000])
+    return await decide(client, unit_id, decision, principal, form.get("comment", "")[:2000], base_url(req))
 
 
 @bp.route(route="plans/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
@@ -193,9 +195,9 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
         approver = check_approver(approver_policy(), principal, None)
     except PolicyError as exc:
         return error(403, str(exc))
-    plan = await instance(client, plan_id)
-    if plan is None or plan.name not in (None, PLAN_ORCHESTRATOR):
-        return error(404, f"no plan {plan_id}")
+    plan, missing = await find(client, plan_id, base_url(req), "plan")
+    if plan is None:
+        return missing
     doc = plan.custom_status if isinstance(plan.custom_status, dict) else {}
     if doc.get("approval") != "perWave":
         return respond({"id": plan_id, "error": "this plan approves per unit"}, 409)

@@ -6,8 +6,10 @@ Every route has auth level `function` (the host checks the key: 401 without). De
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
+import time
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -20,6 +22,7 @@ from triggers._runtime import (
     UNIT_ORCHESTRATOR,
     base_url,
     error,
+    find,
     instance,
     json_body,
     public_view,
@@ -32,6 +35,11 @@ from triggers._start import start_migration
 bp = df.Blueprint()
 log = logging.getLogger("c2arm.triggers.api")
 PAGE_SIZE = 100
+REPORT_WAIT_SECONDS = 10.0
+
+
+def _runtime(status: df.DurableOrchestrationStatus) -> str:
+    return status.runtime_status.value if status.runtime_status else "Pending"
 
 
 @bp.route(route="migrations", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
@@ -61,9 +69,10 @@ async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestratio
 @bp.route(route="migrations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def get_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    status = await instance(client, req.route_params["id"])
-    if status is None or status.name not in (None, UNIT_ORCHESTRATOR):
-        return error(404, f"no migration {req.route_params['id']}")
+    """The unit's status; 404 for an unknown id or a plan's id (the body points to the plan)."""
+    status, missing = await find(client, req.route_params["id"], base_url(req))
+    if status is None:
+        return missing
     return respond(public_view(view(status)))
 
 
@@ -98,14 +107,29 @@ async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestration
 @bp.route(route="migrations/{id}/report", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """The final report: JSON, or HTML with `Accept: text/html`; 409 before the unit is final."""
+    """The final report: JSON, or HTML with `Accept: text/html`; 409 before the unit is final.
+
+    A unit shows its final phase a moment before its orchestration completes (the report is
+    written after the phase is set): a report asked for in that moment is waited for briefly,
+    so a client that saw the final phase gets the report, not a 409.
+    """
     unit_id = req.route_params["id"]
-    status = await instance(client, unit_id)
+    status, missing = await find(client, unit_id, base_url(req))
     if status is None:
-        return error(404, f"no migration {unit_id}")
+        return missing
+    deadline = time.monotonic() + REPORT_WAIT_SECONDS
+    while is_final(view(status)["phase"]) and _runtime(status) in ("Running", "Pending"):
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+        status = await instance(client, unit_id) or status
     doc = view(status)
-    if not is_final(doc["phase"]) or status.runtime_status.value != "Completed":
-        message = "the report exists once the unit is final"
+    if not is_final(doc["phase"]) or _runtime(status) != "Completed":
+        message = (
+            "the report is still being written: retry in a moment"
+            if is_final(doc["phase"])
+            else "the report exists once the unit is final"
+        )
         return respond({"id": unit_id, "phase": doc["phase"], "error": message}, 409)
     html = "text/html" in (req.headers.get("Accept") or "")
     try:
@@ -121,8 +145,9 @@ async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClien
 @bp.durable_client_input(client_name="client")
 async def get_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     unit_id = req.route_params["id"]
-    if await instance(client, unit_id) is None:
-        return error(404, f"no migration {unit_id}")
+    status, missing = await find(client, unit_id, base_url(req))
+    if status is None:
+        return missing
     entries = [{"at": e.at, "principal": e.principal, "action": e.action, "comment": e.comment}
                for e in storage().list_audit(unit_id)]  # fmt: skip
     return respond({"entries": entries})

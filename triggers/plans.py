@@ -11,6 +11,7 @@ from triggers._runtime import (
     PRINCIPAL_HEADER,
     base_url,
     error,
+    find,
     instance,
     json_body,
     respond,
@@ -56,9 +57,9 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
 async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The plan's waves; units still running show their own current phase."""
     plan_id = req.route_params["id"]
-    status = await instance(client, plan_id)
-    if status is None or status.name not in (None, PLAN_ORCHESTRATOR):
-        return error(404, f"no plan {plan_id}")
+    status, missing = await find(client, plan_id, base_url(req), "plan")
+    if status is None:
+        return missing
     runtime = status.runtime_status.value
     doc = (
         status.output if runtime == "Completed" and isinstance(status.output, dict) else status.custom_status
@@ -84,3 +85,15 @@ async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient)
     if doc.get("error"):
         body["error"] = doc["error"]
     return respond(body)
+
+
+@bp.route(route="plans/{id}/audit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_plan_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The plan's own audit trail (its submission, each wave approval); its units keep their own."""
+    plan_id = req.route_params["id"]
+    status, missing = await find(client, plan_id, base_url(req), "plan")
+    if status is None:
+        return missing
+    entries = [e.to_dict() for e in storage().list_audit(plan_id)]
+    return respond({"entries": entries})

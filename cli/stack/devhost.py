@@ -7,11 +7,8 @@ files (crash tests SIGKILL `process` and start again).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
-import subprocess
 import sys
 import time
 import urllib.error
@@ -29,22 +26,6 @@ from cli.stack.processes import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-class DevHostProcess(BackgroundProcess):
-    """A BackgroundProcess whose `stop()` reaps the child as soon as it exits.
-
-    (`stop_pid` polls the process group with signal 0, which a not-yet-reaped zombie still
-    answers, so it always waited its full timeout.)
-    """
-
-    def stop(self, timeout: float = 10.0) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
 
 
 @dataclass
@@ -110,7 +91,7 @@ def start_devhost(
     child_env = {**os.environ, **(env or {})}
     child_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH")) if p)
     started = start_process("devhost", argv, log_path, env=child_env, cwd=REPO_ROOT)
-    proc = DevHostProcess(started.name, started.popen, started.log_path)
+    proc = started
     wait_for_port(proc, port, timeout=60)
     url = f"http://{LOOPBACK}:{port}"
     master, function = _read_keys(keys)

@@ -6,12 +6,8 @@ emulator as a process; it never imports it (tests/unit/test_boundaries.py).
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -49,19 +45,8 @@ class Emulator:
         return self.state_dir / "management-cert.pem", self.state_dir / "management-key.pem"
 
     def stop(self, timeout: float = 5.0) -> None:
-        """SIGTERM the emulator and reap it (the state is saved on SIGTERM); SIGKILL if it hangs.
-
-        Reaping here matters: `stop_pid` polls the process group, and an unreaped child stays a
-        zombie member of it, which would make every stop wait its whole timeout.
-        """
-        popen = self.process.popen
-        if popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(popen.pid, signal.SIGTERM)
-            try:
-                popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        """SIGTERM the emulator's group (it saves its state on SIGTERM) and wait until it is gone."""
+        self.process.stop(timeout)
 
 
 def estate_subscription(estate: Path) -> str:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,17 +54,18 @@ class BackgroundProcess:
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM the process group, then SIGKILL whatever is left after `timeout`."""
-        stop_pid(self.popen.pid, timeout)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(timeout=1)
+    def stop(self, timeout: float = 10.0) -> bool:
+        """SIGTERM the process group, reap the leader, wait until no member is left, SIGKILL the rest.
+
+        True when the group ended by itself within `timeout`. Returns once the whole group is
+        gone, not just its leader: a member that outlives the leader (a worker, a node child)
+        could still hold a port or write state.
+        """
+        return stop_pid(self.popen.pid, timeout, reap=self.popen.poll)
 
     def kill(self) -> None:
-        """SIGKILL the whole process group at once (crash tests)."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.popen.wait(timeout=10)
+        """SIGKILL the whole process group at once (crash tests); returns once no member is left."""
+        stop_pid(self.popen.pid, 10.0, sig=signal.SIGKILL, reap=self.popen.poll)
 
 
 def start_process(
@@ -104,18 +106,93 @@ def wait_for_port(proc: BackgroundProcess, port: int, timeout: float = 30.0) -> 
     )
 
 
-def stop_pid(pid: int, timeout: float = 10.0) -> None:
-    """Stop a process group started by `start_process` (also from another process, via its pid)."""
-    try:
-        os.killpg(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def _reap_any(pid: int) -> None:
+    """Reap `pid` if it is an exited child of this process (else nothing to do)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _live_members(pgid: int) -> int:
+    """How many processes of group `pgid` are alive (zombies do not count: they hold nothing).
+
+    Reads /proc; where there is none, falls back to signal 0 on the group (which a zombie answers).
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
         try:
-            os.killpg(pid, 0)
+            os.killpg(pgid, 0)
         except ProcessLookupError:
-            return
-        time.sleep(0.05)
+            return 0
+        return 1
+    count = 0
+    for entry in os.scandir(proc):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "(comm)": state, ppid, pgrp, …
+        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+            count += 1
+    return count
+
+
+def group_alive(pgid: int, reap: Callable[[], object] | None = None) -> bool:
+    """True while a live process is left in group `pgid`, reaping its leader once it has exited.
+
+    Without the reaping, an exited leader that is our own child stays a zombie member of the
+    group until its parent waits for it, and every poll of the group would say "alive".
+    """
+    if reap is not None:
+        reap()
+    else:
+        _reap_any(pgid)
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # not ours (any more): treat as still there
+        return True
+    return _live_members(pgid) > 0
+
+
+def wait_group(pgid: int, timeout: float, reap: Callable[[], object] | None = None) -> bool:
+    """Wait up to `timeout` s for group `pgid` to be empty; True when it is."""
+    deadline = time.monotonic() + timeout
+    while group_alive(pgid, reap):
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    if reap is not None:  # the leader may have died after the last reap: no zombie left behind
+        reap()
+    else:
+        _reap_any(pgid)
+    return True
+
+
+def stop_pid(
+    pid: int, timeout: float = 10.0, *, sig: int = signal.SIGTERM, reap: Callable[[], object] | None = None
+) -> bool:
+    """Stop the process group led by `pid` (started by `start_process`), also from another process.
+
+    Sends `sig` (SIGTERM: each member saves its state and exits) to the whole group, reaps the
+    leader as soon as it exits (when it is our child; `reap` does it through its Popen), waits
+    until no live member is left, and after `timeout` SIGKILLs whatever remains of the group and
+    waits for that too. True when the group ended within `timeout` without SIGKILL.
+    """
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        if reap is not None:
+            reap()
+        else:
+            _reap_any(pid)
+        return True
+    if wait_group(pid, timeout, reap):
+        return True
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
+    if not wait_group(pid, 10.0, reap):
+        raise StackError(f"process group {pid} is still alive 10 s after SIGKILL")
+    return False

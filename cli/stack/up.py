@@ -10,14 +10,12 @@ lets `c2arm down` stop exactly the processes `up` started.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import secrets
 import shutil
 import signal
 import socket
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,32 +125,25 @@ def app_environment(
     return env
 
 
-def _gone(pid: int) -> bool:
-    """True once the process group is gone (reaping it first when it is our own child)."""
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
-    try:
-        os.killpg(pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+def ensure_storage(connection_string: str) -> None:
+    """Create the app's queues, blob containers and audit table (idempotent: existing ones stay).
 
-
-def _stop(pid: int, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
-    """Signal a process group started by the launcher and wait until it is gone (SIGKILL at the end).
-
-    Unlike a plain wait on the group, this reaps a child of this very process (tests call `up`
-    in-process), which would otherwise linger as a zombie until the timeout.
+    Done by `up` before the app starts, so a user's first queue message or `c2arm submit` on a
+    fresh Azurite finds everything (the queue trigger polls `migration-requests` from the start,
+    and a producer's send to a missing queue would fail).
     """
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(pid, sig)
-    deadline = time.monotonic() + timeout
-    while not _gone(pid):
-        if time.monotonic() > deadline:
-            stop_pid(pid, 0)
-            _gone(pid)
-            return
-        time.sleep(0.02)
+    from azure.core.exceptions import AzureError
+
+    from connectors.storage import Storage
+
+    store = Storage.from_env({"AzureWebJobsStorage": connection_string})
+    try:
+        store.ensure()
+    except AzureError as exc:
+        raise StackError(f"Azurite: cannot create the app's queues, containers and table: {exc}") from None
+    finally:
+        for client in (store.blob, store.queue, store.table):
+            client.close()
 
 
 def _write_private(path: Path, document: Any) -> None:
@@ -183,7 +174,7 @@ def restart_app(state_dir: Path, *, crash: bool = False) -> int:
     pids: dict[str, int] = json.loads((state_dir / "pids.json").read_text())
     launch = json.loads((state_dir / "devhost.json").read_text())
     old = int(pids["devhost"])
-    _stop(old, signal.SIGKILL if crash else signal.SIGTERM)
+    stop_pid(old, sig=signal.SIGKILL if crash else signal.SIGTERM)
     # a (virtual) clock that restarts must not go back: continue from now, scaled as before
     launch = {**launch, "startTime": None}
     host = _start_app(state_dir, launch)
@@ -219,6 +210,7 @@ def up(opts: StackOptions) -> dict[str, Any]:
     try:
         azurite = start_azurite(REPO_ROOT, state_dir / "azurite", state_dir / "logs" / "azurite.log")
         started.append(azurite.process)
+        ensure_storage(azurite.connection_string)
         emulator = start_emulator(estate, state_dir / "emulator", state_dir / "logs" / "emulator.log",
                                   faults=opts.faults, time_scale=opts.time_scale, start_time=opts.start_time,
                                   reset=opts.reset)  # fmt: skip
@@ -261,7 +253,7 @@ def down(state_dir: Path) -> list[str]:
     pids: dict[str, int] = json.loads(pids_file.read_text())
     for name in ("devhost", "emulator", "azurite"):  # the app first, its dependencies last
         if name in pids:
-            _stop(int(pids[name]))
+            stop_pid(int(pids[name]))
     pids_file.unlink()
     (state_dir / "stack.json").unlink(missing_ok=True)
     (state_dir / "devhost.json").unlink(missing_ok=True)
