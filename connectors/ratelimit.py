@@ -9,8 +9,9 @@ It also learns the limit itself. The bucket remembers when it let each request t
 last minute); a 429 then says "what you sent in the last `Retry-After` seconds (at least 1) was
 too much". The bucket's rate drops to 80 % of the requests the platform accepted in that window
 and its burst to a tenth of them, so that burst + rate × window stays below what the platform
-took: after one 429 (and the requests already in flight with it) the process stays under the
-limit. A further 429 once the pause is over lowers the rate by 30 % more. A 429 that follows
+took: after one 429 (and the requests already in flight with it, each of which lowers the
+count of accepted requests the lesson was drawn from) the process stays under the limit. A
+further 429 once the pause is over lowers the rate by 30 % more. A 429 that follows
 almost no traffic of ours (fewer than 2 accepted requests in the window) is not a rate limit of
 ours to learn: it only pauses. Ten minutes without a 429 and the configured rate and burst come
 back (the platform's limits change; so do other clients of the subscription).
@@ -45,6 +46,7 @@ class _Bucket:
     burst: float
     paused_until: float = 0.0
     last_429: float | None = None  # when a 429 last taught (or confirmed) the limit
+    lesson: dict[str, float] | None = None  # what the last 429 taught (refined by its in-flight peers)
     sent: deque[float] = field(default_factory=deque)  # when requests were let through
     rejected: deque[float] = field(default_factory=deque)  # when 429s came back
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -81,6 +83,7 @@ class RateLimiter:
     def _refill(self, bucket: _Bucket, now: float) -> None:
         if bucket.last_429 is not None and now - bucket.last_429 > FORGET_AFTER:
             bucket.rate, bucket.burst, bucket.last_429 = float(self.rate), float(self.burst), None
+            bucket.lesson = None
         bucket.tokens = min(bucket.burst, bucket.tokens + max(0.0, now - bucket.updated) * bucket.rate)
         bucket.updated = now
         for times in (bucket.sent, bucket.rejected):
@@ -122,21 +125,34 @@ class RateLimiter:
             self._refill(bucket, now)
             delay = retry_after if retry_after is not None and retry_after > 0 else 1.0 / bucket.rate
             window = min(HISTORY_SECONDS, max(1.0, delay))
-            in_pause = now < bucket.paused_until  # a request in flight when we learned: no news
+            in_pause = now < bucket.paused_until
             bucket.rejected.append(now)
-            if not in_pause:
+            if in_pause and bucket.lesson is not None and now < bucket.lesson["until"]:
+                # a request in flight with the one that taught us: one fewer was accepted
+                bucket.lesson["refused"] += 1
+                self._learn(bucket, bucket.lesson, now)
+            elif not in_pause:
                 sent = sum(1 for t in bucket.sent if now - window < t <= now)
                 refused = sum(1 for t in bucket.rejected if now - window < t <= now)
-                accepted = sent - refused
-                if accepted >= 2:
-                    learned = SAFETY * accepted / window
-                    if bucket.last_429 is not None and learned >= bucket.rate:
-                        learned = bucket.rate * BACKOFF  # told off again at the learned rate
-                    bucket.rate = max(MIN_RATE, min(bucket.rate, learned))
-                    bucket.burst = max(1.0, min(bucket.burst, (1 - SAFETY) / 2 * accepted))
-                    bucket.last_429 = now
+                if sent - refused >= 2:
+                    lesson = {"window": window, "sent": sent, "refused": refused, "rate": bucket.rate,
+                              "burst": bucket.burst, "again": float(bucket.last_429 is not None)}  # fmt: skip
+                    lesson["until"] = now + delay  # its peers in flight answer within its pause
+                    bucket.lesson = lesson
+                    self._learn(bucket, lesson, now)
             bucket.paused_until = max(bucket.paused_until, now + delay)
             bucket.tokens = min(bucket.tokens, 0.0)
+
+    @staticmethod
+    def _learn(bucket: _Bucket, lesson: dict[str, float], now: float) -> None:
+        """Rate and burst from a lesson: burst + rate × window ≤ 90 % of what was accepted."""
+        accepted = max(1.0, lesson["sent"] - lesson["refused"])
+        learned = SAFETY * accepted / lesson["window"]
+        if lesson["again"] and learned >= lesson["rate"]:
+            learned = lesson["rate"] * BACKOFF  # told off again at the learned rate
+        bucket.rate = max(MIN_RATE, min(lesson["rate"], learned))
+        bucket.burst = max(1.0, min(lesson["burst"], (1 - SAFETY) / 2 * accepted))
+        bucket.last_429 = now
 
     def limits(self, subscription: str) -> tuple[float, float]:
         """(rate, burst) the subscription's bucket uses now: configured, or learned from 429s."""

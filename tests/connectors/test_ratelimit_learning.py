@@ -95,9 +95,10 @@ def test_learning_backing_off_and_forgetting() -> None:
         limiter.acquire("sub")
         clock.now += 0.0125
     limiter.throttled("sub", 1.0)
-    limiter.throttled("sub", 1.0)  # a request in flight with the first: no news, no second cut
+    assert limiter.limits("sub") == (pytest.approx(0.8 * 39), pytest.approx(3.9))  # 40 sent, 1 refused
+    limiter.throttled("sub", 1.0)  # a request in flight with the first: one fewer accepted, no cut
     rate, burst = limiter.limits("sub")
-    assert rate == pytest.approx(0.8 * 39) and burst == pytest.approx(3.9)  # 40 sent, 1 refused
+    assert rate == pytest.approx(0.8 * 38) and burst == pytest.approx(3.8)
     assert limiter.acquire("sub") == pytest.approx(1.0)  # paused for the Retry-After
     for _ in range(int(rate)):  # a second at the learned rate (the limiter's own waits)
         limiter.acquire("sub")
