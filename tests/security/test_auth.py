@@ -10,6 +10,7 @@ import pytest
 
 from migration.policy import make_token
 from tests.hostile.app import APPROVER, REVIEW_SECRET, SECOND_APPROVER, ApiHost
+from tests.security.routes import http_routes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_api")]
 # The one route without a function key, by design (DESIGN.md): the review page's form post,
@@ -17,23 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_api")]
 TOKEN_ROUTES = {"migrations/{id}/review/decision"}
 
 
-def http_routes() -> list[dict[str, Any]]:
-    """Every HTTP trigger of function_app.py: name, route, methods, auth level (raw bindings)."""
-    import function_app
-
-    routes = []
-    for function in function_app.app.get_functions():
-        for binding in function.get_bindings():
-            raw = binding.get_dict_repr()
-            if raw.get("type") == "httpTrigger":
-                auth = str(getattr(raw["authLevel"], "value", raw["authLevel"])).lower()
-                methods = [str(getattr(m, "value", m)) for m in raw["methods"]]
-                name = function.get_function_name()
-                routes.append({"name": name, "route": raw["route"], "methods": methods, "auth": auth})
-    return routes
-
-
-ROUTES = http_routes()
+ROUTES = list(http_routes())
 
 
 def test_routes_are_discovered() -> None:
