@@ -84,8 +84,9 @@ class RateLimiter:
         if bucket.last_429 is not None and now - bucket.last_429 > FORGET_AFTER:
             bucket.rate, bucket.burst, bucket.last_429 = float(self.rate), float(self.burst), None
             bucket.lesson = None
-        bucket.tokens = min(bucket.burst, bucket.tokens + max(0.0, now - bucket.updated) * bucket.rate)
-        bucket.updated = now
+        if now > bucket.updated:  # `updated` lies ahead during a pause: nothing accrues until it ends
+            bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.updated) * bucket.rate)
+            bucket.updated = now
         for times in (bucket.sent, bucket.rejected):
             while times and times[0] < now - HISTORY_SECONDS:
                 times.popleft()
@@ -96,7 +97,11 @@ class RateLimiter:
             now = self._clock()
             self._refill(bucket, now)
             pause = max(0.0, bucket.paused_until - now)
-            token_wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / bucket.rate
+            # tokens accrue from `updated` (the end of a pause): the callers queued during a pause
+            # leave one by one at the rate after it, not all together when it ends
+            token_wait = max(0.0, bucket.updated - now)
+            if bucket.tokens < 1:
+                token_wait += (1 - bucket.tokens) / bucket.rate
             wait = max(pause, token_wait)
             if wait > max_wait:
                 raise TransientError(
@@ -141,7 +146,8 @@ class RateLimiter:
                     bucket.lesson = lesson
                     self._learn(bucket, lesson, now)
             bucket.paused_until = max(bucket.paused_until, now + delay)
-            bucket.tokens = min(bucket.tokens, 0.0)
+            bucket.tokens = min(bucket.tokens, 1.0)  # one request when the pause ends, then the rate
+            bucket.updated = max(bucket.updated, bucket.paused_until)
 
     @staticmethod
     def _learn(bucket: _Bucket, lesson: dict[str, float], now: float) -> None:

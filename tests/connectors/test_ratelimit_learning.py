@@ -107,3 +107,11 @@ def test_learning_backing_off_and_forgetting() -> None:
     clock.now += FORGET_AFTER + 1  # long without a 429: the configured limits come back
     assert limiter.limits("sub") == (1000.0, 1000.0)
     assert limiter.limits("other") == (1000.0, 1000.0)  # per subscription throughout
+
+
+def test_callers_queued_during_a_pause_leave_at_the_rate_after_it() -> None:
+    clock = Clock()
+    limiter = RateLimiter(rate=10.0, burst=10, clock=clock, sleep=lambda s: None)  # all queue at once
+    limiter.throttled("sub", 1.0)
+    waits = [limiter.acquire("sub") for _ in range(5)]
+    assert waits == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4])  # not five at once when the pause ends
