@@ -22,10 +22,13 @@ Public API: `plan(estate, units=None, concurrency=4) -> Plan`; `Plan.waves` (lis
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from itertools import count
 from typing import Any
 
+from migration._gc import bulk
 from migration.estate import Estate
 from migration.prechecks import Finding, run_prechecks
 from migration.quotas import needs_by_unit
@@ -99,6 +102,7 @@ def _kind_order(unit: UnitRef) -> int:
     return UNIT_KINDS.index(unit.kind)
 
 
+@bulk
 def plan(estate: Estate, units: Iterable[UnitRef] | None = None, concurrency: int = 4) -> Plan:
     """Plan `units` (default: every unit of the estate) in waves of at most `concurrency`."""
     if concurrency < 1:
@@ -171,19 +175,21 @@ def _waves(units: list[UnitRef], deps: dict[UnitRef, tuple[UnitRef, ...]], limit
     for u in sorted(units, key=lambda x: -len(dependants[x])):
         _height(u, dependants, height)
     remaining = {u: len(deps[u]) for u in units}
-    ready = sorted(
-        (u for u in units if remaining[u] == 0), key=lambda x: (-height[x], _kind_order(x), x.name)
-    )
+    # a heap instead of re-sorting the whole ready list after every wave (that was quadratic in
+    # the number of units); the sequence number keeps equal keys in the order they became ready,
+    # exactly as the stable sort did
+    order = count()
+    ready = [(-height[u], _kind_order(u), u.name, next(order), u) for u in units if remaining[u] == 0]
+    heapq.heapify(ready)
     waves: list[list[UnitRef]] = []
     while ready:
-        wave, ready = ready[:limit], ready[limit:]
+        wave = [heapq.heappop(ready)[-1] for _ in range(min(limit, len(ready)))]
         waves.append(wave)
         for u in wave:
             for d in dependants[u]:
                 remaining[d] -= 1
                 if remaining[d] == 0:
-                    ready.append(d)
-        ready.sort(key=lambda x: (-height[x], _kind_order(x), x.name))
+                    heapq.heappush(ready, (-height[d], _kind_order(d), d.name, next(order), d))
     return waves
 
 

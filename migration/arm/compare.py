@@ -56,12 +56,22 @@ class Finding:
         }
 
 
+def _is_mapping(value: Any) -> bool:
+    # `type(...) is dict` first: the ABC check is slow and this runs for every property
+    return type(value) is dict or isinstance(value, Mapping)
+
+
 def _same(a: Any, b: Any) -> bool:
+    ta, tb = type(a), type(b)
+    if ta is str and tb is str:  # the common case, without the generic checks below
+        return a == b or a.casefold() == b.casefold()
+    if ta is int and tb is int:
+        return a == b
     if isinstance(a, str) and isinstance(b, str):
         return a.casefold() == b.casefold()
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
+    if _is_mapping(a) and _is_mapping(b):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list | tuple) and isinstance(b, list | tuple):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
@@ -72,36 +82,43 @@ def _tolerated(path: str, may_change: tuple[str, ...]) -> bool:
     return any(path == p or path.startswith(p + ".") for p in may_change)
 
 
+def _emit(out: list[Finding], res: ArmResource, kind: str, e: Any, a: Any, path: str) -> None:
+    info = _tolerated(path, res.may_change)
+    note = "documented change (the platform assigns a new value)" if info else ""
+    out.append(Finding(kind, "info" if info else "deviation", res.address, path, e, a, note))
+
+
 def _diff(
     exp: Any, act: Any, path: str, res: ArmResource, out: list[Finding], collection: bool = False
 ) -> None:
-    def emit(kind: str, e: Any, a: Any, p: str = path) -> None:
-        info = _tolerated(p, res.may_change)
-        note = "documented change (the platform assigns a new value)" if info else ""
-        out.append(Finding(kind, "info" if info else "deviation", res.address, p, e, a, note))
-
-    if isinstance(exp, Mapping):
-        if not isinstance(act, Mapping):
-            emit("changed", exp, act)
-            return
+    if not _is_mapping(exp):
+        if not _same(exp, act):
+            _emit(out, res, "changed", exp, act, path)
+        return
+    if not _is_mapping(act):
+        _emit(out, res, "changed", exp, act, path)
+        return
+    if collection:
+        # children match by name, case-insensitively (the first actual child of a name wins);
+        # one index per collection keeps this linear in the children
+        by_name: dict[str, Any] = {}
+        for key in act:
+            by_name.setdefault(str(key).casefold(), key)
         for key in exp:
             sub = f"{path}.{key}" if path else str(key)
-            if collection:
-                match = next((k for k in act if str(k).casefold() == str(key).casefold()), None)
-                if match is None:
-                    emit("missing", exp[key], None, sub)
-                    continue
-                _diff(exp[key], act[match], sub, res, out)
-            else:
-                _diff(exp[key], act.get(key), sub, res, out, collection=key in CHILD_COLLECTIONS)
-        if collection:
-            wanted = {str(k).casefold() for k in exp}
-            for key in act:
-                if str(key).casefold() not in wanted:
-                    emit("extra", None, act[key], f"{path}.{key}" if path else str(key))
+            match = by_name.get(str(key).casefold())
+            if match is None:
+                _emit(out, res, "missing", exp[key], None, sub)
+                continue
+            _diff(exp[key], act[match], sub, res, out)
+        wanted = {str(k).casefold() for k in exp}
+        for key in act:
+            if str(key).casefold() not in wanted:
+                _emit(out, res, "extra", None, act[key], f"{path}.{key}" if path else str(key))
         return
-    if not _same(exp, act):
-        emit("changed", exp, act)
+    for key in exp:
+        sub = f"{path}.{key}" if path else str(key)
+        _diff(exp[key], act.get(key), sub, res, out, key in CHILD_COLLECTIONS)
 
 
 def compare(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from migration._gc import bulk
 from migration.arm import model as m
 from migration.arm._build import Builder, add_nsg, add_reserved_ip, add_route_table
 from migration.arm.expected_compute import cloud_service_resources
@@ -25,6 +26,7 @@ def expected_resources(estate: Estate, unit: UnitRef) -> list[ArmResource]:
     return _expected(EstateIndex(estate), unit)
 
 
+@bulk
 def expected_by_unit(
     estate: Estate, units: Iterable[UnitRef] | None = None
 ) -> dict[UnitRef, list[ArmResource]]:

@@ -13,13 +13,12 @@ the growing tree were most of the time.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import yaml
+
+from migration._gc import collector_paused
 
 #: The largest estate file read (a 20,000-role estate is about 20 MB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -54,18 +53,6 @@ class ReadError(ValueError):
     """The file's text cannot be read as a document; the message names the problem."""
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a large acyclic tree is built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def decode(data: bytes) -> str:
     """UTF-8 text (a UTF-8 byte-order mark is allowed and dropped)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -87,7 +74,7 @@ def parse_text(text: str, json_syntax: bool) -> Any:
         raise ReadError(f"the file contains a NUL character (at character {offset}): not a text file")
     if json_syntax:
         try:
-            with _collector_paused():
+            with collector_paused():
                 return json.loads(text)
         except json.JSONDecodeError as exc:
             raise ReadError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
@@ -95,7 +82,7 @@ def parse_text(text: str, json_syntax: bool) -> Any:
             raise ReadError("not usable JSON: nested too deeply") from None
     loader = _Loader(text)
     try:
-        with _collector_paused():
+        with collector_paused():
             node = loader.get_single_node()
             raw, shared = (None, False) if node is None else _build(loader, node)
             del node  # free the node tree before the collector runs again

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from migration._gc import bulk
 from migration.estate._read import MAX_FILE_BYTES, ReadError, decode, parse_text
 from migration.estate.model import Estate
 from migration.estate.refs import Issue, check_references
@@ -79,6 +80,7 @@ def _parse(text: str | bytes, source: str) -> Any:
         raise EstateError(source, [("", str(exc))]) from None
 
 
+@bulk
 def load_estate(text: str | bytes, source: str = "<estate>") -> Estate:
     """Parse an estate file's text (YAML, or JSON when `source` ends in `.json`) into the model.
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from migration.estate import CloudService, Deployment, Estate, Role, media_link_account
+from migration.estate import (
+    CloudService,
+    DataDisk,
+    Deployment,
+    Estate,
+    Extension,
+    OsDisk,
+    Role,
+    media_link_account,
+    media_link_blob,
+)
 from migration.units import UnitRef, units_of
 
 
@@ -42,11 +52,18 @@ class Context:
         # storage account → units whose VMs' disks it holds (the reference's order: "storage
         # accounts only after every VM whose disks they hold"; boot diagnostics do not pin it)
         self.account_users: dict[str, set[str]] = defaultdict(set)
+        # every VM's extensions and disks (with the disk's blob name) in one flat list each: the
+        # rules that look at them walk these instead of the roles again (one pass over a big
+        # estate costs more in memory traffic than the checks themselves)
+        self.extensions: list[tuple[RoleAt, Extension]] = []
+        self.disks: list[tuple[RoleAt, OsDisk | DataDisk, str]] = []
         for at in self.roles:
+            self.extensions.extend((at, ext) for ext in at.role.extensions)
             for disk in at.role.disks():
                 account = media_link_account(disk.media_link)
                 if account:
                     self.account_users[account].add(at.unit)
+                self.disks.append((at, disk, media_link_blob(disk.media_link)))
 
     def storage_unit(self, account: str | None) -> str | None:
         """`storageAccount/NAME` when the account is in the estate (external accounts: None)."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migration._gc import bulk
 from migration.estate import Estate
 from migration.prechecks import (
     rules_changes,
@@ -77,6 +78,7 @@ def verdict_of(unit: str, findings: Iterable[Finding]) -> UnitVerdict:
     return UnitVerdict(unit, "migratable")
 
 
+@bulk
 def run_prechecks(estate: Estate, units: Iterable[UnitRef] | None = None) -> PrecheckReport:
     """Run every rule; keep the findings of `units` (default: all units) and subscription-wide ones."""
     ctx = Context(estate, None if units is None else list(units))

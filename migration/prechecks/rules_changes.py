@@ -48,14 +48,13 @@ def outside_vnet(ctx: Context) -> Iterator[Hit]:
     remedy="Re-install the extension's ARM (JSON) version after migration if it is still needed.",
 )
 def xml_extensions(ctx: Context) -> Iterator[Hit]:
-    for at in ctx.roles:
-        for ext in at.role.extensions:
-            if ext.xml:
-                yield Hit(
-                    at.unit,
-                    f"{at.resource}/extension/{ext.name}",
-                    f"XML extension {ext.name} {ext.version} on VM {at.role.name!r} is not migrated.",
-                )
+    for at, ext in ctx.extensions:
+        if ext.xml:
+            yield Hit(
+                at.unit,
+                f"{at.resource}/extension/{ext.name}",
+                f"XML extension {ext.name} {ext.version} on VM {at.role.name!r} is not migrated.",
+            )
 
 
 @rule(

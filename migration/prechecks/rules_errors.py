@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from migration.estate import Extension, expected_blob_bytes, media_link_blob
+from migration.estate import Extension, expected_blob_bytes
 from migration.prechecks.catalogue import Hit, rule
 from migration.prechecks.context import Context
 
@@ -40,31 +40,27 @@ def guest_agent(ctx: Context) -> Iterator[Hit]:
     remedy="Fix the VM's outbound connectivity so the extension reports Ready, or uninstall the extension.",
 )
 def extension_status(ctx: Context) -> Iterator[Hit]:
-    for at in ctx.roles:
-        if at.role.state != "Running":
-            continue
-        for ext in at.role.extensions:
-            if ext.status.casefold() != "ready":
-                yield Hit(
-                    at.unit,
-                    f"{at.resource}/extension/{ext.name}",
-                    f"VM {at.role.name} in HostedService {at.service.name} contains Extension {ext.name} "
-                    f"reporting Handler Status: {ext.status}.",
-                )
+    for at, ext in ctx.extensions:
+        if at.role.state == "Running" and ext.status.casefold() != "ready":
+            yield Hit(
+                at.unit,
+                f"{at.resource}/extension/{ext.name}",
+                f"VM {at.role.name} in HostedService {at.service.name} contains Extension {ext.name} "
+                f"reporting Handler Status: {ext.status}.",
+            )
 
 
 def _extension_rule(match: Callable[[Extension], bool], why: str) -> Callable[[Context], Iterator[Hit]]:
     def check(ctx: Context) -> Iterator[Hit]:
-        for at in ctx.roles:
-            for ext in at.role.extensions:
-                if match(ext):
-                    yield Hit(
-                        at.unit,
-                        f"{at.resource}/extension/{ext.name}",
-                        f"VM {at.role.name} in HostedService {at.service.name} contains Extension "
-                        f"{ext.name}, "
-                        f"{why}",
-                    )
+        for at, ext in ctx.extensions:
+            if match(ext):
+                yield Hit(
+                    at.unit,
+                    f"{at.resource}/extension/{ext.name}",
+                    f"VM {at.role.name} in HostedService {at.service.name} contains Extension "
+                    f"{ext.name}, "
+                    f"{why}",
+                )
 
     return check
 
@@ -141,13 +137,11 @@ def blob_size(ctx: Context) -> Iterator[Hit]:
     remedy="Copy the VHD to a blob name without '/' and re-attach the disk from there.",
 )
 def blob_name(ctx: Context) -> Iterator[Hit]:
-    for at in ctx.roles:
-        for disk in at.role.disks():
-            blob = media_link_blob(disk.media_link)
-            if "/" in blob:
-                yield Hit(
-                    at.unit,
-                    f"{at.resource}/disk/{disk.name}",
-                    f"VM {at.role.name} in HostedService {at.service.name} contains Disk with MediaLink "
-                    f"{disk.media_link} which has blob name {blob} that isn't supported.",
-                )
+    for at, disk, blob in ctx.disks:
+        if "/" in blob:
+            yield Hit(
+                at.unit,
+                f"{at.resource}/disk/{disk.name}",
+                f"VM {at.role.name} in HostedService {at.service.name} contains Disk with MediaLink "
+                f"{disk.media_link} which has blob name {blob} that isn't supported.",
+            )
