@@ -23,6 +23,7 @@ activity holding a worker.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -30,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connectors.errors import Reason, TransientError
+
+log = logging.getLogger("c2arm.connectors.ratelimit")
 
 HISTORY_SECONDS = 60.0  # how far back the bucket remembers what it sent
 SAFETY = 0.8  # learned rate: this share of what the platform accepted in the window
@@ -159,6 +162,8 @@ class RateLimiter:
         bucket.rate = max(MIN_RATE, min(lesson["rate"], learned))
         bucket.burst = max(1.0, min(lesson["burst"], (1 - SAFETY) / 2 * accepted))
         bucket.last_429 = now
+        log.info("429: learned %.1f requests/s, burst %.0f (%d accepted in %.0f s)", bucket.rate,
+                 bucket.burst, accepted, lesson["window"])  # fmt: skip
 
     def limits(self, subscription: str) -> tuple[float, float]:
         """(rate, burst) the subscription's bucket uses now: configured, or learned from 429s."""
