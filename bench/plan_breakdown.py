@@ -174,3 +174,20 @@ def plan_start(raw: dict[str, Any]) -> float:
     plan = raw["plan"]
     began, running = _t(plan.get("createdAt")), _t(plan.get("runningAt"))
     return (running - began) if began and running else 0.0
+
+
+def throttle_figures(rows: list[dict[str, Any]], scale: float) -> dict[str, Any]:
+    """429s before the limiter learned the limit (answered within the first Retry-After, 1 real s,
+    after the first 429: those requests were in flight or queued when it learned) and after."""
+    rows = [r for r in rows if not r["path"].startswith("/subscriptions/")]  # classic calls only
+    times = [_t(r["time"]) or 0.0 for r in rows if r["status"] == 429]
+    if not times:
+        return {"requests": len(rows), "429": 0, "429 before learning": 0, "429 after learning": 0}
+    learned = min(times) + scale * 1.0
+    return {
+        "requests": len(rows),
+        "429": len(times),
+        "429 before learning": sum(1 for t in times if t <= learned),
+        "429 after learning": sum(1 for t in times if t > learned),
+        "429 at (real s after the first)": [round((t - min(times)) / scale, 2) for t in times],
+    }
