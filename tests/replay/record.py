@@ -49,6 +49,9 @@ def scenarios() -> dict[str, Harness]:
     )
     h.run({"Approval": [COMMIT]})
     out["migrate_unit_off_hours"] = h
+    from tests.workflow.test_migrate_plan import run_plan
+
+    out["migrate_plan_dependencies"], _ = run_plan({"vnet1"}, concurrency=2)  # sa1 blocked, the rest on
     return out
 
 

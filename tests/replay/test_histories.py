@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from orchestrators.migrate_plan import migrate_plan
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import flat_actions, handle_of, replay
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("migrate_unit_*.json"))
+PLAN_HISTORIES = sorted((Path(__file__).parent / "histories").glob("migrate_plan_*.json"))
 # histories recorded by the real devhost during an e2e run (its own numbering, retries, timers)
 HOST_HISTORIES = sorted((Path(__file__).parent / "histories").glob("devhost_*.json"))
 
@@ -33,6 +35,16 @@ def test_replay_makes_the_recorded_decisions(path: Path) -> None:
     assert state.get("isDone") == expected["isDone"]
     assert state.get("output") == expected["output"]
     assert state.get("customStatus") == expected["customStatus"]
+
+
+@pytest.mark.parametrize("path", PLAN_HISTORIES, ids=[p.stem for p in PLAN_HISTORIES])
+def test_plan_replay_makes_the_recorded_decisions(path: Path) -> None:
+    """The dependency-driven scheduler starts the same units in the same order on every replay."""
+    recorded = json.loads(path.read_text())
+    state = replay(handle_of(migrate_plan), recorded["context"])
+    assert flat_actions(state) == recorded["expected"]["actions"]
+    assert state.get("output") == recorded["expected"]["output"]
+    assert recorded["expected"]["output"]["summary"] == {"Blocked": 1, "Committed": 3, "NotMigratable": 1}
 
 
 @pytest.mark.parametrize("path", HOST_HISTORIES, ids=[p.stem for p in HOST_HISTORIES])
