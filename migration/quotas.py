@@ -71,7 +71,7 @@ def cores_of(size: str) -> int | None:
     return _CORES_CI.get(size.casefold())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuotaNeeds:
     """A unit's needs, field names as `ArmQuotas` (same order)."""
 

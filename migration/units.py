@@ -29,7 +29,7 @@ UNIT_KINDS: tuple[str, ...] = (
 _CANONICAL = {k.casefold(): k for k in UNIT_KINDS}
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class UnitRef:
     """A migration unit's address. `kind` is one of `UNIT_KINDS` (canonical spelling)."""
 

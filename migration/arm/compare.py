@@ -27,7 +27,7 @@ CHILD_COLLECTIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One difference. `kind`: missing | extra | changed; `severity`: deviation | info.
 

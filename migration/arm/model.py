@@ -60,7 +60,7 @@ def canonical_type(arm_type: str) -> str:
     return _CANONICAL_TYPES.get(arm_type.casefold(), arm_type)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArmResource:
     """One ARM resource, id-less. Equality covers every field except `may_change`.
 

@@ -17,7 +17,7 @@ SEVERITIES = ("error", "blocked", "warning", "info")
 SUBSCRIPTION = "subscription"  # the `unit` of findings that concern every unit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """What a check yields: the unit (`KIND/NAME` or `subscription`), resource, message."""
 
@@ -28,7 +28,7 @@ class Hit:
     remedy: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One precheck result. `to_dict()` gives the CLI's JSON shape (`rule, severity, unit,
     resource, message, remedy`); `blocked_by` lists the units a `blocked` finding waits for."""

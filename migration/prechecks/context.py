@@ -19,7 +19,7 @@ from migration.estate import (
 from migration.units import UnitRef, units_of
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RoleAt:
     service: CloudService
     deployment: Deployment

@@ -26,7 +26,7 @@ _RULE_MODULES = (rules_features, rules_config, rules_errors, rules_prepare, rule
 VERDICTS = ("migratable", "notMigratable", "blocked")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitVerdict:
     """A unit's verdict: `notMigratable` if any error applies (its own or subscription-wide),
     else `blocked` if it waits for other units, else `migratable`. `blocked_by` names the units
