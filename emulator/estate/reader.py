@@ -106,8 +106,9 @@ def parse_text(text: str, json_syntax: bool) -> Any:
         raise ReadError("not usable YAML: nested too deeply") from None
     finally:
         loader.dispose()
-    if shared and expands_too_far(raw):
-        raise ReadError(f"the document expands to more than {MAX_VALUES:,} values (YAML aliases)")
+    problem = expansion_problem(raw) if shared else None
+    if problem:
+        raise ReadError(problem)
     return raw
 
 
@@ -167,10 +168,11 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
     return result, shared
 
 
-def expands_too_far(raw: Any, limit: int | None = None) -> bool:
-    """Whether `raw` holds more than `limit` (default `MAX_VALUES`) values, counting aliased parts
-    each time they are used, or refers to itself (endless). Linear in the distinct lists and
-    mappings: each one's expanded size is computed once."""
+def expansion_problem(raw: Any, limit: int | None = None) -> str | None:
+    """Why `raw` is too big once YAML aliases are expanded: more than `limit` (default
+    `MAX_VALUES`) values, counting aliased parts each time they are used, or a part that contains
+    itself (endless). None when it is fine. Linear in the distinct lists and mappings: each one's
+    expanded size is computed once."""
     limit = MAX_VALUES if limit is None else limit
     sizes: dict[int, int] = {}  # id → expanded size; -1 while its children are being sized
     stack: list[tuple[Any, bool]] = [(raw, False)]
@@ -183,14 +185,14 @@ def expands_too_far(raw: Any, limit: int | None = None) -> bool:
         if children_done:
             size = 1 + sum(sizes[id(c)] if isinstance(c, dict | list) else 1 for c in items)
             if size > limit:
-                return True
+                return f"the document expands to more than {limit:,} values (YAML aliases)"
             sizes[key] = size
             continue
         known = sizes.get(key)
         if known == -1:
-            return True  # it contains itself
+            return "the document contains itself (a YAML alias inside its own anchor)"
         if known is None:
             sizes[key] = -1
             stack.append((value, True))
             stack.extend((c, False) for c in items if isinstance(c, dict | list))
-    return False
+    return None

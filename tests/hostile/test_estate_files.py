@@ -100,7 +100,7 @@ HOSTILE_FILES = {
     ),
     "two documents": ("e.yaml", GOOD_YAML + b"---\n" + GOOD_YAML, "YAML at line 3, column 1"),
     "unhashable key": ("e.yaml", b"? [a, b]\n: c\n", "found unhashable key"),
-    "self-referencing alias": ("e.yaml", b"a: &a [*a]\n", "expands to more than"),
+    "self-referencing alias": ("e.yaml", b"a: &a [*a]\n", "contains itself"),
 }
 
 
