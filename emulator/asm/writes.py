@@ -36,6 +36,18 @@ def _role(cs: dict[str, Any], name: str) -> dict[str, Any]:
     raise not_found(f"The role {name} does not exist.")
 
 
+def _vm_role(cs: dict[str, Any], name: str) -> dict[str, Any]:
+    """A role that is a virtual machine: the VM operations do not apply to web/worker roles
+    (they have no disks to attach, no VM size to update; the emulator's wording)."""
+    role = _role(cs, name)
+    if cs["deployment"]["kind"] == "PaaS":
+        raise bad_request(
+            f"Role {role['name']} of deployment {cs['deployment']['name']} is a web/worker role, not a "
+            "persistent VM role; this operation applies to virtual machines only."
+        )
+    return role
+
+
 def _check_service_lock(platform: Platform, cs: dict[str, Any], vm_operation: bool = False) -> None:
     unit = deployment_unit(cs)
     if platform.unit_state(unit) in LOCKED_STATES:
@@ -54,7 +66,7 @@ def add_data_disk(
     platform: Platform, service: str, deployment: str, role_name: str, body: bytes
 ) -> dict[str, Any]:
     cs = find_deployment(platform, service, deployment)
-    role = _role(cs, role_name)
+    role = _vm_role(cs, role_name)
     _check_service_lock(platform, cs, vm_operation=True)
     element = parse_xml(body, "DataVirtualHardDisk")
     media, lun, size = (
@@ -83,7 +95,7 @@ def update_role(
     platform: Platform, service: str, deployment: str, role_name: str, body: bytes
 ) -> dict[str, Any]:
     cs = find_deployment(platform, service, deployment)
-    role = _role(cs, role_name)
+    role = _vm_role(cs, role_name)
     _check_service_lock(platform, cs, vm_operation=True)
     element = parse_xml(body, "PersistentVMRole")
     size = child_text(element, "RoleSize")
@@ -99,7 +111,7 @@ def role_operation(
     platform: Platform, service: str, deployment: str, instance: str, body: bytes
 ) -> dict[str, Any]:
     cs = find_deployment(platform, service, deployment)
-    role = _role(cs, instance)
+    role = _vm_role(cs, instance)
     _check_service_lock(platform, cs, vm_operation=True)
     element = None
     for root in ("StartRoleOperation", "ShutdownRoleOperation", "RestartRoleOperation"):

@@ -191,3 +191,49 @@ def test_refusals_on_unusual_units_are_named(asm: Asm) -> None:
         "Failed",
         "BadRequest",
     ) and "Reserved IP rip-noendpoint has no input endpoint" in text
+
+
+WA = 'xmlns="http://schemas.microsoft.com/windowsazure"'
+
+
+def test_vm_writes_on_web_worker_roles_are_refused_and_change_nothing(asm: Asm, unusual: Emulator) -> None:
+    dep = f"{HS}/cs-paas-out/deployments/paas-out"
+    before = asm.http.get(dep).text
+    disk = (
+        f"<DataVirtualHardDisk {WA}><Lun>0</Lun><LogicalDiskSizeInGB>8</LogicalDiskSizeInGB>"
+        "<MediaLink>https://stempty.blob.core.windows.net/vhds/x.vhd</MediaLink></DataVirtualHardDisk>"
+    )
+    for response in (
+        asm.http.post(f"{dep}/roles/WebRole1/DataDisks", content=disk),
+        asm.http.put(
+            f"{dep}/roles/WorkerRole1",
+            content=f"<PersistentVMRole {WA}><RoleSize>Large</RoleSize></PersistentVMRole>",
+        ),
+        asm.http.post(
+            f"{dep}/roleinstances/WebRole1/Operations",
+            content=f"<ShutdownRoleOperation {WA}><PostShutdownAction>Stopped</PostShutdownAction></ShutdownRoleOperation>",  # noqa: E501
+        ),
+    ):
+        code, message = error_of(response)
+        assert response.status_code == 400 and code == "BadRequest", response.text
+        assert "is a web/worker role, not a persistent VM role" in (message or "")
+    assert asm.http.get(dep).text == before
+    assert Admin(unusual).get("/state")["units"] == {}
+
+
+def test_writes_on_quiet_deployments_work(asm: Asm) -> None:
+    """A VM without endpoints takes a data disk; a deployment without roles can be deleted."""
+    dep = f"{HS}/cs-ilb/deployments/dep-ilb"
+    disk = (
+        f"<DataVirtualHardDisk {WA}><Lun>1</Lun><LogicalDiskSizeInGB>8</LogicalDiskSizeInGB>"
+        "<MediaLink>https://stquiet.blob.core.windows.net/vhds/bare-d1.vhd</MediaLink></DataVirtualHardDisk>"
+    )
+    response = asm.http.post(f"{dep}/roles/bare-vm/DataDisks", content=disk)
+    assert response.status_code == 202, response.text
+    assert asm.wait(response.headers["x-ms-request-id"]).findtext(x("Status")) == "Succeeded"
+    roles = {r.findtext(x("RoleName")): r for r in asm.get(dep).findall(x("RoleList/Role"))}
+    assert roles["bare-vm"].findtext(x("DataVirtualHardDisks/DataVirtualHardDisk/Lun")) == "1"
+    response = asm.http.delete(f"{HS}/cs-noroles/deployments/dep-noroles")
+    assert response.status_code == 202, response.text
+    assert asm.wait(response.headers["x-ms-request-id"]).findtext(x("Status")) == "Succeeded"
+    assert asm.http.get(f"{HS}/cs-noroles/deployments/dep-noroles").status_code == 404
