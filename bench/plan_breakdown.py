@@ -135,6 +135,7 @@ def breakdown(raw: dict[str, Any]) -> list[dict[str, Any]]:
                     plat += (op.get("due") or op["created"]) - op["created"]
                     over += (min(seen) - op["due"]) if seen else 0.0
                     polls += len(polls_at.get(str(op["id"]), []))
+                    r[f"polls.{kind}"] = r.get(f"polls.{kind}", 0) + len(polls_at.get(str(op["id"]), []))
                 r[f"{short}.plat"], r[f"{short}.over"] = plat, over
                 r[f"{short}.call"] = max(0.0, phase_span - plat - over)
             final = _t(status.get("updatedAt"))
@@ -166,6 +167,12 @@ def render(rows: list[dict[str, Any]]) -> list[str]:
 def summary(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Mean platform seconds per unit for each column (for the JSON figures)."""
     return {n: round(mean(r[n] for r in rows), 1) for n, _ in COLUMNS} if rows else {}
+
+
+def polls_by_operation(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean operation polls per unit, by operation (prepare, commit, abort)."""
+    kinds = sorted({k for r in rows for k in r if k.startswith("polls.")})
+    return {k.split(".", 1)[1]: round(mean(r.get(k, 0) for r in rows), 1) for k in kinds}
 
 
 def plan_start(raw: dict[str, Any]) -> float:

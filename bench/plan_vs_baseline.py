@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/connectors.py must not shadow the package
 from baseline import run_baseline  # noqa: E402
-from plan_breakdown import breakdown, collect, plan_start, render, throttle_figures  # noqa: E402
+from plan_breakdown import breakdown, collect, plan_start, polls_by_operation, render, throttle_figures  # noqa: E402
 from plan_breakdown import summary as breakdown_summary  # noqa: E402
 
 from cli.stack.up import StackOptions, down, up  # noqa: E402
@@ -278,6 +278,7 @@ def measure_plan(info: dict[str, Any], admin: Admin, scale: float, concurrency: 
         "requests": request_figures(rows, units),
         "planning_s": round(plan_start(raw)),
         "breakdown_mean": breakdown_summary(per_unit),
+        "polls_per_operation": polls_by_operation(per_unit),
         "table": render(per_unit),
     }
 
@@ -290,7 +291,8 @@ def print_plan(label: str, run: dict[str, Any], bound: float, baseline_s: float 
     if baseline_s:
         print(f"  speed-up over the baseline: {baseline_s / run['platform_s']:.2f}x (goal ≥ 5x)")
     print(f"  plan / critical-path bound ({bound:.0f} s) = {run['platform_s'] / bound:.2f} (goal ≤ 1.10)")
-    print(f"  ASM requests per unit: {run['requests']['per unit']} (429s: {run['requests']['429']})")
+    print(f"  ASM requests per unit: {run['requests']['per unit']} (429s: {run['requests']['429']}); "
+          f"operation polls per unit by operation: {run['polls_per_operation']}")  # fmt: skip
     print(
         f"  planning (plan_units: the estate read and planned, before any unit starts): {run['planning_s']} s"
     )

@@ -114,6 +114,8 @@ def summary(figures: dict) -> list[str]:
     row(f"ratio to the critical-path lower bound ({bound} s)", [f"**{p['to_bound']}**" for p in plans],
         str(round(base_s / bound, 2)) if base_s else "", "≤ 1.10")  # fmt: skip
     row("ASM requests per unit", [str(p["requests"]["per unit"]) for p in plans], str(b.get("per unit")))
+    row("operation polls per unit, by operation", [str(p.get("polls_per_operation")) for p in plans],
+        "one every 30 s")  # fmt: skip
     row(
         "429s received (no throttling)", [str(p["requests"]["429"]) for p in plans], str(b.get("429")), "none"
     )
