@@ -123,12 +123,15 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
     made: dict[int, Any] = {}
     todo: list[tuple[yaml.Node, Any]] = []
     shared = False
+    # one object per distinct string: keys and values repeat a lot in an estate
+    strings: dict[str, str] = {}
 
     def value(node: yaml.Node) -> Any:
         nonlocal shared
         tag = node.tag
         if tag == _STR and node.id == "scalar":
-            return node.value
+            text = node.value
+            return strings.setdefault(text, text)
         key = id(node)
         if key in made:
             obj = made[key]

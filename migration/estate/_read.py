@@ -112,12 +112,16 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
     made: dict[int, Any] = {}
     todo: list[tuple[yaml.Node, Any]] = []
     shared = False
+    # one object per distinct string: keys and values repeat a lot in an estate ("name", "tcp",
+    # a VM size …), and sharing them makes the loaded estate smaller and quicker to walk
+    strings: dict[str, str] = {}
 
     def value(node: yaml.Node) -> Any:
         nonlocal shared
         tag = node.tag
         if tag == _STR and node.id == "scalar":
-            return node.value
+            text = node.value
+            return strings.setdefault(text, text)
         key = id(node)
         if key in made:
             obj = made[key]
