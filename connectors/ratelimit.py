@@ -5,16 +5,20 @@ many activities at once, so the budget must be shared: one token bucket per subs
 a process-wide registry. When the platform answers 429 with `Retry-After`, the limiter learns:
 the subscription is paused until then for every caller, not only the one that was told.
 
-It also learns the limit itself. The bucket remembers when it let each request through (the
-last minute); a 429 then says "what you sent in the last `Retry-After` seconds (at least 1) was
-too much". The bucket's rate drops to 80 % of the requests the platform accepted in that window
-and its burst to a tenth of them, so that burst + rate × window stays below what the platform
-took: after one 429 (and the requests already in flight with it, each of which lowers the
-count of accepted requests the lesson was drawn from) the process stays under the limit. A
-further 429 once the pause is over lowers the rate by 30 % more. A 429 that follows
-almost no traffic of ours (fewer than 2 accepted requests in the window) is not a rate limit of
-ours to learn: it only pauses. Ten minutes without a 429 and the configured rate and burst come
-back (the platform's limits change; so do other clients of the subscription).
+It also learns the limit itself. The bucket remembers what it let through and what came back
+429 (the last minute, also per second); a 429 then says "what you sent in the last
+`Retry-After` seconds (at least 1) was too much". The lesson: the rate drops to 80 % of what
+the platform accepted in that window, and may climb back (10 % of it per second) to a ceiling of
+80 % of the most the platform accepted in any such window of the last minute, with a burst of a
+tenth of that — so burst + rate × window stays below what a sliding-window limit lets through,
+and after one 429 (the requests in flight with it lowering the count it was drawn from) the
+process stays under the limit. A 429 teaches only when the window it ends carried more than
+any 429-free window of the last minute (a limit refuses above what it lets through; a 429 at a
+rate that already went through cleanly is noise — the platform refusing at random — and only
+pauses), and only with at least 10 accepted requests in the window; so random 429s cannot drive
+the rate down step after step. Ten
+minutes without a 429 and the configured rate and burst come back (the platform's limits
+change; so do other clients of the subscription).
 
 A wait longer than the caller allows is not slept: `acquire` raises `TransientError` with the
 remaining time as `retry_after`, so the orchestrator waits with a durable timer instead of an
@@ -36,8 +40,9 @@ log = logging.getLogger("c2arm.connectors.ratelimit")
 
 HISTORY_SECONDS = 60.0  # how far back the bucket remembers what it sent
 SAFETY = 0.8  # learned rate: this share of what the platform accepted in the window
-BACKOFF = 0.7  # a 429 after learning (and after the pause): the rate × this
+RECOVERY = 0.1  # after a lesson the rate climbs back to the ceiling by this share of it per second
 MIN_RATE = 0.2  # requests/s: never learn a rate below this
+MIN_EVIDENCE = 10  # accepted requests in the window: fewer, and a 429 only pauses
 FORGET_AFTER = 600.0  # seconds without a 429 before the configured rate and burst return
 
 
@@ -50,8 +55,10 @@ class _Bucket:
     paused_until: float = 0.0
     last_429: float | None = None  # when a 429 last taught (or confirmed) the limit
     lesson: dict[str, float] | None = None  # what the last 429 taught (refined by its in-flight peers)
+    ceiling: float = 0.0  # learned: SAFETY × the most the platform accepted in a window, per second
     sent: deque[float] = field(default_factory=deque)  # when requests were let through
     rejected: deque[float] = field(default_factory=deque)  # when 429s came back
+    seconds: deque[list[float]] = field(default_factory=deque)  # [second, sent, refused] per second
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -86,13 +93,28 @@ class RateLimiter:
     def _refill(self, bucket: _Bucket, now: float) -> None:
         if bucket.last_429 is not None and now - bucket.last_429 > FORGET_AFTER:
             bucket.rate, bucket.burst, bucket.last_429 = float(self.rate), float(self.burst), None
-            bucket.lesson = None
+            bucket.lesson, bucket.ceiling = None, 0.0
+        if bucket.rate < bucket.ceiling and now > bucket.updated:  # climb back after a lesson
+            bucket.rate = min(
+                bucket.ceiling, bucket.rate + RECOVERY * bucket.ceiling * (now - bucket.updated)
+            )
         if now > bucket.updated:  # `updated` lies ahead during a pause: nothing accrues until it ends
             bucket.tokens = min(bucket.burst, bucket.tokens + (now - bucket.updated) * bucket.rate)
             bucket.updated = now
         for times in (bucket.sent, bucket.rejected):
             while times and times[0] < now - HISTORY_SECONDS:
                 times.popleft()
+        while bucket.seconds and bucket.seconds[0][0] < now - HISTORY_SECONDS:
+            bucket.seconds.popleft()
+
+    @staticmethod
+    def _count(bucket: _Bucket, at: float, column: int) -> None:
+        second = float(int(at))
+        if not bucket.seconds or bucket.seconds[-1][0] < second:
+            bucket.seconds.append([second, 0.0, 0.0])
+        row = next((r for r in reversed(bucket.seconds) if r[0] == second), None)
+        if row is not None:  # (a reservation may lie a little ahead; older seconds are kept as they are)
+            row[column] += 1
 
     def _reserve(self, bucket: _Bucket, max_wait: float) -> float:
         """Take one token now or reserve the next; the wait before sending (or raise)."""
@@ -115,6 +137,7 @@ class RateLimiter:
                 )
             bucket.tokens -= 1  # may go negative: later callers queue behind this reservation
             bucket.sent.append(now + wait)
+            self._count(bucket, now + wait, 1)
             return wait
 
     def acquire(self, subscription: str, max_wait: float = 10.0) -> float:
@@ -135,6 +158,7 @@ class RateLimiter:
             window = min(HISTORY_SECONDS, max(1.0, delay))
             in_pause = now < bucket.paused_until
             bucket.rejected.append(now)
+            self._count(bucket, now, 2)
             if in_pause and bucket.lesson is not None and now < bucket.lesson["until"]:
                 # a request in flight with the one that taught us: one fewer was accepted
                 bucket.lesson["refused"] += 1
@@ -142,9 +166,12 @@ class RateLimiter:
             elif not in_pause:
                 sent = sum(1 for t in bucket.sent if now - window < t <= now)
                 refused = sum(1 for t in bucket.rejected if now - window < t <= now)
-                if sent - refused >= 2:
+                # a limit refuses only above what it lets through: at or below the most a clean
+                # window (no 429) carried in the last minute, a 429 is noise, not a limit
+                clean = self._peak(bucket, window, clean=True)
+                if sent - refused >= MIN_EVIDENCE and sent - refused > clean:
                     lesson = {"window": window, "sent": sent, "refused": refused, "rate": bucket.rate,
-                              "burst": bucket.burst, "again": float(bucket.last_429 is not None)}  # fmt: skip
+                              "burst": bucket.burst}  # fmt: skip
                     lesson["until"] = now + delay  # its peers in flight answer within its pause
                     bucket.lesson = lesson
                     self._learn(bucket, lesson, now)
@@ -153,17 +180,29 @@ class RateLimiter:
             bucket.updated = max(bucket.updated, bucket.paused_until)
 
     @staticmethod
-    def _learn(bucket: _Bucket, lesson: dict[str, float], now: float) -> None:
-        """Rate and burst from a lesson: burst + rate × window ≤ 90 % of what was accepted."""
+    def _peak(bucket: _Bucket, window: float, clean: bool = False) -> float:
+        """The most requests the platform accepted in `window` consecutive whole seconds of the
+        history (`clean`: only spans without a 429, and not the current second)."""
+        span, rows, best = max(1, int(window + 0.999)), list(bucket.seconds), 0.0
+        if clean and rows:
+            rows = rows[:-1]
+        for i in range(len(rows)):
+            inside = [r for r in rows[i:] if r[0] < rows[i][0] + span]
+            if clean and any(r[2] for r in inside):
+                continue
+            best = max(best, sum(r[1] - r[2] for r in inside))
+        return best
+
+    def _learn(self, bucket: _Bucket, lesson: dict[str, float], now: float) -> None:
+        """Rate, ceiling and burst from a lesson (see the module doc)."""
         accepted = max(1.0, lesson["sent"] - lesson["refused"])
-        learned = SAFETY * accepted / lesson["window"]
-        if lesson["again"] and learned >= lesson["rate"]:
-            learned = lesson["rate"] * BACKOFF  # told off again at the learned rate
-        bucket.rate = max(MIN_RATE, min(lesson["rate"], learned))
-        bucket.burst = max(1.0, min(lesson["burst"], (1 - SAFETY) / 2 * accepted))
+        most = max(accepted, self._peak(bucket, lesson["window"]))
+        bucket.ceiling = max(MIN_RATE, SAFETY * most / lesson["window"])
+        bucket.rate = max(MIN_RATE, min(lesson["rate"], bucket.ceiling, SAFETY * accepted / lesson["window"]))
+        bucket.burst = max(1.0, min(float(self.burst), (1 - SAFETY) / 2 * most))
         bucket.last_429 = now
-        log.info("429: learned %.1f requests/s, burst %.0f (%d accepted in %.0f s)", bucket.rate,
-                 bucket.burst, accepted, lesson["window"])  # fmt: skip
+        log.info("429: %.1f requests/s now, ceiling %.1f, burst %.0f (%d accepted in %.0f s, at most %d)",
+                 bucket.rate, bucket.ceiling, bucket.burst, accepted, lesson["window"], most)  # fmt: skip
 
     def limits(self, subscription: str) -> tuple[float, float]:
         """(rate, burst) the subscription's bucket uses now: configured, or learned from 429s."""
