@@ -22,7 +22,7 @@ Public API (stable; add, don't rename):
 - `EstateIndex(estate)`: O(1) lookups by name (same method names as `Estate`) plus
   `services_in(vnet)` and `reserved_ips_of(service)`, for code that asks per unit or per role.
 - Helpers: `arm_location(classic)` (`West Europe` → `westeurope`), `expected_blob_bytes(size_gb)`,
-  `media_link_account(url)`, `media_link_blob(url)`.
+  `media_link_account(url)`, `media_link_blob(url)`, `media_link_parts(url)` (both at once).
 """
 
 from migration.estate.compute import (
@@ -74,6 +74,7 @@ from migration.estate.storage import (
     expected_blob_bytes,
     media_link_account,
     media_link_blob,
+    media_link_parts,
 )
 
 
@@ -129,4 +130,5 @@ __all__ = [
     "load_estate_file",
     "media_link_account",
     "media_link_blob",
+    "media_link_parts",
 ]

@@ -32,14 +32,20 @@ def _split(media_link: str) -> tuple[str, str]:
 
 def media_link_account(media_link: str) -> str | None:
     """The storage account named by a VHD media link (`https://ACCOUNT.blob.core.…/c/b.vhd`)."""
-    account, _, rest = _split(media_link)[0].partition(".")
-    return account if account and rest.startswith("blob.") else None
+    return media_link_parts(media_link)[0]
 
 
 def media_link_blob(media_link: str) -> str:
     """The blob name inside its container: everything after `/<container>/` in the path."""
-    _, _, blob = _split(media_link)[1].lstrip("/").partition("/")
-    return blob
+    return media_link_parts(media_link)[1]
+
+
+def media_link_parts(media_link: str) -> tuple[str | None, str]:
+    """(account, blob name) of a media link, parsing it once (see the two functions above)."""
+    host, path = _split(media_link)
+    account, _, rest = host.partition(".")
+    _, _, blob = path.lstrip("/").partition("/")
+    return (account if account and rest.startswith("blob.") else None), blob
 
 
 class StorageAccount(BaseModel):

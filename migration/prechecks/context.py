@@ -13,8 +13,7 @@ from migration.estate import (
     Extension,
     OsDisk,
     Role,
-    media_link_account,
-    media_link_blob,
+    media_link_parts,
 )
 from migration.units import UnitRef, units_of
 
@@ -60,10 +59,10 @@ class Context:
         for at in self.roles:
             self.extensions.extend((at, ext) for ext in at.role.extensions)
             for disk in at.role.disks():
-                account = media_link_account(disk.media_link)
+                account, blob = media_link_parts(disk.media_link)
                 if account:
                     self.account_users[account].add(at.unit)
-                self.disks.append((at, disk, media_link_blob(disk.media_link)))
+                self.disks.append((at, disk, blob))
 
     def storage_unit(self, account: str | None) -> str | None:
         """`storageAccount/NAME` when the account is in the estate (external accounts: None)."""
