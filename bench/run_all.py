@@ -159,7 +159,7 @@ def kept_tail() -> list[str]:
         return []
     text = DOC.read_text()
     if KEEP_MARKER in text:
-        return [KEEP_MARKER, text.split(KEEP_MARKER, 1)[1].strip("\n")]
+        return [KEEP_MARKER, "", text.split(KEEP_MARKER, 1)[1].strip("\n")]
     if "\n## Chaos run" in text:
         return [KEEP_MARKER, "", "## Chaos run" + text.split("\n## Chaos run", 1)[1].rstrip("\n")]
     return []
