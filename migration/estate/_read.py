@@ -75,7 +75,9 @@ def parse_text(text: str, json_syntax: bool) -> Any:
     if json_syntax:
         try:
             with collector_paused():
-                return json.loads(text)
+                return json.loads(text, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as exc:
+            raise ReadError(f"invalid JSON: {exc}") from None
         except json.JSONDecodeError as exc:
             raise ReadError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:
@@ -150,6 +152,13 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
             key = value(key_node)
             item = value(value_node)
             try:
+                if key in obj:  # YAML would keep the last silently: a hand-edited file lost a part
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        node.start_mark,
+                        f"found duplicate key {key!r}",
+                        key_node.start_mark,
+                    )
                 obj[key] = item
             except TypeError:
                 raise yaml.constructor.ConstructorError(
@@ -159,6 +168,22 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
                     key_node.start_mark,
                 ) from None
     return result, shared
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key given twice (JSON would keep the last silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(f"duplicate key {key!r} in an object")
+            seen.add(key)
+    return obj
 
 
 def expansion_problem(raw: Any, limit: int | None = None) -> str | None:

@@ -101,6 +101,12 @@ HOSTILE_FILES = {
     "two documents": ("e.yaml", GOOD_YAML + b"---\n" + GOOD_YAML, "YAML at line 3, column 1"),
     "unhashable key": ("e.yaml", b"? [a, b]\n: c\n", "found unhashable key"),
     "self-referencing alias": ("e.yaml", b"a: &a [*a]\n", "contains itself"),
+    "duplicate YAML key": (
+        "e.yaml",
+        GOOD_YAML + b"storageAccounts: [{name: a}]\nstorageAccounts: [{name: b}]\n",
+        "YAML at line 4, column 1: found duplicate key 'storageAccounts'",
+    ),
+    "duplicate JSON key": ("e.json", GOOD_JSON[:-1] + b', "version": 1}', "JSON: duplicate key 'version'"),
 }
 
 
@@ -261,7 +267,7 @@ SAFE_LOAD_CASES = [
     "a: &x {b: 1, c: [1, 2.5, true, null, ~, 2001-12-14]}\nd: *x\ne:\n  <<: *x\n  b: 3\n",
     "- !!binary aGVsbG8=\n- 0x1F\n- 1_000\n- .inf\n- 'yes'\n- yes\n- on\n- '12'\n- 012\n",
     "x: !!str 12\ny: !!int '7'\nz: !!set {a, b}\nk: !!omap [a: 1, b: 2]\n",
-    "a: 1\na: 2\n1: one\n~: none\n",
+    "a: 1\nb: 2\n1: one\n~: none\n",
     "- &a [1]\n- *a\n- *a\n",
     "",
     "# only a comment\n",
