@@ -50,15 +50,29 @@ class Emulator:
 
 
 def estate_subscription(estate: Path) -> str:
-    """The estate's `subscriptionId` (read cheaply; the emulator validates the whole file)."""
-    text = estate.read_text(encoding="utf-8")
+    """The estate's `subscriptionId`, read cheaply (the emulator validates the whole file at start).
+
+    A file that cannot be read, is not UTF-8 or is not YAML/JSON is a `StackError` naming it, so
+    `c2arm up` refuses it in one line before anything starts.
+    """
+    try:
+        text = estate.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise StackError(
+            f"--estate {estate}: not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+        ) from None
+    except OSError as exc:
+        raise StackError(f"--estate {estate}: cannot read it: {exc.strerror or exc}") from None
     match = _SUBSCRIPTION.search(text)
     if match:
         return match.group(1)
-    data = json.loads(text) if estate.suffix.lower() == ".json" else yaml.load(text, Loader=_LOADER)  # noqa: S506
-    if isinstance(data, dict) and data.get("subscriptionId"):
-        return str(data["subscriptionId"])
-    raise StackError(f"{estate}: no subscriptionId")
+    try:
+        data = json.loads(text) if estate.suffix.lower() == ".json" else yaml.load(text, Loader=_LOADER)  # noqa: S506
+    except (ValueError, yaml.YAMLError) as exc:
+        raise StackError(f"--estate {estate}: not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
+    if isinstance(data, dict) and isinstance(data.get("subscriptionId"), str) and data["subscriptionId"]:
+        return data["subscriptionId"]
+    raise StackError(f"--estate {estate}: no subscriptionId")
 
 
 def start_emulator(

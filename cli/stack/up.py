@@ -65,20 +65,6 @@ def _check_port(port: int) -> None:
             ) from None
 
 
-def _subscription_of(estate: Path) -> str:
-    """The estate file's subscriptionId (YAML or JSON), read without the app's loader."""
-    import yaml
-
-    try:
-        data = yaml.safe_load(estate.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise StackError(f"--estate {estate}: cannot read it: {exc}") from None
-    sub = data.get("subscriptionId") if isinstance(data, dict) else None
-    if not isinstance(sub, str) or not sub:
-        raise StackError(f"--estate {estate}: no subscriptionId")
-    return sub
-
-
 def _running(state_dir: Path) -> list[int]:
     pids_file = state_dir / "pids.json"
     if not pids_file.exists():
@@ -185,7 +171,7 @@ def restart_app(state_dir: Path, *, crash: bool = False) -> int:
 
 def up(opts: StackOptions) -> dict[str, Any]:
     """Start the stack, wait until healthy, write `stack.json`; its content."""
-    from cli.stack.emulator import start_emulator  # the stand-ins' own launchers
+    from cli.stack.emulator import estate_subscription, start_emulator  # the stand-ins' own launchers
 
     state_dir = opts.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -202,7 +188,7 @@ def up(opts: StackOptions) -> dict[str, Any]:
         raise StackError(f"--faults {opts.faults}: no such file")
     if opts.time_scale <= 0:
         raise StackError(f"--time-scale {opts.time_scale}: must be greater than 0")
-    subscription = _subscription_of(estate)
+    subscription = estate_subscription(estate)
     app_port = opts.app_port or free_port()
     if opts.app_port:
         _check_port(app_port)

@@ -47,6 +47,24 @@ def test_missing_estate_and_bad_time_scale(tmp_path: Path) -> None:
     assert not (tmp_path / "s" / "stack.json").exists()
 
 
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"version: 1\nsubscriptionId: \xff\xfe\n", r"not UTF-8 text: byte 0xff at offset 27"),
+        (b"version: 1\nsubscriptionId: [unclosed\n", r"not valid YAML/JSON"),
+    ],
+)
+def test_unreadable_estate_is_one_named_problem(tmp_path: Path, content: bytes, problem: str) -> None:
+    estate = tmp_path / "estate.yaml"
+    estate.write_bytes(content)
+    with pytest.raises(StackError, match=rf"--estate {estate}: {problem}"):
+        up(StackOptions(estate=estate, state_dir=tmp_path / "s"))
+    assert not (tmp_path / "s" / "stack.json").exists()
+    result = CliRunner().invoke(app, ["up", "--estate", str(estate), "--state-dir", str(tmp_path / "s")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and "c2arm up:" in result.output
+
+
 def test_taken_port_is_named(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind((LOOPBACK, 0))
