@@ -12,6 +12,7 @@ from collections import deque
 from typing import Any
 
 from emulator import faults, ops
+from emulator.arm import circuits
 from emulator.http import Call, Reply, Router, json_reply
 
 router = Router()
@@ -167,11 +168,17 @@ def clear_log(call: Call) -> Reply:
 
 
 def move_circuit(call: Call) -> Reply:
+    """Move-AzExpressRouteCircuit: the circuit stays classic and appears on the ARM side
+    (`expressRouteCircuits` with its service key) in `resourceGroup` (default `ExpressRoute`)."""
     circuit = call.platform.find("expressRouteCircuits", call.params["name"])
     if circuit is None:
         raise AdminError(404, f"circuit {call.params['name']} does not exist")
-    circuit["movedToArm"] = True
-    return json_reply(200, circuit, mutated=True)
+    body = _json(call)
+    group = body.get("resourceGroup") if isinstance(body, dict) else None
+    if group is not None and (not isinstance(group, str) or not group.strip()):
+        raise AdminError(400, "resourceGroup: must be a non-empty string")
+    resource = circuits.move(call.platform, circuit, group)
+    return json_reply(200, {**circuit, "armId": resource["id"]}, mutated=True)
 
 
 def settings(call: Call) -> Reply:

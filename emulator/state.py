@@ -47,6 +47,9 @@ class Platform:
         self.settings: dict[str, Any] = {"armPageSize": 100}
         self.seq = 0
         self.vips: dict[str, str] = {}
+        from emulator.arm.circuits import materialise  # the ARM side of circuits moved up front
+
+        materialise(self)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -6,7 +6,9 @@ subnets name NSGs and route tables that are separate units). The reads are all G
 by the shared per-subscription limiter.
 
 Gateways (kind, SKU, VIP, circuit, each connection's connectivity) and the ExpressRoute
-circuits are read too (`xml_gateway`). Not read from ASM (the API does not report them; they
+circuits with their VNet links are read too (`xml_gateway`); whether a circuit was moved to ARM
+is an ARM fact (`connectors.arm_facts`), matched by the service keys kept here
+(`circuit_service_keys_read`). Not read from ASM (the API does not report them; they
 keep the model's defaults): alerts, autoscale, RBAC assignments and blob sizes of disks. ARM
 quotas and the migration provider's registration are ARM facts:
 `connectors.arm_facts.with_arm_facts`.
@@ -146,44 +148,42 @@ def _virtual_networks(
         return []
     listed = {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
     vnets = [_with_subnet_associations(client, v) for v in parse_virtual_networks(netcfg, vnet_list)]
-    gateway_reads: dict[str, tuple[Element | None, Element | None]] = {}
-    for vnet in vnets:
-        if vnet.gateways or child(listed.get(vnet.name), "Gateways") is not None:
+    links = _circuit_links(client, circuits) if circuit_service_keys(circuits) else {}
+    result = []
+    for i, vnet in enumerate(vnets):
+        if vnet.gateways or vnet.name in links or child(listed.get(vnet.name), "Gateway") is not None:
             base = f"/services/networking/{seg(vnet.name)}/gateway"
-            gateway_reads[vnet.name] = (
+            gateways = merge_gateways(
+                vnet,
                 _optional(client, base, "network"),
                 _optional(client, f"{base}/connections", "network"),
+                links,
+                f"virtualNetworks[{i}]",
             )
-
-    def merged(links: dict[str, str] | None) -> list[VirtualNetwork]:
-        return [
-            v.model_copy(
-                update={
-                    "gateways": merge_gateways(
-                        v, listed.get(v.name), *gateway_reads[v.name], links, f"virtualNetworks[{i}]"
-                    )
-                }
-            )
-            if v.name in gateway_reads
-            else v
-            for i, v in enumerate(vnets)
-        ]
-
-    result = merged(None)
-    if any(g.kind == "ExpressRoute" and not g.circuit for v in result for g in v.gateways):
-        result = merged(_circuit_links(client, circuits))
+            vnet = vnet.model_copy(update={"gateways": gateways})
+        result.append(vnet)
     return result
 
 
 def _circuit_links(client: AsmClient, circuits: Element | None) -> dict[str, str]:
-    """`{vnet: circuit}` from each circuit's VNet links (the platform's way to name the circuit
-    of an ExpressRoute gateway; read only when the VNet list did not name it)."""
+    """`{vnet: circuit}` from each circuit's VNet links: the platform's way to tell which VNet's
+    gateway is an ExpressRoute gateway on which circuit (a circuit gone since the list: none)."""
     links: dict[str, str] = {}
     for circuit, key in circuit_service_keys(circuits).items():
         answer = _optional(client, f"/services/networking/dedicatedcircuits/{seg(key)}/vnets", "network")
         for vnet in parse_circuit_links(answer):
             links.setdefault(vnet, circuit)
     return links
+
+
+#: `{subscription id: {circuit name: service key}}` of the last snapshot read in this process,
+#: so `connectors.arm_facts.with_arm_facts` can match ARM circuits by service key.
+_SERVICE_KEYS: dict[str, dict[str, str]] = {}
+
+
+def circuit_service_keys_read(subscription_id: str) -> dict[str, str]:
+    """`{circuit name: service key}` the last `read_estate` of the subscription saw (a copy)."""
+    return dict(_SERVICE_KEYS.get(subscription_id, {}))
 
 
 def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
@@ -195,6 +195,7 @@ def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
     netcfg = _optional(client, "/services/networking/media", network)
     circuits = _optional(client, "/services/networking/dedicatedcircuits", network)
     vnets = _virtual_networks(client, netcfg, circuits)
+    _SERVICE_KEYS[client.http.subscription_id] = circuit_service_keys(circuits)
     nsgs = [
         parse_network_security_group(detail, f"networkSecurityGroups[{i}]")
         for i, detail in _details(

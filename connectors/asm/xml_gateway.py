@@ -4,20 +4,20 @@ The classic API spreads a VNet's gateway facts over several reads, and the prech
 of them (both gateway kinds on one VNet, a disconnected connection, a circuit not yet in ARM):
 
 - the network configuration (`GET /services/networking/media`): the connections and their type
-  (`Dedicated` is ExpressRoute, `IPsec` a VPN) — `xml_network.parse_virtual_networks`;
+  (`Dedicated` is ExpressRoute, `IPsec` a VPN) — `xml_network.parse_virtual_networks`; a
+  `Gateway` element without connections is a gateway of unknown kind;
 - Get Virtual Network Gateway (`GET /services/networking/{vnet}/gateway`): `State`,
-  `VIPAddress`, `GatewayType` and the SKU (`GatewaySKU` on the platform; `GatewaySize` is read
-  too) of the VNet's one gateway the platform reports;
+  `VIPAddress`, `GatewayType` (the routing type, `StaticRouting` / `DynamicRouting`: it does not
+  tell ExpressRoute from VPN) and `GatewaySKU` of the one gateway the platform reports;
 - List Connections (`GET /services/networking/{vnet}/gateway/connections`): each connection's
   `ConnectivityState` (`Connected`, `Connecting`, `NotConnected`);
-- the ExpressRoute circuits (`GET /services/networking/dedicatedcircuits`) and, where nothing
-  else names a gateway's circuit, each circuit's VNet links (`…/dedicatedcircuits/{key}/vnets`).
+- the ExpressRoute circuits (`GET /services/networking/dedicatedcircuits`) and each circuit's
+  VNet links (`GET …/dedicatedcircuits/{serviceKey}/vnets`): a linked VNet has an ExpressRoute
+  gateway on that circuit, even when its `Dedicated` connections were taken out of the network
+  configuration (the reference's way around the migration).
 
-The emulator adds `VirtualNetworkSite/Gateways/VirtualNetworkGateway` to the VNet list (every
-gateway with kind, SKU, VIP, circuit and connections: a VNet may hold a VPN and an ExpressRoute
-gateway, which the real reads above show only in part) and `DedicatedCircuit/MovedToArm`
-(docs/emulator.md, "Invented elements"). They are used when present; what the platform's own
-reads report (SKU, VIP, connectivity) wins over them.
+Whether a circuit was moved to ARM is not a classic fact: `connectors.arm_facts` reads it from
+the ARM side (an `expressRouteCircuits` resource whose `serviceKey` is the classic key).
 """
 
 from __future__ import annotations
@@ -25,13 +25,9 @@ from __future__ import annotations
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from connectors.asm.xml_common import boolean, children, text
+from connectors.asm.xml_common import children, text
 from connectors.asm.xml_model import build
 from migration.estate import ExpressRouteCircuit, Gateway, VirtualNetwork
-
-#: Gateway types that mean ExpressRoute (`ExpressRoute` is the emulator's; the platform's
-#: ExpressRoute gateways report a routing type and are told apart by `Dedicated` connections).
-_EXPRESS_ROUTE_TYPES = {"expressroute", "dedicated", "dedicatedrouting"}
 
 
 def connectivity(value: str | None) -> str | None:
@@ -53,20 +49,17 @@ def parse_connection_states(root: Element | None) -> dict[str, str]:
 
 
 def parse_circuits(root: Element | None) -> list[ExpressRouteCircuit]:
-    """The subscription's classic ExpressRoute circuits (`MovedToArm` absent → not moved)."""
+    """The subscription's classic ExpressRoute circuits (List Dedicated Circuits). ASM cannot
+    tell whether one was moved to ARM: `moved_to_arm` stays False until
+    `connectors.arm_facts.with_arm_facts` reads it from ARM."""
     return [
-        build(
-            ExpressRouteCircuit,
-            f"expressRouteCircuits[{i}]",
-            name=text(c, "CircuitName"),
-            moved_to_arm=boolean(c, "MovedToArm"),
-        )
+        build(ExpressRouteCircuit, f"expressRouteCircuits[{i}]", name=text(c, "CircuitName"))
         for i, c in enumerate(children(root, "DedicatedCircuit"))
     ]
 
 
 def circuit_service_keys(root: Element | None) -> dict[str, str]:
-    """`{circuit name: service key}`, for reading a circuit's VNet links."""
+    """`{circuit name: service key}`, for reading a circuit's VNet links and matching ARM."""
     return {
         name: key
         for name, key in (
@@ -81,40 +74,23 @@ def parse_circuit_links(root: Element | None) -> list[str]:
     return [n for n in (text(link, "VnetName") for link in children(root, "DedicatedCircuitLink")) if n]
 
 
-def _listed(site: Element | None) -> list[dict[str, Any]]:
-    """The gateways of the VNet list's `Gateways` element (empty when the answer has none)."""
-    return [
-        {
-            "kind": text(g, "Kind"),
-            "sku": text(g, "Sku"),
-            "vip": text(g, "VIPAddress"),
-            "circuit": text(g, "Circuit"),
-            "connections": [
-                {
-                    "local_network_site": text(c, "LocalNetworkSiteName"),
-                    "type": text(c, "Type"),
-                    "state": connectivity(text(c, "ConnectivityState")),
-                }
-                for c in children(g, "Connections", "Connection")
-            ],
-        }
-        for g in children(site, "Gateways", "VirtualNetworkGateway")
-    ]
-
-
-def _reported_kind(gateway: Element | None, base: list[dict[str, Any]]) -> str | None:
-    """The kind of the one gateway Get Virtual Network Gateway describes."""
-    gateway_type = (text(gateway, "GatewayType") or "").lower()
-    if gateway_type in _EXPRESS_ROUTE_TYPES:
-        return "ExpressRoute"
-    if len(base) == 1:
-        return str(base[0]["kind"])
-    return "Vpn"  # with both kinds the platform reports the VPN gateway
+def _with_circuit(base: list[dict[str, Any]], circuit: str | None) -> None:
+    """Put the linked circuit on the VNet's ExpressRoute gateway; a gateway the network
+    configuration left without connections is that gateway, else one is added."""
+    if not circuit:
+        return
+    target = next((g for g in base if g["kind"] == "ExpressRoute"), None)
+    if target is None:
+        target = next((g for g in base if g["kind"] == "Vpn" and not g["connections"]), None)
+        if target is None:
+            target = {"kind": "ExpressRoute", "connections": []}
+            base.append(target)
+        target["kind"] = "ExpressRoute"
+    target["circuit"] = target.get("circuit") or circuit
 
 
 def merge_gateways(
     vnet: VirtualNetwork,
-    listed_site: Element | None,
     gateway: Element | None,
     connections: Element | None,
     circuits_by_vnet: dict[str, str] | None = None,
@@ -122,30 +98,26 @@ def merge_gateways(
 ) -> list[Gateway]:
     """The VNet's gateways from every read that reports them (see the module's docstring).
 
-    `vnet.gateways` are the network configuration's (kinds from connection types);
-    `listed_site` is the VNet's `VirtualNetworkSite` from the VNet list; `gateway` and
-    `connections` the Get Gateway and List Connections answers (None when the VNet has none);
-    `circuits_by_vnet` the circuit links (`{vnet: circuit}`).
+    `vnet.gateways` are the network configuration's (kinds from connection types); `gateway`
+    and `connections` the Get Gateway and List Connections answers (None when the VNet has
+    none); `circuits_by_vnet` the circuits' links (`{vnet: circuit}`). Get Gateway's SKU and VIP
+    belong to the VPN gateway when the VNet has one (the platform reports that one), else to
+    its only gateway.
     """
-    base = _listed(listed_site) or [g.model_dump() for g in vnet.gateways]
+    base = [g.model_dump() for g in vnet.gateways]
     if not base and gateway is None:
         return []
     if not base:
         base = [{"kind": "Vpn", "connections": []}]
+    _with_circuit(base, (circuits_by_vnet or {}).get(vnet.name))
     if gateway is not None:
-        kind = _reported_kind(gateway, base)
-        if len(base) == 1 and not base[0]["connections"]:
-            base[0]["kind"] = kind  # a gateway without connections: only the platform tells its kind
-        target = next((g for g in base if g["kind"] == kind), None)
-        if target is not None:
-            target["sku"] = text(gateway, "GatewaySKU") or text(gateway, "GatewaySize") or target.get("sku")
-            target["vip"] = text(gateway, "VIPAddress") or target.get("vip")
+        target = next((g for g in base if g["kind"] == "Vpn"), base[0])
+        target["sku"] = text(gateway, "GatewaySKU") or target.get("sku")
+        target["vip"] = text(gateway, "VIPAddress") or target.get("vip")
     states = parse_connection_states(connections)
     for g in base:
         for conn in g["connections"]:
             conn["state"] = states.get(conn["local_network_site"], conn.get("state"))
-        if g["kind"] == "ExpressRoute" and not g.get("circuit") and circuits_by_vnet:
-            g["circuit"] = circuits_by_vnet.get(vnet.name)
     return [
         build(
             Gateway,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from emulator.arm.circuits import service_key
 from emulator.classic import deployment_unit, reserved_ip_address
 from emulator.state import Platform
 from emulator.xmlw import DECL, NETCFG_NS, XSI_NS, E, L, document
@@ -75,39 +76,6 @@ def network_configuration(platform: Platform) -> str:
         [E("Dns", [dns_xml]), L("LocalNetworkSites", sites), L("VirtualNetworkSites", vnets)],
     )
     return f'{DECL}<NetworkConfiguration xmlns="{NETCFG_NS}" xmlns:i="{XSI_NS}">{body}</NetworkConfiguration>'
-
-
-def _gateways(platform: Platform, v: dict[str, Any]) -> str:
-    """Invented (documented): every gateway of the VNet with kind, SKU, VIP, circuit, connections."""
-    return L(
-        "Gateways",
-        [
-            E(
-                "VirtualNetworkGateway",
-                [
-                    E("Kind", g["kind"]),
-                    E("Sku", g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")),
-                    E("VIPAddress", g.get("vip")),
-                    E("Circuit", g.get("circuit")),
-                    L(
-                        "Connections",
-                        [
-                            E(
-                                "Connection",
-                                [
-                                    E("LocalNetworkSiteName", c["localNetworkSite"]),
-                                    E("Type", c["type"]),
-                                    E("ConnectivityState", c["state"]),
-                                ],
-                            )
-                            for c in g["connections"]
-                        ],
-                    ),
-                ],
-            )
-            for g in v["gateways"]
-        ],
-    )
 
 
 def virtual_network_sites(platform: Platform) -> str:
@@ -193,7 +161,6 @@ def virtual_network_sites(platform: Platform) -> str:
                         ],
                     ),
                     gateway if v["gateways"] else "",
-                    _gateways(platform, v) if v["gateways"] else "",
                     L(
                         "Peerings",
                         [
@@ -343,15 +310,21 @@ def route_table_doc(platform: Platform, rt: dict[str, Any], full: bool) -> str:
 
 
 def circuits(platform: Platform) -> str:
-    """`GET /services/networking/dedicatedcircuits` (MovedToArm is invented, documented)."""
+    """`GET /services/networking/dedicatedcircuits` (List Dedicated Circuits). A circuit moved to
+    ARM is still listed here; "moved" shows only on the ARM side (`emulator.arm.circuits`).
+    Bandwidth, location and provider are not in the estate: fixed, plausible values."""
     items = [
         E(
             "DedicatedCircuit",
             [
+                E("Bandwidth", 1000),
                 E("CircuitName", c["name"]),
-                E("CircuitStatus", "Enabled"),
-                E("ServiceKey", platform_id("er:" + c["name"])),
-                E("MovedToArm", c["movedToArm"]),
+                E("Location", "Emulated"),
+                E("ServiceKey", service_key(c["name"])),
+                E("ServiceProviderName", "Emulated Provider"),
+                E("ServiceProviderProvisioningState", "Provisioned"),
+                E("Status", "Enabled"),
+                E("Sku", "Standard"),
             ],
         )
         for c in platform.estate["expressRouteCircuits"]
@@ -359,9 +332,31 @@ def circuits(platform: Platform) -> str:
     return document("DedicatedCircuits", items)
 
 
+def circuit_by_key(platform: Platform, key: str) -> dict[str, Any] | None:
+    """The estate's circuit whose service key is `key` (case-insensitive, as GUIDs are)."""
+    return next(
+        (c for c in platform.estate["expressRouteCircuits"] if service_key(c["name"]) == key.lower()), None
+    )
+
+
+def circuit_links(platform: Platform, circuit: dict[str, Any]) -> str:
+    """`GET /services/networking/dedicatedcircuits/{serviceKey}/vnets` (List Dedicated Circuit
+    Links): every classic VNet whose ExpressRoute gateway is linked to the circuit."""
+    items = [
+        E("DedicatedCircuitLink", [E("State", "Provisioned"), E("VnetName", v["name"])])
+        for v in platform.estate["virtualNetworks"]
+        if any(g["kind"] == "ExpressRoute" and g.get("circuit") == circuit["name"] for g in v["gateways"])
+    ]
+    return document("DedicatedCircuitLinks", items)
+
+
 def gateway_doc(v: dict[str, Any]) -> str | None:
     """`GET /services/networking/{vnet}/gateway` (Get Virtual Network Gateway): the VPN gateway
-    when there is one, else the ExpressRoute gateway; None when the VNet has no gateway."""
+    when there is one, else the ExpressRoute gateway; None when the VNet has no gateway.
+
+    `GatewayType` is the routing type (`StaticRouting` / `DynamicRouting`): a classic
+    ExpressRoute gateway is `DynamicRouting` too, told apart only by its `Dedicated` connections
+    and the circuit's links. The SKU is `GatewaySKU`."""
     if not v["gateways"]:
         return None
     g = next((g for g in v["gateways"] if g["kind"] == "Vpn"), v["gateways"][0])
@@ -370,8 +365,8 @@ def gateway_doc(v: dict[str, Any]) -> str | None:
         [
             E("State", "Provisioned"),
             E("VIPAddress", g.get("vip")),
-            E("GatewayType", "DynamicRouting" if g["kind"] == "Vpn" else "ExpressRoute"),
-            E("GatewaySize", g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")),
+            E("GatewayType", "DynamicRouting"),
+            E("GatewaySKU", g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")),
         ],
     )
 

@@ -204,6 +204,16 @@ router.add("DELETE", NW + "/routetables/{name}",
            lambda c: accepted(writes.delete_network_item(c.platform, "routeTable", "routeTables", c.params["name"], "Route Table")))  # noqa: E501 # fmt: skip
 router.add("POST", NW + "/routetables/{name}/migration", _unit_route("routeTable"))
 router.add("GET", NW + "/dedicatedcircuits", lambda c: ok(network_xml.circuits(c.platform)))
+
+
+def circuit_links(call: Call) -> Reply:
+    circuit = network_xml.circuit_by_key(call.platform, call.params["key"])
+    if circuit is None:
+        raise not_found(f"The dedicated circuit {call.params['key']} doesn't exist.")
+    return ok(network_xml.circuit_links(call.platform, circuit))
+
+
+router.add("GET", NW + "/dedicatedcircuits/{key}/vnets", circuit_links)
 router.add("GET", "/services/storageservices", lambda c: ok(storage_xml.storage_services(c.platform, c.base)))
 router.add("GET", "/services/storageservices/{name}",
            lambda c: ok(storage_xml.storage_service(c.platform, c.base, _item(c, "storageAccounts", "storage account"))))  # noqa: E501 # fmt: skip

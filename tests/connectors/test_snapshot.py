@@ -9,11 +9,15 @@ from xml.etree.ElementTree import Element
 
 import pytest
 
+from cli.stack.emulator import Emulator
+from connectors.arm import ArmReader
+from connectors.arm_facts import with_arm_facts, with_moved_circuits
 from connectors.asm import AsmClient
 from connectors.asm.snapshot import read_estate
 from connectors.errors import PermanentError, Reason
+from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
-from tests.connectors.conftest import Admin
+from tests.connectors.conftest import Admin, settings_for
 
 NOT_FOUND = {
     "type": "error",
@@ -57,10 +61,37 @@ def test_gateways_and_circuits_come_from_the_platforms_reads(asm: AsmClient, adm
     assert "services/networking/dedicatedcircuits" in paths
 
 
-def test_a_circuit_moved_to_arm_is_seen_as_moved(asm: AsmClient, admin: Admin) -> None:
+def test_a_circuit_moved_to_arm_is_seen_as_moved_from_the_arm_side(
+    emulator: Emulator, asm: AsmClient, admin: Admin
+) -> None:
+    def moved() -> list[tuple[str, bool]]:
+        with ArmReader.from_settings(
+            settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
+        ) as arm:
+            estate = with_arm_facts(read_estate(asm), arm)
+        return [(c.name, c.moved_to_arm) for c in estate.express_route_circuits]
+
+    assert moved() == [("er-legacy", False)]
+    admin.call("POST", "circuits/er-legacy/move", {"resourceGroup": "rg-circuits"})
+    assert read_estate(asm).express_route_circuits[0].moved_to_arm is False  # not a classic fact
+    assert moved() == [("er-legacy", True)]
+    paths = [r["path"] for r in admin.requests()]
+    assert any(p.endswith("/providers/Microsoft.Network/expressRouteCircuits") for p in paths), paths
+
+
+def test_arm_circuits_are_matched_by_service_key_not_by_name(
+    emulator: Emulator, asm: AsmClient, admin: Admin
+) -> None:
     admin.call("POST", "circuits/er-legacy/move")
     estate = read_estate(asm)
-    assert [(c.name, c.moved_to_arm) for c in estate.express_route_circuits] == [("er-legacy", True)]
+    with ArmReader.from_settings(
+        settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
+    ) as arm:
+        # another classic key: the ARM circuit of the same name is not this circuit
+        other = with_moved_circuits(estate, arm, {"er-legacy": "00000000-0000-0000-0000-000000000000"})
+        assert other.express_route_circuits[0].moved_to_arm is False
+        # no key known (no snapshot in this process): the name decides
+        assert with_moved_circuits(estate, arm, {}).express_route_circuits[0].moved_to_arm is True
 
 
 def test_a_hosted_service_gone_between_list_and_detail_is_absent(asm: AsmClient, admin: Admin) -> None:
@@ -105,8 +136,10 @@ def test_a_gateway_gone_before_its_reads_keeps_what_the_lists_said(asm: AsmClien
         )
     estate = read_estate(asm)
     (gateway,) = next(v for v in estate.virtual_networks if v.name == "vnet-branch").gateways
-    # the VNet list's gateway facts stand; the 404s were not taken as errors
-    assert (gateway.kind, gateway.sku, gateway.connections[0].state) == ("Vpn", "Basic", "Disconnected")
+    # the network configuration's gateway stands (its SKU and connectivity are unknown now);
+    # the 404s were not taken as errors
+    assert (gateway.kind, gateway.sku) == ("Vpn", None)
+    assert [c.local_network_site for c in gateway.connections] == ["branch-office"]
 
 
 @pytest.mark.parametrize(

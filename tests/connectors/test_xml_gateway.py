@@ -1,6 +1,7 @@
 """Gateway and ExpressRoute XML → the model, on answers shaped as the platform sends them (Get
-Virtual Network Gateway, List Connections, dedicated circuits and their VNet links) — without the
-emulator's invented `Gateways` element — and the rule that the platform's reads win over it."""
+Virtual Network Gateway with `GatewaySKU` and a routing `GatewayType`, List Connections, List
+Dedicated Circuits with `Status`, List Dedicated Circuit Links): ExpressRoute is recognised from
+`Dedicated` connections and from the circuits' VNet links, never from `GatewayType`."""
 
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ LINKS = f"""<DedicatedCircuitLinks {WA}><DedicatedCircuitLink><State>Provisioned
 def test_both_gateway_kinds_from_the_platforms_reads() -> None:
     vnet = vnets()["vnet-hybrid"]
     gateways = merge_gateways(
-        vnet, None, xml(gateway_doc("DynamicRouting")), xml(CONNECTIONS), {"vnet-hybrid": "er-one"}
+        vnet, xml(gateway_doc("DynamicRouting")), xml(CONNECTIONS), {"vnet-hybrid": "er-one"}
     )
     assert [g.model_dump() for g in gateways] == [
         {
@@ -89,36 +90,31 @@ def test_both_gateway_kinds_from_the_platforms_reads() -> None:
     ]
 
 
-def test_a_gateway_without_connections_takes_its_kind_from_get_gateway() -> None:
+def test_a_gateway_without_connections_is_expressroute_only_when_a_circuit_links_it() -> None:
     vnet = vnets()["vnet-bare"]
-    vpn = merge_gateways(
-        vnet, None, xml(gateway_doc("StaticRouting", "Default")), xml(f"<Connections {WA}/>")
-    )
-    assert [(g.kind, g.sku, g.vip) for g in vpn] == [("Vpn", "Default", "52.1.2.3")]
-    er = merge_gateways(vnet, None, xml(gateway_doc("ExpressRoute")), None)
-    assert [g.kind for g in er] == ["ExpressRoute"]
+    # a routing type says nothing about the kind: without a link it is a VPN gateway
+    for routing in ("StaticRouting", "DynamicRouting"):
+        (vpn,) = merge_gateways(vnet, xml(gateway_doc(routing, "Default")), xml(f"<Connections {WA}/>"))
+        assert (vpn.kind, vpn.sku, vpn.vip, vpn.circuit) == ("Vpn", "Default", "52.1.2.3", None)
+    # Dedicated connections taken out of the network configuration: the link still tells
+    (er,) = merge_gateways(vnet, xml(gateway_doc("DynamicRouting")), None, {"vnet-bare": "er-two"})
+    assert (er.kind, er.sku, er.circuit, er.connections) == ("ExpressRoute", "HighPerformance", "er-two", [])
+    # a link to another VNet changes nothing here
+    (other,) = merge_gateways(vnet, xml(gateway_doc("DynamicRouting")), None, {"vnet-hybrid": "er-one"})
+    assert other.kind == "Vpn"
     assert merge_gateways(vnets()["vnet-hybrid"].model_copy(update={"gateways": []}), None, None, None) == []
 
 
-def test_the_platforms_reads_win_over_the_emulators_gateways_element() -> None:
-    listed = xml(
-        f"""<VirtualNetworkSite {WA}><Name>vnet-hybrid</Name><Gateways><VirtualNetworkGateway>
-        <Kind>Vpn</Kind><Sku>Basic</Sku><VIPAddress>52.9.9.9</VIPAddress><Connections><Connection>
-        <LocalNetworkSiteName>hq</LocalNetworkSiteName><Type>IPsec</Type><ConnectivityState>Connected</ConnectivityState>
-        </Connection></Connections></VirtualNetworkGateway></Gateways></VirtualNetworkSite>"""
+def test_a_linked_vnet_with_a_connected_vpn_gateway_has_both_kinds() -> None:
+    vpn_only = vnets()["vnet-hybrid"]
+    vpn_only = vpn_only.model_copy(update={"gateways": [g for g in vpn_only.gateways if g.kind == "Vpn"]})
+    gateways = merge_gateways(
+        vpn_only, xml(gateway_doc("DynamicRouting", "Standard")), None, {"vnet-hybrid": "er-one"}
     )
-    connections = xml(
-        f"<Connections {WA}><Connection><LocalNetworkSiteName>hq</LocalNetworkSiteName>"
-        "<ConnectivityState>NotConnected</ConnectivityState></Connection></Connections>"
-    )
-    (gateway,) = merge_gateways(
-        vnets()["vnet-hybrid"], listed, xml(gateway_doc("DynamicRouting", "Standard")), connections
-    )
-    assert (gateway.kind, gateway.sku, gateway.vip) == ("Vpn", "Standard", "52.1.2.3")
-    assert [(c.local_network_site, c.state) for c in gateway.connections] == [("hq", "Disconnected")]
-    # without the platform's answers the listed facts stand
-    (alone,) = merge_gateways(vnets()["vnet-hybrid"], listed, None, None)
-    assert (alone.sku, alone.vip, alone.connections[0].state) == ("Basic", "52.9.9.9", "Connected")
+    assert [(g.kind, g.sku, g.circuit) for g in gateways] == [
+        ("Vpn", "Standard", None),
+        ("ExpressRoute", None, "er-one"),
+    ]
 
 
 def test_connectivity_and_circuits() -> None:
@@ -130,9 +126,10 @@ def test_connectivity_and_circuits() -> None:
         None,
     ]
     assert parse_connection_states(xml(CONNECTIONS)) == {"hq": "Disconnected", "er-site": "Connected"}
+    # the classic API has no "moved to ARM" flag (an unknown element is ignored): ARM decides
     assert [(c.name, c.moved_to_arm) for c in parse_circuits(xml(CIRCUITS))] == [
-        ("er-one", False),  # the platform reports no such flag: not moved until shown otherwise
-        ("er-two", True),
+        ("er-one", False),
+        ("er-two", False),
     ]
     assert circuit_service_keys(xml(CIRCUITS)) == {
         "er-one": "11111111-2222-3333-4444-555555555555",

@@ -12,7 +12,7 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from cli.stack.emulator import Emulator
-from tests.emulator.helpers import DNR_NEW, Admin, Asm, tls
+from tests.emulator.helpers import DNR_NEW, Admin, Asm, tls, x
 
 NW = "/services/networking"
 
@@ -223,3 +223,23 @@ def test_role_assignments(emu: Emulator) -> None:
     assert items[1]["properties"]["scope"].endswith(
         "/resourceGroups/classic/providers/Microsoft.ClassicCompute/domainNames/shop-cs"
     )
+
+
+def test_a_moved_circuit_is_an_arm_express_route_circuit_with_its_classic_service_key(
+    emu: Emulator, admin: Admin, asm: Asm
+) -> None:
+    rm, net = clients(emu)
+    assert list(net.express_route_circuits.list_all()) == []  # not moved: nothing on the ARM side
+    key = asm.get(f"{NW}/dedicatedcircuits").findtext(x("DedicatedCircuit/ServiceKey"))
+    moved = admin.post("/circuits/er-legacy/move", json={"resourceGroup": "rg-er"})
+    assert moved["armId"].endswith("/rg-er/providers/Microsoft.Network/expressRouteCircuits/er-legacy")
+    admin.post("/circuits/er-legacy/move", json={"resourceGroup": "rg-er"})  # again: the same circuit
+    (circuit,) = net.express_route_circuits.list_all()
+    assert (circuit.name, circuit.service_key, circuit.allow_classic_operations) == ("er-legacy", key, True)
+    assert [c.name for c in net.express_route_circuits.list("rg-er")] == ["er-legacy"]
+    assert net.express_route_circuits.get("rg-er", "er-legacy").service_key == key
+    assert rm.resource_groups.check_existence("rg-er") is True
+    # still a classic circuit: the classic list keeps it, with no "moved" flag
+    assert asm.get(f"{NW}/dedicatedcircuits").findtext(x("DedicatedCircuit/CircuitName")) == "er-legacy"
+    assert admin.post("/circuits/er-legacy/move", status=400, json={"resourceGroup": ""})
+    assert admin.post("/circuits/nope/move", status=404)

@@ -152,10 +152,8 @@ def test_network_reads(asm: Asm) -> None:
         "GatewaySubnet",
     ]
     branch = vnets.findall(x("VirtualNetworkSite"))[2]
-    assert (
-        branch.findtext(x("Gateways/VirtualNetworkGateway/Connections/Connection/ConnectivityState"))
-        == "Disconnected"
-    )
+    assert branch.findtext(x("Gateway/Sites/LocalNetworkSite/Name")) == "branch-office"
+    assert vnets.find(x("VirtualNetworkSite/Gateways")) is None  # no invented gateway list
     rips = asm.get("/services/networking/reservedips")
     assert [(r.findtext(x("Name")), r.findtext(x("InUse"))) for r in rips.findall(x("ReservedIP"))] == [("rip-shop", "true"), ("rip-api", "true"), ("rip-spare", "false")]  # noqa: E501 # fmt: skip
     nsg = asm.get("/services/networking/networksecuritygroups/nsg-web?detaillevel=Full")
@@ -164,7 +162,9 @@ def test_network_reads(asm: Asm) -> None:
     rt = asm.get("/services/networking/routetables/rt-web?detailLevel=full")
     assert rt.findtext(x("RouteList/Route/NextHopType/IpAddress")) == "10.0.0.10"
     circuits = asm.get("/services/networking/dedicatedcircuits")
-    assert circuits.findtext(x("DedicatedCircuit/MovedToArm")) == "false"
+    (circuit,) = circuits.findall(x("DedicatedCircuit"))
+    assert [circuit.findtext(x(t)) for t in ("CircuitName", "Status")] == ["er-legacy", "Enabled"]
+    assert circuit.find(x("MovedToArm")) is None and circuit.find(x("CircuitStatus")) is None
 
 
 def test_storage_disks_images_certificates(asm: Asm) -> None:
@@ -264,16 +264,35 @@ def test_subscription_read_and_a_foreign_client_certificate(emu: Emulator) -> No
 
 def test_gateway_and_connection_reads(asm: Asm) -> None:
     gw = asm.get("/services/networking/vnet-prod/gateway")
-    assert [gw.findtext(x(t)) for t in ("State", "VIPAddress", "GatewayType", "GatewaySize")] == [
+    assert [gw.findtext(x(t)) for t in ("State", "VIPAddress", "GatewayType", "GatewaySKU")] == [
         "Provisioned",
         "52.1.2.3",
         "DynamicRouting",
         "Standard",
     ]
-    assert asm.get("/services/networking/vnet-er/gateway").findtext(x("GatewayType")) == "ExpressRoute"
+    assert gw.find(x("GatewaySize")) is None
+    er = asm.get("/services/networking/vnet-er/gateway")  # a routing type, not "ExpressRoute"
+    assert [er.findtext(x(t)) for t in ("GatewayType", "GatewaySKU")] == ["DynamicRouting", "HighPerformance"]
     conns = asm.get("/services/networking/vnet-branch/gateway/connections").findall(x("Connection"))
     assert [(c.findtext(x("LocalNetworkSiteName")), c.findtext(x("ConnectivityState"))) for c in conns] == [
         ("branch-office", "NotConnected")
     ]
     assert asm.http.get("/services/networking/vnet-legacy/gateway").status_code == 404
     assert asm.get("/services/networking/vnet-legacy/gateway/connections").findall(x("Connection")) == []
+
+
+def test_circuit_links_name_the_vnets_of_its_expressroute_gateways(asm: Asm) -> None:
+    key = asm.get("/services/networking/dedicatedcircuits").findtext(x("DedicatedCircuit/ServiceKey"))
+    links = asm.get(f"/services/networking/dedicatedcircuits/{key}/vnets").findall(x("DedicatedCircuitLink"))
+    assert [(link.findtext(x("VnetName")), link.findtext(x("State"))) for link in links] == [
+        ("vnet-er", "Provisioned")
+    ]
+    assert (
+        asm.get(f"/services/networking/dedicatedcircuits/{key.upper()}/vnets").findtext(
+            x("DedicatedCircuitLink/VnetName")
+        )
+        == "vnet-er"
+    )  # a GUID in any case
+    unknown = "00000000-0000-0000-0000-000000000000"
+    missing = asm.http.get(f"/services/networking/dedicatedcircuits/{unknown}/vnets")
+    assert missing.status_code == 404 and error_of(missing)[0] == "ResourceNotFound"
