@@ -18,7 +18,7 @@ from typing import Any
 from connectors.arm import ArmReader
 from connectors.arm_facts import with_arm_facts
 from connectors.asm import AsmClient
-from connectors.asm.snapshot import read_estate
+from connectors.asm.snapshot import read_snapshot
 from connectors.cloud import AzureSettings
 from connectors.errors import AzureCallError, ConfigurationError, PermanentError
 from connectors.storage import Storage
@@ -55,11 +55,11 @@ def asm(subscription_id: str) -> AsmClient:
 
 def live_estate(subscription_id: str) -> Estate:
     """The subscription's classic estate (ASM reads) plus the ARM facts the prechecks need
-    (migration provider registration, remaining network quotas)."""
-    estate = read_estate(asm(subscription_id))
+    (migration provider registration, remaining network quotas, circuits moved to ARM)."""
+    classic = read_snapshot(asm(subscription_id))
     reader = ArmReader.from_settings(azure_settings(), subscription_id)
     try:
-        return with_arm_facts(estate, reader)
+        return with_arm_facts(classic.estate, reader, classic.circuit_keys)
     finally:
         reader.close()
 

@@ -25,8 +25,8 @@ from cli.api_client import DEFAULT_STATE_DIR, ConfigError, read_stack_raw
 
 err = Console(stderr=True)
 NOT_CAPTURED = (
-    "alerts, autoscale settings, RBAC assignments, disk blob sizes, ARM quotas, the migration "
-    "provider's registration and ExpressRoute circuits"
+    "alerts, autoscale settings, RBAC assignments, disk blob sizes, and the ARM facts: ARM quotas, "
+    "the migration provider's registration and whether an ExpressRoute circuit was moved to ARM"
 )
 LOCAL_TOKEN = "c2arm-capture"  # the emulator accepts any non-empty bearer token  # noqa: S105
 

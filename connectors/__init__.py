@@ -11,7 +11,8 @@ Public API (see docs/connectors.md):
   `connectors.asm.snapshot.read_estate(client)` — the subscription's classic estate as the core's
   model.
 - `connectors.arm.ArmReader.from_settings(settings, subscription_id)` — `migrated_resources(unit)`;
-  `connectors.arm_facts.with_arm_facts(estate, reader)` — provider registration, network quotas.
+  `connectors.arm_facts.with_arm_facts(estate, reader, circuit_keys)` — provider registration,
+  network quotas, ExpressRoute circuits moved to ARM (`read_snapshot` gives the circuit keys).
 - `connectors.storage.Storage.from_env()` — snapshots, reports, audit, queues.
 - `connectors.errors` — `TransientError` / `PermanentError` (`ConfigurationError`), `Reason`.
 - `connectors.ratelimit.shared_limiter()` — the process-wide per-subscription limiter.

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.arm import NETWORK_API, ArmReader
-from connectors.asm.snapshot import circuit_service_keys_read
 from migration.estate import Estate, arm_location
 
 MIGRATION_PROVIDER = "Microsoft.ClassicInfrastructureMigrate"
@@ -73,15 +72,14 @@ def with_moved_circuits(
 ) -> Estate:
     """The estate with each classic circuit's `moved_to_arm` read from ARM.
 
-    `service_keys` is `{classic circuit name: service key}` (default: what the last
-    `read_estate` of the subscription saw). A circuit is moved when an ARM circuit carries its
-    service key; a circuit whose key is unknown falls back to an ARM circuit of the same name.
+    `service_keys` is `{classic circuit name: service key}` (`ClassicSnapshot.circuit_keys` from
+    `read_snapshot`). A circuit is moved when an ARM circuit carries its service key; a circuit
+    whose key is unknown falls back to an ARM circuit of the same name (a guess: if it is wrong,
+    the platform's prepare refuses the VNet).
     """
     if not estate.express_route_circuits:
         return estate
-    keys = (
-        dict(service_keys) if service_keys is not None else circuit_service_keys_read(estate.subscription_id)
-    )
+    keys = dict(service_keys or {})
     in_arm = arm_circuits(arm)
     arm_keys = {k.lower() for _, k in in_arm if k}
     arm_names = {n.lower() for n, _ in in_arm}

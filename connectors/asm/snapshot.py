@@ -24,6 +24,7 @@ subscription without network configuration answers 404).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
 
 from connectors.asm.client import AsmClient
@@ -176,18 +177,22 @@ def _circuit_links(client: AsmClient, circuits: Element | None) -> dict[str, str
     return links
 
 
-#: `{subscription id: {circuit name: service key}}` of the last snapshot read in this process,
-#: so `connectors.arm_facts.with_arm_facts` can match ARM circuits by service key.
-_SERVICE_KEYS: dict[str, dict[str, str]] = {}
+@dataclass(frozen=True)
+class ClassicSnapshot:
+    """A subscription's classic estate and what ARM facts need that the estate model does not hold:
+    `{classic circuit name: service key}`, by which `with_arm_facts` finds a circuit moved to ARM."""
 
-
-def circuit_service_keys_read(subscription_id: str) -> dict[str, str]:
-    """`{circuit name: service key}` the last `read_estate` of the subscription saw (a copy)."""
-    return dict(_SERVICE_KEYS.get(subscription_id, {}))
+    estate: Estate
+    circuit_keys: dict[str, str] = field(default_factory=dict)
 
 
 def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
     """The subscription's classic estate as the core's model (one read of each kind)."""
+    return read_snapshot(client, location).estate
+
+
+def read_snapshot(client: AsmClient, location: str = DEFAULT_LOCATION) -> ClassicSnapshot:
+    """The subscription's classic estate with its circuits' service keys."""
     compute, network, storage = "compute", "network", "storage"
     unattached, sizes = parse_disks(client.get_xml("/services/disks", compute))
     images = parse_images(client.get_xml("/services/images", compute))
@@ -195,7 +200,6 @@ def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
     netcfg = _optional(client, "/services/networking/media", network)
     circuits = _optional(client, "/services/networking/dedicatedcircuits", network)
     vnets = _virtual_networks(client, netcfg, circuits)
-    _SERVICE_KEYS[client.http.subscription_id] = circuit_service_keys(circuits)
     nsgs = [
         parse_network_security_group(detail, f"networkSecurityGroups[{i}]")
         for i, detail in _details(
@@ -211,7 +215,7 @@ def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
             client, "/services/networking/routetables", "RouteTable", {"detailLevel": "full"}
         )
     ]
-    return Estate(
+    estate = Estate(
         version=1,
         subscription_id=client.http.subscription_id,
         location=location,
@@ -226,3 +230,4 @@ def read_estate(client: AsmClient, location: str = DEFAULT_LOCATION) -> Estate:
         express_route_circuits=parse_circuits(circuits),
         cloud_services=services,
     )
+    return ClassicSnapshot(estate, circuit_service_keys(circuits))

@@ -14,7 +14,7 @@ from cli.stack.emulator import Emulator, start_emulator
 from connectors.arm import ArmReader
 from connectors.arm_facts import with_arm_facts
 from connectors.asm import AsmClient
-from connectors.asm.snapshot import read_estate
+from connectors.asm.snapshot import read_snapshot
 from connectors.ratelimit import RateLimiter
 from migration.estate import load_estate_file
 from tests.connectors.conftest import settings_for
@@ -71,14 +71,14 @@ def test_gateways_and_moved_circuits_read_as_the_estate_says(er_emulator: tuple[
         AsmClient.from_settings(settings, emulator.subscription_id, limiter=limiter) as asm,
         ArmReader.from_settings(settings, emulator.subscription_id, limiter=limiter) as arm,
     ):
-        classic = read_estate(asm, "West Europe")
-        snapshot = with_arm_facts(classic, arm)
+        classic = read_snapshot(asm, "West Europe")
+        snapshot = with_arm_facts(classic.estate, arm, classic.circuit_keys)
     expected = [v.model_dump()["gateways"] for v in load_estate_file(path).virtual_networks]
     # Get Virtual Network Gateway describes one gateway (the VPN one): the SKU of an ExpressRoute
     # gateway next to it is not in any classic read
     expected[0][1]["sku"] = None
     assert [v.model_dump()["gateways"] for v in snapshot.virtual_networks] == expected
-    assert {c.name: c.moved_to_arm for c in classic.express_route_circuits} == {
+    assert {c.name: c.moved_to_arm for c in classic.estate.express_route_circuits} == {
         "er-moved": False,  # ASM alone cannot tell
         "er-classic": False,
     }

@@ -13,7 +13,7 @@ from cli.stack.emulator import Emulator
 from connectors.arm import ArmReader
 from connectors.arm_facts import with_arm_facts, with_moved_circuits
 from connectors.asm import AsmClient
-from connectors.asm.snapshot import read_estate
+from connectors.asm.snapshot import read_estate, read_snapshot
 from connectors.errors import PermanentError, Reason
 from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
@@ -68,7 +68,8 @@ def test_a_circuit_moved_to_arm_is_seen_as_moved_from_the_arm_side(
         with ArmReader.from_settings(
             settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
         ) as arm:
-            estate = with_arm_facts(read_estate(asm), arm)
+            classic = read_snapshot(asm)
+            estate = with_arm_facts(classic.estate, arm, classic.circuit_keys)
         return [(c.name, c.moved_to_arm) for c in estate.express_route_circuits]
 
     assert moved() == [("er-legacy", False)]
@@ -83,14 +84,16 @@ def test_arm_circuits_are_matched_by_service_key_not_by_name(
     emulator: Emulator, asm: AsmClient, admin: Admin
 ) -> None:
     admin.call("POST", "circuits/er-legacy/move")
-    estate = read_estate(asm)
+    classic = read_snapshot(asm)
+    estate = classic.estate
     with ArmReader.from_settings(
         settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
     ) as arm:
+        assert with_moved_circuits(estate, arm, classic.circuit_keys).express_route_circuits[0].moved_to_arm
         # another classic key: the ARM circuit of the same name is not this circuit
         other = with_moved_circuits(estate, arm, {"er-legacy": "00000000-0000-0000-0000-000000000000"})
         assert other.express_route_circuits[0].moved_to_arm is False
-        # no key known (no snapshot in this process): the name decides
+        # no key known: the name decides
         assert with_moved_circuits(estate, arm, {}).express_route_circuits[0].moved_to_arm is True
 
 
