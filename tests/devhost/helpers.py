@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +14,7 @@ import azure.durable_functions as df
 from azure.durable_functions.models.utils import http_utils
 
 from cli.stack.devhost import DevHost
+from tests import polling
 
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
 T = TypeVar("T")
@@ -57,10 +59,4 @@ async def wait_status(
     raise AssertionError(f"instance {instance_id} did not reach {statuses} within {timeout} s (last: {last})")
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+wait_for = partial(polling.wait_for, timeout=20.0, interval=0.02)  # the devhost acts within milliseconds

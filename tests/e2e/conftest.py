@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import ssl
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import pytest
 from cli.stack.azurite import Azurite
 from cli.stack.up import STACK_KEYS
 from connectors.storage import Storage
+from tests.polling import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUB = "00000000-0000-0000-0000-000000000001"
@@ -43,18 +43,6 @@ class App:
         if principal:
             headers["X-MS-CLIENT-PRINCIPAL-NAME"] = principal
         return httpx.Client(base_url=self.url, headers=headers, timeout=15)
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
-    """Poll `check` until it returns something truthy; fail with `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
 
 
 def wait_phase(app: App, unit_id: str, phases: set[str], timeout: float = 60) -> dict[str, Any]:

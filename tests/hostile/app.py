@@ -8,16 +8,15 @@ then look for in logs, blobs and answers.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from cli.stack.azurite import Azurite
 from cli.stack.devhost import DevHost, start_devhost
 from connectors.storage import Storage
+from tests import polling
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUB = "00000000-0000-0000-0000-000000000001"
@@ -86,13 +85,4 @@ def start_api_host(base: Path, azurite: Azurite, **settings: str) -> ApiHost:
     return ApiHost(host, store, log, env)
 
 
-def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+wait_for = partial(polling.wait_for, timeout=30)  # this API host answers quickly
