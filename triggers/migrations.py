@@ -148,6 +148,5 @@ async def get_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient
     status, missing = await find(client, unit_id, base_url(req))
     if status is None:
         return missing
-    entries = [{"at": e.at, "principal": e.principal, "action": e.action, "comment": e.comment}
-               for e in storage().list_audit(unit_id)]  # fmt: skip
+    entries = [e.to_dict() for e in storage().list_audit(unit_id)]
     return respond({"entries": entries})
