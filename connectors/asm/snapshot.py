@@ -7,8 +7,8 @@ by the shared per-subscription limiter.
 
 Gateways (kind, SKU, VIP, circuit, each connection's connectivity) and the ExpressRoute
 circuits with their VNet links are read too (`xml_gateway`); whether a circuit was moved to ARM
-is an ARM fact (`connectors.arm_facts`), matched by the service keys kept here
-(`circuit_service_keys_read`). Not read from ASM (the API does not report them; they
+is an ARM fact (`connectors.arm_facts`), matched by the circuits' service keys that
+`read_snapshot` returns with the estate. Not read from ASM (the API does not report them; they
 keep the model's defaults): alerts, autoscale, RBAC assignments and blob sizes of disks. ARM
 quotas and the migration provider's registration are ARM facts:
 `connectors.arm_facts.with_arm_facts`.
@@ -141,7 +141,7 @@ def _details(
 
 
 def _virtual_networks(
-    client: AsmClient, netcfg: Element | None, circuits: Element | None
+    client: AsmClient, netcfg: Element | None, circuit_keys: dict[str, str]
 ) -> list[VirtualNetwork]:
     """The VNets with subnet associations and gateways (`xml_gateway.merge_gateways`)."""
     vnet_list = client.get_xml("/services/networking/virtualnetwork", "network")
@@ -149,7 +149,7 @@ def _virtual_networks(
         return []
     listed = {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
     vnets = [_with_subnet_associations(client, v) for v in parse_virtual_networks(netcfg, vnet_list)]
-    links = _circuit_links(client, circuits) if circuit_service_keys(circuits) else {}
+    links = _circuit_links(client, circuit_keys)
     result = []
     for i, vnet in enumerate(vnets):
         if vnet.gateways or vnet.name in links or child(listed.get(vnet.name), "Gateway") is not None:
@@ -166,11 +166,11 @@ def _virtual_networks(
     return result
 
 
-def _circuit_links(client: AsmClient, circuits: Element | None) -> dict[str, str]:
+def _circuit_links(client: AsmClient, circuit_keys: dict[str, str]) -> dict[str, str]:
     """`{vnet: circuit}` from each circuit's VNet links: the platform's way to tell which VNet's
     gateway is an ExpressRoute gateway on which circuit (a circuit gone since the list: none)."""
     links: dict[str, str] = {}
-    for circuit, key in circuit_service_keys(circuits).items():
+    for circuit, key in circuit_keys.items():
         answer = _optional(client, f"/services/networking/dedicatedcircuits/{seg(key)}/vnets", "network")
         for vnet in parse_circuit_links(answer):
             links.setdefault(vnet, circuit)
@@ -199,7 +199,8 @@ def read_snapshot(client: AsmClient, location: str = DEFAULT_LOCATION) -> Classi
     services = _cloud_services(client, sizes)
     netcfg = _optional(client, "/services/networking/media", network)
     circuits = _optional(client, "/services/networking/dedicatedcircuits", network)
-    vnets = _virtual_networks(client, netcfg, circuits)
+    circuit_keys = circuit_service_keys(circuits)
+    vnets = _virtual_networks(client, netcfg, circuit_keys)
     nsgs = [
         parse_network_security_group(detail, f"networkSecurityGroups[{i}]")
         for i, detail in _details(
@@ -230,4 +231,4 @@ def read_snapshot(client: AsmClient, location: str = DEFAULT_LOCATION) -> Classi
         express_route_circuits=parse_circuits(circuits),
         cloud_services=services,
     )
-    return ClassicSnapshot(estate, circuit_service_keys(circuits))
+    return ClassicSnapshot(estate, circuit_keys)
