@@ -112,6 +112,11 @@ def _reap_any(pid: int) -> None:
         os.waitpid(pid, os.WNOHANG)
 
 
+def _reaper(pgid: int, reap: Callable[[], object] | None) -> Callable[[], object]:
+    """How to reap the group's leader: the caller's (its Popen's `poll`), else `waitpid`."""
+    return reap if reap is not None else lambda: _reap_any(pgid)
+
+
 def _live_members(pgid: int) -> int:
     """How many processes of group `pgid` are alive (zombies do not count: they hold nothing).
 
@@ -144,10 +149,7 @@ def group_alive(pgid: int, reap: Callable[[], object] | None = None) -> bool:
     Without the reaping, an exited leader that is our own child stays a zombie member of the
     group until its parent waits for it, and every poll of the group would say "alive".
     """
-    if reap is not None:
-        reap()
-    else:
-        _reap_any(pgid)
+    _reaper(pgid, reap)()
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -164,10 +166,7 @@ def wait_group(pgid: int, timeout: float, reap: Callable[[], object] | None = No
         if time.monotonic() >= deadline:
             return False
         time.sleep(0.02)
-    if reap is not None:  # the leader may have died after the last reap: no zombie left behind
-        reap()
-    else:
-        _reap_any(pgid)
+    _reaper(pgid, reap)()  # the leader may have died after the last reap: no zombie left behind
     return True
 
 
@@ -184,10 +183,7 @@ def stop_pid(
     try:
         os.killpg(pid, sig)
     except ProcessLookupError:
-        if reap is not None:
-            reap()
-        else:
-            _reap_any(pid)
+        _reaper(pid, reap)()
         return True
     if wait_group(pid, timeout, reap):
         return True
