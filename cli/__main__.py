@@ -1,3 +1,5 @@
-from cli.main import app
+import sys
 
-app(prog_name="c2arm")
+from cli.main import run
+
+sys.exit(run())

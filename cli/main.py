@@ -3,9 +3,11 @@
 Each group of commands lives in its own module and is added here, so this file stays a map.
 """
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from cli import core_commands, ops_commands, stack_commands
 from cli.capture import capture
@@ -48,5 +50,26 @@ app.command()(capture)
 stack_commands.register(app)
 core_commands.register(app)
 
+
+def run(argv: list[str] | None = None) -> int:
+    """The console script: bad flags are one line `c2arm: …` on stderr and exit 2, as every bad input.
+
+    Typer's own usage panel spans many lines (and a range error such as `--app-port 80000` used to
+    end in a traceback); an operator's script reads one line and the exit code.
+    """
+    try:
+        code = app(args=argv, prog_name="c2arm", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        typer.echo(exc.format_message())
+        return 2
+    except UsageError as exc:
+        typer.echo(f"c2arm: {exc.format_message()}", err=True)
+        return 2
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("c2arm: interrupted", err=True)
+        return 130
+    return code if isinstance(code, int) else 0
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    sys.exit(run())

@@ -30,7 +30,7 @@ Principal = typer.Option(
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `message` on stderr; the caller raises the returned Exit."""
-    err.print(f"[bold red]error:[/bold red] {message}", highlight=False, soft_wrap=True)
+    err.print(f"c2arm: {message}", highlight=False, soft_wrap=True, markup=False)
     return typer.Exit(code)
 
 

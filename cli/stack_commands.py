@@ -1,7 +1,8 @@
 """`c2arm up` / `c2arm down`: start and stop the local stack (Azurite, emulator, devhost).
 
-Clear one-line errors (exit 1): Node missing, a port taken, a bad estate or settings flag, a
-process that did not become healthy (with the tail of its log).
+Clear one-line errors `c2arm: …`: exit 2 for a bad flag or input (estate, settings, time scale),
+exit 1 for Node missing, a port taken, a process that did not become healthy (with the tail of
+its log) or settings the app refuses (`GET /api/health`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from cli.stack.processes import StackError
+from cli.stack.processes import StackError, StackInputError
 from cli.stack.up import StackOptions, down, parse_settings, up
 
 DEFAULT_STATE_DIR = Path(".c2arm")
@@ -30,7 +31,9 @@ def up_command(
         None, "--start-time", help="ISO 8601 instant the scaled clocks start at."
     ),
     faults: Path | None = typer.Option(None, "--faults", help="Emulator faults file."),
-    app_port: int | None = typer.Option(None, "--app-port", help="Port of the app (default: a free one)."),
+    app_port: int | None = typer.Option(
+        None, "--app-port", min=1, max=65535, help="Port of the app (default: a free one)."
+    ),
     reset: bool = typer.Option(False, "--reset", help="Start the emulator over from the estate."),
 ) -> None:
     """Start the local stack in the background; prints and writes DIR/stack.json."""
@@ -40,8 +43,8 @@ def up_command(
                             reset=reset)  # fmt: skip
         stack = up(opts)
     except StackError as exc:
-        typer.echo(f"c2arm up: {exc}", err=True)
-        raise typer.Exit(1) from None
+        typer.echo(f"c2arm: {exc}", err=True)
+        raise typer.Exit(2 if isinstance(exc, StackInputError) else 1) from None
     shown = {k: v for k, v in stack.items() if not k.lower().endswith(("key", "token", "connectionstring"))}
     typer.echo(json.dumps(shown, indent=2))
     typer.echo(f"stack.json: {(state_dir / 'stack.json').resolve()} (keys inside; `c2arm down` stops it)")

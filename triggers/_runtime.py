@@ -17,8 +17,8 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from connectors.app_settings import read_setting
+from connectors.settings_check import setting_problems
 from connectors.storage import Storage
-from migration import windows
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
 from migration.requests import REQUEST_ID_PATTERN, WorkflowConfig
@@ -60,10 +60,9 @@ def workflow_config() -> WorkflowConfig:
     ValueError names a bad setting, so a misconfigured app refuses to start a migration instead of
     starting one that fails at its first window decision.
     """
-    try:
-        windows.Schedule(read_setting("MIGRATION_WINDOWS"), read_setting("MIGRATION_TIMEZONE"))
-    except windows.WindowError as exc:
-        raise ValueError(f"app setting MIGRATION_WINDOWS / MIGRATION_TIMEZONE: {exc}") from None
+    problems = setting_problems()
+    if problems:
+        raise ValueError("; ".join(f"app setting {p.setting}: {p.message}" for p in problems))
     return WorkflowConfig.model_validate({
         "windows": read_setting("MIGRATION_WINDOWS"), "timezone": read_setting("MIGRATION_TIMEZONE"),
         "approvalTimeoutDefault": read_setting("APPROVAL_TIMEOUT_DEFAULT"),

@@ -18,7 +18,7 @@ import yaml
 from cli.stack.processes import (
     LOOPBACK,
     BackgroundProcess,
-    StackError,
+    StackInputError,
     free_port,
     start_process,
     wait_for_port,
@@ -58,21 +58,21 @@ def estate_subscription(estate: Path) -> str:
     try:
         text = estate.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise StackError(
+        raise StackInputError(
             f"--estate {estate}: not UTF-8 text: byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
         ) from None
     except OSError as exc:
-        raise StackError(f"--estate {estate}: cannot read it: {exc.strerror or exc}") from None
+        raise StackInputError(f"--estate {estate}: cannot read it: {exc.strerror or exc}") from None
     match = _SUBSCRIPTION.search(text)
     if match:
         return match.group(1)
     try:
         data = json.loads(text) if estate.suffix.lower() == ".json" else yaml.load(text, Loader=_LOADER)  # noqa: S506
     except (ValueError, yaml.YAMLError) as exc:
-        raise StackError(f"--estate {estate}: not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
+        raise StackInputError(f"--estate {estate}: not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
     if isinstance(data, dict) and isinstance(data.get("subscriptionId"), str) and data["subscriptionId"]:
         return data["subscriptionId"]
-    raise StackError(f"--estate {estate}: no subscriptionId")
+    raise StackInputError(f"--estate {estate}: no subscriptionId")
 
 
 def start_emulator(

@@ -19,6 +19,10 @@ class StackError(RuntimeError):
     """A local-stack process could not be started or did not become ready."""
 
 
+class StackInputError(StackError):
+    """A bad flag or input file of `c2arm up` (exit 2, like every bad input), found before anything starts."""
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -10,19 +10,22 @@ lets `c2arm down` stop exactly the processes `up` started.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cli.stack.azurite import start_azurite
-from cli.stack.processes import LOOPBACK, BackgroundProcess, StackError, free_port, stop_pid
-from connectors.app_settings import read_setting
+from cli.stack.processes import LOOPBACK, BackgroundProcess, StackError, StackInputError, free_port, stop_pid
+from connectors.app_settings import BY_NAME, read_setting
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK_KEYS = ("appUrl", "functionKey", "masterKey", "keysFile", "emulatorUrl", "emulatorAdminToken", "caFile",
@@ -50,9 +53,24 @@ def parse_settings(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise StackError(f"--setting {pair!r}: expected KEY=VALUE")
+            raise StackInputError(f"--setting {pair!r}: expected KEY=VALUE")
         out[key.strip()] = value
     return out
+
+
+# host settings c2arm does not read but the Functions host does (disable one function locally)
+_HOST_SETTING = re.compile(r"AzureWebJobs\.[A-Za-z0-9_]+\.Disabled")
+
+
+def check_setting_names(settings: dict[str, str]) -> None:
+    """StackError for a `--setting` key the app never reads (a typo would be silently ignored)."""
+    for key in settings:
+        if key in BY_NAME or _HOST_SETTING.fullmatch(key):
+            continue
+        by_upper = {name.upper(): name for name in BY_NAME}
+        close = difflib.get_close_matches(key.upper(), list(by_upper), n=1, cutoff=0.75)
+        hint = f": did you mean {by_upper[close[0]]}?" if close else " (the settings: docs/operations.md)"
+        raise StackInputError(f"--setting {key}: not an app setting c2arm reads{hint}")
 
 
 def _check_port(port: int) -> None:
@@ -169,6 +187,23 @@ def restart_app(state_dir: Path, *, crash: bool = False) -> int:
     return int(host.process.pid)
 
 
+def app_health(app_url: str, timeout: float = 30) -> list[dict[str, str]]:
+    """Wait for `GET /api/health`; the problems it names ([] when the app is healthy)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            response = httpx.get(f"{app_url}/api/health", timeout=5)
+            if response.status_code in (200, 503):
+                return list(response.json().get("problems", []))
+        except (httpx.HTTPError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            raise StackError(f"the app on {app_url} did not answer GET /api/health within {timeout:g} s")
+        time.sleep(0.1)
+
+
 def up(opts: StackOptions) -> dict[str, Any]:
     """Start the stack, wait until healthy, write `stack.json`; its content."""
     from cli.stack.emulator import estate_subscription, start_emulator  # the stand-ins' own launchers
@@ -183,11 +218,12 @@ def up(opts: StackOptions) -> dict[str, Any]:
         raise StackError("Node.js is not installed: Azurite needs it (apt-get install nodejs npm).")
     estate = opts.estate.resolve()
     if not estate.is_file():
-        raise StackError(f"--estate {opts.estate}: no such file")
+        raise StackInputError(f"--estate {opts.estate}: no such file")
     if opts.faults is not None and not opts.faults.is_file():
-        raise StackError(f"--faults {opts.faults}: no such file")
+        raise StackInputError(f"--faults {opts.faults}: no such file")
     if opts.time_scale <= 0:
-        raise StackError(f"--time-scale {opts.time_scale}: must be greater than 0")
+        raise StackInputError(f"--time-scale {opts.time_scale}: must be greater than 0")
+    check_setting_names(opts.settings)
     subscription = estate_subscription(estate)
     app_port = opts.app_port or free_port()
     if opts.app_port:
@@ -207,6 +243,10 @@ def up(opts: StackOptions) -> dict[str, Any]:
                   "startTime": opts.start_time, "env": env}  # fmt: skip
         host = _start_app(state_dir, launch)
         started.append(host.process)
+        problems = app_health(host.url)
+        if problems:
+            listed = "; ".join(f"{p['setting']}: {p['message']}" for p in problems)
+            raise StackError(f"the app refuses its settings (GET /api/health): {listed}")
         _write_private(state_dir / "devhost.json", launch)
     except BaseException:
         for proc in reversed(started):

@@ -69,7 +69,8 @@ def test_bad_window_setting_refuses_to_start(azurite, tmp_path) -> None:  # type
     from tests.e2e.conftest import REPO_ROOT
 
     env = {"AzureWebJobsStorage": azurite.connection_string, "REVIEW_TOKEN_SECRET": "s",
-           "MIGRATION_SCHEDULE": "0 0 22 * * *", "MIGRATION_WINDOWS": "Someday 25:00-26:00"}  # fmt: skip
+           "MIGRATION_SCHEDULE": "0 0 22 * * *", "MIGRATION_WINDOWS": "Someday 25:00-26:00",
+           "TWO_PERSON_APPROVAL": "yes"}  # fmt: skip
     host = start_devhost(REPO_ROOT, tmp_path / "devhost.log", state=tmp_path / "state.db",
                          keys=tmp_path / "keys.json", env=env)  # fmt: skip
     try:
@@ -78,8 +79,21 @@ def test_bad_window_setting_refuses_to_start(azurite, tmp_path) -> None:  # type
             response = client.post("/api/migrations", json=request("cfg-1"))
             assert response.status_code == 500 and "MIGRATION_WINDOWS" in response.json()["error"]
             assert client.get("/api/migrations/cfg-1").status_code == 404
+        with app.client(key=False) as anonymous:  # the health route names every bad setting
+            health = anonymous.get("/api/health")
+            assert health.status_code == 503
+            problems = {p["setting"]: p["message"] for p in health.json()["problems"]}
+            assert set(problems) == {"MIGRATION_WINDOWS", "TWO_PERSON_APPROVAL"}
+            assert "not a boolean" in problems["TWO_PERSON_APPROVAL"]
+        assert "app setting MIGRATION_WINDOWS" in (tmp_path / "devhost.log").read_text()  # at start-up
     finally:
         host.process.stop()
+
+
+def test_health_is_anonymous_and_200_when_every_setting_is_usable(api_host: App) -> None:
+    with api_host.client(key=False) as anonymous:
+        response = anonymous.get("/api/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
 def test_hostile_ids_and_bodies_are_4xx_not_500(api_host: App) -> None:

@@ -13,9 +13,11 @@ from tests.hostile.app import APPROVER, REVIEW_SECRET, SECOND_APPROVER, ApiHost
 from tests.security.routes import http_routes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_api")]
-# The one route without a function key, by design (DESIGN.md): the review page's form post,
-# protected by its per-page HMAC token instead.
+# The one route without a function key, by design: the review page's form post, protected by its
+# per-page HMAC token instead.
 TOKEN_ROUTES = {"migrations/{id}/review/decision"}
+# Anonymous by design and showing no secret: the settings' health (names of bad settings only).
+OPEN_ROUTES = {"health"}
 
 
 ROUTES = list(http_routes())
@@ -29,12 +31,12 @@ def test_routes_are_discovered() -> None:
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r["name"])
 def test_every_route_has_auth_level_function(route: dict[str, Any]) -> None:
-    expected = "anonymous" if route["route"] in TOKEN_ROUTES else "function"
+    expected = "anonymous" if route["route"] in TOKEN_ROUTES | OPEN_ROUTES else "function"
     assert route["auth"] == expected, route
 
 
 @pytest.mark.parametrize(
-    "route", [r for r in ROUTES if r["route"] not in TOKEN_ROUTES], ids=lambda r: r["name"]
+    "route", [r for r in ROUTES if r["route"] not in TOKEN_ROUTES | OPEN_ROUTES], ids=lambda r: r["name"]
 )
 def test_no_key_or_a_wrong_key_is_401_with_an_empty_body(api: ApiHost, route: dict[str, Any]) -> None:
     path = "/api/" + route["route"].replace("{id}", "sec-1")
@@ -45,6 +47,12 @@ def test_no_key_or_a_wrong_key_is_401_with_an_empty_body(api: ApiHost, route: di
                 answer = client.request(method, path, headers=headers, params=params, json={})
             assert answer.status_code == 401, (method, path, headers.keys(), answer.status_code)
             assert answer.content == b""
+
+
+def test_health_answers_without_a_key_and_shows_no_secret(api: ApiHost) -> None:
+    with api.client(key=False) as anonymous:
+        answer = anonymous.get("/api/health")
+    assert answer.status_code in (200, 503) and REVIEW_SECRET not in answer.text
 
 
 def _decision(api: ApiHost, unit_id: str, token: str | None, principal: str | None) -> Any:

@@ -61,8 +61,8 @@ def test_unreadable_estate_is_one_named_problem(tmp_path: Path, content: bytes, 
         up(StackOptions(estate=estate, state_dir=tmp_path / "s"))
     assert not (tmp_path / "s" / "stack.json").exists()
     result = CliRunner().invoke(app, ["up", "--estate", str(estate), "--state-dir", str(tmp_path / "s")])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.output.count("\n") == 1 and "c2arm up:" in result.output
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and result.output.startswith("c2arm: --estate")
 
 
 def test_taken_port_is_named(tmp_path: Path) -> None:
@@ -88,11 +88,43 @@ def test_a_running_stack_is_not_started_twice(tmp_path: Path) -> None:
         up(StackOptions(estate=ESTATE, state_dir=state))
 
 
-def test_cli_errors_are_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["up", "--estate", str(tmp_path / "missing.yaml"), "--state-dir",
                                       str(tmp_path / "s")])  # fmt: skip
-    assert result.exit_code == 1
-    assert "c2arm up:" in result.output and "no such file" in result.output
+    assert result.exit_code == 2
+    assert result.output.startswith("c2arm: --estate") and "no such file" in result.output
     result = CliRunner().invoke(app, ["down", "--state-dir", str(tmp_path / "none")])
     assert result.exit_code == 0 and "no stack running" in result.output
     assert down(tmp_path / "none") == []
+
+
+def test_an_unknown_setting_is_refused_with_a_did_you_mean(tmp_path: Path) -> None:
+    from tests.cli.helpers import c2arm
+
+    result = c2arm("up", "--estate", str(ESTATE), "--state-dir", str(tmp_path / "s"),
+                   "--setting", "APROVERS=a@contoso.com")  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "c2arm: --setting APROVERS: not an app setting c2arm reads: did you mean APPROVERS?"
+    ]
+    assert not (tmp_path / "s" / "pids.json").exists()  # nothing was started
+    with pytest.raises(StackError, match="did you mean MIGRATION_WINDOWS"):
+        up(StackOptions(estate=ESTATE, state_dir=tmp_path / "t", settings={"migration_window": "x"}))
+
+
+def test_up_waits_on_health_and_prints_every_problem(tmp_path: Path) -> None:
+    from tests.cli.helpers import c2arm
+
+    state = tmp_path / "s"
+    result = c2arm("up", "--estate", str(ESTATE), "--state-dir", str(state), "--setting",
+                   "MIGRATION_WINDOWS=Mon-Fri 25:00-06:00", "--setting", "TWO_PERSON_APPROVAL=yes",
+                   timeout=180)  # fmt: skip
+    try:
+        assert result.returncode == 1, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith("c2arm: the app refuses its settings (GET /api/health): ")
+        assert "MIGRATION_WINDOWS: " in lines[0] and "TWO_PERSON_APPROVAL: 'yes' is not a boolean" in lines[0]
+        assert not (state / "stack.json").exists() and not (state / "pids.json").exists()
+    finally:
+        down(state)

@@ -1,0 +1,196 @@
+"""Every app setting's value checked at once, before anything runs on it.
+
+A bad value used to surface late (a bad `MIGRATION_WINDOWS` was a 500 at the first submit, a
+`TWO_PERSON_APPROVAL=yes` silently meant false). `setting_problems()` checks the value of every
+setting c2arm reads (the registry in `connectors.app_settings`) and names each problem; the app
+logs them at start-up, `GET /api/health` answers them (503) and starting a migration refuses
+while there are any. `CHECKS` is open: another check (e.g. of a secret's strength) is one more
+entry of the same shape.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from connectors.app_settings import BY_NAME, SETTINGS, read_setting
+from migration import windows
+from migration.requests import parse_duration
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    setting: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"setting": self.setting, "message": self.message}
+
+
+Check = Callable[[Mapping[str, str]], list[SettingProblem]]
+
+
+def _value(env: Mapping[str, str], name: str) -> str:
+    try:
+        return read_setting(name, env)
+    except ValueError:
+        return ""
+
+
+def _is_set(env: Mapping[str, str], name: str) -> bool:
+    return bool(env.get(name))
+
+
+def _boolean(name: str) -> Check:
+    def check(env: Mapping[str, str]) -> list[SettingProblem]:
+        value = _value(env, name).strip().lower()
+        if value in ("true", "false"):
+            return []
+        return [SettingProblem(name, f"{env.get(name)!r} is not a boolean: use true or false")]
+
+    return check
+
+
+def _number(name: str, *, whole: bool, minimum: float, maximum: float | None = None) -> Check:
+    def check(env: Mapping[str, str]) -> list[SettingProblem]:
+        text = _value(env, name).strip()
+        try:
+            number = int(text) if whole else float(text)
+        except ValueError:
+            kind = "a whole number" if whole else "a number"
+            return [SettingProblem(name, f"{text!r} is not {kind}")]
+        if number != number or number < minimum or (maximum is not None and number > maximum):  # NaN too
+            bound = f"from {minimum:g} to {maximum:g}" if maximum is not None else f"at least {minimum:g}"
+            return [SettingProblem(name, f"{text} is out of range: must be {bound}")]
+        return []
+
+    return check
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> Check:
+    def check(env: Mapping[str, str]) -> list[SettingProblem]:
+        value = _value(env, name)
+        if value in choices:
+            return []
+        return [SettingProblem(name, f"{value!r} is not one of {', '.join(choices)}")]
+
+    return check
+
+
+def _url(name: str) -> Check:
+    def check(env: Mapping[str, str]) -> list[SettingProblem]:
+        value = _value(env, name)
+        if not value:
+            return []
+        parts = urlsplit(value)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return []
+        return [SettingProblem(name, f"{value!r} is not an http(s) URL")]
+
+    return check
+
+
+def _file(name: str) -> Check:
+    def check(env: Mapping[str, str]) -> list[SettingProblem]:
+        value = _value(env, name)
+        if not value or Path(value).is_file():
+            return []
+        return [SettingProblem(name, f"{value}: no such file")]
+
+    return check
+
+
+def _windows(env: Mapping[str, str]) -> list[SettingProblem]:
+    problems = []
+    try:
+        windows.parse_windows(_value(env, "MIGRATION_WINDOWS"))
+    except windows.WindowError as exc:
+        problems.append(SettingProblem("MIGRATION_WINDOWS", str(exc)))
+    try:
+        windows.Schedule("Mon 00:00-01:00", _value(env, "MIGRATION_TIMEZONE"))
+    except windows.WindowError as exc:
+        problems.append(SettingProblem("MIGRATION_TIMEZONE", str(exc)))
+    return problems
+
+
+def _duration(env: Mapping[str, str]) -> list[SettingProblem]:
+    text = _value(env, "APPROVAL_TIMEOUT_DEFAULT")
+    try:
+        if parse_duration(text).total_seconds() > 0:
+            return []
+    except ValueError as exc:
+        return [SettingProblem("APPROVAL_TIMEOUT_DEFAULT", str(exc))]
+    return [SettingProblem("APPROVAL_TIMEOUT_DEFAULT", f"{text!r} must be longer than zero")]
+
+
+def _schedule(env: Mapping[str, str]) -> list[SettingProblem]:
+    text = _value(env, "MIGRATION_SCHEDULE")
+    if len(text.split()) == 6:
+        return []
+    message = f"{text!r} is not an NCRONTAB expression (six fields: second minute hour day month weekday)"
+    return [SettingProblem("MIGRATION_SCHEDULE", message)]
+
+
+def _poll_bounds(env: Mapping[str, str]) -> list[SettingProblem]:
+    try:
+        low = float(_value(env, "OPERATION_POLL_MIN_SECONDS"))
+        high = float(_value(env, "OPERATION_POLL_MAX_SECONDS"))
+    except ValueError:
+        return []  # named by the number checks
+    if low <= high:
+        return []
+    return [SettingProblem("OPERATION_POLL_MAX_SECONDS",
+                           f"{high:g} is below OPERATION_POLL_MIN_SECONDS ({low:g})")]  # fmt: skip
+
+
+def _required(env: Mapping[str, str]) -> list[SettingProblem]:
+    return [SettingProblem(s.name, "is required and not set") for s in SETTINGS
+            if s.default is None and not _is_set(env, s.name)]  # fmt: skip
+
+
+CHECKS: list[Check] = [
+    _boolean("TWO_PERSON_APPROVAL"),
+    _windows,
+    _duration,
+    _schedule,
+    _number("MAX_MIGRATIONS_PER_WINDOW", whole=True, minimum=0),
+    _number("COMMIT_MAX_ATTEMPTS", whole=True, minimum=1, maximum=100),
+    _number("PLAN_CONCURRENCY", whole=True, minimum=1, maximum=100),
+    _number("OPERATION_POLL_MIN_SECONDS", whole=False, minimum=0.001),
+    _number("OPERATION_POLL_MAX_SECONDS", whole=False, minimum=0.001),
+    _poll_bounds,
+    _number("OPERATION_DEADLINE_MINUTES", whole=False, minimum=0.001),
+    _number("PROBE_TIMEOUT_SECONDS", whole=False, minimum=0.001),
+    _number("AZURE_HTTP_TIMEOUT_SECONDS", whole=False, minimum=0.001),
+    _number("AZURE_QUICK_RETRIES", whole=True, minimum=0, maximum=20),
+    _number("AZURE_QUICK_RETRY_MAX_SECONDS", whole=False, minimum=0),
+    _number("AZURE_REQUESTS_PER_SECOND", whole=False, minimum=0.001),
+    _number("AZURE_REQUESTS_BURST", whole=True, minimum=1),
+    _choice("AZURE_CLOUD", ("public", "china", "usgov")),
+    _choice("ASM_AUTH", ("certificate", "token")),
+    _url("ASM_ENDPOINT"),
+    _url("ARM_ENDPOINT"),
+    _url("PUBLIC_BASE_URL"),
+    _url("KEY_VAULT_URL"),
+    _file("AZURE_CA_BUNDLE"),
+    _file("ASM_CERTIFICATE_FILE"),
+    _required,
+]
+"""Every check of the app's settings; each names the setting and what is wrong with its value."""
+
+
+def setting_problems(environ: Mapping[str, str] | None = None) -> list[SettingProblem]:
+    """Every problem with the app's settings (empty when all is well); never raises."""
+    env = os.environ if environ is None else environ
+    problems: list[SettingProblem] = []
+    for check in CHECKS:
+        problems.extend(check(env))
+    return problems
+
+
+def known_setting(name: str) -> bool:
+    """Whether `name` is a setting c2arm reads (or a host setting it passes through)."""
+    return name in BY_NAME
