@@ -18,6 +18,7 @@ from typing import Any
 import typer
 from rich.live import Live
 
+from cli import ops_inputs
 from cli.api_client import ApiClient, ApiError
 from cli.ops_common import AppUrl, Principal, StateDir, check_principal, client_for, fail, out
 from cli.ops_status import migration_table, plan_is_final, plan_view
@@ -72,6 +73,8 @@ def status(
     state_dir: Path = StateDir,
 ) -> None:
     """Show where migrations (or a plan) are: phase, elapsed time, and the next step."""
+    if instance_id is not None:
+        ops_inputs.instance_id(instance_id)
     with client_for(app, state_dir) as client:
         view, finished, raw = _snapshot(client, instance_id)
         if as_json:
@@ -93,6 +96,7 @@ def status(
 # -- decisions -----------------------------------------------------------------------------------
 def _decide(decision: str, instance_id: str, comment: str | None, principal: str | None, app: str | None,
             state_dir: Path) -> None:  # fmt: skip
+    ops_inputs.instance_id(instance_id)
     check_principal(app, principal)
     with client_for(app, state_dir) as client:
         answer = client.decide(instance_id, decision, comment, principal)
@@ -113,6 +117,7 @@ def approve(
     if wave is None:
         _decide("approve", instance_id, comment, principal, app, state_dir)
         return
+    ops_inputs.instance_id(instance_id)
     check_principal(app, principal)
     with client_for(app, state_dir) as client:
         answer = client.approve_wave(instance_id, wave, comment, principal)
@@ -174,6 +179,7 @@ def report(
     state_dir: Path = StateDir,
 ) -> None:
     """The final report of a migration or plan: JSON on stdout, or HTML/CSV files."""
+    ops_inputs.instance_id(report_id)
     with client_for(app, state_dir) as client:
         try:
             data = fetch_report(client, report_id)
@@ -196,7 +202,9 @@ def migrate(
     estate: Path = typer.Option(..., "--estate", help="The estate file of the subscription (YAML/JSON)."),
     units: list[str] | None = typer.Option(None, "--units", help="KIND/NAME units (repeat; default: all)."),
     concurrency: int | None = typer.Option(None, "--concurrency", min=1, max=100, help="Units at a time."),
-    approval: Approval = typer.Option(Approval.perUnit, "--approval", help="perUnit or perWave approval."),
+    approval: Approval = typer.Option(
+        Approval.perUnit, "--approval", case_sensitive=False, help="perUnit or perWave approval."
+    ),
     plan_id: str | None = typer.Option(None, "--plan-id", help="Default: plan-<random>."),
     window: str | None = typer.Option(None, "--window", help="any | off-hours"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Prepare and check every unit, then abort."),
@@ -206,6 +214,10 @@ def migrate(
     """Start a plan: the estate's units in waves (POST /api/plans); follow it with c2arm status ID -w."""
     from cli.ops_plan import load_estate_units  # the estate model is only needed here
 
+    units = [ops_inputs.unit_address(u) for u in units or []]
+    window = ops_inputs.window(window)
+    if plan_id is not None:
+        ops_inputs.instance_id(plan_id, "--plan-id")
     try:
         subscription, known = load_estate_units(estate)
     except ValueError as exc:

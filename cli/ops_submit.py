@@ -12,6 +12,7 @@ from typing import Any
 import typer
 import yaml
 
+from cli import ops_inputs
 from cli.api_client import ApiError, ConfigError, read_stack
 from cli.ops_common import AppUrl, StateDir, client_for, err, fail, out
 from migration.requests import UNIT_KINDS, RequestError, parse_request
@@ -41,6 +42,7 @@ def _requests_from_file(path: Path) -> list[dict[str, Any]]:
 def _request_from_flags(
     subscription: str | None, kind: str | None, name: str | None, deployment: str | None,
     request_id: str | None, dry_run: bool, window: str | None, requested_by: str | None,
+    destination: dict[str, Any] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     if not subscription:
         raise fail("--subscription required (the local stack's stack.json has none)", 2)
@@ -53,6 +55,8 @@ def _request_from_flags(
     }
     if window:
         request["window"] = window
+    if destination:
+        request["destination"] = destination
     if requested_by:
         request["requestedBy"] = requested_by
     return request
@@ -100,10 +104,16 @@ def submit(
     request_id: str | None = typer.Option(None, "--request-id", help="Default: <name>-<random>."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Prepare and check, then abort."),
     window: str | None = typer.Option(None, "--window", help="any | off-hours"),
+    destination: str | None = typer.Option(
+        None, "--destination", help=f"A cloud service outside a VNet: {ops_inputs.DESTINATION_HELP}."
+    ),
     requested_by: str | None = typer.Option(None, "--requested-by", help="Requester (queue submissions)."),
     file: Path | None = typer.Option(None, "--file", help="JSON/YAML file: a request or a list of them."),
     via: Via = typer.Option(
-        Via.http, "--via", help="http (POST /api/migrations) or queue (migration-requests)."
+        Via.http,
+        "--via",
+        case_sensitive=False,
+        help="http (POST /api/migrations) or queue (migration-requests).",
     ),
     connection_string: str | None = typer.Option(
         None,
@@ -115,23 +125,25 @@ def submit(
     state_dir: Path = StateDir,
 ) -> None:
     """Ask the app to migrate one unit (flags) or every request in --file."""
-    if file and (kind or name or deployment):
-        raise fail("give either --file or --kind/--name, not both", 2)
+    if file and (kind or name or deployment or destination):
+        raise fail("give either --file or --kind/--name (and --destination), not both", 2)
     if file:
         requests = _requests_from_file(file)
     else:
         missing = [flag for flag, value in (("--kind", kind), ("--name", name)) if not value]
         if missing:
             raise fail(f"{' and '.join(missing)} required (or --file FILE of requests)", 2)
-        if kind not in UNIT_KINDS:
-            raise fail(f"--kind: {kind!r} is not one of {', '.join(UNIT_KINDS)}", 2)
+        kind = ops_inputs.unit_kind(str(kind))
+        if request_id is not None:
+            ops_inputs.instance_id(request_id, "--request-id")
+        where, window = ops_inputs.destination(destination), ops_inputs.window(window)
         if not subscription and not app:
             try:
                 subscription = read_stack(state_dir).subscription_id
             except ConfigError as exc:
                 raise fail(str(exc)) from None
-        requests = [_request_from_flags(subscription, kind, name, deployment, request_id, dry_run, window,
-                                        requested_by)]  # fmt: skip
+        requests = [_request_from_flags(subscription, kind, name, deployment, request_id, dry_run,
+                                        window, requested_by, where)]  # fmt: skip
     if via is Via.queue:
         problems = []
         for index, request in enumerate(requests):

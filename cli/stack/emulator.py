@@ -18,6 +18,7 @@ import yaml
 from cli.stack.processes import (
     LOOPBACK,
     BackgroundProcess,
+    StackError,
     StackInputError,
     free_port,
     start_process,
@@ -98,7 +99,14 @@ def start_emulator(
     if reset:
         argv.append("--reset")
     proc = start_process("emulator", argv, log_path, cwd=REPO_ROOT)
-    wait_for_port(proc, port, timeout=30.0)
+    try:
+        wait_for_port(proc, port, timeout=30.0)
+    except StackError:
+        if proc.popen.returncode == 2:  # the emulator refused its input: its own words, on one line
+            said = "; ".join(line.strip() for line in proc.log_tail().splitlines() if line.strip())
+            said = said.replace(":; ", ": ")
+            raise StackInputError(f"the emulator refuses its input: {said}") from None
+        raise
     token_path = state_dir / "admin-token"
     deadline = time.monotonic() + 5
     while not token_path.exists() and time.monotonic() < deadline:

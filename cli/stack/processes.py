@@ -44,16 +44,21 @@ class BackgroundProcess:
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    log_offset: int = 0  # the log's size when this process started: earlier runs' lines are not its
 
     @property
     def pid(self) -> int:
         return self.popen.pid
 
     def log_tail(self, lines: int = 40) -> str:
+        """The last `lines` lines this process wrote (never those of an earlier run in the same log)."""
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_offset)
+                text = log.read().decode(errors="replace")
         except OSError:
             return ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -78,6 +83,7 @@ def start_process(
     """Start `argv` detached in a new session, stdout and stderr appended to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
+    offset = log.seek(0, os.SEEK_END)
     try:
         popen = subprocess.Popen(
             argv,
@@ -92,7 +98,7 @@ def start_process(
         raise StackError(f"{name}: cannot start {argv[0]!r}: {exc.strerror}") from exc
     finally:
         log.close()
-    return BackgroundProcess(name=name, popen=popen, log_path=log_path)
+    return BackgroundProcess(name=name, popen=popen, log_path=log_path, log_offset=offset)
 
 
 def wait_for_port(proc: BackgroundProcess, port: int, timeout: float = 30.0) -> None:

@@ -11,6 +11,7 @@ lets `c2arm down` stop exactly the processes `up` started.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -95,6 +96,39 @@ def _running(state_dir: Path) -> list[int]:
         except (ProcessLookupError, PermissionError, ValueError):
             continue
     return alive
+
+
+ESTATE_RECORD = "estate.json"  # which estate (file, digest, subscription) the emulator's state came from
+
+
+def _estate_record(estate: Path, subscription: str) -> dict[str, str]:
+    return {"estate": str(estate), "sha256": hashlib.sha256(estate.read_bytes()).hexdigest(),
+            "subscriptionId": subscription}  # fmt: skip
+
+
+def check_same_estate(state_dir: Path, record: dict[str, str], reset: bool) -> None:
+    """StackInputError when the emulator's kept state came from another estate or subscription.
+
+    Without `--reset` the emulator resumes its saved platform and ignores the estate file, so a
+    new estate would silently not be served (and a submit for its subscription would fail far
+    from the cause). Editing the file counts as another estate too.
+    """
+    path = state_dir / ESTATE_RECORD
+    if reset or not path.exists() or not (state_dir / "emulator" / "state.json").exists():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except ValueError:
+        return
+    if old.get("sha256") == record["sha256"] and old.get("subscriptionId") == record["subscriptionId"]:
+        return
+    other_subscription = old.get("subscriptionId") != record["subscriptionId"]
+    what = "another subscription" if other_subscription else "another estate"
+    raise StackInputError(
+        f"--estate {record['estate']}: {state_dir} holds the platform of {what} ({old.get('estate')}, "
+        f"subscription {old.get('subscriptionId')}), which the emulator would keep serving: add --reset to "
+        f"start it over from {record['estate']}, or use another --state-dir"
+    )
 
 
 def _review_secret(state_dir: Path) -> str:
@@ -225,6 +259,8 @@ def up(opts: StackOptions) -> dict[str, Any]:
         raise StackInputError(f"--time-scale {opts.time_scale}: must be greater than 0")
     check_setting_names(opts.settings)
     subscription = estate_subscription(estate)
+    record = _estate_record(estate, subscription)
+    check_same_estate(state_dir, record, opts.reset)
     app_port = opts.app_port or free_port()
     if opts.app_port:
         _check_port(app_port)
@@ -264,6 +300,7 @@ def up(opts: StackOptions) -> dict[str, Any]:
         "subscriptionId": subscription,
     }
     (state_dir / "pids.json").write_text(json.dumps({p.name: p.pid for p in started}))
+    (state_dir / ESTATE_RECORD).write_text(json.dumps(record, indent=2))
     stack_file = state_dir / "stack.json"
     stack_file.write_text(json.dumps(stack, indent=2))
     stack_file.chmod(0o600)  # it holds the keys

@@ -106,9 +106,19 @@ def test_submit_via_queue_reaches_the_app(ops_stack, tmp_path: Path) -> None:
     assert status["requestedBy"] == "producer@contoso.com"
 
 
-def test_bad_request_over_http_names_the_fields(ops_stack) -> None:
-    result = c2arm("submit", "--kind", "cloudService", "--name", "api-cs", "--request-id", "bad id!",
-                   "--window", "lunchtime", "--state-dir", str(ops_stack.state_dir))  # fmt: skip
+def test_bad_request_over_http_names_the_fields(ops_stack, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"  # a file is sent as it is: the app's 400 names every field
+    path.write_text(
+        json.dumps(
+            {
+                "requestId": "bad id!",
+                "subscriptionId": ops_stack.info["subscriptionId"],
+                "unit": {"kind": "cloudService", "name": "api-cs"},
+                "window": "lunchtime",
+            }
+        )
+    )
+    result = c2arm("submit", "--file", str(path), "--state-dir", str(ops_stack.state_dir))
     assert result.returncode == 1
     assert "400" in result.stderr and "requestId" in result.stderr and "window" in result.stderr
 

@@ -128,3 +128,49 @@ def test_up_waits_on_health_and_prints_every_problem(tmp_path: Path) -> None:
         assert not (state / "stack.json").exists() and not (state / "pids.json").exists()
     finally:
         down(state)
+
+
+def test_a_state_dir_used_with_another_estate_is_refused_naming_reset(tmp_path: Path) -> None:
+    from tests.cli.helpers import c2arm
+
+    state = tmp_path / "s"
+    realistic = ESTATE.parent / "realistic.yaml"
+    try:
+        first = c2arm("up", "--estate", str(ESTATE), "--state-dir", str(state), timeout=180)
+        assert first.returncode == 0, first.stderr
+        assert c2arm("down", "--state-dir", str(state)).returncode == 0
+        again = c2arm("up", "--estate", str(ESTATE), "--state-dir", str(state), timeout=180)
+        assert again.returncode == 0, again.stderr  # the same estate resumes as before
+        c2arm("down", "--state-dir", str(state))
+        other = c2arm("up", "--estate", str(realistic), "--state-dir", str(state), timeout=180)
+        assert other.returncode == 2 and not (state / "pids.json").exists()
+        [line] = other.stderr.strip().splitlines()
+        assert line.startswith(f"c2arm: --estate {realistic}: ") and "another subscription" in line
+        assert "add --reset" in line and str(ESTATE) in line
+        edited = tmp_path / "small-edited.yaml"
+        edited.write_text(ESTATE.read_text().replace("vnet-small", "vnet-renamed"))
+        changed = c2arm("up", "--estate", str(edited), "--state-dir", str(state), timeout=180)
+        assert changed.returncode == 2 and "another estate" in changed.stderr
+        reset = c2arm("up", "--estate", str(realistic), "--state-dir", str(state), "--reset", timeout=180)
+        assert reset.returncode == 0, reset.stderr
+        stack = json.loads((state / "stack.json").read_text())
+        assert stack["subscriptionId"] == "00000000-0000-0000-0000-000000000002"
+    finally:
+        down(state)
+
+
+def test_a_broken_estate_shows_the_emulators_own_error_not_an_old_log(tmp_path: Path) -> None:
+    from tests.cli.helpers import c2arm
+
+    state = tmp_path / "s"
+    (state / "logs").mkdir(parents=True)
+    (state / "logs" / "emulator.log").write_text("an old run's line that must not be shown\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("version: 1\nsubscriptionId: 00000000-0000-0000-0000-000000000009\n"
+                      "virtualNetworks:\n  - name: v1\n    addressSpace: nope\n")  # fmt: skip
+    result = c2arm("up", "--estate", str(broken), "--state-dir", str(state), timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("c2arm: the emulator refuses its input: ")
+    assert "virtualNetworks[0].addressSpace: expected a list, got a string" in line
+    assert "old run" not in line and not (state / "pids.json").exists()
