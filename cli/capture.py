@@ -28,6 +28,20 @@ NOT_CAPTURED = (
     "alerts, autoscale settings, RBAC assignments, disk blob sizes, and the ARM facts: ARM quotas, "
     "the migration provider's registration and whether an ExpressRoute circuit was moved to ARM"
 )
+HELP = (
+    "Write a live subscription's classic estate as an estate file (YAML).\n\n"
+    "Azure is reached with the app's own settings, from the environment: AZURE_CLOUD (public, china, "
+    "usgov); ASM_AUTH=certificate (the default) with ASM_CERTIFICATE_FILE (a PEM holding the certificate "
+    "and its key) or KEY_VAULT_URL + ASM_CERTIFICATE_NAME (+ AZURE_CLIENT_ID for a user-assigned "
+    "identity); or ASM_AUTH=token with AZURE_ACCESS_TOKEN, else an Entra token of the signed-in "
+    "identity (Azure CLI login, managed identity). "
+    "AZURE_CA_BUNDLE, ASM_ENDPOINT and ARM_ENDPOINT only override. --local reads the local stack's "
+    "emulator and needs none of them.\n\n"
+    "Not in any classic read, so left at the format's defaults (the file's header says so, and a "
+    "precheck of the file cannot see them): alerts (C2A-503), autoscale settings (C2A-504), RBAC "
+    "assignments (C2A-505), disk blob sizes (C2A-206), ARM quotas (C2A-304), the migration provider's "
+    "registration (C2A-001) and a circuit moved to ARM (C2A-401)."
+)
 LOCAL_TOKEN = "c2arm-capture"  # the emulator accepts any non-empty bearer token  # noqa: S105
 
 
@@ -47,9 +61,13 @@ def _settings_env(local: bool, state_dir: Path) -> tuple[dict[str, str] | None, 
 
 
 def capture(
-    subscription: str | None = typer.Option(None, "--subscription", help="Subscription id (GUID)."),
+    subscription: str | None = typer.Option(
+        None, "--subscription", help="Subscription id (GUID); default with --local: the stack's."
+    ),
     out_file: Path | None = typer.Option(None, "--out", help="Estate file to write (default: stdout)."),
-    local: bool = typer.Option(False, "--local", help="Read the local stack's emulator instead of Azure."),
+    local: bool = typer.Option(
+        False, "--local", help="Read the local stack's emulator instead of Azure (no auth settings needed)."
+    ),
     state_dir: Path = typer.Option(
         DEFAULT_STATE_DIR, "--state-dir", help="Folder of the stack's stack.json."
     ),
@@ -64,19 +82,19 @@ def capture(
     try:
         env, stack_subscription = _settings_env(local, state_dir)
     except ConfigError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"c2arm: {exc}", highlight=False, soft_wrap=True, markup=False)
         raise typer.Exit(1) from None
     subscription = subscription or stack_subscription
     if not subscription:
-        err.print("[bold red]error:[/bold red] --subscription required", highlight=False)
+        err.print("c2arm: --subscription required (or --local with a running stack)", highlight=False)
         raise typer.Exit(2)
     try:
         settings = AzureSettings.from_env(env)
         with AsmClient.from_settings(settings, subscription) as client:
             estate = read_estate(client)
     except AzureCallError as exc:
-        err.print(f"[bold red]error:[/bold red] capture of {subscription} failed: {exc}", highlight=False,
-                  soft_wrap=True)  # fmt: skip
+        err.print(f"c2arm: capture of {subscription} failed: {exc}", highlight=False, soft_wrap=True,
+                  markup=False)  # fmt: skip
         raise typer.Exit(1) from None
     header = (
         f"# Captured by c2arm capture from subscription {subscription}.\n"

@@ -10,6 +10,7 @@ import typer
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from cli import core_commands, ops_commands, stack_commands
+from cli.capture import HELP as CAPTURE_HELP
 from cli.capture import capture
 from cli.demo import demo
 
@@ -46,7 +47,7 @@ def main(
 
 app.command()(demo)
 ops_commands.register(app)
-app.command()(capture)
+app.command(help=CAPTURE_HELP)(capture)
 stack_commands.register(app)
 core_commands.register(app)
 

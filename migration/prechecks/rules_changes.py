@@ -94,14 +94,19 @@ def autoscale(ctx: Context) -> Iterator[Hit]:
 @rule(
     "C2A-505",
     "warning",
-    "RBAC assignments must be re-created",
+    "RBAC assignments on classic resources must be re-created",
     reference=REF + ": RBAC assignments on classic resources",
-    remedy="Re-create the assignment on the new ARM resource (the report lists classic → ARM ids).",
+    remedy="Re-create the assignment on the new ARM resource (the report lists classic → ARM ids). "
+    "Assignments at subscription scope are not affected.",
 )
 def rbac(ctx: Context) -> Iterator[Hit]:
+    """Assignments on a migrated resource are lost with its classic id. One at subscription scope
+    covers the new ARM resources as it covered the classic ones, so it is not a finding."""
     services = ctx.service_unit
     for assignment in ctx.estate.rbac:
         scope = assignment.scope
+        if scope.casefold() == "subscription":
+            continue
         kind, _, name = scope.partition("/")
         unit = services.get(name) if kind.casefold() == "cloudservice" else scope
         if unit not in ctx.unit_names:

@@ -291,7 +291,7 @@ CASES: dict[str, tuple[str, Edit, Edit]] = {
         set_(lambda r: r["cloudServices"][0], autoscale=1),
         set_(lambda r: r["cloudServices"][0], autoscale=0),
     ),
-    "C2A-505": (VNET, rbac("cloudService/app-cs"), lambda raw: raw.update(rbac=[])),
+    "C2A-505": (VNET, rbac("cloudService/app-cs"), rbac("subscription")),  # subscription scope: unaffected
     "C2A-506": (STORAGE, lambda raw: None, remove_storage),
     "C2A-507": (VNET, many_vms(401), many_vms(400)),
     "C2A-601": (
