@@ -7,9 +7,11 @@ and `C2ARM_KEY` (see `cli.api_client`). Failures: see `cli.ops_common`.
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import time
 import webbrowser
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,8 +22,8 @@ from rich.live import Live
 
 from cli import ops_inputs
 from cli.api_client import ApiClient, ApiError
-from cli.ops_common import AppUrl, Principal, StateDir, check_principal, client_for, fail, out
-from cli.ops_status import migration_table, plan_is_final, plan_view
+from cli.ops_common import AppUrl, Principal, StateDir, check_principal, client_for, fail, flags_for, out
+from cli.ops_status import NEEDS_A_PERSON, migration_table, next_step, plan_is_final, plan_view, shown_phase
 from cli.ops_submit import submit
 from migration.phases import is_final
 from migration.render import id_map_csv, report_html
@@ -41,11 +43,37 @@ def _plan_or_none(client: ApiClient, plan_id: str) -> dict[str, Any] | None:
         raise
 
 
-def _snapshot(client: ApiClient, instance_id: str | None) -> tuple[Any, bool, Any]:
-    """(renderable, finished?, raw JSON) for one id, a plan id, or every migration."""
+def clock_label(app: str | None, state_dir: Path) -> str:
+    """The elapsed column's heading, naming its clock: the local stack's may run scaled."""
+    if app is None:
+        try:
+            scale = float(json.loads((Path(state_dir) / "devhost.json").read_text()).get("timeScale", 1))
+        except (OSError, ValueError, TypeError):
+            scale = 1.0
+        if scale != 1:
+            return f"elapsed (platform time, ×{scale:g})"
+    return "elapsed (wall clock)"
+
+
+@dataclass
+class Snapshot:
+    """One look at what `status` shows: the renderable, whether all is final, the API's JSON, and
+    every unit status in it (for `--watch`: who needs a person, what changed)."""
+
+    view: Any
+    finished: bool
+    raw: Any
+    units: list[dict[str, Any]]
+
+
+def _snapshot(client: ApiClient, instance_id: str | None, clock: str, flags: str) -> Snapshot:
+    """What `status` shows for one id, a plan id, or every migration."""
     if instance_id is None:
         migrations = client.migrations()
-        return migration_table(migrations), all(is_final(str(m.get("phase"))) for m in migrations), migrations
+        finished = all(is_final(str(m.get("phase"))) for m in migrations)
+        return Snapshot(
+            migration_table(migrations, clock=clock, flags=flags), finished, migrations, migrations
+        )
     try:
         status = client.migration(instance_id)
     except ApiError as exc:
@@ -55,42 +83,107 @@ def _snapshot(client: ApiClient, instance_id: str | None) -> tuple[Any, bool, An
         if plan is None:
             raise ApiError(f"no migration or plan with id {instance_id!r}", 404) from None
         details = {}
-        for _, unit in ((w, u) for w in plan.get("waves") or [] for u in w.get("units") or []):
-            if unit.get("id") and not is_final(str(unit.get("phase", ""))):
+        rows = [u for w in plan.get("waves") or [] for u in w.get("units") or []]
+        for unit in rows:
+            if unit.get("id") and not is_final(str(unit.get("phase", ""))) and unit.get("phase") != "Pending":
                 # a unit not started yet has no status: the plan's row is all there is
                 with contextlib.suppress(ApiError):
                     details[str(unit["id"])] = client.migration(str(unit["id"]))
-        return plan_view(plan, details), plan_is_final(plan), plan
-    return migration_table([status]), is_final(str(status.get("phase"))), status
+        units = [details.get(str(u.get("id"))) or dict(u) for u in rows]
+        return Snapshot(plan_view(plan, details, clock=clock, flags=flags), plan_is_final(plan), plan, units)
+    return Snapshot(migration_table([status], clock=clock, flags=flags), is_final(str(status.get("phase"))),
+                    status, [status])  # fmt: skip
+
+
+def _needs_a_person(units: list[dict[str, Any]], flags: str) -> list[str]:
+    """One line per unit that waits for a decision: why `--watch` stops, and what to type."""
+    lines = []
+    for unit in units:
+        phase = str(unit.get("phase", ""))
+        if phase in NEEDS_A_PERSON:
+            plan = unit.get("plan") if isinstance(unit.get("plan"), dict) else None
+            findings = unit.get("findings")
+            count = len(findings) if isinstance(findings, list) else None
+            uid = str(unit.get("id"))
+            lines.append(f"{uid} is {phase}: {next_step(uid, phase, count, plan=plan, flags=flags)}")
+    return lines
+
+
+def _progress_lines(units: list[dict[str, Any]], seen: dict[str, str]) -> list[str]:
+    """`HH:MM:SS id phase` for each unit whose phase changed since the last look (stdout not a TTY)."""
+    lines = []
+    for unit in units:
+        uid, phase = str(unit.get("id", "")), shown_phase(unit)
+        if uid and seen.get(uid) != phase:
+            seen[uid] = phase
+            lines.append(f"{datetime.now(UTC):%H:%M:%S} {uid} {phase}")
+    return lines
 
 
 def status(
     instance_id: str | None = typer.Argument(None, help="A migration or plan id (default: all migrations)."),
-    watch: bool = typer.Option(False, "--watch", "-w", help="Refresh until everything shown is final."),
+    watch: bool = typer.Option(
+        False,
+        "--watch",
+        "-w",
+        help="Refresh until everything shown is final, or stop when a unit needs a person (approval).",
+    ),
     interval: float = typer.Option(2.0, "--interval", min=0.2, max=60, help="Seconds between refreshes."),
     as_json: bool = typer.Option(False, "--json", help="Print the API's JSON instead of a table."),
     app: str | None = AppUrl,
     state_dir: Path = StateDir,
 ) -> None:
-    """Show where migrations (or a plan) are: phase, elapsed time, and the next step."""
+    """Show where migrations (or a plan) are: phase, elapsed time (its clock named), and the next step.
+
+    With --watch on a terminal the table refreshes in place; when stdout is not a terminal (a log,
+    a pipe) a line is printed each time a unit changes phase. The watch ends when everything is
+    final, or, saying why, as soon as a unit waits for a person's decision.
+    """
     if instance_id is not None:
         ops_inputs.instance_id(instance_id)
+    clock, flags = clock_label(app, state_dir), flags_for(app, state_dir)
     with client_for(app, state_dir) as client:
-        view, finished, raw = _snapshot(client, instance_id)
+        snap = _snapshot(client, instance_id, clock, flags)
         if as_json:
-            out.print_json(data=raw)
+            out.print_json(data=snap.raw)
             return
-        if not watch or finished:
-            out.print(view)
+        waiting = _needs_a_person(snap.units, flags)
+        if not watch or snap.finished or waiting:
+            out.print(snap.view)
+            if watch and waiting and not snap.finished:
+                out.print(
+                    "stopped watching: a unit needs a person\n" + "\n".join(waiting),
+                    highlight=False,
+                    soft_wrap=True,
+                )
             return
         try:
-            with Live(view, console=out, refresh_per_second=4) as live:
-                while not finished:
-                    time.sleep(interval)  # the operator's refresh rate, not a wait for a condition
-                    view, finished, raw = _snapshot(client, instance_id)
-                    live.update(view)
+            if out.is_terminal:
+                with Live(snap.view, console=out, refresh_per_second=4) as live:
+                    while not (snap.finished or waiting):
+                        time.sleep(interval)  # the operator's refresh rate, not a wait for a condition
+                        snap = _snapshot(client, instance_id, clock, flags)
+                        waiting = _needs_a_person(snap.units, flags)
+                        live.update(snap.view)
+            else:
+                seen: dict[str, str] = {}
+                for line in _progress_lines(snap.units, seen):
+                    out.print(line, highlight=False, soft_wrap=True)
+                while not (snap.finished or waiting):
+                    time.sleep(interval)
+                    snap = _snapshot(client, instance_id, clock, flags)
+                    waiting = _needs_a_person(snap.units, flags)
+                    for line in _progress_lines(snap.units, seen):
+                        out.print(line, highlight=False, soft_wrap=True)
+                out.print(snap.view)
         except KeyboardInterrupt:  # Ctrl-C ends the watch, not the migrations
             raise typer.Exit(130) from None
+        if waiting and not snap.finished:
+            out.print(
+                "stopped watching: a unit needs a person\n" + "\n".join(waiting),
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 # -- decisions -----------------------------------------------------------------------------------
@@ -99,7 +192,15 @@ def _decide(decision: str, instance_id: str, comment: str | None, principal: str
     ops_inputs.instance_id(instance_id)
     check_principal(app, principal)
     with client_for(app, state_dir) as client:
-        answer = client.decide(instance_id, decision, comment, principal)
+        try:
+            answer = client.decide(instance_id, decision, comment, principal)
+        except ApiError as exc:
+            if exc.status == 404 and isinstance(exc.body, dict) and exc.body.get("kind") == "plan":
+                flags = flags_for(app, state_dir)
+                hint = "add --wave N (c2arm status {0}{1} shows the waves)" if decision == "approve" else (
+                    "abort its units one by one (c2arm status {0}{1} lists their ids)")  # fmt: skip
+                raise fail(f"{instance_id} is a plan: {hint.format(instance_id, flags)}", 2) from None
+            raise
     out.print(f"{answer.get('id', instance_id)}: decision {answer.get('decision')} accepted", highlight=False)
 
 
@@ -207,7 +308,13 @@ def migrate(
     ),
     plan_id: str | None = typer.Option(None, "--plan-id", help="Default: plan-<random>."),
     window: str | None = typer.Option(None, "--window", help="any | off-hours"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Prepare and check every unit, then abort."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Rehearse every unit for real: validate, PREPARE (VMs outside a VNet are stopped and "
+        "deallocated, the management plane is locked until the abort), check, then abort. For a check "
+        "without effects: c2arm validate.",
+    ),
     app: str | None = AppUrl,
     state_dir: Path = StateDir,
 ) -> None:
@@ -242,7 +349,14 @@ def migrate(
         body["dryRun"] = True
     with client_for(app, state_dir) as client:
         answer = client.start_plan(body)
-    out.print(f"{answer.get('id', body['planId'])}: started  (c2arm status {answer.get('id')} --watch)")
+    plan = answer.get("id", body["planId"])
+    what = (
+        f"approve each wave with c2arm approve {plan} --wave N"
+        if approval is Approval.perWave
+        else "approve each unit"
+    )
+    out.print(f"{plan}: started  (follow it: c2arm status {plan} --watch{flags_for(app, state_dir)}; {what})",
+              highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -44,6 +44,13 @@ def client_for(app: str | None, state_dir: Path) -> Iterator[ApiClient]:
         raise fail(str(exc), 2 if isinstance(exc, ConfigError) and app else 1) from None
 
 
+def flags_for(app: str | None, state_dir: Path) -> str:
+    """The flags a hint must repeat so it can be pasted as it is (`--app`, a non-default `--state-dir`)."""
+    if app:
+        return f" --app {app}"
+    return "" if Path(state_dir) == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
+
+
 def check_principal(app: str | None, principal: str | None) -> None:
     if principal and app and not is_loopback(app):
         raise fail("--as works only against the local stack; on Azure the principal comes from sign-in", 2)

@@ -37,23 +37,51 @@ def unit_text(unit: Any) -> str:
     return str(unit or "")
 
 
-def next_step(instance_id: str, phase: str, findings: int | None = None) -> str:
-    """What the operator should do next, in words (the commands to type where there is one)."""
+NEEDS_A_PERSON = frozenset({"AwaitingApproval", "AwaitingPrepareApproval"})
+"""Phases in which nothing happens until someone decides (`status --watch` stops there)."""
+
+
+def shown_phase(status: Mapping[str, Any]) -> str:
+    """The phase as shown: a dry run ends `Aborted` by design, and says so."""
+    phase = str(status.get("phase", ""))
+    return f"{phase} (dry run)" if phase == "Aborted" and status.get("dryRun") else phase
+
+
+def next_step(
+    instance_id: str, phase: str, findings: int | None = None, *, plan: Mapping[str, Any] | None = None,
+    waits_for: Sequence[str] = (), flags: str = "", dry_run: bool = False,
+) -> str:  # fmt: skip
+    """What the operator should do next, in words (the commands to type where there is one).
+
+    `plan` is the unit's `plan {id, wave, approval}`: a unit of a `perWave` plan is approved with
+    its wave. `waits_for` are the plan units a `Pending` unit still waits for. `flags` (e.g.
+    ` --state-dir DIR`) are added to every command, so a hint can be pasted as it is.
+    """
     if phase == "AwaitingApproval":
         seen = f"{findings} finding(s); " if findings is not None else ""
-        return f"{seen}review, then c2arm approve|abort {instance_id}"
+        if plan and plan.get("approval") == "perWave":
+            return (f"{seen}review, then c2arm approve {plan.get('id')} --wave {plan.get('wave')}{flags} "
+                    f"(or c2arm abort {instance_id}{flags})")  # fmt: skip
+        return f"{seen}review, then c2arm approve|abort {instance_id}{flags}"
+    if phase == "AwaitingPrepareApproval":
+        return f"validated; to prepare: c2arm approve {instance_id}{flags} (or abort {instance_id})"
     if phase == "WaitingForWindow":
         return "waits for the next migration window"
     if phase in {"Committed", "Aborted"}:
-        return f"c2arm report {instance_id} --html"
+        done = "dry run done (prepared, checked, aborted): " if dry_run and phase == "Aborted" else ""
+        return f"{done}c2arm report {instance_id} --html{flags}"
     if phase == "NotMigratable":
-        return f"fix the findings listed by c2arm report {instance_id}"
+        return f"fix the findings listed by c2arm report {instance_id}{flags}"
     if phase == "Failed":
-        return f"read the error: c2arm report {instance_id}"
+        return f"read the error: c2arm report {instance_id}{flags}"
     if phase == "NeedsSupport":
         return "open a support case with the correlation data in the report"
     if phase == "Blocked":
         return "blocked: a unit it depends on did not migrate"
+    if phase == "Pending":
+        if waits_for:
+            return f"waits for {', '.join(waits_for)} to commit"
+        return "waits for a free slot of the plan"
     if phase in {"Committing", "Aborting"}:
         return f"{phase.lower()}: the platform is working"
     return "running: nothing to do"
@@ -81,25 +109,29 @@ def elapsed(status: Mapping[str, Any], now: datetime) -> str:
 
 
 def _phase(phase: str) -> Text:
-    return Text(phase, style=PHASE_STYLE.get(phase, ""))
+    return Text(phase, style=PHASE_STYLE.get(phase.split(" ", 1)[0], ""))
 
 
-def migration_table(statuses: Sequence[Mapping[str, Any]], now: datetime | None = None) -> Table:
-    """One row per migration: id, unit, phase, elapsed, next step."""
+def migration_table(
+    statuses: Sequence[Mapping[str, Any]], now: datetime | None = None, *, clock: str = "elapsed",
+    flags: str = "",
+) -> Table:  # fmt: skip
+    """One row per migration: id, unit, phase, elapsed (`clock` names its clock), next step."""
     now = now or datetime.now(UTC)
     table = Table(title="c2arm migrations", expand=False)
-    for column in ("id", "unit", "phase", "elapsed", "next step"):
+    for column in ("id", "unit", "phase", clock, "next step"):
         table.add_column(column, overflow="fold")
     for status in statuses:
         instance_id, phase = str(status.get("id", "")), str(status.get("phase", ""))
         findings = status.get("findings")
         count = len(findings) if isinstance(findings, list) else None
+        plan = status.get("plan") if isinstance(status.get("plan"), Mapping) else None
         table.add_row(
             instance_id,
             unit_text(status.get("unit")),
-            _phase(phase),
+            _phase(shown_phase(status)),
             elapsed(status, now),
-            next_step(instance_id, phase, count),
+            next_step(instance_id, phase, count, plan=plan, flags=flags, dry_run=bool(status.get("dryRun"))),
         )
     if not statuses:
         table.caption = "no migrations yet: c2arm submit or c2arm migrate"
@@ -123,11 +155,14 @@ def plan_view(
     now: datetime | None = None,
     *,
     compact: bool = False,
+    clock: str = "elapsed",
+    flags: str = "",
 ) -> RenderableType:
     """A plan: a progress bar per wave and overall, then one row per unit (with its wave).
 
     `compact` leaves out the ids and the elapsed time (the demo's screen, where the platform's
-    time is scaled and the ids are long).
+    time is scaled and the ids are long). A unit's phase is its own status's when it was read
+    (`details`): the plan's row may lag behind it (a unit awaiting approval is not `Preparing`).
     """
     now = now or datetime.now(UTC)
     units = plan_units(plan)
@@ -145,30 +180,41 @@ def plan_view(
     columns = (
         ("wave", "unit", "phase", "next step")
         if compact
-        else ("wave", "id", "unit", "phase", "elapsed", "next step")
+        else ("wave", "id", "unit", "phase", clock, "next step")
     )
     table = Table(expand=False)
     for column in columns:
         table.add_column(column, overflow="fold")
 
     def row(wave: str, uid: str, unit: str, phase: RenderableType, spent: str, step: str) -> None:
-        cells = {"wave": wave, "id": uid, "unit": unit, "phase": phase, "elapsed": spent, "next step": step}
+        cells = {"wave": wave, "id": uid, "unit": unit, "phase": phase, clock: spent, "next step": step}
         table.add_row(*(cells[c] for c in columns))
 
+    committed = {str(u.get("key")) for _, u in units if u.get("phase") == "Committed"}
     for wave in plan.get("waves") or []:
         wave_units = wave.get("units") or []
         finished = sum(1 for u in wave_units if is_final(str(u.get("phase", ""))))
         bar = ProgressBar(total=max(len(wave_units), 1), completed=finished, width=20)
         row(f"[bold]{wave.get('index')}[/bold]", "", f"{finished}/{len(wave_units)} final", bar, "", "")
         for unit in wave_units:
-            instance_id, phase = str(unit.get("id", "")), str(unit.get("phase", ""))
+            instance_id = str(unit.get("id", ""))
             status = details.get(instance_id) or unit
+            phase = str(status.get("phase") or unit.get("phase", ""))
             findings = status.get("findings")
             count = len(findings) if isinstance(findings, list) else None
-            step = next_step(instance_id, phase, count)
+            own_plan = status.get("plan") if isinstance(status.get("plan"), Mapping) else None
+            own_plan = own_plan or {
+                "id": plan.get("id"),
+                "wave": wave.get("index"),
+                "approval": plan.get("approval"),
+            }
+            waits = [str(k) for k in unit.get("dependsOn") or [] if str(k) not in committed]
+            step = next_step(instance_id, phase, count, plan=own_plan, waits_for=waits, flags=flags,
+                             dry_run=bool(status.get("dryRun") or plan.get("dryRun")))  # fmt: skip
             if compact and is_final(phase):
                 step = ""
-            row("", instance_id, unit_text(unit.get("unit")), _phase(phase), elapsed(status, now), step)
+            shown = shown_phase({"phase": phase, "dryRun": status.get("dryRun") or plan.get("dryRun")})
+            row("", instance_id, unit_text(unit.get("unit")), _phase(shown), elapsed(status, now), step)
     for item in plan.get("notMigratable") or []:
         if isinstance(item, Mapping):
             reasons = item.get("reasons") or []

@@ -14,7 +14,7 @@ import yaml
 
 from cli import ops_inputs
 from cli.api_client import ApiError, ConfigError, read_stack
-from cli.ops_common import AppUrl, StateDir, client_for, err, fail, out
+from cli.ops_common import AppUrl, StateDir, client_for, err, fail, flags_for, out
 from migration.requests import UNIT_KINDS, RequestError, parse_request
 
 
@@ -102,7 +102,13 @@ def submit(
     deployment: str | None = typer.Option(None, "--deployment", help="Cloud service deployment."),
     subscription: str | None = typer.Option(None, "--subscription", help="Default: the local stack's."),
     request_id: str | None = typer.Option(None, "--request-id", help="Default: <name>-<random>."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Prepare and check, then abort."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Rehearse for real: validate, PREPARE (VMs outside a VNet are stopped and deallocated, the "
+        "management plane is locked until the abort), check, then abort. For a check without effects: "
+        "c2arm validate.",
+    ),
     window: str | None = typer.Option(None, "--window", help="any | off-hours"),
     destination: str | None = typer.Option(
         None, "--destination", help=f"A cloud service outside a VNet: {ops_inputs.DESTINATION_HELP}."
@@ -160,7 +166,10 @@ def submit(
             except ConfigError as exc:
                 raise fail(f"--via queue needs --connection-string or C2ARM_STORAGE; {exc}", 2) from None
         for request_id_, what in _send_to_queue(requests, connection_string or "", local):
-            out.print(f"{request_id_}: {what}", highlight=False)
+            follow = f"c2arm status {request_id_} --watch{flags_for(None if local else app, state_dir)}"
+            out.print(
+                f"{request_id_}: {what}  (once the app takes it: {follow})", highlight=False, soft_wrap=True
+            )
         return
     failures = 0
     with client_for(app, state_dir) as client:
@@ -168,7 +177,10 @@ def submit(
             try:
                 answer = client.submit(request)
                 out.print(
-                    f"{answer.get('id')}: {answer.get('phase')}  (c2arm status {answer.get('id')} --watch)"
+                    f"{answer.get('id')}: {answer.get('phase')}  "
+                    f"(c2arm status {answer.get('id')} --watch{flags_for(app, state_dir)})",
+                    highlight=False,
+                    soft_wrap=True,
                 )
             except ApiError as exc:
                 if exc.status == 0:

@@ -88,3 +88,30 @@ def test_a_remote_app_over_plain_http_is_refused(tmp_path: Path) -> None:
         ApiClient.resolve("http://c2arm.example.net", tmp_path, env={"C2ARM_KEY": "fk"})
     with ApiClient.resolve("http://localhost:7071", tmp_path, env={"C2ARM_KEY": "fk"}) as client:
         assert client.app_url == "http://localhost:7071"  # loopback: the local stack
+
+
+def test_plan_rows_take_the_units_own_phase_and_name_the_wave_approval_and_what_they_wait_for() -> None:
+    """Items 11 and 4 of #15: the plan's row may lag its unit (never `Preparing` for a unit that awaits
+    approval); a perWave unit's hint is the wave approval; a pending unit says what it waits for."""
+    plan = {"id": "p", "phase": "Running", "approval": "perWave", "waves": [
+        {"index": 0, "units": [{"id": "u1", "unit": "virtualNetwork/v", "key": "virtualNetwork/v",
+                                "phase": "Preparing"}]},
+        {"index": 1, "units": [{"id": "u2", "unit": "storageAccount/s", "key": "storageAccount/s",
+                                "dependsOn": ["virtualNetwork/v"], "phase": "Pending"}]},
+    ]}  # fmt: skip
+    details = {"u1": {"id": "u1", "phase": "AwaitingApproval", "findings": [],
+                      "plan": {"id": "p", "wave": 0, "approval": "perWave"}}}  # fmt: skip
+    text = render(
+        plan_view(plan, details, now=NOW, clock="elapsed (platform time, ×10)", flags=" --state-dir s")
+    )
+    assert "Preparing" not in text and "AwaitingApproval" in text
+    assert "c2arm approve p --wave 0 --state-dir s" in text
+    assert "waits for virtualNetwork/v to commit" in text and "nothing to do" not in text
+    assert "elapsed (platform time, ×10)" in text
+
+
+def test_a_finished_dry_run_shows_as_aborted_dry_run() -> None:
+    statuses = [{"id": "d", "unit": {"kind": "routeTable", "name": "rt"}, "phase": "Aborted", "dryRun": True,
+                 "createdAt": "2026-11-25T10:00:00Z", "updatedAt": "2026-11-25T10:02:00Z"}]  # fmt: skip
+    text = render(migration_table(statuses, now=NOW))
+    assert "Aborted (dry run)" in text and "dry run done" in text
