@@ -31,6 +31,7 @@ from azure.storage.queue import QueueServiceClient, TextBase64DecodePolicy, Text
 from connectors.app_settings import read_setting
 from connectors.cloud import CLOUDS
 from connectors.errors import ConfigurationError, PermanentError, Reason
+from connectors.phase_index import ensure_table as ensure_phase_table
 
 QUEUE_REQUESTS = "migration-requests"
 QUEUE_POISON = "migration-requests-poison"
@@ -151,7 +152,7 @@ class Storage:
         return cls.from_settings(StorageSettings.from_env(environ))
 
     def ensure(self) -> None:
-        """Create the containers, queues and the audit table if missing (idempotent)."""
+        """Create the containers, queues, the audit table and the phase index if missing (idempotent)."""
         for container in (CONTAINER_SNAPSHOTS, CONTAINER_REPORTS):
             with contextlib.suppress(ResourceExistsError):
                 self.blob.create_container(container)
@@ -159,6 +160,7 @@ class Storage:
             with contextlib.suppress(ResourceExistsError):
                 self.queue.create_queue(name)
         self.table.create_table_if_not_exists(AUDIT_TABLE)
+        ensure_phase_table(self.table)
 
     # --- blobs -------------------------------------------------------------------------------
 

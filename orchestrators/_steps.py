@@ -30,6 +30,7 @@ REPORT = "write_report"
 NOTIFY = "notify"
 AUDIT = "audit_entry"
 PLAN_UNITS = "plan_units"
+INDEX = "index_phase"
 
 # Durable timers longer than this are chained (Azure Storage's limit is 7 days).
 MAX_TIMER = timedelta(days=6)

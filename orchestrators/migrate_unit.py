@@ -38,6 +38,25 @@ def _base(ctx: df.DurableOrchestrationContext, inp: dict[str, Any]) -> dict[str,
     return {"id": ctx.instance_id, "request": inp["request"]}
 
 
+def _enter(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, config: dict[str, Any], phase: str
+) -> steps.Step:
+    """Move to `phase` and write it to the phase index (what `GET /api/migrations?phase=` reads).
+
+    The index is bookkeeping: a write that fails every retry is recorded in the status, and the
+    unit carries on (the next phase change writes the row again).
+    """
+    st.enter(phase)
+    unit = st.data["unit"]
+    key = "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
+    entry = {"id": ctx.instance_id, "unit": key, "phase": phase, "at": st.data["updatedAt"],
+             "seq": len(st.data["timeline"])}  # the timeline's length orders the changes: seq  # fmt: skip
+    try:
+        yield from steps.call(ctx, config, steps.INDEX, entry)
+    except Exception as exc:
+        st.set(indexError=str(exc).split("\n")[0][:300])
+
+
 def _wait_for_window(
     ctx: df.DurableOrchestrationContext, st: UnitStatus, config: dict[str, Any]
 ) -> steps.Step:
@@ -48,7 +67,7 @@ def _wait_for_window(
     opens = steps.window_opens_at(config, ctx.current_utc_datetime)
     if opens <= ctx.current_utc_datetime:
         return None
-    st.enter("WaitingForWindow")
+    yield from _enter(ctx, st, config, "WaitingForWindow")
     st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
     while ctx.current_utc_datetime < opens:
         decision = ctx.wait_for_external_event(APPROVAL_EVENT)
@@ -119,7 +138,7 @@ def _abort(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, A
            attempts: list[dict[str, Any]]) -> steps.Step:  # fmt: skip
     """Abort the prepared unit; returns the final phase (Aborted, or NeedsSupport if abort fails)."""
     config = inp["config"]
-    st.enter("Aborting")
+    yield from _enter(ctx, st, config, "Aborting")
     result = yield from steps.run_operation(
         ctx, config, base, "abort", int(config.get("operationMaxAttempts", 3)), attempts
     )
@@ -136,7 +155,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
     attempts: list[dict[str, Any]] = []
     st.set(operations=attempts)
 
-    st.enter("Snapshotting")
+    yield from _enter(ctx, st, config, "Snapshotting")
     snap = yield from steps.call(ctx, config, steps.SNAPSHOT, base)
     if snap.get("error"):
         if snap["error"].get("reason") != "notFound":  # not the unit's fault: access, protocol …
@@ -146,14 +165,15 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
         return "NotMigratable"
     st.set(snapshot={"digest": snap.get("digest"), "blob": snap.get("blob")})
 
-    st.enter("Prechecking")
+    yield from _enter(ctx, st, config, "Prechecking")
     pre = yield from steps.call(ctx, config, steps.PRECHECK, base)
     if pre.get("error"):
         st.set(error={"phase": "Prechecking", **pre["error"]})
         return "Failed"
     st.add_findings(pre.get("findings", []), "precheck")
 
-    st.enter("Validating")  # always run: the platform's reasons are listed with ours
+    # always run: the platform's reasons are listed with ours
+    yield from _enter(ctx, st, config, "Validating")
     val = yield from steps.call(ctx, config, steps.VALIDATE, base)
     if val.get("error"):
         if val["error"].get("reason") in ACCESS_REASONS:
@@ -170,7 +190,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
             st.set(approver=aborted.get("approver"), decision=aborted)
             return "Aborted"  # nothing was prepared yet
 
-    st.enter("Preparing")
+    yield from _enter(ctx, st, config, "Preparing")
     prepared = yield from steps.run_operation(
         ctx, config, base, "prepare", int(config.get("operationMaxAttempts", 3)), attempts
     )
@@ -179,7 +199,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
         final = yield from _abort(ctx, st, inp, base, attempts)  # undo whatever was prepared
         return "Failed" if final == "Aborted" else final
 
-    st.enter("Checking")
+    yield from _enter(ctx, st, config, "Checking")
     checked = yield from steps.call(ctx, config, steps.CHECK, base)
     if checked.get("error"):  # cannot show an approver what was prepared: undo it
         st.set(error={"phase": "Checking", **checked["error"]})
@@ -191,7 +211,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
     if request.get("dryRun"):
         decision: dict[str, Any] = {"decision": "abort", "approver": "system", "comment": "dry run"}
     else:
-        st.enter("AwaitingApproval")
+        yield from _enter(ctx, st, config, "AwaitingApproval")
         decision = yield from _await_approval(ctx, st, inp, base)
     st.set(approver=decision.get("approver"), decision=decision)
     if decision.get("decision") == "commit" and request.get("window") == "off-hours":
@@ -203,7 +223,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
         final = yield from _abort(ctx, st, inp, base, attempts)
         return final
 
-    st.enter("Committing")
+    yield from _enter(ctx, st, config, "Committing")
     committed = yield from steps.run_operation(
         ctx, config, base, "commit", int(config.get("commitMaxAttempts", 5)), attempts
     )
@@ -234,7 +254,7 @@ def migrate_unit(context: df.DurableOrchestrationContext):  # type: ignore[no-un
             except Exception as abort_exc:
                 st.set(abortError=str(abort_exc).split("\n")[0][:500])
                 final = "NeedsSupport"
-    st.enter(final)
+    yield from _enter(context, st, config, final)
     try:  # the unit is final whatever happens to its paperwork; a lost report is recorded, not fatal
         report = yield from steps.call(
             context,

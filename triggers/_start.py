@@ -8,9 +8,11 @@ which refuses the second; that refusal is reported as a duplicate too.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import azure.durable_functions as df
 
+from connectors.phase_index import record_phase
 from migration.requests import MigrationRequest, unit_input
 from triggers._runtime import UNIT_ORCHESTRATOR, instance, storage, unit_links, view, workflow_config
 
@@ -36,5 +38,8 @@ async def start_migration(
         raise
     storage().append_audit(request.request_id, requested_by or "unknown", "submit", f"via {channel}",
                            entry_id="submit")  # fmt: skip
+    # the phase index's first row (the orchestrator writes every later phase, seq 2 onwards)
+    record_phase(storage().table, request.request_id, request.unit.key, "Queued",
+                 datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), 1)  # fmt: skip
     log.info("migration %s started (%s, %s)", request.request_id, request.unit.key, channel)
     return True, "Queued"

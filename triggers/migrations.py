@@ -15,11 +15,11 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from connectors.errors import PermanentError
-from migration.phases import is_final
+from migration.phases import Phase, is_final
 from migration.requests import RequestError, parse_request
+from triggers._listing import confirmed, indexed_ids, unit_rows
 from triggers._runtime import (
     PRINCIPAL_HEADER,
-    UNIT_ORCHESTRATOR,
     base_url,
     error,
     find,
@@ -79,27 +79,33 @@ async def get_migration(req: func.HttpRequest, client: df.DurableOrchestrationCl
 @bp.route(route="migrations", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """Migrations (newest first), optionally of one phase; pages of 100 with a continuation token."""
+    """Migrations (newest first), optionally of one phase; pages of 100 with a continuation token.
+
+    Without `phase` every page of the task hub is read (`triggers._listing.all_statuses`); with
+    it only the phase index's rows of that phase, the page's rows confirmed against their
+    instances.
+    """
     wanted = req.params.get("phase")
+    if wanted is not None and wanted not in {p.value for p in Phase}:
+        names = ", ".join(p.value for p in Phase)
+        problem = {"field": "phase", "message": f"{wanted!r} is not a phase (one of {names})"}
+        return respond({"errors": [problem]}, 400)
     try:
         offset = int(base64.urlsafe_b64decode(req.params.get("continuationToken", "") or "MA==").decode())
+        if offset < 0:
+            raise ValueError(offset)
     except ValueError:
         return respond(
             {"errors": [{"field": "continuationToken", "message": "is not a token from this API"}]}, 400
         )
-    rows = []
-    for status in await client.get_status_all():
-        if status.name != UNIT_ORCHESTRATOR:
-            continue
-        doc = view(status)
-        if wanted and doc["phase"] != wanted:
-            continue
-        rows.append(
-            {"id": doc["id"], "unit": doc.get("unit"), "phase": doc["phase"], "updatedAt": doc["updatedAt"]}
-        )
-    rows.sort(key=lambda r: (r["updatedAt"] or "", r["id"]), reverse=True)
-    body: dict = {"migrations": rows[offset : offset + PAGE_SIZE]}
-    if offset + PAGE_SIZE < len(rows):
+    if wanted:
+        ids = [unit_id for _, unit_id in indexed_ids(wanted)]
+        rows, total = await confirmed(client, ids[offset : offset + PAGE_SIZE], wanted), len(ids)
+    else:
+        every = await unit_rows(client)
+        rows, total = every[offset : offset + PAGE_SIZE], len(every)
+    body: dict = {"migrations": rows}
+    if offset + PAGE_SIZE < total:
         body["continuationToken"] = base64.urlsafe_b64encode(str(offset + PAGE_SIZE).encode()).decode()
     return respond(body)
 

@@ -65,6 +65,7 @@ class Platform:
     audit: list[dict[str, Any]] = field(default_factory=list)
     started: list[str] = field(default_factory=list)
     fail_counts: dict[str, int] = field(default_factory=dict)
+    indexed: list[dict[str, Any]] = field(default_factory=list)
 
     def activities(self) -> dict[str, Any]:
         return {
@@ -77,6 +78,7 @@ class Platform:
             "write_report": self.report,
             "notify": self.notify,
             "audit_entry": self.audit_entry,
+            "index_phase": self.indexed.append,
         }
 
     def snapshot(self, p: dict) -> dict:
