@@ -43,7 +43,7 @@ def crowded(api_host: App) -> App:
 
         def all_ended() -> bool | None:
             rows = hub.get(f"{WEBHOOK}/instances", params={"top": 1000, "instanceIdPrefix": "crowd-"}).json()
-            return len(rows) == BROKEN and all(r["runtimeStatus"] == "Failed" for r in rows) or None
+            return (len(rows) == BROKEN and all(r["runtimeStatus"] == "Failed" for r in rows)) or None
 
         wait_for(all_ended, 120, "the crowd's instances failed")
     with api_host.client() as client:
