@@ -283,6 +283,14 @@ class ApiClient:
     def audit(self, instance_id: str) -> dict[str, Any]:
         return self._json("GET", f"/migrations/{self._id(instance_id)}/audit")
 
+    # -- validations (no effect on the platform) ---------------------------------------------
+    def start_validation(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """POST /api/validations → `{"id", "phase", "statusUrl"}` (202)."""
+        return self._json("POST", "/validations", ok=(202,), json=dict(body))
+
+    def validation(self, validation_id: str) -> dict[str, Any]:
+        return self._json("GET", f"/validations/{self._id(validation_id)}")
+
     # -- plans -------------------------------------------------------------------------------
     def start_plan(self, body: Mapping[str, Any]) -> dict[str, Any]:
         return self._json("POST", "/plans", ok=(202,), json=dict(body))

@@ -13,6 +13,7 @@ from cli import core_commands, ops_commands, stack_commands
 from cli.capture import HELP as CAPTURE_HELP
 from cli.capture import capture
 from cli.demo import demo
+from cli.ops_validate import validate
 
 app = typer.Typer(
     name="c2arm",
@@ -46,6 +47,7 @@ def main(
 
 
 app.command()(demo)
+app.command()(validate)
 ops_commands.register(app)
 app.command(help=CAPTURE_HELP)(capture)
 stack_commands.register(app)

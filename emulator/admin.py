@@ -28,11 +28,11 @@ class AdminError(Exception):
         self.message = message
 
 
-def log_request(method: str, path: str, status: int, at: str, ms: float) -> None:
+def log_request(method: str, path: str, status: int, at: str, ms: float, query: str = "") -> None:
+    """One platform request; `query` keeps what the path alone does not say (`comp=validate` vs `prepare`)."""
     LOG_SEQ[0] += 1
-    LOG.append(
-        {"seq": LOG_SEQ[0], "method": method, "path": path, "status": status, "time": at, "ms": round(ms, 3)}
-    )
+    LOG.append({"seq": LOG_SEQ[0], "method": method, "path": path, "query": query, "status": status,
+                "time": at, "ms": round(ms, 3)})  # fmt: skip
 
 
 def _json(call: Call) -> Any:

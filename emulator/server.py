@@ -106,7 +106,8 @@ class Emulator:
             self.platform.save()
         if not path.startswith("/admin/"):  # the log is of platform traffic, not of its own inspection
             elapsed = (time.perf_counter() - started) * 1000
-            admin.log_request(request.method, path, reply.status, self.platform.clock.iso(), elapsed)
+            admin.log_request(request.method, path, reply.status, self.platform.clock.iso(), elapsed,
+                              request.query_string)  # fmt: skip
         headers = {"Content-Type": reply.content_type, **reply.headers}
         if not path.startswith("/admin") and "x-ms-request-id" not in reply.headers:
             headers["x-ms-request-id"] = str(uuid.uuid4())

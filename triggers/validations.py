@@ -1,0 +1,85 @@
+"""`POST /api/validations` and `GET /api/validations/{id}`: a live validate that changes nothing.
+
+Starts `validate_migration` (snapshot → prechecks → the platform's validate, never prepare) for
+one unit and answers 202 with the status URL at once; the result is `{verdict, findings}` once
+the validation's phase is `Completed`. Ids are made here (`validation-…`), so a validation never
+takes the id a migration or plan might want.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+
+from migration.requests import RequestError, parse_request, unit_input
+from triggers._runtime import base_url, error, instance, json_body, respond, view, workflow_config
+
+bp = df.Blueprint()
+log = logging.getLogger("c2arm.triggers.validations")
+
+VALIDATION_ORCHESTRATOR = "validate_migration"
+FIELDS = ("subscriptionId", "unit", "destination")
+
+
+def parse_validation(body: Any, validation_id: str) -> Any:
+    """The request a validation checks (a MigrationRequest), or RequestError naming every problem."""
+    if not isinstance(body, dict):
+        raise RequestError([{"field": "(body)", "message": "must be a JSON object"}])
+    unknown = [{"field": key, "message": "unknown field"} for key in body if key not in FIELDS]
+    try:
+        request = parse_request(
+            {**{k: v for k, v in body.items() if k in FIELDS}, "requestId": validation_id}
+        )
+    except RequestError as exc:
+        raise RequestError(unknown + exc.errors) from None
+    if unknown:
+        raise RequestError(unknown)
+    return request
+
+
+def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id", "kind", "unit", "phase", "verdict", "findings", "findingsTotal", "timeline", "createdAt",
+            "updatedAt", "error")  # fmt: skip
+    out = {k: doc[k] for k in keys if k in doc and (k != "error" or doc[k])}
+    out["kind"] = "validation"
+    return out
+
+
+@bp.route(route="validations", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def submit_validation(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    """202 + Location of the validation's status; 400 naming every problem; 500 for a bad setting."""
+    validation_id = f"validation-{secrets.token_hex(8)}"
+    try:
+        request = parse_validation(json_body(req), validation_id)
+    except ValueError as exc:
+        errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
+        return respond({"errors": errors}, 400)
+    base = base_url(req)
+    status_url = f"{base}/api/validations/{validation_id}"
+    try:
+        payload = unit_input(request, workflow_config(), {"status": status_url})
+    except ValueError as exc:
+        log.error("cannot start validation %s: %s", validation_id, exc)
+        return error(500, str(exc))
+    await client.start_new(VALIDATION_ORCHESTRATOR, validation_id, payload)
+    log.info("validation %s started (%s)", validation_id, request.unit.key)
+    return respond({"id": validation_id, "phase": "Queued", "statusUrl": status_url}, 202,
+                   {"Location": status_url})  # fmt: skip
+
+
+@bp.route(route="validations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+@bp.durable_client_input(client_name="client")
+async def get_validation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
+    """The validation's status: phase, findings, and once `Completed` its `verdict`; 404 otherwise."""
+    validation_id = req.route_params["id"]
+    status = await instance(client, validation_id)
+    if status is None or status.name not in (None, VALIDATION_ORCHESTRATOR):
+        return error(404, f"no validation {validation_id}", id=validation_id)
+    return respond(_public(view(status)))
