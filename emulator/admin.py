@@ -188,6 +188,14 @@ def settings(call: Call) -> Reply:
         if not isinstance(size, int) or size < 1:
             raise AdminError(400, "armPageSize: must be a positive integer")
         call.platform.settings["armPageSize"] = size
+    domains = body.get("maxFaultDomains")
+    if domains is not None:
+        if not isinstance(domains, dict) or any(
+            not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in domains.values()
+        ):
+            raise AdminError(400, "maxFaultDomains: expected a mapping of ARM location to a count >= 1")
+        table = {k.lower().replace(" ", ""): n for k, n in domains.items()}
+        call.platform.settings["maxFaultDomains"] = table
     return json_reply(200, call.platform.settings, mutated=True)
 
 

@@ -20,6 +20,7 @@ DEFAULT_DURATIONS = {  # platform seconds
     "commit": 3.0,
     "abort": 3.0,
     "write": 1.0,  # management-plane writes (add disk, role start/shutdown, delete …)
+    "convert": 5.0,  # ARM convertToManagedDisks of a migrated VM
 }
 
 

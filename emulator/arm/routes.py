@@ -11,10 +11,12 @@ import uuid
 from typing import Any
 from urllib.parse import urlencode
 
+from emulator.arm import compute
 from emulator.arm.errors import ArmError, group_not_found, resource_not_found
 from emulator.http import Call, Reply, Router, json_reply
 
 router = Router()
+router.routes.extend(compute.router.routes)  # first: they are more specific than the generic routes
 PROVIDER = "Microsoft.ClassicInfrastructureMigrate"
 
 
@@ -34,8 +36,7 @@ def _page(call: Call, items: list[dict[str, Any]]) -> Reply:
     return json_reply(200, body)
 
 
-def _public(res: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in res.items() if k not in ("unit", "committed")}
+_public = compute.public
 
 
 def _group(call: Call) -> dict[str, Any]:

@@ -211,7 +211,8 @@ def _vm(b: Builder, role: dict[str, Any], nic_refs: list[dict[str, Any]]) -> Non
         }
     diag = role.get("bootDiagnostics")
     props["diagnosticsProfile"] = {"bootDiagnostics": {"enabled": bool(diag), **({"storageUri": f"https://{diag['storageAccount']}.blob.core.windows.net/"} if diag else {})}}  # noqa: E501 # fmt: skip
-    vm = b.add("Microsoft.Compute/virtualMachines", role["name"], props)
+    power = POWER.get(role["state"], "deallocated")
+    vm = b.add("Microsoft.Compute/virtualMachines", role["name"], props, power=power)
     for ext in role["extensions"]:
         if ext["xml"]:
             continue
@@ -223,13 +224,17 @@ def _vm(b: Builder, role: dict[str, Any], nic_refs: list[dict[str, Any]]) -> Non
                 "location": b.location,
                 "tags": {},
                 "properties": {
-                    "provisioningState": "Succeeded",
+                    "provisioningState": "Succeeded" if ext["status"] == "Ready" else "Failed",
                     "publisher": ext["publisher"],
                     "type": ext["name"],
                     "typeHandlerVersion": ext["version"],
                 },
             }
         )
+
+
+# classic role state → the migrated VM's power state (kept internal; shown by its instanceView)
+POWER = {"Running": "running", "Stopped": "stopped", "StoppedDeallocated": "deallocated"}
 
 
 # -- units -----------------------------------------------------------------------------------

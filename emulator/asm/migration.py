@@ -268,6 +268,9 @@ def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str 
         record["roleStates"] = {r["name"]: r["state"] for r in item["deployment"]["roles"]}
         for role in item["deployment"]["roles"]:
             role["state"] = "StoppedDeallocated"
+        for res in resources:
+            if res["type"] == "Microsoft.Compute/virtualMachines":
+                res["power"] = "deallocated"
     record["state"] = "Prepared"
     return "Succeeded", None, None
 

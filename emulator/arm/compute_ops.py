@@ -1,0 +1,121 @@
+"""Long-running compute operations on migrated VMs: deallocate, start, convertToManagedDisks.
+
+Each is an emulator operation (`emulator.ops`) that ends on a later request; the VM shows a
+transitional power state meanwhile. Sources and assumptions: docs/fidelity.md ("ARM compute").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from emulator import ops
+from emulator.state import Platform
+
+COMPUTE = "Microsoft.Compute"
+# power state → what `instanceView` shows while an operation runs (PowerState/<code>)
+TRANSIENT = {"vm:deallocate": "deallocating", "vm:start": "starting", "vm:convert": "deallocated"}
+
+
+def vm_name(vm: dict[str, Any]) -> str:
+    return str(vm["name"])
+
+
+def running_op(platform: Platform, vm_id: str) -> dict[str, Any] | None:
+    """The VM's compute operation still in progress, if any (one at a time per VM)."""
+    for op in platform.ops.values():
+        if op["kind"].startswith("vm:") and op["status"] == "InProgress" and op["data"].get("vm") == vm_id:
+            return op
+    return None
+
+
+def power(platform: Platform, vm: dict[str, Any]) -> str:
+    """`running`, `deallocated`, `stopped`, or a transitional state while an operation runs."""
+    op = running_op(platform, vm["id"].lower())
+    if op is not None:
+        return TRANSIENT[op["kind"]]
+    return str(vm.get("power", "running"))
+
+
+def disk_id(platform: Platform, vm: dict[str, Any], name: str) -> str:
+    group = vm["id"].split("/")[4]
+    return f"/subscriptions/{platform.subscription}/resourceGroups/{group}/providers/{COMPUTE}/disks/{name}"
+
+
+def managed_disk_name(vm: dict[str, Any], disk: dict[str, Any]) -> str:
+    """A converted disk's name: `<vm>_<unmanaged disk name>_<6 hex of the VHD URI>` (assumed)."""
+    digest = hashlib.sha256(disk["vhd"]["uri"].encode()).hexdigest()[:6]
+    return f"{vm_name(vm)}_{disk['name']}_{digest}"
+
+
+def _storage_type(platform: Platform, vhd_uri: str) -> str:
+    """Premium when the VHD's account is premium, else Standard (the conversion keeps the tier)."""
+    account = vhd_uri.split("//", 1)[-1].split(".", 1)[0].lower()
+    for acct in platform.original.get("storageAccounts", []):
+        if acct["name"].lower() == account and str(acct.get("sku", "")).startswith("Premium"):
+            return "Premium_LRS"
+    return "Standard_LRS"
+
+
+def _convert(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    vm = platform.resources.get(op["data"]["vm"])
+    if vm is None:
+        return "Failed", "NotFound", "The virtual machine was deleted while it was being converted."
+    profile = vm["properties"]["storageProfile"]
+    for disk, os_type in [(profile["osDisk"], profile["osDisk"].get("osType"))] + [
+        (d, None) for d in profile.get("dataDisks", [])
+    ]:
+        if "vhd" not in disk:
+            continue
+        name = managed_disk_name(vm, disk)
+        rid = disk_id(platform, vm, name)
+        sku = _storage_type(platform, disk["vhd"]["uri"])
+        props: dict[str, Any] = {
+            "provisioningState": "Succeeded",
+            "diskSizeGB": disk.get("diskSizeGB"),
+            "diskState": "Attached",
+            "creationData": {"createOption": "Import", "sourceUri": disk["vhd"]["uri"]},
+        }
+        if os_type:
+            props["osType"] = os_type
+        platform.resources[rid.lower()] = {
+            "id": rid,
+            "name": name,
+            "type": f"{COMPUTE}/disks",
+            "location": vm["location"],
+            "tags": {},
+            "sku": {"name": sku, "tier": sku.split("_")[0]},
+            "managedBy": vm["id"],
+            "properties": props,
+            **({"unit": vm["unit"]} if vm.get("unit") else {}),
+        }
+        disk.pop("vhd")
+        disk["name"] = name
+        disk["createOption"] = "Attach"
+        disk["managedDisk"] = {"id": rid, "storageAccountType": sku}
+    vm["power"] = "running"  # the platform starts the VM after converting it
+    return "Succeeded", None, None
+
+
+def _deallocate(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    vm = platform.resources.get(op["data"]["vm"])
+    if vm is not None:
+        vm["power"] = "deallocated"
+    return "Succeeded", None, None
+
+
+def _start(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    vm = platform.resources.get(op["data"]["vm"])
+    if vm is not None:
+        vm["power"] = "running"
+    return "Succeeded", None, None
+
+
+def _failed(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    """A failed operation leaves the VM as it was (deallocated for a failed conversion)."""
+    return "Failed", None, None
+
+
+for _kind, _fn in (("vm:convert", _convert), ("vm:deallocate", _deallocate), ("vm:start", _start)):
+    ops.register(_kind, _fn)
+    ops.register(f"{_kind}:failed", _failed)
