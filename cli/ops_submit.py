@@ -42,7 +42,7 @@ def _requests_from_file(path: Path) -> list[dict[str, Any]]:
 def _request_from_flags(
     subscription: str | None, kind: str | None, name: str | None, deployment: str | None,
     request_id: str | None, dry_run: bool, window: str | None, requested_by: str | None,
-    destination: dict[str, Any] | None = None,
+    destination: dict[str, Any] | None = None, before_prepare: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     if not subscription:
         raise fail("--subscription required (the local stack's stack.json has none)", 2)
@@ -57,6 +57,8 @@ def _request_from_flags(
         request["window"] = window
     if destination:
         request["destination"] = destination
+    if before_prepare:
+        request["approval"] = {"beforePrepare": True}
     if requested_by:
         request["requestedBy"] = requested_by
     return request
@@ -113,6 +115,12 @@ def submit(
     destination: str | None = typer.Option(
         None, "--destination", help=f"A cloud service outside a VNet: {ops_inputs.DESTINATION_HELP}."
     ),
+    approve_before_prepare: bool = typer.Option(
+        False,
+        "--approve-before-prepare",
+        help="Wait for an approver before prepare too (phase AwaitingPrepareApproval: c2arm approve ID "
+        "prepares, c2arm abort ID ends it with nothing changed).",
+    ),
     requested_by: str | None = typer.Option(None, "--requested-by", help="Requester (queue submissions)."),
     file: Path | None = typer.Option(None, "--file", help="JSON/YAML file: a request or a list of them."),
     via: Via = typer.Option(
@@ -149,7 +157,7 @@ def submit(
             except ConfigError as exc:
                 raise fail(str(exc)) from None
         requests = [_request_from_flags(subscription, kind, name, deployment, request_id, dry_run,
-                                        window, requested_by, where)]  # fmt: skip
+                                        window, requested_by, where, approve_before_prepare)]  # fmt: skip
     if via is Via.queue:
         problems = []
         for index, request in enumerate(requests):

@@ -15,6 +15,7 @@ class Phase(StrEnum):
     SNAPSHOTTING = "Snapshotting"
     PRECHECKING = "Prechecking"
     VALIDATING = "Validating"
+    AWAITING_PREPARE_APPROVAL = "AwaitingPrepareApproval"
     WAITING_FOR_WINDOW = "WaitingForWindow"
     PREPARING = "Preparing"
     CHECKING = "Checking"
@@ -39,7 +40,17 @@ TRANSITIONS: dict[Phase, frozenset[Phase]] = {
     Phase.SNAPSHOTTING: frozenset({Phase.PRECHECKING, Phase.NOT_MIGRATABLE, Phase.FAILED}),
     Phase.PRECHECKING: frozenset({Phase.VALIDATING, Phase.NOT_MIGRATABLE, Phase.FAILED}),
     Phase.VALIDATING: frozenset(
-        {Phase.WAITING_FOR_WINDOW, Phase.PREPARING, Phase.NOT_MIGRATABLE, Phase.FAILED}
+        {
+            Phase.AWAITING_PREPARE_APPROVAL,
+            Phase.WAITING_FOR_WINDOW,
+            Phase.PREPARING,
+            Phase.NOT_MIGRATABLE,
+            Phase.FAILED,
+        }
+    ),
+    # the optional gate before prepare: nothing is prepared yet, so an abort ends the unit at once
+    Phase.AWAITING_PREPARE_APPROVAL: frozenset(
+        {Phase.WAITING_FOR_WINDOW, Phase.PREPARING, Phase.ABORTED, Phase.FAILED}
     ),
     Phase.WAITING_FOR_WINDOW: frozenset({Phase.PREPARING, Phase.COMMITTING, Phase.ABORTING, Phase.FAILED}),
     Phase.PREPARING: frozenset({Phase.CHECKING, Phase.ABORTING, Phase.FAILED}),
@@ -68,8 +79,13 @@ def can_move(source: str, target: str) -> bool:
 
 
 def can_approve(phase: str) -> bool:
-    """Approve (commit) is accepted only while the unit waits for approval."""
-    return phase == Phase.AWAITING_APPROVAL
+    """Approve is accepted only while the unit waits for a person: to prepare, or to commit."""
+    return phase in (Phase.AWAITING_PREPARE_APPROVAL, Phase.AWAITING_APPROVAL)
+
+
+def approve_decision(phase: str) -> str:
+    """What an approval means in `phase`: `prepare` at the gate before prepare, else `commit`."""
+    return "prepare" if phase == Phase.AWAITING_PREPARE_APPROVAL else "commit"
 
 
 def can_abort(phase: str) -> bool:

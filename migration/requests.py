@@ -119,6 +119,9 @@ class Approval(_Strict):
 
     timeout: str | None = None  # ISO 8601; None = the app's APPROVAL_TIMEOUT_DEFAULT
     on_timeout: Literal["abort", "remind"] = Field(default="abort", alias="onTimeout")
+    # a person also decides before prepare (which deallocates VMs outside a VNet and locks the
+    # management plane): phase AwaitingPrepareApproval, decided with prepare or abort
+    before_prepare: StrictBool = Field(default=False, alias="beforePrepare")
 
     @field_validator("timeout")
     @classmethod

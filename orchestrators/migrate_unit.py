@@ -92,16 +92,30 @@ def _notify(
     yield from steps.call(ctx, config, steps.NOTIFY, {"type": kind, "id": ctx.instance_id, "data": data})
 
 
-def _await_approval(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any], base: dict[str, Any]
+# What each wait for a person accepts (an `Approval` event with another decision decides nothing
+# there): the gate before prepare (`approval.beforePrepare`) and the approval before commit.
+WAITS: dict[str, frozenset[str]] = {
+    "prepare": frozenset({"prepare", "abort"}),
+    "commit": frozenset({"commit", "abort"}),
+}
+
+
+def _await_decision(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any], wait: str = "commit"
 ) -> steps.Step:
-    """Wait for `Approval` {decision, approver, comment} or the timeout; returns the decision."""
+    """Wait for `Approval` {decision, approver, comment} at `wait` or the timeout; returns the decision.
+
+    The same rules for both waits (the request's `approval.timeout` and `onTimeout`): a timeout
+    aborts (audited as `system`) or reminds and waits again.
+    """
     request, config = inp["request"], inp["config"]
     approval = request.get("approval") or {}
     span = parse_duration(approval.get("timeout") or config.get("approvalTimeoutDefault", "PT72H"))
     deadline = ctx.current_utc_datetime + span
     st.set(approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    yield from _notify(ctx, st, config, "ApprovalRequested", {"links": st.data["links"]})
+    # the commit wait's event stays as it always was (running instances replay it)
+    data = {"links": st.data["links"]} if wait == "commit" else {"links": st.data["links"], "wait": wait}
+    yield from _notify(ctx, st, config, "ApprovalRequested", data)
     while True:
         decision = ctx.wait_for_external_event(APPROVAL_EVENT)
         timer = ctx.create_timer(min(deadline, ctx.current_utc_datetime + steps.MAX_TIMER))
@@ -109,13 +123,13 @@ def _await_approval(
         if winner == decision:
             timer.cancel()
             event = decision.result or {}
-            if event.get("decision") in {"commit", "abort"}:
+            if event.get("decision") in WAITS[wait]:
                 return event
-            continue  # a malformed event decides nothing; keep waiting
+            continue  # a malformed event, or one meant for another wait, decides nothing
         if ctx.current_utc_datetime < deadline:
             continue  # a chained step of a long wait
         if approval.get("onTimeout", "abort") == "remind":
-            yield from _notify(ctx, st, config, "ApprovalReminder", {"links": st.data["links"]})
+            yield from _notify(ctx, st, config, "ApprovalReminder", data)
             deadline = ctx.current_utc_datetime + span
             st.set(
                 approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -128,7 +142,7 @@ def _await_approval(
             "principal": "system",
             "action": "abort",
             "comment": "approval timed out",
-            "entryId": "approval-timeout",
+            "entryId": "approval-timeout" if wait == "commit" else f"{wait}-approval-timeout",
         }
         yield from steps.call(ctx, config, steps.AUDIT, entry)
         return event
@@ -184,6 +198,14 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
     if st.errors():
         return "NotMigratable"
 
+    if (request.get("approval") or {}).get("beforePrepare"):  # a person decides before anything changes
+        yield from _enter(ctx, st, config, "AwaitingPrepareApproval")
+        gate = yield from _await_decision(ctx, st, inp, "prepare")
+        st.set(prepareDecision=gate)
+        if gate.get("decision") != "prepare":
+            st.set(approver=gate.get("approver"), decision=gate)
+            return "Aborted"  # nothing was prepared
+
     if request.get("window") == "off-hours":
         aborted = yield from _wait_for_window(ctx, st, config)
         if aborted:
@@ -212,7 +234,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[st
         decision: dict[str, Any] = {"decision": "abort", "approver": "system", "comment": "dry run"}
     else:
         yield from _enter(ctx, st, config, "AwaitingApproval")
-        decision = yield from _await_approval(ctx, st, inp, base)
+        decision = yield from _await_decision(ctx, st, inp, "commit")
     st.set(approver=decision.get("approver"), decision=decision)
     if decision.get("decision") == "commit" and request.get("window") == "off-hours":
         aborted = yield from _wait_for_window(ctx, st, config)

@@ -20,7 +20,7 @@ import azure.functions as func
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
-from migration.phases import can_abort, can_approve
+from migration.phases import approve_decision, can_abort, can_approve
 from migration.policy import PolicyError, check_approver, make_token, verify_token
 from migration.render import review_page_html
 from triggers._runtime import (
@@ -90,10 +90,13 @@ async def decide(
         return respond({"id": unit_id, "phase": doc["phase"],
                         "error": f"{'approve' if decision == 'commit' else 'abort'} is not possible "
                                  f"in phase {doc['phase']}"}, 409)  # fmt: skip
+    if decision == "commit":  # approving at the gate before prepare means: prepare
+        decision = approve_decision(doc["phase"])
     await client.raise_event(
         unit_id, APPROVAL_EVENT, {"decision": decision, "approver": approver, "comment": comment}
     )
-    storage().append_audit(unit_id, approver, "approve" if decision == "commit" else "abort", comment)
+    action = {"commit": "approve", "prepare": "approve-prepare"}.get(decision, "abort")
+    storage().append_audit(unit_id, approver, action, comment)
     log.info("migration %s: %s by %s", unit_id, decision, approver)
     return respond({"id": unit_id, "decision": decision}, 202)
 

@@ -48,6 +48,41 @@ def test_waits_for_approval_then_commits() -> None:
     assert [e["type"] for e in platform.events] == ["ApprovalRequested", "MigrationFinished"]
 
 
+PREPARE = {"decision": "prepare", "approver": "alice@contoso.com", "comment": "prepare it"}
+
+
+def test_gate_before_prepare_waits_for_a_person_then_prepares() -> None:
+    """Item 2 of #15: `approval.beforePrepare` adds AwaitingPrepareApproval between Validating and
+    Preparing; nothing is prepared until `prepare` arrives (a `commit` there decides nothing)."""
+    platform = Platform()
+    h = harness(platform, approval={"beforePrepare": True})
+    gate = "AwaitingPrepareApproval"
+    state = h.run(until_phase=gate)
+    assert not state["isDone"] and h.custom_status["phase"] == gate
+    assert platform.state == "Unprepared" and platform.started == []  # nothing prepared
+    requested = {"type": "ApprovalRequested", "id": "change-1",
+                 "data": {"links": h.custom_status["links"], "wait": "prepare"}}  # fmt: skip
+    assert platform.events[-1] == requested
+    state = h.run({"Approval": [COMMIT]}, until_phase=gate)  # meant for the other wait: ignored
+    assert not state["isDone"] and platform.started == []
+    state = h.run({"Approval": [PREPARE]})
+    assert h.custom_status["phase"] == "AwaitingApproval" and platform.state == "Prepared"
+    state = h.run({"Approval": [COMMIT]})
+    assert state["isDone"] and state["output"]["phase"] == "Committed"
+    assert phases(h)[3:6] == ["Validating", "AwaitingPrepareApproval", "Preparing"]
+    assert state["output"]["prepareDecision"] == PREPARE
+
+
+def test_gate_before_prepare_abort_ends_aborted_with_nothing_prepared() -> None:
+    platform = Platform()
+    h = harness(platform, approval={"beforePrepare": True})
+    h.run(until_phase="AwaitingPrepareApproval")
+    state = h.run({"Approval": [ABORT]})
+    assert state["isDone"] and state["output"]["phase"] == "Aborted"
+    assert phases(h)[-3:] == ["Validating", "AwaitingPrepareApproval", "Aborted"]
+    assert platform.state == "Unprepared" and platform.started == []  # no prepare, no abort
+
+
 def test_polls_within_a_fraction_of_the_elapsed_time_and_honours_retry_after() -> None:
     platform = Platform(ticks=40)
     h = harness(platform)

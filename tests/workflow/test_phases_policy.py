@@ -14,11 +14,12 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_contract_names_and_finals() -> None:
-    assert [p.value for p in Phase][:10] == [
+    assert [p.value for p in Phase][:11] == [
         "Queued",
         "Snapshotting",
         "Prechecking",
         "Validating",
+        "AwaitingPrepareApproval",
         "WaitingForWindow",
         "Preparing",
         "Checking",
@@ -31,6 +32,11 @@ def test_contract_names_and_finals() -> None:
 
 
 def test_transitions() -> None:
+    assert can_move("Validating", "AwaitingPrepareApproval") and can_move(
+        "AwaitingPrepareApproval", "Preparing"
+    )
+    assert can_move("AwaitingPrepareApproval", "Aborted")  # nothing prepared: no Aborting needed
+    assert can_approve("AwaitingPrepareApproval") and can_abort("AwaitingPrepareApproval")
     assert can_move("Validating", "NotMigratable")
     assert not can_move("Preparing", "NotMigratable")  # something is prepared: abort instead
     assert not can_move("Committing", "Aborting")  # abort is impossible once commit started

@@ -33,7 +33,7 @@ def test_defaults_are_filled_in() -> None:
         "virtualNetwork": None,
         "subnet": None,
     }
-    assert body["approval"] == {"timeout": None, "onTimeout": "abort"}
+    assert body["approval"] == {"timeout": None, "onTimeout": "abort", "beforePrepare": False}
     assert (body["window"], body["dryRun"], body["probes"]) == ("any", False, [])
     assert req.approval_timeout() == timedelta(hours=72)
     assert req.approval_timeout("PT1H") == timedelta(hours=1)
