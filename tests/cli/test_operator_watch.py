@@ -12,6 +12,7 @@ import pytest
 
 from tests.cli.helpers import REPO_ROOT, c2arm
 from tests.cli.test_e2e_operator import APPROVER, wait_for_phase
+from tests.cli.test_operator_validate import emulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]
 FINAL = {"Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"}
@@ -20,6 +21,11 @@ FINAL = {"Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"}
 def test_watch_prints_progress_lines_and_a_dry_run_ends_aborted_dry_run(ops_stack) -> None:  # type: ignore[no-untyped-def]
     sd = ["--state-dir", str(ops_stack.state_dir)]
     uid = f"watch-dry-{time.time_ns() % 10**8}"
+    # a slower prepare (the emulator's own fault), so the unit is still running when the watch starts
+    slow = {"id": "watch-slow-prepare", "match": {"operation": "prepare", "unit": "routeTable/rt-spare"},
+            "count": 1, "action": {"type": "slowOperation", "factor": 30}}  # fmt: skip
+    with emulator(ops_stack) as admin:
+        assert admin.post("/admin/faults", json=slow).status_code in (200, 201)
     submitted = c2arm(
         "submit", "--kind", "routetable", "--name", "rt-spare", "--dry-run", "--request-id", uid, *sd
     )
@@ -32,6 +38,8 @@ def test_watch_prints_progress_lines_and_a_dry_run_ends_aborted_dry_run(ops_stac
     assert "Preparing" in progress or "Checking" in progress or "Aborting" in progress, progress
     assert "elapsed (platform time, ×10)" in watched.stdout  # the stack runs at --time-scale 10
     assert "dry run done (prepared, checked, aborted)" in watched.stdout
+    with emulator(ops_stack) as admin:
+        admin.delete("/admin/faults/watch-slow-prepare")
 
 
 def test_watch_stops_and_says_why_when_a_unit_awaits_approval(ops_stack) -> None:  # type: ignore[no-untyped-def]
