@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from cli.stack.azurite import start_azurite
-from cli.stack.processes import LOOPBACK, BackgroundProcess, StackError, StackInputError, free_port, stop_pid
+from cli.stack.processes import (
+    LOOPBACK,
+    BackgroundProcess,
+    StackError,
+    StackInputError,
+    free_port,
+    group_alive,
+    port_in_use,
+    stop_pid,
+)
 from connectors.app_settings import BY_NAME, read_setting
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -84,18 +93,39 @@ def _check_port(port: int) -> None:
             ) from None
 
 
-def _running(state_dir: Path) -> list[int]:
-    pids_file = state_dir / "pids.json"
-    if not pids_file.exists():
-        return []
-    alive = []
-    for pid in json.loads(pids_file.read_text()).values():
-        try:
-            os.killpg(int(pid), 0)
-            alive.append(int(pid))
-        except (ProcessLookupError, PermissionError, ValueError):
-            continue
-    return alive
+def _stack_pids(state_dir: Path) -> dict[str, int]:
+    """The process groups `up` recorded for `state_dir` ({} when none or unreadable)."""
+    try:
+        return {str(k): int(v) for k, v in json.loads((state_dir / "pids.json").read_text()).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _recover_crashed(state_dir: Path) -> int | None:
+    """Make way for `up` on a state dir whose stack partly died; the app port to keep, if known.
+
+    All processes alive → StackError (a running stack is not started twice). Some dead (a crash,
+    a killed process, a reboot) → the survivors are stopped (they would keep stale ports and
+    half a stack) and `up` starts the whole stack again on the same state: Azurite's data, the
+    emulator's platform and the devhost's durable store all live in `state_dir`, so unfinished
+    migrations carry on, and the app keeps its port so links already handed out still work.
+    """
+    pids = _stack_pids(state_dir)
+    if not pids:
+        return None
+    alive = {name: pid for name, pid in pids.items() if group_alive(pid)}
+    if alive and len(alive) == len(pids):
+        raise StackError(
+            f"a stack is already running from {state_dir}: run `c2arm down --state-dir {state_dir}`"
+        )
+    for name in ("devhost", "emulator", "azurite"):  # the app first, its dependencies last
+        if name in alive:
+            stop_pid(alive[name])
+    (state_dir / "pids.json").unlink(missing_ok=True)
+    try:
+        return int(json.loads((state_dir / "devhost.json").read_text())["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 ESTATE_RECORD = "estate.json"  # which estate (file, digest, subscription) the emulator's state came from
@@ -131,14 +161,31 @@ def check_same_estate(state_dir: Path, record: dict[str, str], reset: bool) -> N
     )
 
 
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by the owner only, from the first byte on.
+
+    The file is created 0600 under a temporary name and renamed over `path`: there is never a
+    moment (nor a crash) in which the secret sits in a world-readable file, whatever the umask,
+    and a reader never sees half a file.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def _review_secret(state_dir: Path) -> str:
     """A per-stack anti-forgery key for the review page, kept (0600) so restarts honour old pages."""
     path = state_dir / "review-token-secret"
     if path.exists():
         return path.read_text().strip()
     value = secrets.token_urlsafe(32)
-    path.write_text(value)
-    path.chmod(0o600)
+    write_private(path, value)
     return value
 
 
@@ -186,9 +233,7 @@ def ensure_storage(connection_string: str) -> None:
 
 def _write_private(path: Path, document: Any) -> None:
     """Write JSON readable by the owner only (it holds app settings, some of them secret)."""
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(json.dumps(document, indent=2))
+    write_private(path, json.dumps(document, indent=2))
 
 
 def _start_app(state_dir: Path, launch: dict[str, Any]) -> Any:
@@ -244,10 +289,6 @@ def up(opts: StackOptions) -> dict[str, Any]:
 
     state_dir = opts.state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
-    if _running(state_dir):
-        raise StackError(
-            f"a stack is already running from {state_dir}: run `c2arm down --state-dir {state_dir}`"
-        )
     if shutil.which("node") is None:
         raise StackError("Node.js is not installed: Azurite needs it (apt-get install nodejs npm).")
     estate = opts.estate.resolve()
@@ -261,7 +302,10 @@ def up(opts: StackOptions) -> dict[str, Any]:
     subscription = estate_subscription(estate)
     record = _estate_record(estate, subscription)
     check_same_estate(state_dir, record, opts.reset)
-    app_port = opts.app_port or free_port()
+    kept_port = _recover_crashed(state_dir)
+    if kept_port and port_in_use(kept_port):  # taken meanwhile: a new port beats refusing to start
+        kept_port = None
+    app_port = opts.app_port or kept_port or free_port()
     if opts.app_port:
         _check_port(app_port)
     started: list[BackgroundProcess] = []
@@ -301,9 +345,7 @@ def up(opts: StackOptions) -> dict[str, Any]:
     }
     (state_dir / "pids.json").write_text(json.dumps({p.name: p.pid for p in started}))
     (state_dir / ESTATE_RECORD).write_text(json.dumps(record, indent=2))
-    stack_file = state_dir / "stack.json"
-    stack_file.write_text(json.dumps(stack, indent=2))
-    stack_file.chmod(0o600)  # it holds the keys
+    _write_private(state_dir / "stack.json", stack)  # it holds the keys
     return stack
 
 
