@@ -27,6 +27,14 @@ param location string
 @description('Object id of the operator running azd (AZURE_PRINCIPAL_ID); empty = no operator roles.')
 param principalId string = ''
 
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+@description('Kind of principal principalId is (AZURE_PRINCIPAL_TYPE: User, or ServicePrincipal when azd runs as one).')
+param principalType string = 'User'
+
 @description('Resource group name; empty = rg-<environmentName>.')
 param resourceGroupName string = ''
 
@@ -51,9 +59,13 @@ param virtualNetworkSubnetId string = ''
 @description('Always-ready instances for the Durable functions (orchestrators and activities).')
 param alwaysReadyDurableInstances int = 1
 
+// Flex Consumption's allowed range, as Microsoft documents it today ("Event-driven scaling in
+// Azure Functions", Limit scale-out, Flex Consumption pivot, ms.date 08/03/2026: "the lowest
+// maximum instance count value is 1, and the highest supported maximum instance count value is
+// 1000"; the platform's default is 100). c2arm's default of 40 is its own cap, not the floor.
 @minValue(1)
 @maxValue(1000)
-@description('Most instances the app scales out to.')
+@description('Most instances the app scales out to (Flex Consumption allows 1-1000).')
 param maximumInstanceCount int = 40
 
 @description('Name of the Key Vault secret behind REVIEW_TOKEN_SECRET (the postprovision hook creates it).')
@@ -229,6 +241,7 @@ module roles 'modules/roles.bicep' = {
     keyVaultName: keyVault.outputs.name
     identityPrincipalId: identity.outputs.principalId
     operatorPrincipalId: principalId
+    operatorPrincipalType: principalType
   }
 }
 

@@ -41,7 +41,7 @@ param appSettings object
 ])
 param instanceMemoryMB int = 2048
 
-@description('Upper bound of instances the app scales out to (also caps the VNet addresses it uses).')
+@description('Upper bound of instances the app scales out to (also caps the VNet addresses it uses); Flex Consumption allows 1-1000, see main.bicep.')
 @minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 40

@@ -17,6 +17,18 @@ param identityPrincipalId string
 @description('Object id of the operator who deploys (azd fills AZURE_PRINCIPAL_ID); empty = none.')
 param operatorPrincipalId string = ''
 
+// The kind of principal the operator's id names: a person ('User'), a pipeline's service
+// principal ('ServicePrincipal') or an Entra group ('Group'). Stated explicitly, as for the
+// identity's assignments, so ARM does not have to look the id up (which fails for a principal
+// created moments before, by replication delay) and a mismatched kind is refused, not guessed.
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+@description('principalType of the operator\'s role assignments (azd fills AZURE_PRINCIPAL_TYPE).')
+param operatorPrincipalType string = 'User'
+
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
 }
@@ -83,6 +95,7 @@ resource operatorCertificatesOfficer 'Microsoft.Authorization/roleAssignments@20
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'a4417e6f-fecd-4de8-b567-7b0420556985')
     principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
     description: 'c2arm operator: upload the ASM management certificate'
   }
 }
@@ -93,6 +106,7 @@ resource operatorSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')
     principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
     description: 'c2arm operator: create or rotate the review token secret'
   }
 }
@@ -103,6 +117,7 @@ resource operatorQueueReader 'Microsoft.Authorization/roleAssignments@2022-04-01
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '19e7f393-937e-4f77-808e-94535e297925')
     principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
     description: 'c2arm operator: read the poison queue and the backlog'
   }
 }

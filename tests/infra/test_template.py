@@ -218,6 +218,13 @@ def test_role_assignments_are_exactly_the_documented_roles(templates: dict[str, 
         by_principal[source].add(role_ids[0])
         if source == "principalId":
             assert isinstance(assignment.body, Cond), "operator roles only when an operator id is given"
+            # the operator's kind comes from a parameter (a person, a group or a pipeline's SP)
+            kind = props.get("principalType")
+            assert isinstance(kind, Expr) and kind.ident, (
+                f"{path}: {assignment.symbol}.principalType: a param"
+            )
+            caller = next(m for m in templates["main.bicep"].modules if m.target == path)
+            assert _compact(caller.properties["params"][kind.ident]) == "principalType", assignment.symbol
         else:
             assert props["principalType"] == Str("ServicePrincipal", False)
     assert by_principal["identity.outputs.principalId"] == {ROLE_IDS[n] for n in IDENTITY_ROLES}
@@ -320,3 +327,21 @@ def test_every_reference_resolves(templates: dict[str, BicepFile]) -> None:
                     if output not in callee.outputs:
                         problems.append(f"{path}:{token.line}: {token.text}.outputs.{output} does not exist")
     assert not problems, "\n".join(problems)
+
+
+def test_the_operators_principal_type_is_a_checked_parameter_azd_fills(main: BicepFile) -> None:
+    param = main.params["principalType"]
+    assert param.default == Str("User", False)
+    assert all(kind in param.decorators["allowed"] for kind in ("'User'", "'Group'", "'ServicePrincipal'"))
+    parameters = json.loads((INFRA / "main.parameters.json").read_text())["parameters"]
+    assert parameters["principalType"]["value"] == "${AZURE_PRINCIPAL_TYPE=User}"
+
+
+def test_maximum_instance_count_allows_what_flex_consumption_allows(templates: dict[str, BicepFile]) -> None:
+    """1-1000: MicrosoftDocs/azure-docs, articles/azure-functions/event-driven-scaling.md ("Limit
+    scale-out", Flex Consumption, ms.date 08/03/2026): "the lowest maximum instance count value is
+    1, and the highest supported maximum instance count value is 1000" (earlier versions said 40)."""
+    for path in ("main.bicep", "modules/functionapp.bicep"):
+        param = templates[path].params["maximumInstanceCount"]
+        assert (param.decorators["minValue"], param.decorators["maxValue"]) == ("1", "1000"), path
+        assert isinstance(param.default, int) and 1 <= param.default <= 1000
