@@ -18,12 +18,15 @@ from typing import Any
 from connectors.arm import ArmReader
 from connectors.arm_facts import with_arm_facts
 from connectors.asm import AsmClient
-from connectors.asm.snapshot import read_snapshot
+from connectors.asm.scoped import read_scoped
+from connectors.asm.snapshot import ClassicSnapshot, read_snapshot
 from connectors.cloud import AzureSettings
 from connectors.errors import AzureCallError, ConfigurationError, PermanentError
 from connectors.storage import Storage
 from migration.estate import Estate
+from migration.neighbourhood import Inventory, inventory_of
 from migration.requests import MigrationRequest
+from migration.units import UnitRef
 
 log = logging.getLogger("c2arm.activities")
 _lock = threading.Lock()
@@ -55,8 +58,30 @@ def asm(subscription_id: str) -> AsmClient:
 
 def live_estate(subscription_id: str) -> Estate:
     """The subscription's classic estate (ASM reads) plus the ARM facts the prechecks need
-    (migration provider registration, remaining network quotas, circuits moved to ARM)."""
+    (migration provider registration, remaining network quotas, circuits moved to ARM).
+
+    A full read: it also refreshes the subscription's inventory, which the units' scoped
+    snapshots use to find their neighbourhood (`unit_estate`)."""
     classic = read_snapshot(asm(subscription_id))
+    storage().put_inventory(subscription_id, inventory_of(classic.estate).to_dict())
+    return _with_facts(subscription_id, classic)
+
+
+def unit_estate(subscription_id: str, unit: UnitRef) -> Estate:
+    """`unit`'s scoped snapshot (its neighbourhood read fresh, `connectors.asm.scoped`) plus the
+    ARM facts. Without an inventory yet (the subscription's first snapshot outside a plan) the
+    whole subscription is read once, which writes the inventory."""
+    known = storage().get_inventory(subscription_id)
+    if known is None:
+        return live_estate(subscription_id)
+    inventory = Inventory.from_dict(known)
+    scoped = read_scoped(asm(subscription_id), unit, inventory)
+    if scoped.inventory != inventory:  # services created or gone since: keep the map current
+        storage().put_inventory(subscription_id, scoped.inventory.to_dict())
+    return _with_facts(subscription_id, scoped.snapshot)
+
+
+def _with_facts(subscription_id: str, classic: ClassicSnapshot) -> Estate:
     reader = ArmReader.from_settings(azure_settings(), subscription_id)
     try:
         return with_arm_facts(classic.estate, reader, classic.circuit_keys)

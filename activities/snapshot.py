@@ -1,8 +1,9 @@
-"""Snapshotting: the subscription's classic configuration → the core's model → a JSON blob.
+"""Snapshotting: the unit's classic neighbourhood → the core's model → a JSON blob.
 
-The blob (`snapshots/<id>.json`) holds the whole estate (the prechecks and the check need the
-unit's neighbours) plus the unit's own part for the review page, as canonical JSON with its
-SHA-256. Secrets never reach it: the model carries certificate thumbprints only, and any key
+The blob (`snapshots/<id>.json`) holds the unit's scoped estate (the subscription's lists, the
+unit and the neighbours its prechecks and check look at, read fresh: `connectors.asm.scoped`,
+`migration.neighbourhood`) plus the unit's own part for the review page, as canonical JSON with
+its SHA-256. Secrets never reach it: the model carries certificate thumbprints only, and any key
 that could hold secret material is redacted on the way out. Writing the same snapshot again
 writes the same bytes, so a retried activity is harmless. A unit that does not exist is a
 permanent error (the unit ends NotMigratable naming it). Other units' resources that vanish
@@ -16,9 +17,10 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities._runtime import live_estate, phase, request_of, storage
+from activities._runtime import phase, request_of, storage, unit_estate
 from connectors.errors import PermanentError, Reason
 from migration.estate import dump_estate
+from migration.units import UnitRef
 
 bp = df.Blueprint()
 
@@ -61,7 +63,7 @@ def snapshot_unit(payload: dict[str, Any]) -> dict[str, Any]:
     """`{"digest", "blob"}` (or `{"error"}` when the unit does not exist)."""
     request = request_of(payload)
     unit = request.unit.model_dump(mode="json")
-    estate = dump_estate(live_estate(request.subscription_id))
+    estate = dump_estate(unit_estate(request.subscription_id, UnitRef(request.unit.kind, request.unit.name)))
     part = unit_part(estate, unit)
     if not any(part.values()):
         raise PermanentError(f"{request.unit.key} does not exist in subscription {request.subscription_id}",

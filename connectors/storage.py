@@ -201,6 +201,21 @@ class Storage:
     def get_snapshot(self, migration_id: str) -> Any:
         return json.loads(self._get(CONTAINER_SNAPSHOTS, f"{_check_id(migration_id)}.json"))
 
+    def put_inventory(self, subscription_id: str, document: Any) -> StoredBlob:
+        """A subscription's membership inventory (`migration.neighbourhood`) at
+        `snapshots/inventory/<subscription>.json` (no unit id holds a '/', so none collides)."""
+        name = f"inventory/{_check_id(subscription_id)}.json"
+        return self._put(CONTAINER_SNAPSHOTS, name, _canonical_json(document), "application/json")
+
+    def get_inventory(self, subscription_id: str) -> Any | None:
+        """The subscription's inventory; None when none was written yet."""
+        try:
+            return json.loads(self._get(CONTAINER_SNAPSHOTS, f"inventory/{_check_id(subscription_id)}.json"))
+        except PermanentError as error:
+            if error.reason == Reason.NOT_FOUND:
+                return None
+            raise
+
     def put_report(self, migration_id: str, document: Any, html: str | None = None) -> list[StoredBlob]:
         """Store the report at `reports/<id>.json` (and `.html` when given)."""
         mid = _check_id(migration_id)

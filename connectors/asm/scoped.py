@@ -1,0 +1,207 @@
+"""A unit's scoped snapshot: the subscription's lists plus the unit's neighbourhood, read fresh.
+
+`read_snapshot` reads the whole subscription (one detail read per cloud service, NSG, route
+table, gateway and subnet association); a unit needs only its neighbourhood
+(`migration.neighbourhood`, per kind). `read_scoped` reads every subscription-level list (one
+GET each, whatever the estate's size), then in detail only the neighbourhood: the services the
+inventory (or the fresh disk registry and reserved-IP list) places there, the services the
+inventory does not know yet, the NSGs and route tables they name, and the unit's own VNet's
+associations, gateway, connections and circuit links. Nothing is cached: a storage account read
+just after its VNet committed sees the commit (the VNet's services answer 404, or are no longer
+listed, and its VMs no longer hold the account's disks).
+
+The estate it returns holds the lists in full and the neighbourhood in detail; resources outside
+the neighbourhood that need a detail read are absent (services, NSGs, route tables) or carry
+their list-level data only (other VNets: address space and subnets without per-subnet
+association reads, no gateway). The prechecks' findings for the unit and its expected ARM are
+the same as from the full snapshot (`tests/connectors/test_scoped_equivalence.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element
+
+from connectors.asm.client import AsmClient
+from connectors.asm.snapshot import (
+    ClassicSnapshot,
+    _association,
+    _circuit_links,
+    _optional,
+    _production,
+)
+from connectors.asm.units import seg
+from connectors.asm.xml_common import child, children, text
+from connectors.asm.xml_deployment import parse_cloud_service, parse_hosted_services
+from connectors.asm.xml_gateway import circuit_service_keys, merge_gateways, parse_circuits
+from connectors.asm.xml_network import (
+    list_names,
+    parse_local_network_sites,
+    parse_network_security_group,
+    parse_reserved_ips,
+    parse_route_table,
+    parse_virtual_networks,
+)
+from connectors.asm.xml_storage import parse_disks, parse_images, parse_storage_accounts
+from migration.estate import DEFAULT_LOCATION, CloudService, Estate, VirtualNetwork, media_link_parts
+from migration.neighbourhood import Inventory, Neighbourhood, service_links, services_of, subnets_naming
+from migration.units import UnitRef
+
+NET = "/services/networking"
+
+
+@dataclass(frozen=True)
+class ScopedRead:
+    """A unit's snapshot, the inventory brought up to date, and what was read in detail."""
+
+    snapshot: ClassicSnapshot
+    inventory: Inventory
+    neighbourhood: Neighbourhood
+
+
+def disk_users(disks: Element) -> dict[str, set[str]]:
+    """`{storage account: services whose VMs have a disk in it}` from the disk registry
+    (`AttachedTo/HostedServiceName` and the disk's `MediaLink`)."""
+    users: dict[str, set[str]] = {}
+    for disk in children(disks, "Disk"):
+        attached = child(disk, "AttachedTo")
+        service = text(attached, "HostedServiceName") if attached is not None else None
+        account, _ = media_link_parts(text(disk, "MediaLink"))
+        if service and account:
+            users.setdefault(account, set()).add(service)
+    return users
+
+
+def _services(client: AsmClient, listed: list[tuple[str, str | None]], wanted: set[str],
+              sizes: dict[str, int]) -> list[CloudService]:  # fmt: skip
+    """The `wanted` services of the list, in detail (one still there when read)."""
+    out = []
+    for i, (name, location) in enumerate(listed):
+        if name not in wanted:
+            continue
+        path = f"/services/hostedservices/{seg(name)}"
+        detail = _optional(client, path, "compute", {"embed-detail": "true"})
+        if detail is None:
+            continue  # gone since the list (committed or deleted meanwhile)
+        certificates = _optional(client, f"{path}/certificates", "compute")
+        location = location or text(detail, "HostedServiceProperties", "Location")
+        where = f"cloudServices[{i}]"
+        out.append(parse_cloud_service(name, location, _production(detail), certificates, sizes, where=where))
+    return out
+
+
+def _associate(client: AsmClient, vnet: VirtualNetwork, subnets: set[str]) -> VirtualNetwork:
+    """`vnet` with the NSG and route-table associations of `subnets` read (per-subnet reads
+    where the VNet list did not report them; 404 = none)."""
+    updated = []
+    for subnet in vnet.subnets:
+        if subnet.name in subnets and subnet.name != "GatewaySubnet":
+            base = f"{NET}/virtualnetwork/{seg(vnet.name)}/subnets/{seg(subnet.name)}"
+            update = {}
+            if subnet.network_security_group is None:
+                update["network_security_group"] = _association(client, f"{base}/networksecuritygroups")
+            if subnet.route_table is None:
+                update["route_table"] = _association(client, f"{base}/routetables")
+            subnet = subnet.model_copy(update={k: v for k, v in update.items() if v})
+        updated.append(subnet)
+    return vnet.model_copy(update={"subnets": updated})
+
+
+def _with_gateway(client: AsmClient, vnet: VirtualNetwork, listed: Element | None,
+                  circuit_keys: dict[str, str], index: int) -> VirtualNetwork:  # fmt: skip
+    """The unit's VNet with its gateways (as `read_snapshot` reads them)."""
+    links = _circuit_links(client, circuit_keys)
+    if vnet.gateways or vnet.name in links or child(listed, "Gateway") is not None:
+        base = f"{NET}/{seg(vnet.name)}/gateway"
+        gateways = merge_gateways(vnet, _optional(client, base, "network"),
+                                  _optional(client, f"{base}/connections", "network"), links,
+                                  f"virtualNetworks[{index}]")  # fmt: skip
+        vnet = vnet.model_copy(update={"gateways": gateways})
+    return vnet
+
+
+def _details(client: AsmClient, kind: str, names: list[str], wanted: set[str]) -> list[Element]:
+    """Detail reads of the `wanted` NSGs or route tables of a list (one still there when read)."""
+    params = {"detaillevel": "Full"} if kind == "networksecuritygroups" else {"detailLevel": "full"}
+    found = []
+    for name in names:
+        if name in wanted:
+            detail = _optional(client, f"{NET}/{kind}/{seg(name)}", "network", params)
+            if detail is not None:
+                found.append(detail)
+    return found
+
+
+def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
+                location: str = DEFAULT_LOCATION) -> ScopedRead:  # fmt: skip
+    """`unit`'s scoped snapshot (see the module docstring) and the inventory brought up to date."""
+    compute, network = "compute", "network"
+    disks = client.get_xml("/services/disks", compute)
+    unattached, sizes = parse_disks(disks)
+    images = parse_images(client.get_xml("/services/images", compute))
+    listed = parse_hosted_services(client.get_xml("/services/hostedservices", compute))
+    netcfg = _optional(client, f"{NET}/media", network)
+    vnet_list = client.get_xml(f"{NET}/virtualnetwork", network)
+    circuits = _optional(client, f"{NET}/dedicatedcircuits", network)
+    reserved_ips = parse_reserved_ips(client.get_xml(f"{NET}/reservedips", network))
+    accounts = parse_storage_accounts(client.get_xml("/services/storageservices", "storage"))
+    nsg_names = list_names(client.get_xml(f"{NET}/networksecuritygroups", network), "NetworkSecurityGroup")
+    rt_names = list_names(client.get_xml(f"{NET}/routetables", network), "RouteTable")
+
+    names = {name for name, _ in listed}
+    unknown = names - set(inventory.services)
+    reserved_by = {r.name: r.cloud_service for r in reserved_ips if r.cloud_service}
+    wanted = set(services_of(unit, inventory, disk_users(disks), reserved_by)) & names | unknown  # type: ignore[arg-type]
+    services = _services(client, listed, wanted, sizes)
+    read = {s.name for s in services}
+    partial = Estate(version=1, subscription_id=client.http.subscription_id, location=location,
+                     cloud_services=services)  # fmt: skip
+    fresh = {name: service_links(partial, name) for name in read}
+    kept = {n: s for n, s in inventory.services.items() if n in names and n not in wanted}
+    inventory = Inventory({**kept, **fresh}, inventory.subnets)
+
+    vnets = parse_virtual_networks(netcfg, vnet_list) if netcfg is not None else []
+    listed_sites = {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
+    circuit_keys = circuit_service_keys(circuits)
+    nsgs_wanted = {n for _, _, r in partial.roles() if (n := r.network_security_group)}
+    rts_wanted: set[str] = set()
+    subnets = set(subnets_naming(inventory, unit))
+    full_vnet = unit.name if unit.kind == "virtualNetwork" else None
+    result = []
+    for i, vnet in enumerate(vnets):
+        if vnet.name == full_vnet:
+            vnet = _associate(client, vnet, {s.name for s in vnet.subnets})
+            vnet = _with_gateway(client, vnet, listed_sites.get(vnet.name), circuit_keys, i)
+            nsgs_wanted |= {n for s in vnet.subnets if (n := s.network_security_group)}
+            rts_wanted |= {t for s in vnet.subnets if (t := s.route_table)}
+        elif any(v == vnet.name for v, _ in subnets):
+            vnet = _associate(client, vnet, {s for v, s in subnets if v == vnet.name})
+        result.append(vnet)
+    if unit.kind == "networkSecurityGroup":
+        nsgs_wanted.add(unit.name)
+    if unit.kind == "routeTable":
+        rts_wanted.add(unit.name)
+    nsg_details = _details(client, "networksecuritygroups", nsg_names, nsgs_wanted)
+    rt_details = _details(client, "routetables", rt_names, rts_wanted)
+    subnet_map = {v.name: {s.name: (s.network_security_group, s.route_table) for s in v.subnets}
+                  for v in result if v.name == full_vnet or any(x == v.name for x, _ in subnets)}  # fmt: skip
+    inventory = Inventory(inventory.services, {**inventory.subnets, **subnet_map})
+    estate = Estate(
+        version=1,
+        subscription_id=client.http.subscription_id,
+        location=location,
+        virtual_networks=result,
+        local_network_sites=parse_local_network_sites(netcfg) if netcfg is not None else [],
+        network_security_groups=[parse_network_security_group(d, f"networkSecurityGroups[{i}]")
+                                 for i, d in enumerate(nsg_details)],
+        route_tables=[parse_route_table(d, f"routeTables[{i}]") for i, d in enumerate(rt_details)],
+        reserved_ips=reserved_ips,
+        storage_accounts=accounts,
+        disks=unattached,
+        images=images,
+        express_route_circuits=parse_circuits(circuits),
+        cloud_services=services,
+    )  # fmt: skip
+    hood = Neighbourhood(frozenset(read), frozenset(nsgs_wanted), frozenset(rts_wanted), full_vnet,
+                         frozenset(subnets))  # fmt: skip
+    return ScopedRead(ClassicSnapshot(estate, circuit_keys), inventory, hood)
