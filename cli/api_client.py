@@ -1,4 +1,4 @@
-"""The operator commands' client for the c2arm app's HTTP API (DESIGN.md "HTTP API").
+"""The operator commands' client for the c2arm app's HTTP API (docs/contract.md, docs/http-api.md).
 
 Where the app is:
 - the local stack: `<state-dir>/stack.json` written by `c2arm up` (`appUrl`, `functionKey`,

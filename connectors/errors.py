@@ -3,9 +3,9 @@
 The orchestrator decides from the type alone whether to retry a phase with a durable timer or to
 end the unit, so every failure a connector raises is one of these two, carrying the platform's
 code and message (never a token, key or certificate). The classification follows the status
-code first and then the platform's error catalogue (`reference/asm-migration-api.md`), because
-the platform reports some transient conditions ("Internal server error", "Template … deployment
-failed") and some permanent ones with the same status codes.
+code first and then the platform's error catalogue (Microsoft's "Common migration errors" page of
+the classic-to-ARM migration), because the platform reports some transient conditions ("Internal
+server error", "Template … deployment failed") and some permanent ones with the same status codes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Phases of one migration unit (DESIGN.md **contract**: names and order) and their rules.
+"""Phases of one migration unit (docs/contract.md: names and order) and their rules.
 
 The orchestrator moves a unit through these phases; the HTTP API decides from them what a
 decision may do (approve only while `AwaitingApproval`; abort refused once `Committing`).

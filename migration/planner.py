@@ -1,9 +1,9 @@
 """The planner: a subscription's units, their dependencies, and waves under a concurrency limit.
 
-Order (reference "Required order"; DESIGN.md): ExpressRoute circuits must already be in ARM
-(a VNet waiting for one is not planned: `blocked`); virtual networks and cloud services outside
-a VNet; storage accounts only after every unit whose VMs use their disks or boot diagnostics;
-unassociated reserved IPs, NSGs and route tables any time.
+Order (Microsoft's "Required order" for the migration): ExpressRoute circuits must already be in
+ARM (a VNet waiting for one is not planned: `blocked`); virtual networks and cloud services
+outside a VNet; storage accounts only after every unit whose VMs use their disks or boot
+diagnostics; unassociated reserved IPs, NSGs and route tables any time.
 
 A unit with an `error` precheck is `notMigratable` and left out. A unit that waits for something
 the plan cannot deliver (a circuit, a unit not in the plan, a unit left out) is `blocked` and left

@@ -1,4 +1,4 @@
-"""The migration request (DESIGN.md **contract**): schema, defaults and field-named errors.
+"""The migration request (docs/contract.md): schema, defaults and field-named errors.
 
 A request reaches c2arm from the queue `migration-requests`, from `POST /api/migrations` or from
 the backlog; all three go through `parse_request`, so a request means the same wherever it came
@@ -148,7 +148,7 @@ class Probe(_Strict):
 
 
 class MigrationRequest(_Strict):
-    """One migration unit to move, with its options (DESIGN.md "Request")."""
+    """One migration unit to move, with its options (docs/contract.md "Request")."""
 
     request_id: str = Field(alias="requestId", pattern=REQUEST_ID_PATTERN)
     subscription_id: str = Field(alias="subscriptionId", pattern=GUID_PATTERN)

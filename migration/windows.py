@@ -1,6 +1,6 @@
 """Migration windows: `MIGRATION_WINDOWS` / `MIGRATION_TIMEZONE` → is-open, next open, next close.
 
-Grammar (DESIGN.md, "Schedules and windows"): ranges separated by `;`, each `DAYS HH:MM-HH:MM`
+Grammar (docs/contract.md, "Schedules and windows"): ranges separated by `;`, each `DAYS HH:MM-HH:MM`
 with `DAYS` one day (`Mon`), a range (`Mon-Fri`, wrapping allowed: `Fri-Mon`) or `*`; `24:00`
 is allowed as an end; an end earlier than the start runs past midnight into the next day (the
 day named is the day the window *starts*). Example: `Mon-Fri 22:00-06:00; Sat-Sun 00:00-24:00`.

@@ -1,6 +1,6 @@
 """Orchestrators: the Durable Functions blueprints registered by `function_app.py`.
 
-`migrate_unit` carries one unit through the phases of DESIGN.md; `migrate_plan` runs waves of
+`migrate_unit` carries one unit through the phases of docs/contract.md; `migrate_plan` runs waves of
 units under a concurrency limit; `validate_migration` checks one unit live without changing it.
 All are deterministic generators (replayed by the host).
 """

@@ -1,7 +1,7 @@
 """The custom status of one unit: phase, findings, links, timeline — set on every change.
 
 The HTTP API answers `GET /api/migrations/{id}` from this status, so it always carries the whole
-picture (DESIGN.md): a client never needs the history to know where a unit is. Times come only
+picture (docs/contract.md): a client never needs the history to know where a unit is. Times come only
 from `context.current_utc_datetime`, so a replay rebuilds exactly the same status.
 """
 

@@ -1,4 +1,4 @@
-"""`migrate_unit`: one migration unit's whole life, from request to a final phase (DESIGN.md).
+"""`migrate_unit`: one migration unit's whole life, from request to a final phase (docs/contract.md).
 
 Snapshotting → Prechecking → Validating → [WaitingForWindow] → Preparing → Checking →
 AwaitingApproval → [WaitingForWindow] → Committing | Aborting → Committed / Aborted /

@@ -198,7 +198,7 @@ def view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
 
 
 def public_view(doc: dict[str, Any]) -> dict[str, Any]:
-    """The GET body of DESIGN.md (plus a few extra fields clients may use)."""
+    """The GET body of docs/contract.md (plus a few extra fields clients may use)."""
     keys = ("id", "unit", "phase", "dryRun", "requestedBy", "createdAt", "updatedAt", "findings", "timeline",
             "links", "error", "approver", "findingsTotal", "windowOpensAt", "approvalDeadline", "plan",
             "resourceMap", "report")  # fmt: skip

@@ -1,4 +1,4 @@
-"""HTTP API for migrations (DESIGN.md **contract**): submit, read, list, report, audit.
+"""HTTP API for migrations (docs/contract.md): submit, read, list, report, audit.
 
 Every route has auth level `function` (the host checks the key: 401 without). Decisions
 (approve / abort) are in `triggers.decisions`.

@@ -1,6 +1,7 @@
 """Hosted services and deployments (the platform's XML) → the core's estate model.
 
-Element names follow the ASM reference (`reference/asm-migration-api.md`). The platform does not
+Element names follow the platform's own clients (npm `azure-asm-compute` / `azure-asm-network`)
+and the recorded traffic of Azure/azure-xplat-cli (docs/connectors.md). The platform does not
 report everything the estate file can say (alerts, autoscale, RBAC, blob sizes): those keep the
 model's defaults and are filled from other sources or not at all. Where the XML lacks a value
 the model requires (an OS disk's size), the subscription's disk registry supplies it.

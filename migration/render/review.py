@@ -17,7 +17,7 @@ the ARM side every property a finding names (changed), every resource a finding 
 and a card for each resource a finding says is missing; then the findings by severity, the
 timeline, and Approve / Abort buttons. The buttons are a plain form (no script) that posts
 `decision=commit|abort`, `comment` and `token` as `application/x-www-form-urlencoded` to
-`decision_url` (default `/api/migrations/{id}/review/decision`, the DESIGN.md route), which
+`decision_url` (default `/api/migrations/{id}/review/decision`, the contract's route, docs/contract.md), which
 checks the anti-forgery token (`migration.policy.verify_token`) instead of a function key.
 The form is shown only while the phase is `AwaitingApproval` and only with a token (a page opened
 without a signed-in principal says how to get one instead).
@@ -171,7 +171,7 @@ def _arm_side(arm: Sequence[Mapping[str, Any]], findings: Sequence[Mapping[str, 
 
 
 def decision_path(instance_id: str) -> str:
-    """The review page's decision route for an instance (DESIGN.md), id percent-encoded."""
+    """The review page's decision route for an instance (docs/contract.md), id percent-encoded."""
     return f"/api/migrations/{quote(instance_id, safe='')}/review/decision"
 
 

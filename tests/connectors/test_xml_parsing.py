@@ -1,8 +1,8 @@
 """The XML → model mapping on answers shaped as the ASM reference documents them.
 
-These samples are written from the reference (`reference/asm-migration-api.md`), not from the
-emulator, so the parser is checked against the real platform's shapes; `tests/contract/` checks
-it against the emulator.
+These samples are written from the platform's own clients and recorded traffic
+(docs/connectors.md), not from the emulator, so the parser is checked against the real platform's
+shapes; `tests/contract/` checks it against the emulator.
 """
 
 from pathlib import Path

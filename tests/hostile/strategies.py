@@ -31,7 +31,7 @@ json_values = st.recursive(
 
 
 def valid_request(request_id: str = "fuzz-1") -> dict[str, Any]:
-    """A request that uses every field of the contract (DESIGN.md "Request")."""
+    """A request that uses every field of the contract (docs/contract.md "Request")."""
     return {
         "requestId": request_id,
         "subscriptionId": SUB,

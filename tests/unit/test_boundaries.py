@@ -1,4 +1,4 @@
-"""The module boundaries of DESIGN.md, checked from the import statements of every module.
+"""The module boundaries of docs/architecture.md, checked from the import statements of every module.
 
 `migration/` is pure; `connectors/` sees only `migration/`; the emulator and the devhost stand in
 for Azure and share nothing with the app (and the app nothing with them).
