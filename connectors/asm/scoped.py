@@ -35,7 +35,6 @@ from connectors.asm.xml_common import child, children, text
 from connectors.asm.xml_deployment import parse_cloud_service, parse_hosted_services
 from connectors.asm.xml_gateway import circuit_service_keys, merge_gateways, parse_circuits
 from connectors.asm.xml_network import (
-    list_names,
     parse_local_network_sites,
     parse_network_security_group,
     parse_reserved_ips,
@@ -120,38 +119,51 @@ def _with_gateway(client: AsmClient, vnet: VirtualNetwork, listed: Element | Non
     return vnet
 
 
-def _details(client: AsmClient, kind: str, names: list[str], wanted: set[str]) -> list[Element]:
-    """Detail reads of the `wanted` NSGs or route tables of a list (one still there when read)."""
+def _details(client: AsmClient, kind: str, wanted: set[str]) -> list[Element]:
+    """Detail reads of the `wanted` NSGs or route tables (one gone since is absent: 404)."""
     params = {"detaillevel": "Full"} if kind == "networksecuritygroups" else {"detailLevel": "full"}
     found = []
-    for name in names:
-        if name in wanted:
-            detail = _optional(client, f"{NET}/{kind}/{seg(name)}", "network", params)
-            if detail is not None:
-                found.append(detail)
+    for name in sorted(wanted):
+        detail = _optional(client, f"{NET}/{kind}/{seg(name)}", "network", params)
+        if detail is not None:
+            found.append(detail)
     return found
+
+
+# The subscription-level lists each kind needs (one GET each). A list a kind's rules and
+# translation never look at is not read: a route table needs no hosted services, a cloud service
+# outside any VNet no network configuration.
+LISTS: dict[str, frozenset[str]] = {
+    "virtualNetwork": frozenset({"hosted", "disks", "network", "circuits", "reservedIps", "accounts"}),
+    "cloudService": frozenset({"hosted", "disks", "reservedIps", "accounts"}),
+    "storageAccount": frozenset({"hosted", "disks", "images", "accounts"}),
+    "reservedIp": frozenset({"hosted", "reservedIps"}),
+    "networkSecurityGroup": frozenset({"hosted", "network"}),
+    "routeTable": frozenset({"network"}),
+}
 
 
 def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
                 location: str = DEFAULT_LOCATION) -> ScopedRead:  # fmt: skip
     """`unit`'s scoped snapshot (see the module docstring) and the inventory brought up to date."""
-    compute, network = "compute", "network"
-    disks = client.get_xml("/services/disks", compute)
-    unattached, sizes = parse_disks(disks)
-    images = parse_images(client.get_xml("/services/images", compute))
-    listed = parse_hosted_services(client.get_xml("/services/hostedservices", compute))
-    netcfg = _optional(client, f"{NET}/media", network)
-    vnet_list = client.get_xml(f"{NET}/virtualnetwork", network)
-    circuits = _optional(client, f"{NET}/dedicatedcircuits", network)
-    reserved_ips = parse_reserved_ips(client.get_xml(f"{NET}/reservedips", network))
-    accounts = parse_storage_accounts(client.get_xml("/services/storageservices", "storage"))
-    nsg_names = list_names(client.get_xml(f"{NET}/networksecuritygroups", network), "NetworkSecurityGroup")
-    rt_names = list_names(client.get_xml(f"{NET}/routetables", network), "RouteTable")
-
-    names = {name for name, _ in listed}
+    compute, network, lists = "compute", "network", LISTS[unit.kind]
+    listed = (
+        parse_hosted_services(client.get_xml("/services/hostedservices", compute))
+        if "hosted" in lists
+        else []
+    )
+    reserved_ips = (
+        parse_reserved_ips(client.get_xml(f"{NET}/reservedips", network)) if "reservedIps" in lists else []
+    )
+    names = {name for name, _ in listed} if "hosted" in lists else set(inventory.services)
     unknown = names - set(inventory.services)
     reserved_by = {r.name: r.cloud_service for r in reserved_ips if r.cloud_service}
-    wanted = set(services_of(unit, inventory, disk_users(disks), reserved_by)) & names | unknown  # type: ignore[arg-type]
+    disks = client.get_xml("/services/disks", compute) if "disks" in lists else None
+    wanted = set(services_of(unit, inventory, disk_users(disks) if disks is not None else {}, reserved_by))
+    wanted = wanted & names | unknown
+    if disks is None and wanted:  # a holder or user of the unit: its disks' sizes are in the registry
+        disks = client.get_xml("/services/disks", compute)
+    unattached, sizes = parse_disks(disks) if disks is not None else ([], {})
     services = _services(client, listed, wanted, sizes)
     read = {s.name for s in services}
     partial = Estate(version=1, subscription_id=client.http.subscription_id, location=location,
@@ -160,8 +172,18 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
     kept = {n: s for n, s in inventory.services.items() if n in names and n not in wanted}
     inventory = Inventory({**kept, **fresh}, inventory.subnets)
 
-    vnets = parse_virtual_networks(netcfg, vnet_list) if netcfg is not None else []
-    listed_sites = {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
+    netcfg = vnet_list = circuits = None
+    if "network" in lists:
+        netcfg = _optional(client, f"{NET}/media", network)
+        vnet_list = client.get_xml(f"{NET}/virtualnetwork", network)
+    if "circuits" in lists:
+        circuits = _optional(client, f"{NET}/dedicatedcircuits", network)
+    vnets = parse_virtual_networks(netcfg, vnet_list) if netcfg is not None and vnet_list is not None else []
+    listed_sites = (
+        {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
+        if vnet_list is not None
+        else {}
+    )
     circuit_keys = circuit_service_keys(circuits)
     nsgs_wanted = {n for _, _, r in partial.roles() if (n := r.network_security_group)}
     rts_wanted: set[str] = set()
@@ -181,17 +203,23 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
         nsgs_wanted.add(unit.name)
     if unit.kind == "routeTable":
         rts_wanted.add(unit.name)
-    nsg_details = _details(client, "networksecuritygroups", nsg_names, nsgs_wanted)
-    rt_details = _details(client, "routetables", rt_names, rts_wanted)
+    nsg_details = _details(client, "networksecuritygroups", nsgs_wanted)
+    rt_details = _details(client, "routetables", rts_wanted)
     subnet_map = {v.name: {s.name: (s.network_security_group, s.route_table) for s in v.subnets}
                   for v in result if v.name == full_vnet or any(x == v.name for x, _ in subnets)}  # fmt: skip
     inventory = Inventory(inventory.services, {**inventory.subnets, **subnet_map})
+    images = parse_images(client.get_xml("/services/images", compute)) if "images" in lists else []
+    accounts = (
+        parse_storage_accounts(client.get_xml("/services/storageservices", "storage"))
+        if "accounts" in lists
+        else []
+    )
     estate = Estate(
         version=1,
         subscription_id=client.http.subscription_id,
         location=location,
         virtual_networks=result,
-        local_network_sites=parse_local_network_sites(netcfg) if netcfg is not None else [],
+        local_network_sites=parse_local_network_sites(netcfg) if netcfg is not None and full_vnet else [],
         network_security_groups=[parse_network_security_group(d, f"networkSecurityGroups[{i}]")
                                  for i, d in enumerate(nsg_details)],
         route_tables=[parse_route_table(d, f"routeTables[{i}]") for i, d in enumerate(rt_details)],
