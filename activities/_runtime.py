@@ -118,6 +118,7 @@ def phase(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any
             log.info("activity %s for %s: transient: %s", fn.__name__, unit_id, error.message)
             raise
         log.info("activity %s for %s: done", fn.__name__, unit_id)
-        return result
+        # a contract model (migration.workflow) travels as plain JSON, never the SDK's envelope
+        return result.to_json() if hasattr(result, "to_json") else result
 
     return run

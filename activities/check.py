@@ -13,13 +13,14 @@ from typing import Any
 import azure.durable_functions as df
 import httpx
 
-from activities._runtime import azure_settings, phase, request_of, storage
+from activities._runtime import azure_settings, phase, storage
 from activities.precheck import estate_of
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
 from connectors.errors import PermanentError, Reason
 from migration.arm import check_unit as compare_unit
 from migration.units import UnitRef
+from migration.workflow import CheckResult, UnitStep
 
 bp = df.Blueprint()
 MAX_RESOURCES_IN_STATUS = 100
@@ -55,11 +56,12 @@ def _finding(item: dict[str, Any]) -> dict[str, Any]:
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def check_unit(payload: dict[str, Any]) -> dict[str, Any]:
-    """`{"findings", "resourceMap", "armResources"}` for the prepared unit."""
-    request = request_of(payload)
+def check_unit(payload: dict[str, Any]) -> CheckResult:
+    """The findings, the ARM ids by name and a brief of the ARM resources of the prepared unit."""
+    step = UnitStep.from_json(payload)
+    request = step.migration_request()
     unit = request.unit
-    estate = estate_of(storage().get_snapshot(payload["id"]))
+    estate = estate_of(storage().get_snapshot(step.id))
     reader = ArmReader.from_settings(azure_settings(), request.subscription_id)
     try:
         try:
@@ -83,4 +85,4 @@ def check_unit(payload: dict[str, Any]) -> dict[str, Any]:
     brief = [
         {k: r.get(k) for k in ("id", "name", "type", "location")} for r in actual[:MAX_RESOURCES_IN_STATUS]
     ]
-    return {"findings": findings, "resourceMap": resource_map, "armResources": brief}
+    return CheckResult(findings=findings, resourceMap=resource_map, armResources=brief)

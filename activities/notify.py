@@ -13,34 +13,34 @@ import azure.durable_functions as df
 
 from activities._runtime import phase, storage
 from connectors.phase_index import record_phase
+from migration.workflow import AuditInput, AuditResult, Event, IndexInput, IndexResult, NotifyResult
 
 bp = df.Blueprint()
 
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def notify(payload: dict[str, Any]) -> dict[str, Any]:
+def notify(payload: dict[str, Any]) -> NotifyResult:
     """Publish `{"type", "at", "data": {"id", …}}` on `migration-events`."""
-    message_id = storage().publish_event(
-        payload["type"], {"id": payload["id"], **(payload.get("data") or {})}
-    )
-    return {"messageId": message_id}
+    event = Event.from_json(payload)
+    message_id = storage().publish_event(event.type, {"id": event.id, **event.data})
+    return NotifyResult(messageId=message_id)
 
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def audit_entry(payload: dict[str, Any]) -> dict[str, Any]:
+def audit_entry(payload: dict[str, Any]) -> AuditResult:
     """Append one audit entry (idempotent by `entryId`)."""
-    entry = storage().append_audit(payload["id"], payload["principal"], payload["action"],
-                                   payload.get("comment", ""), entry_id=payload.get("entryId"))  # fmt: skip
-    return {"entryId": entry.entry_id}
+    item = AuditInput.from_json(payload)
+    entry = storage().append_audit(item.id, item.principal, item.action, item.comment, entry_id=item.entry_id)
+    return AuditResult(entryId=entry.entry_id)
 
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def index_phase(payload: dict[str, Any]) -> dict[str, Any]:
+def index_phase(payload: dict[str, Any]) -> IndexResult:
     """Write the unit's new phase to the phase index (`connectors.phase_index`); a late retry of
     an older change loses to the newer one (`seq`)."""
-    current = record_phase(storage().table, payload["id"], payload["unit"], payload["phase"],
-                           payload["at"], int(payload["seq"]))  # fmt: skip
-    return {"current": current}
+    item = IndexInput.from_json(payload)
+    current = record_phase(storage().table, item.id, item.unit, item.phase, item.at, item.seq)
+    return IndexResult(current=current)

@@ -13,10 +13,17 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities._runtime import asm, phase, request_of
+from activities._runtime import asm, phase
 from connectors.asm import AsmClient
 from connectors.errors import PermanentError, Reason, TransientError
 from migration.requests import MigrationRequest
+from migration.workflow import (
+    ActivityError,
+    OperationPoll,
+    OperationProgress,
+    OperationStarted,
+    OperationStep,
+)
 
 bp = df.Blueprint()
 
@@ -30,10 +37,10 @@ TARGETS: dict[str, tuple[frozenset[str | None], frozenset[str | None]]] = {
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def start_operation(payload: dict[str, Any]) -> dict[str, Any]:
-    """`{"status": "Started", "requestId"}` | `{"status": "AlreadyDone", "state"}` | `{"error"}`."""
-    request = request_of(payload)
-    operation = payload["operation"]
+def start_operation(payload: dict[str, Any]) -> OperationStarted:
+    """Started (with the request id to poll) | AlreadyDone (with the state) | `{"error"}`."""
+    step = OperationStep.from_json(payload)
+    request, operation = step.migration_request(), step.operation
     client = asm(request.subscription_id)
     if operation == "prepare":
         result = client.prepare_unless_prepared(request.unit, request.destination)
@@ -41,14 +48,14 @@ def start_operation(payload: dict[str, Any]) -> dict[str, Any]:
         result = client.commit_unless_committed(request.unit)
     elif operation == "abort":
         result = client.abort_unless_aborted(request.unit)
-    else:
-        raise ValueError(f"operation {operation!r}: must be prepare, commit or abort")
+    else:  # the model admits nothing else
+        raise AssertionError(operation)
     done, _ = TARGETS[operation]
     if result.started:
-        return {"status": "Started", "requestId": result.request_id, "state": result.state}
+        return OperationStarted(status="Started", requestId=result.request_id, state=result.state)
     if result.state in done:
-        return {"status": "AlreadyDone", "state": result.state}
-    return {"status": "Started", "requestId": None, "state": result.state}  # under way: watch the state
+        return OperationStarted(status="AlreadyDone", state=result.state)
+    return OperationStarted(status="Started", requestId=None, state=result.state)  # under way: watch it
 
 
 def _state(client: AsmClient, request: MigrationRequest) -> str | None:
@@ -63,30 +70,29 @@ def _state(client: AsmClient, request: MigrationRequest) -> str | None:
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def operation_status(payload: dict[str, Any]) -> dict[str, Any]:
-    """One poll: `{"status": InProgress|Succeeded|Failed, "retryAfter"?, "transient"?, "failure"?}`."""
-    request = request_of(payload)
-    operation = payload["operation"]
+def operation_status(payload: dict[str, Any]) -> OperationProgress:
+    """One poll: InProgress | Succeeded | Failed (with `transient` and the `failure`)."""
+    step = OperationPoll.from_json(payload)
+    request, operation, request_id = step.migration_request(), step.operation, step.request_id
     client = asm(request.subscription_id)
-    request_id = payload.get("requestId")
     try:
         if not request_id:
             done, moving = TARGETS[operation]
             state = _state(client, request)
             if state in done:
-                return {"status": "Succeeded", "state": state}
+                return OperationProgress(status="Succeeded", state=state)
             if state in moving:
-                return {"status": "InProgress", "state": state}
+                return OperationProgress(status="InProgress", state=state)
             message = f"{operation}: the unit is {state or 'not prepared'}"
-            failure = {"code": "StateChanged", "message": message}
-            return {"status": "Failed", "transient": True, "state": state, "failure": failure}
+            failure = ActivityError(code="StateChanged", message=message)
+            return OperationProgress(status="Failed", transient=True, state=state, failure=failure)
         status = client.operation_status(request_id)
     except TransientError as error:  # throttled or briefly down: poll again, after Retry-After
-        return {"status": "InProgress", "retryAfter": error.retry_after, "lastError": error.message}
+        return OperationProgress(status="InProgress", retryAfter=error.retry_after, lastError=error.message)
     if status.status == "Failed":
         error = status.error
-        return {"status": "Failed", "transient": bool(error and error.transient),
-                "failure": {"code": error.code if error else "Failed",
-                            "message": error.message if error else "the operation failed",
-                            "requestId": request_id}}  # fmt: skip
-    return {"status": status.status}
+        failure = ActivityError(code=error.code if error else "Failed",
+                                message=error.message if error else "the operation failed",
+                                requestId=request_id)  # fmt: skip
+        return OperationProgress(status="Failed", transient=bool(error and error.transient), failure=failure)
+    return OperationProgress(status=status.status)

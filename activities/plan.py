@@ -13,6 +13,7 @@ import azure.durable_functions as df
 from activities._runtime import live_estate, phase
 from migration.planner import plan
 from migration.units import UnitRef
+from migration.workflow import PlanUnitsInput, PlanUnitsResult
 
 bp = df.Blueprint()
 
@@ -23,12 +24,13 @@ def _unit(ref: UnitRef) -> dict[str, Any]:
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def plan_units(payload: dict[str, Any]) -> dict[str, Any]:
-    """`{"waves": [[{"key", "unit", "dependsOn"}]], "notMigratable": [{"key", "unit", "reasons"}]}`."""
-    estate = live_estate(payload["subscriptionId"])
-    wanted = payload.get("units")
+def plan_units(payload: dict[str, Any]) -> PlanUnitsResult:
+    """Waves of `{"key", "unit", "dependsOn"}` and the units left out (`{"key", "unit", "reasons"}`)."""
+    step = PlanUnitsInput.from_json(payload)
+    estate = live_estate(step.subscription_id)
+    wanted = step.units
     refs = [UnitRef(u["kind"], u["name"]) for u in wanted] if wanted else None
-    result = plan(estate, refs, int(payload.get("concurrency") or 4))
+    result = plan(estate, refs, step.concurrency)
     by_ref = {u.unit: u for u in result.units}
     waves = [[{"key": str(ref), "unit": _unit(ref), "dependsOn": [str(d) for d in by_ref[ref].depends_on]}
               for ref in wave] for wave in result.waves]  # fmt: skip
@@ -40,4 +42,4 @@ def plan_units(payload: dict[str, Any]) -> dict[str, Any]:
             ]
             row = {"key": str(planned.unit), "unit": _unit(planned.unit), "verdict": planned.verdict}
             left_out.append({**row, "blockedBy": list(planned.blocked_by), "reasons": reasons})
-    return {"waves": waves, "notMigratable": left_out}
+    return PlanUnitsResult(waves=waves, notMigratable=left_out)

@@ -15,6 +15,7 @@ from activities._runtime import phase, storage
 from migration.estate import Estate
 from migration.prechecks import run_prechecks
 from migration.units import UnitRef
+from migration.workflow import PrecheckResult, UnitStep
 
 bp = df.Blueprint()
 
@@ -31,10 +32,11 @@ def estate_of(snapshot: dict[str, Any]) -> Estate:
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def precheck_unit(payload: dict[str, Any]) -> dict[str, Any]:
-    """`{"findings": [...], "verdict", "blockedBy"}` for the unit of the request."""
-    snapshot = storage().get_snapshot(payload["id"])
-    unit = payload["request"]["unit"]
+def precheck_unit(payload: dict[str, Any]) -> PrecheckResult:
+    """The findings and the verdict for the unit of the request."""
+    step = UnitStep.from_json(payload)
+    snapshot = storage().get_snapshot(step.id)
+    unit = step.request["unit"]
     ref = UnitRef(unit["kind"], unit["name"])
     report = run_prechecks(estate_of(snapshot), [ref])
     findings = []
@@ -44,5 +46,5 @@ def precheck_unit(payload: dict[str, Any]) -> dict[str, Any]:
             item["blockedBy"] = list(finding.blocked_by)
         findings.append(item)
     verdict = report.verdict(ref)
-    return {"findings": findings, "verdict": verdict.verdict if verdict else "migratable",
-            "blockedBy": list(verdict.blocked_by) if verdict else []}  # fmt: skip
+    return PrecheckResult(findings=findings, verdict=verdict.verdict if verdict else "migratable",
+                          blockedBy=list(verdict.blocked_by) if verdict else [])  # fmt: skip

@@ -15,6 +15,7 @@ from activities._runtime import phase, storage
 from connectors.errors import PermanentError
 from migration.render import report_html
 from migration.report import Report
+from migration.workflow import ReportInput, ReportResult
 
 bp = df.Blueprint()
 
@@ -48,10 +49,10 @@ def _dropped(unit: dict[str, Any], estate: dict[str, Any]) -> list[str]:
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def write_report(payload: dict[str, Any]) -> dict[str, Any]:
+def write_report(payload: dict[str, Any]) -> ReportResult:
     """Store the report; returns the blob names and the final phase."""
-    status = payload["status"]
-    unit_id = payload["id"]
+    step = ReportInput.from_json(payload)
+    status, unit_id = step.status, step.id
     store = storage()
     try:
         snapshot = store.get_snapshot(unit_id)
@@ -61,9 +62,9 @@ def write_report(payload: dict[str, Any]) -> dict[str, Any]:
     unit = status["unit"]
     rbac = [r for r in estate.get("rbac", []) if r.get("scope") in _scopes(unit, estate)]
     report = Report.model_validate({
-        **status, "findings": payload.get("findings", status.get("findings", [])),
+        **status, "findings": step.findings,
         "snapshotDigest": (status.get("snapshot") or {}).get("digest"),
         "rbacToRecreate": rbac, "dropped": _dropped(unit, estate)})  # fmt: skip
     document = report.to_json()
     stored = store.put_report(unit_id, document, report_html(document))
-    return {"json": stored[0].name, "html": stored[1].name, "phase": report.phase}
+    return ReportResult(json=stored[0].name, html=stored[1].name, phase=report.phase)

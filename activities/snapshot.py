@@ -17,10 +17,11 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from activities._runtime import phase, request_of, storage, unit_estate
+from activities._runtime import phase, storage, unit_estate
 from connectors.errors import PermanentError, Reason
 from migration.estate import dump_estate
 from migration.units import UnitRef
+from migration.workflow import SnapshotResult, UnitStep
 
 bp = df.Blueprint()
 
@@ -59,15 +60,16 @@ def unit_part(estate: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def snapshot_unit(payload: dict[str, Any]) -> dict[str, Any]:
-    """`{"digest", "blob"}` (or `{"error"}` when the unit does not exist)."""
-    request = request_of(payload)
+def snapshot_unit(payload: dict[str, Any]) -> SnapshotResult:
+    """The stored snapshot's digest and blob (or `{"error"}` when the unit does not exist)."""
+    step = UnitStep.from_json(payload)
+    request = step.migration_request()
     unit = request.unit.model_dump(mode="json")
     estate = dump_estate(unit_estate(request.subscription_id, UnitRef(request.unit.kind, request.unit.name)))
     part = unit_part(estate, unit)
     if not any(part.values()):
         raise PermanentError(f"{request.unit.key} does not exist in subscription {request.subscription_id}",
                              code="ResourceNotFound", reason=Reason.NOT_FOUND)  # fmt: skip
-    document = redact({"id": payload["id"], "unit": unit, "unitConfig": part, "estate": estate})
-    stored = storage().put_snapshot(payload["id"], document)
-    return {"digest": stored.sha256, "blob": stored.name}
+    document = redact({"id": step.id, "unit": unit, "unitConfig": part, "estate": estate})
+    stored = storage().put_snapshot(step.id, document)
+    return SnapshotResult(digest=stored.sha256, blob=stored.name)

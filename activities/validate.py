@@ -7,13 +7,14 @@ from typing import Any
 import azure.durable_functions as df
 
 from activities._runtime import asm, phase, request_of
+from migration.workflow import ValidateResult
 
 bp = df.Blueprint()
 
 
 @bp.activity_trigger(input_name="payload")
 @phase
-def validate_unit(payload: dict[str, Any]) -> dict[str, Any]:
+def validate_unit(payload: dict[str, Any]) -> ValidateResult:
     """`{"findings": [...]}`: one per ValidationMessage (`error` unless the platform says Warning)."""
     request = request_of(payload)
     result = asm(request.subscription_id).validate(request.unit, request.destination)
@@ -25,4 +26,4 @@ def validate_unit(payload: dict[str, Any]) -> dict[str, Any]:
         if message.virtual_machine:
             finding["virtualMachine"] = message.virtual_machine
         findings.append(finding)
-    return {"findings": findings}
+    return ValidateResult(findings=findings)

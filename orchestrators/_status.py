@@ -12,6 +12,8 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from migration.workflow import UnitInput
+
 # Azure keeps custom status small (16 KB); findings beyond this many are counted, not shown, and
 # the published status is trimmed below STATUS_BUDGET bytes (the report keeps everything).
 MAX_FINDINGS_IN_STATUS = 60
@@ -26,9 +28,9 @@ def iso(ctx: df.DurableOrchestrationContext) -> str:
 class UnitStatus:
     """The mutable status of one `migrate_unit` run, published as custom status."""
 
-    def __init__(self, ctx: df.DurableOrchestrationContext, inp: dict[str, Any]) -> None:
+    def __init__(self, ctx: df.DurableOrchestrationContext, inp: UnitInput) -> None:
         self.ctx = ctx
-        request = inp["request"]
+        request = inp.request
         now = iso(ctx)
         self.findings: list[dict[str, Any]] = []
         self.data: dict[str, Any] = {
@@ -36,16 +38,16 @@ class UnitStatus:
             "unit": request["unit"],
             "phase": "Queued",
             "dryRun": bool(request.get("dryRun")),
-            "requestedBy": inp.get("requestedBy"),
+            "requestedBy": inp.requested_by,
             "createdAt": now,
             "updatedAt": now,
             "findings": [],
             "findingsTotal": 0,
             "timeline": [{"phase": "Queued", "at": now}],
-            "links": inp.get("links") or {},
+            "links": dict(inp.links),
         }
-        if inp.get("plan"):
-            self.data["plan"] = inp["plan"]
+        if inp.plan:
+            self.data["plan"] = inp.plan
 
     @property
     def phase(self) -> str:

@@ -16,41 +16,66 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
+from azure.durable_functions.models.Task import TaskState
 
-from migration import windows
-
-# Activity function names (the functions live in `activities/`).
-SNAPSHOT = "snapshot_unit"
-PRECHECK = "precheck_unit"
-VALIDATE = "validate_unit"
-START_OPERATION = "start_operation"
-OPERATION_STATUS = "operation_status"
-CHECK = "check_unit"
-REPORT = "write_report"
-NOTIFY = "notify"
-AUDIT = "audit_entry"
-PLAN_UNITS = "plan_units"
-INDEX = "index_phase"
+from migration import names, windows
+from migration.requests import WorkflowConfig
+from migration.workflow import (
+    ActivityError,
+    OperationOutcome,
+    OperationPoll,
+    OperationProgress,
+    OperationStarted,
+    OperationStep,
+    UnitStep,
+)
 
 # Durable timers longer than this are chained (Azure Storage's limit is 7 days).
 MAX_TIMER = timedelta(days=6)
 # Polling an operation: the next poll comes at most this fraction of the time the operation has
 # run so far after the last (within pollMinSeconds … pollMaxSeconds), so the poll that sees it
 # done comes at most ~5 % after its end — half of the 10 % a plan may take over its critical
-# path, the other half left for c2arm's own steps. See poll_operation; config `pollFraction`.
+# path, the other half left for c2arm's own steps. See poll_operation. A constant, not a setting:
+# the 5 % is the share of the plan's budget this schedule is designed to, not a tuning knob.
 POLL_FRACTION = 0.05
 
 Step = Generator[Any, Any, Any]
 
 
-def retry_options(config: dict[str, Any]) -> df.RetryOptions:
+class ActivityFailed(Exception):
+    """An activity failed every quick retry: the host's TaskFailed, as the orchestrator sees it.
+
+    The SDK raises a bare `Exception` for a failed task; `call` turns exactly that into this type,
+    so an orchestrator catches activity failures only — a bug in its own code still fails the
+    orchestration (the host records it), instead of being reported as the unit's failure.
+    """
+
+
+def retry_options(config: WorkflowConfig) -> df.RetryOptions:
     """Quick retries of one activity (transient errors); longer waits are the orchestrator's."""
-    return df.RetryOptions(int(config.get("retryFirstMs", 1000)), int(config.get("retryAttempts", 5)))
+    return df.RetryOptions(config.retry_first_ms, config.retry_attempts)
 
 
-def call(ctx: df.DurableOrchestrationContext, config: dict[str, Any], name: str, payload: Any) -> Step:
-    """Call an activity with retries; its dict result (activities return `{"error"}` when permanent)."""
-    result = yield ctx.call_activity_with_retry(name, retry_options(config), payload)
+def _activity(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, name: str, payload: Any) -> Step:
+    """Schedule an activity with retries; its result, or ActivityFailed when every retry failed."""
+    task = ctx.call_activity_with_retry(name, retry_options(config), payload)
+    try:
+        result = yield task
+    except Exception as exc:
+        if task.state is TaskState.FAILED and exc is task.result:  # what the host recorded
+            raise ActivityFailed(str(exc)) from exc
+        raise
+    return result
+
+
+def call(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, name: str, payload: Any) -> Step:
+    """Call an activity with retries; its JSON result (activities return `{"error"}` when permanent).
+
+    `payload` is a contract model (`migration.workflow`) or plain JSON; models travel as their
+    `to_json()` so the history holds plain JSON. Raises ActivityFailed when every retry failed.
+    """
+    data = payload.to_json() if hasattr(payload, "to_json") else payload
+    result = yield from _activity(ctx, config, name, data)
     return result
 
 
@@ -60,20 +85,20 @@ def sleep_until(ctx: df.DurableOrchestrationContext, fire_at: datetime) -> Step:
         yield ctx.create_timer(min(fire_at, ctx.current_utc_datetime + MAX_TIMER))
 
 
-def window_opens_at(config: dict[str, Any], now: datetime) -> datetime:
+def window_opens_at(config: WorkflowConfig, now: datetime) -> datetime:
     """When the next off-hours window opens (`now` if one is open), from the core's windows."""
-    return windows.next_open(now, config["windows"], config.get("timezone", "UTC"))
+    return windows.next_open(now, config.windows, config.timezone)
 
 
 def poll_operation(
     ctx: df.DurableOrchestrationContext,
-    config: dict[str, Any],
-    payload: dict[str, Any],
-    started: dict[str, Any],
+    config: WorkflowConfig,
+    step: OperationStep,
+    started: OperationStarted,
 ) -> Step:
-    """Poll one started operation to its end: `{"ok": True}` or `{"ok": False, "transient", "error"}`.
+    """Poll one started operation to its end (an OperationOutcome).
 
-    Schedule: the n-th wait is `clamp(pollFraction × time since the start, pollMinSeconds,
+    Schedule: the n-th wait is `clamp(POLL_FRACTION × time since the start, pollMinSeconds,
     pollMaxSeconds)` (or the platform's `Retry-After`, if longer). A doubling backoff to the cap
     overshoots a 5-minute operation by up to a minute (20 %); bounding the wait by a fraction of
     the elapsed time bounds the overshoot to that fraction (up to the cap), at the price of more
@@ -81,45 +106,43 @@ def poll_operation(
     often than pollMinSeconds, and never fewer for operations past `pollMaxSeconds / fraction`.
     """
     opened = ctx.current_utc_datetime
-    deadline = opened + timedelta(minutes=float(config.get("deadlineMinutes", 240)))
-    floor = float(config.get("pollMinSeconds", 5))
-    cap = max(floor, float(config.get("pollMaxSeconds", 60)))
-    fraction = float(config.get("pollFraction", POLL_FRACTION))
+    deadline = opened + timedelta(minutes=config.deadline_minutes)
+    floor = config.poll_min_seconds
+    cap = max(floor, config.poll_max_seconds)
     interval = floor
-    retry_after = float(started.get("retryAfter") or 0)
-    status_input = {**payload, "requestId": started.get("requestId")}
+    retry_after = started.retry_after or 0
+    poll = OperationPoll(
+        id=step.id, request=step.request, operation=step.operation, requestId=started.request_id
+    )
     while True:
         delay = max(interval, retry_after)
         yield ctx.create_timer(ctx.current_utc_datetime + timedelta(seconds=delay))
         try:
-            status = yield ctx.call_activity_with_retry(OPERATION_STATUS, retry_options(config), status_input)
-        except Exception as exc:  # every quick retry failed: keep polling until the deadline
-            status = {"status": "InProgress", "lastError": str(exc)[:500]}
-        if status.get("error"):
-            return {"ok": False, "transient": False, "error": status["error"]}
-        if status.get("status") == "Succeeded":
-            return {"ok": True, "requestId": started.get("requestId")}
-        if status.get("status") == "Failed":
-            return {
-                "ok": False,
-                "transient": bool(status.get("transient")),
-                "error": status.get("failure") or {},
-            }
+            raw = yield from call(ctx, config, names.OPERATION_STATUS, poll)
+            status = OperationProgress.from_json(raw)
+        except ActivityFailed as exc:  # every quick retry failed: keep polling until the deadline
+            status = OperationProgress(status="InProgress", lastError=str(exc)[:500])
+        if status.error:
+            return OperationOutcome(ok=False, error=status.error)
+        if status.status == "Succeeded":
+            return OperationOutcome(ok=True)
+        if status.status == "Failed":
+            return OperationOutcome(
+                ok=False, transient=status.transient, error=status.failure or ActivityError()
+            )
         if ctx.current_utc_datetime >= deadline:
-            minutes = config.get("deadlineMinutes")
-            return {"ok": False, "transient": False,
-                    "error": {"code": "OperationDeadline",
-                              "message": f"{payload['operation']} did not finish within {minutes} minutes",
-                              "requestId": started.get("requestId")}}  # fmt: skip
-        retry_after = float(status.get("retryAfter") or 0)
+            message = f"{step.operation} did not finish within {config.deadline_minutes} minutes"
+            error = ActivityError(code="OperationDeadline", message=message, requestId=started.request_id)
+            return OperationOutcome(ok=False, error=error)
+        retry_after = status.retry_after or 0
         elapsed = (ctx.current_utc_datetime - opened).total_seconds()
-        interval = min(cap, max(floor, fraction * elapsed))
+        interval = min(cap, max(floor, POLL_FRACTION * elapsed))
 
 
 def run_operation(
     ctx: df.DurableOrchestrationContext,
-    config: dict[str, Any],
-    base: dict[str, Any],
+    config: WorkflowConfig,
+    base: UnitStep,
     operation: str,
     max_attempts: int,
     attempts_log: list[dict[str, Any]],
@@ -127,31 +150,36 @@ def run_operation(
     """Start and poll `operation` (prepare | commit | abort), restarting it after transient failures.
 
     Restarting is safe: the start activity reads the unit's MigrationState first, so an operation
-    that already took effect is not repeated. Returns `{"ok": True}` or the last failure.
+    that already took effect is not repeated. Returns an OperationOutcome (the last failure).
     """
-    payload = {**base, "operation": operation}
-    failure: dict[str, Any] = {"ok": False, "transient": False, "error": {"message": "not attempted"}}
+    step = OperationStep(id=base.id, request=base.request, operation=operation)  # type: ignore[arg-type]
+    failure = OperationOutcome(ok=False, error=ActivityError(message="not attempted"))
     for attempt in range(1, max_attempts + 1):
+        transient_error: str | None = None
         try:
-            started = yield ctx.call_activity_with_retry(START_OPERATION, retry_options(config), payload)
-        except Exception as exc:
-            started = {"transientError": str(exc)[:500]}
-        if started.get("error"):  # permanent: the platform refused with its reason
-            attempts_log.append({"operation": operation, "attempt": attempt, "error": started["error"]})
-            return {"ok": False, "transient": False, "error": started["error"]}
-        if started.get("transientError"):
-            failure = {"ok": False, "transient": True,
-                       "error": {"code": "Transient", "message": started["transientError"]}}  # fmt: skip
-        elif started.get("status") == "AlreadyDone":
+            started = OperationStarted.from_json((yield from call(ctx, config, names.START_OPERATION, step)))
+        except ActivityFailed as exc:
+            started, transient_error = OperationStarted(), str(exc)[:500]
+        if started.error:  # permanent: the platform refused with its reason
+            attempts_log.append(
+                {"operation": operation, "attempt": attempt, "error": started.error.to_json()}
+            )
+            return OperationOutcome(ok=False, error=started.error)
+        if transient_error is not None:
+            failure = OperationOutcome(
+                ok=False, transient=True, error=ActivityError(code="Transient", message=transient_error)
+            )
+        elif started.status == "AlreadyDone":
             attempts_log.append({"operation": operation, "attempt": attempt, "alreadyDone": True})
-            return {"ok": True}
+            return OperationOutcome(ok=True)
         else:
-            failure = yield from poll_operation(ctx, config, payload, started)
-            entry = {"operation": operation, "attempt": attempt, "requestId": started.get("requestId")}
-            attempts_log.append({**entry, "ok": failure["ok"], "error": failure.get("error")})
-            if failure["ok"] or not failure["transient"]:
+            failure = yield from poll_operation(ctx, config, step, started)
+            entry = {"operation": operation, "attempt": attempt, "requestId": started.request_id}
+            error = failure.error.to_json() if failure.error else None
+            attempts_log.append({**entry, "ok": failure.ok, "error": error})
+            if failure.ok or not failure.transient:
                 return failure
         if attempt < max_attempts:  # back off before starting again: 1, 2, 4 … poll intervals
-            backoff = float(config.get("pollMinSeconds", 5)) * (2 ** (attempt - 1))
+            backoff = config.poll_min_seconds * (2 ** (attempt - 1))
             yield ctx.create_timer(ctx.current_utc_datetime + timedelta(seconds=backoff))
     return failure

@@ -20,6 +20,8 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from migration import names
+from migration.workflow import PlanInput, PlanUnitsInput, PlanUnitsResult
 from orchestrators import _steps as steps
 from orchestrators._status import iso
 
@@ -42,19 +44,19 @@ def unit_instance_id(plan_id: str, unit: dict[str, Any], taken: set[str]) -> str
     return candidate
 
 
-def _unit_input(inp: dict[str, Any], unit: dict[str, Any], child_id: str, wave: int) -> dict[str, Any]:
+def _unit_input(inp: PlanInput, unit: dict[str, Any], child_id: str, wave: int) -> dict[str, Any]:
     request: dict[str, Any] = {
         "requestId": child_id,
-        "subscriptionId": inp["subscriptionId"],
+        "subscriptionId": inp.subscription_id,
         "unit": {"deployment": None, **unit},
         "destination": {"mode": "New", "resourceGroup": None, "virtualNetwork": None, "subnet": None},
-        "approval": inp.get("unitApproval") or {"timeout": None, "onTimeout": "abort"},
-        "window": inp.get("window") or "any",
-        "dryRun": bool(inp.get("dryRun")),
+        "approval": inp.unit_approval or {"timeout": None, "onTimeout": "abort"},
+        "window": inp.window or "any",
+        "dryRun": inp.dry_run,
         "probes": [],
-        "requestedBy": inp.get("requestedBy"),
+        "requestedBy": inp.requested_by,
     }
-    base = (inp.get("linksBase") or "").rstrip("/")
+    base = (inp.links_base or "").rstrip("/")
     links = {
         "status": f"{base}/api/migrations/{child_id}",
         "approve": f"{base}/api/migrations/{child_id}/approve",
@@ -62,9 +64,9 @@ def _unit_input(inp: dict[str, Any], unit: dict[str, Any], child_id: str, wave: 
         "review": f"{base}/api/migrations/{child_id}/review",
         "report": f"{base}/api/migrations/{child_id}/report",
     }
-    plan = {"id": inp["planId"], "wave": wave, "approval": inp.get("approval", "perUnit")}
-    return {"request": request, "config": inp["config"], "links": links,
-            "requestedBy": inp.get("requestedBy"), "plan": plan}  # fmt: skip
+    plan = {"id": inp.plan_id, "wave": wave, "approval": inp.approval}
+    return {"request": request, "config": inp.config, "links": links,
+            "requestedBy": inp.requested_by, "plan": plan}  # fmt: skip
 
 
 def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def _blockers(row: dict[str, Any], entries: dict[str, dict[str, Any]], dry_run: 
 
 def _schedule(
     context: df.DurableOrchestrationContext,
-    inp: dict[str, Any],
+    inp: PlanInput,
     status: dict[str, Any],
     entries: dict[str, dict[str, Any]],
     order: list[dict[str, Any]],
@@ -121,7 +123,7 @@ def _schedule(
     Deterministic: the same results in the same order give the same starts, so replay holds.
     A unit whose dependency ended otherwise is Blocked (and so, in turn, are its dependants).
     """
-    dry_run = bool(inp.get("dryRun"))
+    dry_run = inp.dry_run
     pending = list(order)
     running: dict[Any, dict[str, Any]] = {}
     while pending or running:
@@ -141,7 +143,7 @@ def _schedule(
             if not ready:
                 continue
             child = _unit_input(inp, row["unit"], row["id"], wave_of[row["id"]])
-            task = context.call_sub_orchestrator("migrate_unit", child, row["id"])
+            task = context.call_sub_orchestrator(names.MIGRATE_UNIT, child, row["id"])
             row.update(phase="Running", startedAt=iso(context))
             running[task] = row
             pending.remove(row)
@@ -165,24 +167,25 @@ def _schedule(
 @bp.orchestration_trigger(context_name="context")
 def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
     """Run a plan's waves; the output is the plan status with every unit's final phase."""
-    inp: dict[str, Any] = context.get_input()
-    config = inp["config"]
-    status: dict[str, Any] = {"id": context.instance_id, "phase": "Planning", "approval": inp.get("approval"),
-                              "dryRun": bool(inp.get("dryRun")), "createdAt": iso(context), "waves": [],
+    plan = PlanInput.from_json(context.get_input())
+    config = plan.settings
+    concurrency = plan.concurrency or config.plan_concurrency
+    status: dict[str, Any] = {"id": context.instance_id, "phase": "Planning", "approval": plan.approval,
+                              "dryRun": plan.dry_run, "createdAt": iso(context), "waves": [],
                               "notMigratable": []}  # fmt: skip
     context.set_custom_status(fit_plan(status))
-    planned = yield from steps.call(context, config, steps.PLAN_UNITS, {
-        "planId": context.instance_id, "subscriptionId": inp["subscriptionId"], "units": inp.get("units"),
-        "concurrency": inp.get("concurrency") or config.get("planConcurrency", 4)})  # fmt: skip
-    if planned.get("error"):
-        status.update(phase="Failed", error=planned["error"], updatedAt=iso(context))
+    request = PlanUnitsInput(planId=context.instance_id, subscriptionId=plan.subscription_id,
+                             units=plan.units, concurrency=concurrency)  # fmt: skip
+    planned = PlanUnitsResult.from_json((yield from steps.call(context, config, names.PLAN_UNITS, request)))
+    if planned.error:
+        status.update(phase="Failed", error=planned.error.to_json(), updatedAt=iso(context))
         context.set_custom_status(fit_plan(status))
         return status
 
     taken: set[str] = set()
     waves: list[dict[str, Any]] = []
     entries: dict[str, dict[str, Any]] = {}  # unit key -> its row in the status
-    for index, wave in enumerate(planned.get("waves", [])):
+    for index, wave in enumerate(planned.waves):
         rows = []
         for unit in wave:
             child_id = unit_instance_id(context.instance_id, unit["unit"], taken)
@@ -191,7 +194,7 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
             rows.append(row)
             entries[unit["key"]] = row
         waves.append({"index": index, "units": rows})
-    for item in planned.get("notMigratable", []):
+    for item in planned.not_migratable:
         status["notMigratable"].append(
             {
                 "unit": item["unit"],
@@ -204,10 +207,10 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
                   scheduling="dependencies")  # fmt: skip
     context.set_custom_status(fit_plan(status))
 
-    limit = max(1, int(inp.get("concurrency") or config.get("planConcurrency", 4)))
+    limit = max(1, concurrency)
     order = [row for wave in waves for row in wave["units"]]  # priority: wave, then the planner's order
     wave_of = {row["id"]: wave["index"] for wave in waves for row in wave["units"]}
-    yield from _schedule(context, inp, status, entries, order, wave_of, limit)
+    yield from _schedule(context, plan, status, entries, order, wave_of, limit)
     phases = [row["phase"] for wave in waves for row in wave["units"]]
     status.update(phase="Completed", updatedAt=iso(context),
                   summary={p: phases.count(p) for p in sorted(set(phases))})  # fmt: skip

@@ -13,34 +13,42 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from migration import names
+from migration.names import APPROVAL_EVENT
 from migration.requests import parse_duration
+from migration.workflow import (
+    ActivityError,
+    AuditInput,
+    CheckResult,
+    Decision,
+    Event,
+    IndexInput,
+    PrecheckResult,
+    ReportInput,
+    SnapshotResult,
+    UnitInput,
+    UnitStep,
+    ValidateResult,
+)
 from orchestrators import _steps as steps
 from orchestrators._status import UnitStatus
 
 bp = df.Blueprint()
-
-APPROVAL_EVENT = "Approval"
 
 
 # Permanent errors that say nothing about the unit (our access or the answer's shape): Failed.
 ACCESS_REASONS = frozenset({"auth", "configuration", "protocol"})
 
 
-def _error_finding(error: dict[str, Any], default_code: str) -> dict[str, Any]:
-    return {
-        "severity": "error",
-        "code": error.get("code") or default_code,
-        "message": error.get("message", ""),
-    }
+def _error_finding(error: ActivityError, default_code: str) -> dict[str, Any]:
+    return {"severity": "error", "code": error.code or default_code, "message": error.message}
 
 
-def _base(ctx: df.DurableOrchestrationContext, inp: dict[str, Any]) -> dict[str, Any]:
-    return {"id": ctx.instance_id, "request": inp["request"]}
+def _base(ctx: df.DurableOrchestrationContext, inp: UnitInput) -> UnitStep:
+    return UnitStep(id=ctx.instance_id, request=inp.request)
 
 
-def _enter(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, config: dict[str, Any], phase: str
-) -> steps.Step:
+def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str) -> steps.Step:
     """Move to `phase` and write it to the phase index (what `GET /api/migrations?phase=` reads).
 
     The index is bookkeeping: a write that fails every retry is recorded in the status, and the
@@ -49,25 +57,24 @@ def _enter(
     st.enter(phase)
     unit = st.data["unit"]
     key = "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
-    entry = {"id": ctx.instance_id, "unit": key, "phase": phase, "at": st.data["updatedAt"],
-             "seq": len(st.data["timeline"])}  # the timeline's length orders the changes: seq  # fmt: skip
+    # the timeline's length orders the changes: seq
+    entry = IndexInput(id=ctx.instance_id, unit=key, phase=phase, at=st.data["updatedAt"],
+                       seq=len(st.data["timeline"]))  # fmt: skip
     try:
-        yield from steps.call(ctx, config, steps.INDEX, entry)
-    except Exception as exc:
+        yield from steps.call(ctx, inp.settings, names.INDEX, entry)
+    except steps.ActivityFailed as exc:
         st.set(indexError=str(exc).split("\n")[0][:300])
 
 
-def _wait_for_window(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, config: dict[str, Any]
-) -> steps.Step:
+def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
     """Wait for the next open window; an `Approval` abort decision cuts the wait short.
 
     Returns the abort decision when one arrived, else None.
     """
-    opens = steps.window_opens_at(config, ctx.current_utc_datetime)
+    opens = steps.window_opens_at(inp.settings, ctx.current_utc_datetime)
     if opens <= ctx.current_utc_datetime:
         return None
-    yield from _enter(ctx, st, config, "WaitingForWindow")
+    yield from _enter(ctx, st, inp, "WaitingForWindow")
     st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
     while ctx.current_utc_datetime < opens:
         decision = ctx.wait_for_external_event(APPROVAL_EVENT)
@@ -75,21 +82,17 @@ def _wait_for_window(
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
             timer.cancel()
-            event = decision.result or {}
-            if event.get("decision") == "abort":
+            event = Decision.from_json(decision.result or {})
+            if event.decision == "abort":
                 return event
     return None
 
 
 def _notify(
-    ctx: df.DurableOrchestrationContext,
-    st: UnitStatus,
-    config: dict[str, Any],
-    kind: str,
-    data: dict[str, Any],
+    ctx: df.DurableOrchestrationContext, inp: UnitInput, kind: str, data: dict[str, Any]
 ) -> steps.Step:
     """Publish one event on `migration-events` (through the notify activity)."""
-    yield from steps.call(ctx, config, steps.NOTIFY, {"type": kind, "id": ctx.instance_id, "data": data})
+    yield from steps.call(ctx, inp.settings, names.NOTIFY, Event(type=kind, id=ctx.instance_id, data=data))
 
 
 # What each wait for a person accepts (an `Approval` event with another decision decides nothing
@@ -101,202 +104,219 @@ WAITS: dict[str, frozenset[str]] = {
 
 
 def _await_decision(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any], wait: str = "commit"
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, wait: str = "commit"
 ) -> steps.Step:
-    """Wait for `Approval` {decision, approver, comment} at `wait` or the timeout; returns the decision.
+    """Wait for `Approval` {decision, approver, comment} at `wait` or the timeout; returns the Decision.
 
     The same rules for both waits (the request's `approval.timeout` and `onTimeout`): a timeout
     aborts (audited as `system`) or reminds and waits again.
     """
-    request, config = inp["request"], inp["config"]
-    approval = request.get("approval") or {}
-    span = parse_duration(approval.get("timeout") or config.get("approvalTimeoutDefault", "PT72H"))
+    config, approval = inp.settings, inp.approval
+    span = parse_duration(approval.get("timeout") or config.approval_timeout_default)
     deadline = ctx.current_utc_datetime + span
     st.set(approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"))
     # the commit wait's event stays as it always was (running instances replay it)
     data = {"links": st.data["links"]} if wait == "commit" else {"links": st.data["links"], "wait": wait}
-    yield from _notify(ctx, st, config, "ApprovalRequested", data)
+    yield from _notify(ctx, inp, "ApprovalRequested", data)
     while True:
         decision = ctx.wait_for_external_event(APPROVAL_EVENT)
         timer = ctx.create_timer(min(deadline, ctx.current_utc_datetime + steps.MAX_TIMER))
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
             timer.cancel()
-            event = decision.result or {}
-            if event.get("decision") in WAITS[wait]:
+            event = Decision.from_json(decision.result or {})
+            if event.decision in WAITS[wait]:
                 return event
             continue  # a malformed event, or one meant for another wait, decides nothing
         if ctx.current_utc_datetime < deadline:
             continue  # a chained step of a long wait
         if approval.get("onTimeout", "abort") == "remind":
-            yield from _notify(ctx, st, config, "ApprovalReminder", data)
+            yield from _notify(ctx, inp, "ApprovalReminder", data)
             deadline = ctx.current_utc_datetime + span
             st.set(
                 approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 reminders=st.data.get("reminders", 0) + 1,
             )
             continue
-        event = {"decision": "abort", "approver": "system", "comment": "approval timed out"}
-        entry = {
-            "id": ctx.instance_id,
-            "principal": "system",
-            "action": "abort",
-            "comment": "approval timed out",
-            "entryId": "approval-timeout" if wait == "commit" else f"{wait}-approval-timeout",
-        }
-        yield from steps.call(ctx, config, steps.AUDIT, entry)
-        return event
+        entry_id = "approval-timeout" if wait == "commit" else f"{wait}-approval-timeout"
+        entry = AuditInput(id=ctx.instance_id, principal="system", action="abort",
+                           comment="approval timed out", entryId=entry_id)  # fmt: skip
+        yield from steps.call(ctx, config, names.AUDIT, entry)
+        return Decision(decision="abort", approver="system", comment="approval timed out")
 
 
-def _abort(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any], base: dict[str, Any],
+def _abort(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep,
            attempts: list[dict[str, Any]]) -> steps.Step:  # fmt: skip
     """Abort the prepared unit; returns the final phase (Aborted, or NeedsSupport if abort fails)."""
-    config = inp["config"]
-    yield from _enter(ctx, st, config, "Aborting")
+    config = inp.settings
+    yield from _enter(ctx, st, inp, "Aborting")
     result = yield from steps.run_operation(
-        ctx, config, base, "abort", int(config.get("operationMaxAttempts", 3)), attempts
+        ctx, config, base, "abort", config.operation_max_attempts, attempts
     )
-    if result["ok"]:
+    if result.ok:
         return "Aborted"
-    st.set(error={"phase": "Aborting", **(result.get("error") or {})})
+    st.set(error={"phase": "Aborting", **(result.error.to_json() if result.error else {})})
     return "NeedsSupport"
 
 
-def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any]) -> steps.Step:
+def _decided(st: UnitStatus, decision: Decision) -> None:
+    st.set(approver=decision.approver, decision=decision.to_json())
+
+
+def _checks(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep
+) -> steps.Step:
+    """Snapshot, prechecks, the platform's validate; the final phase when they end the unit, else None."""
+    config = inp.settings
+    yield from _enter(ctx, st, inp, "Snapshotting")
+    snap = SnapshotResult.from_json((yield from steps.call(ctx, config, names.SNAPSHOT, base)))
+    if snap.error:
+        if snap.error.reason != "notFound":  # not the unit's fault: access, protocol …
+            st.set(error={"phase": "Snapshotting", **snap.error.to_json()})
+            return "Failed"
+        st.add_findings([_error_finding(snap.error, "Snapshot")], "snapshot")
+        return "NotMigratable"
+    st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
+
+    yield from _enter(ctx, st, inp, "Prechecking")
+    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, base)))
+    if pre.error:
+        st.set(error={"phase": "Prechecking", **pre.error.to_json()})
+        return "Failed"
+    st.add_findings(pre.findings, "precheck")
+
+    # always run: the platform's reasons are listed with ours
+    yield from _enter(ctx, st, inp, "Validating")
+    val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
+    if val.error:
+        if val.error.reason in ACCESS_REASONS:
+            st.set(error={"phase": "Validating", **val.error.to_json()})
+            return "Failed"
+        st.add_findings([_error_finding(val.error, "Validate")], "platform")  # e.g. not registered
+    st.add_findings(val.findings, "platform")
+    return "NotMigratable" if st.errors() else None
+
+
+def _prepare(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep,
+             attempts: list[dict[str, Any]]) -> steps.Step:  # fmt: skip
+    """The gate, the window, prepare and check; the final phase when they end the unit, else None."""
+    config, request = inp.settings, inp.request
+    if inp.approval.get("beforePrepare"):  # a person decides before anything changes
+        yield from _enter(ctx, st, inp, "AwaitingPrepareApproval")
+        gate = yield from _await_decision(ctx, st, inp, "prepare")
+        st.set(prepareDecision=gate.to_json())
+        if gate.decision != "prepare":
+            _decided(st, gate)
+            return "Aborted"  # nothing was prepared
+
+    if request.get("window") == "off-hours":
+        aborted = yield from _wait_for_window(ctx, st, inp)
+        if aborted:
+            _decided(st, aborted)
+            return "Aborted"  # nothing was prepared yet
+
+    yield from _enter(ctx, st, inp, "Preparing")
+    prepared = yield from steps.run_operation(
+        ctx, config, base, "prepare", config.operation_max_attempts, attempts
+    )
+    if not prepared.ok:
+        st.set(error={"phase": "Preparing", **(prepared.error.to_json() if prepared.error else {})})
+        final = yield from _abort(ctx, st, inp, base, attempts)  # undo whatever was prepared
+        return "Failed" if final == "Aborted" else final
+
+    yield from _enter(ctx, st, inp, "Checking")
+    checked = CheckResult.from_json((yield from steps.call(ctx, config, names.CHECK, base)))
+    if checked.error:  # cannot show an approver what was prepared: undo it
+        st.set(error={"phase": "Checking", **checked.error.to_json()})
+        final = yield from _abort(ctx, st, inp, base, attempts)
+        return "Failed" if final == "Aborted" else final
+    st.add_findings(checked.findings, "check")
+    st.set(resourceMap=checked.resource_map, armResources=checked.arm_resources)
+    return None
+
+
+def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
     """Run the phases; returns the final phase. Activity failures that exhaust retries raise."""
-    request, config = inp["request"], inp["config"]
+    config, request = inp.settings, inp.request
     base = _base(ctx, inp)
     attempts: list[dict[str, Any]] = []
     st.set(operations=attempts)
 
-    yield from _enter(ctx, st, config, "Snapshotting")
-    snap = yield from steps.call(ctx, config, steps.SNAPSHOT, base)
-    if snap.get("error"):
-        if snap["error"].get("reason") != "notFound":  # not the unit's fault: access, protocol …
-            st.set(error={"phase": "Snapshotting", **snap["error"]})
-            return "Failed"
-        st.add_findings([_error_finding(snap["error"], "Snapshot")], "snapshot")
-        return "NotMigratable"
-    st.set(snapshot={"digest": snap.get("digest"), "blob": snap.get("blob")})
-
-    yield from _enter(ctx, st, config, "Prechecking")
-    pre = yield from steps.call(ctx, config, steps.PRECHECK, base)
-    if pre.get("error"):
-        st.set(error={"phase": "Prechecking", **pre["error"]})
-        return "Failed"
-    st.add_findings(pre.get("findings", []), "precheck")
-
-    # always run: the platform's reasons are listed with ours
-    yield from _enter(ctx, st, config, "Validating")
-    val = yield from steps.call(ctx, config, steps.VALIDATE, base)
-    if val.get("error"):
-        if val["error"].get("reason") in ACCESS_REASONS:
-            st.set(error={"phase": "Validating", **val["error"]})
-            return "Failed"
-        st.add_findings([_error_finding(val["error"], "Validate")], "platform")  # e.g. not registered
-    st.add_findings(val.get("findings", []), "platform")
-    if st.errors():
-        return "NotMigratable"
-
-    if (request.get("approval") or {}).get("beforePrepare"):  # a person decides before anything changes
-        yield from _enter(ctx, st, config, "AwaitingPrepareApproval")
-        gate = yield from _await_decision(ctx, st, inp, "prepare")
-        st.set(prepareDecision=gate)
-        if gate.get("decision") != "prepare":
-            st.set(approver=gate.get("approver"), decision=gate)
-            return "Aborted"  # nothing was prepared
-
-    if request.get("window") == "off-hours":
-        aborted = yield from _wait_for_window(ctx, st, config)
-        if aborted:
-            st.set(approver=aborted.get("approver"), decision=aborted)
-            return "Aborted"  # nothing was prepared yet
-
-    yield from _enter(ctx, st, config, "Preparing")
-    prepared = yield from steps.run_operation(
-        ctx, config, base, "prepare", int(config.get("operationMaxAttempts", 3)), attempts
-    )
-    if not prepared["ok"]:
-        st.set(error={"phase": "Preparing", **(prepared.get("error") or {})})
-        final = yield from _abort(ctx, st, inp, base, attempts)  # undo whatever was prepared
-        return "Failed" if final == "Aborted" else final
-
-    yield from _enter(ctx, st, config, "Checking")
-    checked = yield from steps.call(ctx, config, steps.CHECK, base)
-    if checked.get("error"):  # cannot show an approver what was prepared: undo it
-        st.set(error={"phase": "Checking", **checked["error"]})
-        final = yield from _abort(ctx, st, inp, base, attempts)
-        return "Failed" if final == "Aborted" else final
-    st.add_findings(checked.get("findings", []), "check")
-    st.set(resourceMap=checked.get("resourceMap", {}), armResources=checked.get("armResources", []))
+    final = yield from _checks(ctx, st, inp, base)
+    if final:
+        return final
+    final = yield from _prepare(ctx, st, inp, base, attempts)
+    if final:
+        return final
 
     if request.get("dryRun"):
-        decision: dict[str, Any] = {"decision": "abort", "approver": "system", "comment": "dry run"}
+        decision = Decision(decision="abort", approver="system", comment="dry run")
     else:
-        yield from _enter(ctx, st, config, "AwaitingApproval")
+        yield from _enter(ctx, st, inp, "AwaitingApproval")
         decision = yield from _await_decision(ctx, st, inp, "commit")
-    st.set(approver=decision.get("approver"), decision=decision)
-    if decision.get("decision") == "commit" and request.get("window") == "off-hours":
-        aborted = yield from _wait_for_window(ctx, st, config)
+    _decided(st, decision)
+    if decision.decision == "commit" and request.get("window") == "off-hours":
+        aborted = yield from _wait_for_window(ctx, st, inp)
         if aborted:
-            st.set(approver=aborted.get("approver"), decision=aborted)
+            _decided(st, aborted)
             decision = aborted
-    if decision.get("decision") != "commit":
+    if decision.decision != "commit":
         final = yield from _abort(ctx, st, inp, base, attempts)
         return final
 
-    yield from _enter(ctx, st, config, "Committing")
+    yield from _enter(ctx, st, inp, "Committing")
     committed = yield from steps.run_operation(
-        ctx, config, base, "commit", int(config.get("commitMaxAttempts", 5)), attempts
+        ctx, config, base, "commit", config.commit_max_attempts, attempts
     )
-    if committed["ok"]:
+    if committed.ok:
         return "Committed"
-    st.set(error={"phase": "Committing", **(committed.get("error") or {}),
+    st.set(error={"phase": "Committing", **(committed.error.to_json() if committed.error else {}),
                   "correlation": [a for a in attempts if a.get("operation") == "commit"]})  # fmt: skip
     return "NeedsSupport"
+
+
+def _failed(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, exc: Exception
+) -> steps.Step:
+    """An activity failed every retry: record it; undo whatever may be prepared; the final phase."""
+    message = str(exc).split("\n")[0][:1000]
+    st.set(error={"phase": st.phase, "code": "ActivityFailed", "message": message})
+    if st.phase not in {"Preparing", "Checking", "AwaitingApproval", "WaitingForWindow"}:
+        return "NeedsSupport" if st.phase == "Committing" else "Failed"
+    try:  # something may be prepared: try to leave the platform as it was
+        final_abort = yield from _abort(ctx, st, inp, _base(ctx, inp), [])
+    except Exception as abort_exc:
+        st.set(abortError=str(abort_exc).split("\n")[0][:500])
+        return "NeedsSupport"
+    return "Failed" if final_abort == "Aborted" else final_abort
+
+
+def _paperwork(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, final: str) -> steps.Step:
+    """The report and the MigrationFinished event; a lost report is recorded, not fatal."""
+    config = inp.settings
+    try:
+        raw = yield from steps.call(
+            ctx, config, names.REPORT, ReportInput(id=ctx.instance_id, status=st.data, findings=st.findings)
+        )
+        st.set(report=raw)
+        data = {"phase": final, "unit": st.data["unit"], "dryRun": st.data["dryRun"]}
+        yield from _notify(ctx, inp, "MigrationFinished", data)
+    except Exception as exc:
+        st.set(reportError=str(exc).split("\n")[0][:500])
 
 
 @bp.orchestration_trigger(context_name="context")
 def migrate_unit(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
     """One unit's migration; the output is the final status (the same shape as the custom status)."""
-    inp: dict[str, Any] = context.get_input()
+    inp = UnitInput.from_json(context.get_input())
     st = UnitStatus(context, inp)
     st.publish()
-    config = inp["config"]
     try:
         final = yield from _lifecycle(context, st, inp)
     except Exception as exc:  # an activity failed every retry: record it, the unit is Failed
-        message = str(exc).split("\n")[0][:1000]
-        st.set(error={"phase": st.phase, "code": "ActivityFailed", "message": message})
-        final = "NeedsSupport" if st.phase == "Committing" else "Failed"
-        if st.phase in {"Preparing", "Checking", "AwaitingApproval", "WaitingForWindow"}:
-            try:  # something may be prepared: try to leave the platform as it was
-                final_abort = yield from _abort(context, st, inp, _base(context, inp), [])
-                final = "Failed" if final_abort == "Aborted" else final_abort
-            except Exception as abort_exc:
-                st.set(abortError=str(abort_exc).split("\n")[0][:500])
-                final = "NeedsSupport"
-    yield from _enter(context, st, config, final)
-    try:  # the unit is final whatever happens to its paperwork; a lost report is recorded, not fatal
-        report = yield from steps.call(
-            context,
-            config,
-            steps.REPORT,
-            {"id": context.instance_id, "status": st.data, "findings": st.findings},
-        )
-        st.set(report=report)
-        yield from steps.call(
-            context,
-            config,
-            steps.NOTIFY,
-            {
-                "type": "MigrationFinished",
-                "id": context.instance_id,
-                "data": {"phase": final, "unit": st.data["unit"], "dryRun": st.data["dryRun"]},
-            },
-        )
-    except Exception as exc:
-        st.set(reportError=str(exc).split("\n")[0][:500])
+        final = yield from _failed(context, st, inp, exc)
+    yield from _enter(context, st, inp, final)
+    yield from _paperwork(context, st, inp, final)
     return st.data
 
 

@@ -14,6 +14,15 @@ from typing import Any
 
 import azure.durable_functions as df
 
+from migration import names
+from migration.workflow import (
+    ActivityError,
+    PrecheckResult,
+    SnapshotResult,
+    UnitInput,
+    UnitStep,
+    ValidateResult,
+)
 from orchestrators import _steps as steps
 from orchestrators._status import UnitStatus
 
@@ -30,42 +39,43 @@ def verdict_of(findings: list[dict[str, Any]]) -> str:
     return "blocked" if "blocked" in severities else "migratable"
 
 
-def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: dict[str, Any]) -> steps.Step:
+def _error_finding(error: ActivityError, default_code: str) -> dict[str, Any]:
+    return {"severity": "error", "code": error.code or default_code, "message": error.message}
+
+
+def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
     """Snapshot, prechecks, the platform's validate; returns False when a step failed (not the unit)."""
-    config, base = inp["config"], {"id": ctx.instance_id, "request": inp["request"]}
+    config, base = inp.settings, UnitStep(id=ctx.instance_id, request=inp.request)
     st.enter("Snapshotting")
-    snap = yield from steps.call(ctx, config, steps.SNAPSHOT, base)
-    if snap.get("error"):
-        if snap["error"].get("reason") != "notFound":
-            st.set(error={"phase": "Snapshotting", **snap["error"]})
+    snap = SnapshotResult.from_json((yield from steps.call(ctx, config, names.SNAPSHOT, base)))
+    if snap.error:
+        if snap.error.reason != "notFound":
+            st.set(error={"phase": "Snapshotting", **snap.error.to_json()})
             return False
-        finding = {"severity": "error", "code": snap["error"].get("code") or "Snapshot",
-                   "message": snap["error"].get("message", "")}  # fmt: skip
-        st.add_findings([finding], "snapshot")
+        st.add_findings([_error_finding(snap.error, "Snapshot")], "snapshot")
         return True
-    st.set(snapshot={"digest": snap.get("digest"), "blob": snap.get("blob")})
+    st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
     st.enter("Prechecking")
-    pre = yield from steps.call(ctx, config, steps.PRECHECK, base)
-    if pre.get("error"):
-        st.set(error={"phase": "Prechecking", **pre["error"]})
+    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, base)))
+    if pre.error:
+        st.set(error={"phase": "Prechecking", **pre.error.to_json()})
         return False
-    st.add_findings(pre.get("findings", []), "precheck")
+    st.add_findings(pre.findings, "precheck")
     st.enter("Validating")
-    val = yield from steps.call(ctx, config, steps.VALIDATE, base)
-    if val.get("error"):
-        if val["error"].get("reason") in ACCESS_REASONS:
-            st.set(error={"phase": "Validating", **val["error"]})
+    val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
+    if val.error:
+        if val.error.reason in ACCESS_REASONS:
+            st.set(error={"phase": "Validating", **val.error.to_json()})
             return False
-        st.add_findings([{"severity": "error", "code": val["error"].get("code") or "Validate",
-                          "message": val["error"].get("message", "")}], "platform")  # fmt: skip
-    st.add_findings(val.get("findings", []), "platform")
+        st.add_findings([_error_finding(val.error, "Validate")], "platform")
+    st.add_findings(val.findings, "platform")
     return True
 
 
 @bp.orchestration_trigger(context_name="context")
 def validate_migration(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
     """One unit's live validation; the output is its status with the `verdict`."""
-    inp: dict[str, Any] = context.get_input()
+    inp = UnitInput.from_json(context.get_input())
     st = UnitStatus(context, inp)
     st.data.pop("dryRun", None)
     st.data["kind"] = "validation"

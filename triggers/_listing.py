@@ -22,7 +22,8 @@ import httpx
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from connectors.phase_index import rows_in_phase
-from triggers._runtime import UNIT_ORCHESTRATOR, instance, storage, view
+from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
+from triggers._runtime import instance, storage, view
 
 HUB_PAGE = 100  # instances per request to the Durable API (the host's own default page)
 CONTINUATION = "x-ms-continuation-token"

@@ -19,15 +19,14 @@ import azure.functions as func
 from connectors.app_settings import read_setting
 from connectors.settings_check import setting_problems
 from connectors.storage import Storage
+from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
+from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
 from migration.requests import REQUEST_ID_PATTERN, WorkflowConfig
 
 log = logging.getLogger("c2arm.triggers")
 
-UNIT_ORCHESTRATOR = "migrate_unit"
-PLAN_ORCHESTRATOR = "migrate_plan"
-APPROVAL_EVENT = "Approval"
 PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"
 
 

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 import azure.durable_functions as df
 
 from connectors.phase_index import record_phase
+from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
 from migration.requests import MigrationRequest, unit_input
-from triggers._runtime import UNIT_ORCHESTRATOR, instance, storage, unit_links, view, workflow_config
+from triggers._runtime import instance, storage, unit_links, view, workflow_config
 
 log = logging.getLogger("c2arm.triggers.start")
 

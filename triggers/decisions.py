@@ -20,11 +20,11 @@ import azure.functions as func
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
+from migration.names import APPROVAL_EVENT
 from migration.phases import approve_decision, can_abort, can_approve
 from migration.policy import PolicyError, check_approver, make_token, verify_token
 from migration.render import review_page_html
 from triggers._runtime import (
-    APPROVAL_EVENT,
     PRINCIPAL_HEADER,
     approver_policy,
     base_url,

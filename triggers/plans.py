@@ -5,9 +5,9 @@ from __future__ import annotations
 import azure.durable_functions as df
 import azure.functions as func
 
+from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
 from migration.requests import RequestError, parse_plan_request
 from triggers._runtime import (
-    PLAN_ORCHESTRATOR,
     PRINCIPAL_HEADER,
     base_url,
     error,

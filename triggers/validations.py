@@ -15,13 +15,14 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 
+from migration import names
 from migration.requests import RequestError, parse_request, unit_input
 from triggers._runtime import base_url, error, instance, json_body, respond, view, workflow_config
 
 bp = df.Blueprint()
 log = logging.getLogger("c2arm.triggers.validations")
 
-VALIDATION_ORCHESTRATOR = "validate_migration"
+VALIDATION_ORCHESTRATOR = names.VALIDATE_MIGRATION
 FIELDS = ("subscriptionId", "unit", "destination")
 
 
