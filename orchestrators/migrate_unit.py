@@ -76,8 +76,8 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
         return None
     yield from _enter(ctx, st, inp, "WaitingForWindow")
     st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    decision = ctx.wait_for_external_event(APPROVAL_EVENT)  # one per wait (see _await_decision)
     while ctx.current_utc_datetime < opens:
-        decision = ctx.wait_for_external_event(APPROVAL_EVENT)
         timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
@@ -85,6 +85,7 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
             event = Decision.from_json(decision.result or {})
             if event.decision == "abort":
                 return event
+            decision = ctx.wait_for_external_event(APPROVAL_EVENT)
     return None
 
 
@@ -118,8 +119,10 @@ def _await_decision(
     # the commit wait's event stays as it always was (running instances replay it)
     data = {"links": st.data["links"]} if wait == "commit" else {"links": st.data["links"], "wait": wait}
     yield from _notify(ctx, inp, "ApprovalRequested", data)
+    # one waiter per wait, reused across the chained timers: a waiter left behind by each 6-day step
+    # stays open in the SDK and is the one a later event may complete instead (an event lost)
+    decision = ctx.wait_for_external_event(APPROVAL_EVENT)
     while True:
-        decision = ctx.wait_for_external_event(APPROVAL_EVENT)
         timer = ctx.create_timer(min(deadline, ctx.current_utc_datetime + steps.MAX_TIMER))
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
@@ -127,6 +130,7 @@ def _await_decision(
             event = Decision.from_json(decision.result or {})
             if event.decision in WAITS[wait]:
                 return event
+            decision = ctx.wait_for_external_event(APPROVAL_EVENT)  # that one is spent: the next
             continue  # a malformed event, or one meant for another wait, decides nothing
         if ctx.current_utc_datetime < deadline:
             continue  # a chained step of a long wait
@@ -276,7 +280,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
 
 
 def _failed(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, exc: Exception
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, exc: steps.ActivityFailed
 ) -> steps.Step:
     """An activity failed every retry: record it; undo whatever may be prepared; the final phase."""
     message = str(exc).split("\n")[0][:1000]
@@ -285,7 +289,7 @@ def _failed(
         return "NeedsSupport" if st.phase == "Committing" else "Failed"
     try:  # something may be prepared: try to leave the platform as it was
         final_abort = yield from _abort(ctx, st, inp, _base(ctx, inp), [])
-    except Exception as abort_exc:
+    except steps.ActivityFailed as abort_exc:
         st.set(abortError=str(abort_exc).split("\n")[0][:500])
         return "NeedsSupport"
     return "Failed" if final_abort == "Aborted" else final_abort
@@ -301,7 +305,7 @@ def _paperwork(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
         st.set(report=raw)
         data = {"phase": final, "unit": st.data["unit"], "dryRun": st.data["dryRun"]}
         yield from _notify(ctx, inp, "MigrationFinished", data)
-    except Exception as exc:
+    except steps.ActivityFailed as exc:
         st.set(reportError=str(exc).split("\n")[0][:500])
 
 
@@ -313,8 +317,10 @@ def migrate_unit(context: df.DurableOrchestrationContext):  # type: ignore[no-un
     st.publish()
     try:
         final = yield from _lifecycle(context, st, inp)
-    except Exception as exc:  # an activity failed every retry: record it, the unit is Failed
+    except steps.ActivityFailed as exc:  # every retry failed: record it, the unit is Failed
         final = yield from _failed(context, st, inp, exc)
+    # anything else is a bug in this code: it fails the orchestration (the host records where),
+    # rather than ending the unit as if the platform had failed and aborting what it prepared
     yield from _enter(context, st, inp, final)
     yield from _paperwork(context, st, inp, final)
     return st.data

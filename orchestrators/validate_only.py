@@ -82,7 +82,7 @@ def validate_migration(context: df.DurableOrchestrationContext):  # type: ignore
     st.publish()
     try:
         ok = yield from _checks(context, st, inp)
-    except Exception as exc:  # an activity failed every retry
+    except steps.ActivityFailed as exc:  # every retry failed (a bug fails the orchestration)
         st.set(error={"phase": st.phase, "code": "ActivityFailed", "message": str(exc).split("\n")[0][:1000]})
         ok = False
     if ok:

@@ -311,3 +311,38 @@ def test_access_errors_fail_and_check_errors_abort() -> None:
     h = harness(Platform())
     h.activities["precheck_unit"] = lambda p: {"error": {"code": "NotFound", "message": "snapshot missing"}}
     assert h.run()["output"]["phase"] == "Failed"
+
+
+def test_a_bug_in_the_orchestrator_fails_the_orchestration_not_the_unit() -> None:
+    """#17 item 10: only an activity that failed every retry ends the unit `Failed`; an error in
+    the orchestrator's own code (here: an answer it cannot read) fails the orchestration, so the
+    host records the bug instead of the unit being reported as the platform's failure."""
+    platform = Platform()
+    activities = platform.activities()
+    activities["precheck_unit"] = lambda p: {"findings": "not a list"}
+    h = Harness(handle_of(migrate_unit), unit_input(), activities, instance_id="change-1")
+    state = h.run()
+    assert state.get("error") and not state.get("output"), state  # the SDK: the orchestration failed
+    assert "findings" in state["error"]
+    assert h.custom_status["phase"] == "Prechecking"  # not a final phase chosen by the orchestrator
+    assert "start_operation" not in h.names()
+
+
+def test_each_wait_for_a_person_creates_one_approval_waiter() -> None:
+    """#17 item 10: a 20-day approval wait is three chained timers but one `Approval` waiter (a
+    waiter per chained step stays open in the SDK and may take a later event instead)."""
+    from tests.workflow.harness import TS, flat_actions
+
+    h = harness(Platform(), approval={"timeout": "P20D", "onTimeout": "abort"})
+    h.run()
+    start = h.now
+    while h.now - start < timedelta(days=12):  # two chained steps of the wait go by
+        tid, fire = min(h._timers.items(), key=lambda kv: kv[1])
+        del h._timers[tid]
+        h.now = fire
+        h._episode([h._event(11, TimerId=tid, FireAt=fire.strftime(TS))])
+    actions = flat_actions(h.state)
+    waits = [a for a in actions if a.get("actionType") == 6]
+    assert len(waits) == 1 and len([a for a in actions if a.get("actionType") == 5]) >= 3
+    state = h.run({"Approval": [COMMIT]})
+    assert state["isDone"] and state["output"]["phase"] == "Committed"
