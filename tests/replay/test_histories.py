@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from migration import names
 from orchestrators.migrate_plan import migrate_plan
 from orchestrators.migrate_unit import migrate_unit
-from tests.workflow.harness import flat_actions, handle_of, replay
+from tests.replay.determinism import NonDeterminismError, check_replay
+from tests.workflow.harness import flat_actions, handle_of
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("migrate_unit_*.json"))
+HISTORY_DIR = Path(__file__).parent / "histories"
+HISTORIES = sorted(HISTORY_DIR.glob("migrate_unit_*.json"))
 PLAN_HISTORIES = sorted((Path(__file__).parent / "histories").glob("migrate_plan_*.json"))
 # histories recorded by the real devhost during an e2e run (its own numbering, retries, timers)
 HOST_HISTORIES = sorted((Path(__file__).parent / "histories").glob("devhost_*.json"))
@@ -29,7 +32,7 @@ def test_there_are_committed_histories() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 def test_replay_makes_the_recorded_decisions(path: Path) -> None:
     recorded = json.loads(path.read_text())
-    state = replay(handle_of(migrate_unit), recorded["context"])
+    state = check_replay(handle_of(migrate_unit), recorded["context"])
     expected = recorded["expected"]
     assert flat_actions(state) == expected["actions"]
     assert state.get("isDone") == expected["isDone"]
@@ -37,38 +40,46 @@ def test_replay_makes_the_recorded_decisions(path: Path) -> None:
     assert state.get("customStatus") == expected["customStatus"]
 
 
+def test_a_finished_migration_replays_unchanged() -> None:
+    """The committed history of a migration that ran to `Committed` replays to the same end."""
+    recorded = json.loads((HISTORY_DIR / "migrate_unit_committed.json").read_text())
+    state = check_replay(handle_of(migrate_unit), recorded["context"])
+    assert state["isDone"] is True and state["output"]["phase"] == "Committed"
+    assert state["output"] == recorded["expected"]["output"]
+
+
 @pytest.mark.parametrize("path", PLAN_HISTORIES, ids=[p.stem for p in PLAN_HISTORIES])
 def test_plan_replay_makes_the_recorded_decisions(path: Path) -> None:
     """The dependency-driven scheduler starts the same units in the same order on every replay."""
     recorded = json.loads(path.read_text())
-    state = replay(handle_of(migrate_plan), recorded["context"])
+    state = check_replay(handle_of(migrate_plan), recorded["context"])
     assert flat_actions(state) == recorded["expected"]["actions"]
     assert state.get("output") == recorded["expected"]["output"]
-    assert recorded["expected"]["output"]["summary"] == {"Blocked": 1, "Committed": 3, "NotMigratable": 1}
+    assert state["output"]["summary"] == {"Blocked": 1, "Committed": 3, "NotMigratable": 1}
 
 
 @pytest.mark.parametrize("path", HOST_HISTORIES, ids=[p.stem for p in HOST_HISTORIES])
 def test_host_recorded_history_replays_to_the_same_final_status(path: Path) -> None:
     recorded = json.loads(path.read_text())
-    state = replay(handle_of(migrate_unit), recorded["context"])
+    state = check_replay(handle_of(migrate_unit), recorded["context"])
     assert state["isDone"] is True and not state.get("error")
     assert state["output"] == recorded["expectedOutput"]
     assert state["output"]["phase"] == "Committed"
 
 
-def test_a_drifted_orchestrator_is_caught() -> None:
-    recorded = json.loads((Path(__file__).parent / "histories" / "migrate_unit_committed.json").read_text())
-    # drift: the same history, but the code now asks for the validate activity under another name
-    context = json.loads(json.dumps(recorded["context"]))
-    text = json.dumps(context).replace('"validate_unit"', '"validate_unit_v2"')
-    context = json.loads(text)
+def test_a_drifted_history_fails_replay() -> None:
+    """`drifted_migrate_unit_validate_first.json`: a finished migration recorded by an orchestrator
+    that validated before it prechecked (the committed history with the two swapped, see
+    tests/replay/histories/README.md). Today's code must refuse it, not carry on."""
+    recorded = json.loads((HISTORY_DIR / "drifted_migrate_unit_validate_first.json").read_text())
+    with pytest.raises(NonDeterminismError, match="'validate_unit'"):
+        check_replay(handle_of(migrate_unit), recorded["context"])
 
-    import azure.durable_functions as df
 
-    def drifted(ctx: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
-        yield ctx.call_activity_with_retry("snapshot_unit", df.RetryOptions(1000, 5), {})
-        yield ctx.call_activity_with_retry("validate_unit", df.RetryOptions(1000, 5), {})
-        return "done"
-
-    state = replay(df.Orchestrator.create(drifted), context)
-    assert flat_actions(state) != recorded["expected"]["actions"]
+def test_a_drifted_orchestrator_fails_replay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real `migrate_unit` with one activity renamed (a deploy that renamed it) fails on the
+    committed history of a finished migration."""
+    recorded = json.loads((HISTORY_DIR / "migrate_unit_committed.json").read_text())
+    monkeypatch.setattr(names, "VALIDATE", "validate_unit_v2")
+    with pytest.raises(NonDeterminismError, match="validate_unit_v2"):
+        check_replay(handle_of(migrate_unit), recorded["context"])
