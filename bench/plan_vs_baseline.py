@@ -190,7 +190,7 @@ def run_plan(
                 wall = time.monotonic() - started
                 return wall, app.get(f"/api/plans/{plan_id}").json()
             rows = app.get(
-                hooks, params={"runtimeStatus": "Running", "instanceIdPrefix": f"{plan_id}."}
+                hooks, params={"runtimeStatus": "Running", "instanceIdPrefix": f"{plan_id}~"}
             ).json()
             for row in rows:
                 status = row.get("customStatus") or {}

@@ -324,7 +324,7 @@ def migrate(
     units = [ops_inputs.unit_address(u) for u in units or []]
     window = ops_inputs.window(window)
     if plan_id is not None:
-        ops_inputs.instance_id(plan_id, "--plan-id")
+        ops_inputs.instance_id(plan_id, "--plan-id", new=True)
     try:
         subscription, known = load_estate_units(estate)
     except ValueError as exc:

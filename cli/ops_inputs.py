@@ -7,11 +7,11 @@ alphabet before a request is made, so a bad id is a bad input (2), not an app re
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from cli.ops_common import fail
-from migration.requests import REQUEST_ID_PATTERN, UNIT_KINDS
+from migration.instance_ids import is_instance_id, user_id_problem
+from migration.requests import UNIT_KINDS
 
 WINDOWS = ("any", "off-hours")
 DESTINATION_HELP = "new (a new VNet) or existing:RG/VNET/SUBNET (an existing ARM subnet)"
@@ -37,10 +37,15 @@ def unit_address(value: str, flag: str = "--units") -> str:
     return f"{unit_kind(kind, flag)}/{name}"
 
 
-def instance_id(value: str, flag: str = "ID") -> str:
-    """A migration's or plan's id: 1–100 of `A-Z a-z 0-9 - _ .`."""
-    if not re.match(REQUEST_ID_PATTERN, value):
-        raise fail(f"{flag}: {value!r} is not an id (1–100 of A-Z a-z 0-9 - _ .)", 2)
+def instance_id(value: str, flag: str = "ID", *, new: bool = False) -> str:
+    """A migration's or plan's id: 1–100 of `A-Z a-z 0-9 - _ .`; an existing one may also be one
+    c2arm derived (a plan's unit, `PLAN~KIND~NAME`), a `new` one (to submit) may not."""
+    if new:
+        problem = user_id_problem(value)
+        if problem:
+            raise fail(f"{flag}: {value!r} is not an id: {problem}", 2)
+    elif not is_instance_id(value):
+        raise fail(f"{flag}: {value!r} is not an id (1–100 of A-Z a-z 0-9 - _ . ~)", 2)
     return value
 
 

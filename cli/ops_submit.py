@@ -149,7 +149,7 @@ def submit(
             raise fail(f"{' and '.join(missing)} required (or --file FILE of requests)", 2)
         kind = ops_inputs.unit_kind(str(kind))
         if request_id is not None:
-            ops_inputs.instance_id(request_id, "--request-id")
+            ops_inputs.instance_id(request_id, "--request-id", new=True)
         where, window = ops_inputs.destination(destination), ops_inputs.window(window)
         if not subscription and not app:
             try:

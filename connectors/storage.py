@@ -32,6 +32,7 @@ from connectors.app_settings import read_setting
 from connectors.cloud import CLOUDS
 from connectors.errors import ConfigurationError, PermanentError, Reason
 from connectors.phase_index import ensure_table as ensure_phase_table
+from migration.instance_ids import INSTANCE_ID_PATTERN
 
 QUEUE_REQUESTS = "migration-requests"
 QUEUE_POISON = "migration-requests-poison"
@@ -42,14 +43,14 @@ CONTAINER_SNAPSHOTS = "snapshots"
 CONTAINER_REPORTS = "reports"
 AUDIT_TABLE = "audit"
 
-# The requestId alphabet of the request contract: safe as a blob name and a partition key.
-_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# Instance ids (user ids and c2arm's derived `~` ids): safe as a blob name and a partition key.
+_ID = re.compile(INSTANCE_ID_PATTERN)
 _PREFIX = "AzureWebJobsStorage"
 
 
 def _check_id(migration_id: str) -> str:
     if not _ID.match(migration_id or "") or migration_id in (".", ".."):
-        raise ValueError(f"migration id {migration_id!r}: must be 1–100 of A-Z a-z 0-9 - _ .")
+        raise ValueError(f"migration id {migration_id!r}: must be 1–100 of A-Z a-z 0-9 - _ . ~")
     return migration_id
 
 

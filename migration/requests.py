@@ -23,7 +23,9 @@ from pydantic import (
     model_validator,
 )
 
-REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.\-]{1,100}$"
+from migration.instance_ids import USER_ID_PATTERN, user_id_problem
+
+REQUEST_ID_PATTERN = USER_ID_PATTERN  # a requestId or planId: never in the reserved namespace
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 UNIT_KINDS = (
     "virtualNetwork",
@@ -42,6 +44,11 @@ _DURATION = re.compile(
 )
 
 
+# The longest wait c2arm accepts (about ten years): a deadline beyond it is a typo, and a span
+# beyond what a datetime can hold (P99999999999D) would crash every step that adds it to a time.
+MAX_DURATION = timedelta(days=3660)
+
+
 class RequestError(ValueError):
     """A request that does not match the schema; `errors` names every problem with its field."""
 
@@ -56,17 +63,31 @@ def parse_duration(text: str) -> timedelta:
     Years and months are refused: their length depends on the calendar, and an approval timeout
     must mean the same span whenever it starts.
     """
-    match = _DURATION.match(text or "")
+    match = _DURATION.match(text or "") if len(text or "") <= 64 else None
     if not match:
         raise ValueError(f"{text!r} is not an ISO 8601 duration such as PT72H or P3D (no years or months)")
     parts = {k: float(v) for k, v in match.groupdict().items() if v is not None}
-    return timedelta(
-        weeks=parts.get("weeks", 0),
-        days=parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    try:
+        span = timedelta(
+            weeks=parts.get("weeks", 0),
+            days=parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:  # P99999999999D: past what a date can hold
+        span = MAX_DURATION + MAX_DURATION
+    if span > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than the longest span c2arm waits (P{MAX_DURATION.days}D)")
+    return span
+
+
+def _user_id(cls: type, value: str) -> str:
+    """A requestId or planId: the user alphabet, never the reserved namespace (`migration.instance_ids`)."""
+    problem = user_id_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 class _Strict(BaseModel):
@@ -150,7 +171,7 @@ class Probe(_Strict):
 class MigrationRequest(_Strict):
     """One migration unit to move, with its options (docs/contract.md "Request")."""
 
-    request_id: str = Field(alias="requestId", pattern=REQUEST_ID_PATTERN)
+    request_id: str = Field(alias="requestId")
     subscription_id: str = Field(alias="subscriptionId", pattern=GUID_PATTERN)
     unit: Unit
     destination: Destination = Field(default_factory=Destination)
@@ -159,6 +180,8 @@ class MigrationRequest(_Strict):
     dry_run: StrictBool = Field(default=False, alias="dryRun")
     probes: list[Probe] = Field(default_factory=list, max_length=20)
     requested_by: str | None = Field(default=None, alias="requestedBy", min_length=1, max_length=256)
+
+    _request_id_is_a_user_id = field_validator("request_id")(_user_id)
 
     def to_json(self) -> dict[str, Any]:
         """The request as contract JSON (camelCase, defaults filled in)."""
@@ -220,10 +243,41 @@ def parse_request(data: Any) -> MigrationRequest:
         raise RequestError([{"field": "(body)", "message": "is nested too deeply"}]) from None
 
 
+class DuplicateKey(ValueError):
+    """A JSON object with one key twice; `key` names it."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"the key {key!r} appears twice in one object")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise DuplicateKey(key)
+        seen[key] = value
+    return seen
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """`json.loads` that refuses an object with the same key twice (ValueError naming the key).
+
+    Parsers disagree on duplicates (Python keeps the last, others the first), so
+    `{"dryRun": false, "dryRun": true}` could mean a dry run to one reader and a real run to
+    another: refused rather than guessed.
+    """
+    return json.loads(text, object_pairs_hook=_no_duplicate_keys)
+
+
 def parse_request_text(text: str | bytes) -> MigrationRequest:
     """A request from JSON text (a queue message or an HTTP body)."""
     try:
-        data = json.loads(text)
+        data = loads_strict(text)
+    except DuplicateKey as exc:
+        raise RequestError(
+            [{"field": exc.key[:100], "message": "appears twice: which one counts would be a guess"}]
+        ) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise RequestError([{"field": "(body)", "message": f"is not valid JSON: {exc}"}]) from None
     except RecursionError:  # hostile nesting: a bad request, not a crash (nor a transient failure)
@@ -277,13 +331,15 @@ def unit_input(
 class PlanRequest(_Strict):
     """`POST /api/plans`: a subscription's units (all, or a list) moved in dependency waves."""
 
-    plan_id: str = Field(alias="planId", pattern=REQUEST_ID_PATTERN)
+    plan_id: str = Field(alias="planId")
     subscription_id: str = Field(alias="subscriptionId", pattern=GUID_PATTERN)
     units: list[Unit] | None = Field(default=None, max_length=5000)
     concurrency: int | None = Field(default=None, ge=1, le=100)
     approval: Literal["perUnit", "perWave"] = "perUnit"
     window: Literal["any", "off-hours"] = "any"
     dry_run: StrictBool = Field(default=False, alias="dryRun")
+
+    _plan_id_is_a_user_id = field_validator("plan_id")(_user_id)
 
     @field_validator("units", mode="before")
     @classmethod

@@ -9,19 +9,20 @@ not when the whole wave has. A unit that does not end `Committed` blocks only th
 depend on it (and theirs). Each row records `startedAt` and `endedAt` (plan time).
 Approval is per unit (each unit's own approve route) or per wave (`POST /api/plans/{id}/approve`
 raises `Approval` on every unit of that wave); the units wait either way.
-Unit instance ids derive from the plan id, so restarting a plan never starts a unit twice.
+Unit instance ids derive from the plan id in the reserved namespace (`<planId>~<kind>~<name>`):
+restarting a plan never starts a unit twice, and no plan can take over a submitted migration.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import azure.durable_functions as df
 
 from migration import names
 from migration.workflow import PlanInput, PlanUnitsInput, PlanUnitsResult
+from migration.instance_ids import SEPARATOR, derived_id, plan_unit_id
 from orchestrators import _steps as steps
 from orchestrators._status import iso
 
@@ -31,15 +32,17 @@ OK_FOR_DEPENDANTS = {"Committed"}
 
 
 def unit_instance_id(plan_id: str, unit: dict[str, Any], taken: set[str]) -> str:
-    """A request id (`A-Z a-z 0-9 - _ .`, ≤ 100) for a plan's unit, unique within the plan."""
-    raw = f"{plan_id}.{unit['kind']}.{unit['name']}"
-    if unit.get("deployment"):
-        raw += f".{unit['deployment']}"
-    base = re.sub(r"[^A-Za-z0-9_.\-]", "-", raw)[:96]
-    candidate, n = base, 1
+    """The instance id of a plan's unit, unique within the plan: `<planId>~<kind>~<name>[.<dep>]`.
+
+    In the reserved namespace (`migration.instance_ids`): no user id contains `~`, so a plan can
+    never start over, or replace, a migration someone submitted — whatever its units are named.
+    Two names that reduce to the same id (`web cs!`, `web cs?`) get `~2`, `~3` … in plan order.
+    """
+    candidate = plan_unit_id(plan_id, unit["kind"], unit["name"], unit.get("deployment"))
+    first, n = candidate, 1
     while candidate in taken:
         n += 1
-        candidate = f"{base[:92]}.{n}"
+        candidate = derived_id(plan_id, unit["kind"], first.split(SEPARATOR)[-1], str(n))
     taken.add(candidate)
     return candidate
 

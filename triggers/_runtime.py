@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 from typing import Any
 
 import azure.durable_functions as df
@@ -21,9 +20,10 @@ from connectors.settings_check import setting_problems
 from connectors.storage import Storage
 from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
 from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
+from migration.instance_ids import is_instance_id
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
-from migration.requests import REQUEST_ID_PATTERN, WorkflowConfig
+from migration.requests import DuplicateKey, WorkflowConfig, loads_strict
 
 log = logging.getLogger("c2arm.triggers")
 
@@ -108,7 +108,9 @@ def json_body(req: func.HttpRequest, *, empty_ok: bool = False) -> Any:
             return {}
         raise ValueError("the body is empty: a JSON object is required")
     try:
-        return json.loads(raw)
+        return loads_strict(raw)
+    except DuplicateKey as exc:
+        raise ValueError(f"the body is not valid JSON: {exc} (which one counts would be a guess)") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"the body is not valid JSON: {exc}") from None
     except RecursionError:  # hostile nesting: a 400, not a 500
@@ -120,9 +122,10 @@ async def instance(
 ) -> df.DurableOrchestrationStatus | None:
     """The orchestration's status, or None when there is no such instance.
 
-    An id outside the request-id alphabet cannot name a migration or a plan; it is not passed to
-    the client at all ('#' or '?' would change the URL the SDK builds)."""
-    if not re.match(REQUEST_ID_PATTERN, instance_id or ""):
+    An id outside the instance-id alphabet (`migration.instance_ids`) cannot name a migration or
+    a plan; it is not passed to the client at all ('#' or '?' would change the URL the SDK builds,
+    '.' and '..' would be path segments that name the instance list)."""
+    if not is_instance_id(instance_id):
         return None
     status = await client.get_status(instance_id)
     if status is None or not status.instance_id or status.runtime_status is None:

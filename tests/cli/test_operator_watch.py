@@ -66,7 +66,7 @@ def test_a_per_wave_plan_hints_at_the_wave_approval(ops_stack) -> None:  # type:
                     "--approval", "perWave", "--plan-id", plan_id, *sd)  # fmt: skip
     assert started.returncode == 0, started.stderr
     assert f"approve each wave with c2arm approve {plan_id} --wave N" in started.stdout
-    unit_id = f"{plan_id}.networkSecurityGroup.nsg-spare"
+    unit_id = f"{plan_id}~networkSecurityGroup~nsg-spare"
     try:
         watched = c2arm("status", plan_id, "--watch", "--interval", "0.2", *sd, timeout=120)
         assert watched.returncode == 0, watched.stderr

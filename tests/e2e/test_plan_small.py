@@ -34,7 +34,7 @@ def test_plan_per_unit_approval_in_dependency_order(plan_small: Stack) -> None:
             "/api/plans", json={"planId": "p s", "subscriptionId": SUB, "approval": "sometimes"}
         )
         assert {e["field"] for e in bad.json()["errors"]} == {"planId", "approval"}
-    vnet, storage = "ps.virtualNetwork.vnet-small", "ps.storageAccount.stsmall"
+    vnet, storage = "ps~virtualNetwork~vnet-small", "ps~storageAccount~stsmall"
     wait_phase(plan_small, vnet, {"AwaitingApproval"}, timeout=60)
     with plan_small.client(principal=APPROVER) as approver:
         # a per-unit plan has no wave approval; the storage account has not started yet

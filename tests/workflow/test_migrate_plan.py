@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from migration.instance_ids import is_instance_id, user_id_problem
 from migration.requests import WorkflowConfig
 from orchestrators.migrate_plan import migrate_plan, unit_instance_id
 from orchestrators.migrate_unit import migrate_unit
@@ -96,11 +97,11 @@ def test_every_unit_committed_in_wave_order() -> None:
     assert platform.order[:3] == ["vnet1", "vnet2", "cs1"] and set(platform.order[3:]) == {"sa1", "sa2"}
     assert out["notMigratable"][0]["reasons"] == ["PaaS"]
     ids = [u["id"] for w in out["waves"] for u in w["units"]]
-    assert ids[0] == "plan-7.virtualNetwork.vnet1" and len(set(ids)) == 5
-    child = h.children["plan-7.storageAccount.sa1"].state["output"]
+    assert ids[0] == "plan-7~virtualNetwork~vnet1" and len(set(ids)) == 5
+    child = h.children["plan-7~storageAccount~sa1"].state["output"]
     assert child["plan"] == {"id": "plan-7", "wave": 1, "approval": "perWave"}
     assert (
-        child["links"]["approve"] == "http://127.0.0.1:7071/api/migrations/plan-7.storageAccount.sa1/approve"
+        child["links"]["approve"] == "http://127.0.0.1:7071/api/migrations/plan-7~storageAccount~sa1/approve"
     )
 
 
@@ -125,13 +126,16 @@ def test_concurrency_limit_is_respected() -> None:
     assert max(episodes2.count(x) for x in episodes2) == 3
 
 
-def test_instance_ids_are_valid_and_unique() -> None:
+def test_instance_ids_are_valid_unique_and_reserved() -> None:
     taken: set[str] = set()
     a = unit_instance_id("p", {"kind": "cloudService", "name": "web cs!", "deployment": "d"}, taken)
     b = unit_instance_id("p", {"kind": "cloudService", "name": "web cs?", "deployment": "d"}, taken)
-    assert a == "p.cloudService.web-cs-.d" and b != a
-    long = unit_instance_id("p" * 99, {"kind": "virtualNetwork", "name": "x"}, taken)
-    assert len(long) <= 100
+    assert a == "p~cloudService~web-cs-.d" and b == "p~cloudService~web-cs-.d~2"
+    long = unit_instance_id("p" * 100, {"kind": "virtualNetwork", "name": "x"}, taken)
+    other = unit_instance_id("p" * 100, {"kind": "virtualNetwork", "name": "y"}, taken)
+    assert len(long) == len(other) == 100 and long != other
+    for unit_id in (a, b, long, other):  # never an id a user can submit (#20 item 7)
+        assert "~" in unit_id and user_id_problem(unit_id) is not None and is_instance_id(unit_id)
 
 
 def test_big_plan_status_is_trimmed_below_the_limit() -> None:
@@ -139,7 +143,7 @@ def test_big_plan_status_is_trimmed_below_the_limit() -> None:
 
     from orchestrators.migrate_plan import fit_plan
 
-    rows = [{"id": f"p.virtualNetwork.v{i}", "unit": {"kind": "virtualNetwork", "name": f"v{i}"},
+    rows = [{"id": f"p~virtualNetwork~v{i}", "unit": {"kind": "virtualNetwork", "name": f"v{i}"},
              "key": f"virtualNetwork/v{i}", "dependsOn": [f"x/{j}" for j in range(5)], "phase": "Pending"}
             for i in range(300)]  # fmt: skip
     status = {"id": "p", "phase": "Running", "waves": [{"index": 0, "units": rows}],
@@ -148,7 +152,7 @@ def test_big_plan_status_is_trimmed_below_the_limit() -> None:
     assert len(json.dumps(small)) <= 14_000 and small["truncated"] is True
     assert small["waves"][0]["counts"] == {"Pending": 300} and small["waves"][0]["units"] == []
     rows[7]["phase"] = "Running"
-    assert [r["id"] for r in fit_plan(status)["waves"][0]["units"]] == ["p.virtualNetwork.v7"]
+    assert [r["id"] for r in fit_plan(status)["waves"][0]["units"]] == ["p~virtualNetwork~v7"]
     medium = fit_plan({**status, "waves": [{"index": 0, "units": rows[:100]}]})
     assert [r["id"] for r in medium["waves"][0]["units"]] == [r["id"] for r in rows[:100]]
     assert small["notMigratable"] == [{"key": "a/b", "reasons": 3}]
@@ -162,9 +166,9 @@ def _created_and_ended(h: Harness) -> tuple[dict[str, int], dict[str, int]]:
     created, ended = {}, {}
     for i, event in enumerate(h.history):
         if event["EventType"] == 7:  # SubOrchestrationInstanceCreated
-            created[event["InstanceId"].split(".")[-1]] = i
+            created[event["InstanceId"].split("~")[-1]] = i
         if event["EventType"] == 8:  # SubOrchestrationInstanceCompleted: the child's status
-            ended[json.loads(event["Result"])["id"].split(".")[-1]] = i
+            ended[json.loads(event["Result"])["id"].split("~")[-1]] = i
     return created, ended
 
 
