@@ -19,11 +19,12 @@ from pydantic import (
     Field,
     StrictBool,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from migration.instance_ids import USER_ID_PATTERN, user_id_problem
+from migration.instance_ids import USER_ID_PATTERN, is_instance_id, user_id_problem
 
 REQUEST_ID_PATTERN = USER_ID_PATTERN  # a requestId or planId: never in the reserved namespace
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -82,9 +83,18 @@ def parse_duration(text: str) -> timedelta:
     return span
 
 
-def _user_id(cls: type, value: str) -> str:
-    """A requestId or planId: the user alphabet, never the reserved namespace (`migration.instance_ids`)."""
-    problem = user_id_problem(value)
+SUBMITTED = {"submitted": True}  # validation context of a submission (HTTP, queue, backlog)
+
+
+def _user_id(cls: type, value: str, info: ValidationInfo) -> str:
+    """An instance id; in a submission a user id, never the reserved namespace (`migration.instance_ids`).
+
+    The activities re-read a plan unit's request, whose id c2arm derived (`plan~kind~name`): only
+    what comes from outside (parsed with the SUBMITTED context) must be a user id.
+    """
+    problem = user_id_problem(value) if (info.context or {}).get("submitted") else None
+    if problem is None and not is_instance_id(value):
+        problem = "must be 1-100 of A-Z a-z 0-9 - _ . ~"
     if problem:
         raise ValueError(problem)
     return value
@@ -236,7 +246,7 @@ def parse_request(data: Any) -> MigrationRequest:
     if not isinstance(data, dict):
         raise RequestError([{"field": "(body)", "message": "must be a JSON object"}])
     try:
-        return MigrationRequest.model_validate(data)
+        return MigrationRequest.model_validate(data, context=SUBMITTED)
     except ValidationError as exc:
         raise RequestError(errors_of(exc)) from None
     except RecursionError:
@@ -365,7 +375,7 @@ def parse_plan_request(data: Any) -> PlanRequest:
     if not isinstance(data, dict):
         raise RequestError([{"field": "(body)", "message": "must be a JSON object"}])
     try:
-        return PlanRequest.model_validate(data)
+        return PlanRequest.model_validate(data, context=SUBMITTED)
     except ValidationError as exc:
         raise RequestError(errors_of(exc)) from None
     except RecursionError:

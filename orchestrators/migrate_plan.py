@@ -21,8 +21,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from migration import names
-from migration.workflow import PlanInput, PlanUnitsInput, PlanUnitsResult
 from migration.instance_ids import SEPARATOR, derived_id, plan_unit_id
+from migration.workflow import PlanInput, PlanUnitsInput, PlanUnitsResult
 from orchestrators import _steps as steps
 from orchestrators._status import iso
 

@@ -18,9 +18,9 @@ import azure.functions as func
 from connectors.app_settings import read_setting
 from connectors.settings_check import setting_problems
 from connectors.storage import Storage
+from migration.instance_ids import is_instance_id
 from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
 from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
-from migration.instance_ids import is_instance_id
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
 from migration.requests import DuplicateKey, WorkflowConfig, loads_strict
