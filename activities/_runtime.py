@@ -25,7 +25,7 @@ from connectors.errors import AzureCallError, ConfigurationError, PermanentError
 from connectors.storage import Storage
 from migration.estate import Estate
 from migration.neighbourhood import Inventory, inventory_of
-from migration.requests import MigrationRequest
+from migration.requests import MigrationRequest, Unit
 from migration.units import UnitRef
 
 log = logging.getLogger("c2arm.activities")
@@ -51,9 +51,21 @@ def asm(subscription_id: str) -> AsmClient:
     with _lock:
         client = _asm.get(subscription_id)
         if client is None:
-            client = AsmClient.from_settings(azure_settings(), subscription_id)
+            client = AsmClient.from_settings(
+                azure_settings(), subscription_id, arm_side=functools.partial(_arm_side, subscription_id)
+            )
             _asm[subscription_id] = client
         return client
+
+
+def _arm_side(subscription_id: str, unit: Unit) -> bool:
+    """Whether `<unit>-Migrated` exists: how the ASM client tells a prepared reserved IP, NSG or
+    route table (they report no `MigrationState`)."""
+    reader = ArmReader.from_settings(azure_settings(), subscription_id)
+    try:
+        return reader.group_exists(f"{unit.name}-Migrated")
+    finally:
+        reader.close()
 
 
 def live_estate(subscription_id: str) -> Estate:

@@ -32,6 +32,7 @@ from connectors.credentials import token_credential
 from connectors.errors import (
     AzureCallError,
     ConfigurationError,
+    PermanentError,
     Reason,
     TransientError,
     classify,
@@ -208,6 +209,17 @@ class ArmReader:
         """The resource group's REST JSON (`PermanentError` NOT_FOUND when it does not exist)."""
         group = self.call(f"get resource group {name}", lambda: self.resources.resource_groups.get(name))
         return _as_json(group)
+
+    def group_exists(self, name: str) -> bool:
+        """Whether the resource group exists (a reserved IP's, NSG's or route table's ARM side:
+        the only sign of its prepare, as those kinds report no `MigrationState`)."""
+        try:
+            self.resource_group(name)
+        except PermanentError as error:
+            if error.reason == Reason.NOT_FOUND:
+                return False
+            raise
+        return True
 
     def list_group(self, name: str) -> list[dict[str, Any]]:
         """The generic listing of a resource group (every page)."""

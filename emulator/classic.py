@@ -16,7 +16,19 @@ from urllib.parse import urlparse
 
 from emulator.state import Platform
 
-LOCKED_STATES = ("Preparing", "Prepared", "Committing", "Aborting")
+# Writes are refused in these states. The *Failed states are locked too (named assumption
+# `failed-states-locked` in docs/fidelity.md: no source says what a write gets there).
+LOCKED_STATES = (
+    "Preparing",
+    "Prepared",
+    "PrepareFailed",
+    "Committing",
+    "CommitFailed",
+    "Aborting",
+    "AbortFailed",
+)
+# States whose ARM side exists and counts against the quotas.
+HOLDING_STATES = ("Prepared", "Committing", "CommitFailed", "Committed", "Aborting", "AbortFailed")
 
 
 def _h(name: str) -> bytes:

@@ -106,9 +106,18 @@ class Platform:
         return None
 
     def unit_state(self, unit: str) -> str | None:
-        """`MigrationState` of a unit: None (not prepared), Preparing, Prepared, Committing, …"""
+        """`MigrationState` of a unit: None (not prepared), Preparing, Prepared, PrepareFailed, …"""
         record = self.units.get(unit)
         return record["state"] if record else None
+
+    def reported_state(self, unit: str) -> str | None:
+        """The `MigrationState` element's text on reads: the state, or the literal `None` for a
+        unit that has been through migration and is back to not prepared (after an abort, as the
+        platform's enum `IaaSClassicToArmMigrationState` says); absent for an untouched unit."""
+        record = self.units.get(unit)
+        if record is None:
+            return None
+        return record["state"] or "None"
 
     def location_of(self, item: dict[str, Any]) -> str:
         return item.get("location") or self.estate["location"]

@@ -4,12 +4,20 @@ Starting an operation and polling it are separate calls on purpose: the orchestr
 durable timers, never by sleeping inside an activity. The `…_unless_…` helpers make a phase
 safe to retry: they read the unit's `MigrationState` first and start nothing when the platform
 is already there (or on its way), and refuse what the platform would refuse (abort once commit
-has started).
+has started). The states are the platform's own (`IaaSClassicToArmMigrationState`): a failed
+commit (`CommitFailed`) is committed again, a failed abort (`AbortFailed`) aborted again, a
+failed prepare (`PrepareFailed`) aborted (or prepared again after a transient failure).
+
+Reserved IPs, NSGs and route tables report no `MigrationState` (Microsoft's clients parse none;
+recorded reads carry none). For them the helpers never refuse or skip on a missing element:
+they start the operation and let its own result decide, using the classic resource's presence
+(gone after commit) and, when an `arm_side` probe is given, the ARM side (`<name>-Migrated`
+exists from prepare to abort).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -18,11 +26,14 @@ from azure.core.credentials import TokenCredential
 
 from connectors.asm._http import AsmHttp
 from connectors.asm.units import (
+    NOT_REPORTED,
+    STATELESS_KINDS,
     OperationStatus,
     ValidationResult,
     deployment_state,
     migration_path,
     named_item_state,
+    normalise_state,
     parse_operation,
     parse_validation,
     seg,
@@ -36,6 +47,9 @@ from migration.requests import Destination, Unit
 
 # Seconds the orchestrator should wait before retrying a phase blocked by another operation.
 BUSY_RETRY_SECONDS = 30.0
+
+#: True when the unit's ARM side (the platform's `<name>-Migrated` resource group) exists.
+ArmSideProbe = Callable[[Unit], bool]
 
 
 @dataclass(frozen=True)
@@ -58,8 +72,9 @@ class StartResult:
 class AsmClient:
     """One subscription's classic API. Build it with `from_settings` (or from an `AsmHttp`)."""
 
-    def __init__(self, http: AsmHttp) -> None:
+    def __init__(self, http: AsmHttp, arm_side: ArmSideProbe | None = None) -> None:
         self.http = http
+        self.arm_side = arm_side
 
     @classmethod
     def from_settings(
@@ -71,6 +86,7 @@ class AsmClient:
         certificate: ManagementCertificate | None = None,
         limiter: RateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
+        arm_side: ArmSideProbe | None = None,
     ) -> AsmClient:
         """A client for `settings.asm_auth`: the management certificate, or a bearer token."""
         if settings.asm_auth == "certificate":
@@ -92,7 +108,7 @@ class AsmClient:
             limiter=limiter or shared_limiter(settings.requests_per_second, settings.requests_burst),
             transport=transport,
         )
-        return cls(http)
+        return cls(http, arm_side)
 
     def close(self) -> None:
         self.http.close()
@@ -182,13 +198,17 @@ class AsmClient:
         return parse_operation(root, request_id)
 
     def migration_state(self, unit: Unit) -> str | None:
-        """The unit's `MigrationState` (None = not prepared); `PermanentError` if it is not found."""
+        """The unit's `MigrationState` (None = not prepared; `NOT_REPORTED` for a reserved IP, NSG
+        or route table that exists but, as on the platform, reports none); `PermanentError`
+        NOT_FOUND if the classic resource is not there."""
         kind, name = unit.kind, unit.name
         if kind == "cloudService":
             return deployment_state(self.get_deployment(name, unit.deployment))
         if kind == "storageAccount":
             root = self.get_xml(f"/services/storageservices/{seg(name)}", "storage")
-            return text(root, "MigrationState") or text(root, "StorageServiceProperties", "MigrationState")
+            return normalise_state(
+                text(root, "MigrationState") or text(root, "StorageServiceProperties", "MigrationState")
+            )
         path, tag = {
             "virtualNetwork": ("/services/networking/virtualnetwork", "VirtualNetworkSite"),
             "reservedIp": ("/services/networking/reservedips", "ReservedIP"),
@@ -201,7 +221,13 @@ class AsmClient:
         found, state = named_item_state(self.get_xml(path, "network"), tag, name)
         if not found:
             raise PermanentError(f"{unit.key} does not exist", reason=Reason.NOT_FOUND, status=404)
-        return state
+        if state is None and kind in STATELESS_KINDS:
+            return NOT_REPORTED
+        return normalise_state(state)
+
+    def _arm_side_exists(self, unit: Unit) -> bool | None:
+        """Whether the unit's ARM side exists (None: no probe to ask)."""
+        return None if self.arm_side is None else self.arm_side(unit)
 
     # --- idempotent starts -------------------------------------------------------------------
 
@@ -214,11 +240,15 @@ class AsmClient:
             raise
 
     def prepare_unless_prepared(self, unit: Unit, destination: Destination | None = None) -> StartResult:
+        """Start prepare unless prepared (or preparing). `PrepareFailed` and not prepared start it;
+        a unit whose commit or abort has started or failed is refused (abort or commit it)."""
         unit = self.resolve_unit(unit)
         state = self.migration_state(unit)
+        if state == NOT_REPORTED and self._arm_side_exists(unit):
+            return StartResult(started=False, state="Prepared")  # its ARM side is there
         if state in ("Prepared", "Preparing"):
             return StartResult(started=False, state=state)
-        if state in ("Committing", "Committed"):
+        if state in ("Committing", "Committed", "CommitFailed", "AbortFailed"):
             raise PermanentError(f"prepare {unit.key}: the unit is already {state}", reason=Reason.CONFLICT)
         if state == "Aborting":
             raise TransientError(
@@ -230,7 +260,9 @@ class AsmClient:
 
     def commit_unless_committed(self, unit: Unit) -> StartResult:
         """Start commit unless committed. A prepared unit that is gone from the classic side was
-        committed: the platform removes the classic resource at commit."""
+        committed: the platform removes the classic resource at commit. `CommitFailed` is
+        committed again (the documented remedy); a unit that reports no state is committed and
+        the operation's result decides."""
         try:
             unit = self.resolve_unit(unit)
         except PermanentError as error:
@@ -246,15 +278,19 @@ class AsmClient:
                 reason=Reason.CONFLICT,
                 retry_after=BUSY_RETRY_SECONDS,
             )
-        if state != "Prepared":
+        if state not in ("Prepared", "CommitFailed", NOT_REPORTED):
             raise PermanentError(
-                f"commit {unit.key}: the unit has not been prepared (state {state or 'none'})",
+                f"commit {unit.key}: the unit has not been prepared (state {state or 'None'})",
                 reason=Reason.CONFLICT,
             )
         return StartResult(started=True, state=state, request_id=self.start_commit(unit))
 
     def abort_unless_aborted(self, unit: Unit) -> StartResult:
-        """Start abort unless aborted or never prepared; refuse once commit has started."""
+        """Start abort unless aborted or never prepared; refuse once commit has started.
+
+        `Prepared`, `PrepareFailed` and `AbortFailed` are aborted. A unit that reports no state is
+        aborted too; when the platform refuses that and the ARM side shows nothing prepared,
+        there was nothing to abort."""
         try:
             unit = self.resolve_unit(unit)
             state = self.migration_state(unit)
@@ -267,9 +303,9 @@ class AsmClient:
                 reason=Reason.CONFLICT,
                 status=404,
             ) from None
-        if state in (None, "Aborted", "Aborting"):
+        if state in (None, "Aborting"):
             return StartResult(started=False, state=state)
-        if state in ("Committing", "Committed"):
+        if state in ("Committing", "Committed", "CommitFailed"):
             raise PermanentError(
                 f"abort {unit.key}: refused, commit has started (state {state})", reason=Reason.CONFLICT
             )
@@ -279,4 +315,9 @@ class AsmClient:
                 reason=Reason.CONFLICT,
                 retry_after=BUSY_RETRY_SECONDS,
             )
-        return StartResult(started=True, state=state, request_id=self.start_abort(unit))
+        try:
+            return StartResult(started=True, state=state, request_id=self.start_abort(unit))
+        except PermanentError:
+            if state == NOT_REPORTED and self._arm_side_exists(unit) is False:
+                return StartResult(started=False, state=None)  # nothing was prepared
+            raise

@@ -9,8 +9,36 @@ from xml.etree.ElementTree import Element
 from connectors.asm.xml_common import child, children, text
 from connectors.errors import AzureCallError, classify
 
-#: `MigrationState` values reported by the platform (absent = not prepared).
-STATES = ("Preparing", "Prepared", "Committing", "Committed", "Aborting", "Aborted")
+#: `MigrationState` values, the platform's enum `IaaSClassicToArmMigrationState` (the classic
+#: .NET SDK's models; Microsoft's Node clients). `None` (or no element) = not prepared.
+STATES = (
+    "None",
+    "Preparing",
+    "Prepared",
+    "PrepareFailed",
+    "Committing",
+    "Committed",
+    "CommitFailed",
+    "Aborting",
+    "AbortFailed",
+)
+#: Not in the platform's vocabulary, but taken as "not prepared" should it ever be seen.
+LEGACY_NOT_PREPARED = frozenset({"None", "Aborted", ""})
+#: Kinds whose reads carry no `MigrationState` (Microsoft's clients parse none, recorded GETs
+#: carry none): their state is decided from what is observable instead.
+STATELESS_KINDS = frozenset({"reservedIp", "networkSecurityGroup", "routeTable"})
+#: `migration_state` of a stateless kind that exists on the classic side: the platform does not
+#: say; the operation's own result (and the ARM side) decide.
+NOT_REPORTED = "NotReported"
+
+
+def normalise_state(value: str | None) -> str | None:
+    """A read's `MigrationState` text as c2arm uses it: None = not prepared (absent, the literal
+    `None`, or the `Aborted` no source has seen); any other value as the platform wrote it."""
+    if value is None or value.strip() in LEGACY_NOT_PREPARED:
+        return None
+    return value.strip()
+
 
 # kind -> (service for x-ms-version, path of the unit under /services)
 _PATHS: dict[str, tuple[str, str]] = {
@@ -133,21 +161,24 @@ def collapse_states(states: list[str | None]) -> str | None:
     distinct = set(states)
     if len(distinct) <= 1:
         return next(iter(distinct), None)
-    for moving in ("Committing", "Aborting", "Preparing"):
+    for moving in ("Committing", "Aborting", "Preparing", "CommitFailed", "AbortFailed", "PrepareFailed"):
         if moving in distinct:
             return moving
     return next((s for s in states if s), None)
 
 
 def deployment_state(deployment: Element) -> str | None:
-    own = text(deployment, "MigrationState")
+    """The deployment's state from its roles' `MigrationState` (normalised: None = not prepared)."""
+    own = normalise_state(text(deployment, "MigrationState"))
     if own:
         return own
-    return collapse_states([text(r, "MigrationState") for r in children(deployment, "RoleList", "Role")])
+    roles = children(deployment, "RoleList", "Role")
+    return collapse_states([normalise_state(text(r, "MigrationState")) for r in roles])
 
 
 def named_item_state(root: Element, item_tag: str, name: str) -> tuple[bool, str | None]:
-    """`(found, MigrationState)` of the item called `name` (case-insensitive) in a list answer."""
+    """`(found, MigrationState)` of the item called `name` (case-insensitive) in a list answer;
+    the state is the element's raw text (None when there is no element)."""
     items = [root] if root.tag == item_tag else list(root.iter(item_tag))
     for item in items:
         if (text(item, "Name") or item.get("name") or "").lower() == name.lower():

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from emulator.arm import compute
 from emulator.arm.errors import ArmError, group_not_found, resource_not_found
+from emulator.classic import HOLDING_STATES
 from emulator.http import Call, Reply, Router, json_reply
 
 router = Router()
@@ -98,7 +99,7 @@ def usages(call: Call) -> Reply:
     """Network usages: limit = remaining quota of the estate + what prepared units use."""
     used: dict[str, int] = {}
     for record in call.platform.units.values():
-        if record.get("state") in ("Prepared", "Committing", "Committed"):
+        if record.get("state") in HOLDING_STATES:
             for k, n in (record.get("usage") or {}).items():
                 used[k] = used.get(k, 0) + n
     quotas = call.platform.estate["armQuotas"]

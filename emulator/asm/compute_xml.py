@@ -290,7 +290,7 @@ def deployment_parts(platform: Platform, base: str, cs: dict[str, Any]) -> list[
     paas = dep["kind"] == "PaaS"
     vip = deployment_vip(platform, cs)
     ips = role_private_ips(platform, cs)
-    state = platform.unit_state(deployment_unit(cs))
+    state = platform.reported_state(deployment_unit(cs))
     vnet = vnet_of(platform, dep)
     rip = dep.get("reservedIp")
     cfg = b64(f'<ServiceConfiguration serviceName="{cs["name"]}" />')

@@ -1,9 +1,12 @@
 """Migration of the six unit kinds: validate / prepare / commit / abort, with states and locks.
 
-States per unit (reported as `MigrationState` on reads): absent → Preparing → Prepared →
-Committing → Committed (classic side removed), or Prepared → Aborting → absent (ARM side
-deleted). Repeats are idempotent: a repeat while running returns the running operation, a
-repeat of a finished step succeeds at once. Abort is refused once commit has started.
+States per unit, the platform's own vocabulary (`IaaSClassicToArmMigrationState`, reported as
+`MigrationState` on deployment, VNet and storage reads only): absent → Preparing → Prepared →
+Committing → Committed (classic side removed), or Prepared → Aborting → None (ARM side deleted).
+A failed operation leaves `PrepareFailed`, `CommitFailed` or `AbortFailed`: commit is retried from
+CommitFailed, abort from AbortFailed and from PrepareFailed (which may also be prepared again).
+Repeats are idempotent: a repeat while running returns the running operation, a repeat of a
+finished step succeeds at once. Abort is refused once commit has started.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from emulator import faults, ops
 from emulator.arm.translate import quota_usage, translate_unit
 from emulator.asm import validation as v
 from emulator.asm.errors import AsmError, bad_request, conflict, not_found
-from emulator.classic import services_in_vnet
+from emulator.classic import HOLDING_STATES, services_in_vnet
 from emulator.state import Platform
 
 KIND_LABEL = {
@@ -194,9 +197,9 @@ def _prepare(
         return _repeat_done(platform, unit, "prepare")
     if state == "Committed" or item is None:
         raise bad_request(f"{label(unit)} has already been migrated.")
-    if state == "Committing":
+    if state in ("Committing", "CommitFailed"):
         raise conflict(f"{label(unit)} is in the process of being committed and cannot be changed.")
-    if state == "Aborting":
+    if state in ("Aborting", "AbortFailed"):
         raise conflict(f"{label(unit)} is in the process of being aborted and cannot be changed.")
     if dest and dest["mode"] == "Existing":
         _existing_target(platform, dest)
@@ -211,9 +214,9 @@ def _commit(platform: Platform, unit: str, item: dict[str, Any] | None, dest: An
         return _repeat_done(platform, unit, "commit")
     if state == "Preparing":
         raise conflict(f"{label(unit)} is in the process of being prepared and cannot be changed.")
-    if state == "Aborting":
+    if state in ("Aborting", "AbortFailed"):
         raise conflict(f"{label(unit)} is in the process of being aborted and cannot be changed.")
-    if state != "Prepared":
+    if state not in ("Prepared", "CommitFailed"):  # a failed commit is retried (the docs' remedy)
         raise bad_request(f"{label(unit)} has not been prepared for Migration.")
     return _begin(platform, unit, "commit", "Committing", {})
 
@@ -223,7 +226,7 @@ def _abort(platform: Platform, unit: str, item: dict[str, Any] | None, dest: Any
     record = platform.units.get(unit) or {}
     if state == "Aborting":
         return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "abort")
-    if state in ("Committing", "Committed"):
+    if state in ("Committing", "Committed", "CommitFailed"):
         raise conflict(
             f"Abort isn't allowed: {label(unit)} is in the process of being committed and cannot be changed."
         )
@@ -250,12 +253,12 @@ def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str 
     elif kind == "storageAccount":
         problems += v.prepare_problems_storage(platform, item)
     if problems:
-        platform.units[unit] = {"state": None}
+        platform.units[unit] = {"state": "PrepareFailed"}
         return "Failed", "BadRequest", " ".join(problems)
     rg, resources = translate_unit(platform, unit, op["data"].get("destination"))
     problems += _quota_problems(platform, resources)
     if problems:
-        platform.units[unit] = {"state": None}
+        platform.units[unit] = {"state": "PrepareFailed"}
         return "Failed", "BadRequest", " ".join(problems)
     record["deviations"] = faults.apply_deviations(platform, unit, resources)
     rg["unit"] = unit
@@ -279,7 +282,7 @@ def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list
     need = quota_usage(resources)
     used: dict[str, int] = {}
     for record in platform.units.values():
-        if record.get("state") in ("Prepared", "Committing", "Committed"):
+        if record.get("state") in HOLDING_STATES:
             for key, n in (record.get("usage") or {}).items():
                 used[key] = used.get(key, 0) + n
     out = []
@@ -290,10 +293,14 @@ def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list
     return out
 
 
+FAILED_STATE = {"prepare": "PrepareFailed", "commit": "CommitFailed", "abort": "AbortFailed"}
+
+
 def _failed_back(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+    """A failed operation leaves the unit in the platform's `…Failed` state (nothing undone)."""
     record = platform.units.get(op["unit"])
     if record is not None:
-        record["state"] = None if op["kind"] == "prepare" else "Prepared"
+        record["state"] = FAILED_STATE[op["kind"]]
     return "Failed", None, None
 
 

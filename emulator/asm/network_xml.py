@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from emulator.arm.circuits import service_key
-from emulator.classic import deployment_unit, reserved_ip_address
+from emulator.classic import reserved_ip_address
 from emulator.state import Platform
 from emulator.xmlw import DECL, NETCFG_NS, XSI_NS, E, L, document
 
@@ -171,7 +171,7 @@ def virtual_network_sites(platform: Platform) -> str:
                     if v["peerings"]
                     else "",
                     L("Services", [E("Service", s) for s in v["services"]]) if v["services"] else "",
-                    E("MigrationState", platform.unit_state(f"virtualNetwork/{v['name']}")),
+                    E("MigrationState", platform.reported_state(f"virtualNetwork/{v['name']}")),
                 ],
             )
         )
@@ -181,17 +181,6 @@ def virtual_network_sites(platform: Platform) -> str:
 def platform_id(name: str) -> str:
     h = hashlib.sha256(("vnet:" + name).encode()).hexdigest()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-
-def _rip_state(platform: Platform, rip: dict[str, Any]) -> str | None:
-    own = platform.unit_state(f"reservedIp/{rip['name']}")
-    if own:
-        return own
-    if rip.get("cloudService"):
-        cs = platform.find("cloudServices", rip["cloudService"])
-        if cs and cs.get("deployment"):
-            return platform.unit_state(deployment_unit(cs))
-    return None
 
 
 def reserved_ip(platform: Platform, rip: dict[str, Any]) -> str:
@@ -209,7 +198,6 @@ def reserved_ip(platform: Platform, rip: dict[str, Any]) -> str:
             E("ServiceName", rip.get("cloudService")),
             E("DeploymentName", dep.get("name")),
             E("Location", platform.location_of(rip)),
-            E("MigrationState", _rip_state(platform, rip)),
         ],
     )
 
@@ -254,7 +242,6 @@ def _nsg_parts(platform: Platform, nsg: dict[str, Any], full: bool) -> list[str]
         E("Label", nsg["name"]),
         E("Location", platform.location_of(nsg)),
         rules,
-        E("MigrationState", platform.unit_state(f"networkSecurityGroup/{nsg['name']}")),
     ]
 
 
@@ -294,7 +281,6 @@ def _rt_parts(platform: Platform, rt: dict[str, Any], full: bool) -> list[str]:
         E("Label", rt["name"]),
         E("Location", platform.location_of(rt)),
         routes,
-        E("MigrationState", platform.unit_state(f"routeTable/{rt['name']}")),
     ]
 
 

@@ -32,7 +32,7 @@ def _storage_parts(platform: Platform, base: str, acct: dict[str, Any]) -> list[
                 E("AccountType", acct["sku"]),
             ],
         ),
-        E("MigrationState", platform.unit_state(f"storageAccount/{name}")),
+        E("MigrationState", platform.reported_state(f"storageAccount/{name}")),
     ]
 
 

@@ -13,6 +13,7 @@ import trustme
 from cli.stack.emulator import Emulator
 from cli.stack.processes import free_port
 from connectors.asm import AsmClient, AsmHttp
+from connectors.asm.units import NOT_REPORTED
 from connectors.credentials import ManagementCertificate, StaticTokenCredential, ssl_context
 from connectors.errors import ConfigurationError, PermanentError, Reason, TransientError
 from connectors.ratelimit import RateLimiter
@@ -101,7 +102,7 @@ def test_management_certificate_auth(emulator: Emulator, tmp_path: Path) -> None
     with AsmClient.from_settings(settings, emulator.subscription_id, limiter=RateLimiter(1000, 1000)) as asm:
         assert asm.http.auth_mode == "certificate"
         assert asm.validate(Unit(kind="reservedIp", name="rip-spare")).migratable
-        assert asm.migration_state(Unit(kind="networkSecurityGroup", name="nsg-spare")) is None
+        assert asm.migration_state(Unit(kind="networkSecurityGroup", name="nsg-spare")) == NOT_REPORTED
     cert = ManagementCertificate.from_file(Path(settings.certificate_file))
     transport = RecordingTransport(verify=ssl_context(emulator.ca_file, cert))
     with AsmClient(
@@ -179,7 +180,7 @@ def test_transient_get_is_retried_within_the_call(emulator: Emulator, admin: Adm
     )
     sleeps: list[float] = []
     with AsmClient(http_for(emulator, sleeps=sleeps)) as asm:
-        assert asm.migration_state(Unit(kind="reservedIp", name="rip-spare")) is None
+        assert asm.migration_state(Unit(kind="reservedIp", name="rip-spare")) == NOT_REPORTED
     assert [r["status"] for r in admin.requests()] == [503, 200]
     assert len(sleeps) == 1 and sleeps[0] <= 1
 
@@ -250,8 +251,8 @@ def test_retry_after_is_honoured(emulator: Emulator, admin: Admin) -> None:
     limiter = RateLimiter(1000, 1000)
     with AsmClient(http_for(emulator, sleeps=sleeps, limiter=limiter)) as asm:
         unit = Unit(kind="routeTable", name="rt-spare")
-        assert asm.migration_state(unit) is None
-        assert asm.migration_state(unit) is None  # throttled once, waited Retry-After, then served
+        assert asm.migration_state(unit) == NOT_REPORTED
+        assert asm.migration_state(unit) == NOT_REPORTED  # throttled once, waited Retry-After, then served
     statuses = [r["status"] for r in admin.requests()]
     assert statuses[:3] == [200, 429, 200]
     assert sleeps and sleeps[0] >= 1.0  # the platform's Retry-After, not our own backoff

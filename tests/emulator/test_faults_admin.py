@@ -83,16 +83,44 @@ def test_operation_failed(asm: Asm, admin: Admin, transient: bool, code: str, me
         code,
         message,
     )
-    assert admin.get("/state")["units"]["virtualNetwork/vnet-prod"]["state"] is None
+    # the platform's own state after a failed prepare (IaaSClassicToArmMigrationState)
+    assert _vnet_state(asm) == "PrepareFailed"
     assert asm.run(VNET, "prepare").findtext(x("Status")) == "Succeeded"  # the retry works
 
 
-def test_failed_commit_stays_prepared(asm: Asm, admin: Admin) -> None:
+def _vnet_state(asm: Asm) -> str | None:
+    sites = asm.get("/services/networking/virtualnetwork")
+    site = next(s for s in sites.iter(x("VirtualNetworkSite")) if s.findtext(x("Name")) == "vnet-prod")
+    return site.findtext(x("MigrationState"))
+
+
+def test_failed_commit_is_commit_failed_and_retried(asm: Asm, admin: Admin) -> None:
     asm.run(VNET, "prepare")
     fault(admin, match={"operation": "commit"}, count=1, action={"type": "operationFailed"})
     assert asm.run(VNET, "commit").findtext(x("Status")) == "Failed"
-    assert admin.get("/state")["units"]["virtualNetwork/vnet-prod"]["state"] == "Prepared"
-    assert asm.run(VNET, "commit").findtext(x("Status")) == "Succeeded"
+    assert _vnet_state(asm) == "CommitFailed"
+    assert asm.migrate(VNET, "abort").status_code == 409  # commit has started: no way back
+    assert asm.run(VNET, "commit").findtext(x("Status")) == "Succeeded"  # the docs' remedy: commit again
+
+
+def test_failed_abort_is_abort_failed_and_retried_then_none(asm: Asm, admin: Admin) -> None:
+    assert _vnet_state(asm) is None  # never touched: no element
+    asm.run(VNET, "prepare")
+    fault(admin, match={"operation": "abort"}, count=1, action={"type": "operationFailed"})
+    assert asm.run(VNET, "abort").findtext(x("Status")) == "Failed"
+    assert _vnet_state(asm) == "AbortFailed"
+    assert asm.migrate(VNET, "commit").status_code == 409
+    assert asm.run(VNET, "abort").findtext(x("Status")) == "Succeeded"
+    assert _vnet_state(asm) == "None"  # no `Aborted` in the platform's vocabulary
+
+
+def test_failed_prepare_is_aborted(asm: Asm, admin: Admin) -> None:
+    action = {"type": "operationFailed", "transient": False, "message": "no"}
+    fault(admin, match={"operation": "prepare"}, count=1, action=action)
+    assert asm.run(VNET, "prepare").findtext(x("Status")) == "Failed"
+    assert _vnet_state(asm) == "PrepareFailed"
+    assert asm.run(VNET, "abort").findtext(x("Status")) == "Succeeded"
+    assert _vnet_state(asm) == "None"
 
 
 def test_slow_operation(asm: Asm, admin: Admin) -> None:

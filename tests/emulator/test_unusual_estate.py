@@ -107,7 +107,8 @@ def test_paas_deployments_are_refused_at_validate_and_prepare(asm: Asm, unusual:
     message = PAAS_ERROR.format(d="paas-out", h="cs-paas-out")
     assert asm.messages(outside, DNR_NEW) == [("Error", message)]
     assert _prepare(asm, outside) == ("Failed", "BadRequest", message)
-    assert Admin(unusual).get("/state")["units"].get("cloudService/cs-paas-out", {}).get("state") is None
+    units = Admin(unusual).get("/state")["units"]
+    assert units.get("cloudService/cs-paas-out", {}).get("state") == "PrepareFailed"
     # the deployment was not touched: its roles still run, nothing was created in ARM
     states = asm.get(outside).findall(x("RoleInstanceList/RoleInstance/InstanceStatus"))
     assert {s.text for s in states} == {"ReadyRole"}
