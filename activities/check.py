@@ -20,7 +20,7 @@ from connectors.arm import ArmReader
 from connectors.errors import PermanentError, Reason
 from migration.arm import check_unit as compare_unit
 from migration.units import UnitRef
-from migration.workflow import CheckResult, UnitStep
+from migration.workflow import CheckResult, SnapshotStep
 
 bp = df.Blueprint()
 MAX_RESOURCES_IN_STATUS = 100
@@ -58,10 +58,10 @@ def _finding(item: dict[str, Any]) -> dict[str, Any]:
 @phase
 def check_unit(payload: dict[str, Any]) -> CheckResult:
     """The findings, the ARM ids by name and a brief of the ARM resources of the prepared unit."""
-    step = UnitStep.from_json(payload)
+    step = SnapshotStep.from_json(payload)
     request = step.migration_request()
     unit = request.unit
-    estate = estate_of(storage().get_snapshot(step.id))
+    estate = estate_of(storage().get_snapshot(step.snapshot))
     reader = ArmReader.from_settings(azure_settings(), request.subscription_id)
     try:
         try:

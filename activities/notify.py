@@ -1,8 +1,8 @@
 """Events on `migration-events`, entries in the append-only `audit` table, the phase index.
 
-Events are at-least-once (a retried activity may publish twice; consumers key on `id` +
-`type`). Audit entries carry an `entryId` from the orchestrator, so a retried append writes one
-row.
+Events are at-least-once (a retried activity may publish twice): each carries an `eventId`
+chosen by the orchestrator, the same on every retry, and consumers drop duplicates by it.
+Audit entries carry an `entryId` from the orchestrator, so a retried append writes one row.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ bp = df.Blueprint()
 def notify(payload: dict[str, Any]) -> NotifyResult:
     """Publish `{"type", "at", "data": {"id", …}}` on `migration-events`."""
     event = Event.from_json(payload)
-    message_id = storage().publish_event(event.type, {"id": event.id, **event.data})
+    message_id = storage().publish_event(event.type, {"id": event.id, **event.data}, event_id=event.event_id)
     return NotifyResult(messageId=message_id)
 
 

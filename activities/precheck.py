@@ -15,7 +15,7 @@ from activities._runtime import phase, storage
 from migration.estate import Estate
 from migration.prechecks import run_prechecks
 from migration.units import UnitRef
-from migration.workflow import PrecheckResult, UnitStep
+from migration.workflow import PrecheckResult, SnapshotStep
 
 bp = df.Blueprint()
 
@@ -34,8 +34,8 @@ def estate_of(snapshot: dict[str, Any]) -> Estate:
 @phase
 def precheck_unit(payload: dict[str, Any]) -> PrecheckResult:
     """The findings and the verdict for the unit of the request."""
-    step = UnitStep.from_json(payload)
-    snapshot = storage().get_snapshot(step.id)
+    step = SnapshotStep.from_json(payload)
+    snapshot = storage().get_snapshot(step.snapshot)
     unit = step.request["unit"]
     ref = UnitRef(unit["kind"], unit["name"])
     report = run_prechecks(estate_of(snapshot), [ref])

@@ -54,8 +54,9 @@ def write_report(payload: dict[str, Any]) -> ReportResult:
     step = ReportInput.from_json(payload)
     status, unit_id = step.status, step.id
     store = storage()
-    try:
-        snapshot = store.get_snapshot(unit_id)
+    blob = (status.get("snapshot") or {}).get("blob")
+    try:  # the status's snapshot.blob is the one pointer (no snapshot: a unit that ended before)
+        snapshot = store.get_snapshot(blob) if blob else {}
     except PermanentError:
         snapshot = {}
     estate = snapshot.get("estate") or {}

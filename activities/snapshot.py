@@ -1,11 +1,13 @@
 """Snapshotting: the unit's classic neighbourhood → the core's model → a JSON blob.
 
-The blob (`snapshots/<id>.json`) holds the unit's scoped estate (the subscription's lists, the
+The blob (`snapshots/<id>/<sha256>.json`, named by its digest: the status's `snapshot.blob` is
+the only pointer to it) holds the unit's scoped estate (the subscription's lists, the
 unit and the neighbours its prechecks and check look at, read fresh: `connectors.asm.scoped`,
 `migration.neighbourhood`) plus the unit's own part for the review page, as canonical JSON with
 its SHA-256. Secrets never reach it: the model carries certificate thumbprints only, and any key
 that could hold secret material is redacted on the way out. Writing the same snapshot again
-writes the same bytes, so a retried activity is harmless. A unit that does not exist is a
+writes the same blob; a retry that read a changed estate writes another one, never changing the
+blob (and digest) a status already names. A unit that does not exist is a
 permanent error (the unit ends NotMigratable naming it). Other units' resources that vanish
 while the estate is read (another unit committed meanwhile: its detail read answers 404) are
 simply absent from the estate (`connectors.asm.snapshot.read_estate`), never this unit's error.

@@ -45,6 +45,10 @@ AUDIT_TABLE = "audit"
 
 # Instance ids (user ids and c2arm's derived `~` ids): safe as a blob name and a partition key.
 _ID = re.compile(INSTANCE_ID_PATTERN)
+# A snapshot: `snapshots/<instance id>/<sha256>.json` (or an older unit's `snapshots/<id>.json`).
+_SNAPSHOT_BLOB = re.compile(
+    r"^snapshots/(?P<id>" + INSTANCE_ID_PATTERN.strip("^$") + r")(?:/(?P<digest>[0-9a-f]{64}))?\.json$"
+)
 _PREFIX = "AzureWebJobsStorage"
 
 
@@ -188,19 +192,32 @@ class Storage:
         return data
 
     def put_snapshot(self, migration_id: str, document: Any) -> StoredBlob:
-        """Store the snapshot as canonical JSON at `snapshots/<id>.json`; returns its SHA-256.
+        """Store the snapshot as canonical JSON at `snapshots/<id>/<sha256>.json`; its name and digest.
 
-        Retrying writes the same bytes (canonical JSON), so the digest is stable across retries.
+        Named by its digest, a snapshot blob never changes once written: a retried (or duplicated)
+        snapshot activity that read a changed estate writes another blob, so the digest the status
+        records and the blob its `snapshot.blob` names always agree. That name is the only pointer
+        to the snapshot (`get_snapshot`); writing the same document again writes the same blob.
         """
-        return self._put(
-            CONTAINER_SNAPSHOTS,
-            f"{_check_id(migration_id)}.json",
-            _canonical_json(document),
-            "application/json",
-        )
+        data = _canonical_json(document)
+        name = f"{_check_id(migration_id)}/{hashlib.sha256(data).hexdigest()}.json"
+        return self._put(CONTAINER_SNAPSHOTS, name, data, "application/json")
 
-    def get_snapshot(self, migration_id: str) -> Any:
-        return json.loads(self._get(CONTAINER_SNAPSHOTS, f"{_check_id(migration_id)}.json"))
+    def get_snapshot(self, blob: str) -> Any:
+        """The snapshot a status's `snapshot.blob` names (`snapshots/<id>/<sha256>.json`, or the
+        `snapshots/<id>.json` of a unit snapshotted before snapshots were named by digest).
+
+        ValueError for any other name (the name comes from a status, not from a caller); a blob
+        whose content does not hash to the digest in its name is `Corrupt`.
+        """
+        match = _SNAPSHOT_BLOB.match(blob or "")
+        if not match or match["id"] in (".", ".."):
+            raise ValueError(f"snapshot blob {blob!r}: not a snapshot name (snapshots/<id>/<sha256>.json)")
+        name = blob.removeprefix(f"{CONTAINER_SNAPSHOTS}/")
+        data = self._get(CONTAINER_SNAPSHOTS, name)
+        if match["digest"] and hashlib.sha256(data).hexdigest() != match["digest"]:
+            raise PermanentError(f"{blob}: content does not match the digest in its name", code="Corrupt")
+        return json.loads(data)
 
     def put_inventory(self, subscription_id: str, document: Any) -> StoredBlob:
         """A subscription's membership inventory (`migration.neighbourhood`) at
@@ -305,9 +322,14 @@ class Storage:
         """Move a rejected request to `migration-requests-poison` with its text unchanged."""
         return self.send(QUEUE_POISON, text)
 
-    def publish_event(self, event_type: str, data: Mapping[str, Any]) -> str:
-        """Publish `{"type", "at", "data"}` on `migration-events`."""
+    def publish_event(self, event_type: str, data: Mapping[str, Any], *, event_id: str) -> str:
+        """Publish `{"eventId", "type", "at", "data"}` on `migration-events`.
+
+        Events are at least once (a retried activity or message publishes again); `event_id` is
+        the same on every retry of one event, so a consumer drops the duplicates by it.
+        """
         body = {
+            "eventId": event_id,
             "type": event_type,
             "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "data": dict(data),

@@ -86,6 +86,13 @@ class UnitStep(_Wire):
         return MigrationRequest.model_validate(self.request)
 
 
+class SnapshotStep(UnitStep):
+    """The input of precheck and check: also the snapshot they judge (the status's `snapshot.blob`,
+    the only pointer to it: a snapshot blob is named by its digest)."""
+
+    snapshot: str
+
+
 class OperationStep(UnitStep):
     """`start_operation`'s input: which platform operation to start for the unit."""
 
@@ -177,6 +184,9 @@ class Event(_Wire):
     type: str
     id: str
     data: JsonObject = {}
+    # the same on every retry of this event (the orchestrator's replay-safe `new_uuid`): consumers
+    # of the at-least-once queue drop duplicates by it
+    event_id: str = Field(alias="eventId")
 
 
 class NotifyResult(_Result):

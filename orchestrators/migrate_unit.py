@@ -26,6 +26,7 @@ from migration.workflow import (
     PrecheckResult,
     ReportInput,
     SnapshotResult,
+    SnapshotStep,
     UnitInput,
     UnitStep,
     ValidateResult,
@@ -93,7 +94,8 @@ def _notify(
     ctx: df.DurableOrchestrationContext, inp: UnitInput, kind: str, data: dict[str, Any]
 ) -> steps.Step:
     """Publish one event on `migration-events` (through the notify activity)."""
-    yield from steps.call(ctx, inp.settings, names.NOTIFY, Event(type=kind, id=ctx.instance_id, data=data))
+    event = Event(type=kind, id=ctx.instance_id, data=data, eventId=ctx.new_uuid())  # replay-safe id
+    yield from steps.call(ctx, inp.settings, names.NOTIFY, event)
 
 
 # What each wait for a person accepts (an `Approval` event with another decision decides nothing
@@ -167,6 +169,11 @@ def _decided(st: UnitStatus, decision: Decision) -> None:
     st.set(approver=decision.approver, decision=decision.to_json())
 
 
+def _judged(st: UnitStatus, base: UnitStep) -> SnapshotStep:
+    """The input of a step that judges the snapshot: the blob the status names."""
+    return SnapshotStep(id=base.id, request=base.request, snapshot=st.data["snapshot"]["blob"])
+
+
 def _checks(
     ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep
 ) -> steps.Step:
@@ -183,7 +190,7 @@ def _checks(
     st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
 
     yield from _enter(ctx, st, inp, "Prechecking")
-    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, base)))
+    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, _judged(st, base))))
     if pre.error:
         st.set(error={"phase": "Prechecking", **pre.error.to_json()})
         return "Failed"
@@ -229,7 +236,7 @@ def _prepare(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput
         return "Failed" if final == "Aborted" else final
 
     yield from _enter(ctx, st, inp, "Checking")
-    checked = CheckResult.from_json((yield from steps.call(ctx, config, names.CHECK, base)))
+    checked = CheckResult.from_json((yield from steps.call(ctx, config, names.CHECK, _judged(st, base))))
     if checked.error:  # cannot show an approver what was prepared: undo it
         st.set(error={"phase": "Checking", **checked.error.to_json()})
         final = yield from _abort(ctx, st, inp, base, attempts)

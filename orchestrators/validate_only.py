@@ -19,6 +19,7 @@ from migration.workflow import (
     ActivityError,
     PrecheckResult,
     SnapshotResult,
+    SnapshotStep,
     UnitInput,
     UnitStep,
     ValidateResult,
@@ -56,7 +57,8 @@ def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
         return True
     st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
     st.enter("Prechecking")
-    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, base)))
+    judged = SnapshotStep(id=base.id, request=base.request, snapshot=snap.blob)
+    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, judged)))
     if pre.error:
         st.set(error={"phase": "Prechecking", **pre.error.to_json()})
         return False

@@ -143,7 +143,7 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
         else ""
     )
     try:
-        snapshot = storage().get_snapshot(unit_id)
+        snapshot = storage().get_snapshot((doc.get("snapshot") or {}).get("blob") or "")
     except Exception:  # no snapshot yet: the page shows the status alone
         snapshot = {}
     classic = snapshot.get("unitConfig") or snapshot.get("estate") or {}

@@ -8,6 +8,7 @@ failure raises, so the host retries the message (and poisons it at the dequeue l
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import azure.durable_functions as df
@@ -27,7 +28,10 @@ def reject(text: str, errors: list[dict[str, str]], source: str, message_id: str
     """Poison the message unchanged and publish why (no secrets: the errors name fields only)."""
     store = storage()
     store.to_poison(text)
-    store.publish_event("RequestRejected", {"source": source, "messageId": message_id, "errors": errors})
+    # one id per rejected message: a redelivered message publishes the same event again
+    event_id = f"RequestRejected.{source}.{message_id or hashlib.sha256(text.encode()).hexdigest()[:32]}"
+    data = {"source": source, "messageId": message_id, "errors": errors}
+    store.publish_event("RequestRejected", data, event_id=event_id)
     log.warning("rejected a %s message %s: %s", source, message_id,
                 "; ".join(f"{e['field']}: {e['message']}" for e in errors))  # fmt: skip
 

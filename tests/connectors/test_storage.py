@@ -25,16 +25,37 @@ def test_snapshot_round_trip_with_stable_digest(storage: Storage) -> None:
     doc = {"unit": "cloudService/web-cs", "roles": [{"name": "web1"}]}
     first = storage.put_snapshot(mid, doc)
     again = storage.put_snapshot(mid, dict(reversed(doc.items())))  # same content, other key order
-    assert first == again and first.name == f"snapshots/{mid}.json" and len(first.sha256) == 64
-    assert storage.get_snapshot(mid) == doc
+    assert first == again and first.name == f"snapshots/{mid}/{first.sha256}.json" and len(first.sha256) == 64
+    assert storage.get_snapshot(first.name) == doc
+
+
+def test_a_retried_snapshot_never_changes_the_blob_a_status_names(storage: Storage) -> None:
+    """#17 item 12: a snapshot is named by its digest, so a retry that read a changed estate
+    writes another blob; the one the first answer named still holds what its digest says."""
+    mid = f"snap-{uuid.uuid4().hex[:8]}"
+    recorded = storage.put_snapshot(mid, {"estate": "before"})
+    retried = storage.put_snapshot(mid, {"estate": "after"})
+    assert retried.name != recorded.name
+    assert storage.get_snapshot(recorded.name) == {"estate": "before"}
+    assert storage.get_snapshot(retried.name) == {"estate": "after"}
 
 
 def test_missing_snapshot_and_bad_ids(storage: Storage) -> None:
     with pytest.raises(PermanentError, match="does not exist"):
-        storage.get_snapshot("never-written")
+        storage.get_snapshot("snapshots/never-written/" + "0" * 64 + ".json")
     for bad in ("../x", "a/b", "", "x" * 101):
         with pytest.raises(ValueError, match="migration id"):
             storage.put_snapshot(bad, {})
+    for name in (
+        "",
+        "never-written",
+        "reports/x.json",
+        "snapshots/../x.json",
+        "snapshots/inventory/x.json",
+        "snapshots/a/" + "0" * 63 + ".json",
+    ):
+        with pytest.raises(ValueError, match="snapshot blob"):
+            storage.get_snapshot(name)
 
 
 def test_report_json_and_html(storage: Storage) -> None:
@@ -80,9 +101,12 @@ def test_queue_messages_are_base64_as_the_functions_trigger_reads_them(storage: 
 def test_poison_and_events(storage: Storage) -> None:
     storage.to_poison("{not json")
     assert "{not json" in storage.peek("migration-requests-poison")
-    storage.publish_event("RequestRejected", {"reason": "bad json"})
+    storage.publish_event("RequestRejected", {"reason": "bad json"}, event_id="ev-1")
     events = [json.loads(t) for t in storage.peek(QUEUE_EVENTS)]
-    assert any(e["type"] == "RequestRejected" and e["data"] == {"reason": "bad json"} for e in events)
+    assert any(
+        e["type"] == "RequestRejected" and e["data"] == {"reason": "bad json"} and e["eventId"] == "ev-1"
+        for e in events
+    )
     with pytest.raises(ValueError, match="queue"):
         storage.send("other-queue", "x")
 
@@ -117,7 +141,10 @@ def test_missing_storage_settings_fail_clearly() -> None:
 def test_tampered_blob_is_refused(storage: Storage) -> None:
     mid = f"tamper-{uuid.uuid4().hex[:8]}"
     stored = storage.put_snapshot(mid, {"a": 1})
-    blob = storage.blob.get_blob_client("snapshots", f"{mid}.json")
+    blob = storage.blob.get_blob_client("snapshots", stored.name.removeprefix("snapshots/"))
     blob.upload_blob(b'{"a":2}', overwrite=True, metadata={"sha256": stored.sha256})
     with pytest.raises(PermanentError, match="does not match its SHA-256"):
-        storage.get_snapshot(mid)
+        storage.get_snapshot(stored.name)
+    blob.upload_blob(b'{"a":2}', overwrite=True)  # the metadata rewritten too: the name still says
+    with pytest.raises(PermanentError, match="digest in its name"):
+        storage.get_snapshot(stored.name)

@@ -55,11 +55,32 @@ def scenarios() -> dict[str, Harness]:
     return out
 
 
+def drifted(committed: dict) -> dict:
+    """`committed` as an orchestrator that validated before it prechecked would have recorded it:
+    the two tasks (and their results) swapped. Today's code must refuse to replay it."""
+    context = json.loads(json.dumps(committed["context"]))
+    history, sequence, tasks = context["history"], 0, {}
+    for event in history:
+        if event["EventType"] in (4, 7, 10):  # task ids: the order of scheduling events
+            if event["EventType"] == 4 and event["Name"] in ("precheck_unit", "validate_unit"):
+                tasks[event["Name"]] = (sequence, event)
+            sequence += 1
+    results = {e["TaskScheduledId"]: e for e in history if e["EventType"] == 5}
+    (pre, pre_event), (val, val_event) = tasks["precheck_unit"], tasks["validate_unit"]
+    pre_event["Name"], val_event["Name"] = "validate_unit", "precheck_unit"
+    results[pre]["Result"], results[val]["Result"] = results[val]["Result"], results[pre]["Result"]
+    return {"note": drifted.__doc__.split("\n")[0], "context": context}
+
+
 def main() -> None:
     HERE.mkdir(parents=True, exist_ok=True)
     for name, h in scenarios().items():
-        (HERE / f"{name}.json").write_text(json.dumps(record(h), indent=1, sort_keys=True) + "\n")
+        recorded = record(h)
+        (HERE / f"{name}.json").write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
         print(f"wrote {name}.json ({len(h.history)} events)")
+        if name == "migrate_unit_committed":
+            text = json.dumps(drifted(recorded), indent=1, sort_keys=True) + "\n"
+            (HERE / "drifted_migrate_unit_validate_first.json").write_text(text)
 
 
 if __name__ == "__main__":

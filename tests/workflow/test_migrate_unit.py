@@ -62,7 +62,7 @@ def test_gate_before_prepare_waits_for_a_person_then_prepares() -> None:
     assert platform.state == "Unprepared" and platform.started == []  # nothing prepared
     requested = {"type": "ApprovalRequested", "id": "change-1",
                  "data": {"links": h.custom_status["links"], "wait": "prepare"}}  # fmt: skip
-    assert platform.events[-1] == requested
+    assert {k: v for k, v in platform.events[-1].items() if k != "eventId"} == requested
     state = h.run({"Approval": [COMMIT]}, until_phase=gate)  # meant for the other wait: ignored
     assert not state["isDone"] and platform.started == []
     state = h.run({"Approval": [PREPARE]})
@@ -346,3 +346,16 @@ def test_each_wait_for_a_person_creates_one_approval_waiter() -> None:
     assert len(waits) == 1 and len([a for a in actions if a.get("actionType") == 5]) >= 3
     state = h.run({"Approval": [COMMIT]})
     assert state["isDone"] and state["output"]["phase"] == "Committed"
+
+
+def test_every_event_has_an_id_that_a_replay_repeats() -> None:
+    """#17 item 12: `notify` is at least once, so each event carries an id consumers can drop
+    duplicates by — chosen by the orchestrator (replay-safe), so every retry sends the same one."""
+    platform = Platform()
+    h = harness(platform)
+    h.run({"Approval": [COMMIT]})
+    ids = [e["eventId"] for e in platform.events]
+    assert len(ids) == 2 and len(set(ids)) == 2 and all(ids)
+    again = Harness(handle_of(migrate_unit), h.input, Platform().activities(), instance_id="change-1")
+    again.run({"Approval": [COMMIT]})
+    assert [p["eventId"] for n, p in again.calls if n == "notify"] == ids
