@@ -55,6 +55,22 @@ def check_approver(policy: ApproverPolicy, principal: str | None, requester: str
     return who
 
 
+def check_wave(policy: ApproverPolicy, principal: str | None, requesters: dict[str, str | None]) -> str:
+    """The approver of a whole wave, checked against every unit's requester before any is approved.
+
+    `requesters` maps each unit awaiting approval to who asked for it. All or nothing: a refusal
+    for any unit (PolicyError naming it) refuses the wave, so an answer 403 never follows some
+    units already approved.
+    """
+    who = check_approver(policy, principal, None)
+    for unit_id, requester in requesters.items():
+        try:
+            check_approver(policy, principal, requester)
+        except PolicyError as exc:
+            raise PolicyError(f"{unit_id}: {exc} (no unit of the wave was approved)") from None
+    return who
+
+
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 

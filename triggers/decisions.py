@@ -22,7 +22,7 @@ from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
 from migration.names import APPROVAL_EVENT
 from migration.phases import approve_decision, can_abort, can_approve
-from migration.policy import PolicyError, check_approver, make_token, verify_token
+from migration.policy import PolicyError, check_approver, check_wave, make_token, verify_token
 from migration.render import review_page_html
 from triggers._runtime import (
     PRINCIPAL_HEADER,
@@ -207,22 +207,24 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     waves = doc.get("waves") or []
     if wave >= len(waves):
         return respond({"id": plan_id, "error": f"the plan has no wave {wave}"}, 409)
-    approved = []
+    requesters: dict[str, str | None] = {}  # the units awaiting approval → who asked for them
     for row in waves[wave].get("units", []):
         unit_status = await instance(client, row["id"])
         if unit_status is None:
             continue
         unit_doc = view(unit_status)
-        if not can_approve(unit_doc["phase"]):
-            continue
-        try:
-            check_approver(approver_policy(), principal, unit_doc.get("requestedBy"))
-        except PolicyError as exc:
-            return error(403, str(exc))
-        await client.raise_event(row["id"], APPROVAL_EVENT, {"decision": "commit", "approver": approver,
-                                                             "comment": comment})  # fmt: skip
-        storage().append_audit(row["id"], approver, "approve", f"wave {wave} of plan {plan_id}: {comment}")
-        approved.append(row["id"])
+        if can_approve(unit_doc["phase"]):
+            requesters[row["id"]] = unit_doc.get("requestedBy")
+    try:  # every unit's rules before any event: all or nothing
+        check_wave(approver_policy(), principal, requesters)
+    except PolicyError as exc:
+        return error(403, str(exc))
+    approved = []
+    for unit_id in requesters:
+        await client.raise_event(unit_id, APPROVAL_EVENT, {"decision": "commit", "approver": approver,
+                                                           "comment": comment})  # fmt: skip
+        storage().append_audit(unit_id, approver, "approve", f"wave {wave} of plan {plan_id}: {comment}")
+        approved.append(unit_id)
     if not approved:
         return respond({"id": plan_id, "wave": wave, "error": "no unit of this wave awaits approval"}, 409)
     storage().append_audit(plan_id, approver, "approve", f"wave {wave}: {comment}")

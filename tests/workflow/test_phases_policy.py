@@ -91,3 +91,17 @@ def test_report_model_round_trips_in_camel_case() -> None:
     assert body["dryRun"] is True and body["resourceMap"] == {"vm1": "/subscriptions/s/x"}
     assert "unknownKey" not in body and body["rbacToRecreate"] == [] and body["error"] is None
     assert Report.model_validate(body) == report
+
+
+def test_a_wave_is_approved_whole_or_not_at_all() -> None:
+    """#17 item 9: every unit's rules are checked before any is approved; one refusal (here the
+    approver asked for the second unit, under two-person approval) refuses the wave, naming it."""
+    from migration.policy import ApproverPolicy, PolicyError, check_wave
+
+    policy = ApproverPolicy(frozenset({"ana@contoso.com", "bo@contoso.com"}), two_person=True)
+    requesters = {"p~vnet~a": "bo@contoso.com", "p~vnet~b": "ana@contoso.com", "p~vnet~c": None}
+    with pytest.raises(PolicyError, match=r"p~vnet~b: .*cannot approve.*no unit of the wave was approved"):
+        check_wave(policy, "ana@contoso.com", requesters)
+    assert check_wave(policy, "bo@contoso.com", {"p~vnet~b": "ana@contoso.com"}) == "bo@contoso.com"
+    with pytest.raises(PolicyError, match="not an approver"):
+        check_wave(policy, "eve@contoso.com", {})
