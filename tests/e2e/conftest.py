@@ -170,11 +170,12 @@ def start_realistic(base: Path, settings: dict[str, str], time_scale: float = 60
 @pytest.fixture(scope="module")
 def realistic_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The realistic estate, platform and durable time 60× from Wednesday noon; the off-hours window
-    opens at 12:10 (ten virtual minutes: ten seconds)."""
+        opens at 12:20 (twenty virtual minutes: twenty seconds, room for `c2arm up` and its health wait on
+    a loaded machine before the first off-hours unit is submitted)."""
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("realistic")
-    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "MIGRATION_WINDOWS": "Wed 12:10-23:59",
+    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "MIGRATION_WINDOWS": "Wed 12:20-23:59",
                 "OPERATION_POLL_MIN_SECONDS": "5", "OPERATION_POLL_MAX_SECONDS": "30",
                 "AZURE_QUICK_RETRIES": "1", "AZURE_REQUESTS_PER_SECOND": "200",
                 "AZURE_REQUESTS_BURST": "200", "MIGRATION_SCHEDULE": "0 */10 * * * *",

@@ -1,7 +1,7 @@
 """The realistic estate on the whole local stack: windows, reasons, failures, timeouts, destinations.
 
 Platform and durable time run 60× faster from Wednesday noon (`--start-time`, `--time-scale`),
-so an off-hours window five virtual minutes away opens in five seconds.
+so an off-hours window twenty virtual minutes away opens in twenty seconds.
 """
 
 from __future__ import annotations
@@ -65,14 +65,14 @@ def test_off_hours_unit_prepares_only_when_the_window_opens(realistic_stack: Sta
     doc = wait_phase(
         realistic_stack, "rt-night", {"WaitingForWindow", "AwaitingApproval", *FINAL}, timeout=30
     )
-    assert doc["windowOpensAt"] == "2026-11-25T12:10:00Z"
+    assert doc["windowOpensAt"] == "2026-11-25T12:20:00Z"
     if doc["phase"] == "WaitingForWindow":
         assert operations_of(realistic_stack, "rt-spare") == []  # nothing prepared before the window
-    doc = wait_phase(realistic_stack, "rt-night", {"AwaitingApproval", *FINAL}, timeout=60)
+    doc = wait_phase(realistic_stack, "rt-night", {"AwaitingApproval", *FINAL}, timeout=90)
     assert doc["phase"] == "AwaitingApproval", doc.get("error")
     phases = [t["phase"] for t in doc["timeline"]]
     assert phases.index("WaitingForWindow") < phases.index("Preparing")
-    assert at(doc, "WaitingForWindow") < datetime(2026, 11, 25, 12, 10) <= at(doc, "Preparing")
+    assert at(doc, "WaitingForWindow") < datetime(2026, 11, 25, 12, 20) <= at(doc, "Preparing")
     approve(realistic_stack, "rt-night")
     doc = wait_phase(realistic_stack, "rt-night", FINAL, timeout=60)
     assert doc["phase"] == "Committed", doc.get("error")
