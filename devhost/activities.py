@@ -16,7 +16,9 @@ from azure.functions.durable_functions import ActivityTriggerConverter
 
 from devhost import replay as r
 from devhost.app_loader import FunctionSpec
+from devhost.decisions import HTTP_ACTIVITY
 from devhost.engine import Engine
+from devhost.http_activity import call_http
 from devhost.invoke import call_user_function
 
 log = logging.getLogger("devhost.activities")
@@ -24,7 +26,13 @@ log = logging.getLogger("devhost.activities")
 
 class ActivityRunner:
     def __init__(
-        self, engine: Engine, activities: dict[str, FunctionSpec], limit: int, client_json: str, app_dir: str
+        self,
+        engine: Engine,
+        activities: dict[str, FunctionSpec],
+        limit: int,
+        client_json: str,
+        app_dir: str,
+        http_poll_ms: int = 30000,
     ) -> None:
         self.engine = engine
         self.activities = activities
@@ -32,6 +40,7 @@ class ActivityRunner:
         self.executor = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="activity")
         self.client_json = client_json
         self.app_dir = app_dir
+        self.http_poll_ms = http_poll_ms  # call_http's 202 polling interval without Retry-After
         self._tasks: set[asyncio.Task[None]] = set()
         engine.activities = self
 
@@ -69,9 +78,12 @@ class ActivityRunner:
         async with self.semaphore:
             spec = self.activities.get(name)
             try:
-                if spec is None:
+                if name == HTTP_ACTIVITY:
+                    result = await call_http(work.get("input"), self.http_poll_ms, self.engine.clock.scale)
+                elif spec is None:
                     raise LookupError(f"The activity function '{name}' doesn't exist or is disabled.")
-                result = await self._invoke(spec, work.get("input"))
+                else:
+                    result = await self._invoke(spec, work.get("input"))
                 body: dict[str, Any] = {
                     "event": {"EventType": r.TASK_COMPLETED, "TaskScheduledId": task_id, "Result": result}
                 }

@@ -27,12 +27,27 @@ class UnknownOrchestrator(ValueError):
     """start_new named a function that is not an orchestrator of this app."""
 
 
+class InstanceExists(RuntimeError):
+    """start_new with the id of an unfinished instance under NonRunningStates."""
+
+
+class NotRewindable(RuntimeError):
+    """rewind of an instance that has not failed."""
+
+
+# the statuses `NonRunningStates` refuses to replace (OverridableStates.ToDedupeStatuses)
+NON_OVERRIDABLE = ("Running", "ContinuedAsNew", "Pending", "Suspended")
+
+
 class ClientOperations:
     store: Store
     clock: VirtualClock
     orchestrators: dict[str, FunctionSpec]
     changed: asyncio.Condition
+    dedupe_running: bool  # host.json overridableExistingInstanceStates = NonRunningStates
     _histories: dict[str, list[dict[str, Any]]]
+
+    activities: Any
 
     def lock(self, instance_id: str) -> asyncio.Lock:
         raise NotImplementedError
@@ -64,6 +79,11 @@ class ClientOperations:
             )
         instance_id = instance_id or uuid.uuid4().hex
         async with self.lock(instance_id):
+            existing = self.store.get_instance(instance_id) if self.dedupe_running else None
+            if existing is not None and existing["status"] in NON_OVERRIDABLE:
+                raise InstanceExists(
+                    f"An Orchestration instance with the status {existing['status']} already exists."
+                )
             with self.store.transaction():
                 self._create(instance_id, name, input_text, self.clock.now_ts(), None)
         self.notify(instance_id)
@@ -81,6 +101,13 @@ class ClientOperations:
             self.store.add_message(instance_id, inst["execution_id"], body, self.clock.now_ts())
         self.notify(instance_id)
         return 202
+
+    async def signal_entity(self, entity_id: str, op: str, input_text: str | None) -> None:
+        """Queue a one-way operation for an entity (a client's signal)."""
+        request = {"id": uuid.uuid4().hex, "op": op, "signal": True, "input": input_text}
+        with self.store.transaction():
+            self.store.add_message(entity_id, "", {"request": request}, self.clock.now_ts())
+        self.notify(entity_id)
 
     async def terminate(self, instance_id: str, reason: str) -> int:
         async with self.lock(instance_id):
@@ -128,6 +155,79 @@ class ClientOperations:
                 self.store.update_instance(instance_id, status=status, updated=self.clock.now_ts())
         if not suspend:
             self.notify(instance_id)
+        return 202
+
+    async def rewind(self, instance_id: str, reason: str) -> int:
+        """Rewind a failed instance: its failures become GenericEvents and the failed work runs again.
+
+        As DTFx's rewind: `TaskFailed` / `SubOrchestrationInstanceFailed` events are replaced by
+        `GenericEvent`s (the tasks are pending again), the failed execution's `ExecutionCompleted` is
+        dropped, the failed activities are scheduled again under their task ids and failed
+        sub-orchestrations are rewound themselves. 202; 404 unknown; NotRewindable unless Failed.
+        """
+        async with self.lock(instance_id):
+            inst = self.store.get_instance(instance_id)
+            if inst is None:
+                return 404
+            if inst["status"] != "Failed":
+                raise NotRewindable(
+                    f"instance '{instance_id}' is {inst['status']}: the rewind operation is only supported "
+                    "on failed orchestration instances"
+                )
+            history = self.store.load_history(instance_id)
+            scheduled = {
+                e.get("EventId"): e
+                for e in history
+                if e["EventType"] in (r.TASK_SCHEDULED, r.SUB_ORCHESTRATION_CREATED)
+            }
+            kept, rerun, children = [], [], []
+            for ev in history:
+                if ev["EventType"] == r.EXECUTION_COMPLETED:
+                    continue
+                if ev["EventType"] in (r.TASK_FAILED, r.SUB_ORCHESTRATION_FAILED):
+                    origin = scheduled.get(ev.get("TaskScheduledId"), {})
+                    if ev["EventType"] == r.TASK_FAILED:
+                        rerun.append(
+                            {
+                                "kind": "activity",
+                                "name": origin.get("Name"),
+                                "input": origin.get("Input"),
+                                "task_id": ev.get("TaskScheduledId"),
+                                "retry": None,
+                            }
+                        )
+                    elif origin.get("InstanceId"):
+                        children.append(origin["InstanceId"])
+                    ev = {
+                        "EventType": r.GENERIC_EVENT,
+                        "EventId": -1,
+                        "IsPlayed": True,
+                        "Timestamp": ev["Timestamp"],
+                        "Data": f"Rewound: {reason}",
+                    }
+                kept.append(ev)
+            work_ids = []
+            with self.store.transaction():
+                self.store.clear_history(instance_id)
+                self.store.append_history(instance_id, 0, kept)
+                for item in rerun:
+                    work_ids.append((self.store.add_work(instance_id, inst["execution_id"], item), item))
+                self.store.update_instance(
+                    instance_id, status="Running", output=None, updated=self.clock.now_ts()
+                )
+            self._histories.pop(instance_id, None)
+        for work_id, item in work_ids:
+            self.activities.dispatch(work_id, instance_id, inst["execution_id"], item)
+        for child in children:
+            child_inst = self.store.get_instance(child)
+            if child_inst is not None and child_inst["status"] == "Failed":
+                await self.rewind(child, reason)
+        log.info(
+            "instance %s rewound (%d activities run again, %d sub-orchestrations rewound)",
+            instance_id,
+            len(rerun),
+            len(children),
+        )
         return 202
 
     async def purge(self, instance_ids: list[str]) -> int:

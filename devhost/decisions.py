@@ -10,6 +10,8 @@ that no user code runs in between (see :func:`batch`).
 
 from __future__ import annotations
 
+import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +27,7 @@ class Work:
     sub_orchestrations: list[dict[str, Any]] = field(default_factory=list)  # + instance_id
     timers: list[dict[str, Any]] = field(default_factory=list)  # timer_id, fire_at, tag, retry
     cancel_tags: list[str] = field(default_factory=list)
+    entity_requests: list[dict[str, Any]] = field(default_factory=list)  # target, request (RequestMessage)
 
 
 @dataclass
@@ -40,6 +43,42 @@ class Decision:
 def timer_tag(execution_id: str, action_index: int) -> str:
     """Names a durable timer by its action index, so a later `isCanceled` can withdraw it."""
     return f"{execution_id}:{action_index}"
+
+
+# action types the devhost runs; anything else fails the orchestration naming the action
+ACTION_NAMES = {
+    r.CALL_ACTIVITY: "CallActivity", r.CALL_ACTIVITY_WITH_RETRY: "CallActivityWithRetry",
+    r.CALL_SUB_ORCHESTRATOR: "CallSubOrchestrator",
+    r.CALL_SUB_ORCHESTRATOR_WITH_RETRY: "CallSubOrchestratorWithRetry",
+    r.CONTINUE_AS_NEW_ACTION: "ContinueAsNew", r.CREATE_TIMER: "CreateTimer",
+    r.WAIT_FOR_EXTERNAL_EVENT: "WaitForExternalEvent", r.CALL_ENTITY: "CallEntity", r.CALL_HTTP: "CallHttp",
+    r.SIGNAL_ENTITY: "SignalEntity", r.WHEN_ANY: "WhenAny", r.WHEN_ALL: "WhenAll",
+}  # fmt: skip
+HTTP_ACTIVITY = "BuiltIn::HttpActivity"  # the extension runs call_http as this built-in activity
+
+
+def _entity_request(
+    action: dict[str, Any], instance_id: str, execution_id: str, task_id: int, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The EventSent history event and the request message of a call_entity / signal_entity.
+
+    The SDK reads the request id from the EventSent `Input` and then waits for an EventRaised of
+    that name (the entity's response), so a call is matched by id, not by task number.
+    """
+    signal = action.get("actionType") == r.SIGNAL_ENTITY
+    request = {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{instance_id}/{execution_id}/{task_id}")),
+        "op": action.get("operation"),
+        "signal": signal,
+        "input": action.get("input"),
+        "parent": None if signal else instance_id,
+        "parentExecution": None if signal else execution_id,
+    }
+    target = str(action.get("instanceId"))
+    sent = r.event(
+        r.EVENT_SENT, now, task_id, InstanceId=target, Name=request["op"], Input=json.dumps(request)
+    )
+    return sent, {"target": target, "request": request}
 
 
 def batch(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -71,7 +110,7 @@ def _schedule(
     work: Work, events: list[dict[str, Any]], now: datetime, task_id: int, spec: dict[str, Any]
 ) -> None:
     """Record one scheduled activity / sub-orchestration (a first run or a retry) in history and work."""
-    if spec["kind"] == "activity":
+    if spec["kind"] in ("activity", "http"):  # call_http runs as the built-in HTTP activity
         events.append(r.event(r.TASK_SCHEDULED, now, task_id, Name=spec["name"], Input=spec["input"]))
         work.activities.append({**spec, "task_id": task_id})
     else:
@@ -165,11 +204,18 @@ def decide(
             continue
         elif kind in (r.WAIT_FOR_EXTERNAL_EVENT, r.CONTINUE_AS_NEW_ACTION):
             continue
+        elif kind in (r.CALL_ENTITY, r.SIGNAL_ENTITY):
+            sent, request = _entity_request(action, instance_id, execution_id, next_id, now)
+            events.append(sent)
+            work.entity_requests.append(request)
+            next_id += 1
+            continue
+        elif kind == r.CALL_HTTP:
+            spec = {"kind": "http", "name": HTTP_ACTIVITY, "input": json.dumps(action.get("httpRequest"))}
         else:
-            error = (
-                f"the devhost does not support action type {kind} (durable entities and call_http "
-                "are not implemented)"
-            )
+            name = ACTION_NAMES.get(kind)
+            what = f"'{name}'" if name else f"'{kind}' (not an action type of azure-functions-durable 1.7)"
+            error = f"the devhost does not support the orchestrator action {what}"
             events.append(r.event(r.ORCHESTRATOR_COMPLETED, now))
             events.append(r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=error))
             return Decision(events, work, len(result.actions), next_id, "failed", error)

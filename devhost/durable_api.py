@@ -19,26 +19,19 @@ from typing import Any
 from aiohttp import web
 
 from devhost import replay as r
+from devhost.client_ops import InstanceExists, NotRewindable
 from devhost.engine import Engine, UnknownOrchestrator
+from devhost.entity_api import EntityApi
+from devhost.history_view import history_view
 from devhost.store import FINAL
 
 RPC = "/durabletask"
 WEBHOOK = "/runtime/webhooks/durabletask"
-HISTORY_NAMES = {
-    0: "ExecutionStarted",
-    1: "ExecutionCompleted",
-    3: "ExecutionTerminated",
-    4: "TaskScheduled",
-    5: "TaskCompleted",
-    6: "TaskFailed",
-    7: "SubOrchestrationInstanceCreated",
-    8: "SubOrchestrationInstanceCompleted",
-    9: "SubOrchestrationInstanceFailed",
-    10: "TimerCreated",
-    11: "TimerFired",
-    15: "EventRaised",
-}
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
+# OrchestrationRuntimeStatus names; a runtimeStatus filter value that is none of them is ignored
+RUNTIME_STATUSES = ("Running", "Completed", "ContinuedAsNew", "Failed", "Canceled", "Terminated", "Pending",
+                    "Suspended")  # fmt: skip
+PAGE_SIZE = 100  # OrchestrationStatusQueryCondition.PageSize: the instance query pages at 100 by default
 
 
 def fmt_time(ts: float) -> str:
@@ -61,7 +54,14 @@ def error(status: int, message: str) -> web.Response:
 def check_instance_id(instance_id: str) -> str | None:
     if not instance_id or len(instance_id) > 100 or _BAD_ID.search(instance_id):
         return "instanceId: must be 1-100 characters without '/', '\\', '#', '?' or control characters"
+    if instance_id.startswith("@"):
+        return "instanceId: orchestration instance ids must not start with @ (reserved for entities)"
     return None
+
+
+def not_found() -> web.Response:
+    """404 with an empty body, as the extension answers an unknown instance."""
+    return web.Response(status=404)
 
 
 class DurableApi:
@@ -107,7 +107,9 @@ class DurableApi:
 
     def routes(self) -> list[web.RouteDef]:
         out = []
+        entities = EntityApi(self.engine)
         for base in (RPC, WEBHOOK):
+            out += entities.routes(base)
             out += [
                 web.post(f"{base}/orchestrators/{{name}}", self.start),
                 web.post(f"{base}/orchestrators/{{name}}/{{instance_id}}", self.start),
@@ -155,23 +157,11 @@ class DurableApi:
             "lastUpdatedTime": fmt_time(inst["updated"]),
         }
         if q.get("showHistory", "").lower() == "true":
-            with_output = q.get("showHistoryOutput", "").lower() == "true"
-            events = []
-            for ev in self.engine.history_of(inst["instance_id"]):
-                name = HISTORY_NAMES.get(ev["EventType"])
-                if name is None:
-                    continue
-                item = {"EventType": name, "Timestamp": ev["Timestamp"]}
-                for key in ("Name", "TaskScheduledId", "TimerId", "FireAt", "EventId", "OrchestrationStatus"):
-                    if key in ev and ev[key] is not None:
-                        item[key] = ev[key]
-                if with_output:
-                    for key in ("Result", "Input", "Reason", "Details"):
-                        if ev.get(key) is not None:
-                            item[key] = _loads(ev[key])
-                events.append(item)
-            body["historyEvents"] = events
-            body["history"] = events
+            body["historyEvents"] = history_view(
+                self.engine.history_of(inst["instance_id"]),
+                show_output=q.get("showHistoryOutput", "").lower() == "true",
+                show_input=q.get("showInput", "true").lower() != "false",
+            )
         return body
 
     def _origin(self, request: web.Request) -> str:
@@ -195,8 +185,14 @@ class DurableApi:
             instance_id = await self.engine.start_new(name, instance_id, input_text)
         except UnknownOrchestrator as exc:
             return error(400, str(exc))
+        except InstanceExists as exc:  # the extension lets this exception through: 500
+            return error(500, str(exc))
         if self._is_rpc(request):
             return web.json_response({"id": instance_id}, status=202)
+        return await self.check_status_response(request, instance_id)
+
+    async def check_status_response(self, request: web.Request, instance_id: str) -> web.Response:
+        """202 + check-status payload + Location, or with `?timeout=` the output once finished."""
         payload = self.check_status_payload(request, instance_id)
         timeout = request.query.get("timeout")
         if timeout:
@@ -205,8 +201,10 @@ class DurableApi:
             except ValueError:
                 return error(400, "timeout / pollingInterval: expected seconds")
             inst = await self.wait_final(instance_id, wait, poll)
-            if inst is not None and inst["status"] in FINAL:
+            if inst is not None and inst["status"] == "Completed":
                 return web.json_response(_loads(inst["output"]), status=200)
+            if inst is not None and inst["status"] in FINAL:
+                return await self.status(request, instance_id)
         headers = {"Location": payload["statusQueryGetUri"], "Retry-After": "10"}
         return web.json_response(payload, status=202, headers=headers)
 
@@ -218,14 +216,15 @@ class DurableApi:
                 return inst
             await asyncio.sleep(min(max(poll, 0.01), max(0.0, deadline - time.monotonic())))
 
-    async def status(self, request: web.Request) -> web.Response:
-        instance_id = request.match_info["instance_id"]
+    async def status(self, request: web.Request, instance_id: str | None = None) -> web.Response:
+        instance_id = instance_id or request.match_info["instance_id"]
         inst = self.engine.store.get_instance(instance_id)
         if inst is None:
-            return web.json_response(f"No instance with ID '{instance_id}' found.", status=404)
+            return not_found()
         body = self.status_json(inst, request)
         if inst["status"] in FINAL:
-            return web.json_response(body, status=200)
+            fail_500 = request.query.get("returnInternalServerErrorOnFailure", "").lower() == "true"
+            return web.json_response(body, status=500 if fail_500 and inst["status"] == "Failed" else 200)
         location = self.check_status_payload(request, instance_id)["statusQueryGetUri"]
         return web.json_response(body, status=202, headers={"Location": location, "Retry-After": "5"})
 
@@ -238,8 +237,9 @@ class DurableApi:
                     out[field] = r.parse_time(q[key]).timestamp()
                 except ValueError as exc:
                     raise ValueError(f"{key}: {q[key]!r} is not an ISO 8601 date-time") from exc
-        if q.get("runtimeStatus"):
-            out["statuses"] = [s.strip() for s in q["runtimeStatus"].split(",") if s.strip()]
+        statuses = [s.strip() for s in ",".join(q.getall("runtimeStatus", [])).split(",")]
+        if known := [s for s in statuses if s in RUNTIME_STATUSES]:  # unknown values are ignored
+            out["statuses"] = known
         if q.get("instanceIdPrefix"):
             out["prefix"] = q["instanceIdPrefix"]
         return out
@@ -248,22 +248,26 @@ class DurableApi:
         try:
             rows = self.engine.store.query_instances(**self._filters(request))
             offset = int(request.headers.get("x-ms-continuation-token") or 0)
-            top = int(request.query["top"]) if request.query.get("top") else None
+            top = int(request.query["top"]) if request.query.get("top") else PAGE_SIZE
         except ValueError as exc:
             return error(400, str(exc))
-        page = rows[offset:] if top is None else rows[offset : offset + top]
+        page = rows[offset : offset + max(top, 1)]
         headers = {}
-        if top is not None and offset + top < len(rows):
-            headers["x-ms-continuation-token"] = str(offset + top)
+        if offset + max(top, 1) < len(rows):
+            headers["x-ms-continuation-token"] = str(offset + max(top, 1))
         return web.json_response([self.status_json(i, request) for i in page], headers=headers)
 
     async def purge_one(self, request: web.Request) -> web.Response:
-        deleted = await self.engine.purge([request.match_info["instance_id"]])
-        if not deleted:
-            return web.json_response(
-                f"No instance with ID '{request.match_info['instance_id']}' found.", status=404
+        inst = self.engine.store.get_instance(request.match_info["instance_id"])
+        if inst is None:
+            return not_found()
+        if inst["status"] not in FINAL:
+            return error(
+                412,
+                f"instance '{inst['instance_id']}' is {inst['status']}: only a finished instance is purged",
             )
-        return web.json_response({"instancesDeleted": deleted})
+        deleted = await self.engine.purge([inst["instance_id"]])
+        return web.json_response({"instancesDeleted": deleted}) if deleted else not_found()
 
     async def purge_many(self, request: web.Request) -> web.Response:
         if not request.query.get("createdTimeFrom"):
@@ -277,7 +281,7 @@ class DurableApi:
         rows = self.engine.store.query_instances(**filters)
         deleted = await self.engine.purge([row["instance_id"] for row in rows])
         if not deleted:
-            return web.json_response({"instancesDeleted": 0}, status=404)
+            return not_found()
         return web.json_response({"instancesDeleted": deleted})
 
     async def raise_event(self, request: web.Request) -> web.Response:
@@ -289,11 +293,7 @@ class DurableApi:
         except (ValueError, UnicodeDecodeError) as exc:
             return error(400, f"event data: the request body is not valid JSON ({exc})")
         status = await self.engine.raise_event(instance_id, event, input_text)
-        if status == 404:
-            return web.json_response(f"No instance with ID '{instance_id}' found.", status=404)
-        if status == 410:
-            return web.json_response(f"Instance '{instance_id}' is completed or failed.", status=410)
-        return web.json_response(None, status=202)
+        return web.Response(status=status)
 
     async def operation(self, request: web.Request) -> web.Response:
         instance_id, op = request.match_info["instance_id"], request.match_info["op"]
@@ -305,16 +305,20 @@ class DurableApi:
         elif op == "restart":  # the same orchestrator and input, under a new id unless told otherwise
             inst = self.engine.store.get_instance(instance_id)
             if inst is None:
-                return web.json_response(f"No instance with ID '{instance_id}' found.", status=404)
+                return error(400, "InstanceId does not match a valid orchestration instance.")
             same_id = request.query.get("restartWithNewInstanceId", "true").lower() == "false"
-            new_id = await self.engine.start_new(
-                inst["name"], instance_id if same_id else None, inst["input"]
-            )
-            return web.json_response(new_id, status=202)
+            try:
+                new_id = await self.engine.start_new(
+                    inst["name"], instance_id if same_id else None, inst["input"]
+                )
+            except InstanceExists as exc:
+                return error(500, str(exc))
+            return await self.check_status_response(request, new_id)
+        elif op == "rewind":
+            try:
+                status = await self.engine.rewind(instance_id, reason)
+            except NotRewindable as exc:
+                return error(412, str(exc))
         else:
-            return error(501 if op == "rewind" else 404, f"operation {op!r} is not supported by the devhost")
-        if status == 404:
-            return web.json_response(f"No instance with ID '{instance_id}' found.", status=404)
-        if status == 410:
-            return web.json_response(f"Instance '{instance_id}' is already finished.", status=410)
-        return web.json_response(None, status=202)
+            return not_found()
+        return web.Response(status=status)

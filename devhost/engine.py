@@ -24,6 +24,7 @@ from devhost import replay as r
 from devhost.app_loader import FunctionSpec
 from devhost.client_ops import ClientOperations, UnknownOrchestrator
 from devhost.clock import VirtualClock
+from devhost.entities import process_entity
 from devhost.store import FINAL, Store
 
 log = logging.getLogger("devhost.engine")
@@ -40,10 +41,14 @@ class Engine(ClientOperations):
         clock: VirtualClock,
         orchestrators: dict[str, FunctionSpec],
         max_orchestrators: int,
+        entities: dict[str, FunctionSpec] | None = None,
+        dedupe_running: bool = False,
     ) -> None:
         self.store = store
         self.clock = clock
         self.orchestrators = orchestrators
+        self.entities = entities or {}  # by lower-case name, as entity ids carry it
+        self.dedupe_running = dedupe_running
         self.max_orchestrators = max_orchestrators
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="episode")
         self.activities: Any = None  # devhost.activities.ActivityRunner, set by the host
@@ -120,10 +125,13 @@ class Engine(ClientOperations):
 
     async def _process(self, instance_id: str) -> None:
         store = self.store
-        inst = store.get_instance(instance_id)
         messages = store.messages_for(instance_id)
         if not messages:
             return
+        if instance_id.startswith("@"):  # a durable entity (orchestration ids never start with @)
+            await process_entity(self, instance_id, messages)
+            return
+        inst = store.get_instance(instance_id)
         now_ts = self.clock.now_ts()
         if inst is None:
             with store.transaction():
@@ -187,6 +195,7 @@ class Engine(ClientOperations):
             work.timers += decision.work.timers
         work.sub_orchestrations += decision.work.sub_orchestrations
         work.cancel_tags += decision.work.cancel_tags
+        work.entity_requests += decision.work.entity_requests
         appended = new_events + decision.events
         now_ts = now.timestamp()
         started_work: list[tuple[int, dict[str, Any]]] = []
@@ -210,6 +219,9 @@ class Engine(ClientOperations):
                 to_notify.append((instance_id, at))
             for activity in work.activities:
                 started_work.append((store.add_work(instance_id, execution_id, activity), activity))
+            for request in work.entity_requests:  # signals of a completing episode are sent too
+                store.add_message(request["target"], "", {"request": request["request"]}, now_ts)
+                to_notify.append((request["target"], None))
             for sub in work.sub_orchestrations:
                 parent = {
                     "instance_id": instance_id,

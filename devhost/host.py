@@ -74,15 +74,20 @@ class DevHost:
         self.store, self.clock, self.app, self.config = store, clock, app, config
         orchestrators = {s.name: s for s in app.of_type("orchestrationTrigger")}
         activities = {s.name: s for s in app.of_type("activityTrigger")}
-        for entity in app.of_type("entityTrigger"):
-            log.warning(
-                "function %s: durable entities are not supported by the devhost; calls to it fail",
-                entity.name,
-            )
-        engine = Engine(store, clock, orchestrators, config.max_orchestrators)
+        entities = {s.name.lower(): s for s in app.of_type("entityTrigger")}
+        engine = Engine(
+            store,
+            clock,
+            orchestrators,
+            config.max_orchestrators,
+            entities,
+            dedupe_running=config.overridable_states == "NonRunningStates",
+        )
         durable = DurableApi(engine, config.hub_name, self.base_url)
         client_json = durable.binding()
-        runner = ActivityRunner(engine, activities, config.max_activities, client_json, str(opts.app_dir))
+        runner = ActivityRunner(
+            engine, activities, config.max_activities, client_json, str(opts.app_dir), config.http_poll_ms
+        )
         self.executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="function")
         self.engine, self.activity_runner, self.durable = engine, runner, durable
         self.client_json = client_json

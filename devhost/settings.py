@@ -48,12 +48,24 @@ class HostConfig:
     max_activities: int = 10
     max_orchestrators: int = 10
     queues: QueueOptions = field(default_factory=QueueOptions)
+    overridable_states: str = "AnyState"  # durableTask.overridableExistingInstanceStates
+    http_poll_ms: int = 30000  # durableTask.httpSettings.defaultAsyncRequestSleepTimeMilliseconds
 
 
 def _int(section: dict[str, Any], key: str, default: int, where: str, low: int = 1, high: int = 10**6) -> int:
     value = section.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise AppError(f"{where}.{key}: expected an integer from {low} to {high}, got {value!r}")
+    return value
+
+
+def _section(parent: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    """A JSON object of host.json (absent = empty); anything else names the field."""
+    value = parent.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise AppError(f"{where}.{key}: expected a JSON object, got {type(value).__name__} {value!r}")
     return value
 
 
@@ -64,15 +76,24 @@ def load_host_json(app_dir: Path) -> HostConfig:
         return HostConfig()
     try:
         data = json.loads(path.read_text())
-    except ValueError as exc:
+    except (ValueError, UnicodeDecodeError) as exc:
         raise AppError(f"{path}: not valid JSON ({exc})") from exc
-    ext = data.get("extensions") or {}
-    http = ext.get("http") or {}
+    if not isinstance(data, dict):
+        raise AppError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    ext = _section(data, "extensions", "host.json")
+    http = _section(ext, "http", "host.json extensions")
     prefix = http.get("routePrefix", "api")
     if not isinstance(prefix, str):
         raise AppError(f"host.json extensions.http.routePrefix: expected a string, got {prefix!r}")
-    dt = ext.get("durableTask") or {}
-    q = ext.get("queues") or {}
+    dt = _section(ext, "durableTask", "host.json extensions")
+    q = _section(ext, "queues", "host.json extensions")
+    overridable = dt.get("overridableExistingInstanceStates", "AnyState")
+    if not isinstance(overridable, str) or overridable.lower() not in ("anystate", "nonrunningstates"):
+        raise AppError(
+            "host.json extensions.durableTask.overridableExistingInstanceStates: expected 'AnyState' or "
+            f"'NonRunningStates', got {overridable!r}"
+        )
+    http_settings = _section(dt, "httpSettings", "host.json extensions.durableTask")
     where = "host.json extensions.queues"
     encoding = q.get("messageEncoding", "base64")
     if encoding not in ("base64", "none"):
@@ -98,6 +119,14 @@ def load_host_json(app_dir: Path) -> HostConfig:
             dt, "maxConcurrentOrchestratorFunctions", 10, "host.json extensions.durableTask"
         ),
         queues=queues,
+        overridable_states="NonRunningStates" if overridable.lower() == "nonrunningstates" else "AnyState",
+        http_poll_ms=_int(
+            http_settings,
+            "defaultAsyncRequestSleepTimeMilliseconds",
+            30000,
+            "host.json extensions.durableTask.httpSettings",
+            0,
+        ),
     )
 
 

@@ -60,6 +60,13 @@ CREATE TABLE IF NOT EXISTS work (
     execution_id TEXT NOT NULL,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT,
+    last_op REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS timer_triggers (
     name TEXT PRIMARY KEY,
     last REAL,
@@ -238,6 +245,28 @@ class Store:
     def all_work(self) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT id, instance_id, execution_id, body FROM work ORDER BY id")
         return [{"id": r[0], "instance_id": r[1], "execution_id": r[2], **json.loads(r[3])} for r in rows]
+
+    # -- durable entities (a row exists while the entity exists; its requests are messages)
+    def get_entity(self, entity_id: str) -> dict[str, Any] | None:
+        row = self.db.execute(
+            "SELECT entity_id, name, key, state, last_op FROM entities WHERE entity_id = ?", (entity_id,)
+        ).fetchone()
+        return None if row is None else dict(row)
+
+    def put_entity(self, entity_id: str, name: str, key: str, state: str | None, last_op: float) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO entities (entity_id, name, key, state, last_op) VALUES (?, ?, ?, ?, ?)",
+            (entity_id, name, key, state, last_op),
+        )
+
+    def delete_entity(self, entity_id: str) -> None:
+        self.db.execute("DELETE FROM entities WHERE entity_id = ?", (entity_id,))
+
+    def query_entities(self, name: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT entity_id, name, key, state, last_op FROM entities WHERE name = ? ORDER BY key", (name,)
+        )
+        return [dict(r) for r in rows]
 
     # -- timer triggers (schedule monitor)
     def timer_status(self, name: str) -> dict[str, Any] | None:

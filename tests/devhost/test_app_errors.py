@@ -53,6 +53,20 @@ def test_clear_error_for_an_app_it_cannot_run(tmp_path: Path, case: str) -> None
     assert "devhost ready" not in output
 
 
+@pytest.mark.parametrize("content", ["[]", '{"extensions": {"durableTask": 5}}'])
+def test_a_broken_host_json_in_the_app_folder_is_one_clean_message(tmp_path: Path, content: str) -> None:
+    (tmp_path / "function_app.py").write_text(HEADER)
+    (tmp_path / "host.json").write_text(content)
+    result = subprocess.run(
+        [sys.executable, "-m", "devhost", "--app", str(tmp_path), "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert f"cannot start: {tmp_path / 'host.json'}" in output or "cannot start: host.json" in output
+    assert "Traceback" not in output
+
+
 def test_bad_command_line_names_the_option(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "devhost", "--app", str(tmp_path), "--port", "1", "--start-time", "noon"],

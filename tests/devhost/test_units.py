@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,3 +167,30 @@ def test_queue_connection_resolution_and_decoding() -> None:
     plain = QueueListener(spec, None, QueueOptions(message_encoding="none", new_batch_threshold=3))
     assert plain.decode("not base64!") == b"not base64!"
     assert plain.threshold == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[]", "expected a JSON object, got list"),
+        ('{"extensions": "x"}', "host.json.extensions: expected a JSON object, got str"),
+        ('{"extensions": {"durableTask": []}}', "host.json extensions.durableTask: expected a JSON object"),
+        ('{"extensions": {"http": 1}}', "host.json extensions.http: expected a JSON object, got int"),
+        ('{"extensions": {"durableTask": {"overridableExistingInstanceStates": "Never"}}}',
+         "overridableExistingInstanceStates: expected 'AnyState' or 'NonRunningStates'"),
+    ],
+)  # fmt: skip
+def test_a_host_json_of_the_wrong_shape_names_the_field(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "host.json").write_text(content)
+    with pytest.raises(AppError, match=re.escape(message)):
+        load_host_json(tmp_path)
+
+
+def test_overridable_states_and_http_poll_interval_are_read(tmp_path: Path) -> None:
+    durable = {"overridableExistingInstanceStates": "nonRunningStates",
+               "httpSettings": {"defaultAsyncRequestSleepTimeMilliseconds": 500}}  # fmt: skip
+    (tmp_path / "host.json").write_text(json.dumps({"extensions": {"durableTask": durable}}))
+    config = load_host_json(tmp_path)
+    assert config.overridable_states == "NonRunningStates" and config.http_poll_ms == 500
+    (tmp_path / "host.json").write_text("{}")
+    assert load_host_json(tmp_path).overridable_states == "AnyState"

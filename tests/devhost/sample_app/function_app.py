@@ -109,6 +109,25 @@ def echo(req: func.HttpRequest) -> func.HttpResponse:
     return resp
 
 
+@app.route(route="jobs", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
+def job_start(req: func.HttpRequest) -> func.HttpResponse:
+    """A long-running job: 202 + Location + Retry-After (the asynchronous HTTP pattern)."""
+    job = f"job{_bump('jobs')}"
+    (_state_dir() / f"{job}.body").write_text(req.get_body().decode())
+    headers = {"Location": f"/api/jobs/{job}", "Retry-After": "2"}
+    return func.HttpResponse(status_code=202, headers=headers)
+
+
+@app.route(route="jobs/{job}", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def job_status(req: func.HttpRequest) -> func.HttpResponse:
+    """Running for two polls, then done with the body it was started with."""
+    job = req.route_params["job"]
+    if _bump(f"{job}.polls") < 3:
+        return func.HttpResponse(status_code=202, headers={"Location": f"/api/jobs/{job}"})
+    body = (_state_dir() / f"{job}.body").read_text()
+    return func.HttpResponse(json.dumps({"job": job, "body": json.loads(body)}), mimetype="application/json")
+
+
 @app.route(route="boom", auth_level=func.AuthLevel.ANONYMOUS)
 def boom(req: func.HttpRequest) -> func.HttpResponse:
     raise RuntimeError("boom")
@@ -224,6 +243,29 @@ def failing(context: df.DurableOrchestrationContext):
 
 
 @app.orchestration_trigger(context_name="context")
+def rewindable(context: df.DurableOrchestrationContext):
+    """Fails at its second activity until the test releases it; a rewind then finishes it."""
+    first = yield context.call_activity("say_hello", "one")
+    second = yield context.call_activity("gated", context.get_input())
+    return [first, second]
+
+
+@app.orchestration_trigger(context_name="context")
+def http_caller(context: df.DurableOrchestrationContext):
+    """Durable HTTP: a long-running job behind the 202 + Location pattern, then a plain GET."""
+    base = context.get_input()
+    job = yield context.call_http("POST", f"{base}/api/jobs", {"size": 3})
+    page = yield context.call_http("GET", f"{base}/api/hello/durable")
+    return {"job": job, "page": page}
+
+
+@app.orchestration_trigger(context_name="context")
+def http_outside(context: df.DurableOrchestrationContext):
+    result = yield context.call_http("GET", context.get_input())
+    return result
+
+
+@app.orchestration_trigger(context_name="context")
 def money(context: df.DurableOrchestrationContext):
     start = Money(**context.get_input())
     doubled = yield context.call_activity("double_money", start)
@@ -274,6 +316,14 @@ def flaky(spec: dict) -> str:
     if n <= spec["failures"]:
         raise RuntimeError(f"flaky failure {n}")
     return f"succeeded on run {n}"
+
+
+@app.activity_trigger(input_name="tag")
+def gated(tag: str) -> str:
+    _bump(f"gated-{tag}")
+    if not (_state_dir() / f"release-{tag}").exists():
+        raise RuntimeError(f"gate {tag} is closed")
+    return f"passed {tag}"
 
 
 @app.activity_trigger(input_name="amount")
