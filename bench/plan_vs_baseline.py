@@ -189,8 +189,8 @@ def run_plan(
             if plan.get("runtimeStatus") in ("Completed", "Failed", "Terminated"):
                 wall = time.monotonic() - started
                 return wall, app.get(f"/api/plans/{plan_id}").json()
-            rows = app.get(
-                hooks, params={"runtimeStatus": "Running", "instanceIdPrefix": f"{plan_id}~"}
+            rows = app.get(  # one page of up to 1,000 (the host pages at 100 by default)
+                hooks, params={"runtimeStatus": "Running", "instanceIdPrefix": f"{plan_id}~", "top": "1000"}
             ).json()
             for row in rows:
                 status = row.get("customStatus") or {}
