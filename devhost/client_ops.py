@@ -162,8 +162,9 @@ class ClientOperations:
 
         As DTFx's rewind: `TaskFailed` / `SubOrchestrationInstanceFailed` events are replaced by
         `GenericEvent`s (the tasks are pending again), the failed execution's `ExecutionCompleted` is
-        dropped, the failed activities are scheduled again under their task ids and failed
-        sub-orchestrations are rewound themselves. 202; 404 unknown; NotRewindable unless Failed.
+        dropped, the failed activities are scheduled again under their task ids, failed
+        sub-orchestrations are rewound themselves, and the orchestrator replays once at once.
+        202; 404 unknown; NotRewindable unless Failed.
         """
         async with self.lock(instance_id):
             inst = self.store.get_instance(instance_id)
@@ -215,7 +216,14 @@ class ClientOperations:
                 self.store.update_instance(
                     instance_id, status="Running", output=None, updated=self.clock.now_ts()
                 )
+                # one episode right away: an orchestrator that failed by itself (no failed task)
+                # replays and fails again instead of waiting for nothing
+                nudge = {"EventType": r.GENERIC_EVENT, "Data": f"Rewound: {reason}"}
+                self.store.add_message(
+                    instance_id, inst["execution_id"], {"event": nudge}, self.clock.now_ts()
+                )
             self._histories.pop(instance_id, None)
+            self.notify(instance_id)
         for work_id, item in work_ids:
             self.activities.dispatch(work_id, instance_id, inst["execution_id"], item)
         for child in children:

@@ -11,6 +11,7 @@ JSON-encoded twice, like every RPC body. An empty name or key → 400.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -27,8 +28,6 @@ def _error(status: int, message: str) -> web.Response:
 
 
 def _iso(ts: float) -> str:
-    from datetime import UTC, datetime
-
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

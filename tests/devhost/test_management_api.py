@@ -62,6 +62,18 @@ def test_rewind_is_412_unless_failed_and_rewinds_a_failed_instance(
         assert http.post(links["rewindPostUri"].replace("{text}", "gate opened")).status_code == 202
         done = _final(http, links["statusQueryGetUri"])
         assert http.post(links["rewindPostUri"].replace("{text}", "again")).status_code == 412  # Completed
+        by_itself = _start(http, sample_host, "failing", "rewind-self", "z")  # raises in its own code
+        assert _final(http, by_itself["statusQueryGetUri"])["runtimeStatus"] == "Failed"
+        assert http.post(by_itself["rewindPostUri"].replace("{text}", "retry")).status_code == 202
+        wait_for(lambda: http.get(by_itself["statusQueryGetUri"]).json()["runtimeStatus"] == "Failed",
+                 what="the self-failing orchestrator to fail again")  # fmt: skip
+        replayed = http.get(by_itself["statusQueryGetUri"], params={"showHistory": "true"}).json()
+        kinds = [e["EventType"] for e in replayed["historyEvents"]]
+        assert (
+            "GenericEvent" in kinds
+            and kinds.count("ExecutionCompleted") == 1
+            and kinds[-1] == "ExecutionCompleted"
+        )
     assert done["runtimeStatus"] == "Completed"
     assert done["output"] == ["Hello one", "passed g1"]  # the first activity did not run again
     assert (side_dir / "gated-g1.count").read_text() == "2"
