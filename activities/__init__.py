@@ -6,6 +6,7 @@ One idempotent phase per module; each returns JSON, `{"error"}` for a permanent 
 import azure.durable_functions as df
 
 from activities.check import bp as _check
+from activities.followthrough import bp as _followthrough
 from activities.notify import bp as _notify
 from activities.operations import bp as _operations
 from activities.plan import bp as _plan
@@ -23,4 +24,5 @@ BLUEPRINTS: list[df.Blueprint] = [
     _report,
     _notify,
     _plan,
+    _followthrough,
 ]

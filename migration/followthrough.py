@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-#: Separator of a follow-through's instance id: outside the request-id alphabet
-#: (`migration.requests.REQUEST_ID_PATTERN`), so no submitted migration can take the id.
-FOLLOW_THROUGH_SEPARATOR = ":"
+from migration.instance_ids import derived_id
+
+#: The one part of a follow-through's derived id (`migration.instance_ids`: `<unit id>~follow`).
+FOLLOW_PART = "follow"
 ALIGNED = "Aligned"
 TRANSITIONAL = frozenset({"deallocating", "starting", "stopping", "updating"})
 
@@ -29,14 +30,17 @@ ActionKind = Literal["wait", "alignSet", "deallocate", "convert", "start", "done
 
 
 def follow_through_id(unit_id: str) -> str:
-    """The follow-through orchestration of unit `unit_id`: `<unit id>:followThrough`.
+    """The follow-through orchestration of unit `unit_id`: `<unit id>~follow`, a derived id in the
+    reserved namespace (`migration.instance_ids`), so no submitted request can take it."""
+    return derived_id(unit_id, FOLLOW_PART)
 
-    One function so the derivation can move into the reserved namespace (#20) in one place."""
-    return f"{unit_id}{FOLLOW_THROUGH_SEPARATOR}followThrough"
 
-
-def is_follow_through_id(instance_id: str) -> bool:
-    return instance_id.endswith(f"{FOLLOW_THROUGH_SEPARATOR}followThrough")
+def wants_follow_through(request: dict[str, Any]) -> bool:
+    """A request (JSON) asks for the managed-disks follow-through and has VMs to carry (VNet or
+    cloud service), and is not a dry run (a dry run commits nothing)."""
+    wanted = bool((request.get("followThrough") or {}).get("managedDisks"))
+    has_vms = (request.get("unit") or {}).get("kind") in ("virtualNetwork", "cloudService")
+    return wanted and has_vms and not request.get("dryRun")
 
 
 @dataclass(frozen=True)

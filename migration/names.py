@@ -15,6 +15,7 @@ from typing import Final
 MIGRATE_UNIT: Final = "migrate_unit"
 MIGRATE_PLAN: Final = "migrate_plan"
 VALIDATE_MIGRATION: Final = "validate_migration"
+FOLLOW_THROUGH: Final = "follow_through"  # a committed unit's VMs onto managed disks (issue #18)
 
 # Activities (`activities/`): each is the name of the function that implements it.
 SNAPSHOT: Final = "snapshot_unit"
@@ -28,12 +29,19 @@ NOTIFY: Final = "notify"
 AUDIT: Final = "audit_entry"
 PLAN_UNITS: Final = "plan_units"
 INDEX: Final = "index_phase"
+# the follow-through's (activities/followthrough.py)
+FT_SURVEY: Final = "ft_survey"
+FT_READ_VM: Final = "ft_read_vm"
+FT_ACCOUNTS_LOCKED: Final = "ft_accounts_locked"
+FT_STEP: Final = "ft_step"
+FT_OPERATION: Final = "ft_operation"
+FT_REPORT: Final = "ft_report"
 
 ACTIVITIES: Final = frozenset(
     {SNAPSHOT, PRECHECK, VALIDATE, START_OPERATION, OPERATION_STATUS, CHECK, REPORT, NOTIFY, AUDIT,
-     PLAN_UNITS, INDEX}
+     PLAN_UNITS, INDEX, FT_SURVEY, FT_READ_VM, FT_ACCOUNTS_LOCKED, FT_STEP, FT_OPERATION, FT_REPORT}
 )  # fmt: skip
-ORCHESTRATORS: Final = frozenset({MIGRATE_UNIT, MIGRATE_PLAN, VALIDATE_MIGRATION})
+ORCHESTRATORS: Final = frozenset({MIGRATE_UNIT, MIGRATE_PLAN, VALIDATE_MIGRATION, FOLLOW_THROUGH})
 
 # External events: a person's decision (approve, abort, the gate before prepare).
 APPROVAL_EVENT: Final = "Approval"

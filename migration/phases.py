@@ -65,9 +65,14 @@ for _final in FINAL:
     TRANSITIONS[_final] = frozenset()
 
 
+# A unit's follow-through (orchestrators/follow_through.py, issue #18) ends in one of these, or in
+# Aborted / Failed; it answers on the unit routes, so its final phases are final there too.
+FOLLOW_THROUGH_FINAL = frozenset({"Completed", "CompletedWithFindings"})
+
+
 def is_final(phase: str) -> bool:
-    """True for a phase the unit never leaves."""
-    return phase in {p.value for p in FINAL}
+    """True for a phase the unit (or a unit's follow-through) never leaves."""
+    return phase in {p.value for p in FINAL} or phase in FOLLOW_THROUGH_FINAL
 
 
 def can_move(source: str, target: str) -> bool:

@@ -178,6 +178,14 @@ class Probe(_Strict):
         return value
 
 
+class FollowThrough(_Strict):
+    """What to do after commit (issue #18): `managedDisks` converts every migrated VM to managed
+    disks (downtime: governed like commit — the request's window, and an approval unless waived)."""
+
+    managed_disks: StrictBool = Field(default=False, alias="managedDisks")
+    approval: Literal["required", "waived"] = "required"
+
+
 class MigrationRequest(_Strict):
     """One migration unit to move, with its options (docs/contract.md "Request")."""
 
@@ -190,12 +198,14 @@ class MigrationRequest(_Strict):
     dry_run: StrictBool = Field(default=False, alias="dryRun")
     probes: list[Probe] = Field(default_factory=list, max_length=20)
     requested_by: str | None = Field(default=None, alias="requestedBy", min_length=1, max_length=256)
+    follow_through: FollowThrough | None = Field(default=None, alias="followThrough")
 
     _request_id_is_a_user_id = field_validator("request_id")(_user_id)
 
     def to_json(self) -> dict[str, Any]:
-        """The request as contract JSON (camelCase, defaults filled in)."""
-        return self.model_dump(by_alias=True, mode="json")
+        """The request as contract JSON (camelCase, defaults filled in; no follow-through when unset)."""
+        unset = {"follow_through"} if self.follow_through is None else None
+        return self.model_dump(by_alias=True, mode="json", exclude=unset)
 
     def approval_timeout(self, default: str = "PT72H") -> timedelta:
         """The approval timeout as a span, falling back to the app's default."""
@@ -348,6 +358,7 @@ class PlanRequest(_Strict):
     approval: Literal["perUnit", "perWave"] = "perUnit"
     window: Literal["any", "off-hours"] = "any"
     dry_run: StrictBool = Field(default=False, alias="dryRun")
+    follow_through: FollowThrough | None = Field(default=None, alias="followThrough")
 
     _plan_id_is_a_user_id = field_validator("plan_id")(_user_id)
 
@@ -367,7 +378,8 @@ class PlanRequest(_Strict):
         return value
 
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(by_alias=True, mode="json")
+        unset = {"follow_through"} if self.follow_through is None else None
+        return self.model_dump(by_alias=True, mode="json", exclude=unset)
 
 
 def parse_plan_request(data: Any) -> PlanRequest:

@@ -275,6 +275,7 @@ class PlanInput(_Wire):
     links_base: str = Field(default="", alias="linksBase")
     requested_by: str | None = Field(default=None, alias="requestedBy")
     unit_approval: JsonObject | None = Field(default=None, alias="unitApproval")
+    follow_through: JsonObject | None = Field(default=None, alias="followThrough")
 
     @cached_property
     def settings(self) -> WorkflowConfig:

@@ -59,6 +59,8 @@ def _unit_input(inp: PlanInput, unit: dict[str, Any], child_id: str, wave: int) 
         "probes": [],
         "requestedBy": inp.requested_by,
     }
+    if inp.follow_through:  # the plan's default for every unit (issue #18)
+        request["followThrough"] = inp.follow_through
     base = (inp.links_base or "").rstrip("/")
     links = {
         "status": f"{base}/api/migrations/{child_id}",

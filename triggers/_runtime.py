@@ -19,6 +19,7 @@ from connectors.app_settings import read_setting
 from connectors.settings_check import setting_problems
 from connectors.storage import Storage
 from migration.instance_ids import is_instance_id
+from migration.names import FOLLOW_THROUGH as FOLLOW_THROUGH_ORCHESTRATOR
 from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
 from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
 from migration.phases import is_final
@@ -157,8 +158,9 @@ async def find(
     Every unit route and every plan route answers an id of the other kind the same way: 404.
     """
     status = await instance(client, instance_id)
-    name = UNIT_ORCHESTRATOR if wanted == "unit" else PLAN_ORCHESTRATOR
-    if status is not None and status.name in (None, name):
+    # a unit's follow-through (`<unit id>~follow`) answers on the unit routes
+    kinds = (UNIT_ORCHESTRATOR, FOLLOW_THROUGH_ORCHESTRATOR) if wanted == "unit" else (PLAN_ORCHESTRATOR,)
+    if status is not None and status.name in (None, *kinds):
         return status, None
     return None, not_found(instance_id, status, base, wanted)
 
@@ -203,5 +205,7 @@ def public_view(doc: dict[str, Any]) -> dict[str, Any]:
     """The GET body of docs/contract.md (plus a few extra fields clients may use)."""
     keys = ("id", "unit", "phase", "dryRun", "requestedBy", "createdAt", "updatedAt", "findings", "timeline",
             "links", "error", "approver", "findingsTotal", "windowOpensAt", "approvalDeadline", "plan",
-            "resourceMap", "report")  # fmt: skip
+            "resourceMap", "report", "followThrough",
+            # a follow-through (`<unit id>~follow`, issue #18): what it does per VM
+            "kind", "unitId", "vmPlan", "vms")  # fmt: skip
     return {k: doc[k] for k in keys if k in doc and (k != "error" or doc[k])}

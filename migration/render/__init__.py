@@ -10,14 +10,19 @@ same bytes from the same data. Public API (the triggers of the workflow import t
 - `review_page_html(view: Mapping, token: str, *, principal=None, decision_url=None) -> str` —
   the page of `GET /api/migrations/{id}/review`; its form posts `decision`, `comment`, `token`
   (form-encoded) to `decision_path(id)`. Shapes in `render.review`.
+- `follow_through_html(report)`, `follow_through_plan_section(plan)` — the follow-through's report
+  and its per-VM plan (issue #18). Shapes in `render.followthrough`.
 """
 
+from migration.render.followthrough import follow_through_html, follow_through_plan_section
 from migration.render.gantt import human_duration, plan_gantt_svg, unit_gantt_svg
 from migration.render.report import id_map_csv, report_html
 from migration.render.review import decision_path, review_page_html
 
 __all__ = [
     "decision_path",
+    "follow_through_html",
+    "follow_through_plan_section",
     "human_duration",
     "id_map_csv",
     "plan_gantt_svg",

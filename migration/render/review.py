@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import quote
 
 from migration.render._html import compact, esc, findings_section, page, table, unit_label
+from migration.render.followthrough import follow_through_plan_section
 from migration.render.gantt import unit_gantt_svg
 
 MAX_ROWS = 400  # per side: a page an approver can still read; the rest is in the snapshot blob
@@ -216,6 +217,7 @@ def review_page_html(
         f"<h1>Review <code>{esc(instance_id)}</code>: {esc(unit_label(view.get('unit')))}{dry}</h1>"
         + table(["", ""], facts, cls="facts")
         + _actions(view, token, principal, decision_url or decision_path(instance_id))
+        + (follow_through_plan_section(view["vmPlan"]) if isinstance(view.get("vmPlan"), list) else "")
         + "<h2 id='findings'>Findings</h2>"
         + findings_section(findings)
         + "<div class='grid'>"

@@ -9,7 +9,6 @@ from migration.followthrough import (
     SetFacts,
     VmFacts,
     follow_through_id,
-    is_follow_through_id,
     next_action,
     plan_line,
 )
@@ -81,9 +80,12 @@ def test_facts_round_trip_and_plan_line() -> None:
     assert line["steps"][0].startswith("align availability set as (2 fault domains)")
 
 
-def test_follow_through_id_is_outside_the_request_id_alphabet() -> None:
+def test_follow_through_id_is_in_the_reserved_namespace() -> None:
     ft = follow_through_id("req-1")
-    assert is_follow_through_id(ft) and not is_follow_through_id("req-1")
+    assert ft == "req-1~follow"
+    assert (
+        follow_through_id("p~virtualNetwork~vnet-a") == "p~virtualNetwork~vnet-a~follow"
+    )  # of a plan's unit
     request = {"requestId": ft, "subscriptionId": "00000000-0000-0000-0000-000000000001",
                "unit": {"kind": "virtualNetwork", "name": "v"}}  # fmt: skip
     with pytest.raises(Exception, match="requestId"):
