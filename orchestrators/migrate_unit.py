@@ -14,8 +14,8 @@ from typing import Any
 import azure.durable_functions as df
 
 from migration import names
-from migration.names import APPROVAL_EVENT
 from migration.followthrough import follow_through_id, wants_follow_through
+from migration.names import APPROVAL_EVENT
 from migration.requests import parse_duration
 from migration.workflow import (
     ActivityError,
