@@ -23,7 +23,7 @@ import azure.durable_functions as df
 from migration import names
 from migration.names import APPROVAL_EVENT
 from migration.requests import WorkflowConfig
-from migration.workflow import UnitInput
+from migration.workflow import Decision, UnitInput
 from orchestrators import _steps as steps
 from orchestrators._status import UnitStatus, iso
 from orchestrators.migrate_unit import _await_decision
@@ -177,20 +177,22 @@ def _one_vm(
 
 
 def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, config: WorkflowConfig) -> steps.Step:
-    """Wait for the off-hours window; an abort decision cuts it short (returns it)."""
+    """Wait for the off-hours window; an abort decision cuts it short (returns it, a Decision)."""
     opens = steps.window_opens_at(config, ctx.current_utc_datetime)
     if opens <= ctx.current_utc_datetime:
         return None
     st.enter("WaitingForWindow")
     st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    decision = ctx.wait_for_external_event(APPROVAL_EVENT)  # one per wait, as migrate_unit's
     while ctx.current_utc_datetime < opens:
-        decision = ctx.wait_for_external_event(APPROVAL_EVENT)
         timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
             timer.cancel()
-            if (decision.result or {}).get("decision") == "abort":
-                return decision.result
+            event = Decision.from_json(decision.result or {})
+            if event.decision == "abort":
+                return event
+            decision = ctx.wait_for_external_event(APPROVAL_EVENT)
     return None
 
 
@@ -212,13 +214,13 @@ def _lifecycle(
     if (request.get("followThrough") or {}).get("approval", "required") != "waived":
         st.enter("AwaitingApproval")
         decision = yield from _await_decision(ctx, st, inp, "commit")
-        st.set(approver=decision.get("approver"), decision=decision)
-        if decision.get("decision") != "commit":
+        st.set(approver=decision.approver, decision=decision.to_json())
+        if decision.decision != "commit":
             return "Aborted"
     if request.get("window") == "off-hours":
         aborted = yield from _window(ctx, st, config)
         if aborted:
-            st.set(approver=aborted.get("approver"), decision=aborted)
+            st.set(approver=aborted.approver, decision=aborted.to_json())
             return "Aborted"
     st.enter("Converting")
     for row in rows:
