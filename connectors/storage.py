@@ -26,11 +26,17 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableServiceClient
 from azure.storage.blob import BlobServiceClient, ContentSettings
-from azure.storage.queue import QueueServiceClient, TextBase64DecodePolicy, TextBase64EncodePolicy
+from azure.storage.queue import (
+    BinaryBase64EncodePolicy,
+    QueueServiceClient,
+    TextBase64DecodePolicy,
+    TextBase64EncodePolicy,
+)
 
 from connectors.app_settings import read_setting
 from connectors.cloud import CLOUDS
 from connectors.errors import ConfigurationError, PermanentError, Reason
+from connectors.instance_claims import ensure_table as ensure_claims_table
 from connectors.phase_index import ensure_table as ensure_phase_table
 from migration.instance_ids import INSTANCE_ID_PATTERN
 
@@ -157,7 +163,8 @@ class Storage:
         return cls.from_settings(StorageSettings.from_env(environ))
 
     def ensure(self) -> None:
-        """Create the containers, queues, the audit table and the phase index if missing (idempotent)."""
+        """Create the containers, queues, the audit table, the phase index and the instance claims if
+        missing (idempotent)."""
         for container in (CONTAINER_SNAPSHOTS, CONTAINER_REPORTS):
             with contextlib.suppress(ResourceExistsError):
                 self.blob.create_container(container)
@@ -166,6 +173,7 @@ class Storage:
                 self.queue.create_queue(name)
         self.table.create_table_if_not_exists(AUDIT_TABLE)
         ensure_phase_table(self.table)
+        ensure_claims_table(self.table)
 
     # --- blobs -------------------------------------------------------------------------------
 
@@ -322,6 +330,16 @@ class Storage:
         """Move a rejected request to `migration-requests-poison` with its text unchanged."""
         return self.send(QUEUE_POISON, text)
 
+    def to_poison_bytes(self, body: bytes) -> str:
+        """Move a rejected message to the poison queue with its bytes unchanged (base64 of exactly
+        those bytes: a message that is not UTF-8 is kept as it came, not with U+FFFD in it)."""
+        client = self.queue.get_queue_client(QUEUE_POISON, message_encode_policy=BinaryBase64EncodePolicy())
+        return str(client.send_message(body).id)
+
+    def to_poison_raw(self, content: str) -> str:
+        """Move a message whose content is not even base64 to the poison queue as it is."""
+        return str(self.queue.get_queue_client(QUEUE_POISON).send_message(content).id)
+
     def publish_event(self, event_type: str, data: Mapping[str, Any], *, event_id: str) -> str:
         """Publish `{"eventId", "type", "at", "data"}` on `migration-events`.
 
@@ -343,6 +361,24 @@ class Storage:
     def receive(self, queue: str, limit: int = 32, visibility_timeout: int = 30) -> list[Any]:
         """Take up to `limit` messages (hidden for `visibility_timeout` s); delete with `delete`."""
         client = self._queue(queue)
+        return list(
+            client.receive_messages(
+                max_messages=min(32, max(1, limit)), visibility_timeout=visibility_timeout
+            )
+        )
+
+    def _raw(self, name: str) -> Any:
+        if name not in QUEUES:
+            raise ValueError(f"queue {name!r}: not one of {', '.join(QUEUES)}")
+        return self.queue.get_queue_client(name)
+
+    def peek_raw(self, queue: str, limit: int = 32) -> list[str]:
+        """As `peek`, the stored contents undecoded (a hostile message cannot make the read fail)."""
+        return [m.content for m in self._raw(queue).peek_messages(max_messages=min(32, max(1, limit)))]
+
+    def receive_raw(self, queue: str, limit: int = 32, visibility_timeout: int = 30) -> list[Any]:
+        """As `receive`, the contents undecoded: decode each one yourself, and poison what fails."""
+        client = self._raw(queue)
         return list(
             client.receive_messages(
                 max_messages=min(32, max(1, limit)), visibility_timeout=visibility_timeout

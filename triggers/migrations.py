@@ -30,7 +30,7 @@ from triggers._runtime import (
     storage,
     view,
 )
-from triggers._start import start_migration
+from triggers._start import Taken, start_migration
 
 bp = df.Blueprint()
 log = logging.getLogger("c2arm.triggers.api")
@@ -55,12 +55,14 @@ async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestratio
     requester = req.headers.get(PRINCIPAL_HEADER) or request.requested_by
     base = base_url(req)
     try:
-        started, phase = await start_migration(client, request, requester, base, channel="http")
+        taken, phase = await start_migration(client, request, requester, base, channel="http")
     except ValueError as exc:  # a bad app setting: the operator's problem, said plainly
         log.error("cannot start %s: %s", request.request_id, exc)
         return error(500, str(exc))
-    if not started:
-        return respond({"id": request.request_id, "phase": phase}, 409)
+    if taken is not None:
+        why = "exists already" if taken is Taken.EXISTS else "is being started by another submission"
+        return respond({"id": request.request_id, "phase": phase,
+                        "error": f"an instance with id {request.request_id} {why}"}, 409)  # fmt: skip
     status_url = f"{base}/api/migrations/{request.request_id}"
     return respond({"id": request.request_id, "phase": phase, "statusUrl": status_url}, 202,
                    {"Location": status_url})  # fmt: skip

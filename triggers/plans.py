@@ -19,6 +19,7 @@ from triggers._runtime import (
     view,
     workflow_config,
 )
+from triggers._start import Taken, claim_id, start_claimed
 
 bp = df.Blueprint()
 
@@ -31,22 +32,24 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
     except ValueError as exc:
         errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
         return respond({"errors": errors}, 400)
-    existing = await instance(client, plan.plan_id)
-    if existing is not None:
-        phase = (
-            (existing.custom_status or {}).get("phase") if isinstance(existing.custom_status, dict) else None
-        )
-        return respond({"id": plan.plan_id, "phase": phase or "Planning"}, 409)
     base = base_url(req)
     requester = req.headers.get(PRINCIPAL_HEADER)
     try:
         config = workflow_config().to_json()
     except ValueError as exc:
         return error(500, str(exc))
+    taken = await claim_id(client, plan.plan_id, "plan")
+    if taken is not None:
+        existing = await instance(client, plan.plan_id)
+        custom = existing.custom_status if existing is not None else None
+        phase = custom.get("phase") if isinstance(custom, dict) else None
+        why = "exists already" if taken is Taken.EXISTS else "is being started by another submission"
+        return respond({"id": plan.plan_id, "phase": phase or "Planning",
+                        "error": f"an instance with id {plan.plan_id} {why}"}, 409)  # fmt: skip
     payload = {**plan.to_json(), "config": config, "linksBase": base,
                "requestedBy": requester, "units": [u.model_dump(mode="json") for u in plan.units]
                if plan.units is not None else None}  # fmt: skip
-    await client.start_new(PLAN_ORCHESTRATOR, plan.plan_id, payload)
+    await start_claimed(client, PLAN_ORCHESTRATOR, plan.plan_id, payload)
     storage().append_audit(plan.plan_id, requester or "unknown", "submit", "plan via http", entry_id="submit")
     status_url = f"{base}/api/plans/{plan.plan_id}"
     return respond({"id": plan.plan_id, "statusUrl": status_url}, 202, {"Location": status_url})

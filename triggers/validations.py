@@ -18,6 +18,7 @@ import azure.functions as func
 from migration import names
 from migration.requests import RequestError, parse_request, unit_input
 from triggers._runtime import base_url, error, instance, json_body, respond, view, workflow_config
+from triggers._start import claim_id, start_claimed
 
 bp = df.Blueprint()
 log = logging.getLogger("c2arm.triggers.validations")
@@ -69,7 +70,9 @@ async def submit_validation(
     except ValueError as exc:
         log.error("cannot start validation %s: %s", validation_id, exc)
         return error(500, str(exc))
-    await client.start_new(VALIDATION_ORCHESTRATOR, validation_id, payload)
+    if await claim_id(client, validation_id, "validation") is not None:  # 64 random bits: never in practice
+        return error(500, f"validation id {validation_id} is taken: submit again")
+    await start_claimed(client, VALIDATION_ORCHESTRATOR, validation_id, payload)
     log.info("validation %s started (%s)", validation_id, request.unit.key)
     return respond({"id": validation_id, "phase": "Queued", "statusUrl": status_url}, 202,
                    {"Location": status_url})  # fmt: skip

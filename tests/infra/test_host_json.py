@@ -53,6 +53,11 @@ def test_durable_task_hub_and_concurrency() -> None:
     assert 1 <= durable["storageProvider"]["partitionCount"] <= 16
 
 
+def test_the_host_never_replaces_a_running_instance() -> None:
+    # a start with the id of a pending or running instance fails instead of replacing it (#20 item 6)
+    assert HOST["extensions"]["durableTask"]["overridableExistingInstanceStates"] == "NonRunningStates"
+
+
 def test_function_timeout_is_bounded() -> None:
     # Activities are short (polling uses durable timers); a hung one is stopped and retried.
     assert 60 <= _seconds(HOST["functionTimeout"]) <= 30 * 60
