@@ -26,9 +26,11 @@ from connectors.storage import Storage
 from migration.estate import Estate
 from migration.neighbourhood import Inventory, inventory_of
 from migration.requests import MigrationRequest, Unit
+from migration.text import install_log_escaping
 from migration.units import UnitRef
 
 log = logging.getLogger("c2arm.activities")
+install_log_escaping()  # one record is one line, whatever a request or the platform sends
 _lock = threading.Lock()
 _asm: dict[str, AsmClient] = {}
 

@@ -6,17 +6,35 @@ not be reached, 2 for bad flags or input.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.segment import Segment
 
 from cli.api_client import DEFAULT_STATE_DIR, ApiClient, ApiError, ConfigError, is_loopback
+from migration.text import escape_controls
 
-out = Console()
-err = Console(stderr=True)
+
+class SafeConsole(Console):
+    """A Console that shows a control or format character of the text it prints as its escape.
+
+    The commands print names and messages that came from outside (a unit named with ESC [2J
+    would clear the operator's terminal; U+202E would show it reversed). Escaping happens on the
+    rendered text segments, after rich laid them out and before its own styling codes are added,
+    so the CLI's colours and line breaks stay and nothing in a value can act.
+    """
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        safe = (seg if seg.control else Segment(escape_controls(seg.text, keep="\n"), seg.style, seg.control)
+                for seg in buffer)  # fmt: skip
+        return super()._render_buffer(safe)
+
+
+out = SafeConsole()
+err = SafeConsole(stderr=True)
 
 StateDir = typer.Option(DEFAULT_STATE_DIR, "--state-dir", help="Folder of the local stack's stack.json.")
 AppUrl = typer.Option(

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from migration.instance_ids import USER_ID_PATTERN, is_instance_id, user_id_problem
+from migration.text import name_problem
 
 REQUEST_ID_PATTERN = USER_ID_PATTERN  # a requestId or planId: never in the reserved namespace
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -100,6 +101,14 @@ def _user_id(cls: type, value: str, info: ValidationInfo) -> str:
     return value
 
 
+def _plain_name(cls: type, value: str | None) -> str | None:
+    """A name as the platform allows it (spaces too), without control or format characters."""
+    problem = None if value is None else name_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -111,6 +120,8 @@ class Unit(_Strict):
     name: str = Field(min_length=1, max_length=200)
     # For a cloud service: the deployment; None = the production deployment.
     deployment: str | None = Field(default=None, min_length=1, max_length=200)
+
+    _names_are_names = field_validator("name", "deployment")(_plain_name)
 
     @model_validator(mode="after")
     def _deployment_only_for_cloud_services(self) -> Unit:
@@ -131,6 +142,8 @@ class Destination(_Strict):
     resource_group: str | None = Field(default=None, alias="resourceGroup", min_length=1)
     virtual_network: str | None = Field(default=None, alias="virtualNetwork", min_length=1)
     subnet: str | None = Field(default=None, min_length=1)
+
+    _names_are_names = field_validator("resource_group", "virtual_network", "subnet")(_plain_name)
 
     @model_validator(mode="after")
     def _existing_names_its_target(self) -> Destination:
@@ -201,6 +214,7 @@ class MigrationRequest(_Strict):
     follow_through: FollowThrough | None = Field(default=None, alias="followThrough")
 
     _request_id_is_a_user_id = field_validator("request_id")(_user_id)
+    _requester_is_a_name = field_validator("requested_by")(_plain_name)
 
     def to_json(self) -> dict[str, Any]:
         """The request as contract JSON (camelCase, defaults filled in; no follow-through when unset)."""

@@ -25,8 +25,10 @@ from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
 from migration.requests import DuplicateKey, WorkflowConfig, loads_strict
+from migration.text import install_log_escaping
 
 log = logging.getLogger("c2arm.triggers")
+install_log_escaping()  # one record is one line, whatever a request or the platform sends
 
 PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"
 

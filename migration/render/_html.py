@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
+from migration.text import escape_controls
+
 SEVERITY_ORDER = ("error", "warning", "info")
 
 CSS = """
@@ -51,10 +53,11 @@ svg text{font:11px system-ui,sans-serif}
 
 
 def esc(value: Any) -> str:
-    """Text for HTML (element content and quoted attributes alike)."""
+    """Text for HTML (element content and quoted attributes alike); a control or format character
+    (a bidirectional override that would show a name reversed …) shows as its escape."""
     if value is None:
         return ""
-    return escape(str(value), quote=True)
+    return escape(escape_controls(str(value), keep="\n"), quote=True)
 
 
 def page(title: str, body: str, *, allow_form: bool = False) -> str:

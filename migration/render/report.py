@@ -29,10 +29,12 @@ from typing import Any
 
 from migration.render._html import esc, findings_section, page, table, unit_label
 from migration.render.gantt import human_duration, plan_gantt_svg, segments, unit_gantt_svg
+from migration.text import escape_controls
 
 CSV_HEADER = ("unit", "classic", "armResourceId")
-# A cell starting with one of these is a formula to a spreadsheet; Azure names never start so.
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
+# A cell starting with one of these is a formula to a spreadsheet (OWASP's CSV injection list:
+# = + - @ tab CR); Azure names never start so, and a cell that does is prefixed with '.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def is_plan(report: Mapping[str, Any]) -> bool:
@@ -52,8 +54,9 @@ def unit_reports(report: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 
 def _safe_cell(value: Any) -> str:
+    """A cell no spreadsheet runs as a formula (a leading ') and no reader splits (controls escaped)."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return escape_controls("'" + text if text.startswith(_FORMULA_START) else text)
 
 
 def id_map_csv(report: Mapping[str, Any]) -> str:
