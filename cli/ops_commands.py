@@ -214,7 +214,8 @@ def approve(
     app: str | None = AppUrl,
     state_dir: Path = StateDir,
 ) -> None:
-    """Approve a unit waiting in AwaitingApproval (or a plan's wave): the app commits it."""
+    """Approve a unit in AwaitingApproval (the app commits it), a unit in AwaitingPrepareApproval
+    (the app prepares it), or with --wave every unit of a perWave plan's wave awaiting approval."""
     if wave is None:
         _decide("approve", instance_id, comment, principal, app, state_dir)
         return

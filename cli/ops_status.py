@@ -42,9 +42,10 @@ NEEDS_A_PERSON = frozenset({"AwaitingApproval", "AwaitingPrepareApproval"})
 
 
 def shown_phase(status: Mapping[str, Any]) -> str:
-    """The phase as shown: a dry run ends `Aborted` by design, and says so."""
+    """The phase as shown: a dry run says so in every phase (it prepares for real, then ends
+    `Aborted` by design)."""
     phase = str(status.get("phase", ""))
-    return f"{phase} (dry run)" if phase == "Aborted" and status.get("dryRun") else phase
+    return f"{phase} (dry run)" if phase and status.get("dryRun") else phase
 
 
 def next_step(
@@ -84,6 +85,8 @@ def next_step(
         return "waits for a free slot of the plan"
     if phase in {"Committing", "Aborting"}:
         return f"{phase.lower()}: the platform is working"
+    if dry_run:
+        return "dry run: prepares for real (VMs outside a VNet deallocated, plane locked), then aborts"
     return "running: nothing to do"
 
 

@@ -115,3 +115,6 @@ def test_a_finished_dry_run_shows_as_aborted_dry_run() -> None:
                  "createdAt": "2026-11-25T10:00:00Z", "updatedAt": "2026-11-25T10:02:00Z"}]  # fmt: skip
     text = render(migration_table(statuses, now=NOW))
     assert "Aborted (dry run)" in text and "dry run done" in text
+    running = [{"id": "r", "unit": "routeTable/rt", "phase": "Preparing", "dryRun": True}]
+    text = render(migration_table(running, now=NOW))
+    assert "Preparing (dry run)" in text and "prepares for real" in text

@@ -35,7 +35,7 @@ def test_watch_prints_progress_lines_and_a_dry_run_ends_aborted_dry_run(ops_stac
     assert watched.returncode == 0, watched.stderr
     progress = re.findall(rf"^\d\d:\d\d:\d\d {re.escape(uid)} (\S+(?: \(dry run\))?)$", watched.stdout, re.M)
     assert len(progress) >= 2 and progress[-1] == "Aborted (dry run)", watched.stdout
-    assert "Preparing" in progress or "Checking" in progress or "Aborting" in progress, progress
+    assert {"Preparing (dry run)", "Checking (dry run)", "Aborting (dry run)"} & set(progress), progress
     assert "elapsed (platform time, ×10)" in watched.stdout  # the stack runs at --time-scale 10
     assert "dry run done (prepared, checked, aborted)" in watched.stdout
     with emulator(ops_stack) as admin:
