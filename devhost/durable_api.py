@@ -286,6 +286,9 @@ class DurableApi:
 
     async def raise_event(self, request: web.Request) -> web.Response:
         instance_id, event = request.match_info["instance_id"], request.match_info["event"]
+        inst = self.engine.store.get_instance(instance_id)  # as the extension: 404 / 410 come first
+        if inst is None or inst["status"] in FINAL:
+            return web.Response(status=404 if inst is None else 410)
         if not self._is_rpc(request) and request.content_type != "application/json":
             return error(400, "Only application/json request content is supported")
         try:

@@ -155,6 +155,7 @@ def test_404_bodies_are_empty(sample_host: DevHost) -> None:
             http.get(base),
             http.delete(base),
             http.post(f"{base}/raiseEvent/x", json=1),
+            http.post(f"{base}/raiseEvent/x", content=b"not json"),  # unknown before the content type
             http.post(f"{base}/terminate?reason=r"),
             http.post(f"{base}/suspend?reason=r"),
         ]
