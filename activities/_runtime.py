@@ -18,7 +18,7 @@ from typing import Any
 from connectors.arm import ArmReader
 from connectors.arm_facts import with_arm_facts
 from connectors.asm import AsmClient
-from connectors.asm.scoped import read_scoped
+from connectors.asm.scoped import CountingClient, read_scoped
 from connectors.asm.snapshot import ClassicSnapshot, read_snapshot
 from connectors.cloud import AzureSettings
 from connectors.errors import AzureCallError, ConfigurationError, PermanentError
@@ -76,23 +76,34 @@ def live_estate(subscription_id: str) -> Estate:
 
     A full read: it also refreshes the subscription's inventory, which the units' scoped
     snapshots use to find their neighbourhood (`unit_estate`)."""
-    classic = read_snapshot(asm(subscription_id))
+    return _full(subscription_id)[0]
+
+
+def _full(subscription_id: str) -> tuple[Estate, dict[str, Any]]:
+    client = CountingClient(asm(subscription_id))
+    classic = read_snapshot(client)
     storage().put_inventory(subscription_id, inventory_of(classic.estate).to_dict())
-    return _with_facts(subscription_id, classic)
+    return _with_facts(subscription_id, classic), {"scope": "subscription", "classicGets": client.gets}
 
 
-def unit_estate(subscription_id: str, unit: UnitRef) -> Estate:
+def unit_estate(subscription_id: str, unit: UnitRef) -> tuple[Estate, dict[str, Any]]:
     """`unit`'s scoped snapshot (its neighbourhood read fresh, `connectors.asm.scoped`) plus the
-    ARM facts. Without an inventory yet (the subscription's first snapshot outside a plan) the
-    whole subscription is read once, which writes the inventory."""
+    ARM facts, and how it was read (`{scope, classicGets, neighbourhood}`). Without an inventory
+    yet (the subscription's first snapshot outside a plan) the whole subscription is read once,
+    which writes the inventory."""
     known = storage().get_inventory(subscription_id)
     if known is None:
-        return live_estate(subscription_id)
+        return _full(subscription_id)
     inventory = Inventory.from_dict(known)
     scoped = read_scoped(asm(subscription_id), unit, inventory)
     if scoped.inventory != inventory:  # services created or gone since: keep the map current
         storage().put_inventory(subscription_id, scoped.inventory.to_dict())
-    return _with_facts(subscription_id, scoped.snapshot)
+    how = {
+        "scope": "neighbourhood",
+        "classicGets": scoped.gets,
+        "neighbourhood": scoped.neighbourhood.to_dict(),
+    }
+    return _with_facts(subscription_id, scoped.snapshot), how
 
 
 def _with_facts(subscription_id: str, classic: ClassicSnapshot) -> Estate:

@@ -67,11 +67,12 @@ def snapshot_unit(payload: dict[str, Any]) -> SnapshotResult:
     step = UnitStep.from_json(payload)
     request = step.migration_request()
     unit = request.unit.model_dump(mode="json")
-    estate = dump_estate(unit_estate(request.subscription_id, UnitRef(request.unit.kind, request.unit.name)))
+    scoped, how = unit_estate(request.subscription_id, UnitRef(request.unit.kind, request.unit.name))
+    estate = dump_estate(scoped)
     part = unit_part(estate, unit)
     if not any(part.values()):
         raise PermanentError(f"{request.unit.key} does not exist in subscription {request.subscription_id}",
                              code="ResourceNotFound", reason=Reason.NOT_FOUND)  # fmt: skip
-    document = redact({"id": step.id, "unit": unit, "unitConfig": part, "estate": estate})
+    document = redact({"id": step.id, "unit": unit, "unitConfig": part, "estate": estate, "read": how})
     stored = storage().put_snapshot(step.id, document)
     return SnapshotResult(digest=stored.sha256, blob=stored.name)

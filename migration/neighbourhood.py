@@ -115,6 +115,11 @@ class Neighbourhood:
     vnet: str | None = None  # the VNet read in full (associations, gateway, connections, circuits)
     subnets: frozenset[tuple[str, str]] = frozenset()  # (vnet, subnet) whose associations are read
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"services": sorted(self.services), "networkSecurityGroups": sorted(self.nsgs),
+                "routeTables": sorted(self.route_tables), "virtualNetwork": self.vnet,
+                "subnets": sorted(f"{v}/{s}" for v, s in self.subnets), "size": self.size}  # fmt: skip
+
     @property
     def size(self) -> int:
         """Resources in the neighbourhood (for the benchmark's reads-per-unit comparison)."""

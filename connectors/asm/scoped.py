@@ -19,6 +19,7 @@ the same as from the full snapshot (`tests/connectors/test_scoped_equivalence.py
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -51,11 +52,25 @@ NET = "/services/networking"
 
 @dataclass(frozen=True)
 class ScopedRead:
-    """A unit's snapshot, the inventory brought up to date, and what was read in detail."""
+    """A unit's snapshot, the inventory brought up to date, what was read in detail, and how
+    many classic GETs it took (each call once; the transport's quick retries not counted)."""
 
     snapshot: ClassicSnapshot
     inventory: Inventory
     neighbourhood: Neighbourhood
+    gets: int = 0
+
+
+class CountingClient(AsmClient):
+    """The same client (one transport, one limiter), counting the GETs made through it."""
+
+    def __init__(self, client: AsmClient) -> None:
+        super().__init__(client.http)
+        self.gets = 0
+
+    def get_xml(self, path: str, service: str, params: Mapping[str, str] | None = None) -> Element:
+        self.gets += 1
+        return super().get_xml(path, service, params)
 
 
 def disk_users(disks: Element) -> dict[str, set[str]]:
@@ -146,6 +161,7 @@ LISTS: dict[str, frozenset[str]] = {
 def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
                 location: str = DEFAULT_LOCATION) -> ScopedRead:  # fmt: skip
     """`unit`'s scoped snapshot (see the module docstring) and the inventory brought up to date."""
+    client = CountingClient(client)
     compute, network, lists = "compute", "network", LISTS[unit.kind]
     listed = (
         parse_hosted_services(client.get_xml("/services/hostedservices", compute))
@@ -230,6 +246,13 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
         express_route_circuits=parse_circuits(circuits),
         cloud_services=services,
     )  # fmt: skip
+    own = {
+        (v.name, x.name)
+        for v in result
+        if v.name == full_vnet
+        for x in v.subnets
+        if x.name != "GatewaySubnet"
+    }
     hood = Neighbourhood(frozenset(read), frozenset(nsgs_wanted), frozenset(rts_wanted), full_vnet,
-                         frozenset(subnets))  # fmt: skip
-    return ScopedRead(ClassicSnapshot(estate, circuit_keys), inventory, hood)
+                         frozenset(subnets | own))  # fmt: skip
+    return ScopedRead(ClassicSnapshot(estate, circuit_keys), inventory, hood, client.gets)
