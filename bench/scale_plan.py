@@ -164,7 +164,8 @@ def report(f: dict[str, Any]) -> None:
           f"{ratio:.2f}× the estate's {f['resources']} resources, {with_vms:.2f}× counting VMs "
           f"(goal ≤ 3×); operation polls {f['polls']}; 429s {f['429']}")  # fmt: skip
     b = f["bound"]
-    print(f"makespan {f['makespan']} platform s; bound {b['bound']} = max(chain {b['chain']}, work/concurrency "
+    print(f"makespan {f['makespan']} platform s; bound {b['bound']} = max(chain {b['chain']}, "
+          f"work/concurrency "
           f"{b['work/concurrency']}, reads/rate {b['reads/rate']}); ratio {f['to_bound']} (goal ≤ 1.15)")  # fmt: skip
 
 
