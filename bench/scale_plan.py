@@ -165,8 +165,8 @@ def report(f: dict[str, Any]) -> None:
           f"(goal ≤ 3×); operation polls {f['polls']}; 429s {f['429']}")  # fmt: skip
     b = f["bound"]
     print(f"makespan {f['makespan']} platform s; bound {b['bound']} = max(chain {b['chain']}, "
-          f"work/concurrency "
-          f"{b['work/concurrency']}, reads/rate {b['reads/rate']}); ratio {f['to_bound']} (goal ≤ 1.15)")  # fmt: skip
+          f"work/concurrency {b['work/concurrency']}, reads/rate {b['reads/rate']}); "
+          f"ratio {f['to_bound']} (goal ≤ 1.15)")  # fmt: skip
 
 
 if __name__ == "__main__":
