@@ -22,6 +22,8 @@ from connectors.asm.scoped import CountingClient, read_scoped
 from connectors.asm.snapshot import ClassicSnapshot, read_snapshot
 from connectors.cloud import AzureSettings
 from connectors.errors import AzureCallError, ConfigurationError, PermanentError
+from connectors.ratelimit import shared_limiter
+from connectors.shared_budget import SharedBudget
 from connectors.storage import Storage
 from migration.estate import Estate
 from migration.neighbourhood import Inventory, inventory_of
@@ -37,7 +39,11 @@ _asm: dict[str, AsmClient] = {}
 
 @functools.cache
 def azure_settings() -> AzureSettings:
-    return AzureSettings.from_env()
+    """The settings; the process's limiter joins the subscription budget every instance shares
+    (`connectors.shared_budget`, in c2arm's table storage) when they are first read."""
+    settings = AzureSettings.from_env()
+    shared_limiter(settings.requests_per_second, settings.requests_burst).share(SharedBudget(storage().table))
+    return settings
 
 
 @functools.cache

@@ -23,6 +23,12 @@ change; so do other clients of the subscription).
 A wait longer than the caller allows is not slept: `acquire` raises `TransientError` with the
 remaining time as `retry_after`, so the orchestrator waits with a durable timer instead of an
 activity holding a worker.
+
+Across processes: with a `SharedBudget` attached (`share`, done by the app's activities), every
+request also takes a slot of the subscription's budget in c2arm's table storage, at the rate
+this process uses (configured or learned); a 429 pauses the shared budget and publishes the
+learned rate, so all instances and function groups stay within one per-subscription budget
+(`connectors.shared_budget`).
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from connectors.errors import Reason, TransientError
+from connectors.shared_budget import SharedBudget
 
 log = logging.getLogger("c2arm.connectors.ratelimit")
 
@@ -81,6 +88,13 @@ class RateLimiter:
         self._sleep = sleep
         self._buckets: dict[str, _Bucket] = {}
         self._registry_lock = threading.Lock()
+        self._shared: SharedBudget | None = None
+
+    def share(self, budget: SharedBudget | None) -> RateLimiter:
+        """Also take every request's slot from `budget`, shared by every instance (None: this
+        process alone)."""
+        self._shared = budget
+        return self
 
     def _bucket(self, key: str) -> _Bucket:
         with self._registry_lock:
@@ -141,10 +155,17 @@ class RateLimiter:
             return wait
 
     def acquire(self, subscription: str, max_wait: float = 10.0) -> float:
-        """Wait (at most `max_wait` s) for a request slot of `subscription`; the seconds waited."""
-        wait = self._reserve(self._bucket(subscription.lower()), max_wait)
+        """Wait (at most `max_wait` s) for a request slot of `subscription` — this process's, then
+        the shared budget's when one is attached; the seconds waited."""
+        bucket = self._bucket(subscription.lower())
+        wait = self._reserve(bucket, max_wait)
         if wait > 0:
             self._sleep(wait)
+        if self._shared is not None:
+            shared = self._shared.reserve(subscription, bucket.rate, bucket.burst, max(0.0, max_wait - wait))
+            if shared > 0:
+                self._sleep(shared)
+            wait += shared
         return wait
 
     def throttled(self, subscription: str, retry_after: float | None) -> None:
@@ -178,6 +199,9 @@ class RateLimiter:
             bucket.paused_until = max(bucket.paused_until, now + delay)
             bucket.tokens = min(bucket.tokens, 1.0)  # one request when the pause ends, then the rate
             bucket.updated = max(bucket.updated, bucket.paused_until)
+            learned = bucket.rate if bucket.last_429 == now else None
+        if self._shared is not None:  # every instance pauses (and slows down to what was learned)
+            self._shared.pause(subscription, time.time() + delay, learned, FORGET_AFTER)
 
     @staticmethod
     def _peak(bucket: _Bucket, window: float, clean: bool = False) -> float:
