@@ -1,0 +1,125 @@
+"""`follow_through` replayed through the real SDK (tests/workflow/harness.py) against a small fake
+of ARM compute whose steps are decided by the real core (`migration.followthrough.next_action`):
+the approval (and an abort), the off-hours window, a refused conversion put back as it was."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from migration.followthrough import Disk, VmFacts, conversion_refusal, next_action, plan_line
+from orchestrators.follow_through import follow_through
+from tests.workflow.harness import Harness, handle_of
+from tests.workflow.stand_ins import unit_input
+
+COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "go"}
+ABORT = {"decision": "abort", "approver": "alice@contoso.com", "comment": "not tonight"}
+
+
+class Compute:
+    """Two VMs on VHDs, both running; operations end at the next status read."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.vms = {n: {"power": "running", "managed": False} for n in ("vm-a", "vm-b")}
+        self.refuse, self.pending, self.calls, self.events = refuse, {}, [], []
+
+    def facts(self, name: str) -> VmFacts:
+        vm = self.vms[name]
+        disk = Disk("os", None, None if vm["managed"] else f"https://st.blob.core.windows.net/vhds/{name}.vhd",
+                    f"/disks/{name}_os" if vm["managed"] else None, 30)  # fmt: skip
+        return VmFacts(f"/vms/{name}", name, "g", "westeurope", vm["power"], False, (disk,), None)
+
+    def activities(self) -> dict[str, Any]:
+        def survey(p: dict[str, Any]) -> dict[str, Any]:
+            return {"vms": [self.facts(n).to_json() for n in self.vms],
+                    "plan": [plan_line(self.facts(n), None) for n in self.vms]}  # fmt: skip
+
+        def step(p: dict[str, Any]) -> dict[str, Any]:
+            facts = self.facts(p["vm"])
+            action = next_action(facts, p["wasRunning"], None, p["restoring"])
+            self.calls.append((p["vm"], action.kind))
+            out: dict[str, Any] = {"action": action.kind, "vm": facts.to_json()}
+            if action.kind == "convert" and p["vm"] == self.refuse:
+                return {
+                    **out,
+                    "action": "refuse",
+                    "finding": conversion_refusal(p["vm"], "Conflict", "no").to_json(),
+                }
+            if action.kind in ("deallocate", "start", "convert"):
+                self.pending[p["vm"]] = action.kind
+                out["operationUrl"] = f"https://arm/ops/{p['vm']}"
+            return out
+
+        def operation(p: dict[str, Any]) -> dict[str, Any]:
+            name = p["operationUrl"].rsplit("/", 1)[-1]
+            kind = self.pending.pop(name, None)
+            vm = self.vms[name]
+            if kind == "deallocate":
+                vm["power"] = "deallocated"
+            elif kind in ("start", "convert"):
+                vm["power"] = "running"
+                vm["managed"] = vm["managed"] or kind == "convert"
+            return {"status": "Succeeded"}
+
+        return {
+            "ft_survey": survey,
+            "ft_read_vm": lambda p: self.facts(p["vm"]).to_json(),
+            "ft_accounts_locked": lambda p: {"locked": []},
+            "ft_step": step,
+            "ft_operation": operation,
+            "ft_report": lambda p: {"json": f"reports/{p['id']}.json"},
+            "notify": lambda p: self.events.append(p["type"]) or {},
+            "audit_entry": lambda p: {},
+        }
+
+
+def harness(compute: Compute, **kw: Any) -> Harness:
+    approval = kw.pop("ft_approval", "required")
+    inp = unit_input(**kw)
+    inp["request"]["followThrough"] = {"managedDisks": True, "approval": approval}
+    inp.update(unitId="change-1", group="vnet1-Migrated")
+    return Harness(handle_of(follow_through), inp, compute.activities(), instance_id="change-1~follow")
+
+
+def phases(h: Harness) -> list[str]:
+    return [t["phase"] for t in h.custom_status["timeline"]]
+
+
+def test_waits_for_approval_then_converts_each_vm_once() -> None:
+    compute = Compute()
+    h = harness(compute)
+    h.run()
+    assert h.custom_status["phase"] == "AwaitingApproval" and compute.calls == []
+    assert compute.events == ["ApprovalRequested"]  # the approvers are told, as for commit
+    assert [line["vm"] for line in h.custom_status["vmPlan"]] == ["vm-a", "vm-b"]
+    state = h.run({"Approval": [COMMIT]})
+    assert state["output"]["phase"] == "Completed"
+    assert phases(h) == ["Queued", "Surveying", "AwaitingApproval", "Converting", "Completed"]
+    assert [k for vm, k in compute.calls if vm == "vm-a"] == ["deallocate", "convert", "done"]
+    assert all(v == {"power": "running", "managed": True} for v in compute.vms.values())
+    rows = {r["vm"]: r for r in state["output"]["vms"]}
+    assert rows["vm-a"]["outcome"] == "converted" and rows["vm-a"]["downtimeSeconds"] > 0
+
+
+def test_an_abort_changes_nothing() -> None:
+    compute = Compute()
+    state = harness(compute).run({"Approval": [ABORT]})
+    assert state["output"]["phase"] == "Aborted" and compute.calls == []
+
+
+def test_off_hours_waits_for_the_window() -> None:
+    compute = Compute()
+    h = harness(compute, window="off-hours")  # Wednesday noon: the window opens at 22:00
+    h.run({"Approval": [COMMIT]})
+    assert "WaitingForWindow" in phases(h) and h.custom_status["phase"] == "Completed"
+    converting = next(t["at"] for t in h.custom_status["timeline"] if t["phase"] == "Converting")
+    assert converting >= "2026-11-25T22:00"
+
+
+def test_a_refused_conversion_is_a_finding_and_the_vm_runs_again() -> None:
+    compute = Compute(refuse="vm-b")
+    state = harness(compute).run({"Approval": [COMMIT]})
+    assert state["output"]["phase"] == "CompletedWithFindings"
+    assert compute.vms["vm-b"] == {"power": "running", "managed": False}  # started again, as it was
+    assert [k for vm, k in compute.calls if vm == "vm-b"] == ["deallocate", "convert", "start", "done"]
+    finding = state["output"]["findings"][0]
+    assert finding["source"] == "followThrough" and finding["code"] == "C2A-FT-03" and finding["remedy"]
