@@ -62,15 +62,17 @@ class ScopedRead:
 
 
 class CountingClient(AsmClient):
-    """The same client (one transport, one limiter), counting the GETs made through it."""
+    """The given client (its transport, limiter and any override of `get_xml`), counting the
+    GETs made through it."""
 
     def __init__(self, client: AsmClient) -> None:
         super().__init__(client.http)
+        self._inner = client
         self.gets = 0
 
     def get_xml(self, path: str, service: str, params: Mapping[str, str] | None = None) -> Element:
         self.gets += 1
-        return super().get_xml(path, service, params)
+        return self._inner.get_xml(path, service, params)
 
 
 def disk_users(disks: Element) -> dict[str, set[str]]:
