@@ -196,3 +196,15 @@ def remaining_by_hand(vhds: list[str]) -> list[str]:
         f"({len(vhds)} blob(s) in the classic storage account).",
         "Delete the storage account's migrated copy when nothing else uses it.",
     ]
+
+
+def managed_disk_map(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """Classic disk name → managed disk id, from the follow-through's rows (`before` / `after`)."""
+    out: dict[str, str] = {}
+    for row in rows:
+        after = {d.get("lun"): d for d in (row.get("after") or {}).get("disks", [])}
+        for disk in (row.get("before") or {}).get("disks", []):
+            managed = (after.get(disk.get("lun")) or {}).get("managed")
+            if disk.get("vhd") and managed:
+                out[str(disk.get("name"))] = str(managed)
+    return out

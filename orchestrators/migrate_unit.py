@@ -14,7 +14,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from migration import names
-from migration.followthrough import follow_through_id, wants_follow_through
+from migration.followthrough import wants_follow_through
 from migration.names import APPROVAL_EVENT
 from migration.requests import parse_duration
 from migration.workflow import (
@@ -33,6 +33,7 @@ from migration.workflow import (
     ValidateResult,
 )
 from orchestrators import _steps as steps
+from orchestrators._after_commit import follow_through_of
 from orchestrators._status import UnitStatus
 
 bp = df.Blueprint()
@@ -332,66 +333,8 @@ def migrate_unit(context: df.DurableOrchestrationContext):  # type: ignore[no-un
     yield from _enter(context, st, inp, final)
     yield from _paperwork(context, st, inp, final)
     if final == "Committed" and wants_follow_through(inp.request):
-        yield from _follow_through(context, st, inp)
+        yield from follow_through_of(context, st, inp)
     return st.data
-
-
-def _follow_through(context: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
-    """Start the unit's follow-through (its own orchestration) and record its outcome here.
-
-    The unit stays Committed whatever happens; the follow-through's findings join the unit's."""
-    ft_id = follow_through_id(context.instance_id)
-    root = str(inp.links.get("status", "")).rsplit("/", 1)[0]
-    links = {
-        k: f"{root}/{ft_id}{suffix}"
-        for k, suffix in (
-            ("status", ""),
-            ("approve", "/approve"),
-            ("abort", "/abort"),
-            ("review", "/review"),
-            ("report", "/report"),
-        )
-    }
-    st.data["links"]["followThrough"] = links["status"]
-    st.set(followThrough={"id": ft_id, "phase": "Started", "links": links})
-    unit = inp.request["unit"]
-    child = {
-        "request": inp.request,
-        "config": inp.config,
-        "links": links,
-        "unitId": context.instance_id,
-        "requestedBy": inp.requested_by,
-        "group": f"{unit['name']}-Migrated",
-    }
-    try:
-        result = yield context.call_sub_orchestrator(names.FOLLOW_THROUGH, child, ft_id)
-    except Exception as exc:
-        st.set(
-            followThrough={
-                "id": ft_id,
-                "phase": "Failed",
-                "links": links,
-                "error": str(exc).split("\n")[0][:500],
-            }
-        )
-        return
-    result = result if isinstance(result, dict) else {}
-    vms = [
-        {k: v.get(k) for k in ("vm", "outcome", "wasRunning", "downtimeSeconds")}
-        for v in result.get("vms", [])
-    ]
-    st.set(
-        followThrough={
-            "id": ft_id,
-            "phase": result.get("phase"),
-            "links": links,
-            "vms": vms,
-            "report": result.get("report"),
-        }
-    )
-    st.add_findings(
-        [f for f in result.get("findings", []) if f.get("source") == "followThrough"], "followThrough"
-    )
 
 
 __all__ = ["APPROVAL_EVENT", "bp", "migrate_unit"]

@@ -139,6 +139,9 @@ def test_vnet_with_a_set_ends_on_managed_disks_across_devhost_kills(stack: Stack
 
     unit = unit_when(stack, "ft-prod", lambda ft: ft.get("phase") in FINAL_FT, 60)
     assert unit["phase"] == "Committed" and unit["followThrough"]["phase"] == "Completed"
+    with stack.client() as client:  # the unit's id map gained the managed disks
+        id_map = client.get("/api/migrations/ft-prod/report").json()["resourceMap"]
+    assert "/Microsoft.Compute/disks/shop-sql1_shop-sql1-data0_" in id_map["shop-sql1-data0"]
     with stack.client() as client:
         report = client.get(f"/api/migrations/{ft_id}/report").json()
     rows = {r["vm"]: r for r in report["vms"]}

@@ -9,6 +9,7 @@ from migration.followthrough import (
     SetFacts,
     VmFacts,
     follow_through_id,
+    managed_disk_map,
     next_action,
     plan_line,
 )
@@ -90,3 +91,9 @@ def test_follow_through_id_is_in_the_reserved_namespace() -> None:
                "unit": {"kind": "virtualNetwork", "name": "v"}}  # fmt: skip
     with pytest.raises(Exception, match="requestId"):
         parse_request(request)
+
+
+def test_managed_disk_map_pairs_each_vhd_with_its_managed_disk() -> None:
+    rows = [{"before": vm(managed=False).to_json(), "after": vm(managed=True).to_json()},
+            {"before": vm(managed=True).to_json(), "after": vm(managed=True).to_json()}]  # fmt: skip
+    assert managed_disk_map(rows) == {"os": MANAGED.managed}
