@@ -53,13 +53,24 @@ class UnitStatus:
     def phase(self) -> str:
         return str(self.data["phase"])
 
-    def enter(self, phase: str) -> None:
-        """Move to `phase`: timeline entry, updatedAt, published."""
-        now = iso(self.ctx)
+    def enter(self, phase: str, at: str | None = None) -> None:
+        """Move to `phase` (`at`: when it was entered, default now): timeline entry, updatedAt, published."""
+        now = at or iso(self.ctx)
         self.data["phase"] = phase
         self.data["updatedAt"] = now
         self.data["timeline"].append({"phase": phase, "at": now})
         self.publish()
+
+    def preview(self, phase: str) -> dict[str, Any]:
+        """The status as `enter(phase)` now would make it, without changing or publishing it (the
+        report of the final phase is written before that phase is shown)."""
+        now = iso(self.ctx)
+        return {
+            **self.data,
+            "phase": phase,
+            "updatedAt": now,
+            "timeline": [*self.data["timeline"], {"phase": phase, "at": now}],
+        }
 
     def set(self, **fields: Any) -> None:
         """Set extra fields (error, approver, operation …) and publish."""

@@ -58,6 +58,11 @@ def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, 
     unit carries on (the next phase change writes the row again).
     """
     st.enter(phase)
+    yield from _index(ctx, st, inp, phase)
+
+
+def _index(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str) -> steps.Step:
+    """Write the phase the status has just entered to the phase index (failures recorded)."""
     unit = st.data["unit"]
     key = "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
     # the timeline's length orders the changes: seq
@@ -304,18 +309,27 @@ def _failed(
     return "Failed" if final_abort == "Aborted" else final_abort
 
 
-def _paperwork(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, final: str) -> steps.Step:
-    """The report and the MigrationFinished event; a lost report is recorded, not fatal."""
-    config = inp.settings
+def _finish(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, final: str) -> steps.Step:
+    """The final phase, published only once its report is written (so a client that sees a final
+    phase can fetch the report at once); then the phase index and `MigrationFinished`.
+
+    The unit is final whatever happens to its paperwork: a lost report is recorded, not fatal.
+    """
+    status = st.preview(final)
     try:
-        raw = yield from steps.call(
-            ctx, config, names.REPORT, ReportInput(id=ctx.instance_id, status=st.data, findings=st.findings)
-        )
-        st.set(report=raw)
+        report = ReportInput(id=ctx.instance_id, status=status, findings=st.findings)
+        written = yield from steps.call(ctx, inp.settings, names.REPORT, report)
+        st.enter(final, at=status["updatedAt"])
+        st.set(report=written)
+    except steps.ActivityFailed as exc:
+        st.enter(final, at=status["updatedAt"])
+        st.set(reportError=str(exc).split("\n")[0][:500])
+    yield from _index(ctx, st, inp, final)
+    try:
         data = {"phase": final, "unit": st.data["unit"], "dryRun": st.data["dryRun"]}
         yield from _notify(ctx, inp, "MigrationFinished", data)
     except steps.ActivityFailed as exc:
-        st.set(reportError=str(exc).split("\n")[0][:500])
+        st.set(notifyError=str(exc).split("\n")[0][:500])
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -330,8 +344,7 @@ def migrate_unit(context: df.DurableOrchestrationContext):  # type: ignore[no-un
         final = yield from _failed(context, st, inp, exc)
     # anything else is a bug in this code: it fails the orchestration (the host records where),
     # rather than ending the unit as if the platform had failed and aborting what it prepared
-    yield from _enter(context, st, inp, final)
-    yield from _paperwork(context, st, inp, final)
+    yield from _finish(context, st, inp, final)
     if final == "Committed" and wants_follow_through(inp.request):
         yield from follow_through_of(context, st, inp)
     return st.data

@@ -7,10 +7,12 @@ orchestrator decided, never a second copy of the truth.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -29,15 +31,28 @@ from migration.text import install_log_escaping
 
 log = logging.getLogger("c2arm.triggers")
 install_log_escaping()  # one record is one line, whatever a request or the platform sends
+T = TypeVar("T")
 
 PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"
 
 
 @functools.cache
 def storage() -> Storage:
+    """c2arm's storage (created once per process). Its clients block: from an async trigger,
+    call them through `off_loop`."""
     store = Storage.from_env()
     store.ensure()
     return store
+
+
+async def off_loop(call: Callable[[], T]) -> T:
+    """Run a blocking call (the storage SDK's sync clients) in a worker thread.
+
+    The async triggers share one event loop with every other request of the worker; a storage
+    round trip made on it would stall them all for its duration (a debug-mode loop reports it as
+    a slow callback, `tests/workflow/test_triggers_nonblocking.py`).
+    """
+    return await asyncio.to_thread(call)
 
 
 def _int(name: str) -> int:

@@ -21,7 +21,7 @@ from connectors import instance_claims
 from connectors.phase_index import record_phase
 from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
 from migration.requests import MigrationRequest, unit_input
-from triggers._runtime import instance, storage, unit_links, view, workflow_config
+from triggers._runtime import instance, off_loop, storage, unit_links, view, workflow_config
 
 log = logging.getLogger("c2arm.triggers.start")
 
@@ -40,7 +40,7 @@ async def claim_id(client: df.DurableOrchestrationClient, instance_id: str, kind
     `instance_claims.STALE_SECONDS`) is taken over by one caller; a younger one is IN_FLIGHT.
     An id whose instance exists from before the claims (an upgraded app) counts as EXISTS.
     """
-    table = storage().table
+    table = (await off_loop(storage)).table
     claim = await asyncio.to_thread(instance_claims.claim, table, instance_id, kind)
     if not claim.won:
         if claim.started or await instance(client, instance_id) is not None:
@@ -88,10 +88,13 @@ async def start_migration(
     if taken is not None:
         return taken, await phase_of(client, request.request_id)
     await start_claimed(client, UNIT_ORCHESTRATOR, request.request_id, payload)
-    storage().append_audit(request.request_id, requested_by or "unknown", "submit", f"via {channel}",
-                           entry_id="submit")  # fmt: skip
-    # the phase index's first row (the orchestrator writes every later phase, seq 2 onwards)
-    record_phase(storage().table, request.request_id, request.unit.key, "Queued",
-                 datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), 1)  # fmt: skip
+    who, at = requested_by or "unknown", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    def record() -> None:
+        storage().append_audit(request.request_id, who, "submit", f"via {channel}", entry_id="submit")
+        # the phase index's first row (the orchestrator writes every later phase, seq 2 onwards)
+        record_phase(storage().table, request.request_id, request.unit.key, "Queued", at, 1)
+
+    await off_loop(record)
     log.info("migration %s started (%s, %s)", request.request_id, request.unit.key, channel)
     return None, "Queued"

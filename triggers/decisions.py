@@ -33,6 +33,7 @@ from triggers._runtime import (
     input_of,
     instance,
     json_body,
+    off_loop,
     respond,
     storage,
     view,
@@ -96,7 +97,7 @@ async def decide(
         unit_id, APPROVAL_EVENT, {"decision": decision, "approver": approver, "comment": comment}
     )
     action = {"commit": "approve", "prepare": "approve-prepare"}.get(decision, "abort")
-    storage().append_audit(unit_id, approver, action, comment)
+    await off_loop(lambda: storage().append_audit(unit_id, approver, action, comment))
     log.info("migration %s: %s by %s", unit_id, decision, approver)
     return respond({"id": unit_id, "decision": decision}, 202)
 
@@ -143,7 +144,8 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
         else ""
     )
     try:
-        snapshot = storage().get_snapshot((doc.get("snapshot") or {}).get("blob") or "")
+        blob = (doc.get("snapshot") or {}).get("blob") or ""
+        snapshot = await off_loop(lambda: storage().get_snapshot(blob))
     except Exception:  # no snapshot yet: the page shows the status alone
         snapshot = {}
     classic = snapshot.get("unitConfig") or snapshot.get("estate") or {}
@@ -223,9 +225,10 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     for unit_id in requesters:
         await client.raise_event(unit_id, APPROVAL_EVENT, {"decision": "commit", "approver": approver,
                                                            "comment": comment})  # fmt: skip
-        storage().append_audit(unit_id, approver, "approve", f"wave {wave} of plan {plan_id}: {comment}")
+        note = f"wave {wave} of plan {plan_id}: {comment}"
+        await off_loop(lambda u=unit_id, n=note: storage().append_audit(u, approver, "approve", n))
         approved.append(unit_id)
     if not approved:
         return respond({"id": plan_id, "wave": wave, "error": "no unit of this wave awaits approval"}, 409)
-    storage().append_audit(plan_id, approver, "approve", f"wave {wave}: {comment}")
+    await off_loop(lambda: storage().append_audit(plan_id, approver, "approve", f"wave {wave}: {comment}"))
     return respond({"id": plan_id, "wave": wave, "decision": "commit", "units": approved}, 202)

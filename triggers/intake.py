@@ -21,9 +21,9 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from connectors.app_settings import read_setting
-from connectors.storage import QUEUE_BACKLOG
+from connectors.storage import QUEUE_BACKLOG, Storage
 from migration.requests import MigrationRequest, RequestError, parse_request_text
-from triggers._runtime import base_url, respond, storage
+from triggers._runtime import base_url, off_loop, respond, storage
 from triggers._start import Taken, start_migration
 
 bp = df.Blueprint()
@@ -73,7 +73,8 @@ async def take(
     try:
         request = read_request(body)
     except RequestError as exc:
-        reject(body, exc.errors, source, message_id)
+        errors = exc.errors
+        await off_loop(lambda: reject(body, errors, source, message_id))
         return "rejected"
     taken, phase = await start_migration(
         client, request, request.requested_by, base_url(None), channel=source
@@ -102,15 +103,10 @@ def _backlog_body(content: str) -> bytes | None:
 
 async def _release_one(client: df.DurableOrchestrationClient, message: Any) -> str:
     """Take one backlog message; what happened ('kept' = left for the next run)."""
-    store = storage()
+    store = await off_loop(storage)
     body = _backlog_body(message.content)
     if body is None:
-        store.to_poison_raw(message.content)
-        errors = [{"field": "(body)", "message": "is not base64"}]
-        data = {"source": "backlog", "messageId": message.id, "errors": errors}
-        store.publish_event("RequestRejected", data, event_id=f"RequestRejected.backlog.{message.id}")
-        log.warning("rejected backlog message %s: not base64", message.id)
-        store.delete(QUEUE_BACKLOG, message)
+        await off_loop(lambda: _reject_not_base64(store, message))
         return "rejected"
     try:
         outcome = await take(client, body, "backlog", message.id)
@@ -118,11 +114,25 @@ async def _release_one(client: df.DurableOrchestrationClient, message: Any) -> s
         if int(getattr(message, "dequeue_count", 0) or 0) < BACKLOG_MAX_ATTEMPTS:
             log.warning("backlog message %s not started this run (%s): kept for the next", message.id, exc)
             return "kept"
-        reject(body, [{"field": "(body)", "message": f"could not be started in {BACKLOG_MAX_ATTEMPTS} runs: "
-                       f"{type(exc).__name__}"}], "backlog", message.id)  # fmt: skip
+        errors = [
+            {
+                "field": "(body)",
+                "message": f"could not be started in {BACKLOG_MAX_ATTEMPTS} runs: {type(exc).__name__}",
+            }
+        ]
+        await off_loop(lambda: reject(body, errors, "backlog", message.id))
         outcome = "rejected"
-    store.delete(QUEUE_BACKLOG, message)
+    await off_loop(lambda: store.delete(QUEUE_BACKLOG, message))
     return outcome
+
+
+def _reject_not_base64(store: Storage, message: Any) -> None:
+    store.to_poison_raw(message.content)
+    errors = [{"field": "(body)", "message": "is not base64"}]
+    data = {"source": "backlog", "messageId": message.id, "errors": errors}
+    store.publish_event("RequestRejected", data, event_id=f"RequestRejected.backlog.{message.id}")
+    log.warning("rejected backlog message %s: not base64", message.id)
+    store.delete(QUEUE_BACKLOG, message)
 
 
 @bp.timer_trigger(arg_name="timer", schedule="%MIGRATION_SCHEDULE%")
@@ -130,10 +140,13 @@ async def _release_one(client: df.DurableOrchestrationClient, message: Any) -> s
 async def release_backlog(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
     """Start up to MAX_MIGRATIONS_PER_WINDOW backlog requests; the rest wait for the next run."""
     limit = max(0, int(read_setting("MAX_MIGRATIONS_PER_WINDOW")))
-    store = storage()
+    store = await off_loop(storage)
     released, seen = 0, 0
     while released < limit and seen < 4 * limit + 32:  # a run ends even if every message is kept
-        messages = store.receive_raw(QUEUE_BACKLOG, limit=min(32, limit - released), visibility_timeout=60)
+        wanted = min(32, limit - released)
+        messages = await off_loop(
+            lambda n=wanted: store.receive_raw(QUEUE_BACKLOG, limit=n, visibility_timeout=60)
+        )
         if not messages:
             break
         for message in messages:

@@ -6,10 +6,8 @@ Every route has auth level `function` (the host checks the key: 401 without). De
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
-import time
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -23,8 +21,8 @@ from triggers._runtime import (
     base_url,
     error,
     find,
-    instance,
     json_body,
+    off_loop,
     public_view,
     respond,
     storage,
@@ -35,7 +33,6 @@ from triggers._start import Taken, start_migration
 bp = df.Blueprint()
 log = logging.getLogger("c2arm.triggers.api")
 PAGE_SIZE = 100
-REPORT_WAIT_SECONDS = 10.0
 
 
 def _runtime(status: df.DurableOrchestrationStatus) -> str:
@@ -101,7 +98,7 @@ async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestration
             {"errors": [{"field": "continuationToken", "message": "is not a token from this API"}]}, 400
         )
     if wanted:
-        ids = [unit_id for _, unit_id in indexed_ids(wanted)]
+        ids = [unit_id for _, unit_id in await off_loop(lambda: indexed_ids(wanted))]
         rows, total = await confirmed(client, ids[offset : offset + PAGE_SIZE], wanted), len(ids)
     else:
         every = await unit_rows(client)
@@ -117,33 +114,26 @@ async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestration
 async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The final report: JSON, or HTML with `Accept: text/html`; 409 before the unit is final.
 
-    A unit shows its final phase a moment before its orchestration completes (the report is
-    written after the phase is set): a report asked for in that moment is waited for briefly,
-    so a client that saw the final phase gets the report, not a 409.
+    The orchestrator writes the report before it publishes the final phase, so a unit that shows
+    a final phase has its report (or the `reportError` saying why not): nothing to wait for. A
+    unit that ended before this order (its orchestration still finishing) answers 409 to retry.
     """
     unit_id = req.route_params["id"]
     status, missing = await find(client, unit_id, base_url(req))
     if status is None:
         return missing
-    deadline = time.monotonic() + REPORT_WAIT_SECONDS
-    while is_final(view(status)["phase"]) and _runtime(status) in ("Running", "Pending"):
-        if time.monotonic() > deadline:
-            break
-        await asyncio.sleep(0.1)
-        status = await instance(client, unit_id) or status
     doc = view(status)
-    if not is_final(doc["phase"]) or _runtime(status) != "Completed":
-        message = (
-            "the report is still being written: retry in a moment"
-            if is_final(doc["phase"])
-            else "the report exists once the unit is final"
-        )
+    if not is_final(doc["phase"]):
+        message = "the report exists once the unit is final"
         return respond({"id": unit_id, "phase": doc["phase"], "error": message}, 409)
     html = "text/html" in (req.headers.get("Accept") or "")
     try:
-        report = storage().get_report(unit_id, "html" if html else "json")
+        report = await off_loop(lambda: storage().get_report(unit_id, "html" if html else "json"))
     except PermanentError as exc:
-        return error(404, f"report of {unit_id}: {exc.message}")
+        if _runtime(status) in ("Running", "Pending") and not doc.get("reportError"):
+            message = "the report is still being written: retry in a moment"
+            return respond({"id": unit_id, "phase": doc["phase"], "error": message}, 409)
+        return error(404, f"report of {unit_id}: {doc.get('reportError') or exc.message}")
     if html:
         return func.HttpResponse(report, status_code=200, mimetype="text/html", charset="utf-8")
     return respond(report)
@@ -156,5 +146,5 @@ async def get_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient
     status, missing = await find(client, unit_id, base_url(req))
     if status is None:
         return missing
-    entries = [e.to_dict() for e in storage().list_audit(unit_id)]
+    entries = [e.to_dict() for e in await off_loop(lambda: storage().list_audit(unit_id))]
     return respond({"entries": entries})

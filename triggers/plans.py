@@ -14,6 +14,7 @@ from triggers._runtime import (
     find,
     instance,
     json_body,
+    off_loop,
     respond,
     storage,
     view,
@@ -50,7 +51,10 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
                "requestedBy": requester, "units": [u.model_dump(mode="json") for u in plan.units]
                if plan.units is not None else None}  # fmt: skip
     await start_claimed(client, PLAN_ORCHESTRATOR, plan.plan_id, payload)
-    storage().append_audit(plan.plan_id, requester or "unknown", "submit", "plan via http", entry_id="submit")
+    who = requester or "unknown"
+    await off_loop(
+        lambda: storage().append_audit(plan.plan_id, who, "submit", "plan via http", entry_id="submit")
+    )
     status_url = f"{base}/api/plans/{plan.plan_id}"
     return respond({"id": plan.plan_id, "statusUrl": status_url}, 202, {"Location": status_url})
 
@@ -98,5 +102,5 @@ async def get_plan_audit(req: func.HttpRequest, client: df.DurableOrchestrationC
     status, missing = await find(client, plan_id, base_url(req), "plan")
     if status is None:
         return missing
-    entries = [e.to_dict() for e in storage().list_audit(plan_id)]
+    entries = [e.to_dict() for e in await off_loop(lambda: storage().list_audit(plan_id))]
     return respond({"entries": entries})

@@ -359,3 +359,23 @@ def test_every_event_has_an_id_that_a_replay_repeats() -> None:
     again = Harness(handle_of(migrate_unit), h.input, Platform().activities(), instance_id="change-1")
     again.run({"Approval": [COMMIT]})
     assert [p["eventId"] for n, p in again.calls if n == "notify"] == ids
+
+
+def test_the_final_phase_is_published_only_once_the_report_is_written() -> None:
+    """#17 item 8: a client that sees a final phase finds the report at once (GET .../report no
+    longer waits inside the request): the report activity runs while the status still shows the
+    phase before, and the final phase appears together with the report's blob names."""
+    platform = Platform()
+    activities = platform.activities()
+    write_report, shown = activities["write_report"], []
+
+    def report(payload: dict) -> dict:
+        shown.append(h.custom_status["phase"])
+        assert payload["status"]["phase"] == "Committed"  # the report records the final phase
+        return write_report(payload)
+
+    activities["write_report"] = report
+    h = Harness(handle_of(migrate_unit), unit_input(), activities, instance_id="change-1")
+    state = h.run({"Approval": [COMMIT]})
+    assert shown == ["Committing"]
+    assert state["output"]["phase"] == "Committed" and state["output"]["report"]["json"]
