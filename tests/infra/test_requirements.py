@@ -98,3 +98,58 @@ def test_every_third_party_import_is_installed_on_azure() -> None:
                 f"{module} (imported by {where}; provided by {sorted(dists) or 'nothing installed'})"
             )
     assert not missing, "imported by the app but not installed from requirements.txt:\n" + "\n".join(missing)
+
+
+def _pins(name: str) -> dict[str, str]:
+    """`{distribution: version}` of a requirements file's `name==version` lines (others: "")."""
+    pins = {}
+    for line in (ROOT / name).read_text().splitlines():
+        body = line.split("#", 1)[0].strip()
+        if body:
+            requirement = Requirement(body)
+            spec = str(requirement.specifier)
+            exact = spec.startswith("==") and "," not in spec and "*" not in spec
+            pins[requirement.name.lower().replace("_", "-")] = spec[2:] if exact else ""
+    return pins
+
+
+def _imported_distributions() -> dict[str, str]:
+    """Distribution → the module the deployed code imports from it directly (first found)."""
+    providers = metadata.packages_distributions()
+    azure = _namespace_index()
+    local = {p.split(".")[0] for p in DEPLOYED}
+    found: dict[str, str] = {}
+    for module in sorted(_imports()):
+        if module in local or module in sys.stdlib_module_names or module == "__future__":
+            continue
+        if module.startswith("azure."):
+            parts = module.split(".")
+            prefixes = [".".join(parts[:n]) for n in range(len(parts), 1, -1)]
+            dists = next((azure[p] for p in prefixes if p in azure), set())
+        else:
+            dists = {d.lower().replace("_", "-") for d in providers.get(module, [])}
+        for dist in dists:
+            found.setdefault(dist, module)
+    return found
+
+
+def test_requirements_pin_exactly_what_the_tests_ran() -> None:
+    """#17 item 7: each deployed package is pinned to one version, the one constraints.txt (the dev
+    lock every test run installs) pins and the venv has: deployed = tested."""
+    deployed, lock = _pins("requirements.txt"), _pins("constraints.txt")
+    loose = sorted(name for name, version in deployed.items() if not version)
+    assert not loose, f"requirements.txt: pin these exactly (name==version): {loose}"
+    disagree = {
+        name: (version, lock.get(name)) for name, version in deployed.items() if lock.get(name) != version
+    }
+    assert not disagree, f"requirements.txt and constraints.txt disagree (deployed, tested): {disagree}"
+    installed = {name: metadata.version(name) for name in deployed}
+    assert installed == deployed, "the venv is not what requirements.txt pins: run make setup"
+
+
+def test_every_package_the_app_imports_is_pinned_in_requirements() -> None:
+    """A package the app imports directly (cryptography, azure-core …) is named and pinned, not
+    left to whatever version another package's range pulls in on Azure."""
+    deployed = _pins("requirements.txt")
+    missing = {dist: module for dist, module in _imported_distributions().items() if dist not in deployed}
+    assert not missing, f"imported by the app but not pinned in requirements.txt: {missing}"
