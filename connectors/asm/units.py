@@ -78,8 +78,17 @@ class ValidationMessage:
 
     @property
     def is_error(self) -> bool:
-        # Only `Warning` is known to be harmless; any other category (Error or unknown) blocks.
-        return self.category.lower() != "warning"
+        """Only `Error` blocks. The platform's categories (`XrpMigrationValidationMessageCategory`)
+        are Unspecified, Information, Warning, Error; PowerShell's `MigrationValidateContext` and
+        the docs pass a validate that has no `Error` ("Validation Passed. Please see
+        ValidationMessages object for a list of resources that will be migrated")."""
+        return self.category.strip().lower() == "error"
+
+    @property
+    def severity(self) -> str:
+        """The finding's severity: error, warning, or info (Information, Unspecified, unknown)."""
+        category = self.category.strip().lower()
+        return {"error": "error", "warning": "warning"}.get(category, "info")
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -110,6 +119,7 @@ def parse_validation(root: Element) -> ValidationResult:
         ValidationMessage(
             resource_type=text(m, "ResourceType") or "",
             resource_name=text(m, "ResourceName") or "",
+            # no Category at all: taken as Error (a named assumption: nothing says it happens)
             category=text(m, "Category") or "Error",
             message=text(m, "Message") or "",
             virtual_machine=text(m, "VirtualMachine") or "",

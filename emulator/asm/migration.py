@@ -171,6 +171,8 @@ def handle(
                 _existing_target(platform, dest)
             except AsmError as exc:
                 messages.append(v._msg("VirtualNetwork", dest["virtualNetwork"], exc.message))
+        if not any(m["category"] == "Error" for m in messages):  # passed: what it will migrate
+            messages += v.to_be_migrated(platform, unit.split("/", 1)[0], item)
         return 200, messages
     return 202, globals()[f"_{comp}"](platform, unit, item, dest)
 

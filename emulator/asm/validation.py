@@ -149,6 +149,32 @@ def validate_vnet(platform: Platform, vnet: dict[str, Any]) -> list[dict[str, st
     return out
 
 
+def to_be_migrated(platform: Platform, kind: str, item: dict[str, Any]) -> list[dict[str, str]]:
+    """`Information` messages listing the deployments a passing validate will migrate.
+
+    PowerShell's `MigrationValidateContext` answers a validate without `Error` messages with
+    "Validation Passed. Please see ValidationMessages object for a list of resources that will be
+    migrated", so a passing validate may carry messages of category `Information`. Their wording
+    is not recorded anywhere public (a named assumption, docs/fidelity.md); recorded passing
+    validates of an empty VNet, an NSG, a reserved IP and a route table are empty, and so are
+    those here (only deployments are listed).
+    """
+    if kind == "virtualNetwork":
+        services = services_in_vnet(platform, item["name"])
+    elif kind == "cloudService":
+        services = [item]
+    else:
+        return []
+    out = []
+    for cs in services:
+        dep = cs.get("deployment") or {}
+        if dep:  # one per deployment, not per VM: a big VNet's findings stay few
+            n = len(dep.get("roles", []))
+            text = f"Deployment {dep['name']} in HostedService {cs['name']} will be migrated ({n} role(s))."
+            out.append(_msg("Deployment", dep["name"], text, category="Information"))
+    return out
+
+
 def validate_storage(platform: Platform, acct: dict[str, Any]) -> list[dict[str, str]]:
     """Ordering: a storage account cannot move while a classic VM still uses its disks."""
     out = []

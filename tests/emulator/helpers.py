@@ -67,13 +67,18 @@ class Asm:
         assert response.status_code == 202, (path, comp, response.status_code, response.text)
         return self.wait(response.headers["x-ms-request-id"])
 
-    def messages(self, path: str, body: str | None = None) -> list[tuple[str, str]]:
+    def messages(
+        self, path: str, body: str | None = None, information: bool = False
+    ) -> list[tuple[str, str]]:
+        """`(category, message)` of validate's messages; the `Information` ones (what a passing
+        validate will migrate) only with `information=True`."""
         response = self.migrate(path, "validate", body)
         assert response.status_code == 200, response.text
         root = SafeET.fromstring(response.content)
         return [
             (m.findtext(x("Category")), m.findtext(x("Message")))
             for m in root.findall(x("ValidationMessage"))
+            if information or m.findtext(x("Category")) != "Information"
         ]
 
 

@@ -355,3 +355,15 @@ def test_prepare_of_a_paas_deployment_fails_cleanly(asm: Asm, admin: Admin) -> N
     op = asm.run(f"{HS}/paas-cs/deployments/paas-prod", "prepare", DNR_NEW)
     assert op.findtext(x("Status")) == "Failed" and "PaaS deployment" in op.findtext(x("Error/Message"))
     assert admin.get("/state")["units"]["cloudService/paas-cs"]["state"] == "PrepareFailed"
+
+
+def test_passing_validate_lists_what_it_migrates_as_information(asm: Asm) -> None:
+    """PowerShell: "Validation Passed. Please see ValidationMessages object for a list of
+    resources that will be migrated" — a passing validate carries `Information` messages; one
+    that fails lists none; an empty NSG's is empty, as recorded (azure-xplat-cli, 2016-09-14)."""
+    listed = asm.messages(f"{HS}/api-cs/deployments/api-prod", DNR_NEW, information=True)
+    assert listed and {c for c, _ in listed} <= {"Information", "Warning"}
+    assert any(c == "Information" and "will be migrated" in m for c, m in listed)
+    legacy = asm.messages(f"{NW}/virtualnetwork/vnet-legacy", information=True)
+    assert "Error" in {c for c, _ in legacy} and "Information" not in {c for c, _ in legacy}
+    assert asm.messages(f"{NW}/networksecuritygroups/nsg-spare", information=True) == []
