@@ -46,7 +46,8 @@ def replaying(seen: list[str]) -> AsmClient:
 MISSING = [
     (Unit(kind="cloudService", name="123", deployment="123"), 404, "ResourceNotFound",
      "The deployment name '123' does not exist."),
-    (Unit(kind="storageAccount", name="123"), 404, "ResourceNotFound", "The storage account '123' was not found."),
+    (Unit(kind="storageAccount", name="123"), 404, "ResourceNotFound",
+     "The storage account '123' was not found."),
     (Unit(kind="virtualNetwork", name="123"), 400, "BadRequest",
      "Virtual network '123' not found. Either it does not exist or it is an Azure Resource Manager "
      "resource, which cannot be used with Cloud Services."),
@@ -90,8 +91,8 @@ def test_operations_on_a_missing_unit_are_permanent_not_found(
     assert len(seen) == 1, seen  # classified at once: never retried
 
 
-@pytest.mark.parametrize(("unit", "rtype"), [(m[0], t) for m, t in zip(MISSING, ("Deployment", "Storage",
-                                                                                 "VirtualNetwork"))])  # fmt: skip
+@pytest.mark.parametrize(("unit", "rtype"), [(MISSING[0][0], "Deployment"), (MISSING[1][0], "Storage"),
+                                              (MISSING[2][0], "VirtualNetwork")])  # fmt: skip
 def test_validate_of_a_missing_unit_through_the_client(unit: Unit, rtype: str) -> None:
     result = replaying([]).validate(unit)
     assert not result.migratable and [m.resource_type for m in result.errors] == [rtype]
