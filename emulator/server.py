@@ -90,6 +90,7 @@ class Emulator:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         path = request.path
+        body = b""
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
@@ -107,10 +108,11 @@ class Emulator:
         if not path.startswith("/admin/"):  # the log is of platform traffic, not of its own inspection
             elapsed = (time.perf_counter() - started) * 1000
             admin.log_request(request.method, path, reply.status, self.platform.clock.iso(), elapsed,
-                              request.query_string)  # fmt: skip
+                              request.query_string, request.headers.get("x-ms-version"),
+                              body)  # fmt: skip
         headers = {"Content-Type": reply.content_type, **reply.headers}
         if not path.startswith("/admin") and "x-ms-request-id" not in reply.headers:
-            headers["x-ms-request-id"] = str(uuid.uuid4())
+            headers["x-ms-request-id"] = uuid.uuid4().hex  # 32 hex digits, as the platform's
         return web.Response(
             status=reply.status, body=reply.body if reply.status != 204 else None, headers=headers
         )

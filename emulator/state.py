@@ -87,9 +87,11 @@ class Platform:
 
     # -- helpers ---------------------------------------------------------------------------
     def next_id(self) -> str:
-        """A request id shaped like a GUID, deterministic per run for readable logs."""
+        """A request id as the platform's `x-ms-request-id`: 32 hex digits (recorded answers,
+        azure-xplat-cli 2016); the Operation's `<ID>` is the same GUID with dashes
+        (`dashed_id`). The sequence first keeps ids readable in logs."""
         self.seq += 1
-        return f"{self.seq:08x}-0000-4000-8000-{os.urandom(6).hex()}"
+        return f"{self.seq:08x}{os.urandom(12).hex()}"
 
     def find(self, kind: str, name: str) -> dict[str, Any] | None:
         for item in self.estate[kind]:

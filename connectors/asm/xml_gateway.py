@@ -8,7 +8,7 @@ of them (both gateway kinds on one VNet, a disconnected connection, a circuit no
   `Gateway` element without connections is a gateway of unknown kind;
 - Get Virtual Network Gateway (`GET /services/networking/{vnet}/gateway`): `State`,
   `VIPAddress`, `GatewayType` (the routing type, `StaticRouting` / `DynamicRouting`: it does not
-  tell ExpressRoute from VPN) and `GatewaySKU` of the one gateway the platform reports;
+  tell ExpressRoute from VPN) and `GatewaySize` of the one gateway the platform reports;
 - List Connections (`GET /services/networking/{vnet}/gateway/connections`): each connection's
   `ConnectivityState` (`Connected`, `Connecting`, `NotConnected`);
 - the ExpressRoute circuits (`GET /services/networking/dedicatedcircuits`) and each circuit's
@@ -112,7 +112,7 @@ def merge_gateways(
     _with_circuit(base, (circuits_by_vnet or {}).get(vnet.name))
     if gateway is not None:
         target = next((g for g in base if g["kind"] == "Vpn"), base[0])
-        target["sku"] = text(gateway, "GatewaySKU") or target.get("sku")
+        target["sku"] = text(gateway, "GatewaySize") or target.get("sku")
         target["vip"] = text(gateway, "VIPAddress") or target.get("vip")
     states = parse_connection_states(connections)
     for g in base:

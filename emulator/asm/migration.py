@@ -16,7 +16,7 @@ from typing import Any
 from emulator import faults, ops
 from emulator.arm.translate import quota_usage, translate_unit
 from emulator.asm import validation as v
-from emulator.asm.errors import AsmError, bad_request, conflict, not_found
+from emulator.asm.errors import AsmError, bad_request, conflict
 from emulator.classic import HOLDING_STATES, services_in_vnet
 from emulator.state import Platform
 
@@ -48,10 +48,39 @@ def _item(platform: Platform, kind: str, name: str) -> dict[str, Any] | None:
     return platform.find_ci(KIND_COLLECTION[kind], name)
 
 
+# A unit that does not exist, as the platform answers (recorded: azure-xplat-cli
+# cli.vm.compute.migration-tests, 2017-03-18): validate → 200 with one Error message of this
+# ResourceType; prepare / commit / abort → this status and code with the same message.
+# kind -> (status, code, ResourceType, message); reserved IPs, NSGs, route tables: an assumption.
+MISSING: dict[str, tuple[int, str, str, str]] = {
+    "virtualNetwork": (400, "BadRequest", "VirtualNetwork",
+                       "Virtual network '{name}' not found. Either it does not exist or it is an Azure "
+                       "Resource Manager resource, which cannot be used with Cloud Services."),
+    "cloudService": (404, "ResourceNotFound", "Deployment", "The deployment name '{name}' does not exist."),
+    "storageAccount": (404, "ResourceNotFound", "Storage", "The storage account '{name}' was not found."),
+}  # fmt: skip
+
+
+class MissingUnit(AsmError):
+    """A unit that is not there: validate reports it as one Error message, the rest refuse it."""
+
+    def __init__(self, kind: str, name: str) -> None:
+        label_ = KIND_LABEL[kind]
+        status, code, rtype, template = MISSING.get(
+            kind,
+            (
+                404,
+                "ResourceNotFound",
+                label_.replace(" ", ""),
+                f"The {label_.lower()} {{name}} does not exist.",
+            ),
+        )
+        super().__init__(status, code, template.format(name=name))
+        self.resource_type, self.resource_name = rtype, name
+
+
 def _missing(kind: str, name: str) -> AsmError:
-    if kind == "virtualNetwork":
-        return not_found(f"The virtual network {name} doesn't exist.")
-    return not_found(f"The {KIND_LABEL[kind].lower()} {name} does not exist.")
+    return MissingUnit(kind, name)
 
 
 def parse_destination(body: dict[str, str] | None) -> dict[str, str]:
@@ -102,11 +131,11 @@ def resolve(
         for unit, record in platform.units.items():
             if unit.lower() == f"{kind}/{name}".lower() and record.get("state") == "Committed":
                 return unit, None
-        raise _missing(kind, name)
+        raise _missing(kind, (deployment or name) if kind == "cloudService" else name)
     if kind == "cloudService":
         dep = item.get("deployment")
         if not dep or (deployment is not None and dep["name"].lower() != deployment.lower()):
-            raise not_found(f"The deployment {deployment} does not exist in hosted service {item['name']}.")
+            raise MissingUnit(kind, deployment or "Production")
         if dep.get("virtualNetwork"):
             raise bad_request(
                 f"Deployment {dep['name']} in HostedService {item['name']} belongs to Virtual Network "
@@ -160,7 +189,12 @@ def handle(
                 f"{dep['virtualNetwork']}. Migrate Virtual Network {dep['virtualNetwork']} to migrate this HostedService."  # noqa: E501
             )
             return 200, [v._msg("Deployment", dep["name"], msg)]
-    unit, item = resolve(platform, kind, name, deployment)
+    try:
+        unit, item = resolve(platform, kind, name, deployment)
+    except MissingUnit as missing:
+        if comp == "validate" and kind in MISSING:  # recorded: 200 with the one Error message
+            return 200, [v._msg(missing.resource_type, missing.resource_name, missing.message)]
+        raise
     dest = parse_destination(body) if kind == "cloudService" and comp in ("validate", "prepare") else None
     if comp == "validate":
         if item is None:

@@ -142,7 +142,6 @@ def virtual_network_sites(platform: Platform) -> str:
                                     E("Name", s["name"]),
                                     E("AddressPrefix", s["prefix"]),
                                     E("NetworkSecurityGroup", s.get("networkSecurityGroup")),
-                                    E("RouteTableName", s.get("routeTable")),
                                 ],
                             )
                             for s in v["subnets"]
@@ -342,7 +341,8 @@ def gateway_doc(v: dict[str, Any]) -> str | None:
 
     `GatewayType` is the routing type (`StaticRouting` / `DynamicRouting`): a classic
     ExpressRoute gateway is `DynamicRouting` too, told apart only by its `Dedicated` connections
-    and the circuit's links. The SKU is `GatewaySKU`."""
+    and the circuit's links. The size is `GatewaySize` (Microsoft's client reads `GATEWAYSIZE`
+    into its `gatewaySKU` field)."""
     if not v["gateways"]:
         return None
     g = next((g for g in v["gateways"] if g["kind"] == "Vpn"), v["gateways"][0])
@@ -352,7 +352,7 @@ def gateway_doc(v: dict[str, Any]) -> str | None:
             E("State", "Provisioned"),
             E("VIPAddress", g.get("vip")),
             E("GatewayType", "DynamicRouting"),
-            E("GatewaySKU", g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")),
+            E("GatewaySize", g.get("sku") or ("Basic" if g["kind"] == "Vpn" else "Standard")),
         ],
     )
 

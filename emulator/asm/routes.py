@@ -23,15 +23,17 @@ def _subnet(call: Call) -> dict[str, Any]:
     raise not_found(f"The subnet {call.params['subnet']} does not exist in virtual network {vnet['name']}.")
 
 
-def subnet_association(key: str, root: str):
+def subnet_association(key: str, root: str, name_tag: str):
     """`GET …/virtualnetwork/{v}/subnets/{s}/networksecuritygroups|routetables`: the associated
-    item's name, 404 when there is none (as the platform's association reads)."""
+    item's name — `NetworkSecurityGroup/Name` and `RouteTableAssociation/RouteTableName`, as
+    Microsoft's client parses them (`getForSubnet`, `getRouteTableForSubnet`) — 404 when there is
+    none (an assumption: no recorded answer)."""
 
     def handler(call: Call) -> Reply:
         name = _subnet(call).get(key)
         if not name:
             raise not_found(f"No {root} is associated with subnet {call.params['subnet']}.")
-        return ok(document(root, [E("Name", name)]))
+        return ok(document(root, [E(name_tag, name)]))
 
     return handler
 
@@ -156,11 +158,11 @@ router.add("PUT", NW + "/media", lambda c: accepted(writes.set_network_configura
 router.add("GET", NW + "/virtualnetwork", lambda c: ok(network_xml.virtual_network_sites(c.platform)))
 router.add("POST", NW + "/virtualnetwork/{name}/migration", _unit_route("virtualNetwork"))
 router.add("GET", NW + "/virtualnetwork/{vnet}/subnets/{subnet}/networksecuritygroups",
-           subnet_association("networkSecurityGroup", "NetworkSecurityGroup"))  # fmt: skip
+           subnet_association("networkSecurityGroup", "NetworkSecurityGroup", "Name"))  # fmt: skip
 router.add(
     "GET",
     NW + "/virtualnetwork/{vnet}/subnets/{subnet}/routetables",
-    subnet_association("routeTable", "RouteTable"),
+    subnet_association("routeTable", "RouteTableAssociation", "RouteTableName"),
 )
 
 

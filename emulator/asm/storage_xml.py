@@ -128,14 +128,21 @@ def certificates(platform: Platform, base: str, cs: dict[str, Any]) -> str:
     return document("Certificates", items)
 
 
+def dashed_id(request_id: str) -> str:
+    """`x-ms-request-id` (32 hex digits) as the Operation's `<ID>`: the same GUID with dashes."""
+    h = request_id.replace("-", "")
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" if len(h) == 32 else request_id
+
+
 def operation(op: dict[str, Any]) -> str:
+    """As recorded: `ID` dashed, no `HttpStatusCode` while `InProgress`."""
     err = op.get("error")
     return document(
         "Operation",
         [
-            E("ID", op["id"]),
+            E("ID", dashed_id(op["id"])),
             E("Status", op["status"]),
-            E("HttpStatusCode", op["httpStatusCode"]),
+            E("HttpStatusCode", None if op["status"] == "InProgress" else op["httpStatusCode"]),
             E("Error", [E("Code", err["code"]), E("Message", err["message"])]) if err else "",
         ],
     )

@@ -1,5 +1,5 @@
 """Gateway and ExpressRoute XML → the model, on answers shaped as the platform sends them (Get
-Virtual Network Gateway with `GatewaySKU` and a routing `GatewayType`, List Connections, List
+Virtual Network Gateway with `GatewaySize` and a routing `GatewayType`, List Connections, List
 Dedicated Circuits with `Status`, List Dedicated Circuit Links): ExpressRoute is recognised from
 `Dedicated` connections and from the circuits' VNet links, never from `GatewayType`."""
 
@@ -49,7 +49,7 @@ def gateway_doc(gateway_type: str, sku: str = "HighPerformance", vip: str = "52.
     return (
         f"<Gateway {WA}><State>Provisioned</State><VIPAddress>{vip}</VIPAddress>"
         f"<LastEvent><Timestamp>2016-01-01T00:00:00Z</Timestamp></LastEvent>"
-        f"<GatewayType>{gateway_type}</GatewayType><GatewaySKU>{sku}</GatewaySKU></Gateway>"
+        f"<GatewayType>{gateway_type}</GatewayType><GatewaySize>{sku}</GatewaySize></Gateway>"
     )
 
 

@@ -239,7 +239,14 @@ def test_legacy_servicemanagement_client_reads(emu: Emulator) -> None:
 def test_subnet_association_reads(asm: Asm) -> None:
     base = "/services/networking/virtualnetwork/vnet-prod/subnets"
     assert asm.get(f"{base}/web/networksecuritygroups").findtext(x("Name")) == "nsg-web"
-    assert asm.get(f"{base}/web/routetables").findtext(x("Name")) == "rt-web"
+    # as Microsoft's client parses it (getRouteTableForSubnet): RouteTableAssociation/RouteTableName
+    association = asm.get(f"{base}/web/routetables")
+    assert (
+        association.tag == x("RouteTableAssociation")
+        and association.findtext(x("RouteTableName")) == "rt-web"
+    )
+    sites = asm.get("/services/networking/virtualnetwork")
+    assert sites.find(f".//{x('RouteTableName')}") is None  # the VNet list has no route table on subnets
     assert asm.http.get(f"{base}/infra/networksecuritygroups").status_code == 404
     assert asm.http.get(f"{base}/nope/routetables").status_code == 404
 
@@ -264,15 +271,18 @@ def test_subscription_read_and_a_foreign_client_certificate(emu: Emulator) -> No
 
 def test_gateway_and_connection_reads(asm: Asm) -> None:
     gw = asm.get("/services/networking/vnet-prod/gateway")
-    assert [gw.findtext(x(t)) for t in ("State", "VIPAddress", "GatewayType", "GatewaySKU")] == [
+    assert [gw.findtext(x(t)) for t in ("State", "VIPAddress", "GatewayType", "GatewaySize")] == [
         "Provisioned",
         "52.1.2.3",
         "DynamicRouting",
         "Standard",
     ]
-    assert gw.find(x("GatewaySize")) is None
+    assert gw.find(x("GatewaySKU")) is None  # not the platform's name (Microsoft's client reads GATEWAYSIZE)
     er = asm.get("/services/networking/vnet-er/gateway")  # a routing type, not "ExpressRoute"
-    assert [er.findtext(x(t)) for t in ("GatewayType", "GatewaySKU")] == ["DynamicRouting", "HighPerformance"]
+    assert [er.findtext(x(t)) for t in ("GatewayType", "GatewaySize")] == [
+        "DynamicRouting",
+        "HighPerformance",
+    ]
     conns = asm.get("/services/networking/vnet-branch/gateway/connections").findall(x("Connection"))
     assert [(c.findtext(x("LocalNetworkSiteName")), c.findtext(x("ConnectivityState"))) for c in conns] == [
         ("branch-office", "NotConnected")

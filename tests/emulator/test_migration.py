@@ -331,8 +331,8 @@ def test_bad_requests_change_nothing(asm: Asm, admin: Admin) -> None:
             400,
             "rejected",
         ),
-        (asm.migrate(f"{NW}/virtualnetwork/nope", "validate"), 404, "doesn't exist"),
-        (asm.migrate(f"{HS}/api-cs/deployments/other", "validate"), 404, "does not exist"),
+        (asm.migrate(f"{NW}/virtualnetwork/nope", "prepare"), 400, "'nope' not found"),
+        (asm.migrate(f"{HS}/api-cs/deployments/other", "commit"), 404, "does not exist"),
     ]
     for response, status, fragment in cases:
         assert response.status_code == status, (response.status_code, response.text)

@@ -179,7 +179,7 @@ def test_refusals_on_unusual_units_are_named(asm: Asm) -> None:
     missing = asm.migrate(f"{HS}/cs-nodeployment/deployments/none", "prepare", DNR_NEW)
     assert missing.status_code == 404 and error_of(missing) == (
         "ResourceNotFound",
-        "The deployment none does not exist in hosted service cs-nodeployment.",
+        "The deployment name 'none' does not exist.",  # the recorded wording
     )
     rip = f"{NW}/reservedips/rip-noendpoint"
     status, code, text = _prepare(asm, rip)
