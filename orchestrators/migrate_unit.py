@@ -34,7 +34,7 @@ from migration.workflow import (
 )
 from orchestrators import _steps as steps
 from orchestrators._after_commit import follow_through_of
-from orchestrators._status import UnitStatus
+from orchestrators._status import UnitStatus, iso
 
 bp = df.Blueprint()
 
@@ -52,22 +52,23 @@ def _base(ctx: df.DurableOrchestrationContext, inp: UnitInput) -> UnitStep:
 
 
 def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str) -> steps.Step:
-    """Move to `phase` and write it to the phase index (what `GET /api/migrations?phase=` reads).
+    """Write `phase` to the phase index (what `GET /api/migrations?phase=` reads), then move to it.
 
-    The index is bookkeeping: a write that fails every retry is recorded in the status, and the
-    unit carries on (the next phase change writes the row again).
+    The index first: the status then shows the new phase together with whatever the same step
+    sets next (a window's opening, an approval deadline), as before the index existed. The index
+    is bookkeeping: a write that fails every retry is recorded in the status, and the unit
+    carries on (the next phase change writes the row again).
     """
+    yield from _index(ctx, st, inp, phase, seq=len(st.data["timeline"]) + 1, at=iso(ctx))
     st.enter(phase)
-    yield from _index(ctx, st, inp, phase)
 
 
-def _index(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str) -> steps.Step:
-    """Write the phase the status has just entered to the phase index (failures recorded)."""
+def _index(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str, *, seq: int,
+           at: str) -> steps.Step:  # fmt: skip
+    """Write `phase` to the phase index as the unit's `seq`-th phase (its timeline's length)."""
     unit = st.data["unit"]
     key = "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
-    # the timeline's length orders the changes: seq
-    entry = IndexInput(id=ctx.instance_id, unit=key, phase=phase, at=st.data["updatedAt"],
-                       seq=len(st.data["timeline"]))  # fmt: skip
+    entry = IndexInput(id=ctx.instance_id, unit=key, phase=phase, at=at, seq=seq)
     try:
         yield from steps.call(ctx, inp.settings, names.INDEX, entry)
     except steps.ActivityFailed as exc:
@@ -324,7 +325,7 @@ def _finish(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput,
     except steps.ActivityFailed as exc:
         st.enter(final, at=status["updatedAt"])
         st.set(reportError=str(exc).split("\n")[0][:500])
-    yield from _index(ctx, st, inp, final)
+    yield from _index(ctx, st, inp, final, seq=len(st.data["timeline"]), at=st.data["updatedAt"])
     try:
         data = {"phase": final, "unit": st.data["unit"], "dryRun": st.data["dryRun"]}
         yield from _notify(ctx, inp, "MigrationFinished", data)
