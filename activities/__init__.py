@@ -6,6 +6,7 @@ One idempotent phase per module; each returns JSON, `{"error"}` for a permanent 
 import azure.durable_functions as df
 
 from activities.check import bp as _check
+from activities.decisions import bp as _decisions
 from activities.followthrough import bp as _followthrough
 from activities.notify import bp as _notify
 from activities.operations import bp as _operations
@@ -25,4 +26,5 @@ BLUEPRINTS: list[df.Blueprint] = [
     _notify,
     _plan,
     _followthrough,
+    _decisions,
 ]

@@ -41,6 +41,7 @@ from baseline import run_baseline  # noqa: E402
 from plan_breakdown import breakdown, collect, plan_start, polls_by_operation, render, throttle_figures  # noqa: E402
 from plan_breakdown import summary as breakdown_summary  # noqa: E402
 
+from cli.signin import signed_in  # noqa: E402
 from cli.stack.up import StackOptions, down, up  # noqa: E402
 
 SUB = "00000000-0000-0000-0000-0000000000be"
@@ -167,7 +168,7 @@ def run_plan(
     own custom status) and approves through c2arm's approve route, as a person would, only
     faster; the plan's end is read from its instance status.
     """
-    headers = {"x-functions-key": info["functionKey"], "X-MS-CLIENT-PRINCIPAL-NAME": APPROVER}
+    headers = {"x-functions-key": info["functionKey"], **signed_in(info["appUrl"], APPROVER)}
     approved: set[str] = set()
     hooks = "/runtime/webhooks/durabletask/instances"
     with httpx.Client(base_url=info["appUrl"], headers=headers, timeout=30) as app:
@@ -181,7 +182,7 @@ def run_plan(
                 "approval": "perUnit",
                 **({"units": units} if units else {}),
             },
-            headers={"X-MS-CLIENT-PRINCIPAL-NAME": "ops@contoso.com"},
+            headers=signed_in(info["appUrl"], "ops@contoso.com"),
         )
         answer.raise_for_status()
         while time.monotonic() - started < deadline:

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cli.signin import signed_in  # noqa: E402
 from orchestrators.migrate_unit import migrate_unit  # noqa: E402
 from tests.workflow.harness import Harness, handle_of  # noqa: E402
 from tests.workflow.stand_ins import Platform, unit_input  # noqa: E402
@@ -62,7 +63,7 @@ def stack_throughput() -> None:
         try:
             headers = {
                 "x-functions-key": info["functionKey"],
-                "X-MS-CLIENT-PRINCIPAL-NAME": "bench@contoso.com",
+                **signed_in(info["appUrl"], "bench@contoso.com"),
             }
             with httpx.Client(base_url=info["appUrl"], headers=headers, timeout=30) as client:
                 t1 = time.perf_counter()

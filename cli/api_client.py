@@ -25,7 +25,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"
+from cli.signin import SignInFailed, auth_headers, sign_in
+
 KEY_HEADER = "x-functions-key"
 DEFAULT_STATE_DIR = Path(".c2arm")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -152,6 +153,7 @@ class ApiClient:
             )
         self.app_url = app_url.rstrip("/").removesuffix("/api")
         self.stack = stack
+        self._tokens: dict[str, str] = {}
         headers = {KEY_HEADER: function_key} if function_key else {}
         auth = _EntraAuth(credential, scope) if credential is not None and scope else None
         self._http = httpx.Client(
@@ -223,14 +225,25 @@ class ApiClient:
     def _id(value: str) -> str:
         return quote(value, safe="")
 
-    @staticmethod
-    def _principal(principal: str | None) -> dict[str, str]:
-        return {PRINCIPAL_HEADER: principal} if principal else {}
+    def _principal(self, principal: str | None) -> dict[str, str]:
+        """The headers of a request made as `principal`: signed in through the host's sign-in
+        (the devhost's emulation of App Service authentication), once per principal and client.
+        None: no sign-in (on Azure the Entra bearer token signs every request in)."""
+        if not principal:
+            return {}
+        if principal not in self._tokens:
+            try:
+                timeout = self._http.timeout.read or 15.0
+                self._tokens[principal] = sign_in(self.app_url, principal, timeout=timeout)
+            except SignInFailed as exc:
+                raise ApiError(str(exc)) from None
+        return auth_headers(self._tokens[principal])
 
     # -- migrations --------------------------------------------------------------------------
-    def submit(self, request: Mapping[str, Any]) -> dict[str, Any]:
-        """POST /api/migrations → `{"id", "phase", "statusUrl"}` (202)."""
-        return self._json("POST", "/migrations", ok=(202,), json=dict(request))
+    def submit(self, request: Mapping[str, Any], principal: str | None = None) -> dict[str, Any]:
+        """POST /api/migrations → `{"id", "phase", "statusUrl"}` (202), signed in as `principal`."""
+        headers = self._principal(principal)
+        return self._json("POST", "/migrations", ok=(202,), json=dict(request), headers=headers)
 
     def migration(self, instance_id: str) -> dict[str, Any]:
         return self._json("GET", f"/migrations/{self._id(instance_id)}")
@@ -292,8 +305,8 @@ class ApiClient:
         return self._json("GET", f"/validations/{self._id(validation_id)}")
 
     # -- plans -------------------------------------------------------------------------------
-    def start_plan(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._json("POST", "/plans", ok=(202,), json=dict(body))
+    def start_plan(self, body: Mapping[str, Any], principal: str | None = None) -> dict[str, Any]:
+        return self._json("POST", "/plans", ok=(202,), json=dict(body), headers=self._principal(principal))
 
     def plan(self, plan_id: str) -> dict[str, Any]:
         return self._json("GET", f"/plans/{self._id(plan_id)}")

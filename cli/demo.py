@@ -203,7 +203,7 @@ def _run(
     }
     if units:
         body["units"] = units
-    client.start_plan(body)
+    client.start_plan(body, OPERATOR)
     console.print(
         f"Plan [bold]{plan_id}[/bold] started: {len(units) if units else 'all'} unit(s), "
         "approval per unit, 4 at a time."

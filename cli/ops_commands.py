@@ -190,7 +190,7 @@ def status(
 def _decide(decision: str, instance_id: str, comment: str | None, principal: str | None, app: str | None,
             state_dir: Path) -> None:  # fmt: skip
     ops_inputs.instance_id(instance_id)
-    check_principal(app, principal)
+    principal = check_principal(app, principal)
     with client_for(app, state_dir) as client:
         try:
             answer = client.decide(instance_id, decision, comment, principal)
@@ -220,7 +220,7 @@ def approve(
         _decide("approve", instance_id, comment, principal, app, state_dir)
         return
     ops_inputs.instance_id(instance_id)
-    check_principal(app, principal)
+    principal = check_principal(app, principal)
     with client_for(app, state_dir) as client:
         answer = client.approve_wave(instance_id, wave, comment, principal)
     approved = answer.get("approved") or answer.get("units")
@@ -316,6 +316,7 @@ def migrate(
         "deallocated, the management plane is locked until the abort), check, then abort. For a check "
         "without effects: c2arm validate.",
     ),
+    principal: str | None = Principal,
     app: str | None = AppUrl,
     state_dir: Path = StateDir,
 ) -> None:
@@ -348,8 +349,9 @@ def migrate(
         body["window"] = window
     if dry_run:
         body["dryRun"] = True
+    principal = check_principal(app, principal)
     with client_for(app, state_dir) as client:
-        answer = client.start_plan(body)
+        answer = client.start_plan(body, principal)
     plan = answer.get("id", body["planId"])
     what = (
         f"approve each wave with c2arm approve {plan} --wave N"

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.segment import Segment
 
 from cli.api_client import DEFAULT_STATE_DIR, ApiClient, ApiError, ConfigError, is_loopback
+from cli.signin import default_principal
 from migration.text import escape_controls
 
 
@@ -41,8 +42,9 @@ AppUrl = typer.Option(
     None, "--app", help="A deployed app's URL (key in C2ARM_KEY) instead of the local stack."
 )
 Principal = typer.Option(
-    None, "--as", envvar="C2ARM_PRINCIPAL", help="Approver principal to send (local stack only; on Azure "
-    "App Service authentication sets it).",
+    None, "--as", envvar="C2ARM_PRINCIPAL", help="Sign in as this principal (local stack only: the devhost's "
+    "emulated App Service sign-in; default: your user name @c2arm.local). On Azure your Entra sign-in "
+    "(C2ARM_APP_SCOPE) is the principal.",
 )  # fmt: skip
 
 
@@ -69,9 +71,13 @@ def flags_for(app: str | None, state_dir: Path) -> str:
     return "" if Path(state_dir) == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
 
 
-def check_principal(app: str | None, principal: str | None) -> None:
-    if principal and app and not is_loopback(app):
+def check_principal(app: str | None, principal: str | None) -> str | None:
+    """Who the command signs in as: `--as`, else the OS user on the local stack; None on Azure,
+    where the Entra bearer token signs the request in (a `--as` there is refused)."""
+    remote = bool(app) and not is_loopback(app or "")
+    if principal and remote:
         raise fail("--as works only against the local stack; on Azure the principal comes from sign-in", 2)
+    return None if remote else principal or default_principal()
 
 
 # -- submit --------------------------------------------------------------------------------------

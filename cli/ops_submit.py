@@ -14,7 +14,7 @@ import yaml
 
 from cli import ops_inputs
 from cli.api_client import ApiError, ConfigError, read_stack
-from cli.ops_common import AppUrl, StateDir, client_for, err, fail, flags_for, out
+from cli.ops_common import AppUrl, Principal, StateDir, check_principal, client_for, err, fail, flags_for, out
 from migration.requests import UNIT_KINDS, RequestError, parse_request
 
 
@@ -135,6 +135,7 @@ def submit(
         envvar="C2ARM_STORAGE",
         help="Storage for --via queue (default: the stack's).",
     ),
+    principal: str | None = Principal,
     app: str | None = AppUrl,
     state_dir: Path = StateDir,
 ) -> None:
@@ -180,10 +181,11 @@ def submit(
             )
         return
     failures = 0
+    principal = check_principal(app, principal)
     with client_for(app, state_dir) as client:
         for request in requests:
             try:
-                answer = client.submit(request)
+                answer = client.submit(request, principal)
                 out.print(
                     f"{answer.get('id')}: {answer.get('phase')}  "
                     f"(c2arm status {answer.get('id')} --watch{flags_for(app, state_dir)})",

@@ -27,7 +27,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MIGRATION_SCHEDULE", "0 0 22 * * *",
             "NCRONTAB (UTC) of the timer that releases requests from `migration-backlog`."),
     Setting("MAX_MIGRATIONS_PER_WINDOW", "10", "Backlog requests released per scheduled run."),
-    Setting("APPROVERS", "", "Comma-separated principals allowed to approve or abort."),
+    Setting("APPROVERS", "", "Comma-separated Entra object ids allowed to approve or abort (a UPN is "
+            "tolerated; on Azure it logs a warning)."),
     Setting("TWO_PERSON_APPROVAL", "false", "When true, the requester cannot approve their own migration."),
     Setting("APPROVAL_TIMEOUT_DEFAULT", "PT72H", "Approval timeout (ISO 8601) when a request gives none."),
     Setting("COMMIT_MAX_ATTEMPTS", "5", "Commit attempts before a unit ends `NeedsSupport`."),

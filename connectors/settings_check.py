@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from connectors.app_settings import BY_NAME, SETTINGS, read_setting
 from migration import windows
+from migration.identity import Approvers, IdentityError
 from migration.requests import parse_duration
 
 
@@ -151,7 +152,47 @@ def _required(env: Mapping[str, str]) -> list[SettingProblem]:
             if s.default is None and not _is_set(env, s.name)]  # fmt: skip
 
 
+SECRET_MIN_BYTES = 32
+KEY_VAULT_REFERENCE = "@Microsoft.KeyVault("
+
+
+def secret_problem(name: str, value: str | None) -> SettingProblem | None:
+    """A signing secret c2arm must not use: unset, an unresolved Key Vault reference, or short.
+
+    App Service leaves the literal `@Microsoft.KeyVault(…)` in the setting when a reference does
+    not resolve; signing with that guessable text would let anyone forge a token. The message
+    never shows the value.
+    """
+    if not value:
+        return SettingProblem(name, "is required and not set")
+    if value.lstrip().startswith(KEY_VAULT_REFERENCE):
+        return SettingProblem(name, "is an unresolved Key Vault reference (@Microsoft.KeyVault(…)): check "
+                                    "the app identity's access to the vault and the secret's name, then "
+                                    "change any app setting to make App Service read it again")  # fmt: skip
+    size = len(value.encode())
+    if size < SECRET_MIN_BYTES:
+        return SettingProblem(name, f"is {size} bytes: a signing secret needs at least {SECRET_MIN_BYTES}")
+    return None
+
+
+def _review_secret(env: Mapping[str, str]) -> list[SettingProblem]:
+    if not _is_set(env, "REVIEW_TOKEN_SECRET"):
+        return []  # named by the required check
+    problem = secret_problem("REVIEW_TOKEN_SECRET", env.get("REVIEW_TOKEN_SECRET"))
+    return [problem] if problem else []
+
+
+def _approvers(env: Mapping[str, str]) -> list[SettingProblem]:
+    try:
+        Approvers.parse(_value(env, "APPROVERS"))
+    except IdentityError as exc:
+        return [SettingProblem("APPROVERS", f"an entry {exc}")]
+    return []
+
+
 CHECKS: list[Check] = [
+    _review_secret,
+    _approvers,
     _boolean("TWO_PERSON_APPROVAL"),
     _windows,
     _duration,

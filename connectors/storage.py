@@ -35,6 +35,7 @@ from azure.storage.queue import (
 
 from connectors.app_settings import read_setting
 from connectors.cloud import CLOUDS
+from connectors.decision_claims import ensure_table as ensure_decisions_table
 from connectors.errors import ConfigurationError, PermanentError, Reason
 from connectors.instance_claims import ensure_table as ensure_claims_table
 from connectors.phase_index import ensure_table as ensure_phase_table
@@ -174,6 +175,7 @@ class Storage:
         self.table.create_table_if_not_exists(AUDIT_TABLE)
         ensure_phase_table(self.table)
         ensure_claims_table(self.table)
+        ensure_decisions_table(self.table)
 
     # --- blobs -------------------------------------------------------------------------------
 

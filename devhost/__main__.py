@@ -1,4 +1,5 @@
-"""`python -m devhost --app DIR --port N [--state FILE] [--keys FILE] [--time-scale X] [--start-time ISO]`."""
+"""`python -m devhost --app DIR --port N [--state FILE] [--keys FILE] [--time-scale X] [--start-time ISO]
+[--no-auth]`."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ def parse_args(argv: list[str] | None = None) -> HostOptions:
     parser.add_argument("--keys", type=Path, help="keys file (default APP/.devhost/keys.json)")
     parser.add_argument("--time-scale", type=float, default=1.0, help="virtual time runs X times faster")
     parser.add_argument("--start-time", help="virtual start time, ISO 8601 (default now)")
+    parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="do not emulate App Service authentication (no /.auth, headers pass as sent)",
+    )
     args = parser.parse_args(argv)
     app_dir = args.app.resolve()
     if not app_dir.is_dir():
@@ -48,6 +54,7 @@ def parse_args(argv: list[str] | None = None) -> HostOptions:
         keys=(args.keys or app_dir / ".devhost" / "keys.json").resolve(),
         time_scale=args.time_scale,
         start_time=start,
+        auth=not args.no_auth,
     )
 
 

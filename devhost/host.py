@@ -14,6 +14,7 @@ from aiohttp import web
 
 from devhost.activities import ActivityRunner
 from devhost.app_loader import load_app
+from devhost.auth import AuthEmulation
 from devhost.clock import VirtualClock
 from devhost.durable_api import DurableApi
 from devhost.engine import Engine
@@ -35,6 +36,7 @@ class HostOptions:
     keys: Path
     time_scale: float = 1.0
     start_time: datetime | None = None
+    auth: bool = True  # emulate App Service authentication (devhost.auth)
 
 
 def load_clock(store: Store, scale: float, start: datetime | None) -> VirtualClock:
@@ -66,6 +68,10 @@ class DevHost:
         applied = apply_local_settings(opts.app_dir, os.environ)
         if applied:
             log.info("app settings from local.settings.json: %s", ", ".join(sorted(applied)))
+        # the platform's setting, not the app's: App Service sets it when authentication is on
+        os.environ.pop("WEBSITE_AUTH_ENABLED", None)
+        if opts.auth:
+            os.environ["WEBSITE_AUTH_ENABLED"] = "True"
         config = load_host_json(opts.app_dir)
         keys = load_or_create(opts.keys)
         app = load_app(opts.app_dir, config.route_prefix)
@@ -97,8 +103,12 @@ class DevHost:
         http = HttpTriggers(
             app, keys, lambda: client_json, self.executor, str(opts.app_dir), self.triggers.run_now
         )
-        web_app = web.Application(client_max_size=100 * 1024 * 1024)
+        auth = AuthEmulation(keys.master) if opts.auth else None
+        web_app = web.Application(client_max_size=100 * 1024 * 1024,
+                                  middlewares=[auth.middleware] if auth else [])  # fmt: skip
         web_app.add_routes(durable.routes())
+        if auth:
+            web_app.add_routes(auth.routes())
         web_app.add_routes(http.routes())
         self.runner = web.AppRunner(web_app, access_log=None)
         await self.runner.setup()

@@ -93,6 +93,19 @@ def approve_decision(phase: str) -> str:
     return "prepare" if phase == Phase.AWAITING_PREPARE_APPROVAL else "commit"
 
 
+def decision_wait(phase: str) -> str:
+    """The wait a decision taken in `phase` decides; one decision is accepted per (unit, wait).
+
+    `prepare` (the gate before prepare), `commit` (approve or abort before commit), `window` (an
+    abort while the unit waits for its window) and `abort` (an abort raised before the unit
+    waits: kept and acted on at its next wait). A new wait (e.g. a follow-through approval) adds
+    its phase here.
+    """
+    waits: dict[str, str] = {Phase.AWAITING_PREPARE_APPROVAL: "prepare", Phase.AWAITING_APPROVAL: "commit",
+                             Phase.WAITING_FOR_WINDOW: "window"}  # fmt: skip
+    return waits.get(phase, "abort")
+
+
 def can_abort(phase: str) -> bool:
     """Abort is refused once commit has started (the platform cannot undo it) or the unit is final.
 

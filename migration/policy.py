@@ -1,8 +1,9 @@
 """Who may decide, and the review page's anti-forgery token — pure rules, no clock, no settings.
 
-A decision (approve, abort, plan approve) needs an approver: the authenticated principal,
-listed in `APPROVERS`, and — with `TWO_PERSON_APPROVAL` — not the person who asked for the
-migration. The review page posts its decision without a function key, so it carries a token:
+A decision (approve, abort, plan approve) needs an approver: the verified principal
+(`migration.identity`), listed in `APPROVERS` (by object id, or tolerated by name), and — with
+`TWO_PERSON_APPROVAL` — not the person who asked for the migration.
+The review page posts its decision without a function key, so it carries a token:
 HMAC-SHA256 over (instance id, principal, expiry) under an app secret. The secret and the time
 are arguments, so the rules are tested without an environment or a clock.
 """
@@ -12,8 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from migration.identity import Approvers, Principal, same_person
 
 TOKEN_LIFETIME = timedelta(hours=1)
 
@@ -24,18 +30,14 @@ class PolicyError(Exception):
 
 @dataclass(frozen=True)
 class ApproverPolicy:
-    approvers: frozenset[str]
+    approvers: Approvers
     two_person: bool = False
 
     @classmethod
     def from_settings(cls, approvers: str, two_person: str) -> ApproverPolicy:
-        """Build from the raw setting texts (`APPROVERS`, `TWO_PERSON_APPROVAL`)."""
-        return cls(approvers=parse_approvers(approvers), two_person=parse_bool(two_person))
-
-
-def parse_approvers(text: str) -> frozenset[str]:
-    """`APPROVERS`: comma-separated principals; compared case-insensitively (they are UPNs)."""
-    return frozenset(p.strip().lower() for p in (text or "").split(",") if p.strip())
+        """Build from the raw setting texts (`APPROVERS`, `TWO_PERSON_APPROVAL`); IdentityError
+        names an `APPROVERS` entry that changes under NFKC (the settings check reports it too)."""
+        return cls(approvers=Approvers.parse(approvers), two_person=parse_bool(two_person))
 
 
 def parse_bool(text: str) -> bool:
@@ -43,22 +45,30 @@ def parse_bool(text: str) -> bool:
     return (text or "").strip().lower() in {"true", "1", "yes"}
 
 
-def check_approver(policy: ApproverPolicy, principal: str | None, requester: str | None) -> str:
-    """The normalised approver, or PolicyError saying why this principal may not decide."""
-    who = (principal or "").strip()
-    if not who:
-        raise PolicyError("no authenticated principal (X-MS-CLIENT-PRINCIPAL-NAME) on the request")
-    if who.lower() not in policy.approvers:
-        raise PolicyError(f"{who} is not an approver")
-    if policy.two_person and requester and who.lower() == requester.strip().lower():
-        raise PolicyError(f"{who} requested this migration and cannot approve it (two-person approval)")
-    return who
+def check_approver(
+    policy: ApproverPolicy, principal: Principal, requester: Mapping[str, Any] | None
+) -> Principal:
+    """`principal` when it may decide, else PolicyError saying why.
+
+    `requester` is the unit's `{"name", "objectId"?}` (None: not known yet); with
+    `TWO_PERSON_APPROVAL` its requester may not approve it (same object id, or same name).
+    """
+    if not policy.approvers.includes(principal):
+        raise PolicyError(f"{principal.display} is not an approver")
+    if policy.two_person and requester and same_person(principal, requester.get("name"),
+                                                       requester.get("objectId")):  # fmt: skip
+        raise PolicyError(f"{principal.display} requested this migration and cannot approve it "
+                          "(two-person approval)")  # fmt: skip
+    return principal
 
 
-def check_wave(policy: ApproverPolicy, principal: str | None, requesters: dict[str, str | None]) -> str:
+def check_wave(
+    policy: ApproverPolicy, principal: Principal, requesters: Mapping[str, Mapping[str, Any] | None]
+) -> Principal:
     """The approver of a whole wave, checked against every unit's requester before any is approved.
 
-    `requesters` maps each unit awaiting approval to who asked for it. All or nothing: a refusal
+    `requesters` maps each unit awaiting approval to who asked for it (`{"name", "objectId"?}`).
+    All or nothing: a refusal
     for any unit (PolicyError naming it) refuses the wave, so an answer 403 never follows some
     units already approved.
     """
@@ -105,3 +115,38 @@ def verify_token(secret: str | bytes, token: str, instance_id: str, principal: s
         return False
     expected = _signature(secret, instance_id, principal, expiry)
     return hmac.compare_digest(expected, signature)
+
+
+# ---- signed decisions -------------------------------------------------------------------------
+# The orchestrator acts on an `Approval` event only if c2arm's decision routes signed it: the
+# Durable HTTP API can raise any event (with the host's system key), and a payload written there
+# would otherwise commit with no approver check and no audit entry.
+DECISION_FIELDS = ("wait", "decision", "approverId", "approver", "comment", "at")
+
+
+def _decision_message(unit_id: str, fields: Mapping[str, Any]) -> bytes:
+    # a JSON array: unambiguous whatever the fields contain (no separator can be smuggled in)
+    return json.dumps([unit_id, *(str(fields.get(k) or "") for k in DECISION_FIELDS)],
+                      ensure_ascii=True, separators=(",", ":")).encode()  # fmt: skip
+
+
+def sign_decision(secret: str | bytes, unit_id: str, fields: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 under the review-token secret over the unit and the decision's fields
+    (`wait`, `decision`, `approverId`, `approver`, `comment`, `at`)."""
+    if not secret:
+        raise ValueError("the signing secret is empty")
+    key = secret.encode() if isinstance(secret, str) else secret
+    return _b64(hmac.new(key, _decision_message(unit_id, fields), hashlib.sha256).digest())
+
+
+def decision_problem(secret: str | bytes, unit_id: str, event: Mapping[str, Any]) -> str | None:
+    """Why `event` is not a decision c2arm signed for `unit_id` (None: it is)."""
+    signature = event.get("signature")
+    if not isinstance(signature, str) or not signature:
+        return "it carries no signature (not raised by c2arm's decision routes)"
+    missing = [k for k in ("wait", "decision", "approverId", "at") if not event.get(k)]
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    if not hmac.compare_digest(sign_decision(secret, unit_id, event), signature):
+        return "its signature does not match (forged, altered, or for another unit)"
+    return None

@@ -350,14 +350,17 @@ def unit_input(
     links: dict[str, str],
     *,
     requested_by: str | None = None,
+    requested_by_id: str | None = None,
     plan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The input of one `migrate_unit` orchestration (JSON): request, config, links, requester."""
+    """The input of one `migrate_unit` orchestration (JSON): request, config, links, requester
+    (`requestedById`: the requester's Entra object id when the submission was signed in)."""
     return {
         "request": request.to_json(),
         "config": config.to_json(),
         "links": links,
         "requestedBy": requested_by or request.requested_by,
+        "requestedById": requested_by_id,
         "plan": plan,
     }
 

@@ -249,6 +249,7 @@ class UnitInput(_Wire):
     config: JsonObject  # carried verbatim to children; read through `settings`
     links: dict[str, str] = {}
     requested_by: str | None = Field(default=None, alias="requestedBy")
+    requested_by_id: str | None = Field(default=None, alias="requestedById")  # Entra object id
     plan: JsonObject | None = None
 
     @cached_property
@@ -274,6 +275,7 @@ class PlanInput(_Wire):
     config: JsonObject
     links_base: str = Field(default="", alias="linksBase")
     requested_by: str | None = Field(default=None, alias="requestedBy")
+    requested_by_id: str | None = Field(default=None, alias="requestedById")  # Entra object id
     unit_approval: JsonObject | None = Field(default=None, alias="unitApproval")
     follow_through: JsonObject | None = Field(default=None, alias="followThrough")
 
@@ -283,8 +285,33 @@ class PlanInput(_Wire):
 
 
 class Decision(_Open):
-    """The `Approval` event: a person's (or the system's) decision at a wait."""
+    """The `Approval` event: a person's (or the system's) decision at a wait.
+
+    A person's decision is signed by the decision route (`migration.policy.sign_decision`):
+    `wait`, `approverId` (Entra object id), `at` and `signature` say for which wait, by whom,
+    when, and that c2arm's checks let it through; the system's own (timeout, dry run) are not
+    events and carry none."""
 
     decision: str | None = None
     approver: str | None = None
     comment: str | None = None
+    wait: str | None = None
+    approver_id: str | None = Field(default=None, alias="approverId")
+    at: str | None = None
+    signature: str | None = None
+
+    def shown(self) -> JsonObject:
+        """What the status shows of it (the signature is for the orchestrator, not for people)."""
+        return {k: v for k, v in self.to_json().items() if k != "signature"}
+
+
+class VerifyInput(_Wire):
+    """`verify_decision`'s input: a raised `Approval` event's data, as it came."""
+
+    id: str
+    event: JsonObject
+
+
+class VerifyResult(_Result):
+    valid: bool = False
+    reason: str = ""

@@ -39,6 +39,7 @@ class UnitStatus:
             "phase": "Queued",
             "dryRun": bool(request.get("dryRun")),
             "requestedBy": inp.requested_by,
+            "requestedById": inp.requested_by_id,
             "createdAt": now,
             "updatedAt": now,
             "findings": [],

@@ -23,8 +23,9 @@ import azure.durable_functions as df
 from migration import names
 from migration.names import APPROVAL_EVENT
 from migration.requests import WorkflowConfig
-from migration.workflow import Decision, UnitInput
+from migration.workflow import UnitInput
 from orchestrators import _steps as steps
+from orchestrators._decisions import accepted
 from orchestrators._status import UnitStatus, iso
 from orchestrators.migrate_unit import _await_decision
 
@@ -176,8 +177,9 @@ def _one_vm(
     )
 
 
-def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, config: WorkflowConfig) -> steps.Step:
-    """Wait for the off-hours window; an abort decision cuts it short (returns it, a Decision)."""
+def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
+    """Wait for the off-hours window; a signed abort decision cuts it short (returns it, a Decision)."""
+    config = inp.settings
     opens = steps.window_opens_at(config, ctx.current_utc_datetime)
     if opens <= ctx.current_utc_datetime:
         return None
@@ -189,8 +191,8 @@ def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, config: Workflo
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
             timer.cancel()
-            event = Decision.from_json(decision.result or {})
-            if event.decision == "abort":
+            event = yield from accepted(ctx, st, inp, decision.result, "window", frozenset({"abort"}))
+            if event is not None:
                 return event
             decision = ctx.wait_for_external_event(APPROVAL_EVENT)
     return None
@@ -214,13 +216,13 @@ def _lifecycle(
     if (request.get("followThrough") or {}).get("approval", "required") != "waived":
         st.enter("AwaitingApproval")
         decision = yield from _await_decision(ctx, st, inp, "commit")
-        st.set(approver=decision.approver, decision=decision.to_json())
+        st.set(approver=decision.approver, decision=decision.shown())
         if decision.decision != "commit":
             return "Aborted"
     if request.get("window") == "off-hours":
-        aborted = yield from _window(ctx, st, config)
+        aborted = yield from _window(ctx, st, inp)
         if aborted:
-            st.set(approver=aborted.approver, decision=aborted.to_json())
+            st.set(approver=aborted.approver, decision=aborted.shown())
             return "Aborted"
     st.enter("Converting")
     for row in rows:

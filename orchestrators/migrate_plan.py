@@ -71,7 +71,7 @@ def _unit_input(inp: PlanInput, unit: dict[str, Any], child_id: str, wave: int) 
     }
     plan = {"id": inp.plan_id, "wave": wave, "approval": inp.approval}
     return {"request": request, "config": inp.config, "links": links,
-            "requestedBy": inp.requested_by, "plan": plan}  # fmt: skip
+            "requestedBy": inp.requested_by, "requestedById": inp.requested_by_id, "plan": plan}  # fmt: skip
 
 
 def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:

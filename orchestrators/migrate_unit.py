@@ -34,6 +34,7 @@ from migration.workflow import (
 )
 from orchestrators import _steps as steps
 from orchestrators._after_commit import follow_through_of
+from orchestrators._decisions import accepted
 from orchestrators._status import UnitStatus, iso
 
 bp = df.Blueprint()
@@ -91,8 +92,8 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
             timer.cancel()
-            event = Decision.from_json(decision.result or {})
-            if event.decision == "abort":
+            event = yield from accepted(ctx, st, inp, decision.result, "window", frozenset({"abort"}))
+            if event is not None:
                 return event
             decision = ctx.wait_for_external_event(APPROVAL_EVENT)
     return None
@@ -137,8 +138,8 @@ def _await_decision(
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
             timer.cancel()
-            event = Decision.from_json(decision.result or {})
-            if event.decision in WAITS[wait]:
+            event = yield from accepted(ctx, st, inp, decision.result, wait, WAITS[wait])
+            if event is not None:
                 return event
             decision = ctx.wait_for_external_event(APPROVAL_EVENT)  # that one is spent: the next
             continue  # a malformed event, or one meant for another wait, decides nothing
@@ -174,7 +175,7 @@ def _abort(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, 
 
 
 def _decided(st: UnitStatus, decision: Decision) -> None:
-    st.set(approver=decision.approver, decision=decision.to_json())
+    st.set(approver=decision.approver, decision=decision.shown())
 
 
 def _judged(st: UnitStatus, base: UnitStep) -> SnapshotStep:
@@ -223,7 +224,7 @@ def _prepare(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput
     if inp.approval.get("beforePrepare"):  # a person decides before anything changes
         yield from _enter(ctx, st, inp, "AwaitingPrepareApproval")
         gate = yield from _await_decision(ctx, st, inp, "prepare")
-        st.set(prepareDecision=gate.to_json())
+        st.set(prepareDecision=gate.shown())
         if gate.decision != "prepare":
             _decided(st, gate)
             return "Aborted"  # nothing was prepared

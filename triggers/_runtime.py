@@ -11,6 +11,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ import azure.functions as func
 from connectors.app_settings import read_setting
 from connectors.settings_check import setting_problems
 from connectors.storage import Storage
+from migration.identity import IdentityError, Principal, verified_principal
 from migration.instance_ids import is_instance_id
 from migration.names import FOLLOW_THROUGH as FOLLOW_THROUGH_ORCHESTRATOR
 from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
@@ -32,8 +34,6 @@ from migration.text import install_log_escaping
 log = logging.getLogger("c2arm.triggers")
 install_log_escaping()  # one record is one line, whatever a request or the platform sends
 T = TypeVar("T")
-
-PRINCIPAL_HEADER = "X-MS-CLIENT-PRINCIPAL-NAME"
 
 
 @functools.cache
@@ -89,8 +89,57 @@ def workflow_config() -> WorkflowConfig:
         "deadlineMinutes": _float("OPERATION_DEADLINE_MINUTES")})  # fmt: skip
 
 
+DECISION_SETTINGS = ("REVIEW_TOKEN_SECRET", "APPROVERS", "TWO_PERSON_APPROVAL")
+
+
+def decision_refusal() -> func.HttpResponse | None:
+    """503 naming the setting when a decision cannot be taken safely (an unusable signing secret —
+    e.g. an unresolved Key Vault reference —, a bad `APPROVERS` or `TWO_PERSON_APPROVAL`); the
+    same problems make `GET /api/health` fail."""
+    problems = [p for p in setting_problems() if p.setting in DECISION_SETTINGS]
+    if not problems:
+        return None
+    return error(503, "decisions are refused until the app settings are fixed: "
+                      + "; ".join(f"app setting {p.setting}: {p.message}" for p in problems))  # fmt: skip
+
+
 def approver_policy() -> ApproverPolicy:
+    """The approver rules (call `decision_refusal` first: it names a bad `APPROVERS`)."""
     return ApproverPolicy.from_settings(read_setting("APPROVERS"), read_setting("TWO_PERSON_APPROVAL"))
+
+
+def caller(req: func.HttpRequest) -> Principal:
+    """The principal App Service authentication verified for this request (IdentityError: none).
+
+    `WEBSITE_AUTH_ENABLED` is the platform's own setting (the devhost sets it when it emulates
+    the authentication), so a caller cannot switch the check off with a header.
+    """
+    return verified_principal(req.headers, os.environ.get("WEBSITE_AUTH_ENABLED"))
+
+
+def caller_or_none(req: func.HttpRequest) -> Principal | None:
+    try:
+        return caller(req)
+    except IdentityError:
+        return None
+
+
+def requester_of(
+    req: func.HttpRequest, label: str | None
+) -> tuple[str | None, str | None, func.HttpResponse | None]:
+    """(name, object id, refusal) of a submission's requester: the signed-in principal, else the
+    body's `requestedBy` label. With `TWO_PERSON_APPROVAL` a submission needs a signed-in
+    requester (403 otherwise): a label written by any function-key holder is not an identity,
+    and the rule "the requester may not approve" needs to know who the requester is."""
+    who = caller_or_none(req)
+    if who is not None:
+        return who.display, who.object_id, None
+    # strictly `true`: any other value is a bad setting, which refuses the start with a 500 anyway
+    if read_setting("TWO_PERSON_APPROVAL").strip().lower() == "true":
+        message = ("two-person approval needs a signed-in requester: sign in (App Service authentication) "
+                   "first; requestedBy is only a label")  # fmt: skip
+        return None, None, error(403, message)
+    return label, None, None
 
 
 def base_url(req: func.HttpRequest | None) -> str:

@@ -1,8 +1,8 @@
 """Decisions: approve / abort a unit, approve a plan's wave, and the review page's form post.
 
-The approver is the authenticated principal (`X-MS-CLIENT-PRINCIPAL-NAME`: App Service
-authentication sets it on Azure and strips client copies; the devhost's loopback stands in).
-403 when it is missing, not in `APPROVERS`, or — with `TWO_PERSON_APPROVAL` — the requester.
+The approver is the principal App Service authentication verified (`triggers._runtime.caller`:
+on Azure the platform's, locally the devhost's emulation of it), matched on its Entra object id.
+403 when there is none, it is not in `APPROVERS`, or — with `TWO_PERSON_APPROVAL` — the requester.
 Every accepted decision is raised as the `Approval` event and written to the audit table.
 """
 
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -20,14 +21,18 @@ import azure.functions as func
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
+from connectors.decision_claims import claim_wait, release_wait, spend_token
+from migration.identity import CLAIMS_GUIDANCE, Approvers, IdentityError, Principal
 from migration.names import APPROVAL_EVENT
-from migration.phases import approve_decision, can_abort, can_approve
-from migration.policy import PolicyError, check_approver, check_wave, make_token, verify_token
-from migration.render import review_page_html
+from migration.phases import approve_decision, can_abort, can_approve, decision_wait
+from migration.policy import PolicyError, check_approver, check_wave, make_token, sign_decision, verify_token
+from migration.render import page_headers, review_page_html, sign_in_page_html
 from triggers._runtime import (
-    PRINCIPAL_HEADER,
     approver_policy,
     base_url,
+    caller,
+    caller_or_none,
+    decision_refusal,
     error,
     find,
     input_of,
@@ -41,6 +46,23 @@ from triggers._runtime import (
 
 bp = df.Blueprint()
 log = logging.getLogger("c2arm.triggers.decisions")
+
+
+def _warn_about_name_approvers() -> None:
+    """At start-up on Azure: `APPROVERS` names are tolerated, but a UPN can be renamed or reused."""
+    if os.environ.get("AZURE_FUNCTIONS_ENVIRONMENT", "Production") == "Development":
+        return  # the local stack: names are how people sign in to the devhost's emulation
+    try:
+        names = Approvers.parse(read_setting("APPROVERS")).names
+    except IdentityError:
+        return  # named by the settings check (health)
+    if names:
+        log.warning("app setting APPROVERS lists %d name(s), not Entra object ids: Microsoft's guidance "
+                    "is to authorise on the immutable object id (oid), not a name that can change (%s)",
+                    len(names), CLAIMS_GUIDANCE)  # fmt: skip
+
+
+_warn_about_name_approvers()
 
 
 def _comment(body: Any) -> str:
@@ -68,11 +90,43 @@ def _prepared_resources(
         return fallback
 
 
+def _requester(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"name": doc.get("requestedBy"), "objectId": doc.get("requestedById")}
+
+
+async def _raise_signed(
+    client: df.DurableOrchestrationClient, unit_id: str, wait: str, decision: str, principal: Principal,
+    comment: str,
+) -> bool:  # fmt: skip
+    """Claim `wait` of the unit and raise the signed `Approval` event; False when another decision
+    has claimed that wait already (one decision per wait, whatever the timing)."""
+    table = storage().table
+    claimed = await asyncio.to_thread(claim_wait, table, unit_id, wait, decision, principal.display,
+                                      principal.object_id)  # fmt: skip
+    if not claimed:
+        return False
+    fields = {"decision": decision, "wait": wait, "approver": principal.display,
+              "approverId": principal.object_id, "comment": comment,
+              "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}  # fmt: skip
+    event = {**fields, "signature": sign_decision(read_setting("REVIEW_TOKEN_SECRET"), unit_id, fields)}
+    try:
+        await client.raise_event(unit_id, APPROVAL_EVENT, event)
+    except Exception:
+        await asyncio.to_thread(release_wait, table, unit_id, wait)  # not delivered: the wait is still open
+        raise
+    return True
+
+
 async def decide(
-    client: df.DurableOrchestrationClient, unit_id: str, decision: str, principal: str | None, comment: str,
+    client: df.DurableOrchestrationClient, unit_id: str, decision: str, principal: Principal, comment: str,
     base: str = "",
 ) -> func.HttpResponse:  # fmt: skip
-    """Check the approver and the phase, raise `Approval`, audit; the API's answer."""
+    """Check the approver and the phase, claim the wait, raise the signed `Approval`; the answer.
+
+    The orchestrator audits the decision when it acts on it (`orchestrators._decisions`)."""
+    refused = decision_refusal()
+    if refused is not None:
+        return refused
     policy = approver_policy()
     try:
         check_approver(policy, principal, None)
@@ -83,22 +137,24 @@ async def decide(
         return missing
     doc = view(status)
     try:
-        approver = check_approver(policy, principal, doc.get("requestedBy"))
+        check_approver(policy, principal, _requester(doc))
     except PolicyError as exc:
         return error(403, str(exc))
+    approver = principal.display
     allowed = can_approve(doc["phase"]) if decision == "commit" else can_abort(doc["phase"])
     if not allowed:
         return respond({"id": unit_id, "phase": doc["phase"],
                         "error": f"{'approve' if decision == 'commit' else 'abort'} is not possible "
                                  f"in phase {doc['phase']}"}, 409)  # fmt: skip
+    if doc["phase"] == "Aborting":  # an abort took effect already: nothing is left to decide
+        return respond({"id": unit_id, "phase": doc["phase"], "error": "the unit is being aborted"}, 409)
     if decision == "commit":  # approving at the gate before prepare means: prepare
         decision = approve_decision(doc["phase"])
-    await client.raise_event(
-        unit_id, APPROVAL_EVENT, {"decision": decision, "approver": approver, "comment": comment}
-    )
-    action = {"commit": "approve", "prepare": "approve-prepare"}.get(decision, "abort")
-    await off_loop(lambda: storage().append_audit(unit_id, approver, action, comment))
-    log.info("migration %s: %s by %s", unit_id, decision, approver)
+    wait = decision_wait(doc["phase"])
+    if not await _raise_signed(client, unit_id, wait, decision, principal, comment):
+        return respond({"id": unit_id, "phase": doc["phase"],
+                        "error": f"this wait ({wait}) has been decided already"}, 409)  # fmt: skip
+    log.info("migration %s: %s (%s) by %s", unit_id, decision, wait, approver)
     return respond({"id": unit_id, "decision": decision}, 202)
 
 
@@ -110,7 +166,10 @@ async def _decision_route(
     except ValueError as exc:
         return respond({"errors": [{"field": "comment" if "comment" in str(exc) else "(body)",
                                     "message": str(exc)}]}, 400)  # fmt: skip
-    principal = req.headers.get(PRINCIPAL_HEADER)
+    try:
+        principal = caller(req)
+    except IdentityError as exc:
+        return error(403, str(exc))
     return await decide(client, req.route_params["id"], decision, principal, comment, base_url(req))
 
 
@@ -128,21 +187,46 @@ async def abort_migration(req: func.HttpRequest, client: df.DurableOrchestration
     return await _decision_route(req, client, "abort")
 
 
-@bp.route(route="migrations/{id}/review", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
+def _html(page: str, status: int = 200, *, allow_form: bool = False) -> func.HttpResponse:
+    return func.HttpResponse(page, status_code=status, mimetype="text/html", charset="utf-8",
+                             headers=page_headers(allow_form=allow_form))  # fmt: skip
+
+
+def _page_refusal(req: func.HttpRequest, unit_id: str) -> func.HttpResponse | None:
+    """401 + a sign-in link without a verified principal; 403 for one that is not an approver."""
+    login = f"/.auth/login/aad?post_login_redirect_uri={quote(f'/api/migrations/{unit_id}/review', safe='/')}"
+    try:
+        principal = caller(req)
+    except IdentityError as exc:
+        return _html(sign_in_page_html(unit_id, login, str(exc)), 401)
+    refused = decision_refusal()
+    if refused is not None:
+        return refused
+    if not approver_policy().approvers.includes(principal):
+        return _html(sign_in_page_html(unit_id, login, f"{principal.display} is not an approver."), 403)
+    return None
+
+
+@bp.route(route="migrations/{id}/review", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
 @bp.durable_client_input(client_name="client")
 async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """The review page, with an anti-forgery token bound to this unit and the viewing principal."""
+    """The review page, with an anti-forgery token bound to this unit and the viewing principal.
+
+    Anonymous at the function level: a browser has no function key, and a key must never go into
+    a URL a browser keeps. A verified approver is required instead (App Service authentication on
+    Azure, the devhost's emulation locally); the answer carries the page headers (no framing, no
+    caching).
+    """
     unit_id = req.route_params["id"]
+    refused = _page_refusal(req, unit_id)
+    if refused is not None:
+        return refused
+    principal = caller(req)
     status, missing = await find(client, unit_id, base_url(req))
     if status is None:
         return missing
     doc = view(status)
-    principal = req.headers.get(PRINCIPAL_HEADER) or ""
-    token = (
-        make_token(read_setting("REVIEW_TOKEN_SECRET"), unit_id, principal, datetime.now(UTC))
-        if principal
-        else ""
-    )
+    token = make_token(read_setting("REVIEW_TOKEN_SECRET"), unit_id, principal.object_id, datetime.now(UTC))
     try:
         blob = (doc.get("snapshot") or {}).get("blob") or ""
         snapshot = await off_loop(lambda: storage().get_snapshot(blob))
@@ -154,14 +238,16 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
         subscription = (input_of(status).get("request") or {}).get("subscriptionId")
         arm = await asyncio.to_thread(_prepared_resources, doc, subscription, arm)
     page_view = {**doc, "classic": classic, "arm": arm}
-    page = review_page_html(page_view, token, principal=principal or None)
-    return func.HttpResponse(page, status_code=200, mimetype="text/html", charset="utf-8")
+    return _html(review_page_html(page_view, token, principal=principal.display), allow_form=True)
 
 
 @bp.route(route="migrations/{id}/review/decision", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
 @bp.durable_client_input(client_name="client")
 async def review_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    """The review page's form post: no function key, a valid anti-forgery token instead (else 403)."""
+    """The review page's form post: no function key, a valid anti-forgery token instead (else 403).
+
+    A token is good for one post: a second use (a replayed or resubmitted form) is 403 — the page,
+    reloaded, carries a fresh one."""
     unit_id = req.route_params["id"]
     try:
         form = {
@@ -169,15 +255,20 @@ async def review_decision(req: func.HttpRequest, client: df.DurableOrchestration
         }
     except (UnicodeDecodeError, ValueError):
         return error(400, "the form is not valid")
-    principal = req.headers.get(PRINCIPAL_HEADER) or ""
+    refused = decision_refusal()
+    if refused is not None:
+        return refused
+    principal = caller_or_none(req)
     secret = read_setting("REVIEW_TOKEN_SECRET")
-    if not principal or not verify_token(
-        secret, form.get("token", ""), unit_id, principal, datetime.now(UTC)
+    if principal is None or not verify_token(
+        secret, form.get("token", ""), unit_id, principal.object_id, datetime.now(UTC)
     ):
         return error(403, "missing or invalid anti-forgery token")
     decision = form.get("decision", "")
     if decision not in ("commit", "abort"):
         return respond({"errors": [{"field": "decision", "message": "must be commit or abort"}]}, 400)
+    if not await asyncio.to_thread(spend_token, storage().table, unit_id, form["token"]):
+        return error(403, "this page's anti-forgery token was used already: reload the page")
     return await decide(client, unit_id, decision, principal, form.get("comment", "")[:2000], base_url(req))
 
 
@@ -195,11 +286,15 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     except ValueError as exc:
         field = str(exc).split(":", 1)[0] if str(exc).startswith(("wave", "comment")) else "(body)"
         return respond({"errors": [{"field": field, "message": str(exc)}]}, 400)
-    principal = req.headers.get(PRINCIPAL_HEADER)
+    refused = decision_refusal()
+    if refused is not None:
+        return refused
     try:
-        approver = check_approver(approver_policy(), principal, None)
-    except PolicyError as exc:
+        principal = caller(req)
+        check_approver(approver_policy(), principal, None)
+    except (IdentityError, PolicyError) as exc:
         return error(403, str(exc))
+    approver = principal.display
     plan, missing = await find(client, plan_id, base_url(req), "plan")
     if plan is None:
         return missing
@@ -209,25 +304,26 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     waves = doc.get("waves") or []
     if wave >= len(waves):
         return respond({"id": plan_id, "error": f"the plan has no wave {wave}"}, 409)
-    requesters: dict[str, str | None] = {}  # the units awaiting approval → who asked for them
+    requesters: dict[str, dict[str, Any]] = {}  # the units awaiting approval → who asked for them
+    phases: dict[str, str] = {}
     for row in waves[wave].get("units", []):
         unit_status = await instance(client, row["id"])
         if unit_status is None:
             continue
         unit_doc = view(unit_status)
         if can_approve(unit_doc["phase"]):
-            requesters[row["id"]] = unit_doc.get("requestedBy")
+            requesters[row["id"]] = _requester(unit_doc)
+            phases[row["id"]] = unit_doc["phase"]
     try:  # every unit's rules before any event: all or nothing
         check_wave(approver_policy(), principal, requesters)
     except PolicyError as exc:
         return error(403, str(exc))
     approved = []
     for unit_id in requesters:
-        await client.raise_event(unit_id, APPROVAL_EVENT, {"decision": "commit", "approver": approver,
-                                                           "comment": comment})  # fmt: skip
-        note = f"wave {wave} of plan {plan_id}: {comment}"
-        await off_loop(lambda u=unit_id, n=note: storage().append_audit(u, approver, "approve", n))
-        approved.append(unit_id)
+        phase = phases[unit_id]
+        if await _raise_signed(client, unit_id, decision_wait(phase), approve_decision(phase), principal,
+                               f"wave {wave} of plan {plan_id}: {comment}"):  # fmt: skip
+            approved.append(unit_id)
     if not approved:
         return respond({"id": plan_id, "wave": wave, "error": "no unit of this wave awaits approval"}, 409)
     await off_loop(lambda: storage().append_audit(plan_id, approver, "approve", f"wave {wave}: {comment}"))

@@ -14,16 +14,17 @@ import azure.functions as func
 
 from connectors.errors import PermanentError
 from migration.phases import Phase, is_final
+from migration.render import page_headers
 from migration.requests import RequestError, parse_request
 from triggers._listing import confirmed, indexed_ids, unit_rows
 from triggers._runtime import (
-    PRINCIPAL_HEADER,
     base_url,
     error,
     find,
     json_body,
     off_loop,
     public_view,
+    requester_of,
     respond,
     storage,
     view,
@@ -49,10 +50,13 @@ async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestratio
         errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
         return respond({"errors": errors}, 400)
     # the requester of an HTTP submission is the authenticated principal when there is one
-    requester = req.headers.get(PRINCIPAL_HEADER) or request.requested_by
+    requester, requester_id, refused = requester_of(req, request.requested_by)
+    if refused is not None:
+        return refused
     base = base_url(req)
     try:
-        taken, phase = await start_migration(client, request, requester, base, channel="http")
+        taken, phase = await start_migration(client, request, requester, base, channel="http",
+                                             requester_id=requester_id)  # fmt: skip
     except ValueError as exc:  # a bad app setting: the operator's problem, said plainly
         log.error("cannot start %s: %s", request.request_id, exc)
         return error(500, str(exc))
@@ -135,7 +139,8 @@ async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClien
             return respond({"id": unit_id, "phase": doc["phase"], "error": message}, 409)
         return error(404, f"report of {unit_id}: {doc.get('reportError') or exc.message}")
     if html:
-        return func.HttpResponse(report, status_code=200, mimetype="text/html", charset="utf-8")
+        return func.HttpResponse(report, status_code=200, mimetype="text/html", charset="utf-8",
+                                 headers=page_headers())  # fmt: skip
     return respond(report)
 
 

@@ -8,13 +8,13 @@ import azure.functions as func
 from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
 from migration.requests import RequestError, parse_plan_request
 from triggers._runtime import (
-    PRINCIPAL_HEADER,
     base_url,
     error,
     find,
     instance,
     json_body,
     off_loop,
+    requester_of,
     respond,
     storage,
     view,
@@ -34,7 +34,9 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
         errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
         return respond({"errors": errors}, 400)
     base = base_url(req)
-    requester = req.headers.get(PRINCIPAL_HEADER)
+    requester, requester_id, refused = requester_of(req, None)
+    if refused is not None:
+        return refused
     try:
         config = workflow_config().to_json()
     except ValueError as exc:
@@ -48,7 +50,8 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
         return respond({"id": plan.plan_id, "phase": phase or "Planning",
                         "error": f"an instance with id {plan.plan_id} {why}"}, 409)  # fmt: skip
     payload = {**plan.to_json(), "config": config, "linksBase": base,
-               "requestedBy": requester, "units": [u.model_dump(mode="json") for u in plan.units]
+               "requestedBy": requester, "requestedById": requester_id,
+               "units": [u.model_dump(mode="json") for u in plan.units]
                if plan.units is not None else None}  # fmt: skip
     await start_claimed(client, PLAN_ORCHESTRATOR, plan.plan_id, payload)
     who = requester or "unknown"

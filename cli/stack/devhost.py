@@ -65,6 +65,7 @@ def start_devhost(
     time_scale: float = 1.0,
     start_time: str | None = None,
     env: dict[str, str] | None = None,
+    auth: bool = True,
 ) -> DevHost:
     """Start `python -m devhost` for `app_dir` and wait until it is healthy."""
     app_dir = app_dir.resolve()
@@ -88,6 +89,8 @@ def start_devhost(
     ]
     if start_time:
         argv += ["--start-time", start_time]
+    if not auth:
+        argv.append("--no-auth")
     child_env = {**os.environ, **(env or {})}
     child_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH")) if p)
     started = start_process("devhost", argv, log_path, env=child_env, cwd=REPO_ROOT)

@@ -14,10 +14,11 @@ same bytes from the same data. Public API (the triggers of the workflow import t
   and its per-VM plan (issue #18). Shapes in `render.followthrough`.
 """
 
+from migration.render._html import page_headers
 from migration.render.followthrough import follow_through_html, follow_through_plan_section
 from migration.render.gantt import human_duration, plan_gantt_svg, unit_gantt_svg
 from migration.render.report import id_map_csv, report_html
-from migration.render.review import decision_path, review_page_html
+from migration.render.review import decision_path, review_page_html, sign_in_page_html
 
 __all__ = [
     "decision_path",
@@ -25,8 +26,10 @@ __all__ = [
     "follow_through_plan_section",
     "human_duration",
     "id_map_csv",
+    "page_headers",
     "plan_gantt_svg",
     "report_html",
     "review_page_html",
+    "sign_in_page_html",
     "unit_gantt_svg",
 ]

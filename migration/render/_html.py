@@ -60,16 +60,29 @@ def esc(value: Any) -> str:
     return escape(escape_controls(str(value), keep="\n"), quote=True)
 
 
-def page(title: str, body: str, *, allow_form: bool = False) -> str:
-    """A whole HTML document around `body`, its CSS inline and a CSP that loads nothing."""
+def csp(*, allow_form: bool = False) -> str:
+    """The pages' Content-Security-Policy: nothing loaded, no framing, forms only to this origin."""
     form_action = "'self'" if allow_form else "'none'"
-    csp = (
+    return (
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
         f"form-action {form_action}; base-uri 'none'; frame-ancestors 'none'"
     )
+
+
+def page_headers(*, allow_form: bool = False) -> dict[str, str]:
+    """The HTTP headers every served page carries. Browsers ignore `frame-ancestors` in a `<meta>`
+    CSP, so framing (clickjacking of the decision buttons) is refused only by these headers;
+    `no-store` keeps a page with a decision token out of caches; `nosniff` keeps it HTML-only."""
+    return {"Content-Security-Policy": csp(allow_form=allow_form), "X-Frame-Options": "DENY",
+            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}  # fmt: skip
+
+
+def page(title: str, body: str, *, allow_form: bool = False) -> str:
+    """A whole HTML document around `body`, its CSS inline and a CSP that loads nothing."""
+    policy = csp(allow_form=allow_form)
     return (
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
-        f"<meta http-equiv='Content-Security-Policy' content=\"{csp}\">"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{policy}\">"
         "<meta name='viewport' content='width=device-width,initial-scale=1'>"
         f"<title>{esc(title)}</title><style>{CSS}</style></head>\n<body>\n{body}\n</body></html>\n"
     )

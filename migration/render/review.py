@@ -232,3 +232,14 @@ def review_page_html(
         + table(["phase", "at"], [[t.get("phase"), t.get("at")] for t in timeline], cls="timeline")
     )
     return page(f"c2arm review {instance_id}", body, allow_form=True)
+
+
+def sign_in_page_html(instance_id: str, login_url: str, problem: str) -> str:
+    """What the review page's route answers without a usable principal: why, and where to sign in."""
+    body = (
+        f"<h1>Review of {esc(instance_id)}</h1>"
+        f"<p id='not-signed-in'>{esc(problem)}</p>"
+        f"<p><a id='sign-in' href='{esc(login_url)}'>Sign in with Microsoft Entra ID</a>, then come back "
+        "to this page.</p>"
+    )
+    return page(f"Sign in to review {instance_id}", body)

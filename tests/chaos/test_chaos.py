@@ -31,6 +31,8 @@ from tests.security.secrets_scan import log_texts, scan, stack_secrets
 sys.path.append(str(REPO_ROOT / "bench"))
 from plan_vs_baseline import APPROVER, SUB, Admin, generate_estate, unit_order
 
+from cli.signin import signed_in
+
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(1800)]
 GROUPS, BLOCKED, SCALE, CONCURRENCY, KILLS = 12, 3, 300.0, 10, 3
 FAULTS = {"faults": [
@@ -88,7 +90,8 @@ def test_chaos(tmp_path: Path) -> None:
     try:
         admin = Admin(info)
         admin.timed()
-        headers = {"x-functions-key": info["functionKey"], "X-MS-CLIENT-PRINCIPAL-NAME": APPROVER}
+        # signed in through the devhost's emulated App Service sign-in (tokens survive its restarts)
+        headers = {"x-functions-key": info["functionKey"], **signed_in(info["appUrl"], APPROVER)}
         # the kills fall while units run (not all during the plan's initial snapshot): the first a
         # random 5-30 s after the first unit starts, each next one a random 15-60 s later
         next_kill: float | None = None
@@ -97,7 +100,7 @@ def test_chaos(tmp_path: Path) -> None:
         with httpx.Client(base_url=info["appUrl"], headers=headers, timeout=30) as app:
             answer = app.post("/api/plans", json={"planId": "chaos", "subscriptionId": SUB,
                                                    "concurrency": CONCURRENCY, "approval": "perUnit"},
-                              headers={"X-MS-CLIENT-PRINCIPAL-NAME": "ops@contoso.com"})  # fmt: skip
+                              headers=signed_in(info["appUrl"], "ops@contoso.com"))  # fmt: skip
             assert answer.status_code == 202, answer.text
             plan_started = time.monotonic()
             while time.monotonic() - plan_started < 1500:

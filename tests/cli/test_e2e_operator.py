@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cli.api_client import ApiClient, ApiError
+from cli.signin import default_principal
 from tests.cli.helpers import REPO_ROOT, c2arm
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]
@@ -49,6 +50,8 @@ def test_submit_status_approve_report(ops_stack, tmp_path: Path) -> None:
 
     status = wait_for_phase(ops_stack.state_dir, uid, {"AwaitingApproval", "NotMigratable", "Failed"})
     assert status["phase"] == "AwaitingApproval", status
+    # the CLI signed in (the devhost's emulated App Service sign-in): the requester is named (#15 item 13)
+    assert status["requestedBy"] == default_principal() != "unknown"
 
     shown = c2arm("status", uid, *sd)
     assert shown.returncode == 0
@@ -75,6 +78,7 @@ def test_submit_status_approve_report(ops_stack, tmp_path: Path) -> None:
 
     report = json.loads(c2arm("report", uid, *sd).stdout)
     assert report["phase"] == "Committed" and report["approver"] == APPROVER
+    assert report["requestedBy"] == default_principal()
     arm_ids = set(report["resourceMap"].values())
     assert any("/resourceGroups/api-cs-Migrated/" in i for i in arm_ids), report["resourceMap"]
 

@@ -6,7 +6,7 @@ import pytest
 
 from connectors.settings_check import setting_problems
 
-GOOD = {"REVIEW_TOKEN_SECRET": "s"}
+GOOD = {"REVIEW_TOKEN_SECRET": "s" * 32}
 
 
 def named(env: dict[str, str]) -> dict[str, str]:

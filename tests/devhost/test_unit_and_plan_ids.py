@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cli.stack.azurite import Azurite
+from devhost.auth import local_object_id
 from migration.policy import make_token
 from tests.hostile.app import APPROVER, REVIEW_SECRET, SECOND_APPROVER, SUB, ApiHost, start_api_host, wait_for
 
@@ -38,7 +39,7 @@ def api(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 def _unit_calls(instance_id: str) -> list[tuple[str, str, dict]]:
     """(method, path, request kwargs) of every unit route, for `instance_id`."""
     root = f"/api/migrations/{instance_id}"
-    token = make_token(REVIEW_SECRET, instance_id, SECOND_APPROVER, datetime.now(UTC))
+    token = make_token(REVIEW_SECRET, instance_id, local_object_id(SECOND_APPROVER), datetime.now(UTC))
     form = {"data": {"decision": "abort", "token": token}}
     return [("GET", root, {}), ("GET", f"{root}/report", {}), ("GET", f"{root}/audit", {}),
             ("GET", f"{root}/review", {}), ("POST", f"{root}/approve", {"json": {}}),

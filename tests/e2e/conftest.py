@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cli.signin import signed_in
 from cli.stack.azurite import Azurite
 from cli.stack.up import STACK_KEYS
 from connectors.storage import Storage
@@ -41,7 +42,7 @@ class App:
         if key:
             headers["x-functions-key"] = self.function_key
         if principal:
-            headers["X-MS-CLIENT-PRINCIPAL-NAME"] = principal
+            headers.update(signed_in(self.url, principal))  # the devhost's emulated sign-in
         return httpx.Client(base_url=self.url, headers=headers, timeout=15)
 
 
@@ -78,7 +79,8 @@ def api_host(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
     base = tmp_path_factory.mktemp("api-host")
     env = {"AzureWebJobsStorage": azurite.connection_string, "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
-           "TWO_PERSON_APPROVAL": "true", "REVIEW_TOKEN_SECRET": "test-secret", "ASM_AUTH": "token",
+           "TWO_PERSON_APPROVAL": "true", "REVIEW_TOKEN_SECRET": "test-secret-of-at-least-32-bytes-here",
+           "ASM_AUTH": "token",
            "AZURE_ACCESS_TOKEN": "t", "ASM_ENDPOINT": "https://127.0.0.1:9", "ARM_ENDPOINT": "https://127.0.0.1:9",
            "MIGRATION_SCHEDULE": "0 0 22 * * *", "AZURE_QUICK_RETRIES": "0"}  # fmt: skip
     host = start_devhost(REPO_ROOT, base / "devhost.log", state=base / "state.db", keys=base / "keys.json",

@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from cli.signin import signed_in
 from tests.e2e.conftest import APPROVER, OTHER_APPROVER, Stack, events, request, wait_for, wait_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("small_stack")]
@@ -148,9 +149,8 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
         assert report.json()["resourceMap"]
         html = client.get("/api/migrations/vnet-1/report", headers={"Accept": "text/html"})
         assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-        late = client.post(
-            "/api/migrations/vnet-1/approve", json={}, headers={"X-MS-CLIENT-PRINCIPAL-NAME": APPROVER}
-        )
+        approver_headers = signed_in(small_stack.info["appUrl"], APPROVER)
+        late = client.post("/api/migrations/vnet-1/approve", json={}, headers=approver_headers)
         assert late.status_code == 409
     finished = wait_for(lambda: [e for e in events(small_stack.storage)
                                  if e["type"] == "MigrationFinished" and e["data"]["id"] == "vnet-1"],

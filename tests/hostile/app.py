@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from cli.signin import signed_in
 from cli.stack.azurite import Azurite
 from cli.stack.devhost import DevHost, start_devhost
 from connectors.storage import Storage
@@ -22,7 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SUB = "00000000-0000-0000-0000-000000000001"
 APPROVER = "approver@contoso.com"
 SECOND_APPROVER = "second@contoso.com"
-REVIEW_SECRET = "review-secret-9f2c41d7e0b3"
+APPROVER_OID = "7e57a9d0-0b1e-4c3a-9d2f-5a6b7c8d9e0f"  # an approver listed by Entra object id
+REVIEW_SECRET = "review-secret-9f2c41d7e0b3-for-hostile-tests"
 ACCESS_TOKEN = "access-token-3b8e9d1c2a77"
 
 
@@ -51,7 +53,7 @@ class ApiHost:
         if key:
             headers["x-functions-key"] = self.host.function_key
         if principal:
-            headers["X-MS-CLIENT-PRINCIPAL-NAME"] = principal
+            headers.update(signed_in(self.url, principal))  # the devhost's emulated sign-in
         return httpx.Client(base_url=self.url, headers=headers, timeout=15, trust_env=False)
 
     def instance_ids(self) -> set[str]:
@@ -62,11 +64,12 @@ class ApiHost:
             return {row["instanceId"] for row in response.json()}
 
 
-def start_api_host(base: Path, azurite: Azurite, **settings: str) -> ApiHost:
-    """Start c2arm under the devhost in `base` (state, keys, log) with the given extra settings."""
+def start_api_host(base: Path, azurite: Azurite, *, auth: bool = True, **settings: str) -> ApiHost:
+    """Start c2arm under the devhost in `base` (state, keys, log) with the given extra settings;
+    `auth=False`: without the devhost's emulation of App Service authentication."""
     env = {
         "AzureWebJobsStorage": azurite.connection_string,
-        "APPROVERS": f"{APPROVER},{SECOND_APPROVER}",
+        "APPROVERS": f"{APPROVER},{SECOND_APPROVER},{APPROVER_OID}",
         "TWO_PERSON_APPROVAL": "true",
         "REVIEW_TOKEN_SECRET": REVIEW_SECRET,
         "ASM_AUTH": "token",
@@ -79,7 +82,7 @@ def start_api_host(base: Path, azurite: Azurite, **settings: str) -> ApiHost:
     }
     log = base / "devhost.log"
     host = start_devhost(REPO_ROOT, log, state=base / "state.db", keys=base / "keys.json", env=env,
-                         time_scale=100)  # fmt: skip
+                         time_scale=100, auth=auth)  # fmt: skip
     store = Storage.from_env({"AzureWebJobsStorage": azurite.connection_string})
     store.ensure()
     return ApiHost(host, store, log, env)

@@ -44,7 +44,7 @@ if args[:3] == ["keyvault", "secret", "set"]:
         out.write(open(path).read())
     sys.stdout.write(json.dumps({{"mode": oct(os.stat(path).st_mode & 0o777)}}))
     sys.exit(0)
-if args[:2] == ["functionapp", "restart"]:
+if args[:4] == ["functionapp", "config", "appsettings", "set"]:
     sys.exit(0)
 sys.stderr.write("fake az: unexpected call %r\n" % (args,))
 sys.exit(2)
@@ -87,8 +87,11 @@ def test_creates_the_secret_once_without_printing_it(tmp_path: Path) -> None:
     assert [c[:3] for c in calls] == [
         ["keyvault", "secret", "show"],
         ["keyvault", "secret", "set"],
-        ["functionapp", "restart", "--name"],
+        ["functionapp", "config", "appsettings"],
     ]
+    refresh = calls[-1]
+    assert refresh[refresh.index("--name") + 1] == "func-c2arm-test"
+    assert refresh[refresh.index("--settings") + 1].startswith("C2ARM_SECRETS_REFRESHED_AT=20")
     assert list(tmp_path.glob("tmp*")) == [], "temporary files must be removed"
 
 
@@ -96,7 +99,9 @@ def test_keeps_an_existing_secret(tmp_path: Path) -> None:
     result, calls, state = _run(tmp_path, ["exists"])
     assert result.returncode == 0, result.stderr
     assert "kept" in result.stdout
-    assert [c[:3] for c in calls] == [["keyvault", "secret", "show"]]
+    # a kept secret is read again too: a reference that did not resolve before gets another chance
+    expected = [["keyvault", "secret", "show"], ["functionapp", "config", "appsettings"]]
+    assert [c[:3] for c in calls] == expected
     assert not (state / "value").exists()
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import Harness, handle_of, record
-from tests.workflow.stand_ins import Platform, unit_input
+from tests.workflow.stand_ins import Platform, signed, unit_input
 
 HERE = Path(__file__).parent / "histories"
-COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "go"}
+COMMIT = signed("change-1", "commit", "commit", comment="go")  # as the decision route raises it
 
 
 def scenarios() -> dict[str, Harness]:
@@ -39,7 +39,7 @@ def scenarios() -> dict[str, Harness]:
         transient_status=2,
     )
     h = Harness(handle_of(migrate_unit), unit_input(), platform.activities(), instance_id="change-1")
-    h.run({"Approval": [{"decision": "abort", "approver": "alice@contoso.com", "comment": "no"}]})
+    h.run({"Approval": [signed("change-1", "abort", "commit", comment="no")]})
     out["migrate_unit_retried_then_aborted"] = h
     h = Harness(
         handle_of(migrate_unit),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from devhost.auth import local_object_id
 from migration.policy import make_token
 from tests.hostile.app import APPROVER, REVIEW_SECRET, SECOND_APPROVER, ApiHost
 from tests.security.routes import http_routes
@@ -16,8 +17,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_api")]
 # The one route without a function key, by design: the review page's form post, protected by its
 # per-page HMAC token instead.
 TOKEN_ROUTES = {"migrations/{id}/review/decision"}
-# Anonymous by design and showing no secret: the settings' health (names of bad settings only).
-OPEN_ROUTES = {"health"}
+# Anonymous by design and showing no secret: the settings' health (names of bad settings only), and
+# the review page, which needs a signed-in approver instead (a function key must not be in a URL).
+OPEN_ROUTES = {"health", "migrations/{id}/review"}
 
 
 ROUTES = list(http_routes())
@@ -63,18 +65,23 @@ def _decision(api: ApiHost, unit_id: str, token: str | None, principal: str | No
 
 def test_review_decisions_without_a_valid_token_are_403(api: ApiHost) -> None:
     now = datetime.now(UTC)
-    good = make_token(REVIEW_SECRET, "sec-1", SECOND_APPROVER, now)
+    SECOND = local_object_id(SECOND_APPROVER)  # tokens are bound to the object id
+    good = make_token(REVIEW_SECRET, "sec-1", SECOND, now)
     forged = {
         "no token": (None, SECOND_APPROVER),
         "empty token": ("", SECOND_APPROVER),
         "garbage": ("not-a-token", SECOND_APPROVER),
-        "wrong secret": (make_token("another-secret", "sec-1", SECOND_APPROVER, now), SECOND_APPROVER),
+        "wrong secret": (make_token("another-secret", "sec-1", SECOND, now), SECOND_APPROVER),
         "expired": (
-            make_token(REVIEW_SECRET, "sec-1", SECOND_APPROVER, now - timedelta(hours=2)),
+            make_token(REVIEW_SECRET, "sec-1", SECOND, now - timedelta(hours=2)),
             SECOND_APPROVER,
         ),
         "another principal's": (good, APPROVER),
-        "another unit's": (make_token(REVIEW_SECRET, "sec-2", SECOND_APPROVER, now), SECOND_APPROVER),
+        "another unit's": (make_token(REVIEW_SECRET, "sec-2", SECOND, now), SECOND_APPROVER),
+        "the name, not the object id": (
+            make_token(REVIEW_SECRET, "sec-1", SECOND_APPROVER, now),
+            SECOND_APPROVER,
+        ),
         "no principal": (good, None),
         "expiry moved": ("9999999999." + good.split(".", 1)[1], SECOND_APPROVER),
     }

@@ -45,7 +45,7 @@ def _durable(api: ApiHost) -> httpx.Client:
 def test_parallel_submissions_of_one_id_start_exactly_one_instance(api: ApiHost) -> None:
     codes = _race(api, "/api/migrations", _request("race-1"))
     assert sorted(codes) == [202] + [409] * (PARALLEL - 1), codes
-    with api.client() as client:
+    with api.client(principal="ops@contoso.com") as client:  # signed in: two-person approval is on
         audit = client.get("/api/migrations/race-1/audit").json()["entries"]
     assert [e["action"] for e in audit] == ["submit"]  # one start, one submission on record
     with _durable(api) as durable:
@@ -56,13 +56,13 @@ def test_parallel_submissions_of_one_id_start_exactly_one_instance(api: ApiHost)
 def test_parallel_plan_submissions_and_a_plan_with_a_units_id(api: ApiHost) -> None:
     codes = _race(api, "/api/plans", {"planId": "race-plan", "subscriptionId": SUB})
     assert sorted(codes) == [202] + [409] * (PARALLEL - 1), codes
-    with api.client() as client:
+    with api.client(principal="ops@contoso.com") as client:  # signed in: two-person approval is on
         assert client.post("/api/migrations", json=_request("race-plan")).status_code == 409
         assert client.post("/api/plans", json={"planId": "race-1", "subscriptionId": SUB}).status_code == 409
 
 
 def test_a_finished_and_purged_instances_id_stays_taken(api: ApiHost) -> None:
-    with api.client() as client:
+    with api.client(principal="ops@contoso.com") as client:  # signed in: two-person approval is on
         assert client.post("/api/migrations", json=_request("race-2")).status_code == 202
     with _durable(api) as durable:
         durable.post("/instances/race-2/terminate", params={"reason": "test"})
@@ -70,7 +70,7 @@ def test_a_finished_and_purged_instances_id_stays_taken(api: ApiHost) -> None:
                  what="race-2 terminated")  # fmt: skip
         assert durable.delete("/instances/race-2").status_code == 200  # purged: the host forgot it
         assert durable.get("/instances/race-2").status_code == 404
-    with api.client() as client:
+    with api.client(principal="ops@contoso.com") as client:  # signed in: two-person approval is on
         again = client.post("/api/migrations", json=_request("race-2"))
     assert again.status_code == 409, again.text
     assert "exists already" in again.json()["error"]
@@ -86,7 +86,7 @@ def test_a_claim_left_by_a_dead_starter_is_taken_over_once(api: ApiHost) -> None
     assert sorted(codes) == [202] + [409] * (PARALLEL - 1), codes
     # a young unstarted claim is another start under way: 409, and nothing started
     assert instance_claims.claim(table, "race-4", "unit").won
-    with api.client() as client:
+    with api.client(principal="ops@contoso.com") as client:  # signed in: two-person approval is on
         answer = client.post("/api/migrations", json=_request("race-4"))
         assert answer.status_code == 409 and "being started" in answer.json()["error"], answer.text
         assert client.get("/api/migrations/race-4").status_code == 404

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.signin import signed_in
 from tests.e2e.conftest import REPO_ROOT, Stack, start_stack, wait_phase
 from tests.hostile.app import APPROVER, SECOND_APPROVER
 from tests.security.secrets_scan import blob_texts, log_texts, scan, stack_secrets
@@ -115,16 +116,17 @@ def test_no_secret_in_logs_blobs_reports_or_answers(stack: Stack) -> None:
             ("status", client.get(root)),
             ("report json", client.get(f"{root}/report")),
             ("report html", client.get(f"{root}/report", headers={"Accept": "text/html"})),
-            ("review", client.get(f"{root}/review", headers={"X-MS-CLIENT-PRINCIPAL-NAME": SECOND_APPROVER})),
+            ("review", client.get(f"{root}/review",
+                                  headers=signed_in(stack.info["appUrl"], SECOND_APPROVER))),
             ("audit", client.get(f"{root}/audit")),
             ("list", client.get("/api/migrations")),
             ("404", client.get("/api/migrations/nothing")),
             ("400", client.post("/api/migrations", json={"requestId": 1})),
             ("403 no principal", client.post(f"{root}/approve", json={})),
             ("403 stranger", client.post(f"{root}/approve", json={},
-                                         headers={"X-MS-CLIENT-PRINCIPAL-NAME": "mallory@contoso.com"})),
+                                         headers=signed_in(stack.info["appUrl"], "mallory@contoso.com"))),
             ("409 late", client.post(f"{root}/abort", json={},
-                                     headers={"X-MS-CLIENT-PRINCIPAL-NAME": SECOND_APPROVER})),
+                                     headers=signed_in(stack.info["appUrl"], SECOND_APPROVER))),
         ):  # fmt: skip
             answers.append((where, response.text))
     assert "resourceMap" in dict(answers)["report json"], "the run left a report to scan"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from migration.policy import decision_problem, sign_decision
 from tests.workflow.harness import ActivityError
 
 SUB = "00000000-0000-0000-0000-000000000001"
@@ -79,6 +80,7 @@ class Platform:
             "notify": self.notify,
             "audit_entry": self.audit_entry,
             "index_phase": self.indexed.append,
+            "verify_decision": verify_decision,
         }
 
     def snapshot(self, p: dict) -> dict:
@@ -133,3 +135,24 @@ class Platform:
 
     def audit_entry(self, p: dict) -> None:
         self.audit.append(p)
+
+
+# The decision routes sign every person's decision (`migration.policy.sign_decision`); the real
+# `verify_decision` activity checks it under the app's secret — here under this one.
+DECISION_SECRET = "workflow-tests-decision-secret-of-32-bytes"
+
+
+def signed(
+    unit_id: str, decision: str, wait: str, approver: str = "alice@contoso.com", comment: str = ""
+) -> dict:
+    """An `Approval` event as c2arm's decision route raises it (signed for `unit_id` and `wait`)."""
+    fields = {"decision": decision, "wait": wait, "approver": approver,
+              "approverId": "a11ce000-0000-4000-8000-000000000001", "comment": comment,
+              "at": "2030-01-01T00:00:00.000000Z"}  # fmt: skip
+    return {**fields, "signature": sign_decision(DECISION_SECRET, unit_id, fields)}
+
+
+def verify_decision(p: dict) -> dict:
+    """The `verify_decision` activity's verdict (the same pure check, the tests' secret)."""
+    reason = decision_problem(DECISION_SECRET, p["id"], p["event"])
+    return {"valid": reason is None, "reason": reason or ""}

@@ -9,10 +9,11 @@ from typing import Any
 from migration.followthrough import Disk, VmFacts, conversion_refusal, next_action, plan_line
 from orchestrators.follow_through import follow_through
 from tests.workflow.harness import Harness, handle_of
-from tests.workflow.stand_ins import unit_input
+from tests.workflow.stand_ins import signed, unit_input, verify_decision
 
-COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "go"}
-ABORT = {"decision": "abort", "approver": "alice@contoso.com", "comment": "not tonight"}
+# as the decision routes raise them (signed for the follow-through's instance and its wait)
+COMMIT = signed("change-1~follow", "commit", "commit", comment="go")
+ABORT = signed("change-1~follow", "abort", "commit", comment="not tonight")
 
 
 class Compute:
@@ -69,6 +70,7 @@ class Compute:
             "ft_report": lambda p: {"json": f"reports/{p['id']}.json"},
             "notify": lambda p: self.events.append(p["type"]) or {},
             "audit_entry": lambda p: {},
+            "verify_decision": verify_decision,
         }
 
 

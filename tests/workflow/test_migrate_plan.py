@@ -9,9 +9,11 @@ from migration.requests import WorkflowConfig
 from orchestrators.migrate_plan import migrate_plan, unit_instance_id
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import Harness, handle_of
-from tests.workflow.stand_ins import SUB, Platform
+from tests.workflow.stand_ins import SUB, Platform, signed
 
-COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "wave"}
+
+def commit(unit_id: str) -> dict:
+    return signed(unit_id, "commit", "commit", comment="wave")
 
 
 def unit(kind: str, name: str, deps: list[str] | None = None) -> dict[str, Any]:
@@ -84,7 +86,7 @@ def run_plan(
         platform.activities(),
         instance_id="plan-7",
         sub_orchestrators={"migrate_unit": handle_of(migrate_unit)},
-        child_events=lambda cid: {"Approval": [COMMIT]},
+        child_events=lambda cid: {"Approval": [commit(cid)]},
     )
     h.run()
     return h, platform

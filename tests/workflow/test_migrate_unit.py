@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from orchestrators._steps import POLL_FRACTION
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import Harness, handle_of, parse_time
-from tests.workflow.stand_ins import Platform, unit_input
+from tests.workflow.stand_ins import Platform, signed, unit_input
 
-COMMIT = {"decision": "commit", "approver": "alice@contoso.com", "comment": "go"}
-ABORT = {"decision": "abort", "approver": "alice@contoso.com", "comment": "no"}
+COMMIT = signed("change-1", "commit", "commit", comment="go")
+ABORT = signed("change-1", "abort", "commit", comment="no")
 
 
 def harness(platform: Platform, **kw) -> Harness:
@@ -48,7 +49,7 @@ def test_waits_for_approval_then_commits() -> None:
     assert [e["type"] for e in platform.events] == ["ApprovalRequested", "MigrationFinished"]
 
 
-PREPARE = {"decision": "prepare", "approver": "alice@contoso.com", "comment": "prepare it"}
+PREPARE = signed("change-1", "prepare", "prepare", comment="prepare it")
 
 
 def test_gate_before_prepare_waits_for_a_person_then_prepares() -> None:
@@ -70,7 +71,7 @@ def test_gate_before_prepare_waits_for_a_person_then_prepares() -> None:
     state = h.run({"Approval": [COMMIT]})
     assert state["isDone"] and state["output"]["phase"] == "Committed"
     assert phases(h)[3:6] == ["Validating", "AwaitingPrepareApproval", "Preparing"]
-    assert state["output"]["prepareDecision"] == PREPARE
+    assert state["output"]["prepareDecision"] == {k: v for k, v in PREPARE.items() if k != "signature"}
 
 
 def test_gate_before_prepare_abort_ends_aborted_with_nothing_prepared() -> None:
@@ -144,9 +145,34 @@ def test_abort_raised_early_is_kept_until_prepared() -> None:
     platform = Platform()
     h = harness(platform)
     h.start()
-    h._episode([h._event(15, Name="Approval", Input='{"decision": "abort", "approver": "a"}')])
+    early = json.dumps(signed("change-1", "abort", "abort", approver="a"))
+    h._episode([h._event(15, Name="Approval", Input=early)])
     state = h.run()
     assert state["output"]["phase"] == "Aborted"
+
+
+def test_an_unsigned_or_forged_decision_is_ignored_and_audited() -> None:
+    """#20 item 4: an event raised around the decision routes (e.g. the Durable HTTP API's
+    raiseEvent) decides nothing; the audit records that it was ignored, then a signed one counts."""
+    platform = Platform()
+    h = harness(platform)
+    forged = [{"decision": "commit", "approver": "boss@contoso.com", "comment": "trust me"},  # unsigned
+              signed("another-unit", "commit", "commit"),  # signed, but for another unit
+              {**COMMIT, "comment": "changed after signing"}]  # altered  # fmt: skip
+    for n, event in enumerate(forged, 1):
+        h.run({"Approval": [event]})
+        assert h.custom_status["phase"] == "AwaitingApproval" and platform.state == "Prepared"
+        assert h.custom_status["ignoredDecisions"] == n
+    ignored = [a for a in platform.audit if a["action"] == "ignored"]
+    assert [a["entryId"] for a in ignored] == ["ignored-1", "ignored-2", "ignored-3"]
+    assert all(a["principal"] == "system" for a in ignored) and "boss@contoso.com" in ignored[0]["comment"]
+    assert "no signature" in ignored[0]["comment"] and "does not match" in ignored[1]["comment"]
+    state = h.run({"Approval": [COMMIT]})
+    assert state["output"]["phase"] == "Committed"
+    decided = [a for a in platform.audit if a["action"] == "approve"]
+    assert decided == [{"id": "change-1", "principal": "alice@contoso.com", "action": "approve",
+                        "comment": "go", "entryId": "decision-commit"}]  # fmt: skip
+    assert "signature" not in state["output"]["decision"]  # the status shows the decision, not its MAC
 
 
 def test_approval_timeout_abort_policy() -> None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from migration.identity import Principal
 from migration.phases import FINAL, Phase, can_abort, can_approve, can_move, is_final
 from migration.policy import ApproverPolicy, PolicyError, check_approver, make_token, verify_token
 from migration.report import Report
@@ -50,19 +51,32 @@ def test_decision_rules() -> None:
     assert not can_abort("Committing") and not can_abort("Aborted")
 
 
+ALICE = Principal("1a1a1a1a-0000-4000-8000-000000000001", "alice@contoso.com")
+BOB = Principal("b0b0b0b0-0000-4000-8000-000000000002", "bob@contoso.com")
+
+
 def test_approver_rules() -> None:
     policy = ApproverPolicy.from_settings(" Alice@contoso.com, bob@contoso.com ", "true")
-    assert check_approver(policy, "alice@contoso.com", "ops@contoso.com") == "alice@contoso.com"
-    with pytest.raises(PolicyError, match="no authenticated principal"):
-        check_approver(policy, None, "ops@contoso.com")
+    ops = {"name": "ops@contoso.com", "objectId": None}
+    assert check_approver(policy, ALICE, ops) == ALICE
     with pytest.raises(PolicyError, match="not an approver"):
-        check_approver(policy, "mallory@contoso.com", "ops@contoso.com")
+        check_approver(policy, Principal("0e0e0e0e-0000-4000-8000-000000000003", "mallory@contoso.com"), ops)
     with pytest.raises(PolicyError, match="two-person"):
-        check_approver(policy, "BOB@contoso.com", "bob@contoso.com")
+        check_approver(policy, Principal(BOB.object_id, "BOB@contoso.com"), {"name": "bob@contoso.com"})
+    # the requester by object id: a renamed account is still the requester
+    with pytest.raises(PolicyError, match="two-person"):
+        check_approver(policy, BOB, {"name": "robert@contoso.com", "objectId": BOB.object_id.upper()})
     relaxed = ApproverPolicy.from_settings("bob@contoso.com", "false")
-    assert check_approver(relaxed, "bob@contoso.com", "bob@contoso.com") == "bob@contoso.com"
+    assert check_approver(relaxed, BOB, {"name": "bob@contoso.com"}) == BOB
     with pytest.raises(PolicyError):
-        check_approver(ApproverPolicy.from_settings("", "false"), "bob@contoso.com", None)
+        check_approver(ApproverPolicy.from_settings("", "false"), BOB, None)
+
+
+def test_approvers_by_object_id_match_whatever_the_name() -> None:
+    policy = ApproverPolicy.from_settings(BOB.object_id.upper(), "false")
+    assert check_approver(policy, Principal(BOB.object_id, "renamed@contoso.com"), None)
+    with pytest.raises(PolicyError, match="not an approver"):
+        check_approver(policy, Principal(ALICE.object_id, "bob@contoso.com"), None)  # the name is not the id
 
 
 def test_token_binds_instance_principal_and_expiry() -> None:
@@ -98,10 +112,16 @@ def test_a_wave_is_approved_whole_or_not_at_all() -> None:
     approver asked for the second unit, under two-person approval) refuses the wave, naming it."""
     from migration.policy import ApproverPolicy, PolicyError, check_wave
 
-    policy = ApproverPolicy(frozenset({"ana@contoso.com", "bo@contoso.com"}), two_person=True)
-    requesters = {"p~vnet~a": "bo@contoso.com", "p~vnet~b": "ana@contoso.com", "p~vnet~c": None}
+    policy = ApproverPolicy.from_settings("ana@contoso.com,bo@contoso.com", "true")
+    ana = Principal("a0a0a0a0-0000-4000-8000-00000000000a", "ana@contoso.com")
+    bo = Principal("b0b0b0b0-0000-4000-8000-00000000000b", "bo@contoso.com")
+    requesters = {
+        "p~vnet~a": {"name": "bo@contoso.com"},
+        "p~vnet~b": {"name": "ana@contoso.com"},
+        "p~vnet~c": None,
+    }
     with pytest.raises(PolicyError, match=r"p~vnet~b: .*cannot approve.*no unit of the wave was approved"):
-        check_wave(policy, "ana@contoso.com", requesters)
-    assert check_wave(policy, "bo@contoso.com", {"p~vnet~b": "ana@contoso.com"}) == "bo@contoso.com"
+        check_wave(policy, ana, requesters)
+    assert check_wave(policy, bo, {"p~vnet~b": {"name": "ana@contoso.com"}}) == bo
     with pytest.raises(PolicyError, match="not an approver"):
-        check_wave(policy, "eve@contoso.com", {})
+        check_wave(policy, Principal("e0e0e0e0-0000-4000-8000-00000000000e", "eve@contoso.com"), {})

@@ -128,6 +128,18 @@ def job_status(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse(json.dumps({"job": job, "body": json.loads(body)}), mimetype="application/json")
 
 
+@app.route(route="whoami", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
+def whoami(req: func.HttpRequest) -> func.HttpResponse:
+    """The principal headers the host handed over, and WEBSITE_AUTH_ENABLED (auth emulation tests)."""
+    seen = {
+        k.lower(): v
+        for k, v in req.headers.items()
+        if k.lower().startswith(("x-ms-client-principal", "x-ms-token-"))
+    }
+    body = {"headers": seen, "authEnabled": os.environ.get("WEBSITE_AUTH_ENABLED")}
+    return func.HttpResponse(json.dumps(body), mimetype="application/json")
+
+
 @app.route(route="boom", auth_level=func.AuthLevel.ANONYMOUS)
 def boom(req: func.HttpRequest) -> func.HttpResponse:
     raise RuntimeError("boom")
