@@ -55,7 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AZURE_QUICK_RETRIES", "3", "Quick retries of a transient failure inside one call."),
     Setting("AZURE_QUICK_RETRY_MAX_SECONDS", "10", "Longest total wait of the quick retries of one call."),
     Setting("AZURE_REQUESTS_PER_SECOND", "5",
-            "Steady requests/second per subscription (process-wide); lowered while 429s show a lower limit."),
+            "Steady requests/second per subscription, for the whole app (every instance and function group "
+            "shares it: below); lowered while 429s show a lower limit."),
     Setting("AZURE_REQUESTS_BURST", "10", "Burst of requests per subscription above the steady rate."),
     Setting("AzureWebJobsStorage", "",
             "Storage connection string (Azurite locally); Azure: the identity settings.", secret=True),
