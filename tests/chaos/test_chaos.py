@@ -6,6 +6,12 @@ random moments and restarted on the same state. Afterwards: every migratable uni
 every other one NotMigratable (its reasons) or Blocked behind one (its blocker); no unit both
 committed and aborted and no commit done twice (the emulator's own operation records); every
 committed unit's approval audited exactly once; no secret in any log. Figures are printed.
+
+The plan asks for the follow-through to managed disks (issue #18, approval waived): each VNet
+unit's VM is converted after commit, under 20 % transient 5xx on the ARM compute calls and 10 %
+failed conversions, and the devhost is SIGKILLed once more while a conversion runs. Afterwards
+every committed VNet's VM is on managed disks and running (it was running before), no VM was
+converted twice, and each storage account started only after its VNet's follow-through ended.
 """
 
 from __future__ import annotations
@@ -41,6 +47,13 @@ FAULTS = {"faults": [
      "action": {"type": "error", "status": 429, "retryAfter": 1}},
     {"id": "op-failed", "probability": 0.05, "action": {"type": "operationFailed", "transient": True}},
     {"id": "slow-op", "probability": 0.1, "action": {"type": "slowOperation", "factor": 3}},
+    # the follow-through's compute calls (#18); the first conversions slowed so a kill can land in one
+    {"id": "compute-5xx", "match": {"api": "arm", "path": "*/microsoft.compute/*"}, "probability": 0.2,
+     "action": {"type": "error", "status": 503}},
+    {"id": "convert-failed", "match": {"operation": "convertToManagedDisks"}, "probability": 0.1,
+     "action": {"type": "operationFailed", "transient": True}},
+    {"id": "convert-slow", "match": {"operation": "convertToManagedDisks"}, "count": 3,
+     "action": {"type": "slowOperation", "factor": 1500}},
 ]}  # fmt: skip
 
 
@@ -67,6 +80,23 @@ def _kill_devhost(base: Path) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.05)
+
+
+def _machines(info: dict[str, Any], vnets: list[str]) -> dict[str, tuple[str, bool]]:
+    """(power state, on managed disks) of every VM of the committed VNets, read through ARM."""
+    from azure.mgmt.compute import ComputeManagementClient
+
+    from tests.emulator.test_arm import StaticToken
+
+    client = ComputeManagementClient(StaticToken(), SUB, base_url=info["emulatorUrl"], retry_total=5,
+                                     connection_verify=info["caFile"])  # fmt: skip
+    out = {}
+    for vnet in vnets:
+        for vm in client.virtual_machines.list(f"{vnet}-Migrated"):
+            view = client.virtual_machines.instance_view(f"{vnet}-Migrated", vm.name)
+            power = next(s.code for s in view.statuses if s.code.startswith("PowerState/")).split("/")[1]
+            out[vm.name] = (power, vm.properties.storage_profile.os_disk.managed_disk is not None)
+    return out
 
 
 def test_chaos(tmp_path: Path) -> None:
@@ -97,9 +127,13 @@ def test_chaos(tmp_path: Path) -> None:
         next_kill: float | None = None
         kill_at: list[float] = []
         kills, approved, view = 0, Counter(), {}
+        convert_kill: float | None = None
+        next_look = 0.0
         with httpx.Client(base_url=info["appUrl"], headers=headers, timeout=30) as app:
+            follow = {"managedDisks": True, "approval": "waived"}
             answer = app.post("/api/plans", json={"planId": "chaos", "subscriptionId": SUB,
-                                                   "concurrency": CONCURRENCY, "approval": "perUnit"},
+                                                   "concurrency": CONCURRENCY, "approval": "perUnit",
+                                                   "followThrough": follow},
                               headers=signed_in(info["appUrl"], "ops@contoso.com"))  # fmt: skip
             assert answer.status_code == 202, answer.text
             plan_started = time.monotonic()
@@ -110,6 +144,13 @@ def test_chaos(tmp_path: Path) -> None:
                     kill_at.append(time.monotonic() - plan_started)
                     _restart_devhost(base, opts, info)
                     next_kill = time.monotonic() + rng.uniform(15, 60)
+                if not convert_kill and time.monotonic() > next_look:  # once, while a VM converts
+                    next_look = time.monotonic() + 1.0
+                    ops_now = admin.client.get("/admin/operations").json()["operations"]
+                    if any(o["kind"] == "vm:convert" and o["status"] == "InProgress" for o in ops_now):
+                        _kill_devhost(base)
+                        convert_kill = time.monotonic() - plan_started
+                        _restart_devhost(base, opts, info)
                 try:
                     view = app.get("/api/plans/chaos").json()
                     if view.get("phase") in ("Completed", "Failed"):
@@ -134,6 +175,9 @@ def test_chaos(tmp_path: Path) -> None:
                        if row["phase"] not in ("Blocked",)}  # fmt: skip
             audits = {uid: app.get(f"/api/migrations/{uid}/audit").json()["entries"] for uid in details}
         state = admin.client.get("/admin/state").json()
+        vnets = [r["unit"]["name"] for r in rows.values()
+                 if r["phase"] == "Committed" and r["unit"]["kind"] == "virtualNetwork"]  # fmt: skip
+        machines = _machines(info, vnets)
         faults = admin.client.get("/admin/faults").json()["faults"]
         secrets = stack_secrets(info, base)
         leaks = scan(log_texts(base), secrets)
@@ -185,3 +229,18 @@ def test_chaos(tmp_path: Path) -> None:
             actions = [e["action"] for e in audits[uid]]
             assert actions.count("approve") == 1, (uid, audits[uid])
     assert leaks == []
+    # the follow-through (#18)
+    print(f"follow-through: devhost SIGKILL during a conversion at {convert_kill} s; VMs {machines}")
+    assert convert_kill is not None
+    converted = Counter(
+        o["data"]["vm"] for o in ops if o["kind"] == "vm:convert" and o["status"] == "Succeeded"
+    )
+    assert converted and max(converted.values()) == 1, ("a VM converted twice", converted)
+    assert machines and all(m == ("running", True) for m in machines.values()), machines
+    for uid, row in rows.items():
+        if row["phase"] == "Committed" and row["unit"]["kind"] == "virtualNetwork":
+            assert details[uid]["followThrough"]["phase"] == "Completed", (uid, details[uid]["followThrough"])
+            account = next(
+                r for r in rows.values() if r["unit"]["name"] == f"st{int(row['unit']['name'][4:]):02d}bench"
+            )
+            assert account["startedAt"] >= row["endedAt"], ("storage account beside its follow-through", uid)
