@@ -31,7 +31,7 @@ from orchestrators.migrate_unit import _await_decision
 
 bp = df.Blueprint()
 
-MAX_STEPS = 40  # per VM: far above the longest path (align, deallocate, convert, deallocate back)
+MAX_STEPS = 40  # per VM, waits not counted: far above the longest path (align, deallocate, convert, back)
 MAX_OPERATION_RETRIES = 3
 
 
@@ -109,7 +109,8 @@ def _one_vm(
         yield from _wait(ctx, config, config.poll_max_seconds)
     row.pop("waitingFor", None)
     restoring, failures, down_since = False, 0, None
-    for _ in range(MAX_STEPS):
+    taken, waiting_since = 0, None
+    while taken < MAX_STEPS:
         result = yield from steps.call(
             ctx, config, names.FT_STEP, {**payload, "wasRunning": was_running, "restoring": restoring}
         )
@@ -124,17 +125,28 @@ def _one_vm(
                 },
             }
             kind = "refuse"
-        row["steps"].append({"action": kind, "at": iso(ctx)})
+        if not (kind == "wait" and row["steps"] and row["steps"][-1]["action"] == "wait"):
+            row["steps"].append({"action": kind, "at": iso(ctx)})  # one entry for a whole wait
         if kind == "done":
             row["after"] = result.get("vm")
+            if was_running and down_since is not None:  # its last operation was seen by a read
+                row["downtimeSeconds"] = round(row["downtimeSeconds"] + _seconds(ctx, down_since), 1)
             break
         if kind == "refuse":
             row["finding"] = result.get("finding")
             restoring = True
             continue
-        if kind == "wait":
-            yield from _wait(ctx, config)
+        if kind == "wait":  # an operation runs on it (one a crash made c2arm lose): poll to the deadline
+            waiting_since = waiting_since or ctx.current_utc_datetime
+            waited = (ctx.current_utc_datetime - waiting_since).total_seconds()
+            if waited >= config.deadline_minutes * 60:
+                taken = MAX_STEPS  # busy past the deadline: the finding after the loop
+                continue
+            floor, cap = config.poll_min_seconds, config.poll_max_seconds
+            yield from _wait(ctx, config, min(cap, max(floor, steps.POLL_FRACTION * waited)))
             continue
+        waiting_since = None
+        taken += 1
         if kind == "alignSet":
             continue
         if kind == "deallocate" and was_running and down_since is None:
@@ -162,8 +174,8 @@ def _one_vm(
     else:
         row["finding"] = row.get("finding") or {
             "code": "C2A-FT-05",
-            "message": f"VM {row['vm']}: too many steps",
-            "remedy": "Check the VM by hand.",
+            "message": f"VM {row['vm']}: too many steps, or an operation on it ran past the deadline",
+            "remedy": "Check the VM by hand (its power state and disks), then run the follow-through again.",
         }
     after = row.get("after") or {}
     managed = bool(after.get("disks")) and all(d.get("managed") for d in after["disks"])

@@ -22,6 +22,7 @@ class Compute:
     def __init__(self, refuse: str | None = None) -> None:
         self.vms = {n: {"power": "running", "managed": False} for n in ("vm-a", "vm-b")}
         self.refuse, self.pending, self.calls, self.events = refuse, {}, [], []
+        self.busy: dict[str, int] = {}  # VM -> how many more step reads see an operation running
 
     def facts(self, name: str) -> VmFacts:
         vm = self.vms[name]
@@ -36,6 +37,13 @@ class Compute:
 
         def step(p: dict[str, Any]) -> dict[str, Any]:
             facts = self.facts(p["vm"])
+            if self.busy.get(p["vm"], 0) > 0:  # an operation nobody polls (its start was lost)
+                self.busy[p["vm"]] -= 1
+                facts = VmFacts(
+                    facts.id, facts.name, "g", "westeurope", "deallocated", True, facts.disks, None
+                )
+                if self.busy[p["vm"]] == 0:
+                    self.vms[p["vm"]] = {"power": "running", "managed": True}
             action = next_action(facts, p["wasRunning"], None, p["restoring"])
             self.calls.append((p["vm"], action.kind))
             out: dict[str, Any] = {"action": action.kind, "vm": facts.to_json()}
@@ -125,3 +133,25 @@ def test_a_refused_conversion_is_a_finding_and_the_vm_runs_again() -> None:
     assert [k for vm, k in compute.calls if vm == "vm-b"] == ["deallocate", "convert", "start", "done"]
     finding = state["output"]["findings"][0]
     assert finding["source"] == "followThrough" and finding["code"] == "C2A-FT-03" and finding["remedy"]
+
+
+def test_a_long_operation_it_lost_track_of_is_waited_for_not_counted_as_steps() -> None:
+    """After a crash the start of a conversion may be lost: the VM shows busy for as long as the
+    conversion runs (here 60 reads, more than the 40 steps a VM may take); the follow-through waits
+    for it, within the operation deadline (30 minutes in these tests)."""
+    compute = Compute()
+    compute.busy["vm-a"] = 60
+    state = harness(compute).run({"Approval": [COMMIT]}, max_episodes=2000)
+    assert state["output"]["phase"] == "Completed", state["output"].get("findings")
+    row = next(r for r in state["output"]["vms"] if r["vm"] == "vm-a")
+    assert row["outcome"] == "converted" and [s["action"] for s in row["steps"]] == ["wait", "done"]
+    assert row["downtimeSeconds"] == 0  # it never saw the VM go down: no downtime is invented
+
+
+def test_a_vm_busy_past_the_deadline_ends_with_a_finding() -> None:
+    compute = Compute()
+    compute.busy["vm-a"] = 1000
+    state = harness(compute).run({"Approval": [COMMIT]}, max_episodes=3000)
+    finding = state["output"]["findings"][0]
+    assert state["output"]["phase"] == "CompletedWithFindings" and finding["code"] == "C2A-FT-05"
+    assert "deadline" in finding["message"] and compute.vms["vm-b"]["managed"]  # the next VM went on
