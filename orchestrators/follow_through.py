@@ -180,13 +180,9 @@ def _one_vm(
     after = row.get("after") or {}
     managed = bool(after.get("disks")) and all(d.get("managed") for d in after["disks"])
     before_managed = all(d.get("managed") for d in before.get("disks", [])) and bool(before.get("disks"))
-    row["outcome"] = (
-        "alreadyManaged"
-        if before_managed
-        else "converted"
-        if managed and not row.get("finding")
-        else "refused"
-    )
+    # what ARM shows decides the outcome (a finding may still stand beside a conversion that ended
+    # after its deadline)
+    row["outcome"] = "alreadyManaged" if before_managed else "converted" if managed else "refused"
 
 
 def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:

@@ -53,7 +53,7 @@ FAULTS = {"faults": [
     {"id": "convert-failed", "match": {"operation": "convertToManagedDisks"}, "probability": 0.1,
      "action": {"type": "operationFailed", "transient": True}},
     {"id": "convert-slow", "match": {"operation": "convertToManagedDisks"}, "count": 3,
-     "action": {"type": "slowOperation", "factor": 1500}},
+     "action": {"type": "slowOperation", "factor": 600}},
 ]}  # fmt: skip
 
 
