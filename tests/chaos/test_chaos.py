@@ -174,6 +174,8 @@ def test_chaos(tmp_path: Path) -> None:
             details = {uid: app.get(f"/api/migrations/{uid}").json() for uid, row in rows.items()
                        if row["phase"] not in ("Blocked",)}  # fmt: skip
             audits = {uid: app.get(f"/api/migrations/{uid}/audit").json()["entries"] for uid in details}
+            follows = {uid: app.get(f"/api/migrations/{uid}~follow").json() for uid, row in rows.items()
+                       if row["phase"] == "Committed" and row["unit"]["kind"] == "virtualNetwork"}  # fmt: skip
         state = admin.client.get("/admin/state").json()
         vnets = [r["unit"]["name"] for r in rows.values()
                  if r["phase"] == "Committed" and r["unit"]["kind"] == "virtualNetwork"]  # fmt: skip
@@ -240,7 +242,7 @@ def test_chaos(tmp_path: Path) -> None:
     for uid, row in rows.items():
         if row["phase"] == "Committed" and row["unit"]["kind"] == "virtualNetwork":
             assert details[uid]["followThrough"]["phase"] == "Completed", (uid, details[uid]["followThrough"])
-            account = next(
-                r for r in rows.values() if r["unit"]["name"] == f"st{int(row['unit']['name'][4:]):02d}bench"
-            )
-            assert account["startedAt"] >= row["endedAt"], ("storage account beside its follow-through", uid)
+            store = f"st{int(row['unit']['name'][4:]):02d}bench"
+            account = next(i for i, r in rows.items() if r["unit"]["name"] == store)
+            ended = follows[uid]["timeline"][-1]["at"]  # the follow-through's final phase
+            assert details[account]["timeline"][0]["at"] >= ended, ("storage beside its follow-through", uid)
