@@ -174,7 +174,7 @@ def test_chaos(tmp_path: Path) -> None:
             details = {uid: app.get(f"/api/migrations/{uid}").json() for uid, row in rows.items()
                        if row["phase"] not in ("Blocked",)}  # fmt: skip
             audits = {uid: app.get(f"/api/migrations/{uid}/audit").json()["entries"] for uid in details}
-            follows = {uid: app.get(f"/api/migrations/{uid}~follow").json() for uid, row in rows.items()
+            follows = {u: app.get(f"/api/migrations/{u}~follow").json() for u, row in rows.items()
                        if row["phase"] == "Committed" and row["unit"]["kind"] == "virtualNetwork"}  # fmt: skip
         state = admin.client.get("/admin/state").json()
         vnets = [r["unit"]["name"] for r in rows.values()
