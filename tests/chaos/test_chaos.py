@@ -174,8 +174,11 @@ def test_chaos(tmp_path: Path) -> None:
             details = {uid: app.get(f"/api/migrations/{uid}").json() for uid, row in rows.items()
                        if row["phase"] not in ("Blocked",)}  # fmt: skip
             audits = {uid: app.get(f"/api/migrations/{uid}/audit").json()["entries"] for uid in details}
-            follows = {u: app.get(f"/api/migrations/{u}~follow").json() for u, row in rows.items()
-                       if row["phase"] == "Committed" and row["unit"]["kind"] == "virtualNetwork"}  # fmt: skip
+            follows = {
+                u: app.get(f"/api/migrations/{u}~follow").json()
+                for u, row in rows.items()
+                if row["phase"] == "Committed" and row["unit"]["kind"] == "virtualNetwork"
+            }
         state = admin.client.get("/admin/state").json()
         vnets = [r["unit"]["name"] for r in rows.values()
                  if r["phase"] == "Committed" and r["unit"]["kind"] == "virtualNetwork"]  # fmt: skip
