@@ -46,7 +46,8 @@ def crowded(api_host: App) -> App:
             return (len(rows) == BROKEN and all(r["runtimeStatus"] == "Failed" for r in rows)) or None
 
         wait_for(all_ended, 120, "the crowd's instances failed")
-    with api_host.client() as client:
+    # TWO_PERSON_APPROVAL is on: a submission needs a signed-in requester
+    with api_host.client(principal="requester@contoso.com") as client:
         for name in ("real-1", "real-2", "real-3"):
             assert client.post("/api/migrations", json=request(name, dryRun=True)).status_code == 202
     for name in ("real-1", "real-2", "real-3"):
