@@ -16,6 +16,7 @@ from connectors.ratelimit import RateLimiter
 from migration.followthrough import next_action
 from migration.requests import Unit
 from tests.connectors.conftest import Admin, settings_for
+from tests.polling import wait_for
 
 RG = "vnet-prod-Migrated"
 
@@ -33,12 +34,11 @@ def connector(emulator: Emulator) -> ComputeConnector:
 
 
 def wait(compute: ComputeConnector, started: dict[str, object]) -> dict[str, object]:
-    for _ in range(200):
+    def ended() -> dict[str, object] | None:
         status = compute.operation(str(started["operationUrl"]))
-        if status["status"] != "InProgress":
-            return status
-        time.sleep(0.02)
-    raise AssertionError("operation did not end")
+        return status if status["status"] != "InProgress" else None
+
+    return wait_for(ended, 60, "the operation to end", interval=0.02)
 
 
 def test_facts_of_migrated_vms(emulator: Emulator, admin: Admin, asm: AsmClient) -> None:

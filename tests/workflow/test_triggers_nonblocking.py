@@ -75,7 +75,7 @@ def slow_callbacks(coro: Any, caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_starting_a_migration_keeps_the_loop_free(monkeypatch: pytest.MonkeyPatch, caplog) -> None:
-    monkeypatch.setenv("REVIEW_TOKEN_SECRET", "a-secret-for-the-settings-check")
+    monkeypatch.setenv("REVIEW_TOKEN_SECRET", "a-secret-for-the-settings-check-32b+")
     store = SlowStorage()
     monkeypatch.setattr(start, "storage", lambda: store)
     monkeypatch.setattr(start, "record_phase", lambda *a: store.record_phase(*a))
