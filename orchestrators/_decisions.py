@@ -13,6 +13,7 @@ the audit holds what happened, not what was asked for. Generic over the wait (`p
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -65,3 +66,24 @@ def accepted(
                        entryId=f"decision-{event.wait}")  # fmt: skip
     yield from steps.call(ctx, inp.settings, names.AUDIT, entry)
     return event
+
+
+def abort_or_window_open(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, opens: datetime
+) -> steps.Step:
+    """Wait until `opens` in chained durable timers; a signed abort decision cuts it short.
+
+    Returns the abort Decision when one arrived, else None. One `Approval` waiter per wait: it is
+    renewed only after an event that decided nothing.
+    """
+    decision = ctx.wait_for_external_event(names.APPROVAL_EVENT)
+    while ctx.current_utc_datetime < opens:
+        timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))
+        winner = yield ctx.task_any([decision, timer])
+        if winner == decision:
+            timer.cancel()
+            event = yield from accepted(ctx, st, inp, decision.result, "window", frozenset({"abort"}))
+            if event is not None:
+                return event
+            decision = ctx.wait_for_external_event(names.APPROVAL_EVENT)
+    return None

@@ -21,11 +21,10 @@ from typing import Any
 import azure.durable_functions as df
 
 from migration import names
-from migration.names import APPROVAL_EVENT
 from migration.requests import WorkflowConfig
 from migration.workflow import UnitInput
 from orchestrators import _steps as steps
-from orchestrators._decisions import accepted
+from orchestrators._decisions import abort_or_window_open
 from orchestrators._status import UnitStatus, iso
 from orchestrators.migrate_unit import _await_decision
 
@@ -193,17 +192,7 @@ def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
         return None
     st.enter("WaitingForWindow")
     st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    decision = ctx.wait_for_external_event(APPROVAL_EVENT)  # one per wait, as migrate_unit's
-    while ctx.current_utc_datetime < opens:
-        timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))
-        winner = yield ctx.task_any([decision, timer])
-        if winner == decision:
-            timer.cancel()
-            event = yield from accepted(ctx, st, inp, decision.result, "window", frozenset({"abort"}))
-            if event is not None:
-                return event
-            decision = ctx.wait_for_external_event(APPROVAL_EVENT)
-    return None
+    return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 
 def _lifecycle(

@@ -34,7 +34,7 @@ from migration.workflow import (
 )
 from orchestrators import _steps as steps
 from orchestrators._after_commit import follow_through_of
-from orchestrators._decisions import accepted
+from orchestrators._decisions import abort_or_window_open, accepted
 from orchestrators._status import UnitStatus, iso
 
 bp = df.Blueprint()
@@ -86,17 +86,7 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
         return None
     yield from _enter(ctx, st, inp, "WaitingForWindow")
     st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    decision = ctx.wait_for_external_event(APPROVAL_EVENT)  # one per wait (see _await_decision)
-    while ctx.current_utc_datetime < opens:
-        timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))
-        winner = yield ctx.task_any([decision, timer])
-        if winner == decision:
-            timer.cancel()
-            event = yield from accepted(ctx, st, inp, decision.result, "window", frozenset({"abort"}))
-            if event is not None:
-                return event
-            decision = ctx.wait_for_external_event(APPROVAL_EVENT)
-    return None
+    return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 
 def _notify(
