@@ -127,8 +127,13 @@ def request_of(payload: dict[str, Any]) -> MigrationRequest:
 
 def error_body(error: AzureCallError) -> dict[str, Any]:
     """A permanent failure as the orchestrator's `error` dict: the platform's code and message."""
-    return {"code": error.code or str(error.reason), "message": error.message, "reason": str(error.reason),
-            "status": error.status, "requestId": error.request_id}  # fmt: skip
+    return {
+        "code": error.code or str(error.reason),
+        "message": error.message,
+        "reason": str(error.reason),
+        "status": error.status,
+        "requestId": error.request_id,
+    }
 
 
 def phase(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:

@@ -31,13 +31,25 @@ def probe(url: str, expect: int, timeout: float) -> dict[str, Any] | None:
     try:
         response = httpx.get(url, timeout=timeout, follow_redirects=False)
     except httpx.HTTPError as exc:
-        return {"severity": "warning", "code": "probe.unreachable", "rule": "probe", "resource": url,
-                "message": f"probe {url}: no answer ({type(exc).__name__})", "expected": expect,
-                "actual": None}  # fmt: skip
+        return {
+            "severity": "warning",
+            "code": "probe.unreachable",
+            "rule": "probe",
+            "resource": url,
+            "message": f"probe {url}: no answer ({type(exc).__name__})",
+            "expected": expect,
+            "actual": None,
+        }
     if response.status_code != expect:
-        return {"severity": "warning", "code": "probe.status", "rule": "probe", "resource": url,
-                "message": f"probe {url}: answered {response.status_code}, expected {expect}",
-                "expected": expect, "actual": response.status_code}  # fmt: skip
+        return {
+            "severity": "warning",
+            "code": "probe.status",
+            "rule": "probe",
+            "resource": url,
+            "message": f"probe {url}: answered {response.status_code}, expected {expect}",
+            "expected": expect,
+            "actual": response.status_code,
+        }
     return None
 
 

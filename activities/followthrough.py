@@ -132,16 +132,33 @@ def ft_report(payload: dict[str, Any]) -> dict[str, Any]:
     for vm in status.get("vms", []):
         vhds = [d["vhd"] for d in (vm.get("before") or {}).get("disks", []) if d.get("vhd")]
         after = {d.get("lun"): d for d in (vm.get("after") or {}).get("disks", [])}
-        id_map = [{"classic": d["vhd"], "arm": (after.get(d.get("lun")) or {}).get("managed")}
-                  for d in (vm.get("before") or {}).get("disks", []) if d.get("vhd")]  # fmt: skip
+        id_map = [
+            {"classic": d["vhd"], "arm": (after.get(d.get("lun")) or {}).get("managed")}
+            for d in (vm.get("before") or {}).get("disks", [])
+            if d.get("vhd")
+        ]
         converted = vm.get("outcome") == "converted"
-        rows.append({"vm": vm.get("vm"), "outcome": vm.get("outcome"), "wasRunning": vm.get("wasRunning"),
-                     "downtimeSeconds": vm.get("downtimeSeconds", 0), "idMap": id_map,
-                     "vhdsStillBilling": vhds if converted else [],
-                     "remainingByHand": remaining_by_hand(vhds) if converted else
-                     ([vm["finding"]["remedy"]] if vm.get("finding") else []),
-                     "finding": vm.get("finding")})  # fmt: skip
-    document = {"id": status["id"], "unitId": status.get("unitId"), "phase": status.get("phase"),
-                "unit": status.get("unit"), "vms": rows, "timeline": status.get("timeline", [])}  # fmt: skip
+        rows.append(
+            {
+                "vm": vm.get("vm"),
+                "outcome": vm.get("outcome"),
+                "wasRunning": vm.get("wasRunning"),
+                "downtimeSeconds": vm.get("downtimeSeconds", 0),
+                "idMap": id_map,
+                "vhdsStillBilling": vhds if converted else [],
+                "remainingByHand": remaining_by_hand(vhds)
+                if converted
+                else ([vm["finding"]["remedy"]] if vm.get("finding") else []),
+                "finding": vm.get("finding"),
+            }
+        )
+    document = {
+        "id": status["id"],
+        "unitId": status.get("unitId"),
+        "phase": status.get("phase"),
+        "unit": status.get("unit"),
+        "vms": rows,
+        "timeline": status.get("timeline", []),
+    }
     stored = storage().put_report(status["id"], document, follow_through_html(document))
     return {"json": stored[0].name, "html": stored[1].name}

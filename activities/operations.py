@@ -91,8 +91,10 @@ def operation_status(payload: dict[str, Any]) -> OperationProgress:
         return OperationProgress(status="InProgress", retryAfter=error.retry_after, lastError=error.message)
     if status.status == "Failed":
         error = status.error
-        failure = ActivityError(code=error.code if error else "Failed",
-                                message=error.message if error else "the operation failed",
-                                requestId=request_id)  # fmt: skip
+        failure = ActivityError(
+            code=error.code if error else "Failed",
+            message=error.message if error else "the operation failed",
+            requestId=request_id,
+        )
         return OperationProgress(status="Failed", transient=bool(error and error.transient), failure=failure)
     return OperationProgress(status=status.status)

@@ -32,8 +32,13 @@ def plan_units(payload: dict[str, Any]) -> PlanUnitsResult:
     refs = [UnitRef(u["kind"], u["name"]) for u in wanted] if wanted else None
     result = plan(estate, refs, step.concurrency)
     by_ref = {u.unit: u for u in result.units}
-    waves = [[{"key": str(ref), "unit": _unit(ref), "dependsOn": [str(d) for d in by_ref[ref].depends_on]}
-              for ref in wave] for wave in result.waves]  # fmt: skip
+    waves = [
+        [
+            {"key": str(ref), "unit": _unit(ref), "dependsOn": [str(d) for d in by_ref[ref].depends_on]}
+            for ref in wave
+        ]
+        for wave in result.waves
+    ]
     left_out = []
     for planned in result.units:
         if planned.wave is None:

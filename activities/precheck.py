@@ -46,5 +46,8 @@ def precheck_unit(payload: dict[str, Any]) -> PrecheckResult:
             item["blockedBy"] = list(finding.blocked_by)
         findings.append(item)
     verdict = report.verdict(ref)
-    return PrecheckResult(findings=findings, verdict=verdict.verdict if verdict else "migratable",
-                          blockedBy=list(verdict.blocked_by) if verdict else [])  # fmt: skip
+    return PrecheckResult(
+        findings=findings,
+        verdict=verdict.verdict if verdict else "migratable",
+        blockedBy=list(verdict.blocked_by) if verdict else [],
+    )

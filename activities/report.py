@@ -62,10 +62,15 @@ def write_report(payload: dict[str, Any]) -> ReportResult:
     estate = snapshot.get("estate") or {}
     unit = status["unit"]
     rbac = [r for r in estate.get("rbac", []) if r.get("scope") in _scopes(unit, estate)]
-    report = Report.model_validate({
-        **status, "findings": step.findings,
-        "snapshotDigest": (status.get("snapshot") or {}).get("digest"),
-        "rbacToRecreate": rbac, "dropped": _dropped(unit, estate)})  # fmt: skip
+    report = Report.model_validate(
+        {
+            **status,
+            "findings": step.findings,
+            "snapshotDigest": (status.get("snapshot") or {}).get("digest"),
+            "rbacToRecreate": rbac,
+            "dropped": _dropped(unit, estate),
+        }
+    )
     document = report.to_json()
     stored = store.put_report(unit_id, document, report_html(document))
     return ReportResult(json=stored[0].name, html=stored[1].name, phase=report.phase)

@@ -27,8 +27,20 @@ from migration.workflow import SnapshotResult, UnitStep
 
 bp = df.Blueprint()
 
-SECRET_KEYS = frozenset({"privateconfiguration", "protectedsettings", "password", "certificatedata", "data",
-                         "privatekey", "secret", "key", "accesskey", "connectionstring"})  # fmt: skip
+SECRET_KEYS = frozenset(
+    {
+        "privateconfiguration",
+        "protectedsettings",
+        "password",
+        "certificatedata",
+        "data",
+        "privatekey",
+        "secret",
+        "key",
+        "accesskey",
+        "connectionstring",
+    }
+)
 REDACTED = "***redacted***"
 COLLECTIONS = {
     "virtualNetwork": "virtualNetworks",
@@ -55,8 +67,11 @@ def unit_part(estate: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
     key = COLLECTIONS[kind]
     part: dict[str, Any] = {key: [i for i in estate.get(key, []) if i.get("name") == name]}
     if kind == "virtualNetwork":
-        part["cloudServices"] = [s for s in estate.get("cloudServices", [])
-                                 if (s.get("deployment") or {}).get("virtualNetwork") == name]  # fmt: skip
+        part["cloudServices"] = [
+            s
+            for s in estate.get("cloudServices", [])
+            if (s.get("deployment") or {}).get("virtualNetwork") == name
+        ]
     return part
 
 
@@ -71,8 +86,11 @@ def snapshot_unit(payload: dict[str, Any]) -> SnapshotResult:
     estate = dump_estate(scoped)
     part = unit_part(estate, unit)
     if not any(part.values()):
-        raise PermanentError(f"{request.unit.key} does not exist in subscription {request.subscription_id}",
-                             code="ResourceNotFound", reason=Reason.NOT_FOUND)  # fmt: skip
+        raise PermanentError(
+            f"{request.unit.key} does not exist in subscription {request.subscription_id}",
+            code="ResourceNotFound",
+            reason=Reason.NOT_FOUND,
+        )
     document = redact({"id": step.id, "unit": unit, "unitConfig": part, "estate": estate, "read": how})
     stored = storage().put_snapshot(step.id, document)
     return SnapshotResult(digest=stored.sha256, blob=stored.name)

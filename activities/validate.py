@@ -23,8 +23,14 @@ def validate_unit(payload: dict[str, Any]) -> ValidateResult:
     findings = []
     for message in result.messages:
         resource = "/".join(p for p in (message.resource_type, message.resource_name) if p)
-        finding = {"severity": message.severity, "category": message.category, "code": "PlatformValidation",
-                   "rule": "platform.validate", "resource": resource, "message": message.message}  # fmt: skip
+        finding = {
+            "severity": message.severity,
+            "category": message.category,
+            "code": "PlatformValidation",
+            "rule": "platform.validate",
+            "resource": resource,
+            "message": message.message,
+        }
         if message.virtual_machine:
             finding["virtualMachine"] = message.virtual_machine
         findings.append(finding)

@@ -126,9 +126,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         host = start_devhost(
-            APP, base / "devhost.log", state=base / "state.db", keys=base / "keys.json",
+            APP,
+            base / "devhost.log",
+            state=base / "state.db",
+            keys=base / "keys.json",
             env={"SAMPLE_STATE_DIR": str(base / "side"), "DEVHOST_LOG_LEVEL": "WARNING"},
-        )  # fmt: skip
+        )
         try:
             with httpx.Client(base_url=host.url, timeout=120) as http:
                 run_and_wait(http, "noop_chain", 10)  # warm up

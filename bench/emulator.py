@@ -130,8 +130,11 @@ async def rate(
 def server_ms(emulator_url: str, token: str, ctx: ssl.SSLContext, since: int) -> tuple[float, int]:
     """Mean server-side handling time (ms) of the requests logged after `since`, and the last seq."""
     with httpx.Client(verify=ctx) as client:
-        body = client.get(f"{emulator_url}/admin/requests", params={"since": since},
-                          headers={"Authorization": f"Bearer {token}"}).json()  # fmt: skip
+        body = client.get(
+            f"{emulator_url}/admin/requests",
+            params={"since": since},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
     entries = body["requests"]
     return (sum(e["ms"] for e in entries) / len(entries) if entries else 0.0), body["last"]
 
@@ -156,11 +159,17 @@ def main() -> None:
             )
             started = time.perf_counter() - t0
             assert first.status_code == 200, first.text
-            client.put(f"{emulator.url}/admin/progress", json={"mode": "immediate"},
-                       headers={"Authorization": f"Bearer {emulator.admin_token}"})  # fmt: skip
+            client.put(
+                f"{emulator.url}/admin/progress",
+                json={"mode": "immediate"},
+                headers={"Authorization": f"Bearer {emulator.admin_token}"},
+            )
             t1 = time.perf_counter()
-            r = client.post(f"{emulator.url}/{SUB}/services/networking/virtualnetwork/vnet-0/migration",
-                            params={"comp": "prepare"}, headers=asm)  # fmt: skip
+            r = client.post(
+                f"{emulator.url}/{SUB}/services/networking/virtualnetwork/vnet-0/migration",
+                params={"comp": "prepare"},
+                headers=asm,
+            )
             prepare_ms = (time.perf_counter() - t1) * 1000
             assert r.status_code == 202, r.text
         try:
@@ -173,12 +182,16 @@ def main() -> None:
             dep_url = f"{emulator.url}/{SUB}/services/hostedservices/cs-5/deployments/dep-5"
             per_s, errors = asyncio.run(rate(dep_url, asm, ctx, args.seconds, args.concurrency))
             ms, last = server_ms(emulator.url, emulator.admin_token, ctx, last)
-            print(f"deployment GET (10 roles), cached: {per_s:.0f} requests/s, {errors} errors (goal ≥ 500/s); "  # noqa: E501
-                  f"server-side {ms:.3f} ms/request")  # fmt: skip
+            print(
+                f"deployment GET (10 roles), cached: {per_s:.0f} requests/s, {errors} errors (goal ≥ 500/s); "
+                f"server-side {ms:.3f} ms/request"
+            )
             per_s, errors = asyncio.run(rate(dep_url, asm, ctx, args.seconds, args.concurrency, unique=True))
             ms, last = server_ms(emulator.url, emulator.admin_token, ctx, last)
-            print(f"deployment GET, uncached (serialized every time): {per_s:.0f} requests/s, {errors} errors; "  # noqa: E501
-                  f"server-side {ms:.3f} ms/request")  # fmt: skip
+            print(
+                f"deployment GET, uncached (serialized every time): {per_s:.0f} requests/s, {errors} errors; "
+                f"server-side {ms:.3f} ms/request"
+            )
             arm_url = f"{emulator.url}/subscriptions/{SUB}/resourceGroups/vnet-0-Migrated/providers/Microsoft.Network/networkInterfaces"  # noqa: E501
             per_s, errors = asyncio.run(
                 rate(arm_url, {"Authorization": "Bearer bench"}, ctx, args.seconds, args.concurrency)

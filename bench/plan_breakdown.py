@@ -112,12 +112,26 @@ def breakdown(raw: dict[str, Any]) -> list[dict[str, Any]]:
             r["deps"] = ready - running_at
             r["barrier"] = barrier
             r["slot"] = max(0.0, started - ready - barrier)
-            seq = ["Queued", "Snapshotting", "Prechecking", "Validating", "Preparing", "Checking",
-                   "AwaitingApproval", "Committing", "Committed"]  # fmt: skip
+            seq = [
+                "Queued",
+                "Snapshotting",
+                "Prechecking",
+                "Validating",
+                "Preparing",
+                "Checking",
+                "AwaitingApproval",
+                "Committing",
+                "Committed",
+            ]
             span = {a: (ph[b] - ph[a]) if a in ph and b in ph else 0.0 for a, b in itertools.pairwise(seq)}
-            r.update(start=span["Queued"], snapshot=span["Snapshotting"], precheck=span["Prechecking"],
-                     validate=span["Validating"], check=span["Checking"],
-                     approval=span["AwaitingApproval"])  # fmt: skip
+            r.update(
+                start=span["Queued"],
+                snapshot=span["Snapshotting"],
+                precheck=span["Prechecking"],
+                validate=span["Validating"],
+                check=span["Checking"],
+                approval=span["AwaitingApproval"],
+            )
             unit = status.get("unit") or row.get("unit") or {}
             key = f"{unit.get('kind')}/{unit.get('name')}".lower()
             polls = 0

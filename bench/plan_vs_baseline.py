@@ -243,8 +243,13 @@ def run_throttled(
     rows = admin.requests()
     admin.client.delete("/admin/faults").raise_for_status()
     outcomes = Counter(row["phase"] for wave in view["waves"] for row in wave["units"])
-    return {"limit": args.throttle, "units": len(names), "wall_s": round(wall, 1), "outcomes": dict(outcomes),
-            **throttle_figures(rows, args.scale)}  # fmt: skip
+    return {
+        "limit": args.throttle,
+        "units": len(names),
+        "wall_s": round(wall, 1),
+        "outcomes": dict(outcomes),
+        **throttle_figures(rows, args.scale),
+    }
 
 
 def start_stack(base: Path, estate: dict[str, Any], scale: float, concurrency: int) -> dict[str, Any]:
@@ -259,8 +264,11 @@ def start_stack(base: Path, estate: dict[str, Any], scale: float, concurrency: i
         "AZURE_REQUESTS_BURST": "1000",
         "PLAN_CONCURRENCY": str(concurrency),
     }
-    return up(StackOptions(estate=base / "estate.yaml", state_dir=base / "stack", settings=settings,
-                           time_scale=scale))  # fmt: skip
+    return up(
+        StackOptions(
+            estate=base / "estate.yaml", state_dir=base / "stack", settings=settings, time_scale=scale
+        )
+    )
 
 
 def measure_plan(info: dict[str, Any], admin: Admin, scale: float, concurrency: int, units: int) -> dict:
@@ -292,8 +300,10 @@ def print_plan(label: str, run: dict[str, Any], bound: float, baseline_s: float 
     if baseline_s:
         print(f"  speed-up over the baseline: {baseline_s / run['platform_s']:.2f}x (goal ≥ 5x)")
     print(f"  plan / critical-path bound ({bound:.0f} s) = {run['platform_s'] / bound:.2f} (goal ≤ 1.10)")
-    print(f"  ASM requests per unit: {run['requests']['per unit']} (429s: {run['requests']['429']}); "
-          f"operation polls per unit by operation: {run['polls_per_operation']}")  # fmt: skip
+    print(
+        f"  ASM requests per unit: {run['requests']['per unit']} (429s: {run['requests']['429']}); "
+        f"operation polls per unit by operation: {run['polls_per_operation']}"
+    )
     print(
         f"  planning (plan_units: the estate read and planned, before any unit starts): {run['planning_s']} s"
     )
@@ -305,13 +315,15 @@ def print_plan(label: str, run: dict[str, Any], bound: float, baseline_s: float 
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=float, default=300)
-    parser.add_argument("--faithful-scale", type=float, default=30,
-                        help="the plan again at this slower clock (0: not)")  # fmt: skip
+    parser.add_argument(
+        "--faithful-scale", type=float, default=30, help="the plan again at this slower clock (0: not)"
+    )
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--no-baseline", action="store_true", help="the plan only (quicker, for iterating)")
-    parser.add_argument("--throttle", type=int, default=40,
-                        help="classic requests per real second, throttled run (0: none)")  # fmt: skip
+    parser.add_argument(
+        "--throttle", type=int, default=40, help="classic requests per real second, throttled run (0: none)"
+    )
     args = parser.parse_args()
     estate = generate_estate()
     units = unit_order(estate)

@@ -110,35 +110,52 @@ def summary(figures: dict) -> list[str]:
     base_s = figures.get("baseline_platform_s")
     bound = figures["lower_bound_platform_s"]
     head = " | ".join(f"c2arm plan ×{p['scale']:g}" for p in plans)
-    out = [f"| figure | {head} | baseline (sequential, 30 s polls, ×{figures['scale']:g}) | goal |",
-           "|---|" + "---|" * len(plans) + "---|---|"]  # fmt: skip
+    out = [
+        f"| figure | {head} | baseline (sequential, 30 s polls, ×{figures['scale']:g}) | goal |",
+        "|---|" + "---|" * len(plans) + "---|---|",
+    ]
 
     def row(name: str, cells: list[str], base: str, goal: str = "") -> None:
         out.append(f"| {name} | " + " | ".join(cells) + f" | {base} | {goal} |")
 
     row("makespan (platform s)", [str(p["platform_s"]) for p in plans], str(base_s))
     row("speed-up", [f"**{p['speedup']}×**" for p in plans], "1×", "≥ 5×")
-    row(f"ratio to the critical-path lower bound ({bound} s)", [f"**{p['to_bound']}**" for p in plans],
-        str(round(base_s / bound, 2)) if base_s else "", "≤ 1.10")  # fmt: skip
+    row(
+        f"ratio to the critical-path lower bound ({bound} s)",
+        [f"**{p['to_bound']}**" for p in plans],
+        str(round(base_s / bound, 2)) if base_s else "",
+        "≤ 1.10",
+    )
     row("ASM requests per unit", [str(p["requests"]["per unit"]) for p in plans], str(b.get("per unit")))
-    row("operation polls per unit, by operation", [str(p.get("polls_per_operation")) for p in plans],
-        "one every 30 s")  # fmt: skip
+    row(
+        "operation polls per unit, by operation",
+        [str(p.get("polls_per_operation")) for p in plans],
+        "one every 30 s",
+    )
     row(
         "429s received (no throttling)", [str(p["requests"]["429"]) for p in plans], str(b.get("429")), "none"
     )
     row("outcomes", [str(p["outcomes"]) for p in plans], f"failed: {figures['baseline_failed'] or 'none'}")
     t = figures.get("throttled") or {}
     if t:
-        out += ["", f"Under the emulator's `throttle` fault ({t['limit']} classic requests per second per "
-                f"subscription; c2arm's limiter configured at 1000/s, so it has to learn the limit), a plan "
-                f"of {t['units']} units: {t['requests']} classic requests, **{t['429']} 429s** — "
-                f"{t['429 before learning']} before the limiter had seen the limit, "
-                f"**{t['429 after learning']} after** (goal: none after); "
-                f"outcomes {t['outcomes']}."]  # fmt: skip
+        out += [
+            "",
+            f"Under the emulator's `throttle` fault ({t['limit']} classic requests per second per "
+            f"subscription; c2arm's limiter configured at 1000/s, so it has to learn the limit), a plan "
+            f"of {t['units']} units: {t['requests']} classic requests, **{t['429']} 429s** — "
+            f"{t['429 before learning']} before the limiter had seen the limit, "
+            f"**{t['429 after learning']} after** (goal: none after); "
+            f"outcomes {t['outcomes']}.",
+        ]
     names = list(plans[0]["breakdown_mean"]) if plans else []
     if names:
-        out += ["", "Mean platform seconds per unit (per-unit tables: the bench output below):",
-                "", "| clock | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]  # fmt: skip
+        out += [
+            "",
+            "Mean platform seconds per unit (per-unit tables: the bench output below):",
+            "",
+            "| clock | " + " | ".join(names) + " |",
+            "|---|" + "---|" * len(names),
+        ]
         for p in plans:
             out.append(
                 f"| ×{p['scale']:g} | " + " | ".join(f"{p['breakdown_mean'][n]:.0f}" for n in names) + " |"
@@ -152,8 +169,9 @@ def verdict(figures: dict) -> list[str]:
     for p in figures["plans"]:
         speed = "met" if (p["speedup"] or 0) >= 5 else "**not met**"
         bound = "met" if p["to_bound"] <= 1.10 else "**not met**"
-        lines.append(f"- clock ×{p['scale']:g}: speed-up ≥ 5× {speed}; "
-                     f"within 1.10 of the critical-path bound {bound}.")  # fmt: skip
+        lines.append(
+            f"- clock ×{p['scale']:g}: speed-up ≥ 5× {speed}; within 1.10 of the critical-path bound {bound}."
+        )
     return ["Goals:", "", *lines]
 
 

@@ -56,11 +56,19 @@ def _t(text: str) -> float:
 def start(base: Path, estate: dict[str, Any], scale: float, concurrency: int) -> dict[str, Any]:
     base.mkdir(parents=True, exist_ok=True)
     (base / "estate.yaml").write_text(yaml.safe_dump(estate, sort_keys=False))
-    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MIN_SECONDS": "15", "OPERATION_POLL_MAX_SECONDS": "60",
-                "AZURE_REQUESTS_PER_SECOND": str(RATE * scale), "AZURE_REQUESTS_BURST": "10",
-                "PLAN_CONCURRENCY": str(concurrency)}  # fmt: skip
-    return up(StackOptions(estate=base / "estate.yaml", state_dir=base / "stack", settings=settings,
-                           time_scale=scale))  # fmt: skip
+    settings = {
+        "APPROVERS": APPROVER,
+        "OPERATION_POLL_MIN_SECONDS": "15",
+        "OPERATION_POLL_MAX_SECONDS": "60",
+        "AZURE_REQUESTS_PER_SECOND": str(RATE * scale),
+        "AZURE_REQUESTS_BURST": "10",
+        "PLAN_CONCURRENCY": str(concurrency),
+    }
+    return up(
+        StackOptions(
+            estate=base / "estate.yaml", state_dir=base / "stack", settings=settings, time_scale=scale
+        )
+    )
 
 
 def snapshot_reads(info: dict[str, Any], unit_ids: list[str]) -> list[dict[str, Any]]:
@@ -78,8 +86,15 @@ def snapshot_reads(info: dict[str, Any], unit_ids: list[str]) -> list[dict[str, 
             snapshot = store.get_snapshot(blob)
             read = snapshot.get("read") or {}
             size = (read.get("neighbourhood") or {}).get("size", 0)
-            out.append({"id": unit_id, "kind": snapshot["unit"]["kind"], "scope": read.get("scope"),
-                        "gets": read.get("classicGets", 0), "size": size})  # fmt: skip
+            out.append(
+                {
+                    "id": unit_id,
+                    "kind": snapshot["unit"]["kind"],
+                    "scope": read.get("scope"),
+                    "gets": read.get("classicGets", 0),
+                    "size": size,
+                }
+            )
     return out
 
 
@@ -109,8 +124,10 @@ def main() -> dict[str, Any]:
         info = start(Path(tmp), estate, args.scale, args.concurrency)
         try:
             admin = Admin(info)
-            admin.client.put("/admin/progress", json={"mode": "timed", "durations": {
-                "prepare": PREPARE, "commit": COMMIT, "abort": COMMIT}}).raise_for_status()  # fmt: skip
+            admin.client.put(
+                "/admin/progress",
+                json={"mode": "timed", "durations": {"prepare": PREPARE, "commit": COMMIT, "abort": COMMIT}},
+            ).raise_for_status()
             admin.clear()
             wall, view = run_plan(info, "scale", args.concurrency, deadline=3600)
             with httpx.Client(base_url=info["appUrl"], timeout=60) as app:
@@ -134,21 +151,30 @@ def main() -> dict[str, Any]:
     for r in scoped:
         by_kind.setdefault(r["kind"], []).append(r["gets"] - r["size"])
     figures = {
-        "scale": args.scale, "concurrency": args.concurrency, "units": units,
-        "services": len(estate["cloudServices"]), "roles": roles, "resources": resources,
-        "resources_with_vms": resources + roles, "outcomes": dict(phases),
+        "scale": args.scale,
+        "concurrency": args.concurrency,
+        "units": units,
+        "services": len(estate["cloudServices"]),
+        "roles": roles,
+        "resources": resources,
+        "resources_with_vms": resources + roles,
+        "outcomes": dict(phases),
         "snapshot_gets_mean": round(mean(r["gets"] for r in scoped), 1) if scoped else None,
         "snapshot_gets_max": max((r["gets"] for r in scoped), default=None),
         "neighbourhood_mean": round(mean(r["size"] for r in scoped), 1) if scoped else None,
         "excess_max": max(excess, default=None),
         "excess_by_kind": {k: max(v) for k, v in sorted(by_kind.items())},
         "full_reads": [r["gets"] for r in reads if r["scope"] == "subscription"],
-        "classic_reads": classic_reads, "reads_per_unit": round(classic_reads / max(1, units), 1),
-        "polls": kinds.get("operation poll", 0), "429": sum(1 for r in rows if r["status"] == 429),
-        "makespan": round(makespan), "bound": {k: round(v) for k, v in terms.items()},
-        "to_bound": round(makespan / terms["bound"], 3), "wall_s": round(wall, 1),
+        "classic_reads": classic_reads,
+        "reads_per_unit": round(classic_reads / max(1, units), 1),
+        "polls": kinds.get("operation poll", 0),
+        "429": sum(1 for r in rows if r["status"] == 429),
+        "makespan": round(makespan),
+        "bound": {k: round(v) for k, v in terms.items()},
+        "to_bound": round(makespan / terms["bound"], 3),
+        "wall_s": round(wall, 1),
         "total_wall_s": round(time.monotonic() - began, 1),
-    }  # fmt: skip
+    }
     report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
@@ -156,22 +182,30 @@ def main() -> dict[str, Any]:
 
 
 def report(f: dict[str, Any]) -> None:
-    print(f"estate: {f['units']} units, {f['services']} cloud services, {f['roles']} VMs, {f['resources']} "
-          f"classic resources ({f['resources_with_vms']} counting VMs); plan concurrency {f['concurrency']}, "
-          f"clock ×{f['scale']:g}, limiter {RATE:g} requests per platform second")  # fmt: skip
+    print(
+        f"estate: {f['units']} units, {f['services']} cloud services, {f['roles']} VMs, {f['resources']} "
+        f"classic resources ({f['resources_with_vms']} counting VMs); plan concurrency {f['concurrency']}, "
+        f"clock ×{f['scale']:g}, limiter {RATE:g} requests per platform second"
+    )
     print(f"outcomes: {f['outcomes']}; {f['wall_s']} s real for the plan")
-    print(f"classic reads per unit's snapshot: mean {f['snapshot_gets_mean']}, max {f['snapshot_gets_max']}; "
-          f"neighbourhood mean {f['neighbourhood_mean']}; reads − neighbourhood: max {f['excess_max']}, "
-          f"by kind {f['excess_by_kind']} (goal: ≤ neighbourhood + a small constant)")  # fmt: skip
+    print(
+        f"classic reads per unit's snapshot: mean {f['snapshot_gets_mean']}, max {f['snapshot_gets_max']}; "
+        f"neighbourhood mean {f['neighbourhood_mean']}; reads − neighbourhood: max {f['excess_max']}, "
+        f"by kind {f['excess_by_kind']} (goal: ≤ neighbourhood + a small constant)"
+    )
     print(f"units whose snapshot read the whole subscription (no inventory yet): {len(f['full_reads'])}")
     ratio, with_vms = f["classic_reads"] / f["resources"], f["classic_reads"] / f["resources_with_vms"]
-    print(f"total classic reads (polls not counted): {f['classic_reads']} = {f['reads_per_unit']} per unit; "
-          f"{ratio:.2f}× the estate's {f['resources']} resources, {with_vms:.2f}× counting VMs "
-          f"(goal ≤ 3×); operation polls {f['polls']}; 429s {f['429']}")  # fmt: skip
+    print(
+        f"total classic reads (polls not counted): {f['classic_reads']} = {f['reads_per_unit']} per unit; "
+        f"{ratio:.2f}× the estate's {f['resources']} resources, {with_vms:.2f}× counting VMs "
+        f"(goal ≤ 3×); operation polls {f['polls']}; 429s {f['429']}"
+    )
     b = f["bound"]
-    print(f"makespan {f['makespan']} platform s; bound {b['bound']} = max(chain {b['chain']}, "
-          f"work/concurrency {b['work/concurrency']}, reads/rate {b['reads/rate']}); "
-          f"ratio {f['to_bound']} (goal ≤ 1.15)")  # fmt: skip
+    print(
+        f"makespan {f['makespan']} platform s; bound {b['bound']} = max(chain {b['chain']}, "
+        f"work/concurrency {b['work/concurrency']}, reads/rate {b['reads/rate']}); "
+        f"ratio {f['to_bound']} (goal ≤ 1.15)"
+    )
 
 
 if __name__ == "__main__":

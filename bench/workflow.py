@@ -27,9 +27,16 @@ from orchestrators.migrate_unit import migrate_unit  # noqa: E402
 from tests.workflow.harness import Harness, handle_of  # noqa: E402
 from tests.workflow.stand_ins import Platform, unit_input  # noqa: E402
 
-UNITS = [("routeTable", "rt-spare"), ("networkSecurityGroup", "nsg-spare"), ("reservedIp", "rip-spare"),
-         ("storageAccount", "stdiag"), ("virtualNetwork", "vnet-prod"), ("cloudService", "api-cs"),
-         ("virtualNetwork", "vnet-legacy"), ("cloudService", "paas-cs")]  # fmt: skip
+UNITS = [
+    ("routeTable", "rt-spare"),
+    ("networkSecurityGroup", "nsg-spare"),
+    ("reservedIp", "rip-spare"),
+    ("storageAccount", "stdiag"),
+    ("virtualNetwork", "vnet-prod"),
+    ("cloudService", "api-cs"),
+    ("virtualNetwork", "vnet-legacy"),
+    ("cloudService", "paas-cs"),
+]
 
 
 def replay_cost(runs: int = 20) -> None:
@@ -43,8 +50,10 @@ def replay_cost(runs: int = 20) -> None:
         events = len(h.history)
     median = statistics.median(timings)
     per_episode = median / episodes * 1000
-    print(f"replay: happy path = {episodes} episodes, {events} history events; "
-          f"median {median * 1000:.1f} ms per run, {per_episode:.2f} ms per episode")  # fmt: skip
+    print(
+        f"replay: happy path = {episodes} episodes, {events} history events; "
+        f"median {median * 1000:.1f} ms per run, {per_episode:.2f} ms per episode"
+    )
 
 
 def stack_throughput() -> None:
@@ -54,11 +63,20 @@ def stack_throughput() -> None:
 
     with tempfile.TemporaryDirectory(prefix="c2arm-bench-") as tmp:
         base = Path(tmp)
-        settings = {"APPROVERS": "bench@contoso.com", "AZURE_REQUESTS_PER_SECOND": "50",
-                    "AZURE_REQUESTS_BURST": "50"}  # fmt: skip
+        settings = {
+            "APPROVERS": "bench@contoso.com",
+            "AZURE_REQUESTS_PER_SECOND": "50",
+            "AZURE_REQUESTS_BURST": "50",
+        }
         t0 = time.perf_counter()
-        info = up(StackOptions(estate=ROOT / "examples" / "estates" / "realistic.yaml", state_dir=base,
-                               settings=settings, time_scale=60))  # fmt: skip
+        info = up(
+            StackOptions(
+                estate=ROOT / "examples" / "estates" / "realistic.yaml",
+                state_dir=base,
+                settings=settings,
+                time_scale=60,
+            )
+        )
         print(f"stack: c2arm up healthy in {time.perf_counter() - t0:.1f} s")
         try:
             headers = {
@@ -68,13 +86,18 @@ def stack_throughput() -> None:
             with httpx.Client(base_url=info["appUrl"], headers=headers, timeout=30) as client:
                 t1 = time.perf_counter()
                 for i, (kind, name) in enumerate(UNITS):
-                    body = {"requestId": f"bench-{i}", "subscriptionId": info["subscriptionId"],
-                            "unit": {"kind": kind, "name": name}}  # fmt: skip
+                    body = {
+                        "requestId": f"bench-{i}",
+                        "subscriptionId": info["subscriptionId"],
+                        "unit": {"kind": kind, "name": name},
+                    }
                     client.post("/api/migrations", json=body).raise_for_status()
 
                 def phases() -> dict[str, str]:
-                    return {f"bench-{i}": client.get(f"/api/migrations/bench-{i}").json()["phase"]
-                            for i in range(len(UNITS))}  # fmt: skip
+                    return {
+                        f"bench-{i}": client.get(f"/api/migrations/bench-{i}").json()["phase"]
+                        for i in range(len(UNITS))
+                    }
 
                 final = {"Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"}
                 now = phases()
@@ -83,8 +106,10 @@ def stack_throughput() -> None:
                     now = phases()
                 t2 = time.perf_counter()
                 waiting = [k for k, p in now.items() if p == "AwaitingApproval"]
-                print(f"stack: {len(UNITS)} units submitted at once: all decided or awaiting approval after "
-                      f"{t2 - t1:.1f} s ({len(waiting)} awaiting, the rest final)")  # fmt: skip
+                print(
+                    f"stack: {len(UNITS)} units submitted at once: all decided or awaiting approval after "
+                    f"{t2 - t1:.1f} s ({len(waiting)} awaiting, the rest final)"
+                )
                 for unit_id in waiting:
                     client.post(f"/api/migrations/{unit_id}/approve", json={}).raise_for_status()
                 while not all(p in final for p in now.values()):

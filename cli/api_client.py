@@ -114,8 +114,10 @@ def _error_text(response: httpx.Response) -> tuple[str, Any]:
     if isinstance(body, Mapping):
         errors = body.get("errors")
         if isinstance(errors, list) and errors:
-            parts = [f"{e.get('field', '?')}: {e.get('message', '')}" if isinstance(e, Mapping) else str(e)
-                     for e in errors]  # fmt: skip
+            parts = [
+                f"{e.get('field', '?')}: {e.get('message', '')}" if isinstance(e, Mapping) else str(e)
+                for e in errors
+            ]
             return "; ".join(parts), body
         for key in ("error", "message", "detail"):
             value = body.get(key)

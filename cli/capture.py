@@ -54,9 +54,15 @@ def _settings_env(local: bool, state_dir: Path) -> tuple[dict[str, str] | None, 
     if missing:
         raise ConfigError(f"{state_dir / 'stack.json'} lacks {', '.join(missing)}; restart with `c2arm up`")
     url = str(stack["emulatorUrl"]).rstrip("/")
-    env = {"ASM_ENDPOINT": url, "ARM_ENDPOINT": url, "AZURE_CA_BUNDLE": str(stack["caFile"]),
-           "ASM_AUTH": "token", "AZURE_ACCESS_TOKEN": LOCAL_TOKEN,
-           "AZURE_REQUESTS_PER_SECOND": "100", "AZURE_REQUESTS_BURST": "100"}  # fmt: skip
+    env = {
+        "ASM_ENDPOINT": url,
+        "ARM_ENDPOINT": url,
+        "AZURE_CA_BUNDLE": str(stack["caFile"]),
+        "ASM_AUTH": "token",
+        "AZURE_ACCESS_TOKEN": LOCAL_TOKEN,
+        "AZURE_REQUESTS_PER_SECOND": "100",
+        "AZURE_REQUESTS_BURST": "100",
+    }
     return env, stack.get("subscriptionId")
 
 
@@ -93,8 +99,9 @@ def capture(
         with AsmClient.from_settings(settings, subscription) as client:
             estate = read_estate(client)
     except AzureCallError as exc:
-        err.print(f"c2arm: capture of {subscription} failed: {exc}", highlight=False, soft_wrap=True,
-                  markup=False)  # fmt: skip
+        err.print(
+            f"c2arm: capture of {subscription} failed: {exc}", highlight=False, soft_wrap=True, markup=False
+        )
         raise typer.Exit(1) from None
     header = (
         f"# Captured by c2arm capture from subscription {subscription}.\n"

@@ -181,8 +181,9 @@ def _follow_through(client: ApiClient, plan: Mapping[str, Any], budget_s: float)
         for vm in ft.get("vms") or []:
             downtime = human_duration(float(vm.get("downtimeSeconds") or 0))
             running = "yes" if vm.get("wasRunning") else "no"
-            table.add_row(unit_text(row.get("unit")), str(vm.get("vm")), str(vm.get("outcome")), running,
-                          downtime)  # fmt: skip
+            table.add_row(
+                unit_text(row.get("unit")), str(vm.get("vm")), str(vm.get("outcome")), running, downtime
+            )
     return table
 
 

@@ -91,8 +91,12 @@ def _snapshot(client: ApiClient, instance_id: str | None, clock: str, flags: str
                     details[str(unit["id"])] = client.migration(str(unit["id"]))
         units = [details.get(str(u.get("id"))) or dict(u) for u in rows]
         return Snapshot(plan_view(plan, details, clock=clock, flags=flags), plan_is_final(plan), plan, units)
-    return Snapshot(migration_table([status], clock=clock, flags=flags), is_final(str(status.get("phase"))),
-                    status, [status])  # fmt: skip
+    return Snapshot(
+        migration_table([status], clock=clock, flags=flags),
+        is_final(str(status.get("phase"))),
+        status,
+        [status],
+    )
 
 
 def _needs_a_person(units: list[dict[str, Any]], flags: str) -> list[str]:
@@ -187,8 +191,14 @@ def status(
 
 
 # -- decisions -----------------------------------------------------------------------------------
-def _decide(decision: str, instance_id: str, comment: str | None, principal: str | None, app: str | None,
-            state_dir: Path) -> None:  # fmt: skip
+def _decide(
+    decision: str,
+    instance_id: str,
+    comment: str | None,
+    principal: str | None,
+    app: str | None,
+    state_dir: Path,
+) -> None:
     ops_inputs.instance_id(instance_id)
     principal = check_principal(app, principal)
     with client_for(app, state_dir) as client:
@@ -197,8 +207,11 @@ def _decide(decision: str, instance_id: str, comment: str | None, principal: str
         except ApiError as exc:
             if exc.status == 404 and isinstance(exc.body, dict) and exc.body.get("kind") == "plan":
                 flags = flags_for(app, state_dir)
-                hint = "add --wave N (c2arm status {0}{1} shows the waves)" if decision == "approve" else (
-                    "abort its units one by one (c2arm status {0}{1} lists their ids)")  # fmt: skip
+                hint = (
+                    "add --wave N (c2arm status {0}{1} shows the waves)"
+                    if decision == "approve"
+                    else ("abort its units one by one (c2arm status {0}{1} lists their ids)")
+                )
                 raise fail(f"{instance_id} is a plan: {hint.format(instance_id, flags)}", 2) from None
             raise
     out.print(f"{answer.get('id', instance_id)}: decision {answer.get('decision')} accepted", highlight=False)
@@ -358,8 +371,11 @@ def migrate(
         if approval is Approval.perWave
         else "approve each unit"
     )
-    out.print(f"{plan}: started  (follow it: c2arm status {plan} --watch{flags_for(app, state_dir)}; {what})",
-              highlight=False, soft_wrap=True)  # fmt: skip
+    out.print(
+        f"{plan}: started  (follow it: c2arm status {plan} --watch{flags_for(app, state_dir)}; {what})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def register(app: typer.Typer) -> None:

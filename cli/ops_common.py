@@ -29,8 +29,10 @@ class SafeConsole(Console):
     """
 
     def _render_buffer(self, buffer: Iterable[Segment]) -> str:
-        safe = (seg if seg.control else Segment(escape_controls(seg.text, keep="\n"), seg.style, seg.control)
-                for seg in buffer)  # fmt: skip
+        safe = (
+            seg if seg.control else Segment(escape_controls(seg.text, keep="\n"), seg.style, seg.control)
+            for seg in buffer
+        )
         return super()._render_buffer(safe)
 
 
@@ -42,10 +44,13 @@ AppUrl = typer.Option(
     None, "--app", help="A deployed app's URL (key in C2ARM_KEY) instead of the local stack."
 )
 Principal = typer.Option(
-    None, "--as", envvar="C2ARM_PRINCIPAL", help="Sign in as this principal (local stack only: the devhost's "
+    None,
+    "--as",
+    envvar="C2ARM_PRINCIPAL",
+    help="Sign in as this principal (local stack only: the devhost's "
     "emulated App Service sign-in; default: your user name @c2arm.local). On Azure your Entra sign-in "
     "(C2ARM_APP_SCOPE) is the principal.",
-)  # fmt: skip
+)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -49,9 +49,15 @@ def shown_phase(status: Mapping[str, Any]) -> str:
 
 
 def next_step(
-    instance_id: str, phase: str, findings: int | None = None, *, plan: Mapping[str, Any] | None = None,
-    waits_for: Sequence[str] = (), flags: str = "", dry_run: bool = False,
-) -> str:  # fmt: skip
+    instance_id: str,
+    phase: str,
+    findings: int | None = None,
+    *,
+    plan: Mapping[str, Any] | None = None,
+    waits_for: Sequence[str] = (),
+    flags: str = "",
+    dry_run: bool = False,
+) -> str:
     """What the operator should do next, in words (the commands to type where there is one).
 
     `plan` is the unit's `plan {id, wave, approval}`: a unit of a `perWave` plan is approved with
@@ -61,8 +67,10 @@ def next_step(
     if phase == "AwaitingApproval":
         seen = f"{findings} finding(s); " if findings is not None else ""
         if plan and plan.get("approval") == "perWave":
-            return (f"{seen}review, then c2arm approve {plan.get('id')} --wave {plan.get('wave')}{flags} "
-                    f"(or c2arm abort {instance_id}{flags})")  # fmt: skip
+            return (
+                f"{seen}review, then c2arm approve {plan.get('id')} --wave {plan.get('wave')}{flags} "
+                f"(or c2arm abort {instance_id}{flags})"
+            )
         return f"{seen}review, then c2arm approve|abort {instance_id}{flags}"
     if phase == "AwaitingPrepareApproval":
         return f"validated; to prepare: c2arm approve {instance_id}{flags} (or abort {instance_id})"
@@ -116,9 +124,12 @@ def _phase(phase: str) -> Text:
 
 
 def migration_table(
-    statuses: Sequence[Mapping[str, Any]], now: datetime | None = None, *, clock: str = "elapsed",
+    statuses: Sequence[Mapping[str, Any]],
+    now: datetime | None = None,
+    *,
+    clock: str = "elapsed",
     flags: str = "",
-) -> Table:  # fmt: skip
+) -> Table:
     """One row per migration: id, unit, phase, elapsed (`clock` names its clock), next step."""
     now = now or datetime.now(UTC)
     table = Table(title="c2arm migrations", expand=False)
@@ -212,8 +223,15 @@ def plan_view(
                 "approval": plan.get("approval"),
             }
             waits = [str(k) for k in unit.get("dependsOn") or [] if str(k) not in committed]
-            step = next_step(instance_id, phase, count, plan=own_plan, waits_for=waits, flags=flags,
-                             dry_run=bool(status.get("dryRun") or plan.get("dryRun")))  # fmt: skip
+            step = next_step(
+                instance_id,
+                phase,
+                count,
+                plan=own_plan,
+                waits_for=waits,
+                flags=flags,
+                dry_run=bool(status.get("dryRun") or plan.get("dryRun")),
+            )
             if compact and is_final(phase):
                 step = ""
             shown = shown_phase({"phase": phase, "dryRun": status.get("dryRun") or plan.get("dryRun")})

@@ -40,10 +40,17 @@ def _requests_from_file(path: Path) -> list[dict[str, Any]]:
 
 
 def _request_from_flags(
-    subscription: str | None, kind: str | None, name: str | None, deployment: str | None,
-    request_id: str | None, dry_run: bool, window: str | None, requested_by: str | None,
-    destination: dict[str, Any] | None = None, before_prepare: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+    subscription: str | None,
+    kind: str | None,
+    name: str | None,
+    deployment: str | None,
+    request_id: str | None,
+    dry_run: bool,
+    window: str | None,
+    requested_by: str | None,
+    destination: dict[str, Any] | None = None,
+    before_prepare: bool = False,
+) -> dict[str, Any]:
     if not subscription:
         raise fail("--subscription required (the local stack's stack.json has none)", 2)
     unit = {"kind": kind, "name": name} | ({"deployment": deployment} if deployment else {})
@@ -157,8 +164,20 @@ def submit(
                 subscription = read_stack(state_dir).subscription_id
             except ConfigError as exc:
                 raise fail(str(exc)) from None
-        requests = [_request_from_flags(subscription, kind, name, deployment, request_id, dry_run,
-                                        window, requested_by, where, approve_before_prepare)]  # fmt: skip
+        requests = [
+            _request_from_flags(
+                subscription,
+                kind,
+                name,
+                deployment,
+                request_id,
+                dry_run,
+                window,
+                requested_by,
+                where,
+                approve_before_prepare,
+            )
+        ]
     if via is Via.queue:
         problems = []
         for index, request in enumerate(requests):

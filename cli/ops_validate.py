@@ -31,8 +31,11 @@ def _print(result: dict[str, Any]) -> None:
         message = f"{what}: validation failed in {error.get('phase')}: {error.get('message')}"
         out.print(message, highlight=False, soft_wrap=True, markup=False)
         return
-    out.print(f"{what}: {result.get('verdict')}  (validation {result.get('id')}; nothing was changed)",
-              highlight=False, soft_wrap=True)  # fmt: skip
+    out.print(
+        f"{what}: {result.get('verdict')}  (validation {result.get('id')}; nothing was changed)",
+        highlight=False,
+        soft_wrap=True,
+    )
     for finding in result.get("findings") or []:
         code = finding.get("code") or finding.get("rule") or ""
         where = f" {finding['resource']}" if finding.get("resource") else ""

@@ -31,9 +31,13 @@ def default_principal() -> str:
 
 
 def sign_in(
-    app_url: str, name: str, *, object_id: str | None = None, roles: tuple[str, ...] = (),
+    app_url: str,
+    name: str,
+    *,
+    object_id: str | None = None,
+    roles: tuple[str, ...] = (),
     timeout: float = 15.0,
-) -> str:  # fmt: skip
+) -> str:
     """The session token of `name` from the host's client-directed sign-in (`POST /.auth/login/aad`)."""
     origin = app_url.rstrip("/").removesuffix("/api")
     body: dict[str, object] = {"name": name, "roles": list(roles)}

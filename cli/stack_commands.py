@@ -38,9 +38,16 @@ def up_command(
 ) -> None:
     """Start the local stack in the background; prints and writes DIR/stack.json."""
     try:
-        opts = StackOptions(estate=estate, state_dir=state_dir, settings=parse_settings(setting),
-                            time_scale=time_scale, start_time=start_time, faults=faults, app_port=app_port,
-                            reset=reset)  # fmt: skip
+        opts = StackOptions(
+            estate=estate,
+            state_dir=state_dir,
+            settings=parse_settings(setting),
+            time_scale=time_scale,
+            start_time=start_time,
+            faults=faults,
+            app_port=app_port,
+            reset=reset,
+        )
         stack = up(opts)
     except StackError as exc:
         typer.echo(f"c2arm: {exc}", err=True)

@@ -49,15 +49,31 @@ def vm_facts(data: dict[str, Any]) -> VmFacts:
     for disk in [profile.get("osDisk") or {}, *(profile.get("dataDisks") or [])]:
         if not disk:
             continue
-        disks.append(Disk(disk.get("name", ""), disk.get("lun"), (disk.get("vhd") or {}).get("uri"),
-                          (disk.get("managedDisk") or {}).get("id"), disk.get("diskSizeGB")))  # fmt: skip
+        disks.append(
+            Disk(
+                disk.get("name", ""),
+                disk.get("lun"),
+                (disk.get("vhd") or {}).get("uri"),
+                (disk.get("managedDisk") or {}).get("id"),
+                disk.get("diskSizeGB"),
+            )
+        )
     extensions = []
     for ext in view.get("extensions") or []:
         code = next((s.get("code", "") for s in ext.get("statuses") or []), "ProvisioningState/unknown")
         extensions.append((ext.get("name", ""), code.split("/", 1)[-1]))
     aset = (props.get("availabilitySet") or {}).get("id")
-    return VmFacts(data["id"], data["name"], _segment(data["id"], "resourceGroups"), data.get("location", ""),
-                   power, busy, tuple(disks), aset, tuple(extensions))  # fmt: skip
+    return VmFacts(
+        data["id"],
+        data["name"],
+        _segment(data["id"], "resourceGroups"),
+        data.get("location", ""),
+        power,
+        busy,
+        tuple(disks),
+        aset,
+        tuple(extensions),
+    )
 
 
 class ComputeConnector:
@@ -69,18 +85,29 @@ class ComputeConnector:
 
     @classmethod
     def from_settings(
-        cls, settings: AzureSettings, subscription_id: str, *, credential: TokenCredential | None = None,
-        limiter: RateLimiter | None = None, **client_kwargs: Any,
-    ) -> ComputeConnector:  # fmt: skip
+        cls,
+        settings: AzureSettings,
+        subscription_id: str,
+        *,
+        credential: TokenCredential | None = None,
+        limiter: RateLimiter | None = None,
+        **client_kwargs: Any,
+    ) -> ComputeConnector:
         credential = credential or token_credential(settings)
-        reader = ArmReader.from_settings(settings, subscription_id, credential=credential, limiter=limiter,
-                                         **client_kwargs)  # fmt: skip
+        reader = ArmReader.from_settings(
+            settings, subscription_id, credential=credential, limiter=limiter, **client_kwargs
+        )
         compute = ComputeManagementClient(
-            credential, subscription_id, base_url=settings.arm_endpoint,
+            credential,
+            subscription_id,
+            base_url=settings.arm_endpoint,
             credential_scopes=[settings.arm_scope],
-            connection_verify=settings.verify, retry_total=0, connection_timeout=settings.timeout,
-            read_timeout=settings.timeout, **client_kwargs,
-        )  # fmt: skip
+            connection_verify=settings.verify,
+            retry_total=0,
+            connection_timeout=settings.timeout,
+            read_timeout=settings.timeout,
+            **client_kwargs,
+        )
         return cls(reader, compute)
 
     def close(self) -> None:
@@ -102,23 +129,36 @@ class ComputeConnector:
         return sorted(vm.name for vm in vms)
 
     def vm(self, group: str, name: str) -> VmFacts:
-        data = self.reader.call(f"get VM {name}", lambda: self.compute.virtual_machines.get(
-            group, name, expand="instanceView", api_version=COMPUTE_API))  # fmt: skip
+        data = self.reader.call(
+            f"get VM {name}",
+            lambda: self.compute.virtual_machines.get(
+                group, name, expand="instanceView", api_version=COMPUTE_API
+            ),
+        )
         return vm_facts(_json(data))
 
     def availability_set(self, set_id: str) -> SetFacts:
         """The set and the region's `MaximumPlatformFaultDomainCount` for `Aligned` (Resource SKUs)."""
         group, name = _segment(set_id, "resourceGroups"), set_id.rstrip("/").rsplit("/", 1)[-1]
-        aset = _json(self.reader.call(f"get availability set {name}",
-                                      lambda: self.compute.availability_sets.get(group, name)))  # fmt: skip
+        aset = _json(
+            self.reader.call(
+                f"get availability set {name}", lambda: self.compute.availability_sets.get(group, name)
+            )
+        )
         location = str(aset.get("location", ""))
-        return SetFacts(aset["id"], name, (aset.get("sku") or {}).get("name", "Classic"),
-                        int((aset.get("properties") or {}).get("platformFaultDomainCount") or 1),
-                        self.max_fault_domains(location))  # fmt: skip
+        return SetFacts(
+            aset["id"],
+            name,
+            (aset.get("sku") or {}).get("name", "Classic"),
+            int((aset.get("properties") or {}).get("platformFaultDomainCount") or 1),
+            self.max_fault_domains(location),
+        )
 
     def max_fault_domains(self, location: str) -> int:
-        skus = self.reader.call("list resource SKUs", lambda: list(
-            self.compute.resource_skus.list(filter=f"location eq '{location}'")))  # fmt: skip
+        skus = self.reader.call(
+            "list resource SKUs",
+            lambda: list(self.compute.resource_skus.list(filter=f"location eq '{location}'")),
+        )
         for sku in skus:
             if sku.resource_type == "availabilitySets" and sku.name == "Aligned":
                 for capability in sku.capabilities or []:
@@ -131,8 +171,9 @@ class ComputeConnector:
         """Move the set to `Aligned` with `fault_domains` (synchronous on the platform)."""
         group, name = _segment(set_id, "resourceGroups"), set_id.rstrip("/").rsplit("/", 1)[-1]
         body = {"sku": {"name": "Aligned"}, "properties": {"platformFaultDomainCount": fault_domains}}
-        self.reader.call(f"align availability set {name}",
-                         lambda: self.compute.availability_sets.update(group, name, body))  # fmt: skip
+        self.reader.call(
+            f"align availability set {name}", lambda: self.compute.availability_sets.update(group, name, body)
+        )
         return self.availability_set(set_id)
 
     def begin(self, group: str, name: str, action: str) -> dict[str, Any]:
@@ -144,19 +185,27 @@ class ComputeConnector:
         def hook(response: Any) -> None:
             seen.update(response.http_response.headers)
 
-        method = {"deallocate": self.compute.virtual_machines.begin_deallocate,
-                  "start": self.compute.virtual_machines.begin_start,
-                  "convertToManagedDisks": self.compute.virtual_machines.begin_convert_to_managed_disks}[action]  # fmt: skip  # noqa: E501
+        method = {
+            "deallocate": self.compute.virtual_machines.begin_deallocate,
+            "start": self.compute.virtual_machines.begin_start,
+            "convertToManagedDisks": self.compute.virtual_machines.begin_convert_to_managed_disks,
+        }[action]
         self.reader.call(
             f"{action} VM {name}", lambda: method(group, name, polling=False, raw_response_hook=hook)
         )
         headers = {k.lower(): v for k, v in seen.items()}
         url = headers.get("azure-asyncoperation") or headers.get("location")
         if not url:
-            raise PermanentError(f"{action} of {name} answered without an operation to follow",
-                                 reason=Reason.PROTOCOL, operation=f"{action} VM {name}")  # fmt: skip
-        return {"operationUrl": url, "requestId": headers.get("x-ms-request-id"),
-                "retryAfter": headers.get("retry-after")}  # fmt: skip
+            raise PermanentError(
+                f"{action} of {name} answered without an operation to follow",
+                reason=Reason.PROTOCOL,
+                operation=f"{action} VM {name}",
+            )
+        return {
+            "operationUrl": url,
+            "requestId": headers.get("x-ms-request-id"),
+            "retryAfter": headers.get("retry-after"),
+        }
 
     def operation(self, url: str) -> dict[str, Any]:
         """`{status: InProgress|Succeeded|Failed, error?, transient?}` of a started operation."""
@@ -168,8 +217,12 @@ class ComputeConnector:
             if response.status_code >= 400:
                 body = response.json() if response.content else {}
                 error = (body or {}).get("error") or {}
-                raise classify(response.status_code, error.get("code", ""), error.get("message", ""),
-                               operation="operation status")  # fmt: skip
+                raise classify(
+                    response.status_code,
+                    error.get("code", ""),
+                    error.get("message", ""),
+                    operation="operation status",
+                )
             return response.json()
 
         try:
@@ -180,8 +233,13 @@ class ComputeConnector:
         out: dict[str, Any] = {"status": status}
         if status == "Failed":
             error = body.get("error") or {}
-            verdict = classify(500 if error.get("code") == "InternalError" else 409, error.get("code", ""),
-                               error.get("message", ""))  # fmt: skip
-            out.update(error={"code": error.get("code", ""), "message": error.get("message", "")},
-                       transient=verdict.transient)  # fmt: skip
+            verdict = classify(
+                500 if error.get("code") == "InternalError" else 409,
+                error.get("code", ""),
+                error.get("message", ""),
+            )
+            out.update(
+                error={"code": error.get("code", ""), "message": error.get("message", "")},
+                transient=verdict.transient,
+            )
         return out

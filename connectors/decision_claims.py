@@ -29,8 +29,13 @@ def claim_wait(
     service: TableServiceClient, unit_id: str, wait: str, decision: str, principal: str, principal_id: str
 ) -> bool:
     """True when this is the first decision claimed for `wait` of `unit_id` (then it is this one)."""
-    entity = {"PartitionKey": unit_id, "RowKey": f"wait-{wait}", "decision": decision,
-              "principal": principal, "principalId": principal_id}  # fmt: skip
+    entity = {
+        "PartitionKey": unit_id,
+        "RowKey": f"wait-{wait}",
+        "decision": decision,
+        "principal": principal,
+        "principalId": principal_id,
+    }
     try:
         service.get_table_client(DECISIONS_TABLE).create_entity(entity)
     except ResourceExistsError:
@@ -47,8 +52,9 @@ def spend_token(service: TableServiceClient, unit_id: str, token: str) -> bool:
     """True the first time `token` is used for `unit_id`; False for any later use."""
     digest = hashlib.sha256(token.encode()).hexdigest()
     try:
-        service.get_table_client(DECISIONS_TABLE).create_entity({"PartitionKey": unit_id,
-                                                                 "RowKey": f"token-{digest}"})  # fmt: skip
+        service.get_table_client(DECISIONS_TABLE).create_entity(
+            {"PartitionKey": unit_id, "RowKey": f"token-{digest}"}
+        )
     except ResourceExistsError:
         return False
     return True

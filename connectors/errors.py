@@ -110,14 +110,18 @@ _PERMANENT_PATTERNS: tuple[tuple[re.Pattern[str], Reason], ...] = (
     (re.compile(r"not registered", re.I), Reason.NOT_REGISTERED),
     (re.compile(r"current quota is|quota", re.I), Reason.QUOTA),
     (re.compile(r"in the process of being (migrated|committed|aborted)", re.I), Reason.CONFLICT),
-    (re.compile(r"has not been prepared|already (been )?(prepared|committed|aborted)", re.I),
-     Reason.CONFLICT),
+    (
+        re.compile(r"has not been prepared|already (been )?(prepared|committed|aborted)", re.I),
+        Reason.CONFLICT,
+    ),
     (re.compile(r"migration is in progress|cannot be changed|abort is not allowed", re.I), Reason.CONFLICT),
     (re.compile(r"doesn't exist|does not exist|not found|could not be found", re.I), Reason.NOT_FOUND),
-    (re.compile(r"isn't supported|is not supported|not supported|isn't allowed|not allowed", re.I),
-     Reason.UNSUPPORTED),
+    (
+        re.compile(r"isn't supported|is not supported|not supported|isn't allowed|not allowed", re.I),
+        Reason.UNSUPPORTED,
+    ),
     (re.compile(r"not implemented|belongs to virtual network", re.I), Reason.UNSUPPORTED),
-)  # fmt: skip
+)
 _CODE_REASONS: dict[str, Reason] = {
     "resourcenotfound": Reason.NOT_FOUND,
     "notfound": Reason.NOT_FOUND,
@@ -169,8 +173,15 @@ def classify(
     text = message or code or (f"HTTP {status}" if status else "no answer")
 
     def make(kind: type[AzureCallError], reason: Reason) -> AzureCallError:
-        return kind(text, code=code, status=status, reason=reason, retry_after=retry_after,
-                    request_id=request_id, operation=operation)  # fmt: skip
+        return kind(
+            text,
+            code=code,
+            status=status,
+            reason=reason,
+            retry_after=retry_after,
+            request_id=request_id,
+            operation=operation,
+        )
 
     for pattern, reason in _TRANSIENT_PATTERNS:
         if pattern.search(text):

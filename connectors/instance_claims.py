@@ -74,8 +74,9 @@ def take_over(
     table = service.get_table_client(CLAIM_TABLE)
     entity = _entity(instance_id, kind, time.time() if now is None else now)
     try:
-        table.update_entity(entity, mode=UpdateMode.REPLACE, etag=stale.etag,
-                            match_condition=MatchConditions.IfNotModified)  # fmt: skip
+        table.update_entity(
+            entity, mode=UpdateMode.REPLACE, etag=stale.etag, match_condition=MatchConditions.IfNotModified
+        )
         return True
     except (ResourceModifiedError, ResourceNotFoundError):
         return False

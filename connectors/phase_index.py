@@ -47,8 +47,14 @@ def record_phase(
     """Index `phase` as the unit's current phase unless a newer change (higher `seq`) is there;
     True when this write is what the row now says."""
     table = service.get_table_client(PHASE_TABLE)
-    entity = {"PartitionKey": PARTITION, "RowKey": migration_id, "phase": phase, "unit": unit,
-              "updatedAt": updated_at, "seq": seq}  # fmt: skip
+    entity = {
+        "PartitionKey": PARTITION,
+        "RowKey": migration_id,
+        "phase": phase,
+        "unit": unit,
+        "updatedAt": updated_at,
+        "seq": seq,
+    }
     for _ in range(5):  # a lost race is read again; five losses in a row cannot happen in practice
         try:
             existing = table.get_entity(PARTITION, migration_id)
@@ -61,8 +67,12 @@ def record_phase(
         if int(existing.get("seq", -1)) >= seq:
             return int(existing.get("seq", -1)) == seq and existing.get("phase") == phase
         try:
-            table.update_entity(entity, mode=UpdateMode.REPLACE, etag=existing.metadata["etag"],
-                                match_condition=MatchConditions.IfNotModified)  # fmt: skip
+            table.update_entity(
+                entity,
+                mode=UpdateMode.REPLACE,
+                etag=existing.metadata["etag"],
+                match_condition=MatchConditions.IfNotModified,
+            )
             return True
         except (ResourceModifiedError, ResourceNotFoundError):
             continue
@@ -70,8 +80,13 @@ def record_phase(
 
 
 def _row(entity: dict[str, Any]) -> PhaseRow:
-    return PhaseRow(entity["RowKey"], entity.get("unit", ""), entity.get("phase", ""),
-                    entity.get("updatedAt", ""), int(entity.get("seq", 0)))  # fmt: skip
+    return PhaseRow(
+        entity["RowKey"],
+        entity.get("unit", ""),
+        entity.get("phase", ""),
+        entity.get("updatedAt", ""),
+        int(entity.get("seq", 0)),
+    )
 
 
 def rows_in_phase(service: TableServiceClient, phase: str) -> Iterator[PhaseRow]:

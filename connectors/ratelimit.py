@@ -191,8 +191,13 @@ class RateLimiter:
                 # window (no 429) carried in the last minute, a 429 is noise, not a limit
                 clean = self._peak(bucket, window, clean=True)
                 if sent - refused >= MIN_EVIDENCE and sent - refused > clean:
-                    lesson = {"window": window, "sent": sent, "refused": refused, "rate": bucket.rate,
-                              "burst": bucket.burst}  # fmt: skip
+                    lesson = {
+                        "window": window,
+                        "sent": sent,
+                        "refused": refused,
+                        "rate": bucket.rate,
+                        "burst": bucket.burst,
+                    }
                     lesson["until"] = now + delay  # its peers in flight answer within its pause
                     bucket.lesson = lesson
                     self._learn(bucket, lesson, now)
@@ -225,8 +230,15 @@ class RateLimiter:
         bucket.rate = max(MIN_RATE, min(lesson["rate"], bucket.ceiling, SAFETY * accepted / lesson["window"]))
         bucket.burst = max(1.0, min(float(self.burst), (1 - SAFETY) / 2 * most))
         bucket.last_429 = now
-        log.info("429: %.1f requests/s now, ceiling %.1f, burst %.0f (%d accepted in %.0f s, at most %d)",
-                 bucket.rate, bucket.ceiling, bucket.burst, accepted, lesson["window"], most)  # fmt: skip
+        log.info(
+            "429: %.1f requests/s now, ceiling %.1f, burst %.0f (%d accepted in %.0f s, at most %d)",
+            bucket.rate,
+            bucket.ceiling,
+            bucket.burst,
+            accepted,
+            lesson["window"],
+            most,
+        )
 
     def limits(self, subscription: str) -> tuple[float, float]:
         """(rate, burst) the subscription's bucket uses now: configured, or learned from 429s."""

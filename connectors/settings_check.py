@@ -143,13 +143,19 @@ def _poll_bounds(env: Mapping[str, str]) -> list[SettingProblem]:
         return []  # named by the number checks
     if low <= high:
         return []
-    return [SettingProblem("OPERATION_POLL_MAX_SECONDS",
-                           f"{high:g} is below OPERATION_POLL_MIN_SECONDS ({low:g})")]  # fmt: skip
+    return [
+        SettingProblem(
+            "OPERATION_POLL_MAX_SECONDS", f"{high:g} is below OPERATION_POLL_MIN_SECONDS ({low:g})"
+        )
+    ]
 
 
 def _required(env: Mapping[str, str]) -> list[SettingProblem]:
-    return [SettingProblem(s.name, "is required and not set") for s in SETTINGS
-            if s.default is None and not _is_set(env, s.name)]  # fmt: skip
+    return [
+        SettingProblem(s.name, "is required and not set")
+        for s in SETTINGS
+        if s.default is None and not _is_set(env, s.name)
+    ]
 
 
 SECRET_MIN_BYTES = 32
@@ -166,9 +172,12 @@ def secret_problem(name: str, value: str | None) -> SettingProblem | None:
     if not value:
         return SettingProblem(name, "is required and not set")
     if value.lstrip().startswith(KEY_VAULT_REFERENCE):
-        return SettingProblem(name, "is an unresolved Key Vault reference (@Microsoft.KeyVault(…)): check "
-                                    "the app identity's access to the vault and the secret's name, then "
-                                    "change any app setting to make App Service read it again")  # fmt: skip
+        return SettingProblem(
+            name,
+            "is an unresolved Key Vault reference (@Microsoft.KeyVault(…)): check "
+            "the app identity's access to the vault and the secret's name, then "
+            "change any app setting to make App Service read it again",
+        )
     size = len(value.encode())
     if size < SECRET_MIN_BYTES:
         return SettingProblem(name, f"is {size} bytes: a signing secret needs at least {SECRET_MIN_BYTES}")

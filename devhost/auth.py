@@ -82,16 +82,23 @@ class Principal:
 
     def claims(self) -> dict[str, object]:
         """The decoded `X-MS-CLIENT-PRINCIPAL` of an Entra sign-in (auth_typ aad)."""
-        claims = [{"typ": OID_CLAIM, "val": self.object_id}, {"typ": UPN_CLAIM, "val": self.name},
-                  {"typ": NAME_TYPE, "val": self.name},
-                  {"typ": "preferred_username", "val": self.name}]  # fmt: skip
+        claims = [
+            {"typ": OID_CLAIM, "val": self.object_id},
+            {"typ": UPN_CLAIM, "val": self.name},
+            {"typ": NAME_TYPE, "val": self.name},
+            {"typ": "preferred_username", "val": self.name},
+        ]
         claims += [{"typ": ROLE_TYPE, "val": role} for role in self.roles]
         return {"auth_typ": "aad", "claims": claims, "name_typ": NAME_TYPE, "role_typ": ROLE_TYPE}
 
     def headers(self) -> dict[str, str]:
         encoded = base64.b64encode(json.dumps(self.claims()).encode()).decode()
-        return {"X-MS-CLIENT-PRINCIPAL": encoded, "X-MS-CLIENT-PRINCIPAL-ID": self.object_id,
-                "X-MS-CLIENT-PRINCIPAL-NAME": self.name, "X-MS-CLIENT-PRINCIPAL-IDP": "aad"}  # fmt: skip
+        return {
+            "X-MS-CLIENT-PRINCIPAL": encoded,
+            "X-MS-CLIENT-PRINCIPAL-ID": self.object_id,
+            "X-MS-CLIENT-PRINCIPAL-NAME": self.name,
+            "X-MS-CLIENT-PRINCIPAL-IDP": "aad",
+        }
 
 
 def _b64(data: bytes) -> str:
@@ -112,8 +119,12 @@ class AuthEmulation:
 
     # -- tokens (the session cookie's value and the client-directed token are the same thing) --
     def issue(self, principal: Principal) -> str:
-        body = {"n": principal.name, "o": principal.object_id, "r": list(principal.roles),
-                "x": int(self._now()) + SESSION_SECONDS}  # fmt: skip
+        body = {
+            "n": principal.name,
+            "o": principal.object_id,
+            "r": list(principal.roles),
+            "x": int(self._now()) + SESSION_SECONDS,
+        }
         payload = _b64(json.dumps(body, separators=(",", ":")).encode())
         return f"{payload}.{_b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())}"
 
@@ -153,11 +164,21 @@ class AuthEmulation:
             roles = [r for r in (x.strip() for x in form.get("roles", "").split(",")) if r]
             principal = Principal.stated(form.get("name"), form.get("objectId"), roles)
         except SignInError as exc:
-            return web.Response(status=400, text=_login_html(target, str(exc)), content_type="text/html",
-                                headers=_PAGE_HEADERS)  # fmt: skip
+            return web.Response(
+                status=400,
+                text=_login_html(target, str(exc)),
+                content_type="text/html",
+                headers=_PAGE_HEADERS,
+            )
         response = web.HTTPFound(target)
-        response.set_cookie(SESSION_COOKIE, self.issue(principal), path="/", httponly=True, samesite="Lax",
-                            max_age=SESSION_SECONDS)  # fmt: skip
+        response.set_cookie(
+            SESSION_COOKIE,
+            self.issue(principal),
+            path="/",
+            httponly=True,
+            samesite="Lax",
+            max_age=SESSION_SECONDS,
+        )
         return response
 
     async def client_login(self, request: web.Request) -> web.Response:
@@ -172,16 +193,25 @@ class AuthEmulation:
             principal = Principal.stated(body.get("name"), body.get("objectId"), body.get("roles"))
         except SignInError as exc:
             return web.json_response({"error": str(exc)}, status=400)
-        return web.json_response({"authenticationToken": self.issue(principal),
-                                  "user": {"userId": principal.name}})  # fmt: skip
+        return web.json_response(
+            {"authenticationToken": self.issue(principal), "user": {"userId": principal.name}}
+        )
 
     async def me(self, request: web.Request) -> web.Response:
         principal = self.principal_of(request)
         if principal is None:
             return web.json_response([], status=401)
         claims = principal.claims()
-        return web.json_response([{"provider_name": "aad", "user_id": principal.name,
-                                   "user_claims": claims["claims"], "typ": claims["name_typ"]}])  # fmt: skip
+        return web.json_response(
+            [
+                {
+                    "provider_name": "aad",
+                    "user_id": principal.name,
+                    "user_claims": claims["claims"],
+                    "typ": claims["name_typ"],
+                }
+            ]
+        )
 
     async def logout(self, request: web.Request) -> web.Response:
         response = web.HTTPFound(_safe_redirect(request.query.get("post_logout_redirect_uri")))

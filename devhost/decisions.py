@@ -47,13 +47,19 @@ def timer_tag(execution_id: str, action_index: int) -> str:
 
 # action types the devhost runs; anything else fails the orchestration naming the action
 ACTION_NAMES = {
-    r.CALL_ACTIVITY: "CallActivity", r.CALL_ACTIVITY_WITH_RETRY: "CallActivityWithRetry",
+    r.CALL_ACTIVITY: "CallActivity",
+    r.CALL_ACTIVITY_WITH_RETRY: "CallActivityWithRetry",
     r.CALL_SUB_ORCHESTRATOR: "CallSubOrchestrator",
     r.CALL_SUB_ORCHESTRATOR_WITH_RETRY: "CallSubOrchestratorWithRetry",
-    r.CONTINUE_AS_NEW_ACTION: "ContinueAsNew", r.CREATE_TIMER: "CreateTimer",
-    r.WAIT_FOR_EXTERNAL_EVENT: "WaitForExternalEvent", r.CALL_ENTITY: "CallEntity", r.CALL_HTTP: "CallHttp",
-    r.SIGNAL_ENTITY: "SignalEntity", r.WHEN_ANY: "WhenAny", r.WHEN_ALL: "WhenAll",
-}  # fmt: skip
+    r.CONTINUE_AS_NEW_ACTION: "ContinueAsNew",
+    r.CREATE_TIMER: "CreateTimer",
+    r.WAIT_FOR_EXTERNAL_EVENT: "WaitForExternalEvent",
+    r.CALL_ENTITY: "CallEntity",
+    r.CALL_HTTP: "CallHttp",
+    r.SIGNAL_ENTITY: "SignalEntity",
+    r.WHEN_ANY: "WhenAny",
+    r.WHEN_ALL: "WhenAll",
+}
 HTTP_ACTIVITY = "BuiltIn::HttpActivity"  # the extension runs call_http as this built-in activity
 
 

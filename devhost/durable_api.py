@@ -29,8 +29,16 @@ RPC = "/durabletask"
 WEBHOOK = "/runtime/webhooks/durabletask"
 _BAD_ID = re.compile(r"[/\\#?\x00-\x1f\x7f]")
 # OrchestrationRuntimeStatus names; a runtimeStatus filter value that is none of them is ignored
-RUNTIME_STATUSES = ("Running", "Completed", "ContinuedAsNew", "Failed", "Canceled", "Terminated", "Pending",
-                    "Suspended")  # fmt: skip
+RUNTIME_STATUSES = (
+    "Running",
+    "Completed",
+    "ContinuedAsNew",
+    "Failed",
+    "Canceled",
+    "Terminated",
+    "Pending",
+    "Suspended",
+)
 PAGE_SIZE = 100  # OrchestrationStatusQueryCondition.PageSize: the instance query pages at 100 by default
 
 

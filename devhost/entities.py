@@ -92,8 +92,11 @@ async def process_entity(engine: Engine, entity_id: str, messages: list[dict[str
             f"The function '{name}' doesn't exist, is disabled, or is not an entity function."
         )
         log.warning("requests for entity %s: no entity function named %r", entity_id, name)
-        out: dict[str, Any] = {"entityExists": row is not None, "entityState": row and row["state"],
-                               "results": [{"isError": True, "result": missing} for _ in ops]}  # fmt: skip
+        out: dict[str, Any] = {
+            "entityExists": row is not None,
+            "entityState": row and row["state"],
+            "results": [{"isError": True, "result": missing} for _ in ops],
+        }
     else:
         out = _run_batch(spec.fn, entity_id, row, ops)
     results = out.get("results") or []

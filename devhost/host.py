@@ -104,8 +104,9 @@ class DevHost:
             app, keys, lambda: client_json, self.executor, str(opts.app_dir), self.triggers.run_now
         )
         auth = AuthEmulation(keys.master) if opts.auth else None
-        web_app = web.Application(client_max_size=100 * 1024 * 1024,
-                                  middlewares=[auth.middleware] if auth else [])  # fmt: skip
+        web_app = web.Application(
+            client_max_size=100 * 1024 * 1024, middlewares=[auth.middleware] if auth else []
+        )
         web_app.add_routes(durable.routes())
         if auth:
             web_app.add_routes(auth.routes())

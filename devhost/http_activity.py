@@ -53,8 +53,9 @@ def _retry_after(headers: dict[str, Any], default_ms: int) -> float:
         return default_ms / 1000
 
 
-async def _send(session: aiohttp.ClientSession, method: str, uri: str, headers: dict[str, str],
-                content: str | None) -> dict[str, Any]:  # fmt: skip
+async def _send(
+    session: aiohttp.ClientSession, method: str, uri: str, headers: dict[str, str], content: str | None
+) -> dict[str, Any]:
     _check(uri)
     data = content.encode("utf-8") if content is not None else None
     async with session.request(method, uri, headers=headers, data=data, allow_redirects=False) as response:

@@ -12,8 +12,14 @@ from zoneinfo import ZoneInfo
 _MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, start=1)}
 DAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
-FIELDS = (("second", 0, 59, {}), ("minute", 0, 59, {}), ("hour", 0, 23, {}), ("day", 1, 31, {}),
-          ("month", 1, 12, MONTHS), ("day of week", 0, 6, DAYS))  # fmt: skip
+FIELDS = (
+    ("second", 0, 59, {}),
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day", 1, 31, {}),
+    ("month", 1, 12, MONTHS),
+    ("day of week", 0, 6, DAYS),
+)
 
 
 class CronError(ValueError):

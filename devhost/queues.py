@@ -124,8 +124,12 @@ class QueueListener:
             log.error(
                 "function %s: connection %r resolves to no app setting (tried AzureWebJobs%s, %s, "
                 "ConnectionStrings:%s); its queue trigger is not listening",
-                self.spec.name, name, name, name, name,
-            )  # fmt: skip
+                self.spec.name,
+                name,
+                name,
+                name,
+                name,
+            )
             return
         client = QueueClient.from_connection_string(self.conn, self.queue_name)
         misses = 0

@@ -83,15 +83,29 @@ def fast_dt_parse(text: Any, *args: Any, **kwargs: Any) -> datetime:
     value dateutil would (same fields, same tzinfo); anything else goes to dateutil unchanged.
     """
     if (
-        not args and not kwargs and isinstance(text, str) and len(text) == 27 and text[-1] == "Z"
-        and text[4] == "-" and text[7] == "-" and text[10] == "T" and text[13] == ":" and text[16] == ":"
+        not args
+        and not kwargs
+        and isinstance(text, str)
+        and len(text) == 27
+        and text[-1] == "Z"
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[10] == "T"
+        and text[13] == ":"
+        and text[16] == ":"
         and text[19] == "."
-    ):  # fmt: skip
+    ):
         try:
             return datetime(
-                int(text[0:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]),
-                int(text[17:19]), int(text[20:26]), tzinfo=_Z_TZ,
-            )  # fmt: skip
+                int(text[0:4]),
+                int(text[5:7]),
+                int(text[8:10]),
+                int(text[11:13]),
+                int(text[14:16]),
+                int(text[17:19]),
+                int(text[20:26]),
+                tzinfo=_Z_TZ,
+            )
         except ValueError:
             pass
     return _dateutil_parse(text, *args, **kwargs)  # type: ignore[no-any-return]

@@ -28,15 +28,33 @@ class AdminError(Exception):
         self.message = message
 
 
-def log_request(method: str, path: str, status: int, at: str, ms: float, query: str = "",
-                version: str | None = None, body: bytes = b"") -> None:  # fmt: skip
+def log_request(
+    method: str,
+    path: str,
+    status: int,
+    at: str,
+    ms: float,
+    query: str = "",
+    version: str | None = None,
+    body: bytes = b"",
+) -> None:
     """One platform request; `query` keeps what the path alone does not say (`comp=validate` vs
     `prepare`), `version` the `x-ms-version` header and `body` the request body (first 4 KiB, as
     text): what a wire comparison with another client needs."""
     LOG_SEQ[0] += 1
-    LOG.append({"seq": LOG_SEQ[0], "method": method, "path": path, "query": query, "status": status,
-                "time": at, "ms": round(ms, 3), "version": version,
-                "body": body[:4096].decode("utf-8", "replace")})  # fmt: skip
+    LOG.append(
+        {
+            "seq": LOG_SEQ[0],
+            "method": method,
+            "path": path,
+            "query": query,
+            "status": status,
+            "time": at,
+            "ms": round(ms, 3),
+            "version": version,
+            "body": body[:4096].decode("utf-8", "replace"),
+        }
+    )
 
 
 def _json(call: Call) -> Any:

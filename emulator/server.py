@@ -107,9 +107,16 @@ class Emulator:
             self.platform.save()
         if not path.startswith("/admin/"):  # the log is of platform traffic, not of its own inspection
             elapsed = (time.perf_counter() - started) * 1000
-            admin.log_request(request.method, path, reply.status, self.platform.clock.iso(), elapsed,
-                              request.query_string, request.headers.get("x-ms-version"),
-                              body)  # fmt: skip
+            admin.log_request(
+                request.method,
+                path,
+                reply.status,
+                self.platform.clock.iso(),
+                elapsed,
+                request.query_string,
+                request.headers.get("x-ms-version"),
+                body,
+            )
         headers = {"Content-Type": reply.content_type, **reply.headers}
         if not path.startswith("/admin") and "x-ms-request-id" not in reply.headers:
             headers["x-ms-request-id"] = uuid.uuid4().hex  # 32 hex digits, as the platform's
@@ -132,18 +139,30 @@ class Emulator:
         arm = path.startswith("/subscriptions/")
         err = _arm_error if arm else _asm_error
         if not self._authenticated(request):
-            return err(401, "AuthenticationFailed", "The server failed to authenticate the request. Supply a bearer token or a management certificate.")  # noqa: E501 # fmt: skip
+            return err(
+                401,
+                "AuthenticationFailed",
+                "The server failed to authenticate the request. Supply a bearer token or a management certificate.",  # noqa: E501
+            )
         parts = path.split("/", 3) if arm else path.split("/", 2)
         sub = parts[2] if arm and len(parts) > 2 else (parts[1] if len(parts) > 1 else "")
         rest = "/" + (
             parts[3] if arm and len(parts) > 3 else (parts[2] if not arm and len(parts) > 2 else "")
         )
         if not arm and "x-ms-version" not in request.headers:
-            return err(400, "MissingOrIncorrectVersionHeader", "The versioning header is not specified or was specified incorrectly.")  # noqa: E501 # fmt: skip
+            return err(
+                400,
+                "MissingOrIncorrectVersionHeader",
+                "The versioning header is not specified or was specified incorrectly.",
+            )
         if sub.lower() != p.subscription.lower():
             if arm:
                 return err(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
-            return err(403, "ForbiddenError", "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.")  # noqa: E501 # fmt: skip
+            return err(
+                403,
+                "ForbiddenError",
+                "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.",  # noqa: E501
+            )
         query = dict(request.query)
         ctx = {
             "method": request.method,

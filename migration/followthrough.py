@@ -90,17 +90,33 @@ class VmFacts:
             for d in data.get("disks", [])
         )
         exts = tuple((e["name"], e["state"]) for e in data.get("extensions", []))
-        return cls(data["id"], data["name"], data["group"], data.get("location", ""), data["power"],
-                   bool(data.get("busy")), disks, data.get("availabilitySet"), exts)  # fmt: skip
+        return cls(
+            data["id"],
+            data["name"],
+            data["group"],
+            data.get("location", ""),
+            data["power"],
+            bool(data.get("busy")),
+            disks,
+            data.get("availabilitySet"),
+            exts,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "name": self.name, "group": self.group, "location": self.location,
-            "power": self.power, "busy": self.busy, "availabilitySet": self.availability_set,
-            "disks": [{"name": d.name, "lun": d.lun, "vhd": d.vhd, "managed": d.managed, "sizeGB": d.size_gb}
-                      for d in self.disks],
+            "id": self.id,
+            "name": self.name,
+            "group": self.group,
+            "location": self.location,
+            "power": self.power,
+            "busy": self.busy,
+            "availabilitySet": self.availability_set,
+            "disks": [
+                {"name": d.name, "lun": d.lun, "vhd": d.vhd, "managed": d.managed, "sizeGB": d.size_gb}
+                for d in self.disks
+            ],
             "extensions": [{"name": n, "state": s} for n, s in self.extensions],
-        }  # fmt: skip
+        }
 
 
 @dataclass(frozen=True)
@@ -134,16 +150,23 @@ def next_action(vm: VmFacts, was_running: bool, aset: SetFacts | None, restoring
         return Action("done")
     for name, state in vm.extensions:
         if state.lower() != "succeeded":
-            return Action("refuse", code="C2A-FT-01", message=(
-                f"VM {vm.name}: extension {name} is in provisioning state {state}; the platform refuses "
-                "to convert a VM whose extensions have not all succeeded (409)."),
-                remedy=f"Repair or remove extension {name} on {vm.name}, then run the follow-through "
-                       "again.")  # fmt: skip
+            return Action(
+                "refuse",
+                code="C2A-FT-01",
+                message=(
+                    f"VM {vm.name}: extension {name} is in provisioning state {state}; the platform refuses "
+                    "to convert a VM whose extensions have not all succeeded (409)."
+                ),
+                remedy=f"Repair or remove extension {name} on {vm.name}, then run the follow-through again.",
+            )
     if aset is not None and aset.sku != ALIGNED:
         if aset.max_fault_domains < 1:
-            return Action("refuse", code="C2A-FT-02", message=(
-                f"Availability set {aset.name}: the region offers no aligned fault domain."),
-                remedy="Move the VMs out of the set (recreate them) or choose another region.")  # fmt: skip
+            return Action(
+                "refuse",
+                code="C2A-FT-02",
+                message=(f"Availability set {aset.name}: the region offers no aligned fault domain."),
+                remedy="Move the VMs out of the set (recreate them) or choose another region.",
+            )
         return Action("alignSet", fault_domains=min(aset.fault_domains, aset.max_fault_domains))
     if vm.power != "deallocated":
         return Action("deallocate")
@@ -152,18 +175,29 @@ def next_action(vm: VmFacts, was_running: bool, aset: SetFacts | None, restoring
 
 def set_refusal(aset_name: str, message: str) -> Action:
     """The platform refused to align the set: a finding with the remedy the docs give."""
-    return Action("refuse", code="C2A-FT-02",
-                  message=f"Availability set {aset_name} cannot be aligned: {message}",
-                  remedy=(f"Align {aset_name} by hand with a fault-domain count the region supports "
-                          "(Update-AzAvailabilitySet -Sku Aligned -PlatformFaultDomainCount N), then run the "
-                          "follow-through again."))  # fmt: skip
+    return Action(
+        "refuse",
+        code="C2A-FT-02",
+        message=f"Availability set {aset_name} cannot be aligned: {message}",
+        remedy=(
+            f"Align {aset_name} by hand with a fault-domain count the region supports "
+            "(Update-AzAvailabilitySet -Sku Aligned -PlatformFaultDomainCount N), then run the "
+            "follow-through again."
+        ),
+    )
 
 
 def conversion_refusal(vm_name: str, code: str, message: str) -> Action:
     """The platform refused or failed the conversion for good."""
-    return Action("refuse", code="C2A-FT-03", message=f"VM {vm_name}: conversion refused: {code}: {message}",
-                  remedy=(f"Resolve the platform's reason, then convert {vm_name} by hand (deallocate, "
-                          "ConvertTo-AzVMManagedDisk) or run the follow-through again."))  # fmt: skip
+    return Action(
+        "refuse",
+        code="C2A-FT-03",
+        message=f"VM {vm_name}: conversion refused: {code}: {message}",
+        remedy=(
+            f"Resolve the platform's reason, then convert {vm_name} by hand (deallocate, "
+            "ConvertTo-AzVMManagedDisk) or run the follow-through again."
+        ),
+    )
 
 
 def plan_line(vm: VmFacts, aset: SetFacts | None) -> dict[str, Any]:
@@ -173,18 +207,22 @@ def plan_line(vm: VmFacts, aset: SetFacts | None) -> dict[str, Any]:
         steps.append("nothing: already on managed disks")
     else:
         if aset is not None and aset.sku != ALIGNED:
-            steps.append(f"align availability set {aset.name} "
-                         f"({min(aset.fault_domains, aset.max_fault_domains)} fault domains)")  # fmt: skip
+            steps.append(
+                f"align availability set {aset.name} "
+                f"({min(aset.fault_domains, aset.max_fault_domains)} fault domains)"
+            )
         if vm.power == "running":
             steps += ["deallocate (downtime starts)", "convert to managed disks (the platform starts it)"]
         else:
             steps += ["convert to managed disks", "deallocate again (it was not running)"]
     return {
-        "vm": vm.name, "power": vm.power, "availabilitySet": aset.name if aset else None,
+        "vm": vm.name,
+        "power": vm.power,
+        "availabilitySet": aset.name if aset else None,
         "downtime": vm.power == "running" and not vm.managed,
         "disks": [{"name": d.name, "vhd": d.vhd, "sizeGB": d.size_gb} for d in vm.disks if d.vhd],
         "steps": steps,
-    }  # fmt: skip
+    }
 
 
 def remaining_by_hand(vhds: list[str]) -> list[str]:

@@ -75,8 +75,11 @@ def _claims(encoded: str) -> tuple[list[dict[str, Any]], str]:
     claims = doc.get("claims") if isinstance(doc, dict) else None
     if not isinstance(claims, list):
         raise IdentityError("X-MS-CLIENT-PRINCIPAL has no claims")
-    good = [c for c in claims if isinstance(c, dict) and isinstance(c.get("typ"), str)
-            and isinstance(c.get("val"), str)]  # fmt: skip
+    good = [
+        c
+        for c in claims
+        if isinstance(c, dict) and isinstance(c.get("typ"), str) and isinstance(c.get("val"), str)
+    ]
     role_typ = doc.get("role_typ") if isinstance(doc.get("role_typ"), str) else DEFAULT_ROLE_TYPE
     return good, role_typ
 
@@ -95,15 +98,19 @@ def verified_principal(headers: Mapping[str, str], website_auth_enabled: str | N
     `headers` must look names up case-insensitively (as `func.HttpRequest.headers` does).
     """
     if not auth_enabled(website_auth_enabled):
-        raise IdentityError("App Service authentication is not enabled (WEBSITE_AUTH_ENABLED is not true): "
-                            "principal headers cannot be trusted")  # fmt: skip
+        raise IdentityError(
+            "App Service authentication is not enabled (WEBSITE_AUTH_ENABLED is not true): "
+            "principal headers cannot be trusted"
+        )
     encoded = headers.get("x-ms-client-principal")
     if not encoded:
         raise IdentityError("not signed in: no authenticated principal (X-MS-CLIENT-PRINCIPAL)")
     idp = (headers.get("x-ms-client-principal-idp") or "").strip().lower()
     if idp != "aad":
-        raise IdentityError(f"the principal was not signed in with Microsoft Entra ID "
-                            f"(IDP {idp or 'missing'!r}, expected 'aad')")  # fmt: skip
+        raise IdentityError(
+            f"the principal was not signed in with Microsoft Entra ID "
+            f"(IDP {idp or 'missing'!r}, expected 'aad')"
+        )
     claims, role_typ = _claims(encoded)
     object_id = _first(claims, OID_CLAIMS).lower()
     header_id = (headers.get("x-ms-client-principal-id") or "").strip().lower()

@@ -39,10 +39,27 @@ FT_REPORT: Final = "ft_report"
 VERIFY_DECISION: Final = "verify_decision"
 
 ACTIVITIES: Final = frozenset(
-    {SNAPSHOT, PRECHECK, VALIDATE, START_OPERATION, OPERATION_STATUS, CHECK, REPORT, NOTIFY, AUDIT,
-     PLAN_UNITS, INDEX, FT_SURVEY, FT_READ_VM, FT_ACCOUNTS_LOCKED, FT_STEP, FT_OPERATION, FT_REPORT,
-     VERIFY_DECISION}
-)  # fmt: skip
+    {
+        SNAPSHOT,
+        PRECHECK,
+        VALIDATE,
+        START_OPERATION,
+        OPERATION_STATUS,
+        CHECK,
+        REPORT,
+        NOTIFY,
+        AUDIT,
+        PLAN_UNITS,
+        INDEX,
+        FT_SURVEY,
+        FT_READ_VM,
+        FT_ACCOUNTS_LOCKED,
+        FT_STEP,
+        FT_OPERATION,
+        FT_REPORT,
+        VERIFY_DECISION,
+    }
+)
 ORCHESTRATORS: Final = frozenset({MIGRATE_UNIT, MIGRATE_PLAN, VALIDATE_MIGRATION, FOLLOW_THROUGH})
 
 # External events: a person's decision (approve, abort, the gate before prepare).

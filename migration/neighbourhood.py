@@ -56,19 +56,29 @@ class Inventory:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "services": {n: {"vnet": s.vnet, "accounts": list(s.accounts), "reservedIp": s.reserved_ip,
-                             "nsgs": list(s.nsgs)} for n, s in sorted(self.services.items())},
-            "subnets": {v: {s: list(pair) for s, pair in sorted(subs.items())}
-                        for v, subs in sorted(self.subnets.items())},
-        }  # fmt: skip
+            "services": {
+                n: {
+                    "vnet": s.vnet,
+                    "accounts": list(s.accounts),
+                    "reservedIp": s.reserved_ip,
+                    "nsgs": list(s.nsgs),
+                }
+                for n, s in sorted(self.services.items())
+            },
+            "subnets": {
+                v: {s: list(pair) for s, pair in sorted(subs.items())}
+                for v, subs in sorted(self.subnets.items())
+            },
+        }
 
     @classmethod
     def from_dict(cls, doc: dict[str, Any]) -> Inventory:
         services = {
-            name: ServiceLinks(s.get("vnet"), tuple(s.get("accounts", ())), s.get("reservedIp"),
-                               tuple(s.get("nsgs", ())))
+            name: ServiceLinks(
+                s.get("vnet"), tuple(s.get("accounts", ())), s.get("reservedIp"), tuple(s.get("nsgs", ()))
+            )
             for name, s in (doc.get("services") or {}).items()
-        }  # fmt: skip
+        }
         subnets = {
             v: {s: (p[0], p[1]) for s, p in subs.items()} for v, subs in (doc.get("subnets") or {}).items()
         }
@@ -93,15 +103,18 @@ def service_links(estate: Estate, name: str) -> ServiceLinks:
                 accounts.add(account)
         if role.network_security_group:
             nsgs.add(role.network_security_group)
-    return ServiceLinks(deployment.virtual_network, tuple(sorted(accounts)), deployment.reserved_ip,
-                        tuple(sorted(nsgs)))  # fmt: skip
+    return ServiceLinks(
+        deployment.virtual_network, tuple(sorted(accounts)), deployment.reserved_ip, tuple(sorted(nsgs))
+    )
 
 
 def inventory_of(estate: Estate) -> Inventory:
     """The membership of a fully read estate."""
     services = {s.name: service_links(estate, s.name) for s in estate.cloud_services}
-    subnets = {v.name: {s.name: (s.network_security_group, s.route_table) for s in v.subnets}
-               for v in estate.virtual_networks}  # fmt: skip
+    subnets = {
+        v.name: {s.name: (s.network_security_group, s.route_table) for s in v.subnets}
+        for v in estate.virtual_networks
+    }
     return Inventory(services, subnets)
 
 
@@ -116,9 +129,14 @@ class Neighbourhood:
     subnets: frozenset[tuple[str, str]] = frozenset()  # (vnet, subnet) whose associations are read
 
     def to_dict(self) -> dict[str, Any]:
-        return {"services": sorted(self.services), "networkSecurityGroups": sorted(self.nsgs),
-                "routeTables": sorted(self.route_tables), "virtualNetwork": self.vnet,
-                "subnets": sorted(f"{v}/{s}" for v, s in self.subnets), "size": self.size}  # fmt: skip
+        return {
+            "services": sorted(self.services),
+            "networkSecurityGroups": sorted(self.nsgs),
+            "routeTables": sorted(self.route_tables),
+            "virtualNetwork": self.vnet,
+            "subnets": sorted(f"{v}/{s}" for v, s in self.subnets),
+            "size": self.size,
+        }
 
     @property
     def size(self) -> int:
@@ -132,8 +150,9 @@ class Neighbourhood:
         )
 
 
-def services_of(unit: UnitRef, inventory: Inventory, disk_users: dict[str, set[str]],
-                reserved_by: dict[str, str]) -> frozenset[str]:  # fmt: skip
+def services_of(
+    unit: UnitRef, inventory: Inventory, disk_users: dict[str, set[str]], reserved_by: dict[str, str]
+) -> frozenset[str]:
     """The cloud services `unit` needs in detail: from the inventory, plus the fresh disk registry
     (`disk_users`: account → services whose VMs' disks it holds) and reserved-IP list."""
     links = inventory.services
@@ -158,5 +177,9 @@ def subnets_naming(inventory: Inventory, unit: UnitRef) -> frozenset[tuple[str, 
     column = 0 if unit.kind == "networkSecurityGroup" else 1
     if unit.kind not in ("networkSecurityGroup", "routeTable"):
         return frozenset()
-    return frozenset((v, s) for v, subs in inventory.subnets.items() for s, pair in subs.items()
-                     if pair[column] == unit.name)  # fmt: skip
+    return frozenset(
+        (v, s)
+        for v, subs in inventory.subnets.items()
+        for s, pair in subs.items()
+        if pair[column] == unit.name
+    )

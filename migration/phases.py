@@ -101,8 +101,11 @@ def decision_wait(phase: str) -> str:
     waits: kept and acted on at its next wait). A new wait (e.g. a follow-through approval) adds
     its phase here.
     """
-    waits: dict[str, str] = {Phase.AWAITING_PREPARE_APPROVAL: "prepare", Phase.AWAITING_APPROVAL: "commit",
-                             Phase.WAITING_FOR_WINDOW: "window"}  # fmt: skip
+    waits: dict[str, str] = {
+        Phase.AWAITING_PREPARE_APPROVAL: "prepare",
+        Phase.AWAITING_APPROVAL: "commit",
+        Phase.WAITING_FOR_WINDOW: "window",
+    }
     return waits.get(phase, "abort")
 
 

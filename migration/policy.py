@@ -55,10 +55,14 @@ def check_approver(
     """
     if not policy.approvers.includes(principal):
         raise PolicyError(f"{principal.display} is not an approver")
-    if policy.two_person and requester and same_person(principal, requester.get("name"),
-                                                       requester.get("objectId")):  # fmt: skip
-        raise PolicyError(f"{principal.display} requested this migration and cannot approve it "
-                          "(two-person approval)")  # fmt: skip
+    if (
+        policy.two_person
+        and requester
+        and same_person(principal, requester.get("name"), requester.get("objectId"))
+    ):
+        raise PolicyError(
+            f"{principal.display} requested this migration and cannot approve it (two-person approval)"
+        )
     return principal
 
 
@@ -126,8 +130,11 @@ DECISION_FIELDS = ("wait", "decision", "approverId", "approver", "comment", "at"
 
 def _decision_message(unit_id: str, fields: Mapping[str, Any]) -> bytes:
     # a JSON array: unambiguous whatever the fields contain (no separator can be smuggled in)
-    return json.dumps([unit_id, *(str(fields.get(k) or "") for k in DECISION_FIELDS)],
-                      ensure_ascii=True, separators=(",", ":")).encode()  # fmt: skip
+    return json.dumps(
+        [unit_id, *(str(fields.get(k) or "") for k in DECISION_FIELDS)],
+        ensure_ascii=True,
+        separators=(",", ":"),
+    ).encode()
 
 
 def sign_decision(secret: str | bytes, unit_id: str, fields: Mapping[str, Any]) -> str:

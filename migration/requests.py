@@ -147,8 +147,11 @@ class Destination(_Strict):
 
     @model_validator(mode="after")
     def _existing_names_its_target(self) -> Destination:
-        names = {"resourceGroup": self.resource_group, "virtualNetwork": self.virtual_network,
-                 "subnet": self.subnet}  # fmt: skip
+        names = {
+            "resourceGroup": self.resource_group,
+            "virtualNetwork": self.virtual_network,
+            "subnet": self.subnet,
+        }
         if self.mode == "Existing":
             missing = [k for k, v in names.items() if not v]
             if missing:

@@ -28,9 +28,13 @@ ACTIONS = {"commit": "approve", "prepare": "approve-prepare", "abort": "abort"}
 
 
 def accepted(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, raw: Any, wait: str,
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    inp: UnitInput,
+    raw: Any,
+    wait: str,
     allowed: frozenset[str],
-) -> steps.Step:  # fmt: skip
+) -> steps.Step:
     """The Decision in `raw` (an `Approval` event's data) when it decides `wait`, else None.
 
     It decides when its decision is `allowed` here, it is signed for this unit, and it was taken
@@ -55,15 +59,24 @@ def accepted(
         comment = (
             f"an unsigned {event.decision} decision (claiming {claimed!r}) was ignored: {verdict.reason}"
         )
-        entry = AuditInput(id=ctx.instance_id, principal="system", action="ignored", comment=comment,
-                           entryId=f"ignored-{count}")  # fmt: skip
+        entry = AuditInput(
+            id=ctx.instance_id,
+            principal="system",
+            action="ignored",
+            comment=comment,
+            entryId=f"ignored-{count}",
+        )
         yield from steps.call(ctx, inp.settings, names.AUDIT, entry)
         return None
     if event.wait != wait and event.decision != "abort":
         return None
-    entry = AuditInput(id=ctx.instance_id, principal=event.approver or "unknown",
-                       action=ACTIONS[str(event.decision)], comment=event.comment or "",
-                       entryId=f"decision-{event.wait}")  # fmt: skip
+    entry = AuditInput(
+        id=ctx.instance_id,
+        principal=event.approver or "unknown",
+        action=ACTIONS[str(event.decision)],
+        comment=event.comment or "",
+        entryId=f"decision-{event.wait}",
+    )
     yield from steps.call(ctx, inp.settings, names.AUDIT, entry)
     return event
 

@@ -70,8 +70,14 @@ def _unit_input(inp: PlanInput, unit: dict[str, Any], child_id: str, wave: int) 
         "report": f"{base}/api/migrations/{child_id}/report",
     }
     plan = {"id": inp.plan_id, "wave": wave, "approval": inp.approval}
-    return {"request": request, "config": inp.config, "links": links,
-            "requestedBy": inp.requested_by, "requestedById": inp.requested_by_id, "plan": plan}  # fmt: skip
+    return {
+        "request": request,
+        "config": inp.config,
+        "links": links,
+        "requestedBy": inp.requested_by,
+        "requestedById": inp.requested_by_id,
+        "plan": plan,
+    }
 
 
 def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
@@ -80,13 +86,24 @@ def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
     if len(json.dumps(status)) <= budget:
         return status
     out = {**status, "truncated": True}
-    out["waves"] = [{**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
-                    for w in status["waves"]]  # fmt: skip
+    out["waves"] = [
+        {**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
+        for w in status["waves"]
+    ]
     if len(json.dumps(out)) > budget:
-        out["waves"] = [{**w, "units": [{k: row[k] for k in ("id", "phase", "blockedBy") if k in row}
-                                        for row in w["units"]]} for w in out["waves"]]  # fmt: skip
-        out["notMigratable"] = [{"key": u.get("key"), "reasons": len(u.get("reasons", []))}
-                                for u in status.get("notMigratable", [])]  # fmt: skip
+        out["waves"] = [
+            {
+                **w,
+                "units": [
+                    {k: row[k] for k in ("id", "phase", "blockedBy") if k in row} for row in w["units"]
+                ],
+            }
+            for w in out["waves"]
+        ]
+        out["notMigratable"] = [
+            {"key": u.get("key"), "reasons": len(u.get("reasons", []))}
+            for u in status.get("notMigratable", [])
+        ]
     if len(json.dumps(out)) > budget:  # very big: running units in full, the others as counts
         waves = []
         for wave in out["waves"]:
@@ -175,12 +192,22 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
     plan = PlanInput.from_json(context.get_input())
     config = plan.settings
     concurrency = plan.concurrency or config.plan_concurrency
-    status: dict[str, Any] = {"id": context.instance_id, "phase": "Planning", "approval": plan.approval,
-                              "dryRun": plan.dry_run, "createdAt": iso(context), "waves": [],
-                              "notMigratable": []}  # fmt: skip
+    status: dict[str, Any] = {
+        "id": context.instance_id,
+        "phase": "Planning",
+        "approval": plan.approval,
+        "dryRun": plan.dry_run,
+        "createdAt": iso(context),
+        "waves": [],
+        "notMigratable": [],
+    }
     context.set_custom_status(fit_plan(status))
-    request = PlanUnitsInput(planId=context.instance_id, subscriptionId=plan.subscription_id,
-                             units=plan.units, concurrency=concurrency)  # fmt: skip
+    request = PlanUnitsInput(
+        planId=context.instance_id,
+        subscriptionId=plan.subscription_id,
+        units=plan.units,
+        concurrency=concurrency,
+    )
     planned = PlanUnitsResult.from_json((yield from steps.call(context, config, names.PLAN_UNITS, request)))
     if planned.error:
         status.update(phase="Failed", error=planned.error.to_json(), updatedAt=iso(context))
@@ -194,8 +221,13 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
         rows = []
         for unit in wave:
             child_id = unit_instance_id(context.instance_id, unit["unit"], taken)
-            row = {"id": child_id, "unit": unit["unit"], "key": unit["key"],
-                   "dependsOn": unit.get("dependsOn", []), "phase": "Pending"}  # fmt: skip
+            row = {
+                "id": child_id,
+                "unit": unit["unit"],
+                "key": unit["key"],
+                "dependsOn": unit.get("dependsOn", []),
+                "phase": "Pending",
+            }
             rows.append(row)
             entries[unit["key"]] = row
         waves.append({"index": index, "units": rows})
@@ -208,8 +240,13 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
                 "reasons": item.get("reasons", []),
             }
         )
-    status.update(phase="Running", waves=waves, updatedAt=iso(context), runningAt=iso(context),
-                  scheduling="dependencies")  # fmt: skip
+    status.update(
+        phase="Running",
+        waves=waves,
+        updatedAt=iso(context),
+        runningAt=iso(context),
+        scheduling="dependencies",
+    )
     context.set_custom_status(fit_plan(status))
 
     limit = max(1, concurrency)
@@ -217,7 +254,8 @@ def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-un
     wave_of = {row["id"]: wave["index"] for wave in waves for row in wave["units"]}
     yield from _schedule(context, plan, status, entries, order, wave_of, limit)
     phases = [row["phase"] for wave in waves for row in wave["units"]]
-    status.update(phase="Completed", updatedAt=iso(context),
-                  summary={p: phases.count(p) for p in sorted(set(phases))})  # fmt: skip
+    status.update(
+        phase="Completed", updatedAt=iso(context), summary={p: phases.count(p) for p in sorted(set(phases))}
+    )
     context.set_custom_status(fit_plan(status))
     return status

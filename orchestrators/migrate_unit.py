@@ -64,8 +64,9 @@ def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, 
     st.enter(phase)
 
 
-def _index(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str, *, seq: int,
-           at: str) -> steps.Step:  # fmt: skip
+def _index(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str, *, seq: int, at: str
+) -> steps.Step:
     """Write `phase` to the phase index as the unit's `seq`-th phase (its timeline's length)."""
     unit = st.data["unit"]
     key = "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
@@ -144,14 +145,24 @@ def _await_decision(
             )
             continue
         entry_id = "approval-timeout" if wait == "commit" else f"{wait}-approval-timeout"
-        entry = AuditInput(id=ctx.instance_id, principal="system", action="abort",
-                           comment="approval timed out", entryId=entry_id)  # fmt: skip
+        entry = AuditInput(
+            id=ctx.instance_id,
+            principal="system",
+            action="abort",
+            comment="approval timed out",
+            entryId=entry_id,
+        )
         yield from steps.call(ctx, config, names.AUDIT, entry)
         return Decision(decision="abort", approver="system", comment="approval timed out")
 
 
-def _abort(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep,
-           attempts: list[dict[str, Any]]) -> steps.Step:  # fmt: skip
+def _abort(
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    inp: UnitInput,
+    base: UnitStep,
+    attempts: list[dict[str, Any]],
+) -> steps.Step:
     """Abort the prepared unit; returns the final phase (Aborted, or NeedsSupport if abort fails)."""
     config = inp.settings
     yield from _enter(ctx, st, inp, "Aborting")
@@ -207,8 +218,13 @@ def _checks(
     return "NotMigratable" if st.errors() else None
 
 
-def _prepare(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep,
-             attempts: list[dict[str, Any]]) -> steps.Step:  # fmt: skip
+def _prepare(
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    inp: UnitInput,
+    base: UnitStep,
+    attempts: list[dict[str, Any]],
+) -> steps.Step:
     """The gate, the window, prepare and check; the final phase when they end the unit, else None."""
     config, request = inp.settings, inp.request
     if inp.approval.get("beforePrepare"):  # a person decides before anything changes
@@ -280,8 +296,13 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
     )
     if committed.ok:
         return "Committed"
-    st.set(error={"phase": "Committing", **(committed.error.to_json() if committed.error else {}),
-                  "correlation": [a for a in attempts if a.get("operation") == "commit"]})  # fmt: skip
+    st.set(
+        error={
+            "phase": "Committing",
+            **(committed.error.to_json() if committed.error else {}),
+            "correlation": [a for a in attempts if a.get("operation") == "commit"],
+        }
+    )
     return "NeedsSupport"
 
 

@@ -64,8 +64,14 @@ async def unit_rows(client: df.DurableOrchestrationClient) -> list[dict[str, Any
         if status.name != UNIT_ORCHESTRATOR:
             continue
         doc = view(status)
-        rows.append({"id": doc["id"], "unit": doc.get("unit"), "phase": doc["phase"],
-                     "updatedAt": doc.get("updatedAt")})  # fmt: skip
+        rows.append(
+            {
+                "id": doc["id"],
+                "unit": doc.get("unit"),
+                "phase": doc["phase"],
+                "updatedAt": doc.get("updatedAt"),
+            }
+        )
     rows.sort(key=lambda r: (r["updatedAt"] or "", r["id"]), reverse=True)
     return rows
 
@@ -88,6 +94,12 @@ async def confirmed(
             continue
         doc = view(status)
         if doc["phase"] == phase:
-            out.append({"id": doc["id"], "unit": doc.get("unit"), "phase": doc["phase"],
-                        "updatedAt": doc.get("updatedAt")})  # fmt: skip
+            out.append(
+                {
+                    "id": doc["id"],
+                    "unit": doc.get("unit"),
+                    "phase": doc["phase"],
+                    "updatedAt": doc.get("updatedAt"),
+                }
+            )
     return out

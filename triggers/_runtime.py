@@ -80,13 +80,18 @@ def workflow_config() -> WorkflowConfig:
     problems = setting_problems()
     if problems:
         raise ValueError("; ".join(f"app setting {p.setting}: {p.message}" for p in problems))
-    return WorkflowConfig.model_validate({
-        "windows": read_setting("MIGRATION_WINDOWS"), "timezone": read_setting("MIGRATION_TIMEZONE"),
-        "approvalTimeoutDefault": read_setting("APPROVAL_TIMEOUT_DEFAULT"),
-        "commitMaxAttempts": _int("COMMIT_MAX_ATTEMPTS"), "planConcurrency": _int("PLAN_CONCURRENCY"),
-        "pollMinSeconds": _float("OPERATION_POLL_MIN_SECONDS"),
-        "pollMaxSeconds": _float("OPERATION_POLL_MAX_SECONDS"),
-        "deadlineMinutes": _float("OPERATION_DEADLINE_MINUTES")})  # fmt: skip
+    return WorkflowConfig.model_validate(
+        {
+            "windows": read_setting("MIGRATION_WINDOWS"),
+            "timezone": read_setting("MIGRATION_TIMEZONE"),
+            "approvalTimeoutDefault": read_setting("APPROVAL_TIMEOUT_DEFAULT"),
+            "commitMaxAttempts": _int("COMMIT_MAX_ATTEMPTS"),
+            "planConcurrency": _int("PLAN_CONCURRENCY"),
+            "pollMinSeconds": _float("OPERATION_POLL_MIN_SECONDS"),
+            "pollMaxSeconds": _float("OPERATION_POLL_MAX_SECONDS"),
+            "deadlineMinutes": _float("OPERATION_DEADLINE_MINUTES"),
+        }
+    )
 
 
 DECISION_SETTINGS = ("REVIEW_TOKEN_SECRET", "APPROVERS", "TWO_PERSON_APPROVAL")
@@ -99,8 +104,11 @@ def decision_refusal() -> func.HttpResponse | None:
     problems = [p for p in setting_problems() if p.setting in DECISION_SETTINGS]
     if not problems:
         return None
-    return error(503, "decisions are refused until the app settings are fixed: "
-                      + "; ".join(f"app setting {p.setting}: {p.message}" for p in problems))  # fmt: skip
+    return error(
+        503,
+        "decisions are refused until the app settings are fixed: "
+        + "; ".join(f"app setting {p.setting}: {p.message}" for p in problems),
+    )
 
 
 def approver_policy() -> ApproverPolicy:
@@ -136,8 +144,10 @@ def requester_of(
         return who.display, who.object_id, None
     # strictly `true`: any other value is a bad setting, which refuses the start with a 500 anyway
     if read_setting("TWO_PERSON_APPROVAL").strip().lower() == "true":
-        message = ("two-person approval needs a signed-in requester: sign in (App Service authentication) "
-                   "first; requestedBy is only a label")  # fmt: skip
+        message = (
+            "two-person approval needs a signed-in requester: sign in (App Service authentication) "
+            "first; requestedBy is only a label"
+        )
         return None, None, error(403, message)
     return label, None, None
 
@@ -154,13 +164,20 @@ def base_url(req: func.HttpRequest | None) -> str:
 
 def unit_links(base: str, instance_id: str) -> dict[str, str]:
     root = f"{base}/api/migrations/{instance_id}"
-    return {"status": root, "approve": f"{root}/approve", "abort": f"{root}/abort",
-            "review": f"{root}/review", "report": f"{root}/report", "audit": f"{root}/audit"}  # fmt: skip
+    return {
+        "status": root,
+        "approve": f"{root}/approve",
+        "abort": f"{root}/abort",
+        "review": f"{root}/review",
+        "report": f"{root}/report",
+        "audit": f"{root}/audit",
+    }
 
 
 def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> func.HttpResponse:
-    return func.HttpResponse(json.dumps(body), status_code=status, mimetype="application/json",
-                             headers=headers)  # fmt: skip
+    return func.HttpResponse(
+        json.dumps(body), status_code=status, mimetype="application/json", headers=headers
+    )
 
 
 def error(status: int, message: str, **extra: Any) -> func.HttpResponse:
@@ -255,8 +272,9 @@ def view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
     doc.setdefault("timeline", [])
     doc.setdefault("links", {})
     if runtime in ("Failed", "Terminated") and not is_final(doc["phase"]):
-        doc["error"] = doc.get("error") or {"message": f"the orchestration {runtime.lower()}: "
-                                                      f"{str(status.output or '')[:500]}"}  # fmt: skip
+        doc["error"] = doc.get("error") or {
+            "message": f"the orchestration {runtime.lower()}: {str(status.output or '')[:500]}"
+        }
         doc["phase"] = "Failed"
     created = status.created_time.isoformat() if status.created_time else None
     updated = status.last_updated_time.isoformat() if status.last_updated_time else None
@@ -269,9 +287,30 @@ def view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
 
 def public_view(doc: dict[str, Any]) -> dict[str, Any]:
     """The GET body of docs/contract.md (plus a few extra fields clients may use)."""
-    keys = ("id", "unit", "phase", "dryRun", "requestedBy", "createdAt", "updatedAt", "findings", "timeline",
-            "links", "error", "approver", "findingsTotal", "windowOpensAt", "approvalDeadline", "plan",
-            "resourceMap", "report", "followThrough",
-            # a follow-through (`<unit id>~follow`, issue #18): what it does per VM
-            "kind", "unitId", "vmPlan", "vms")  # fmt: skip
+    keys = (
+        "id",
+        "unit",
+        "phase",
+        "dryRun",
+        "requestedBy",
+        "createdAt",
+        "updatedAt",
+        "findings",
+        "timeline",
+        "links",
+        "error",
+        "approver",
+        "findingsTotal",
+        "windowOpensAt",
+        "approvalDeadline",
+        "plan",
+        "resourceMap",
+        "report",
+        "followThrough",
+        # a follow-through (`<unit id>~follow`, issue #18): what it does per VM
+        "kind",
+        "unitId",
+        "vmPlan",
+        "vms",
+    )
     return {k: doc[k] for k in keys if k in doc and (k != "error" or doc[k])}

@@ -78,12 +78,22 @@ async def phase_of(client: df.DurableOrchestrationClient, instance_id: str) -> s
 
 
 async def start_migration(
-    client: df.DurableOrchestrationClient, request: MigrationRequest, requested_by: str | None, base: str,
-    *, channel: str, requester_id: str | None = None,
-) -> tuple[Taken | None, str]:  # fmt: skip
+    client: df.DurableOrchestrationClient,
+    request: MigrationRequest,
+    requested_by: str | None,
+    base: str,
+    *,
+    channel: str,
+    requester_id: str | None = None,
+) -> tuple[Taken | None, str]:
     """Start `migrate_unit` for `request`; (None, "Queued") when started, else (why not, phase)."""
-    payload = unit_input(request, workflow_config(), unit_links(base, request.request_id),
-                         requested_by=requested_by, requested_by_id=requester_id)  # fmt: skip
+    payload = unit_input(
+        request,
+        workflow_config(),
+        unit_links(base, request.request_id),
+        requested_by=requested_by,
+        requested_by_id=requester_id,
+    )
     taken = await claim_id(client, request.request_id, "unit")
     if taken is not None:
         return taken, await phase_of(client, request.request_id)

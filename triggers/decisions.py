@@ -57,9 +57,12 @@ def _warn_about_name_approvers() -> None:
     except IdentityError:
         return  # named by the settings check (health)
     if names:
-        log.warning("app setting APPROVERS lists %d name(s), not Entra object ids: Microsoft's guidance "
-                    "is to authorise on the immutable object id (oid), not a name that can change (%s)",
-                    len(names), CLAIMS_GUIDANCE)  # fmt: skip
+        log.warning(
+            "app setting APPROVERS lists %d name(s), not Entra object ids: Microsoft's guidance "
+            "is to authorise on the immutable object id (oid), not a name that can change (%s)",
+            len(names),
+            CLAIMS_GUIDANCE,
+        )
 
 
 _warn_about_name_approvers()
@@ -95,19 +98,29 @@ def _requester(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _raise_signed(
-    client: df.DurableOrchestrationClient, unit_id: str, wait: str, decision: str, principal: Principal,
+    client: df.DurableOrchestrationClient,
+    unit_id: str,
+    wait: str,
+    decision: str,
+    principal: Principal,
     comment: str,
-) -> bool:  # fmt: skip
+) -> bool:
     """Claim `wait` of the unit and raise the signed `Approval` event; False when another decision
     has claimed that wait already (one decision per wait, whatever the timing)."""
     table = storage().table
-    claimed = await asyncio.to_thread(claim_wait, table, unit_id, wait, decision, principal.display,
-                                      principal.object_id)  # fmt: skip
+    claimed = await asyncio.to_thread(
+        claim_wait, table, unit_id, wait, decision, principal.display, principal.object_id
+    )
     if not claimed:
         return False
-    fields = {"decision": decision, "wait": wait, "approver": principal.display,
-              "approverId": principal.object_id, "comment": comment,
-              "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")}  # fmt: skip
+    fields = {
+        "decision": decision,
+        "wait": wait,
+        "approver": principal.display,
+        "approverId": principal.object_id,
+        "comment": comment,
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
     event = {**fields, "signature": sign_decision(read_setting("REVIEW_TOKEN_SECRET"), unit_id, fields)}
     try:
         await client.raise_event(unit_id, APPROVAL_EVENT, event)
@@ -118,9 +131,13 @@ async def _raise_signed(
 
 
 async def decide(
-    client: df.DurableOrchestrationClient, unit_id: str, decision: str, principal: Principal, comment: str,
+    client: df.DurableOrchestrationClient,
+    unit_id: str,
+    decision: str,
+    principal: Principal,
+    comment: str,
     base: str = "",
-) -> func.HttpResponse:  # fmt: skip
+) -> func.HttpResponse:
     """Check the approver and the phase, claim the wait, raise the signed `Approval`; the answer.
 
     The orchestrator audits the decision when it acts on it (`orchestrators._decisions`)."""
@@ -143,17 +160,25 @@ async def decide(
     approver = principal.display
     allowed = can_approve(doc["phase"]) if decision == "commit" else can_abort(doc["phase"])
     if not allowed:
-        return respond({"id": unit_id, "phase": doc["phase"],
-                        "error": f"{'approve' if decision == 'commit' else 'abort'} is not possible "
-                                 f"in phase {doc['phase']}"}, 409)  # fmt: skip
+        return respond(
+            {
+                "id": unit_id,
+                "phase": doc["phase"],
+                "error": f"{'approve' if decision == 'commit' else 'abort'} is not possible "
+                f"in phase {doc['phase']}",
+            },
+            409,
+        )
     if doc["phase"] == "Aborting":  # an abort took effect already: nothing is left to decide
         return respond({"id": unit_id, "phase": doc["phase"], "error": "the unit is being aborted"}, 409)
     if decision == "commit":  # approving at the gate before prepare means: prepare
         decision = approve_decision(doc["phase"])
     wait = decision_wait(doc["phase"])
     if not await _raise_signed(client, unit_id, wait, decision, principal, comment):
-        return respond({"id": unit_id, "phase": doc["phase"],
-                        "error": f"this wait ({wait}) has been decided already"}, 409)  # fmt: skip
+        return respond(
+            {"id": unit_id, "phase": doc["phase"], "error": f"this wait ({wait}) has been decided already"},
+            409,
+        )
     log.info("migration %s: %s (%s) by %s", unit_id, decision, wait, approver)
     return respond({"id": unit_id, "decision": decision}, 202)
 
@@ -164,8 +189,10 @@ async def _decision_route(
     try:
         comment = _comment(json_body(req, empty_ok=True))
     except ValueError as exc:
-        return respond({"errors": [{"field": "comment" if "comment" in str(exc) else "(body)",
-                                    "message": str(exc)}]}, 400)  # fmt: skip
+        return respond(
+            {"errors": [{"field": "comment" if "comment" in str(exc) else "(body)", "message": str(exc)}]},
+            400,
+        )
     try:
         principal = caller(req)
     except IdentityError as exc:
@@ -188,8 +215,13 @@ async def abort_migration(req: func.HttpRequest, client: df.DurableOrchestration
 
 
 def _html(page: str, status: int = 200, *, allow_form: bool = False) -> func.HttpResponse:
-    return func.HttpResponse(page, status_code=status, mimetype="text/html", charset="utf-8",
-                             headers=page_headers(allow_form=allow_form))  # fmt: skip
+    return func.HttpResponse(
+        page,
+        status_code=status,
+        mimetype="text/html",
+        charset="utf-8",
+        headers=page_headers(allow_form=allow_form),
+    )
 
 
 def _page_refusal(req: func.HttpRequest, unit_id: str) -> func.HttpResponse | None:
@@ -321,8 +353,14 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     approved = []
     for unit_id in requesters:
         phase = phases[unit_id]
-        if await _raise_signed(client, unit_id, decision_wait(phase), approve_decision(phase), principal,
-                               f"wave {wave} of plan {plan_id}: {comment}"):  # fmt: skip
+        if await _raise_signed(
+            client,
+            unit_id,
+            decision_wait(phase),
+            approve_decision(phase),
+            principal,
+            f"wave {wave} of plan {plan_id}: {comment}",
+        ):
             approved.append(unit_id)
     if not approved:
         return respond({"id": plan_id, "wave": wave, "error": "no unit of this wave awaits approval"}, 409)

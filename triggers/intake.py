@@ -44,8 +44,12 @@ def reject(body: bytes, errors: list[dict[str, str]], source: str, message_id: s
     event_id = f"RequestRejected.{source}.{message_id or hashlib.sha256(body).hexdigest()[:32]}"
     data = {"source": source, "messageId": message_id, "errors": errors}
     store.publish_event("RequestRejected", data, event_id=event_id)
-    log.warning("rejected a %s message %s: %s", source, message_id,
-                "; ".join(f"{e['field']}: {e['message']}" for e in errors))  # fmt: skip
+    log.warning(
+        "rejected a %s message %s: %s",
+        source,
+        message_id,
+        "; ".join(f"{e['field']}: {e['message']}" for e in errors),
+    )
 
 
 def read_request(body: bytes) -> MigrationRequest:

@@ -55,18 +55,26 @@ async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestratio
         return refused
     base = base_url(req)
     try:
-        taken, phase = await start_migration(client, request, requester, base, channel="http",
-                                             requester_id=requester_id)  # fmt: skip
+        taken, phase = await start_migration(
+            client, request, requester, base, channel="http", requester_id=requester_id
+        )
     except ValueError as exc:  # a bad app setting: the operator's problem, said plainly
         log.error("cannot start %s: %s", request.request_id, exc)
         return error(500, str(exc))
     if taken is not None:
         why = "exists already" if taken is Taken.EXISTS else "is being started by another submission"
-        return respond({"id": request.request_id, "phase": phase,
-                        "error": f"an instance with id {request.request_id} {why}"}, 409)  # fmt: skip
+        return respond(
+            {
+                "id": request.request_id,
+                "phase": phase,
+                "error": f"an instance with id {request.request_id} {why}",
+            },
+            409,
+        )
     status_url = f"{base}/api/migrations/{request.request_id}"
-    return respond({"id": request.request_id, "phase": phase, "statusUrl": status_url}, 202,
-                   {"Location": status_url})  # fmt: skip
+    return respond(
+        {"id": request.request_id, "phase": phase, "statusUrl": status_url}, 202, {"Location": status_url}
+    )
 
 
 @bp.route(route="migrations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
@@ -139,8 +147,9 @@ async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClien
             return respond({"id": unit_id, "phase": doc["phase"], "error": message}, 409)
         return error(404, f"report of {unit_id}: {doc.get('reportError') or exc.message}")
     if html:
-        return func.HttpResponse(report, status_code=200, mimetype="text/html", charset="utf-8",
-                                 headers=page_headers())  # fmt: skip
+        return func.HttpResponse(
+            report, status_code=200, mimetype="text/html", charset="utf-8", headers=page_headers()
+        )
     return respond(report)
 
 

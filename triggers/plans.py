@@ -47,12 +47,22 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
         custom = existing.custom_status if existing is not None else None
         phase = custom.get("phase") if isinstance(custom, dict) else None
         why = "exists already" if taken is Taken.EXISTS else "is being started by another submission"
-        return respond({"id": plan.plan_id, "phase": phase or "Planning",
-                        "error": f"an instance with id {plan.plan_id} {why}"}, 409)  # fmt: skip
-    payload = {**plan.to_json(), "config": config, "linksBase": base,
-               "requestedBy": requester, "requestedById": requester_id,
-               "units": [u.model_dump(mode="json") for u in plan.units]
-               if plan.units is not None else None}  # fmt: skip
+        return respond(
+            {
+                "id": plan.plan_id,
+                "phase": phase or "Planning",
+                "error": f"an instance with id {plan.plan_id} {why}",
+            },
+            409,
+        )
+    payload = {
+        **plan.to_json(),
+        "config": config,
+        "linksBase": base,
+        "requestedBy": requester,
+        "requestedById": requester_id,
+        "units": [u.model_dump(mode="json") for u in plan.units] if plan.units is not None else None,
+    }
     await start_claimed(client, PLAN_ORCHESTRATOR, plan.plan_id, payload)
     who = requester or "unknown"
     await off_loop(
@@ -86,12 +96,23 @@ async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient)
                 unit_status = await instance(client, row["id"])
                 if unit_status is not None:
                     phase = view(unit_status)["phase"]
-            rows.append({"id": row["id"], "unit": row.get("unit"), "phase": phase,
-                         **({"blockedBy": row["blockedBy"]} if row.get("blockedBy") else {})})  # fmt: skip
+            rows.append(
+                {
+                    "id": row["id"],
+                    "unit": row.get("unit"),
+                    "phase": phase,
+                    **({"blockedBy": row["blockedBy"]} if row.get("blockedBy") else {}),
+                }
+            )
         summary = {"counts": wave["counts"]} if "counts" in wave else {}  # a very big plan (see fit_plan)
         waves.append({"index": wave.get("index"), "units": rows, **summary})
-    body = {"id": plan_id, "phase": doc.get("phase"), "approval": doc.get("approval"), "waves": waves,
-            "notMigratable": doc.get("notMigratable", [])}  # fmt: skip
+    body = {
+        "id": plan_id,
+        "phase": doc.get("phase"),
+        "approval": doc.get("approval"),
+        "waves": waves,
+        "notMigratable": doc.get("notMigratable", []),
+    }
     if doc.get("error"):
         body["error"] = doc["error"]
     return respond(body)

@@ -44,8 +44,19 @@ def parse_validation(body: Any, validation_id: str) -> Any:
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "kind", "unit", "phase", "verdict", "findings", "findingsTotal", "timeline", "createdAt",
-            "updatedAt", "error")  # fmt: skip
+    keys = (
+        "id",
+        "kind",
+        "unit",
+        "phase",
+        "verdict",
+        "findings",
+        "findingsTotal",
+        "timeline",
+        "createdAt",
+        "updatedAt",
+        "error",
+    )
     out = {k: doc[k] for k in keys if k in doc and (k != "error" or doc[k])}
     out["kind"] = "validation"
     return out
@@ -74,8 +85,9 @@ async def submit_validation(
         return error(500, f"validation id {validation_id} is taken: submit again")
     await start_claimed(client, VALIDATION_ORCHESTRATOR, validation_id, payload)
     log.info("validation %s started (%s)", validation_id, request.unit.key)
-    return respond({"id": validation_id, "phase": "Queued", "statusUrl": status_url}, 202,
-                   {"Location": status_url})  # fmt: skip
+    return respond(
+        {"id": validation_id, "phase": "Queued", "statusUrl": status_url}, 202, {"Location": status_url}
+    )
 
 
 @bp.route(route="validations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)

@@ -67,11 +67,21 @@ def start_azurite(
         "--skipApiVersionCheck",
         "--loose",
         "--disableProductStyleUrl",
-        "--location", str(data_dir),
-        "--blobHost", LOOPBACK, "--blobPort", str(blob),
-        "--queueHost", LOOPBACK, "--queuePort", str(queue),
-        "--tableHost", LOOPBACK, "--tablePort", str(table),
-    ]  # fmt: skip
+        "--location",
+        str(data_dir),
+        "--blobHost",
+        LOOPBACK,
+        "--blobPort",
+        str(blob),
+        "--queueHost",
+        LOOPBACK,
+        "--queuePort",
+        str(queue),
+        "--tableHost",
+        LOOPBACK,
+        "--tablePort",
+        str(table),
+    ]
     proc = start_process("azurite", argv, log_path)
     for port in (blob, queue, table):
         wait_for_port(proc, port)

@@ -90,8 +90,19 @@ def start_emulator(
     """Start the emulator on 127.0.0.1 and return once it accepts connections."""
     port = port or free_port()
     state_dir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "emulator", "--estate", str(estate), "--port", str(port),
-            "--state-dir", str(state_dir), "--time-scale", str(time_scale)]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "emulator",
+        "--estate",
+        str(estate),
+        "--port",
+        str(port),
+        "--state-dir",
+        str(state_dir),
+        "--time-scale",
+        str(time_scale),
+    ]
     if faults is not None:
         argv += ["--faults", str(faults)]
     if start_time is not None:

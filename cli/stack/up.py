@@ -38,8 +38,17 @@ from cli.stack.processes import (
 from connectors.app_settings import BY_NAME, read_setting
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-STACK_KEYS = ("appUrl", "functionKey", "masterKey", "keysFile", "emulatorUrl", "emulatorAdminToken", "caFile",
-              "storageConnectionString", "subscriptionId")  # fmt: skip
+STACK_KEYS = (
+    "appUrl",
+    "functionKey",
+    "masterKey",
+    "keysFile",
+    "emulatorUrl",
+    "emulatorAdminToken",
+    "caFile",
+    "storageConnectionString",
+    "subscriptionId",
+)
 # Any non-empty bearer token is accepted by the emulator; this one only ever goes there.
 LOCAL_ASM_TOKEN = "c2arm-local-emulator-token"  # noqa: S105 - not a secret: the emulator accepts any token
 
@@ -132,8 +141,11 @@ ESTATE_RECORD = "estate.json"  # which estate (file, digest, subscription) the e
 
 
 def _estate_record(estate: Path, subscription: str) -> dict[str, str]:
-    return {"estate": str(estate), "sha256": hashlib.sha256(estate.read_bytes()).hexdigest(),
-            "subscriptionId": subscription}  # fmt: skip
+    return {
+        "estate": str(estate),
+        "sha256": hashlib.sha256(estate.read_bytes()).hexdigest(),
+        "subscriptionId": subscription,
+    }
 
 
 def check_same_estate(state_dir: Path, record: dict[str, str], reset: bool) -> None:
@@ -241,10 +253,16 @@ def _start_app(state_dir: Path, launch: dict[str, Any]) -> Any:
     from cli.stack.devhost import start_devhost
 
     host_dir = state_dir / "devhost"
-    return start_devhost(Path(launch["appDir"]), state_dir / "logs" / "devhost.log", port=int(launch["port"]),
-                         state=host_dir / "state.db", keys=host_dir / "keys.json",
-                         time_scale=float(launch["timeScale"]), start_time=launch.get("startTime"),
-                         env=dict(launch["env"]))  # fmt: skip
+    return start_devhost(
+        Path(launch["appDir"]),
+        state_dir / "logs" / "devhost.log",
+        port=int(launch["port"]),
+        state=host_dir / "state.db",
+        keys=host_dir / "keys.json",
+        time_scale=float(launch["timeScale"]),
+        start_time=launch.get("startTime"),
+        env=dict(launch["env"]),
+    )
 
 
 def restart_app(state_dir: Path, *, crash: bool = False) -> int:
@@ -313,14 +331,25 @@ def up(opts: StackOptions) -> dict[str, Any]:
         azurite = start_azurite(REPO_ROOT, state_dir / "azurite", state_dir / "logs" / "azurite.log")
         started.append(azurite.process)
         ensure_storage(azurite.connection_string)
-        emulator = start_emulator(estate, state_dir / "emulator", state_dir / "logs" / "emulator.log",
-                                  faults=opts.faults, time_scale=opts.time_scale, start_time=opts.start_time,
-                                  reset=opts.reset)  # fmt: skip
+        emulator = start_emulator(
+            estate,
+            state_dir / "emulator",
+            state_dir / "logs" / "emulator.log",
+            faults=opts.faults,
+            time_scale=opts.time_scale,
+            start_time=opts.start_time,
+            reset=opts.reset,
+        )
         started.append(emulator.process)
         app_url = f"http://{LOOPBACK}:{app_port}"
         env = app_environment(opts, azurite.connection_string, emulator.url, str(emulator.ca_file), app_url)
-        launch = {"appDir": str(opts.app_dir.resolve()), "port": app_port, "timeScale": opts.time_scale,
-                  "startTime": opts.start_time, "env": env}  # fmt: skip
+        launch = {
+            "appDir": str(opts.app_dir.resolve()),
+            "port": app_port,
+            "timeScale": opts.time_scale,
+            "startTime": opts.start_time,
+            "env": env,
+        }
         host = _start_app(state_dir, launch)
         started.append(host.process)
         problems = app_health(host.url)

@@ -88,8 +88,9 @@ def disk_users(disks: Element) -> dict[str, set[str]]:
     return users
 
 
-def _services(client: AsmClient, listed: list[tuple[str, str | None]], wanted: set[str],
-              sizes: dict[str, int]) -> list[CloudService]:  # fmt: skip
+def _services(
+    client: AsmClient, listed: list[tuple[str, str | None]], wanted: set[str], sizes: dict[str, int]
+) -> list[CloudService]:
     """The `wanted` services of the list, in detail (one still there when read)."""
     out = []
     for i, (name, location) in enumerate(listed):
@@ -123,15 +124,20 @@ def _associate(client: AsmClient, vnet: VirtualNetwork, subnets: set[str]) -> Vi
     return vnet.model_copy(update={"subnets": updated})
 
 
-def _with_gateway(client: AsmClient, vnet: VirtualNetwork, listed: Element | None,
-                  circuit_keys: dict[str, str], index: int) -> VirtualNetwork:  # fmt: skip
+def _with_gateway(
+    client: AsmClient, vnet: VirtualNetwork, listed: Element | None, circuit_keys: dict[str, str], index: int
+) -> VirtualNetwork:
     """The unit's VNet with its gateways (as `read_snapshot` reads them)."""
     links = _circuit_links(client, circuit_keys)
     if vnet.gateways or vnet.name in links or child(listed, "Gateway") is not None:
         base = f"{NET}/{seg(vnet.name)}/gateway"
-        gateways = merge_gateways(vnet, _optional(client, base, "network"),
-                                  _optional(client, f"{base}/connections", "network"), links,
-                                  f"virtualNetworks[{index}]")  # fmt: skip
+        gateways = merge_gateways(
+            vnet,
+            _optional(client, base, "network"),
+            _optional(client, f"{base}/connections", "network"),
+            links,
+            f"virtualNetworks[{index}]",
+        )
         vnet = vnet.model_copy(update={"gateways": gateways})
     return vnet
 
@@ -160,8 +166,9 @@ LISTS: dict[str, frozenset[str]] = {
 }
 
 
-def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
-                location: str = DEFAULT_LOCATION) -> ScopedRead:  # fmt: skip
+def read_scoped(
+    client: AsmClient, unit: UnitRef, inventory: Inventory, location: str = DEFAULT_LOCATION
+) -> ScopedRead:
     """`unit`'s scoped snapshot (see the module docstring) and the inventory brought up to date."""
     client = CountingClient(client)
     compute, network, lists = "compute", "network", LISTS[unit.kind]
@@ -184,8 +191,9 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
     unattached, sizes = parse_disks(disks) if disks is not None else ([], {})
     services = _services(client, listed, wanted, sizes)
     read = {s.name for s in services}
-    partial = Estate(version=1, subscription_id=client.http.subscription_id, location=location,
-                     cloud_services=services)  # fmt: skip
+    partial = Estate(
+        version=1, subscription_id=client.http.subscription_id, location=location, cloud_services=services
+    )
     fresh = {name: service_links(partial, name) for name in read}
     kept = {n: s for n, s in inventory.services.items() if n in names and n not in wanted}
     inventory = Inventory({**kept, **fresh}, inventory.subnets)
@@ -223,8 +231,11 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
         rts_wanted.add(unit.name)
     nsg_details = _details(client, "networksecuritygroups", nsgs_wanted)
     rt_details = _details(client, "routetables", rts_wanted)
-    subnet_map = {v.name: {s.name: (s.network_security_group, s.route_table) for s in v.subnets}
-                  for v in result if v.name == full_vnet or any(x == v.name for x, _ in subnets)}  # fmt: skip
+    subnet_map = {
+        v.name: {s.name: (s.network_security_group, s.route_table) for s in v.subnets}
+        for v in result
+        if v.name == full_vnet or any(x == v.name for x, _ in subnets)
+    }
     inventory = Inventory(inventory.services, {**inventory.subnets, **subnet_map})
     images = parse_images(client.get_xml("/services/images", compute)) if "images" in lists else []
     accounts = (
@@ -238,8 +249,9 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
         location=location,
         virtual_networks=result,
         local_network_sites=parse_local_network_sites(netcfg) if netcfg is not None and full_vnet else [],
-        network_security_groups=[parse_network_security_group(d, f"networkSecurityGroups[{i}]")
-                                 for i, d in enumerate(nsg_details)],
+        network_security_groups=[
+            parse_network_security_group(d, f"networkSecurityGroups[{i}]") for i, d in enumerate(nsg_details)
+        ],
         route_tables=[parse_route_table(d, f"routeTables[{i}]") for i, d in enumerate(rt_details)],
         reserved_ips=reserved_ips,
         storage_accounts=accounts,
@@ -247,7 +259,7 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
         images=images,
         express_route_circuits=parse_circuits(circuits),
         cloud_services=services,
-    )  # fmt: skip
+    )
     own = {
         (v.name, x.name)
         for v in result
@@ -255,6 +267,7 @@ def read_scoped(client: AsmClient, unit: UnitRef, inventory: Inventory,
         for x in v.subnets
         if x.name != "GatewaySubnet"
     }
-    hood = Neighbourhood(frozenset(read), frozenset(nsgs_wanted), frozenset(rts_wanted), full_vnet,
-                         frozenset(subnets | own))  # fmt: skip
+    hood = Neighbourhood(
+        frozenset(read), frozenset(nsgs_wanted), frozenset(rts_wanted), full_vnet, frozenset(subnets | own)
+    )
     return ScopedRead(ClassicSnapshot(estate, circuit_keys), inventory, hood, client.gets)

@@ -53,17 +53,28 @@ def instance_view(call: Call, vm: dict[str, Any]) -> dict[str, Any]:
     busy = cops.running_op(call.platform, vm["id"].lower()) is not None
     return {
         "statuses": [
-            {"code": f"ProvisioningState/{'updating' if busy else 'succeeded'}", "level": "Info",
-             "displayStatus": "Updating" if busy else "Provisioning succeeded"},
+            {
+                "code": f"ProvisioningState/{'updating' if busy else 'succeeded'}",
+                "level": "Info",
+                "displayStatus": "Updating" if busy else "Provisioning succeeded",
+            },
             {"code": f"PowerState/{state}", "level": "Info", "displayStatus": f"VM {state}"},
         ],
         "extensions": [
-            {"name": e["name"].split("/")[-1], "type": e["properties"].get("type"),
-             "statuses": [{"code": f"ProvisioningState/{e['properties']['provisioningState'].lower()}",
-                           "level": "Info", "displayStatus": f"Provisioning {e['properties']['provisioningState'].lower()}"}]}  # noqa: E501
+            {
+                "name": e["name"].split("/")[-1],
+                "type": e["properties"].get("type"),
+                "statuses": [
+                    {
+                        "code": f"ProvisioningState/{e['properties']['provisioningState'].lower()}",
+                        "level": "Info",
+                        "displayStatus": f"Provisioning {e['properties']['provisioningState'].lower()}",
+                    }
+                ],
+            }
             for e in _extensions(call, vm)
         ],
-    }  # fmt: skip
+    }
 
 
 def _vm_body(call: Call, vm: dict[str, Any], expand: bool) -> dict[str, Any]:
@@ -89,8 +100,13 @@ def _lro(call: Call, op: dict[str, Any], location: str) -> Reply:
         f"{call.base}/subscriptions/{call.platform.subscription}/providers/Microsoft.Compute/locations/"
         f"{location}/operations/{op['id']}?api-version={call.query.get('api-version', '2024-07-01')}"
     )
-    return Reply(202, "", "application/json; charset=utf-8",
-                 {"Azure-AsyncOperation": url, "Location": url + "&monitor=true"}, mutated=True)  # fmt: skip
+    return Reply(
+        202,
+        "",
+        "application/json; charset=utf-8",
+        {"Azure-AsyncOperation": url, "Location": url + "&monitor=true"},
+        mutated=True,
+    )
 
 
 def _refused(name: str, why: str) -> ArmError:
@@ -230,14 +246,22 @@ def resource_skus(call: Call) -> Reply:
     if "location eq" in wanted:
         locations = [wanted.split("'")[1].lower().replace(" ", "")] if "'" in wanted else locations
     items = [
-        {"resourceType": "availabilitySets", "name": name, "locations": [loc],
-         "locationInfo": [{"location": loc, "zones": []}],
-         "capabilities": [{"name": "MaximumPlatformFaultDomainCount",
-                           "value": str(_max_fault_domains(call, loc) if name == "Aligned" else 3)}],
-         "restrictions": []}
+        {
+            "resourceType": "availabilitySets",
+            "name": name,
+            "locations": [loc],
+            "locationInfo": [{"location": loc, "zones": []}],
+            "capabilities": [
+                {
+                    "name": "MaximumPlatformFaultDomainCount",
+                    "value": str(_max_fault_domains(call, loc) if name == "Aligned" else 3),
+                }
+            ],
+            "restrictions": [],
+        }
         for loc in locations
         for name in ("Classic", "Aligned")
-    ]  # fmt: skip
+    ]
     return json_reply(200, {"value": items})
 
 

@@ -83,8 +83,15 @@ def list_resources(call: Call) -> Reply:
 def provider(call: Call) -> Reply:
     ns = call.params["ns"]
     registered = call.platform.estate["migrationProviderRegistered"] or ns.lower() != PROVIDER.lower()
-    return json_reply(200, {"id": f"/subscriptions/{call.platform.subscription}/providers/{ns}", "namespace": ns,  # noqa: E501
-                            "registrationState": "Registered" if registered else "NotRegistered", "resourceTypes": []})  # noqa: E501 # fmt: skip
+    return json_reply(
+        200,
+        {
+            "id": f"/subscriptions/{call.platform.subscription}/providers/{ns}",
+            "namespace": ns,
+            "registrationState": "Registered" if registered else "NotRegistered",
+            "resourceTypes": [],
+        },
+    )
 
 
 def register_provider(call: Call) -> Reply:

@@ -30,9 +30,22 @@ def deployment_resources(
     platform, dep, csn = b.platform, cs["deployment"], cs["name"]
     classic_ips = role_private_ips(platform, cs)
     if cs["certificates"]:
-        b.add("Microsoft.KeyVault/vaults", f"{csn}-KeyVault", {"tenantId": "00000000-0000-0000-0000-000000000000", "sku": {"family": "A", "name": "standard"}, "enabledForDeployment": True})  # noqa: E501 # fmt: skip
+        b.add(
+            "Microsoft.KeyVault/vaults",
+            f"{csn}-KeyVault",
+            {
+                "tenantId": "00000000-0000-0000-0000-000000000000",
+                "sku": {"family": "A", "name": "standard"},
+                "enabledForDeployment": True,
+            },
+        )
     for set_name in dict.fromkeys(r["availabilitySet"] for r in dep["roles"] if r.get("availabilitySet")):
-        b.add("Microsoft.Compute/availabilitySets", set_name, {"platformFaultDomainCount": 2, "platformUpdateDomainCount": 5}, sku={"name": "Classic"})  # noqa: E501 # fmt: skip
+        b.add(
+            "Microsoft.Compute/availabilitySets",
+            set_name,
+            {"platformFaultDomainCount": 2, "platformUpdateDomainCount": 5},
+            sku={"name": "Classic"},
+        )
     public_eps = [
         (r, ep) for r in dep["roles"] for ep in r["endpoints"] if not ep.get("internalLoadBalancer")
     ]
@@ -99,7 +112,17 @@ def deployment_resources(
         for nic in role["secondaryNics"]:
             sid = b.rid(nic_type, nic["name"])
             sip = (new_ips or {}).get(f"{rn}/{nic['name']}") or nic.get("staticIp") or ""
-            cfg = b.child(sid, "ipConfigurations", "ipconfig1", {"privateIPAddress": sip, "privateIPAllocationMethod": "Static" if nic.get("staticIp") else "Dynamic", "subnet": {"id": subnet_ids.get(nic["subnet"], subnet_ids.get("*", ""))}, "primary": True})  # noqa: E501 # fmt: skip
+            cfg = b.child(
+                sid,
+                "ipConfigurations",
+                "ipconfig1",
+                {
+                    "privateIPAddress": sip,
+                    "privateIPAllocationMethod": "Static" if nic.get("staticIp") else "Dynamic",
+                    "subnet": {"id": subnet_ids.get(nic["subnet"], subnet_ids.get("*", ""))},
+                    "primary": True,
+                },
+            )
             b.add(
                 nic_type,
                 nic["name"],
@@ -160,7 +183,19 @@ def _load_balancer(
                 rule_props["probe"] = {"id": probe["id"]}
             rules.setdefault(s, b.child(rid, "loadBalancingRules", s, rule_props))
         else:
-            nat = b.child(rid, "inboundNatRules", f"{role['name']}-{ep['name']}", {"protocol": proto, "frontendPort": ep["port"], "backendPort": ep["localPort"], "frontendIPConfiguration": {"id": fe["id"]}, "idleTimeoutInMinutes": 4, "enableFloatingIP": False})  # noqa: E501 # fmt: skip
+            nat = b.child(
+                rid,
+                "inboundNatRules",
+                f"{role['name']}-{ep['name']}",
+                {
+                    "protocol": proto,
+                    "frontendPort": ep["port"],
+                    "backendPort": ep["localPort"],
+                    "frontendIPConfiguration": {"id": fe["id"]},
+                    "idleTimeoutInMinutes": 4,
+                    "enableFloatingIP": False,
+                },
+            )
             nats.append(nat)
             nat_ids.setdefault(role["name"], []).append(nat["id"])
     b.add(
@@ -210,7 +245,12 @@ def _vm(b: Builder, role: dict[str, Any], nic_refs: list[dict[str, Any]]) -> Non
             "id": b.rid("Microsoft.Compute/availabilitySets", role["availabilitySet"])
         }
     diag = role.get("bootDiagnostics")
-    props["diagnosticsProfile"] = {"bootDiagnostics": {"enabled": bool(diag), **({"storageUri": f"https://{diag['storageAccount']}.blob.core.windows.net/"} if diag else {})}}  # noqa: E501 # fmt: skip
+    props["diagnosticsProfile"] = {
+        "bootDiagnostics": {
+            "enabled": bool(diag),
+            **({"storageUri": f"https://{diag['storageAccount']}.blob.core.windows.net/"} if diag else {}),
+        }
+    }
     power = POWER.get(role["state"], "deallocated")
     vm = b.add("Microsoft.Compute/virtualMachines", role["name"], props, power=power)
     for ext in role["extensions"]:
@@ -265,7 +305,15 @@ def translate_unit(
             vid = b.rid(f"{NET}/virtualNetworks", f"{name}-VirtualNetwork")
             subnet_id = f"{vid}/subnets/default"
             prefix = "10.0.0.0/16"
-            b.add(f"{NET}/virtualNetworks", f"{name}-VirtualNetwork", {"addressSpace": {"addressPrefixes": [prefix]}, "dhcpOptions": {"dnsServers": []}, "subnets": [b.child(vid, "subnets", "default", {"addressPrefix": prefix})]})  # noqa: E501 # fmt: skip
+            b.add(
+                f"{NET}/virtualNetworks",
+                f"{name}-VirtualNetwork",
+                {
+                    "addressSpace": {"addressPrefixes": [prefix]},
+                    "dhcpOptions": {"dnsServers": []},
+                    "subnets": [b.child(vid, "subnets", "default", {"addressPrefix": prefix})],
+                },
+            )
         hosts = itertools.islice(ipaddress.ip_network(prefix, strict=False).hosts(), 3, None)
         new_ips: dict[str, str] = {}
         roles = cs["deployment"]["roles"]
@@ -278,7 +326,13 @@ def translate_unit(
     elif kind == "storageAccount":
         acct = platform.find("storageAccounts", name)
         b = Builder(platform, group, arm_location(platform.location_of(acct)))
-        b.add("Microsoft.Storage/storageAccounts", name, {"primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"}}, sku={"name": acct["sku"]}, kind="Storage")  # noqa: E501 # fmt: skip
+        b.add(
+            "Microsoft.Storage/storageAccounts",
+            name,
+            {"primaryEndpoints": {"blob": f"https://{name}.blob.core.windows.net/"}},
+            sku={"name": acct["sku"]},
+            kind="Storage",
+        )
     elif kind == "reservedIp":
         rip = platform.find("reservedIps", name)
         b = Builder(platform, group, arm_location(platform.location_of(rip)))
@@ -304,7 +358,18 @@ def translate_unit(
 
 def quota_usage(resources: list[dict[str, Any]]) -> dict[str, int]:
     """What a prepare would consume of each `armQuotas` key."""
-    use = dict.fromkeys(("publicIPAddresses", "staticPublicIPAddresses", "loadBalancers", "networkSecurityGroups", "routeTables", "networkInterfaces", "cores"), 0)  # noqa: E501 # fmt: skip
+    use = dict.fromkeys(
+        (
+            "publicIPAddresses",
+            "staticPublicIPAddresses",
+            "loadBalancers",
+            "networkSecurityGroups",
+            "routeTables",
+            "networkInterfaces",
+            "cores",
+        ),
+        0,
+    )
     for r in resources:
         t = r["type"]
         if t == f"{NET}/publicIPAddresses":

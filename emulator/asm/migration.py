@@ -53,12 +53,16 @@ def _item(platform: Platform, kind: str, name: str) -> dict[str, Any] | None:
 # ResourceType; prepare / commit / abort → this status and code with the same message.
 # kind -> (status, code, ResourceType, message); reserved IPs, NSGs, route tables: an assumption.
 MISSING: dict[str, tuple[int, str, str, str]] = {
-    "virtualNetwork": (400, "BadRequest", "VirtualNetwork",
-                       "Virtual network '{name}' not found. Either it does not exist or it is an Azure "
-                       "Resource Manager resource, which cannot be used with Cloud Services."),
+    "virtualNetwork": (
+        400,
+        "BadRequest",
+        "VirtualNetwork",
+        "Virtual network '{name}' not found. Either it does not exist or it is an Azure "
+        "Resource Manager resource, which cannot be used with Cloud Services.",
+    ),
     "cloudService": (404, "ResourceNotFound", "Deployment", "The deployment name '{name}' does not exist."),
     "storageAccount": (404, "ResourceNotFound", "Storage", "The storage account '{name}' was not found."),
-}  # fmt: skip
+}
 
 
 class MissingUnit(AsmError):
@@ -154,7 +158,13 @@ def validation_messages(platform: Platform, unit: str, item: dict[str, Any]) -> 
         return v.validate_storage(platform, item)
     where = v.associated_to(platform, kind, name)
     if where:
-        return [v._msg(KIND_LABEL[kind].replace(" ", ""), name, f"{label(unit)} is associated with {', '.join(where)}; it migrates with it and cannot be migrated on its own.")]  # noqa: E501 # fmt: skip
+        return [
+            v._msg(
+                KIND_LABEL[kind].replace(" ", ""),
+                name,
+                f"{label(unit)} is associated with {', '.join(where)}; it migrates with it and cannot be migrated on its own.",  # noqa: E501
+            )
+        ]
     return []
 
 
@@ -325,7 +335,9 @@ def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list
     for key, n in need.items():
         left = platform.estate["armQuotas"][key] - used.get(key, 0)
         if n > left:
-            out.append(f"Operation results in exceeding quota limits of {key}. Current quota is {max(left, 0)}, additional needed is {n - max(left, 0)}.")  # noqa: E501 # fmt: skip
+            out.append(
+                f"Operation results in exceeding quota limits of {key}. Current quota is {max(left, 0)}, additional needed is {n - max(left, 0)}."  # noqa: E501
+            )
     return out
 
 

@@ -26,7 +26,9 @@ def parse_xml(body: bytes, root: str, namespace: str = WA_NS) -> Any:
     try:
         element = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise bad_request(f"The request body was rejected: {type(exc).__name__} (DTDs, entities and external references are not allowed).") from exc  # noqa: E501 # fmt: skip
+        raise bad_request(
+            f"The request body was rejected: {type(exc).__name__} (DTDs, entities and external references are not allowed)."  # noqa: E501
+        ) from exc
     except SafeET.ParseError as exc:
         raise bad_request(f"The request body is not well-formed XML: {exc}.") from exc
     if local(element.tag) != root:

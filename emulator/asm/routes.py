@@ -144,21 +144,46 @@ router.add("GET", HS + "/{service}", get_hosted_service)
 router.add("GET", HS + "/{service}/certificates", get_certificates)
 router.add("GET", HS + "/{service}/deployments/{deployment}", get_deployment)
 router.add("GET", HS + "/{service}/deploymentslots/{slot}", get_deployment)
-router.add("DELETE", HS + "/{service}/deployments/{deployment}",
-           lambda c: accepted(writes.delete_deployment(c.platform, c.params["service"], c.params["deployment"])))  # noqa: E501 # fmt: skip
-router.add("POST", HS + "/{service}/deployments/{deployment}/roles/{role}/DataDisks",
-           lambda c: accepted(writes.add_data_disk(c.platform, c.params["service"], c.params["deployment"], c.params["role"], c.body)))  # noqa: E501 # fmt: skip
-router.add("PUT", HS + "/{service}/deployments/{deployment}/roles/{role}",
-           lambda c: accepted(writes.update_role(c.platform, c.params["service"], c.params["deployment"], c.params["role"], c.body)))  # noqa: E501 # fmt: skip
-router.add("POST", HS + "/{service}/deployments/{deployment}/roleinstances/{instance}/Operations",
-           lambda c: accepted(writes.role_operation(c.platform, c.params["service"], c.params["deployment"], c.params["instance"], c.body)))  # noqa: E501 # fmt: skip
+router.add(
+    "DELETE",
+    HS + "/{service}/deployments/{deployment}",
+    lambda c: accepted(writes.delete_deployment(c.platform, c.params["service"], c.params["deployment"])),
+)
+router.add(
+    "POST",
+    HS + "/{service}/deployments/{deployment}/roles/{role}/DataDisks",
+    lambda c: accepted(
+        writes.add_data_disk(
+            c.platform, c.params["service"], c.params["deployment"], c.params["role"], c.body
+        )
+    ),
+)
+router.add(
+    "PUT",
+    HS + "/{service}/deployments/{deployment}/roles/{role}",
+    lambda c: accepted(
+        writes.update_role(c.platform, c.params["service"], c.params["deployment"], c.params["role"], c.body)
+    ),
+)
+router.add(
+    "POST",
+    HS + "/{service}/deployments/{deployment}/roleinstances/{instance}/Operations",
+    lambda c: accepted(
+        writes.role_operation(
+            c.platform, c.params["service"], c.params["deployment"], c.params["instance"], c.body
+        )
+    ),
+)
 router.add("POST", HS + "/{service}/deployments/{deployment}/migration", migrate_deployment)
 router.add("GET", NW + "/media", lambda c: ok(network_xml.network_configuration(c.platform)))
 router.add("PUT", NW + "/media", lambda c: accepted(writes.set_network_configuration(c.platform, c.body)))
 router.add("GET", NW + "/virtualnetwork", lambda c: ok(network_xml.virtual_network_sites(c.platform)))
 router.add("POST", NW + "/virtualnetwork/{name}/migration", _unit_route("virtualNetwork"))
-router.add("GET", NW + "/virtualnetwork/{vnet}/subnets/{subnet}/networksecuritygroups",
-           subnet_association("networkSecurityGroup", "NetworkSecurityGroup", "Name"))  # fmt: skip
+router.add(
+    "GET",
+    NW + "/virtualnetwork/{vnet}/subnets/{subnet}/networksecuritygroups",
+    subnet_association("networkSecurityGroup", "NetworkSecurityGroup", "Name"),
+)
 router.add(
     "GET",
     NW + "/virtualnetwork/{vnet}/subnets/{subnet}/routetables",
@@ -190,20 +215,49 @@ router.add(
     NW + "/reservedips/{name}",
     lambda c: ok(network_xml.reserved_ip_doc(c.platform, _item(c, "reservedIps", "reserved IP"))),
 )
-router.add("DELETE", NW + "/reservedips/{name}",
-           lambda c: accepted(writes.delete_network_item(c.platform, "reservedIp", "reservedIps", c.params["name"], "Reserved IP")))  # noqa: E501 # fmt: skip
+router.add(
+    "DELETE",
+    NW + "/reservedips/{name}",
+    lambda c: accepted(
+        writes.delete_network_item(c.platform, "reservedIp", "reservedIps", c.params["name"], "Reserved IP")
+    ),
+)
 router.add("POST", NW + "/reservedips/{name}/migration", _unit_route("reservedIp"))
 router.add("GET", NW + "/networksecuritygroups", lambda c: ok(network_xml.nsgs(c.platform)))
-router.add("GET", NW + "/networksecuritygroups/{name}",
-           lambda c: ok(network_xml.nsg_doc(c.platform, _item(c, "networkSecurityGroups", "network security group"), _full(c))))  # noqa: E501 # fmt: skip
-router.add("DELETE", NW + "/networksecuritygroups/{name}",
-           lambda c: accepted(writes.delete_network_item(c.platform, "networkSecurityGroup", "networkSecurityGroups", c.params["name"], "Network Security Group")))  # noqa: E501 # fmt: skip
+router.add(
+    "GET",
+    NW + "/networksecuritygroups/{name}",
+    lambda c: ok(
+        network_xml.nsg_doc(c.platform, _item(c, "networkSecurityGroups", "network security group"), _full(c))
+    ),
+)
+router.add(
+    "DELETE",
+    NW + "/networksecuritygroups/{name}",
+    lambda c: accepted(
+        writes.delete_network_item(
+            c.platform,
+            "networkSecurityGroup",
+            "networkSecurityGroups",
+            c.params["name"],
+            "Network Security Group",
+        )
+    ),
+)
 router.add("POST", NW + "/networksecuritygroups/{name}/migration", _unit_route("networkSecurityGroup"))
 router.add("GET", NW + "/routetables", lambda c: ok(network_xml.route_tables(c.platform)))
-router.add("GET", NW + "/routetables/{name}",
-           lambda c: ok(network_xml.route_table_doc(c.platform, _item(c, "routeTables", "route table"), _full(c))))  # noqa: E501 # fmt: skip
-router.add("DELETE", NW + "/routetables/{name}",
-           lambda c: accepted(writes.delete_network_item(c.platform, "routeTable", "routeTables", c.params["name"], "Route Table")))  # noqa: E501 # fmt: skip
+router.add(
+    "GET",
+    NW + "/routetables/{name}",
+    lambda c: ok(network_xml.route_table_doc(c.platform, _item(c, "routeTables", "route table"), _full(c))),
+)
+router.add(
+    "DELETE",
+    NW + "/routetables/{name}",
+    lambda c: accepted(
+        writes.delete_network_item(c.platform, "routeTable", "routeTables", c.params["name"], "Route Table")
+    ),
+)
 router.add("POST", NW + "/routetables/{name}/migration", _unit_route("routeTable"))
 router.add("GET", NW + "/dedicatedcircuits", lambda c: ok(network_xml.circuits(c.platform)))
 
@@ -217,8 +271,13 @@ def circuit_links(call: Call) -> Reply:
 
 router.add("GET", NW + "/dedicatedcircuits/{key}/vnets", circuit_links)
 router.add("GET", "/services/storageservices", lambda c: ok(storage_xml.storage_services(c.platform, c.base)))
-router.add("GET", "/services/storageservices/{name}",
-           lambda c: ok(storage_xml.storage_service(c.platform, c.base, _item(c, "storageAccounts", "storage account"))))  # noqa: E501 # fmt: skip
+router.add(
+    "GET",
+    "/services/storageservices/{name}",
+    lambda c: ok(
+        storage_xml.storage_service(c.platform, c.base, _item(c, "storageAccounts", "storage account"))
+    ),
+)
 router.add(
     "PUT",
     "/services/storageservices/{name}",

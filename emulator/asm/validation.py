@@ -75,61 +75,176 @@ def validate_role(platform: Platform, cs: dict[str, Any], role: dict[str, Any]) 
     for ext in role["extensions"]:
         blocked = _blocked_extension(ext)
         if blocked == "backup":
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} contains Extension {ext['name']}, which is currently not supported for Migration. Uninstall it from the VM and add it back using Resource Manager after the Migration is Complete.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} contains Extension {ext['name']}, which is currently not supported for Migration. Uninstall it from the VM and add it back using Resource Manager after the Migration is Complete.",  # noqa: E501
+                    vm,
+                )
+            )
         elif blocked:
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} contains Extension {ext['name']} ({blocked}) which isn't supported in Azure Resource Manager. It is recommended to uninstall it from the VM before continuing with migration.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} contains Extension {ext['name']} ({blocked}) which isn't supported in Azure Resource Manager. It is recommended to uninstall it from the VM before continuing with migration.",  # noqa: E501
+                    vm,
+                )
+            )
         elif ext["xml"]:
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} contains Extension {ext['name']} which isn't supported in Azure Resource Manager (XML extension). It will be dropped by the migration; add it back in Resource Manager afterwards.", vm, "Warning"))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} contains Extension {ext['name']} which isn't supported in Azure Resource Manager (XML extension). It will be dropped by the migration; add it back in Resource Manager afterwards.",  # noqa: E501
+                    vm,
+                    "Warning",
+                )
+            )
         elif ext["status"] != "Ready" and role["state"] == "Running":
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} contains Extension {ext['name']} reporting Handler Status: {ext['status']}. Hence, the VM cannot be migrated. Ensure that the Extension handler status being reported is Ready or uninstall it from the VM and retry migration.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} contains Extension {ext['name']} reporting Handler Status: {ext['status']}. Hence, the VM cannot be migrated. Ensure that the Extension handler status being reported is Ready or uninstall it from the VM and retry migration.",  # noqa: E501
+                    vm,
+                )
+            )
     for ep in role["endpoints"]:
         if ep["acl"]:
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} has Endpoint {ep['name']} with an Endpoint ACL, which isn't supported for Migration. Remove the Endpoint ACLs and retry migration.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} has Endpoint {ep['name']} with an Endpoint ACL, which isn't supported for Migration. Remove the Endpoint ACLs and retry migration.",  # noqa: E501
+                    vm,
+                )
+            )
     if dep.get("virtualNetwork"):
         if len(role["subnets"]) > 1:
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} has multiple subnets ({', '.join(role['subnets'])}), which isn't supported for Migration.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} has multiple subnets ({', '.join(role['subnets'])}), which isn't supported for Migration.",  # noqa: E501
+                    vm,
+                )
+            )
         elif not role["subnets"]:
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} is in Virtual Network {dep['virtualNetwork']} but doesn't have an explicit subnet, which isn't supported for Migration.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} is in Virtual Network {dep['virtualNetwork']} but doesn't have an explicit subnet, which isn't supported for Migration.",  # noqa: E501
+                    vm,
+                )
+            )
     diag = role.get("bootDiagnostics")
     if diag:
         acct = platform.find("storageAccounts", diag["storageAccount"])
         if acct and acct["sku"].lower().startswith("premium"):
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} has Boot Diagnostics with Premium Storage account {acct['name']}, which isn't supported for Migration. Disable Boot Diagnostics and retry.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} has Boot Diagnostics with Premium Storage account {acct['name']}, which isn't supported for Migration. Disable Boot Diagnostics and retry.",  # noqa: E501
+                    vm,
+                )
+            )
     for kind, disk in role_disks(role):
         label = "OS Disk" if kind == "os" else "Data Disk"
         logical = disk["sizeGB"] * 2**30 + 512
         if disk.get("blobSizeBytes") is not None and disk["blobSizeBytes"] != logical:
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} contains {label} {disk['name']} whose physical blob size {disk['blobSizeBytes']} bytes doesn't match the VM {label} logical size {logical} bytes. Resize the disk blob to match and retry.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} contains {label} {disk['name']} whose physical blob size {disk['blobSizeBytes']} bytes doesn't match the VM {label} logical size {logical} bytes. Resize the disk blob to match and retry.",  # noqa: E501
+                    vm,
+                )
+            )
         path = urlparse(disk["mediaLink"]).path.lstrip("/")
         blob = path.split("/", 1)[1] if "/" in path else path
         if "/" in blob:
-            out.append(_msg("VirtualMachine", vm, f"VM {vm} in HostedService {h} contains Disk with MediaLink {disk['mediaLink']} which has blob name {blob} that isn't supported in Azure Resource Manager.", vm))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualMachine",
+                    vm,
+                    f"VM {vm} in HostedService {h} contains Disk with MediaLink {disk['mediaLink']} which has blob name {blob} that isn't supported in Azure Resource Manager.",  # noqa: E501
+                    vm,
+                )
+            )
     return out
 
 
 def validate_deployment(platform: Platform, cs: dict[str, Any]) -> list[dict[str, str]]:
     dep, h = cs["deployment"], cs["name"]
     if dep["kind"] == "PaaS":
-        return [_msg("Deployment", dep["name"], f"Migration isn't supported for Deployment {dep['name']} in HostedService {h} because it's a PaaS deployment (Web/Worker).")]  # noqa: E501 # fmt: skip
+        return [
+            _msg(
+                "Deployment",
+                dep["name"],
+                f"Migration isn't supported for Deployment {dep['name']} in HostedService {h} because it's a PaaS deployment (Web/Worker).",  # noqa: E501
+            )
+        ]
     out: list[dict[str, str]] = []
     for role in dep["roles"]:
         out.extend(validate_role(platform, cs, role))
     sets = {r.get("availabilitySet") for r in dep["roles"]}
     if len(sets - {None}) > 1:
-        out.append(_msg("HostedService", h, f"Migration isn't supported for HostedService {h} because it has multiple Availabilities Sets."))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "HostedService",
+                h,
+                f"Migration isn't supported for HostedService {h} because it has multiple Availabilities Sets.",  # noqa: E501
+            )
+        )
     elif None in sets and len(sets) > 1:
-        out.append(_msg("HostedService", h, f"Migration isn't supported for HostedService {h} because it has VMs that are not part of the Availability Set even though the HostedService contains one."))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "HostedService",
+                h,
+                f"Migration isn't supported for HostedService {h} because it has VMs that are not part of the Availability Set even though the HostedService contains one.",  # noqa: E501
+            )
+        )
     if dep.get("reservedIp") and not any(
         not ep.get("internalLoadBalancer") for r in dep["roles"] for ep in r["endpoints"]
     ):
-        out.append(_msg("HostedService", h, f"Migration isn't supported for HostedService {h} because its Reserved IP {dep['reservedIp']} has no input endpoint."))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "HostedService",
+                h,
+                f"Migration isn't supported for HostedService {h} because its Reserved IP {dep['reservedIp']} has no input endpoint.",  # noqa: E501
+            )
+        )
     nic_counts = {bool(r["secondaryNics"]) for r in dep["roles"]}
     if len(nic_counts) > 1:
-        out.append(_msg("HostedService", h, f"Migration isn't supported for HostedService {h} because it has both single-NIC and multi-NIC VMs."))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "HostedService",
+                h,
+                f"Migration isn't supported for HostedService {h} because it has both single-NIC and multi-NIC VMs.",  # noqa: E501
+            )
+        )
     if cs["alerts"]:
-        out.append(_msg("HostedService", h, f"HostedService {h} has {cs['alerts']} alert rule(s); alerts are not migrated and will be dropped.", category="Warning"))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "HostedService",
+                h,
+                f"HostedService {h} has {cs['alerts']} alert rule(s); alerts are not migrated and will be dropped.",  # noqa: E501
+                category="Warning",
+            )
+        )
     if cs["autoscale"]:
-        out.append(_msg("HostedService", h, f"HostedService {h} has {cs['autoscale']} autoscale polic(ies); autoscale is not migrated and will be dropped.", category="Warning"))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "HostedService",
+                h,
+                f"HostedService {h} has {cs['autoscale']} autoscale polic(ies); autoscale is not migrated and will be dropped.",  # noqa: E501
+                category="Warning",
+            )
+        )
     return out
 
 
@@ -137,13 +252,31 @@ def validate_vnet(platform: Platform, vnet: dict[str, Any]) -> list[dict[str, st
     v = vnet["name"]
     out: list[dict[str, str]] = []
     if vnet["peerings"]:
-        out.append(_msg("VirtualNetwork", v, f"Migration isn't supported for Virtual Network {v} because it uses Virtual Network peering."))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "VirtualNetwork",
+                v,
+                f"Migration isn't supported for Virtual Network {v} because it uses Virtual Network peering.",
+            )
+        )
     for svc in vnet["services"]:
         if svc in BLOCKING_VNET_SERVICES:
-            out.append(_msg("VirtualNetwork", v, f"Migration isn't supported for Virtual Network {v} because it contains {svc}."))  # noqa: E501 # fmt: skip
+            out.append(
+                _msg(
+                    "VirtualNetwork",
+                    v,
+                    f"Migration isn't supported for Virtual Network {v} because it contains {svc}.",
+                )
+            )
     services = services_in_vnet(platform, v)
     if any(cs["deployment"]["kind"] == "PaaS" for cs in services):
-        out.append(_msg("VirtualNetwork", v, f"Migration isn't supported for Virtual Network {v} because it has non-gateway PaaS deployments."))  # noqa: E501 # fmt: skip
+        out.append(
+            _msg(
+                "VirtualNetwork",
+                v,
+                f"Migration isn't supported for Virtual Network {v} because it has non-gateway PaaS deployments.",  # noqa: E501
+            )
+        )
     for cs in services:
         out.extend(validate_deployment(platform, cs))
     return out
@@ -181,7 +314,14 @@ def validate_storage(platform: Platform, acct: dict[str, Any]) -> list[dict[str,
     for cs, role in iter_roles(platform):
         for _kind, disk in role_disks(role):
             if storage_account_of(disk["mediaLink"]) == acct["name"]:
-                out.append(_msg("StorageAccount", acct["name"], f"Storage account {acct['name']} has Disk {disk['name']} attached to VM {role['name']} in HostedService {cs['name']}, which hasn't been migrated. Migrate the VM first.", role["name"]))  # noqa: E501 # fmt: skip
+                out.append(
+                    _msg(
+                        "StorageAccount",
+                        acct["name"],
+                        f"Storage account {acct['name']} has Disk {disk['name']} attached to VM {role['name']} in HostedService {cs['name']}, which hasn't been migrated. Migrate the VM first.",  # noqa: E501
+                        role["name"],
+                    )
+                )
     return out
 
 
@@ -212,15 +352,21 @@ def prepare_problems_vnet(platform: Platform, vnet: dict[str, Any]) -> list[str]
     out: list[str] = []
     kinds = {g["kind"] for g in vnet["gateways"]}
     if kinds == {"Vpn", "ExpressRoute"}:
-        out.append(f"Migration isn't supported for Virtual Network {v} because it has both an ExpressRoute gateway and a VPN gateway.")  # noqa: E501 # fmt: skip
+        out.append(
+            f"Migration isn't supported for Virtual Network {v} because it has both an ExpressRoute gateway and a VPN gateway."  # noqa: E501
+        )
     for g in vnet["gateways"]:
         for c in g["connections"]:
             if c["state"] == "Disconnected":
-                out.append(f"Migration isn't supported for Virtual Network {v} because its gateway connection to Local Network Site {c['localNetworkSite']} is in a Disconnected state.")  # noqa: E501 # fmt: skip
+                out.append(
+                    f"Migration isn't supported for Virtual Network {v} because its gateway connection to Local Network Site {c['localNetworkSite']} is in a Disconnected state."  # noqa: E501
+                )
         if g.get("circuit"):
             circuit = platform.find("expressRouteCircuits", g["circuit"])
             if circuit and not circuit["movedToArm"]:
-                out.append(f"Migration isn't supported for Virtual Network {v} because its ExpressRoute circuit {g['circuit']} hasn't been migrated to Azure Resource Manager. Migrate the circuit first.")  # noqa: E501 # fmt: skip
+                out.append(
+                    f"Migration isn't supported for Virtual Network {v} because its ExpressRoute circuit {g['circuit']} hasn't been migrated to Azure Resource Manager. Migrate the circuit first."  # noqa: E501
+                )
     for prefix in list(vnet["addressSpace"]) + [s["prefix"] for s in vnet["subnets"]]:
         try:
             ipaddress.ip_network(prefix, strict=True)
@@ -234,7 +380,9 @@ def prepare_problems_vnet(platform: Platform, vnet: dict[str, Any]) -> list[str]
             if role["state"] == "StoppedDeallocated" and role.get("staticIp"):
                 other = seen.get(role["staticIp"])
                 if other:
-                    out.append(f"VMs {other} and {role['name']} in Virtual Network {v} are Stopped Deallocated with the same private IP {role['staticIp']}.")  # noqa: E501 # fmt: skip
+                    out.append(
+                        f"VMs {other} and {role['name']} in Virtual Network {v} are Stopped Deallocated with the same private IP {role['staticIp']}."  # noqa: E501
+                    )
                 seen[role["staticIp"]] = role["name"]
     for cs in services_in_vnet(platform, v):
         out.extend(prepare_problems_deployment(cs))
@@ -252,7 +400,9 @@ def prepare_problems_deployment(cs: dict[str, Any]) -> list[str]:
             key = (ep["protocol"], ep["port"])
             owner = ep.get("loadBalancedSet") or f"{role['name']}-{ep['name']}"
             if key in used and used[key] != owner:
-                out.append(f"Load balancer rule {owner} of HostedService {cs['name']} conflicts with {used[key]} on {ep['protocol']} port {ep['port']}.")  # noqa: E501 # fmt: skip
+                out.append(
+                    f"Load balancer rule {owner} of HostedService {cs['name']} conflicts with {used[key]} on {ep['protocol']} port {ep['port']}."  # noqa: E501
+                )
             used.setdefault(key, owner)
     return out
 

@@ -210,8 +210,16 @@ def set_network_configuration(platform: Platform, body: bytes) -> dict[str, Any]
     for name, location, prefixes, subnets in updates:
         vnet = platform.find("virtualNetworks", name)
         if vnet is None:
-            vnet = {"name": name, "location": location or platform.estate["location"], "addressSpace": [], "dnsServers": [],  # noqa: E501
-                    "subnets": [], "gateways": [], "peerings": [], "services": []}  # fmt: skip
+            vnet = {
+                "name": name,
+                "location": location or platform.estate["location"],
+                "addressSpace": [],
+                "dnsServers": [],
+                "subnets": [],
+                "gateways": [],
+                "peerings": [],
+                "services": [],
+            }
             platform.estate["virtualNetworks"].append(vnet)
         vnet["addressSpace"] = prefixes
         old = {s["name"]: s for s in vnet["subnets"]}

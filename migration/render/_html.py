@@ -73,8 +73,12 @@ def page_headers(*, allow_form: bool = False) -> dict[str, str]:
     """The HTTP headers every served page carries. Browsers ignore `frame-ancestors` in a `<meta>`
     CSP, so framing (clickjacking of the decision buttons) is refused only by these headers;
     `no-store` keeps a page with a decision token out of caches; `nosniff` keeps it HTML-only."""
-    return {"Content-Security-Policy": csp(allow_form=allow_form), "X-Frame-Options": "DENY",
-            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}  # fmt: skip
+    return {
+        "Content-Security-Policy": csp(allow_form=allow_form),
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 def page(title: str, body: str, *, allow_form: bool = False) -> str:

@@ -43,8 +43,14 @@ def test_review_page_in_chromium_against_the_devhost(ops_stack, new_page, screen
     info = ops_stack.info
     uid = f"review-vnet-prod-{time.time_ns() % 10**8}"
     client = ApiClient.resolve(None, ops_stack.state_dir)
-    client.submit({"requestId": uid, "subscriptionId": info["subscriptionId"],
-                   "unit": {"kind": "virtualNetwork", "name": "vnet-prod"}}, "ops@contoso.com")  # fmt: skip
+    client.submit(
+        {
+            "requestId": uid,
+            "subscriptionId": info["subscriptionId"],
+            "unit": {"kind": "virtualNetwork", "name": "vnet-prod"},
+        },
+        "ops@contoso.com",
+    )
     status = wait_for(client, uid, {"AwaitingApproval", "NotMigratable", "Failed"})
     assert status["phase"] == "AwaitingApproval", status
 

@@ -41,20 +41,43 @@ from cli.signin import signed_in
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(1800)]
 GROUPS, BLOCKED, SCALE, CONCURRENCY, KILLS = 12, 3, 300.0, 10, 3
-FAULTS = {"faults": [
-    {"id": "5xx", "match": {"api": "asm"}, "probability": 0.2, "action": {"type": "error", "status": 503}},
-    {"id": "429", "match": {"api": "asm"}, "probability": 0.1,
-     "action": {"type": "error", "status": 429, "retryAfter": 1}},
-    {"id": "op-failed", "probability": 0.05, "action": {"type": "operationFailed", "transient": True}},
-    {"id": "slow-op", "probability": 0.1, "action": {"type": "slowOperation", "factor": 3}},
-    # the follow-through's compute calls (#18); the first conversions slowed so a kill can land in one
-    {"id": "compute-5xx", "match": {"api": "arm", "path": "*/microsoft.compute/*"}, "probability": 0.2,
-     "action": {"type": "error", "status": 503}},
-    {"id": "convert-failed", "match": {"operation": "convertToManagedDisks"}, "probability": 0.1,
-     "action": {"type": "operationFailed", "transient": True}},
-    {"id": "convert-slow", "match": {"operation": "convertToManagedDisks"}, "count": 3,
-     "action": {"type": "slowOperation", "factor": 600}},
-]}  # fmt: skip
+FAULTS = {
+    "faults": [
+        {
+            "id": "5xx",
+            "match": {"api": "asm"},
+            "probability": 0.2,
+            "action": {"type": "error", "status": 503},
+        },
+        {
+            "id": "429",
+            "match": {"api": "asm"},
+            "probability": 0.1,
+            "action": {"type": "error", "status": 429, "retryAfter": 1},
+        },
+        {"id": "op-failed", "probability": 0.05, "action": {"type": "operationFailed", "transient": True}},
+        {"id": "slow-op", "probability": 0.1, "action": {"type": "slowOperation", "factor": 3}},
+        # the follow-through's compute calls (#18); the first conversions slowed so a kill can land in one
+        {
+            "id": "compute-5xx",
+            "match": {"api": "arm", "path": "*/microsoft.compute/*"},
+            "probability": 0.2,
+            "action": {"type": "error", "status": 503},
+        },
+        {
+            "id": "convert-failed",
+            "match": {"operation": "convertToManagedDisks"},
+            "probability": 0.1,
+            "action": {"type": "operationFailed", "transient": True},
+        },
+        {
+            "id": "convert-slow",
+            "match": {"operation": "convertToManagedDisks"},
+            "count": 3,
+            "action": {"type": "slowOperation", "factor": 600},
+        },
+    ]
+}
 
 
 def _restart_devhost(base: Path, opts: StackOptions, info: dict[str, Any]) -> None:
@@ -63,8 +86,15 @@ def _restart_devhost(base: Path, opts: StackOptions, info: dict[str, Any]) -> No
         opts, info["storageConnectionString"], info["emulatorUrl"], info["caFile"], info["appUrl"]
     )
     host_dir = base / "devhost"
-    host = start_devhost(REPO_ROOT, base / "logs" / "devhost.log", port=port, state=host_dir / "state.db",
-                         keys=host_dir / "keys.json", time_scale=SCALE, env=env)  # fmt: skip
+    host = start_devhost(
+        REPO_ROOT,
+        base / "logs" / "devhost.log",
+        port=port,
+        state=host_dir / "state.db",
+        keys=host_dir / "keys.json",
+        time_scale=SCALE,
+        env=env,
+    )
     pids = json.loads((base / "pids.json").read_text())
     pids["devhost"] = host.process.pid
     (base / "pids.json").write_text(json.dumps(pids))
@@ -88,8 +118,9 @@ def _machines(info: dict[str, Any], vnets: list[str]) -> dict[str, tuple[str, bo
 
     from tests.emulator.test_arm import StaticToken
 
-    client = ComputeManagementClient(StaticToken(), SUB, base_url=info["emulatorUrl"], retry_total=5,
-                                     connection_verify=info["caFile"])  # fmt: skip
+    client = ComputeManagementClient(
+        StaticToken(), SUB, base_url=info["emulatorUrl"], retry_total=5, connection_verify=info["caFile"]
+    )
     out = {}
     for vnet in vnets:
         for vm in client.virtual_machines.list(f"{vnet}-Migrated"):
@@ -106,15 +137,26 @@ def test_chaos(tmp_path: Path) -> None:
     (tmp_path / "estate.yaml").write_text(yaml.safe_dump(estate))
     (tmp_path / "faults.json").write_text(json.dumps(FAULTS))
     base = tmp_path / "stack"
-    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MIN_SECONDS": "15", "OPERATION_POLL_MAX_SECONDS": "60",
-                "AZURE_REQUESTS_PER_SECOND": "1000", "AZURE_REQUESTS_BURST": "1000",
-                "PLAN_CONCURRENCY": str(CONCURRENCY),
-                # a plan starts with a snapshot of the whole estate (hundreds of reads): with 30 % of
-                # requests failing, the default 3 quick retries lose one read in ~120 and the snapshot
-                # rarely completes; operators raise these knobs on a flaky platform
-                "AZURE_QUICK_RETRIES": "8", "AZURE_QUICK_RETRY_MAX_SECONDS": "60"}  # fmt: skip
-    opts = StackOptions(estate=tmp_path / "estate.yaml", state_dir=base, settings=settings, time_scale=SCALE,
-                        faults=tmp_path / "faults.json")  # fmt: skip
+    settings = {
+        "APPROVERS": APPROVER,
+        "OPERATION_POLL_MIN_SECONDS": "15",
+        "OPERATION_POLL_MAX_SECONDS": "60",
+        "AZURE_REQUESTS_PER_SECOND": "1000",
+        "AZURE_REQUESTS_BURST": "1000",
+        "PLAN_CONCURRENCY": str(CONCURRENCY),
+        # a plan starts with a snapshot of the whole estate (hundreds of reads): with 30 % of
+        # requests failing, the default 3 quick retries lose one read in ~120 and the snapshot
+        # rarely completes; operators raise these knobs on a flaky platform
+        "AZURE_QUICK_RETRIES": "8",
+        "AZURE_QUICK_RETRY_MAX_SECONDS": "60",
+    }
+    opts = StackOptions(
+        estate=tmp_path / "estate.yaml",
+        state_dir=base,
+        settings=settings,
+        time_scale=SCALE,
+        faults=tmp_path / "faults.json",
+    )
     started = time.monotonic()
     info = up(opts)
     try:
@@ -131,10 +173,17 @@ def test_chaos(tmp_path: Path) -> None:
         next_look = 0.0
         with httpx.Client(base_url=info["appUrl"], headers=headers, timeout=30) as app:
             follow = {"managedDisks": True, "approval": "waived"}
-            answer = app.post("/api/plans", json={"planId": "chaos", "subscriptionId": SUB,
-                                                   "concurrency": CONCURRENCY, "approval": "perUnit",
-                                                   "followThrough": follow},
-                              headers=signed_in(info["appUrl"], "ops@contoso.com"))  # fmt: skip
+            answer = app.post(
+                "/api/plans",
+                json={
+                    "planId": "chaos",
+                    "subscriptionId": SUB,
+                    "concurrency": CONCURRENCY,
+                    "approval": "perUnit",
+                    "followThrough": follow,
+                },
+                headers=signed_in(info["appUrl"], "ops@contoso.com"),
+            )
             assert answer.status_code == 202, answer.text
             plan_started = time.monotonic()
             while time.monotonic() - plan_started < 1500:
@@ -171,8 +220,11 @@ def test_chaos(tmp_path: Path) -> None:
             wall = time.monotonic() - started
             assert view.get("phase") == "Completed", view
             rows = {row["id"]: row for wave in view["waves"] for row in wave["units"]}
-            details = {uid: app.get(f"/api/migrations/{uid}").json() for uid, row in rows.items()
-                       if row["phase"] not in ("Blocked",)}  # fmt: skip
+            details = {
+                uid: app.get(f"/api/migrations/{uid}").json()
+                for uid, row in rows.items()
+                if row["phase"] not in ("Blocked",)
+            }
             audits = {uid: app.get(f"/api/migrations/{uid}/audit").json()["entries"] for uid in details}
             follows = {
                 u: app.get(f"/api/migrations/{u}~follow").json()
@@ -180,8 +232,11 @@ def test_chaos(tmp_path: Path) -> None:
                 if row["phase"] == "Committed" and row["unit"]["kind"] == "virtualNetwork"
             }
         state = admin.client.get("/admin/state").json()
-        vnets = [r["unit"]["name"] for r in rows.values()
-                 if r["phase"] == "Committed" and r["unit"]["kind"] == "virtualNetwork"]  # fmt: skip
+        vnets = [
+            r["unit"]["name"]
+            for r in rows.values()
+            if r["phase"] == "Committed" and r["unit"]["kind"] == "virtualNetwork"
+        ]
         machines = _machines(info, vnets)
         faults = admin.client.get("/admin/faults").json()["faults"]
         secrets = stack_secrets(info, base)

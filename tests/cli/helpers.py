@@ -10,8 +10,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def c2arm(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-          timeout: float = 60) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def c2arm(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """`python -m cli ARGS` (what the console script runs); no key or principal leaks in from outside."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("C2ARM_")}
     base.update({"COLUMNS": "200", "NO_COLOR": "1", "PYTHONPATH": str(REPO_ROOT)})

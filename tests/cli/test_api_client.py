@@ -14,8 +14,9 @@ from cli.ops_status import migration_table, next_step, plan_is_final, plan_view
 
 
 def test_local_stack_from_stack_json(tmp_path: Path) -> None:
-    (tmp_path / "stack.json").write_text(json.dumps({"appUrl": "http://127.0.0.1:7071/", "functionKey": "fk",
-                                                     "subscriptionId": "s"}))  # fmt: skip
+    (tmp_path / "stack.json").write_text(
+        json.dumps({"appUrl": "http://127.0.0.1:7071/", "functionKey": "fk", "subscriptionId": "s"})
+    )
     with ApiClient.resolve(None, tmp_path, env={}) as client:
         assert client.app_url == "http://127.0.0.1:7071"
         assert str(client._http.base_url) == "http://127.0.0.1:7071/api/"
@@ -50,11 +51,22 @@ NOW = datetime(2026, 11, 25, 10, 10, tzinfo=UTC)
 
 def test_status_table_shows_elapsed_and_the_next_step() -> None:
     statuses = [
-        {"id": "a", "unit": {"kind": "cloudService", "name": "api-cs"}, "phase": "AwaitingApproval",
-         "createdAt": "2026-11-25T10:00:00Z", "updatedAt": "2026-11-25T10:01:00Z", "findings": [{}, {}]},
-        {"id": "b", "unit": {"kind": "storageAccount", "name": "st"}, "phase": "Committed",
-         "createdAt": "2026-11-25T10:00:00Z", "updatedAt": "2026-11-25T10:02:30Z"},
-    ]  # fmt: skip
+        {
+            "id": "a",
+            "unit": {"kind": "cloudService", "name": "api-cs"},
+            "phase": "AwaitingApproval",
+            "createdAt": "2026-11-25T10:00:00Z",
+            "updatedAt": "2026-11-25T10:01:00Z",
+            "findings": [{}, {}],
+        },
+        {
+            "id": "b",
+            "unit": {"kind": "storageAccount", "name": "st"},
+            "phase": "Committed",
+            "createdAt": "2026-11-25T10:00:00Z",
+            "updatedAt": "2026-11-25T10:02:30Z",
+        },
+    ]
     text = render(migration_table(statuses, now=NOW))
     assert "cloudService/api-cs" in text and "10 min" in text  # still running: up to now
     assert (
@@ -65,11 +77,20 @@ def test_status_table_shows_elapsed_and_the_next_step() -> None:
 
 
 def test_plan_view_shows_progress_per_wave() -> None:
-    plan = {"id": "p", "phase": "Running", "waves": [
-        {"index": 0, "units": [{"id": "u1", "unit": "virtualNetwork/v", "phase": "Committed"},
-                               {"id": "u2", "unit": "cloudService/c", "phase": "Preparing"}]},
-        {"index": 1, "units": [{"id": "u3", "unit": "storageAccount/s", "phase": "Queued"}]},
-    ]}  # fmt: skip
+    plan = {
+        "id": "p",
+        "phase": "Running",
+        "waves": [
+            {
+                "index": 0,
+                "units": [
+                    {"id": "u1", "unit": "virtualNetwork/v", "phase": "Committed"},
+                    {"id": "u2", "unit": "cloudService/c", "phase": "Preparing"},
+                ],
+            },
+            {"index": 1, "units": [{"id": "u3", "unit": "storageAccount/s", "phase": "Queued"}]},
+        ],
+    }
     text = render(plan_view(plan, {}, now=NOW))
     assert "1/3 units final" in text and "1/2" in text and "0/1" in text
     assert not plan_is_final(plan)
@@ -93,14 +114,39 @@ def test_a_remote_app_over_plain_http_is_refused(tmp_path: Path) -> None:
 def test_plan_rows_take_the_units_own_phase_and_name_the_wave_approval_and_what_they_wait_for() -> None:
     """Items 11 and 4 of #15: the plan's row may lag its unit (never `Preparing` for a unit that awaits
     approval); a perWave unit's hint is the wave approval; a pending unit says what it waits for."""
-    plan = {"id": "p", "phase": "Running", "approval": "perWave", "waves": [
-        {"index": 0, "units": [{"id": "u1", "unit": "virtualNetwork/v", "key": "virtualNetwork/v",
-                                "phase": "Preparing"}]},
-        {"index": 1, "units": [{"id": "u2", "unit": "storageAccount/s", "key": "storageAccount/s",
-                                "dependsOn": ["virtualNetwork/v"], "phase": "Pending"}]},
-    ]}  # fmt: skip
-    details = {"u1": {"id": "u1", "phase": "AwaitingApproval", "findings": [],
-                      "plan": {"id": "p", "wave": 0, "approval": "perWave"}}}  # fmt: skip
+    plan = {
+        "id": "p",
+        "phase": "Running",
+        "approval": "perWave",
+        "waves": [
+            {
+                "index": 0,
+                "units": [
+                    {"id": "u1", "unit": "virtualNetwork/v", "key": "virtualNetwork/v", "phase": "Preparing"}
+                ],
+            },
+            {
+                "index": 1,
+                "units": [
+                    {
+                        "id": "u2",
+                        "unit": "storageAccount/s",
+                        "key": "storageAccount/s",
+                        "dependsOn": ["virtualNetwork/v"],
+                        "phase": "Pending",
+                    }
+                ],
+            },
+        ],
+    }
+    details = {
+        "u1": {
+            "id": "u1",
+            "phase": "AwaitingApproval",
+            "findings": [],
+            "plan": {"id": "p", "wave": 0, "approval": "perWave"},
+        }
+    }
     text = render(
         plan_view(plan, details, now=NOW, clock="elapsed (platform time, ×10)", flags=" --state-dir s")
     )
@@ -111,8 +157,16 @@ def test_plan_rows_take_the_units_own_phase_and_name_the_wave_approval_and_what_
 
 
 def test_a_finished_dry_run_shows_as_aborted_dry_run() -> None:
-    statuses = [{"id": "d", "unit": {"kind": "routeTable", "name": "rt"}, "phase": "Aborted", "dryRun": True,
-                 "createdAt": "2026-11-25T10:00:00Z", "updatedAt": "2026-11-25T10:02:00Z"}]  # fmt: skip
+    statuses = [
+        {
+            "id": "d",
+            "unit": {"kind": "routeTable", "name": "rt"},
+            "phase": "Aborted",
+            "dryRun": True,
+            "createdAt": "2026-11-25T10:00:00Z",
+            "updatedAt": "2026-11-25T10:02:00Z",
+        }
+    ]
     text = render(migration_table(statuses, now=NOW))
     assert "Aborted (dry run)" in text and "dry run done" in text
     running = [{"id": "r", "unit": "routeTable/rt", "phase": "Preparing", "dryRun": True}]

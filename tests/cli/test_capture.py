@@ -108,8 +108,14 @@ def test_capture_help_names_the_auth_settings_and_the_fields_it_cannot_read() ->
     result = c2arm("capture", "--help")
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
-    for setting in ("ASM_AUTH", "ASM_CERTIFICATE_FILE", "KEY_VAULT_URL", "ASM_CERTIFICATE_NAME",
-                    "AZURE_ACCESS_TOKEN", "AZURE_CLOUD"):  # fmt: skip
+    for setting in (
+        "ASM_AUTH",
+        "ASM_CERTIFICATE_FILE",
+        "KEY_VAULT_URL",
+        "ASM_CERTIFICATE_NAME",
+        "AZURE_ACCESS_TOKEN",
+        "AZURE_CLOUD",
+    ):
         assert setting in text, setting
     for rule in sorted(documented_unchecked_rules()):
         assert rule in text, rule

@@ -91,15 +91,21 @@ def test_submit_status_approve_report(ops_stack, tmp_path: Path) -> None:
     assert {r[2] for r in rows[1:]} == arm_ids
 
     audit = ApiClient.resolve(None, ops_stack.state_dir).audit(uid)
-    assert any(e.get("principal") == APPROVER and e.get("comment") == "checked the LB rules"
-               for e in audit["entries"])  # fmt: skip
+    assert any(
+        e.get("principal") == APPROVER and e.get("comment") == "checked the LB rules"
+        for e in audit["entries"]
+    )
 
 
 def test_submit_via_queue_reaches_the_app(ops_stack, tmp_path: Path) -> None:
     uid = f"e2e-queue-{time.time_ns() % 10**8}"
-    request = {"requestId": uid, "subscriptionId": ops_stack.info["subscriptionId"],
-               "unit": {"kind": "routeTable", "name": "rt-spare"}, "dryRun": True,
-               "requestedBy": "producer@contoso.com"}  # fmt: skip
+    request = {
+        "requestId": uid,
+        "subscriptionId": ops_stack.info["subscriptionId"],
+        "unit": {"kind": "routeTable", "name": "rt-spare"},
+        "dryRun": True,
+        "requestedBy": "producer@contoso.com",
+    }
     path = tmp_path / "requests.json"
     path.write_text(json.dumps({"requests": [request]}))
     result = c2arm("submit", "--file", str(path), "--via", "queue", "--state-dir", str(ops_stack.state_dir))
@@ -161,8 +167,18 @@ def test_a_per_wave_plan_is_approved_wave_by_wave(ops_stack) -> None:
     sd = ["--state-dir", str(ops_stack.state_dir)]
     plan_id = f"e2e-wave-{time.time_ns() % 10**8}"
     estate = str(REPO_ROOT / "examples" / "estates" / "realistic.yaml")
-    started = c2arm("migrate", "--estate", estate, "--units", "reservedIp/rip-spare", "--approval", "perWave",
-                    "--plan-id", plan_id, *sd)  # fmt: skip
+    started = c2arm(
+        "migrate",
+        "--estate",
+        estate,
+        "--units",
+        "reservedIp/rip-spare",
+        "--approval",
+        "perWave",
+        "--plan-id",
+        plan_id,
+        *sd,
+    )
     assert started.returncode == 0, started.stderr
     deadline = time.monotonic() + 90
     with ApiClient.resolve(None, ops_stack.state_dir) as client:

@@ -30,8 +30,17 @@ def test_gate_then_prepare_then_abort(ops_stack: Any) -> None:
     sd = ["--state-dir", str(ops_stack.state_dir)]
     uid = f"gate-{time.time_ns() % 10**8}"
     before = last_seq(ops_stack)
-    submitted = c2arm("submit", "--kind", "networkSecurityGroup", "--name", "nsg-spare", "--request-id", uid,
-                      "--approve-before-prepare", *sd)  # fmt: skip
+    submitted = c2arm(
+        "submit",
+        "--kind",
+        "networkSecurityGroup",
+        "--name",
+        "nsg-spare",
+        "--request-id",
+        uid,
+        "--approve-before-prepare",
+        *sd,
+    )
     assert submitted.returncode == 0, submitted.stderr
     try:
         watched = c2arm("status", uid, "--watch", "--interval", "0.2", *sd, timeout=120)
@@ -60,8 +69,20 @@ def test_abort_at_the_gate_changes_nothing(ops_stack: Any) -> None:
     sd = ["--state-dir", str(ops_stack.state_dir)]
     uid = f"gate-abort-{time.time_ns() % 10**8}"
     before = last_seq(ops_stack)
-    assert c2arm("submit", "--kind", "routetable", "--name", "rt-spare", "--request-id", uid,
-                 "--approve-before-prepare", *sd).returncode == 0  # fmt: skip
+    assert (
+        c2arm(
+            "submit",
+            "--kind",
+            "routetable",
+            "--name",
+            "rt-spare",
+            "--request-id",
+            uid,
+            "--approve-before-prepare",
+            *sd,
+        ).returncode
+        == 0
+    )
     wait_for_phase(ops_stack.state_dir, uid, {"AwaitingPrepareApproval", *FINAL})
     aborted = c2arm("abort", uid, "--as", APPROVER, "--comment", "not tonight", *sd)
     assert aborted.returncode == 0, aborted.stderr

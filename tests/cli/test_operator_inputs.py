@@ -63,19 +63,42 @@ def one_line(result, code: int = 2) -> str:  # type: ignore[no-untyped-def]
     ],
 )
 def test_every_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], says: str) -> None:
-    line = one_line(c2arm(*args, "--state-dir", str(tmp_path / "s")) if args[0] != "nosuchcommand"
-                    else c2arm(*args))  # fmt: skip
+    line = one_line(
+        c2arm(*args, "--state-dir", str(tmp_path / "s")) if args[0] != "nosuchcommand" else c2arm(*args)
+    )
     assert says in line
     assert not (tmp_path / "s" / "pids.json").exists()
 
 
 def test_enumerations_are_case_insensitive_without_a_stack(tmp_path: Path) -> None:
     # the kind, window and approval are accepted in any case: what fails is the missing stack (1)
-    result = c2arm("submit", "--kind", "VIRTUALNETWORK", "--name", "x", "--window", "Off-Hours",
-                   "--via", "HTTP", "--destination", "NEW", "--state-dir", str(tmp_path))  # fmt: skip
+    result = c2arm(
+        "submit",
+        "--kind",
+        "VIRTUALNETWORK",
+        "--name",
+        "x",
+        "--window",
+        "Off-Hours",
+        "--via",
+        "HTTP",
+        "--destination",
+        "NEW",
+        "--state-dir",
+        str(tmp_path),
+    )
     assert "no local stack" in one_line(result, 1)
-    result = c2arm("migrate", "--estate", SMALL, "--units", "VirtualNetwork/vnet-small",
-                   "--approval", "perwave", "--state-dir", str(tmp_path))  # fmt: skip
+    result = c2arm(
+        "migrate",
+        "--estate",
+        SMALL,
+        "--units",
+        "VirtualNetwork/vnet-small",
+        "--approval",
+        "perwave",
+        "--state-dir",
+        str(tmp_path),
+    )
     assert "no local stack" in one_line(result, 1)
 
 
@@ -85,9 +108,19 @@ def test_destination_existing_reaches_the_platforms_validate(ops_stack) -> None:
     """`--destination existing:RG/VNET/SUBNET` is what `-UseExistingVirtualNetwork` does: the platform's
     validate checks that subnet (here one that does not exist), so the unit is refused by it."""
     uid = "dest-existing-cli"
-    result = c2arm("submit", "--kind", "cloudservice", "--name", "paas-cs", "--request-id", uid,
-                   "--destination", "existing:no-such-rg/vnet-x/subnet-y",
-                   "--state-dir", str(ops_stack.state_dir))  # fmt: skip
+    result = c2arm(
+        "submit",
+        "--kind",
+        "cloudservice",
+        "--name",
+        "paas-cs",
+        "--request-id",
+        uid,
+        "--destination",
+        "existing:no-such-rg/vnet-x/subnet-y",
+        "--state-dir",
+        str(ops_stack.state_dir),
+    )
     assert result.returncode == 0, result.stderr
     status = wait_for_phase(
         ops_stack.state_dir, uid, {"NotMigratable", "AwaitingApproval", "Failed", "Aborted"}

@@ -66,8 +66,14 @@ def test_validations_api_202_status_url_and_400(ops_stack: Any) -> None:
     with httpx.Client(
         base_url=info["appUrl"], headers={"x-functions-key": info["functionKey"]}, timeout=15
     ) as app:
-        bad = app.post("/api/validations", json={"subscriptionId": info["subscriptionId"], "dryRun": True,
-                                                 "unit": {"kind": "vm", "name": "x"}})  # fmt: skip
+        bad = app.post(
+            "/api/validations",
+            json={
+                "subscriptionId": info["subscriptionId"],
+                "dryRun": True,
+                "unit": {"kind": "vm", "name": "x"},
+            },
+        )
         assert bad.status_code == 400
         assert {e["field"] for e in bad.json()["errors"]} == {"dryRun", "unit.kind"}
         unit = {"kind": "routeTable", "name": "rt-spare"}

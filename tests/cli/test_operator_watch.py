@@ -22,8 +22,12 @@ def test_watch_prints_progress_lines_and_a_dry_run_ends_aborted_dry_run(ops_stac
     sd = ["--state-dir", str(ops_stack.state_dir)]
     uid = f"watch-dry-{time.time_ns() % 10**8}"
     # a slower prepare (the emulator's own fault), so the unit is still running when the watch starts
-    slow = {"id": "watch-slow-prepare", "match": {"operation": "prepare", "unit": "routeTable/rt-spare"},
-            "count": 1, "action": {"type": "slowOperation", "factor": 30}}  # fmt: skip
+    slow = {
+        "id": "watch-slow-prepare",
+        "match": {"operation": "prepare", "unit": "routeTable/rt-spare"},
+        "count": 1,
+        "action": {"type": "slowOperation", "factor": 30},
+    }
     with emulator(ops_stack) as admin:
         assert admin.post("/admin/faults", json=slow).status_code in (200, 201)
     submitted = c2arm(
@@ -45,8 +49,12 @@ def test_watch_prints_progress_lines_and_a_dry_run_ends_aborted_dry_run(ops_stac
 def test_watch_stops_and_says_why_when_a_unit_awaits_approval(ops_stack) -> None:  # type: ignore[no-untyped-def]
     sd = ["--state-dir", str(ops_stack.state_dir)]
     uid = f"watch-gate-{time.time_ns() % 10**8}"
-    assert c2arm("submit", "--kind", "networkSecurityGroup", "--name", "nsg-spare", "--request-id", uid,
-                 *sd).returncode == 0  # fmt: skip
+    assert (
+        c2arm(
+            "submit", "--kind", "networkSecurityGroup", "--name", "nsg-spare", "--request-id", uid, *sd
+        ).returncode
+        == 0
+    )
     try:
         watched = c2arm("status", uid, "--watch", "--interval", "0.2", *sd, timeout=120)
         assert watched.returncode == 0, watched.stderr
@@ -62,8 +70,18 @@ def test_a_per_wave_plan_hints_at_the_wave_approval(ops_stack) -> None:  # type:
     sd = ["--state-dir", str(ops_stack.state_dir)]
     plan_id = f"watch-wave-{time.time_ns() % 10**8}"
     estate = str(REPO_ROOT / "examples" / "estates" / "realistic.yaml")
-    started = c2arm("migrate", "--estate", estate, "--units", "networkSecurityGroup/nsg-spare",
-                    "--approval", "perWave", "--plan-id", plan_id, *sd)  # fmt: skip
+    started = c2arm(
+        "migrate",
+        "--estate",
+        estate,
+        "--units",
+        "networkSecurityGroup/nsg-spare",
+        "--approval",
+        "perWave",
+        "--plan-id",
+        plan_id,
+        *sd,
+    )
     assert started.returncode == 0, started.stderr
     assert f"approve each wave with c2arm approve {plan_id} --wave N" in started.stdout
     unit_id = f"{plan_id}~networkSecurityGroup~nsg-spare"

@@ -77,12 +77,23 @@ def test_submit_file_problems_are_named(tmp_path: Path, content: str | None, mes
 
 def test_queue_submission_checks_every_request_before_sending(tmp_path: Path) -> None:
     path = tmp_path / "requests.json"
-    path.write_text(json.dumps([
-        {"requestId": "ok-1", "subscriptionId": "00000000-0000-0000-0000-000000000001",
-         "unit": {"kind": "storageAccount", "name": "st1"}},
-        {"requestId": "bad one!", "subscriptionId": "00000000-0000-0000-0000-000000000001",
-         "unit": {"kind": "storageAccount", "name": "st2"}, "dryrun": True},
-    ]))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "requestId": "ok-1",
+                    "subscriptionId": "00000000-0000-0000-0000-000000000001",
+                    "unit": {"kind": "storageAccount", "name": "st1"},
+                },
+                {
+                    "requestId": "bad one!",
+                    "subscriptionId": "00000000-0000-0000-0000-000000000001",
+                    "unit": {"kind": "storageAccount", "name": "st2"},
+                    "dryrun": True,
+                },
+            ]
+        )
+    )
     # the connection string points nowhere: nothing may be sent when a request is bad
     result = c2arm(
         "submit", "--file", str(path), "--via", "queue", "--connection-string", "UseDevelopmentStorage=true"

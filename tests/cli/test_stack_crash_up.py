@@ -26,8 +26,9 @@ SUB = "00000000-0000-0000-0000-000000000001"
 
 
 def _client(info: dict) -> httpx.Client:
-    return httpx.Client(base_url=info["appUrl"], headers={"x-functions-key": info["functionKey"]},
-                        timeout=15, trust_env=False)  # fmt: skip
+    return httpx.Client(
+        base_url=info["appUrl"], headers={"x-functions-key": info["functionKey"]}, timeout=15, trust_env=False
+    )
 
 
 def test_up_after_a_crash_restarts_the_stack_on_its_state(
@@ -46,8 +47,12 @@ def test_up_after_a_crash_restarts_the_stack_on_its_state(
         for name in ("stack.json", "review-token-secret", "devhost.json"):
             assert stat.S_IMODE((state / name).stat().st_mode) == 0o600, name
         with _client(info) as client:
-            body = {"requestId": "before-crash", "subscriptionId": SUB, "dryRun": True,
-                    "unit": {"kind": "virtualNetwork", "name": "vnet-small"}}  # fmt: skip
+            body = {
+                "requestId": "before-crash",
+                "subscriptionId": SUB,
+                "dryRun": True,
+                "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
+            }
             assert client.post("/api/migrations", json=body).status_code == 202
         pids = json.loads((state / "pids.json").read_text())
         os.killpg(int(pids["devhost"]), signal.SIGKILL)  # the crash: the others keep running

@@ -53,9 +53,13 @@ def test_up_creates_the_app_storage_so_a_first_queue_message_starts_a_migration(
         assert {CONTAINER_SNAPSHOTS, CONTAINER_REPORTS} <= containers, containers
         assert AUDIT_TABLE in tables, tables
         # a producer's first message, the way any producer sends it (base64 text, as host.json says)
-        request = {"requestId": "first-msg", "subscriptionId": SUB, "dryRun": True,
-                   "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
-                   "requestedBy": "ops@contoso.com"}  # fmt: skip
+        request = {
+            "requestId": "first-msg",
+            "subscriptionId": SUB,
+            "dryRun": True,
+            "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
+            "requestedBy": "ops@contoso.com",
+        }
         connection, encode = info["storageConnectionString"], TextBase64EncodePolicy()
         with QueueClient.from_connection_string(
             connection, "migration-requests", message_encode_policy=encode

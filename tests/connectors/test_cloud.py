@@ -15,14 +15,26 @@ def settings(**env: str) -> AzureSettings:
 @pytest.mark.parametrize(
     ("cloud", "asm", "arm", "asm_scope"),
     [
-        ("public", "https://management.core.windows.net", "https://management.azure.com",
-         "https://management.core.windows.net//.default"),
-        ("china", "https://management.core.chinacloudapi.cn", "https://management.chinacloudapi.cn",
-         "https://management.core.chinacloudapi.cn//.default"),
-        ("USGov", "https://management.core.usgovcloudapi.net", "https://management.usgovcloudapi.net",
-         "https://management.core.usgovcloudapi.net//.default"),
+        (
+            "public",
+            "https://management.core.windows.net",
+            "https://management.azure.com",
+            "https://management.core.windows.net//.default",
+        ),
+        (
+            "china",
+            "https://management.core.chinacloudapi.cn",
+            "https://management.chinacloudapi.cn",
+            "https://management.core.chinacloudapi.cn//.default",
+        ),
+        (
+            "USGov",
+            "https://management.core.usgovcloudapi.net",
+            "https://management.usgovcloudapi.net",
+            "https://management.core.usgovcloudapi.net//.default",
+        ),
     ],
-)  # fmt: skip
+)
 def test_cloud_hosts_and_scopes(cloud: str, asm: str, arm: str, asm_scope: str) -> None:
     s = settings(AZURE_CLOUD=cloud)
     assert (s.asm_endpoint, s.arm_endpoint, s.asm_scope) == (asm, arm, asm_scope)
@@ -33,8 +45,12 @@ def test_cloud_hosts_and_scopes(cloud: str, asm: str, arm: str, asm_scope: str) 
 def test_overrides_and_ca_bundle(tmp_path: Path) -> None:
     ca = tmp_path / "ca.pem"
     ca.write_text("x")
-    s = settings(ASM_ENDPOINT="https://127.0.0.1:8443/", ARM_ENDPOINT="https://127.0.0.1:8443",
-                 AZURE_CA_BUNDLE=str(ca), AZURE_ACCESS_TOKEN="secret-token")  # fmt: skip
+    s = settings(
+        ASM_ENDPOINT="https://127.0.0.1:8443/",
+        ARM_ENDPOINT="https://127.0.0.1:8443",
+        AZURE_CA_BUNDLE=str(ca),
+        AZURE_ACCESS_TOKEN="secret-token",
+    )
     assert s.asm_endpoint == "https://127.0.0.1:8443"
     assert s.asm_scope == "https://management.core.windows.net//.default"  # scopes stay the cloud's
     assert s.verify == str(ca)

@@ -98,9 +98,16 @@ def test_a_failed_operation_reports_failed_with_its_error(
     emulator: Emulator, admin: Admin, asm: AsmClient
 ) -> None:
     migrate(asm, "vnet-prod")
-    admin.fault(match={"unit": "virtualMachine/nva1", "operation": "convertToManagedDisks"}, count=1,
-                action={"type": "operationFailed", "transient": False, "code": "BadRequest",
-                        "message": "Disk import failed"})  # fmt: skip
+    admin.fault(
+        match={"unit": "virtualMachine/nva1", "operation": "convertToManagedDisks"},
+        count=1,
+        action={
+            "type": "operationFailed",
+            "transient": False,
+            "code": "BadRequest",
+            "message": "Disk import failed",
+        },
+    )
     with connector(emulator) as compute:
         assert wait(compute, compute.begin(RG, "nva1", "deallocate"))["status"] == "Succeeded"
         status = wait(compute, compute.begin(RG, "nva1", "convertToManagedDisks"))

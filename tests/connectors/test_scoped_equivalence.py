@@ -46,8 +46,9 @@ def estate_emulator(
 
 
 def _client(emulator: Emulator) -> AsmClient:
-    return AsmClient.from_settings(settings_for(emulator), emulator.subscription_id,
-                                   limiter=RateLimiter(10_000, 10_000))  # fmt: skip
+    return AsmClient.from_settings(
+        settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(10_000, 10_000)
+    )
 
 
 def _verdict(estate: Estate, unit: UnitRef) -> tuple[list[dict], list]:

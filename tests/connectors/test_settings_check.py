@@ -49,7 +49,13 @@ def test_booleans_accept_true_and_false_in_any_case() -> None:
 
 
 def test_poll_bounds_in_the_wrong_order_and_every_problem_at_once() -> None:
-    problems = named({"OPERATION_POLL_MIN_SECONDS": "90", "OPERATION_POLL_MAX_SECONDS": "60",
-                      "MIGRATION_WINDOWS": "nope", "TWO_PERSON_APPROVAL": "maybe"})  # fmt: skip
+    problems = named(
+        {
+            "OPERATION_POLL_MIN_SECONDS": "90",
+            "OPERATION_POLL_MAX_SECONDS": "60",
+            "MIGRATION_WINDOWS": "nope",
+            "TWO_PERSON_APPROVAL": "maybe",
+        }
+    )
     assert set(problems) == {"OPERATION_POLL_MAX_SECONDS", "MIGRATION_WINDOWS", "TWO_PERSON_APPROVAL"}
     assert "below OPERATION_POLL_MIN_SECONDS" in problems["OPERATION_POLL_MAX_SECONDS"]

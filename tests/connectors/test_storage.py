@@ -79,11 +79,19 @@ def test_audit_is_append_only_and_ordered(storage: Storage) -> None:
     assert again.principal == "alice@contoso.com"
     entries = [e.to_dict() for e in storage.list_audit(mid)]
     assert entries == [
-        {"at": "2026-11-25T22:00:00.000000Z", "principal": "alice@contoso.com", "action": "approve",
-         "comment": "ok"},
-        {"at": "2026-11-25T23:00:00.000000Z", "principal": "bob@contoso.com", "action": "abort",
-         "comment": "changed my mind"},
-    ]  # fmt: skip
+        {
+            "at": "2026-11-25T22:00:00.000000Z",
+            "principal": "alice@contoso.com",
+            "action": "approve",
+            "comment": "ok",
+        },
+        {
+            "at": "2026-11-25T23:00:00.000000Z",
+            "principal": "bob@contoso.com",
+            "action": "abort",
+            "comment": "changed my mind",
+        },
+    ]
 
 
 def test_queue_messages_are_base64_as_the_functions_trigger_reads_them(storage: Storage, azurite) -> None:
@@ -112,8 +120,13 @@ def test_poison_and_events(storage: Storage) -> None:
 
 
 def test_identity_settings_build_https_endpoints_per_cloud() -> None:
-    s = StorageSettings.from_env({"AzureWebJobsStorage__accountName": "stc2arm", "AZURE_CLOUD": "china",
-                                  "AzureWebJobsStorage__clientId": "cid"})  # fmt: skip
+    s = StorageSettings.from_env(
+        {
+            "AzureWebJobsStorage__accountName": "stc2arm",
+            "AZURE_CLOUD": "china",
+            "AzureWebJobsStorage__clientId": "cid",
+        }
+    )
     assert s.blob_url == "https://stc2arm.blob.core.chinacloudapi.cn"
     assert s.table_url == "https://stc2arm.table.core.chinacloudapi.cn"
     assert s.client_id == "cid" and s.connection_string == ""
@@ -134,8 +147,9 @@ def test_missing_storage_settings_fail_clearly() -> None:
     with pytest.raises(ConfigurationError, match="AzureWebJobsStorage"):
         StorageSettings.from_env({})
     with pytest.raises(ConfigurationError, match="not https"):
-        StorageSettings.from_env({"AzureWebJobsStorage__accountName": "a",
-                                  "AzureWebJobsStorage__queueServiceUri": "http://q"})  # fmt: skip
+        StorageSettings.from_env(
+            {"AzureWebJobsStorage__accountName": "a", "AzureWebJobsStorage__queueServiceUri": "http://q"}
+        )
 
 
 def test_tampered_blob_is_refused(storage: Storage) -> None:

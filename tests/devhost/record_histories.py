@@ -26,9 +26,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         host = start_devhost(
-            SAMPLE_APP, base / "devhost.log", state=base / "state.db", keys=base / "keys.json",
-            time_scale=3600, start_time="2030-01-08T12:00:00Z", env={"SAMPLE_STATE_DIR": str(base / "side")},
-        )  # fmt: skip
+            SAMPLE_APP,
+            base / "devhost.log",
+            state=base / "state.db",
+            keys=base / "keys.json",
+            time_scale=3600,
+            start_time="2030-01-08T12:00:00Z",
+            env={"SAMPLE_STATE_DIR": str(base / "side")},
+        )
 
         async def scenario() -> None:
             client = client_for(host)
@@ -51,8 +56,13 @@ def main() -> None:
                 "SELECT input, output FROM instances WHERE instance_id = ?", (instance_id,)
             ).fetchone()
             rows = db.execute("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
-            doc = {"orchestrator": name, "instanceId": instance_id, "input": input_text,
-                   "output": json.loads(output), "history": [json.loads(row[0]) for row in rows]}  # fmt: skip
+            doc = {
+                "orchestrator": name,
+                "instanceId": instance_id,
+                "input": input_text,
+                "output": json.loads(output),
+                "history": [json.loads(row[0]) for row in rows],
+            }
             (HISTORIES / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
             print(f"{name}: {len(doc['history'])} events")
         db.close()

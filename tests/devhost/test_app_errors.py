@@ -59,8 +59,11 @@ def test_a_broken_host_json_in_the_app_folder_is_one_clean_message(tmp_path: Pat
     (tmp_path / "host.json").write_text(content)
     result = subprocess.run(
         [sys.executable, "-m", "devhost", "--app", str(tmp_path), "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
     assert f"cannot start: {tmp_path / 'host.json'}" in output or "cannot start: host.json" in output
@@ -88,10 +91,24 @@ def test_a_state_db_in_use_by_another_host_is_refused(tmp_path: Path) -> None:
     with open(tmp_path / "state.db.lock", "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running devhost holds it
         result = subprocess.run(
-            [sys.executable, "-m", "devhost", "--app", str(SAMPLE_APP), "--port", str(free_port()),
-             "--state", str(state), "--keys", str(tmp_path / "keys.json")],
-            capture_output=True, text=True, timeout=60, cwd=Path(__file__).resolve().parents[2],
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "devhost",
+                "--app",
+                str(SAMPLE_APP),
+                "--port",
+                str(free_port()),
+                "--state",
+                str(state),
+                "--keys",
+                str(tmp_path / "keys.json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=Path(__file__).resolve().parents[2],
+        )
     assert result.returncode == 2
     assert f"state db {state} is in use by another devhost" in result.stdout
 

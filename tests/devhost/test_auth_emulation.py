@@ -42,8 +42,10 @@ def _claims(seen: dict) -> dict:
 def test_client_directed_sign_in_injects_the_platform_headers(
     http: httpx.Client, sample_host: DevHost
 ) -> None:
-    answer = http.post("/.auth/login/aad", json={"name": "alice@contoso.com", "objectId": OID.upper(),
-                                                  "roles": ["Migration.Approver"]})  # fmt: skip
+    answer = http.post(
+        "/.auth/login/aad",
+        json={"name": "alice@contoso.com", "objectId": OID.upper(), "roles": ["Migration.Approver"]},
+    )
     assert answer.status_code == 200, answer.text
     token = answer.json()["authenticationToken"]
     assert answer.json()["user"] == {"userId": "alice@contoso.com"}
@@ -81,9 +83,14 @@ def test_bad_tokens_and_bad_sign_ins(http: httpx.Client, sample_host: DevHost) -
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert http.get("/api/whoami", headers={"X-ZUMO-AUTH": tampered}).status_code == 401
     assert http.get("/api/whoami", headers={"X-ZUMO-AUTH": "garbage"}).status_code == 401
-    for body, field in (({}, "name"), ({"name": ""}, "name"), ({"name": "a\nb"}, "name"),
-                        ({"name": "x", "objectId": "not-a-guid"}, "objectId"),
-                        ({"name": "x", "roles": "admin"}, "roles"), ([], "body")):  # fmt: skip
+    for body, field in (
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "a\nb"}, "name"),
+        ({"name": "x", "objectId": "not-a-guid"}, "objectId"),
+        ({"name": "x", "roles": "admin"}, "roles"),
+        ([], "body"),
+    ):
         answer = http.post("/.auth/login/aad", json=body)
         assert answer.status_code == 400 and answer.json()["error"].startswith(field), (body, answer.text)
     with pytest.raises(SignInFailed, match="refused"):
@@ -96,8 +103,12 @@ def test_browser_flow_page_cookie_me_and_logout(sample_host: DevHost) -> None:
         assert page.status_code == 200 and "<form" in page.text and 'name="objectId"' in page.text
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
         assert page.headers["x-frame-options"] == "DENY"
-        form = {"name": "erin@contoso.com", "objectId": OID, "roles": "a, b",
-                "post_login_redirect_uri": "/api/whoami"}  # fmt: skip
+        form = {
+            "name": "erin@contoso.com",
+            "objectId": OID,
+            "roles": "a, b",
+            "post_login_redirect_uri": "/api/whoami",
+        }
         signed = browser.post("/.auth/login/aad/callback", data=form)
         assert signed.status_code == 302 and signed.headers["location"] == "/api/whoami"
         cookie = signed.headers["set-cookie"]

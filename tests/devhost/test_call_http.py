@@ -47,8 +47,14 @@ def test_call_http_off_loopback_fails_naming_the_rule(sample_host: DevHost) -> N
 
 def _decide(actions: list[dict]) -> decisions.Decision:
     result = r.EpisodeResult(done=False, failed=False, actions=actions)
-    return decisions.decide(result, instance_id="i", execution_id="e", actions_seen=0, next_id=0,
-                            now=datetime(2030, 1, 1, tzinfo=UTC))  # fmt: skip
+    return decisions.decide(
+        result,
+        instance_id="i",
+        execution_id="e",
+        actions_seen=0,
+        next_id=0,
+        now=datetime(2030, 1, 1, tzinfo=UTC),
+    )
 
 
 def test_every_action_type_of_the_sdk_is_handled() -> None:
@@ -57,8 +63,12 @@ def test_every_action_type_of_the_sdk_is_handled() -> None:
 
 
 def test_an_unknown_action_is_refused_by_name_not_number() -> None:
-    refused = _decide([{"actionType": r.CALL_HTTP, "httpRequest": {"method": "GET", "uri": "http://127.0.0.1/"}},
-                       {"actionType": 10}])  # fmt: skip
+    refused = _decide(
+        [
+            {"actionType": r.CALL_HTTP, "httpRequest": {"method": "GET", "uri": "http://127.0.0.1/"}},
+            {"actionType": 10},
+        ]
+    )
     assert refused.outcome == "failed"
     assert "'10' (not an action type of azure-functions-durable 1.7)" in str(refused.output)
     entity = _decide(

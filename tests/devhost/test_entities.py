@@ -100,8 +100,15 @@ def test_the_entity_webhook_routes(counter_host: DevHost) -> None:
         assert {"entityId": {"name": "counter", "key": "w1"}, "state": 0} in [
             {k: v for k, v in item.items() if k != "lastOperationTime"} for item in listed
         ]
-        assert http.post(f"{base}/Counter/w1", params={"op": "add"}, content=b"{bad",
-                         headers={"Content-Type": "application/json"}).status_code == 400  # fmt: skip
+        assert (
+            http.post(
+                f"{base}/Counter/w1",
+                params={"op": "add"},
+                content=b"{bad",
+                headers={"Content-Type": "application/json"},
+            ).status_code
+            == 400
+        )
         assert http.delete(f"{base}/Counter/w1").status_code == 202  # signals "delete"
         assert wait_for(lambda: http.get(f"{base}/Counter/w1").status_code == 404, what="w1 deleted")
 

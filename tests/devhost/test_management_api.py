@@ -31,8 +31,9 @@ def _final(http: httpx.Client, url: str) -> dict:
 
 
 def _running(http: httpx.Client, url: str) -> dict:
-    return wait_for(lambda: (r := http.get(url)).json()["runtimeStatus"] == "Running" and r.json(),
-                    what=f"{url} to run")  # fmt: skip
+    return wait_for(
+        lambda: (r := http.get(url)).json()["runtimeStatus"] == "Running" and r.json(), what=f"{url} to run"
+    )
 
 
 def test_purging_a_running_instance_is_refused_with_412(sample_host: DevHost) -> None:
@@ -65,8 +66,10 @@ def test_rewind_is_412_unless_failed_and_rewinds_a_failed_instance(
         by_itself = _start(http, sample_host, "failing", "rewind-self", "z")  # raises in its own code
         assert _final(http, by_itself["statusQueryGetUri"])["runtimeStatus"] == "Failed"
         assert http.post(by_itself["rewindPostUri"].replace("{text}", "retry")).status_code == 202
-        wait_for(lambda: http.get(by_itself["statusQueryGetUri"]).json()["runtimeStatus"] == "Failed",
-                 what="the self-failing orchestrator to fail again")  # fmt: skip
+        wait_for(
+            lambda: http.get(by_itself["statusQueryGetUri"]).json()["runtimeStatus"] == "Failed",
+            what="the self-failing orchestrator to fail again",
+        )
         replayed = http.get(by_itself["statusQueryGetUri"], params={"showHistory": "true"}).json()
         kinds = [e["EventType"] for e in replayed["historyEvents"]]
         assert (
@@ -199,8 +202,9 @@ def non_running_app(tmp_path: Path) -> Path:
     return app
 
 
-def test_non_running_states_refuses_to_replace_an_unfinished_instance(devhost_factory, non_running_app: Path,
-                                                                       tmp_path: Path) -> None:  # fmt: skip
+def test_non_running_states_refuses_to_replace_an_unfinished_instance(
+    devhost_factory, non_running_app: Path, tmp_path: Path
+) -> None:
     host = devhost_factory(non_running_app, time_scale=3600, env={"SAMPLE_STATE_DIR": str(tmp_path)})
 
     async def scenario():

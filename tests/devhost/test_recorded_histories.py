@@ -22,8 +22,15 @@ from devhost import replay as r
 from tests.devhost.helpers import SAMPLE_APP
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
-DELIVERED = {r.EXECUTION_STARTED, r.TASK_COMPLETED, r.TASK_FAILED, r.SUB_ORCHESTRATION_COMPLETED,
-             r.SUB_ORCHESTRATION_FAILED, r.TIMER_FIRED, r.EVENT_RAISED}  # fmt: skip
+DELIVERED = {
+    r.EXECUTION_STARTED,
+    r.TASK_COMPLETED,
+    r.TASK_FAILED,
+    r.SUB_ORCHESTRATION_COMPLETED,
+    r.SUB_ORCHESTRATION_FAILED,
+    r.TIMER_FIRED,
+    r.EVENT_RAISED,
+}
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +83,14 @@ def test_recorded_history_replays_identically(name: str, orchestrators: dict[str
         delivered, work, next_id = decisions.deliver(messages, now, next_id)
         new = [r.event(r.ORCHESTRATOR_STARTED, now), *delivered]
         result = r.run_episode(fn, r.context_json(doc["instanceId"], produced + new, doc["input"], None))
-        decision = decisions.decide(result, instance_id=doc["instanceId"], execution_id="x",
-                                    actions_seen=actions_seen, next_id=next_id, now=now)  # fmt: skip
+        decision = decisions.decide(
+            result,
+            instance_id=doc["instanceId"],
+            execution_id="x",
+            actions_seen=actions_seen,
+            next_id=next_id,
+            now=now,
+        )
         for item in work.activities + decision.work.activities:
             if item.get("retry"):
                 retry_of_task[item["task_id"]] = item["retry"]

@@ -100,9 +100,13 @@ class History:
         payload = r.context_json("i-1", self.events + new, self.input_text, None)
         result = r.run_episode(FUNCTIONS[self.name], payload)
         decision = decisions.decide(
-            result, instance_id="i-1", execution_id="e", actions_seen=self.actions_seen, next_id=self.next_id,
+            result,
+            instance_id="i-1",
+            execution_id="e",
+            actions_seen=self.actions_seen,
+            next_id=self.next_id,
             now=self.now,
-        )  # fmt: skip
+        )
         decision.work.activities[:0] = work.activities
         decision.work.timers[:0] = work.timers
         self.events += [{**e, "IsPlayed": True} for e in new + decision.events]
@@ -138,8 +142,15 @@ def test_actions_accumulate_since_the_start_and_the_clock_is_orchestrator_starte
 
 def test_fan_out_is_a_when_all_compound_action_under_schema_v3() -> None:
     h = History("fan")
-    payload = r.context_json("i", [r.event(r.ORCHESTRATOR_STARTED, T0), {**r.event(r.EXECUTION_STARTED, T0),
-                             "Name": "fan", "Version": ""}], None, None)  # fmt: skip
+    payload = r.context_json(
+        "i",
+        [
+            r.event(r.ORCHESTRATOR_STARTED, T0),
+            {**r.event(r.EXECUTION_STARTED, T0), "Name": "fan", "Version": ""},
+        ],
+        None,
+        None,
+    )
     raw = json.loads(FUNCTIONS["fan"](OrchestrationContext(payload)))
     assert raw["schemaVersion"] == 2  # ReplaySchema.V3 (the host sent upperSchemaVersionNew 3)
     assert raw["actions"][0][0]["actionType"] == r.WHEN_ALL
@@ -172,8 +183,10 @@ def test_retry_ids_follow_the_sdk_numbering_and_the_last_timer_raises() -> None:
         timer = decision.work.timers[0]
         assert timer["fire_at"] == h.now + timedelta(seconds=5)
         timers.append(timer["timer_id"])
-        h.add({"EventType": r.TIMER_FIRED, "TimerId": timer["timer_id"], "FireAt": r.iso(timer["fire_at"])},
-              retry=timer["retry"])  # fmt: skip
+        h.add(
+            {"EventType": r.TIMER_FIRED, "TimerId": timer["timer_id"], "FireAt": r.iso(timer["fire_at"])},
+            retry=timer["retry"],
+        )
         result, decision = h.replay()
         if decision.work.activities:
             ids.append(decision.work.activities[0]["task_id"])

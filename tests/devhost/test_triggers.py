@@ -85,8 +85,14 @@ def test_timer_trigger_with_setting_schedule_on_scaled_time_and_manual_runs(
     assert (
         httpx.post(url, json={"input": ""}, headers={"x-functions-key": host.function_key}).status_code == 401
     )
-    assert httpx.post(f"{host.url}/admin/functions/nope", json={"input": ""},
-                      headers={"x-functions-key": host.master_key}).status_code == 404  # fmt: skip
+    assert (
+        httpx.post(
+            f"{host.url}/admin/functions/nope",
+            json={"input": ""},
+            headers={"x-functions-key": host.master_key},
+        ).status_code
+        == 404
+    )
     count = len(list(side.glob("scheduled-*.json")))
     assert (
         httpx.post(url, json={"input": ""}, headers={"x-functions-key": host.master_key}).status_code == 202
@@ -103,8 +109,9 @@ def test_timer_missed_while_down_runs_once_past_due(
     wait_for(lambda: (side / "startup-1.json").exists(), what="the run on start-up")
     host.process.kill()
     # restarted "an hour later": five occurrences were missed, one past-due run makes up for them
-    devhost_factory(SAMPLE_APP, env=env, state=host.state_file, keys=host.keys_file,
-                    start_time="2030-01-08T13:05:00Z")  # fmt: skip
+    devhost_factory(
+        SAMPLE_APP, env=env, state=host.state_file, keys=host.keys_file, start_time="2030-01-08T13:05:00Z"
+    )
     wait_for(lambda: (side / "scheduled-1.json").exists(), what="the past-due run")
     assert json.loads((side / "scheduled-1.json").read_text()) == {"pastDue": True}
     assert not (side / "scheduled-2.json").exists()

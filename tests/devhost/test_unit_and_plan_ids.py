@@ -41,13 +41,20 @@ def _unit_calls(instance_id: str) -> list[tuple[str, str, dict]]:
     root = f"/api/migrations/{instance_id}"
     token = make_token(REVIEW_SECRET, instance_id, local_object_id(SECOND_APPROVER), datetime.now(UTC))
     form = {"data": {"decision": "abort", "token": token}}
-    return [("GET", root, {}), ("GET", f"{root}/report", {}), ("GET", f"{root}/audit", {}),
-            ("GET", f"{root}/review", {}), ("POST", f"{root}/approve", {"json": {}}),
-            ("POST", f"{root}/abort", {"json": {}}), ("POST", f"{root}/review/decision", form)]  # fmt: skip
+    return [
+        ("GET", root, {}),
+        ("GET", f"{root}/report", {}),
+        ("GET", f"{root}/audit", {}),
+        ("GET", f"{root}/review", {}),
+        ("POST", f"{root}/approve", {"json": {}}),
+        ("POST", f"{root}/abort", {"json": {}}),
+        ("POST", f"{root}/review/decision", form),
+    ]
 
 
-@pytest.mark.parametrize("call", range(7), ids=["status", "report", "audit", "review", "approve", "abort",
-                                                 "review-decision"])  # fmt: skip
+@pytest.mark.parametrize(
+    "call", range(7), ids=["status", "report", "audit", "review", "approve", "abort", "review-decision"]
+)
 def test_a_plan_id_is_404_on_every_unit_route_pointing_to_the_plan(api: ApiHost, call: int) -> None:
     method, path, kwargs = _unit_calls(PLAN)[call]
     with api.client(principal=SECOND_APPROVER) as client:
@@ -61,8 +68,9 @@ def test_a_plan_id_is_404_on_every_unit_route_pointing_to_the_plan(api: ApiHost,
         assert client.get(body["statusUrl"]).status_code == 200
 
 
-@pytest.mark.parametrize("call", range(7), ids=["status", "report", "audit", "review", "approve", "abort",
-                                                 "review-decision"])  # fmt: skip
+@pytest.mark.parametrize(
+    "call", range(7), ids=["status", "report", "audit", "review", "approve", "abort", "review-decision"]
+)
 def test_an_unknown_id_is_a_plain_404_on_every_unit_route(api: ApiHost, call: int) -> None:
     method, path, kwargs = _unit_calls("ids-nothing")[call]
     with api.client(principal=SECOND_APPROVER) as client:
@@ -73,8 +81,11 @@ def test_an_unknown_id_is_a_plain_404_on_every_unit_route(api: ApiHost, call: in
 
 def test_a_unit_id_is_404_on_the_plan_routes_pointing_to_the_unit(api: ApiHost) -> None:
     with api.client(principal=SECOND_APPROVER) as client:
-        answers = [client.get(f"/api/plans/{UNIT}"), client.get(f"/api/plans/{UNIT}/audit"),
-                   client.post(f"/api/plans/{UNIT}/approve", json={"wave": 0})]  # fmt: skip
+        answers = [
+            client.get(f"/api/plans/{UNIT}"),
+            client.get(f"/api/plans/{UNIT}/audit"),
+            client.post(f"/api/plans/{UNIT}/approve", json={"wave": 0}),
+        ]
         for answer in answers:
             assert answer.status_code == 404, answer.text
             body = answer.json()

@@ -73,9 +73,13 @@ def test_ncrontab_in_a_time_zone_across_dst() -> None:
 
 @pytest.mark.parametrize(
     ("schedule", "message"),
-    [("* * *", "expected 6 fields"), ("0 61 * * * *", "minute field"), ("0 0 0 * * Xyz", "day of week field"),
-     ("0 */0 * * * *", "bad step")],
-)  # fmt: skip
+    [
+        ("* * *", "expected 6 fields"),
+        ("0 61 * * * *", "minute field"),
+        ("0 0 0 * * Xyz", "day of week field"),
+        ("0 */0 * * * *", "bad step"),
+    ],
+)
 def test_ncrontab_errors_name_the_field(schedule: str, message: str) -> None:
     with pytest.raises(ncrontab.CronError, match=message):
         ncrontab.parse(schedule)
@@ -150,8 +154,12 @@ def test_queue_connection_resolution_and_decoding() -> None:
     from devhost.queues import QueueListener, connection_string
     from devhost.settings import QueueOptions
 
-    env = {"AzureWebJobsStorage": "default", "MyConn": "plain", "AzureWebJobsOther": "prefixed",
-           "ConnectionStrings:Cs": "from-cs"}  # fmt: skip
+    env = {
+        "AzureWebJobsStorage": "default",
+        "MyConn": "plain",
+        "AzureWebJobsOther": "prefixed",
+        "ConnectionStrings:Cs": "from-cs",
+    }
     assert connection_string(None, env) == ("AzureWebJobsStorage", "default")
     assert connection_string("MyConn", env) == ("MyConn", "plain")
     assert connection_string("Other", env) == ("AzureWebJobsOther", "prefixed")
@@ -176,10 +184,12 @@ def test_queue_connection_resolution_and_decoding() -> None:
         ('{"extensions": "x"}', "host.json.extensions: expected a JSON object, got str"),
         ('{"extensions": {"durableTask": []}}', "host.json extensions.durableTask: expected a JSON object"),
         ('{"extensions": {"http": 1}}', "host.json extensions.http: expected a JSON object, got int"),
-        ('{"extensions": {"durableTask": {"overridableExistingInstanceStates": "Never"}}}',
-         "overridableExistingInstanceStates: expected 'AnyState' or 'NonRunningStates'"),
+        (
+            '{"extensions": {"durableTask": {"overridableExistingInstanceStates": "Never"}}}',
+            "overridableExistingInstanceStates: expected 'AnyState' or 'NonRunningStates'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_host_json_of_the_wrong_shape_names_the_field(tmp_path: Path, content: str, message: str) -> None:
     (tmp_path / "host.json").write_text(content)
     with pytest.raises(AppError, match=re.escape(message)):
@@ -187,8 +197,10 @@ def test_a_host_json_of_the_wrong_shape_names_the_field(tmp_path: Path, content:
 
 
 def test_overridable_states_and_http_poll_interval_are_read(tmp_path: Path) -> None:
-    durable = {"overridableExistingInstanceStates": "nonRunningStates",
-               "httpSettings": {"defaultAsyncRequestSleepTimeMilliseconds": 500}}  # fmt: skip
+    durable = {
+        "overridableExistingInstanceStates": "nonRunningStates",
+        "httpSettings": {"defaultAsyncRequestSleepTimeMilliseconds": 500},
+    }
     (tmp_path / "host.json").write_text(json.dumps({"extensions": {"durableTask": durable}}))
     config = load_host_json(tmp_path)
     assert config.overridable_states == "NonRunningStates" and config.http_poll_ms == 500

@@ -78,13 +78,26 @@ def api_host(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iter
     from cli.stack.devhost import start_devhost
 
     base = tmp_path_factory.mktemp("api-host")
-    env = {"AzureWebJobsStorage": azurite.connection_string, "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
-           "TWO_PERSON_APPROVAL": "true", "REVIEW_TOKEN_SECRET": "test-secret-of-at-least-32-bytes-here",
-           "ASM_AUTH": "token",
-           "AZURE_ACCESS_TOKEN": "t", "ASM_ENDPOINT": "https://127.0.0.1:9", "ARM_ENDPOINT": "https://127.0.0.1:9",
-           "MIGRATION_SCHEDULE": "0 0 22 * * *", "AZURE_QUICK_RETRIES": "0"}  # fmt: skip
-    host = start_devhost(REPO_ROOT, base / "devhost.log", state=base / "state.db", keys=base / "keys.json",
-                         env=env, time_scale=100)  # fmt: skip
+    env = {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
+        "TWO_PERSON_APPROVAL": "true",
+        "REVIEW_TOKEN_SECRET": "test-secret-of-at-least-32-bytes-here",
+        "ASM_AUTH": "token",
+        "AZURE_ACCESS_TOKEN": "t",
+        "ASM_ENDPOINT": "https://127.0.0.1:9",
+        "ARM_ENDPOINT": "https://127.0.0.1:9",
+        "MIGRATION_SCHEDULE": "0 0 22 * * *",
+        "AZURE_QUICK_RETRIES": "0",
+    }
+    host = start_devhost(
+        REPO_ROOT,
+        base / "devhost.log",
+        state=base / "state.db",
+        keys=base / "keys.json",
+        env=env,
+        time_scale=100,
+    )
     store = Storage.from_env({"AzureWebJobsStorage": azurite.connection_string})
     store.ensure()
     yield App(host.url, host.function_key, store, {"log": base / "devhost.log"})
@@ -143,9 +156,14 @@ def small_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("stack")
-    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "OPERATION_POLL_MIN_SECONDS": "2",
-                "OPERATION_POLL_MAX_SECONDS": "10", "AZURE_QUICK_RETRIES": "1",
-                "AZURE_REQUESTS_PER_SECOND": "200", "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    settings = {
+        "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
+        "OPERATION_POLL_MIN_SECONDS": "2",
+        "OPERATION_POLL_MAX_SECONDS": "10",
+        "AZURE_QUICK_RETRIES": "1",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+    }
     stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
     yield stack
     down(base)
@@ -156,15 +174,26 @@ REALISTIC_START = "2026-11-25T12:00:00Z"  # a Wednesday, noon
 
 
 def realistic_request(request_id: str, kind: str, name: str, **extra: Any) -> dict[str, Any]:
-    return {"requestId": request_id, "subscriptionId": REALISTIC_SUB, "unit": {"kind": kind, "name": name},
-            **extra}  # fmt: skip
+    return {
+        "requestId": request_id,
+        "subscriptionId": REALISTIC_SUB,
+        "unit": {"kind": kind, "name": name},
+        **extra,
+    }
 
 
 def start_realistic(base: Path, settings: dict[str, str], time_scale: float = 60) -> Stack:
     from cli.stack.up import StackOptions, up
 
-    info = up(StackOptions(estate=REPO_ROOT / "examples" / "estates" / "realistic.yaml", state_dir=base,
-                           settings=settings, time_scale=time_scale, start_time=REALISTIC_START))  # fmt: skip
+    info = up(
+        StackOptions(
+            estate=REPO_ROOT / "examples" / "estates" / "realistic.yaml",
+            state_dir=base,
+            settings=settings,
+            time_scale=time_scale,
+            start_time=REALISTIC_START,
+        )
+    )
     store = Storage.from_env({"AzureWebJobsStorage": info["storageConnectionString"]})
     return Stack(info["appUrl"], info["functionKey"], store, {}, info, base)
 
@@ -177,11 +206,17 @@ def realistic_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("realistic")
-    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "MIGRATION_WINDOWS": "Wed 12:20-23:59",
-                "OPERATION_POLL_MIN_SECONDS": "5", "OPERATION_POLL_MAX_SECONDS": "30",
-                "AZURE_QUICK_RETRIES": "1", "AZURE_REQUESTS_PER_SECOND": "200",
-                "AZURE_REQUESTS_BURST": "200", "MIGRATION_SCHEDULE": "0 */10 * * * *",
-                "MAX_MIGRATIONS_PER_WINDOW": "1"}  # fmt: skip
+    settings = {
+        "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
+        "MIGRATION_WINDOWS": "Wed 12:20-23:59",
+        "OPERATION_POLL_MIN_SECONDS": "5",
+        "OPERATION_POLL_MAX_SECONDS": "30",
+        "AZURE_QUICK_RETRIES": "1",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+        "MIGRATION_SCHEDULE": "0 */10 * * * *",
+        "MAX_MIGRATIONS_PER_WINDOW": "1",
+    }
     stack = start_realistic(base, settings)
     yield stack
     down(base)

@@ -68,11 +68,16 @@ def test_bad_window_setting_refuses_to_start(azurite, tmp_path) -> None:  # type
     from cli.stack.devhost import start_devhost
     from tests.e2e.conftest import REPO_ROOT
 
-    env = {"AzureWebJobsStorage": azurite.connection_string, "REVIEW_TOKEN_SECRET": "s" * 32,
-           "MIGRATION_SCHEDULE": "0 0 22 * * *", "MIGRATION_WINDOWS": "Someday 25:00-26:00",
-           "TWO_PERSON_APPROVAL": "yes"}  # fmt: skip
-    host = start_devhost(REPO_ROOT, tmp_path / "devhost.log", state=tmp_path / "state.db",
-                         keys=tmp_path / "keys.json", env=env)  # fmt: skip
+    env = {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "REVIEW_TOKEN_SECRET": "s" * 32,
+        "MIGRATION_SCHEDULE": "0 0 22 * * *",
+        "MIGRATION_WINDOWS": "Someday 25:00-26:00",
+        "TWO_PERSON_APPROVAL": "yes",
+    }
+    host = start_devhost(
+        REPO_ROOT, tmp_path / "devhost.log", state=tmp_path / "state.db", keys=tmp_path / "keys.json", env=env
+    )
     try:
         app = App(host.url, host.function_key, None, {})  # type: ignore[arg-type]
         with app.client() as client:

@@ -18,8 +18,13 @@ def crash_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("crash")
-    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MIN_SECONDS": "2", "OPERATION_POLL_MAX_SECONDS": "10",
-                "AZURE_REQUESTS_PER_SECOND": "200", "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    settings = {
+        "APPROVERS": APPROVER,
+        "OPERATION_POLL_MIN_SECONDS": "2",
+        "OPERATION_POLL_MAX_SECONDS": "10",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+    }
     stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
     yield stack
     down(base)
@@ -42,8 +47,11 @@ def test_killed_while_preparing_and_while_awaiting_approval(crash_stack: Stack) 
     with crash_stack.client(principal="ops@contoso.com") as client:
         assert client.post("/api/migrations", json=request("crash-1")).status_code == 202
     wait_phase(crash_stack, "crash-1", {"Preparing"}, timeout=30)
-    prepare = wait_for(lambda: [op for op in unit_operations(crash_stack) if "prepare" in op["kind"]],
-                       timeout=30, what="the prepare operation")  # fmt: skip
+    prepare = wait_for(
+        lambda: [op for op in unit_operations(crash_stack) if "prepare" in op["kind"]],
+        timeout=30,
+        what="the prepare operation",
+    )
     restart_app(crash_stack.state_dir, crash=True)  # killed mid-Preparing
     with crash_stack.emulator() as admin:
         assert admin.post(f"/admin/operations/{prepare[0]['id']}/complete", json={}).status_code == 200

@@ -29,9 +29,15 @@ from tests.emulator.test_arm import StaticToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("followthrough")]
 FINAL_FT = {"Completed", "CompletedWithFindings", "Aborted", "Failed"}
-SETTINGS = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "TWO_PERSON_APPROVAL": "true",
-            "OPERATION_POLL_MIN_SECONDS": "5", "OPERATION_POLL_MAX_SECONDS": "30", "AZURE_QUICK_RETRIES": "1",
-            "AZURE_REQUESTS_PER_SECOND": "200", "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+SETTINGS = {
+    "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
+    "TWO_PERSON_APPROVAL": "true",
+    "OPERATION_POLL_MIN_SECONDS": "5",
+    "OPERATION_POLL_MAX_SECONDS": "30",
+    "AZURE_QUICK_RETRIES": "1",
+    "AZURE_REQUESTS_PER_SECOND": "200",
+    "AZURE_REQUESTS_BURST": "200",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +52,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def compute(stack: Stack) -> ComputeManagementClient:
     info = stack.info
-    return ComputeManagementClient(StaticToken(), info["subscriptionId"], base_url=info["emulatorUrl"],
-                                   connection_verify=info["caFile"], retry_total=0)  # fmt: skip
+    return ComputeManagementClient(
+        StaticToken(),
+        info["subscriptionId"],
+        base_url=info["emulatorUrl"],
+        connection_verify=info["caFile"],
+        retry_total=0,
+    )
 
 
 def power(client: ComputeManagementClient, group: str, vm: str) -> str:
@@ -91,7 +102,8 @@ def test_vnet_with_a_set_ends_on_managed_disks_across_devhost_kills(stack: Stack
     with stack.client(principal="ops@contoso.com") as client:
         assert client.post("/api/migrations", json=body).status_code == 202
     assert wait_phase(stack, "ft-prod", {"AwaitingApproval", "Failed", "NotMigratable"}, 120)["phase"] == (
-        "AwaitingApproval")  # fmt: skip
+        "AwaitingApproval"
+    )
     approve(stack, "ft-prod")
     doc = follow(stack, "ft-prod")
     assert doc["phase"] == "Committed"  # the unit's phases are unchanged
@@ -100,7 +112,11 @@ def test_vnet_with_a_set_ends_on_managed_disks_across_devhost_kills(stack: Stack
     ft = wait_phase(stack, ft_id, {"AwaitingApproval"} | FINAL_FT, 120)
     assert ft["phase"] == "AwaitingApproval" and ft["kind"] == "followThrough"
     assert {line["vm"]: line["downtime"] for line in ft["vmPlan"]} == {
-        "nva1": True, "shop-sql1": True, "shop-web1": True, "shop-web2": True}  # fmt: skip
+        "nva1": True,
+        "shop-sql1": True,
+        "shop-web1": True,
+        "shop-web2": True,
+    }
     with stack.client(principal="ops@contoso.com") as requester:  # two-person rule, as for commit
         assert requester.post(f"/api/migrations/{ft_id}/approve", json={}).status_code == 403
     with stack.client(principal=APPROVER) as approver:
@@ -135,7 +151,11 @@ def test_vnet_with_a_set_ends_on_managed_disks_across_devhost_kills(stack: Stack
     assert arm.availability_sets.get(group, "as-web").sku.name == "Aligned"
     converts = [o for o in compute_ops(stack) if o["kind"] == "vm:convert"]  # started, whatever the end
     assert sorted(op["data"]["vm"].rsplit("/", 1)[-1] for op in converts) == [
-        "nva1", "shop-sql1", "shop-web1", "shop-web2"]  # nothing converted twice  # fmt: skip
+        "nva1",
+        "shop-sql1",
+        "shop-web1",
+        "shop-web2",
+    ]  # nothing converted twice
 
     unit = unit_when(stack, "ft-prod", lambda ft: ft.get("phase") in FINAL_FT, 60)
     assert unit["phase"] == "Committed" and unit["followThrough"]["phase"] == "Completed"
@@ -157,18 +177,26 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("followthrough-small")
-    stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml",
-                        {**SETTINGS, "OPERATION_POLL_MIN_SECONDS": "2",
-                         "OPERATION_POLL_MAX_SECONDS": "10"})  # fmt: skip
+    stack = start_stack(
+        base,
+        REPO_ROOT / "examples" / "estates" / "small.yaml",
+        {**SETTINGS, "OPERATION_POLL_MIN_SECONDS": "2", "OPERATION_POLL_MAX_SECONDS": "10"},
+    )
     yield stack
     down(base)
 
 
 def test_a_refused_conversion_leaves_the_vm_running_and_a_finding(small: Stack) -> None:
     with small.emulator() as admin:
-        fault = {"match": {"unit": "virtualMachine/app1", "operation": "convertToManagedDisks"},
-                 "action": {"type": "operationFailed", "transient": False, "code": "BadRequest",
-                            "message": "The disk blob is leased by another operation."}}  # fmt: skip
+        fault = {
+            "match": {"unit": "virtualMachine/app1", "operation": "convertToManagedDisks"},
+            "action": {
+                "type": "operationFailed",
+                "transient": False,
+                "code": "BadRequest",
+                "message": "The disk blob is leased by another operation.",
+            },
+        }
         assert admin.post("/admin/faults", json=fault).status_code == 201
     body = request("ft-small", followThrough={"managedDisks": True, "approval": "waived"})
     with small.client(principal="ops@contoso.com") as client:

@@ -28,8 +28,13 @@ BROKEN = 230  # more than two pages of the host's 100
 
 def _durable_client(app: App) -> df.DurableOrchestrationClient:
     """The SDK's client over the devhost's Durable endpoint (as a binding would hand it over)."""
-    binding = {"taskHubName": "c2arm", "creationUrls": {}, "managementUrls": {},
-               "rpcBaseUrl": f"{app.url}{WEBHOOK}/", "baseUrl": f"{app.url}{WEBHOOK}"}  # fmt: skip
+    binding = {
+        "taskHubName": "c2arm",
+        "creationUrls": {},
+        "managementUrls": {},
+        "rpcBaseUrl": f"{app.url}{WEBHOOK}/",
+        "baseUrl": f"{app.url}{WEBHOOK}",
+    }
     return df.DurableOrchestrationClient(json.dumps(binding))
 
 
@@ -104,8 +109,14 @@ def test_an_older_phase_never_overwrites_a_newer_one(crowded: App) -> None:
 def test_a_stale_index_row_is_confirmed_against_the_instance(crowded: App) -> None:
     """A row the orchestrator did not write last (say the host terminated the unit) is not listed
     under the phase the instance is no longer in."""
-    record_phase(crowded.storage.table, "real-3", "virtualNetwork/vnet-small", "AwaitingApproval",
-                 "2099-01-01T00:00:00.000000Z", 99)  # fmt: skip
+    record_phase(
+        crowded.storage.table,
+        "real-3",
+        "virtualNetwork/vnet-small",
+        "AwaitingApproval",
+        "2099-01-01T00:00:00.000000Z",
+        99,
+    )
     assert _pages(crowded, phase="AwaitingApproval") == [[]]
 
 

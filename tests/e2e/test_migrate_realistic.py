@@ -102,9 +102,16 @@ def test_prepare_only_problem_is_caught_before_prepare(realistic_stack: Stack) -
 
 
 def test_permanent_failure_ends_failed_with_the_platforms_message(realistic_stack: Stack) -> None:
-    fault = {"id": "perm", "match": {"unit": "*rip-spare*", "operation": "prepare"},
-             "action": {"type": "operationFailed", "transient": False, "code": "BadRequest",
-                        "message": "Quota exceeded for static public IPs: Current quota is 0"}}  # fmt: skip
+    fault = {
+        "id": "perm",
+        "match": {"unit": "*rip-spare*", "operation": "prepare"},
+        "action": {
+            "type": "operationFailed",
+            "transient": False,
+            "code": "BadRequest",
+            "message": "Quota exceeded for static public IPs: Current quota is 0",
+        },
+    }
     with realistic_stack.emulator() as admin:
         assert admin.post("/admin/faults", json=fault).status_code == 201
     try:
@@ -140,9 +147,15 @@ def test_approval_timeout_with_remind_policy_keeps_waiting(realistic_stack: Stac
     approval = {"timeout": "PT2M", "onTimeout": "remind"}
     submit(realistic_stack, realistic_request("diag", "storageAccount", "stdiag", approval=approval))
     wait_phase(realistic_stack, "diag", {"AwaitingApproval", *FINAL}, timeout=60)
-    reminders = wait_for(lambda: [e for e in events(realistic_stack.storage)
-                                  if e["type"] == "ApprovalReminder" and e["data"]["id"] == "diag"],
-                         timeout=30, what="an ApprovalReminder")  # fmt: skip
+    reminders = wait_for(
+        lambda: [
+            e
+            for e in events(realistic_stack.storage)
+            if e["type"] == "ApprovalReminder" and e["data"]["id"] == "diag"
+        ],
+        timeout=30,
+        what="an ApprovalReminder",
+    )
     assert reminders[0]["data"]["links"]["approve"].endswith("/api/migrations/diag/approve")
     with realistic_stack.client() as client:
         assert client.get("/api/migrations/diag").json()["phase"] == "AwaitingApproval"
@@ -151,8 +164,10 @@ def test_approval_timeout_with_remind_policy_keeps_waiting(realistic_stack: Stac
 
 
 def test_cloud_service_dry_run_with_a_new_virtual_network(realistic_stack: Stack) -> None:
-    submit(realistic_stack, realistic_request("api-new", "cloudService", "api-cs", dryRun=True,
-                                              destination={"mode": "New"}))  # fmt: skip
+    submit(
+        realistic_stack,
+        realistic_request("api-new", "cloudService", "api-cs", dryRun=True, destination={"mode": "New"}),
+    )
     doc = wait_phase(realistic_stack, "api-new", FINAL, timeout=60)
     assert doc["phase"] == "Aborted" and doc["dryRun"] is True, doc.get("error")
     with realistic_stack.client() as client:
@@ -169,8 +184,12 @@ def test_cloud_service_dry_run_with_a_new_virtual_network(realistic_stack: Stack
 
 def test_cloud_service_into_an_existing_arm_subnet(realistic_stack: Stack) -> None:
     vnet_prod_committed(realistic_stack)
-    destination = {"mode": "Existing", "resourceGroup": "vnet-prod-Migrated", "virtualNetwork": "vnet-prod",
-                   "subnet": "infra"}  # fmt: skip
+    destination = {
+        "mode": "Existing",
+        "resourceGroup": "vnet-prod-Migrated",
+        "virtualNetwork": "vnet-prod",
+        "subnet": "infra",
+    }
     submit(realistic_stack, realistic_request("api", "cloudService", "api-cs", destination=destination))
     doc = wait_phase(realistic_stack, "api", {"AwaitingApproval", *FINAL}, timeout=60)
     assert doc["phase"] == "AwaitingApproval", (doc.get("error"), doc["findings"])

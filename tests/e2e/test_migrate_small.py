@@ -60,8 +60,12 @@ def test_dry_run_prepares_checks_and_aborts(small_stack: Stack) -> None:
 
 def test_deviation_shown_at_approval_then_abort(small_stack: Stack) -> None:
     with small_stack.emulator() as admin:
-        fault = {"id": "dev", "match": {"unit": "*vnet-small*"}, "count": 1,
-                 "action": {"type": "deviation", "kind": "nicIp"}}  # fmt: skip
+        fault = {
+            "id": "dev",
+            "match": {"unit": "*vnet-small*"},
+            "count": 1,
+            "action": {"type": "deviation", "kind": "nicIp"},
+        }
         assert admin.post("/admin/faults", json=fault).status_code == 201
     try:
         with small_stack.client(principal="ops@contoso.com") as client:
@@ -89,16 +93,31 @@ def test_deviation_shown_at_approval_then_abort(small_stack: Stack) -> None:
 
 
 TRANSIENT_FAULTS = [
-    {"id": "asm-503", "match": {"api": "asm", "method": "GET"}, "count": 3,
-     "action": {"type": "error", "status": 503}},
-    {"id": "asm-throttle", "match": {"api": "asm"},
-     "action": {"type": "throttle", "limit": 8, "perSeconds": 1}},
+    {
+        "id": "asm-503",
+        "match": {"api": "asm", "method": "GET"},
+        "count": 3,
+        "action": {"type": "error", "status": 503},
+    },
+    {
+        "id": "asm-throttle",
+        "match": {"api": "asm"},
+        "action": {"type": "throttle", "limit": 8, "perSeconds": 1},
+    },
     {"id": "arm-500", "match": {"api": "arm"}, "count": 2, "action": {"type": "error", "status": 500}},
-    {"id": "prep-fail", "match": {"unit": "*vnet-small*", "operation": "prepare"}, "count": 1,
-     "action": {"type": "operationFailed", "transient": True}},
-    {"id": "commit-fail", "match": {"unit": "*vnet-small*", "operation": "commit"}, "count": 1,
-     "action": {"type": "operationFailed", "transient": True}},
-]  # fmt: skip
+    {
+        "id": "prep-fail",
+        "match": {"unit": "*vnet-small*", "operation": "prepare"},
+        "count": 1,
+        "action": {"type": "operationFailed", "transient": True},
+    },
+    {
+        "id": "commit-fail",
+        "match": {"unit": "*vnet-small*", "operation": "commit"},
+        "count": 1,
+        "action": {"type": "operationFailed", "transient": True},
+    },
+]
 
 
 def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stack: Stack) -> None:
@@ -131,8 +150,9 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
         logged = admin.get("/admin/requests").json()["requests"]
     assert fired["asm-503"] == 3 and fired["prep-fail"] == 1 and fired["commit-fail"] == 1, fired
     # the failed commit left the platform's CommitFailed, and was committed again (the docs' remedy)
-    commits = [r for r in logged
-               if r["path"].endswith("/vnet-small/migration") and r["query"] == "comp=commit"]  # fmt: skip
+    commits = [
+        r for r in logged if r["path"].endswith("/vnet-small/migration") and r["query"] == "comp=commit"
+    ]
     assert [r["status"] for r in commits] == [202, 202], commits
     resources = small_stack.arm_group("vnet-small-Migrated")
     assert resources, "the ARM side is missing"
@@ -141,8 +161,10 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
     assert vnet_state(small_stack) is None  # classic gone
     with small_stack.client() as client:
         audit = client.get("/api/migrations/vnet-1/audit").json()["entries"]
-        assert [(e["principal"], e["action"]) for e in audit] == [("ops@contoso.com", "submit"),
-                                                                  (APPROVER, "approve")]  # fmt: skip
+        assert [(e["principal"], e["action"]) for e in audit] == [
+            ("ops@contoso.com", "submit"),
+            (APPROVER, "approve"),
+        ]
         assert audit[1]["comment"] == "change 4711 go"
         report = client.get("/api/migrations/vnet-1/report")
         assert report.status_code == 200 and report.json()["phase"] == "Committed"
@@ -152,9 +174,15 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
         approver_headers = signed_in(small_stack.info["appUrl"], APPROVER)
         late = client.post("/api/migrations/vnet-1/approve", json={}, headers=approver_headers)
         assert late.status_code == 409
-    finished = wait_for(lambda: [e for e in events(small_stack.storage)
-                                 if e["type"] == "MigrationFinished" and e["data"]["id"] == "vnet-1"],
-                        timeout=10, what="MigrationFinished")  # fmt: skip
+    finished = wait_for(
+        lambda: [
+            e
+            for e in events(small_stack.storage)
+            if e["type"] == "MigrationFinished" and e["data"]["id"] == "vnet-1"
+        ],
+        timeout=10,
+        what="MigrationFinished",
+    )
     assert finished[0]["data"]["phase"] == "Committed"
 
 

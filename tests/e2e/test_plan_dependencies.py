@@ -20,12 +20,25 @@ def estate() -> dict[str, Any]:
     and one unassociated NSG."""
     services = []
     for i in range(2):
-        disk = {"name": f"vm{i}-os", "os": "Linux", "sizeGB": 30,
-                "mediaLink": f"https://st{i}dep.blob.core.windows.net/vhds/vm{i}-os.vhd"}  # fmt: skip
-        role = {"name": f"vm{i}", "size": "Standard_D2", "subnets": ["app"], "staticIp": f"10.{i}.1.4",
-                "osDisk": disk}  # fmt: skip
-        services.append({"name": f"cs{i}", "deployment": {"name": f"dep{i}", "virtualNetwork": f"vnet{i}",
-                                                          "roles": [role]}})  # fmt: skip
+        disk = {
+            "name": f"vm{i}-os",
+            "os": "Linux",
+            "sizeGB": 30,
+            "mediaLink": f"https://st{i}dep.blob.core.windows.net/vhds/vm{i}-os.vhd",
+        }
+        role = {
+            "name": f"vm{i}",
+            "size": "Standard_D2",
+            "subnets": ["app"],
+            "staticIp": f"10.{i}.1.4",
+            "osDisk": disk,
+        }
+        services.append(
+            {
+                "name": f"cs{i}",
+                "deployment": {"name": f"dep{i}", "virtualNetwork": f"vnet{i}", "roles": [role]},
+            }
+        )
     return {
         "version": 1,
         "subscriptionId": SUB,
@@ -51,8 +64,12 @@ def dep_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("plan-deps")
     path = base / "estate.yaml"
     path.write_text(yaml.safe_dump(estate()))
-    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MIN_SECONDS": "2", "AZURE_REQUESTS_PER_SECOND": "200",
-                "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    settings = {
+        "APPROVERS": APPROVER,
+        "OPERATION_POLL_MIN_SECONDS": "2",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+    }
     stack = start_stack(base / "stack", path, settings)
     yield stack
     down(base / "stack")
@@ -65,8 +82,13 @@ def plan_rows(stack: Stack) -> dict[str, dict[str, Any]]:
 
 
 def test_dependants_start_early_and_a_failed_unit_blocks_only_its_own(dep_stack: Stack) -> None:
-    units = ["virtualNetwork/vnet0", "virtualNetwork/vnet1", "networkSecurityGroup/nsg0",
-             "storageAccount/st0dep", "storageAccount/st1dep"]  # fmt: skip
+    units = [
+        "virtualNetwork/vnet0",
+        "virtualNetwork/vnet1",
+        "networkSecurityGroup/nsg0",
+        "storageAccount/st0dep",
+        "storageAccount/st1dep",
+    ]
     body = {"planId": "pd", "subscriptionId": SUB, "approval": "perUnit", "concurrency": 4, "units": units}
     with dep_stack.client(principal="ops@contoso.com") as client:
         assert client.post("/api/plans", json=body).status_code == 202
@@ -79,8 +101,11 @@ def test_dependants_start_early_and_a_failed_unit_blocks_only_its_own(dep_stack:
         assert approver.post(f"/api/migrations/{rows['vnet1']['id']}/abort", json={}).status_code == 202
     # st0dep (a later wave) starts once vnet0 committed, while nsg0 (an earlier wave) still waits
     wait_phase(dep_stack, rows["st0dep"]["id"], {"AwaitingApproval"}, timeout=60)
-    now = wait_for(lambda: (r := plan_rows(dep_stack))["st1dep"]["phase"] == "Blocked" and r, timeout=60,
-                   what="st1dep blocked")  # fmt: skip
+    now = wait_for(
+        lambda: (r := plan_rows(dep_stack))["st1dep"]["phase"] == "Blocked" and r,
+        timeout=60,
+        what="st1dep blocked",
+    )
     assert now["nsg0"]["phase"] == "AwaitingApproval" and now["vnet1"]["phase"] == "Aborted"
     assert now["st1dep"]["blockedBy"] == ["virtualNetwork/vnet1"]
     with dep_stack.client(principal=APPROVER) as approver:
@@ -94,8 +119,13 @@ def test_dependants_start_early_and_a_failed_unit_blocks_only_its_own(dep_stack:
 
     view = wait_for(completed, timeout=60, what="the plan completed")
     phases = {row["unit"]["name"]: row["phase"] for w in view["waves"] for row in w["units"]}
-    assert phases == {"vnet0": "Committed", "vnet1": "Aborted", "nsg0": "Committed", "st0dep": "Committed",
-                      "st1dep": "Blocked"}  # fmt: skip
+    assert phases == {
+        "vnet0": "Committed",
+        "vnet1": "Aborted",
+        "nsg0": "Committed",
+        "st0dep": "Committed",
+        "st1dep": "Blocked",
+    }
     with dep_stack.client() as client:  # st1dep never started: no instance of it exists
         assert client.get(f"/api/migrations/{rows['st1dep']['id']}").status_code == 404
     assert dep_stack.arm_group("st0dep-Migrated") and dep_stack.arm_group("st1dep-Migrated") is None

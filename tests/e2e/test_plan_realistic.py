@@ -18,9 +18,13 @@ def plan_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("plan")
-    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "OPERATION_POLL_MIN_SECONDS": "5",
-                "OPERATION_POLL_MAX_SECONDS": "30", "AZURE_REQUESTS_PER_SECOND": "200",
-                "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    settings = {
+        "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
+        "OPERATION_POLL_MIN_SECONDS": "5",
+        "OPERATION_POLL_MAX_SECONDS": "30",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+    }
     stack = start_realistic(base, settings)
     yield stack
     down(base)
@@ -66,8 +70,11 @@ def test_plan_commits_every_migratable_unit_in_dependency_order(plan_stack: Stac
                 assert early.status_code == 409
             response = approver.post("/api/plans/plan-r/approve", json={"wave": index, "comment": "go"})
             assert response.status_code == 202, response.text
-    view = wait_for(lambda: (v := plan_view(plan_stack))["phase"] == "Completed" and v, timeout=90,
-                    what="the plan completed")  # fmt: skip
+    view = wait_for(
+        lambda: (v := plan_view(plan_stack))["phase"] == "Completed" and v,
+        timeout=90,
+        what="the plan completed",
+    )
     units = {u["unit"]["name"]: u for w in view["waves"] for u in w["units"]}
     assert set(units) == {"vnet-prod", "api-cs", "stdiag", "rip-spare", "stproddata", "nsg-spare", "rt-spare"}
     assert {u["phase"] for u in units.values()} == {"Committed"}, units

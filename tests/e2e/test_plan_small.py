@@ -16,8 +16,12 @@ def plan_small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("plan-small")
-    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MIN_SECONDS": "2", "AZURE_REQUESTS_PER_SECOND": "200",
-                "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    settings = {
+        "APPROVERS": APPROVER,
+        "OPERATION_POLL_MIN_SECONDS": "2",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+    }
     stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
     yield stack
     down(base)
@@ -52,5 +56,7 @@ def test_plan_per_unit_approval_in_dependency_order(plan_small: Stack) -> None:
 
     view = wait_for(completed, timeout=60, what="the plan completed")
     assert [[(u["id"], u["phase"]) for u in w["units"]] for w in view["waves"]] == [
-        [(vnet, "Committed")], [(storage, "Committed")]]  # fmt: skip
+        [(vnet, "Committed")],
+        [(storage, "Committed")],
+    ]
     assert plan_small.arm_group("vnet-small-Migrated") and plan_small.arm_group("stsmall-Migrated")

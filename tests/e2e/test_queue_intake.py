@@ -17,13 +17,20 @@ def test_malformed_queue_message_is_poisoned_unchanged_and_rejected(api_host: Ap
     marker = uuid.uuid4().hex
     text = json.dumps({"requestId": f"q-{marker}", "unit": {"kind": "virtualNetwork"}, "colour": "red"})
     store.send("migration-requests", text)
-    poisoned = wait_for(lambda: [t for t in store.peek("migration-requests-poison", 32) if marker in t],
-                        timeout=30, what="the poisoned message")  # fmt: skip
+    poisoned = wait_for(
+        lambda: [t for t in store.peek("migration-requests-poison", 32) if marker in t],
+        timeout=30,
+        what="the poisoned message",
+    )
     assert poisoned == [text]
 
     def rejection() -> list[dict]:
-        return [e for e in events(store) if e["type"] == "RequestRejected"
-                and "colour" in {err["field"] for err in e["data"].get("errors", [])}]  # fmt: skip
+        return [
+            e
+            for e in events(store)
+            if e["type"] == "RequestRejected"
+            and "colour" in {err["field"] for err in e["data"].get("errors", [])}
+        ]
 
     rejected = wait_for(rejection, timeout=10, what="RequestRejected")
     assert rejected[0]["data"]["source"] == "queue"

@@ -18,13 +18,22 @@ from tests.e2e.conftest import APPROVER, Stack, start_stack, wait_phase
 
 pytestmark = pytest.mark.e2e
 LIMIT = 60
-SETTINGS = {"APPROVERS": APPROVER, "OPERATION_POLL_MIN_SECONDS": "2", "OPERATION_POLL_MAX_SECONDS": "10",
-            "AZURE_REQUESTS_PER_SECOND": "500", "AZURE_REQUESTS_BURST": "500"}  # fmt: skip
+SETTINGS = {
+    "APPROVERS": APPROVER,
+    "OPERATION_POLL_MIN_SECONDS": "2",
+    "OPERATION_POLL_MAX_SECONDS": "10",
+    "AZURE_REQUESTS_PER_SECOND": "500",
+    "AZURE_REQUESTS_BURST": "500",
+}
 
 
 def _dry_run(stack: Stack, request_id: str, vnet: str) -> None:
-    body = {"requestId": request_id, "subscriptionId": stack.info["subscriptionId"], "dryRun": True,
-            "unit": {"kind": "virtualNetwork", "name": vnet}}  # fmt: skip
+    body = {
+        "requestId": request_id,
+        "subscriptionId": stack.info["subscriptionId"],
+        "dryRun": True,
+        "unit": {"kind": "virtualNetwork", "name": vnet},
+    }
     with stack.client(principal="ops@contoso.com") as client:
         assert client.post("/api/migrations", json=body).status_code == 202
     doc = wait_phase(stack, request_id, {"Aborted", "Failed", "NotMigratable", "NeedsSupport"}, timeout=240)

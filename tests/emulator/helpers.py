@@ -38,7 +38,12 @@ class Asm:
         headers = {"x-ms-version": "2017-01-01"}
         if cert is None:
             headers["Authorization"] = "Bearer test-token"
-        self.http = httpx.Client(base_url=f"{emulator.url}/{emulator.subscription_id}", verify=tls(emulator, cert), headers=headers, timeout=10)  # noqa: E501 # fmt: skip
+        self.http = httpx.Client(
+            base_url=f"{emulator.url}/{emulator.subscription_id}",
+            verify=tls(emulator, cert),
+            headers=headers,
+            timeout=10,
+        )
 
     def get(self, path: str, status: int = 200) -> Any:
         response = self.http.get(path)
@@ -84,7 +89,12 @@ class Asm:
 
 class Admin:
     def __init__(self, emulator: Emulator) -> None:
-        self.http = httpx.Client(base_url=f"{emulator.url}/admin", verify=tls(emulator), headers={"Authorization": f"Bearer {emulator.admin_token}"}, timeout=10)  # noqa: E501 # fmt: skip
+        self.http = httpx.Client(
+            base_url=f"{emulator.url}/admin",
+            verify=tls(emulator),
+            headers={"Authorization": f"Bearer {emulator.admin_token}"},
+            timeout=10,
+        )
 
     def __getattr__(self, method: str) -> Any:
         def call(path: str, status: int | None = 200, **kw: Any) -> Any:

@@ -144,8 +144,14 @@ def test_network_collections_and_items(prepared: Emulator) -> None:
     assert conn.connection_type == "IPsec"
     assert [g.name for g in net.virtual_network_gateways.list(rg)] == ["vnet-prod-Gateway"]
     assert sorted(v.name for v in net.virtual_networks.list_all()) == ["api-cs-VirtualNetwork", "vnet-prod"]
-    for lister in (net.public_ip_addresses.list(rg), net.network_interfaces.list(rg), net.network_security_groups.list(rg),  # noqa: E501
-                   net.route_tables.list(rg), net.local_network_gateways.list(rg), net.virtual_network_gateway_connections.list(rg)):  # noqa: E501 # fmt: skip
+    for lister in (
+        net.public_ip_addresses.list(rg),
+        net.network_interfaces.list(rg),
+        net.network_security_groups.list(rg),
+        net.route_tables.list(rg),
+        net.local_network_gateways.list(rg),
+        net.virtual_network_gateway_connections.list(rg),
+    ):
         assert list(lister)
     # outside a VNet: a new private IP in the platform-created VNet
     api_nic = net.network_interfaces.get("api-cs-Migrated", "api1-PrimaryNic")

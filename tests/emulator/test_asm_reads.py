@@ -41,12 +41,18 @@ def test_management_certificate_authenticates(emu: Emulator) -> None:
 def test_missing_version_header_is_400_with_error_body(emu: Emulator) -> None:
     response = raw(emu, {"Authorization": "Bearer t"})
     assert response.status_code == 400
-    assert error_of(response) == ("MissingOrIncorrectVersionHeader", "The versioning header is not specified or was specified incorrectly.")  # noqa: E501 # fmt: skip
+    assert error_of(response) == (
+        "MissingOrIncorrectVersionHeader",
+        "The versioning header is not specified or was specified incorrectly.",
+    )
 
 
 def test_other_subscription_is_forbidden(emu: Emulator) -> None:
     with httpx.Client(verify=tls(emu)) as client:
-        response = client.get(f"{emu.url}/11111111-1111-1111-1111-111111111111{SUB_PATH}", headers={"Authorization": "Bearer t", "x-ms-version": "2017-01-01"})  # noqa: E501 # fmt: skip
+        response = client.get(
+            f"{emu.url}/11111111-1111-1111-1111-111111111111{SUB_PATH}",
+            headers={"Authorization": "Bearer t", "x-ms-version": "2017-01-01"},
+        )
     assert response.status_code == 403
     assert error_of(response)[0] == "ForbiddenError"
 
@@ -80,8 +86,23 @@ def test_deployment_by_name_and_by_slot(asm: Asm) -> None:
     by_slot = asm.get(f"{SUB_PATH}/shop-cs/deploymentslots/Production")
     assert [c.tag for c in by_name] == [c.tag for c in by_slot]
     order = [c.tag.replace(NS, "") for c in by_name]
-    assert order == ["Name", "DeploymentSlot", "PrivateID", "Status", "Label", "Url", "Configuration", "RoleInstanceList",  # noqa: E501
-                     "RoleList", "VirtualNetworkName", "Dns", "VirtualIPs", "ReservedIPName", "LoadBalancers", "InternalDnsSuffix"]  # noqa: E501 # fmt: skip
+    assert order == [
+        "Name",
+        "DeploymentSlot",
+        "PrivateID",
+        "Status",
+        "Label",
+        "Url",
+        "Configuration",
+        "RoleInstanceList",
+        "RoleList",
+        "VirtualNetworkName",
+        "Dns",
+        "VirtualIPs",
+        "ReservedIPName",
+        "LoadBalancers",
+        "InternalDnsSuffix",
+    ]
     roles = by_name.findall(x("RoleList/Role"))
     assert [r.findtext(x("RoleName")) for r in roles] == ["shop-web1", "shop-web2", "shop-sql1"]
     web1 = roles[0]
@@ -91,7 +112,9 @@ def test_deployment_by_name_and_by_slot(asm: Asm) -> None:
     assert cfg.findtext(x("SubnetNames/SubnetName")) == "web"
     assert cfg.findtext(x("StaticVirtualNetworkIPAddress")) == "10.0.1.4"
     http = cfg.find(x("InputEndpoints/InputEndpoint"))
-    assert [http.findtext(x(t)) for t in ("LoadBalancedEndpointSetName", "LocalPort", "Name", "Port", "Protocol")] == ["web-http", "80", "http", "80", "tcp"]  # noqa: E501 # fmt: skip
+    assert [
+        http.findtext(x(t)) for t in ("LoadBalancedEndpointSetName", "LocalPort", "Name", "Port", "Protocol")
+    ] == ["web-http", "80", "http", "80", "tcp"]
     assert http.findtext(x("LoadBalancerProbe/Path")) == "/health"
     ext = web1.find(x("ResourceExtensionReferences/ResourceExtensionReference"))
     assert (ext.findtext(x("Name")), ext.findtext(x("ExtensionType"))) == ("BGInfo", "Xml")
@@ -106,9 +129,17 @@ def test_deployment_by_name_and_by_slot(asm: Asm) -> None:
         "1",
     ]
     inst = by_name.find(x("RoleInstanceList/RoleInstance"))
-    assert (inst.findtext(x("InstanceStatus")), inst.findtext(x("PowerState")), inst.findtext(x("IpAddress"))) == ("ReadyRole", "Started", "10.0.1.4")  # noqa: E501 # fmt: skip
+    assert (
+        inst.findtext(x("InstanceStatus")),
+        inst.findtext(x("PowerState")),
+        inst.findtext(x("IpAddress")),
+    ) == ("ReadyRole", "Started", "10.0.1.4")
     vip = by_name.find(x("VirtualIPs/VirtualIP"))
-    assert (vip.findtext(x("Address")), vip.findtext(x("IsReserved")), vip.findtext(x("ReservedIPName"))) == ("40.1.2.3", "true", "rip-shop")  # noqa: E501 # fmt: skip
+    assert (vip.findtext(x("Address")), vip.findtext(x("IsReserved")), vip.findtext(x("ReservedIPName"))) == (
+        "40.1.2.3",
+        "true",
+        "rip-shop",
+    )
     assert (
         by_name.findtext(
             x("LoadBalancers/LoadBalancer/FrontendIpConfiguration/StaticVirtualNetworkIPAddress")
@@ -155,7 +186,11 @@ def test_network_reads(asm: Asm) -> None:
     assert branch.findtext(x("Gateway/Sites/LocalNetworkSite/Name")) == "branch-office"
     assert vnets.find(x("VirtualNetworkSite/Gateways")) is None  # no invented gateway list
     rips = asm.get("/services/networking/reservedips")
-    assert [(r.findtext(x("Name")), r.findtext(x("InUse"))) for r in rips.findall(x("ReservedIP"))] == [("rip-shop", "true"), ("rip-api", "true"), ("rip-spare", "false")]  # noqa: E501 # fmt: skip
+    assert [(r.findtext(x("Name")), r.findtext(x("InUse"))) for r in rips.findall(x("ReservedIP"))] == [
+        ("rip-shop", "true"),
+        ("rip-api", "true"),
+        ("rip-spare", "false"),
+    ]
     nsg = asm.get("/services/networking/networksecuritygroups/nsg-web?detaillevel=Full")
     assert [r.findtext(x("DestinationPortRange")) for r in nsg.findall(x("Rules/Rule"))] == ["80", "443"]
     assert len(asm.get("/services/networking/networksecuritygroups").findall(x("NetworkSecurityGroup"))) == 3

@@ -23,9 +23,13 @@ RG = "vnet-prod-Migrated"
 
 def compute(emu: Emulator) -> ComputeManagementClient:
     return ComputeManagementClient(
-        StaticToken(), emu.subscription_id, base_url=emu.url, connection_verify=str(emu.ca_file),
-        retry_total=0, polling_interval=0,
-    )  # fmt: skip
+        StaticToken(),
+        emu.subscription_id,
+        base_url=emu.url,
+        connection_verify=str(emu.ca_file),
+        retry_total=0,
+        polling_interval=0,
+    )
 
 
 @pytest.fixture
@@ -56,8 +60,10 @@ def test_migrated_vm_is_running_on_vhds_in_the_classic_account(migrated: Compute
     aset = migrated.availability_sets.get(RG, "as-web")
     assert aset.sku.name == "Classic"
     assert sorted(m.id.rsplit("/", 1)[-1] for m in aset.properties.virtual_machines) == [
-        "shop-sql1", "shop-web1", "shop-web2",
-    ]  # fmt: skip
+        "shop-sql1",
+        "shop-web1",
+        "shop-web2",
+    ]
 
 
 def test_convert_a_vm_outside_a_set(migrated: ComputeManagementClient) -> None:
@@ -167,7 +173,15 @@ def test_an_extension_that_did_not_succeed_refuses_the_conversion(tmp_path: Path
 def test_operation_faults_fail_the_conversion_and_leave_the_vm_deallocated(
     migrated: ComputeManagementClient, admin: Admin
 ) -> None:
-    admin.post("/faults", json={"match": {"unit": "virtualMachine/nva1", "operation": "convertToManagedDisks"}, "count": 1, "action": {"type": "operationFailed"}}, status=201)  # noqa: E501 # fmt: skip
+    admin.post(
+        "/faults",
+        json={
+            "match": {"unit": "virtualMachine/nva1", "operation": "convertToManagedDisks"},
+            "count": 1,
+            "action": {"type": "operationFailed"},
+        },
+        status=201,
+    )
     migrated.virtual_machines.begin_deallocate(RG, "nva1").result()
     with pytest.raises(HttpResponseError, match="Internal server error"):
         migrated.virtual_machines.begin_convert_to_managed_disks(RG, "nva1").result()

@@ -307,8 +307,23 @@ def test_bad_estate_refused_with_every_error(tmp_path: Path) -> None:
         "version: 1\nsubscriptionId: nope\ncloudServices:\n  - name: a\n    deployment:\n      name: d\n      roles:\n        - {name: r, state: Runing, endpints: []}\n"  # noqa: E501
     )
     root = Path(__file__).resolve().parents[2]
-    proc = subprocess.run([sys.executable, "-m", "emulator", "--estate", str(estate), "--port", "1", "--state-dir", str(tmp_path / "s")],  # noqa: E501
-                          capture_output=True, text=True, cwd=root, timeout=30)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "--estate",
+            str(estate),
+            "--port",
+            "1",
+            "--state-dir",
+            str(tmp_path / "s"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=30,
+    )
     assert proc.returncode != 0
     for line in [
         "subscriptionId: 'nope' is not a GUID",

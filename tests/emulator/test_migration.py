@@ -268,8 +268,14 @@ def test_no_migration_state_on_reserved_ips_nsgs_route_tables(asm: Asm) -> None:
     (azure-xplat-cli cli.network.migration-tests, 2016-09-14): the emulator sends none either."""
     for unit in ("routetables/rt-spare", "reservedips/rip-spare", "networksecuritygroups/nsg-spare"):
         asm.run(f"{NW}/{unit}", "prepare")
-    for path in ("routetables", "reservedips", "networksecuritygroups", "reservedips/rip-spare",
-                 "routetables/rt-spare", "networksecuritygroups/nsg-spare?detaillevel=Full"):  # fmt: skip
+    for path in (
+        "routetables",
+        "reservedips",
+        "networksecuritygroups",
+        "reservedips/rip-spare",
+        "routetables/rt-spare",
+        "networksecuritygroups/nsg-spare?detaillevel=Full",
+    ):
         assert "MigrationState" not in asm.http.get(f"{NW}/{path}").text, path
 
 

@@ -17,7 +17,12 @@ def answers() -> list[dict[str, Any]]:
 
 def answer(method: str, path_end: str, status: int | None = None) -> dict[str, Any]:
     """The one recorded answer to `method` on a path ending with `path_end` (query included)."""
-    found = [a for a in answers() if a["method"] == method and a["path"].endswith(path_end)
-             and (status is None or a["status"] == status)]  # fmt: skip
+    found = [
+        a
+        for a in answers()
+        if a["method"] == method
+        and a["path"].endswith(path_end)
+        and (status is None or a["status"] == status)
+    ]
     assert found, f"no recorded answer to {method} …{path_end}"
     return found[0]

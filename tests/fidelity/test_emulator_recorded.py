@@ -25,8 +25,11 @@ MISSING = [a for a in answers() if "/123/" in a["path"] or a["path"].split("?")[
 
 def _client(emulator: Emulator, version: str = "2017-01-01") -> httpx.Client:
     tls = ssl.create_default_context(cafile=str(emulator.ca_file))
-    return httpx.Client(base_url=f"{emulator.url}/{emulator.subscription_id}", verify=tls,
-                        headers={"Authorization": "Bearer recorded", "x-ms-version": version})  # fmt: skip
+    return httpx.Client(
+        base_url=f"{emulator.url}/{emulator.subscription_id}",
+        verify=tls,
+        headers={"Authorization": "Bearer recorded", "x-ms-version": version},
+    )
 
 
 def _shape(body: str) -> Any:
@@ -34,8 +37,10 @@ def _shape(body: str) -> Any:
     root = SafeET.fromstring(body)
     if root.tag == f"{NS}Error":
         return root.findtext(f"{NS}Code"), root.findtext(f"{NS}Message")
-    return [tuple(m.findtext(f"{NS}{t}") for t in ("ResourceType", "ResourceName", "Category", "Message"))
-            for m in root.iter(f"{NS}ValidationMessage")]  # fmt: skip
+    return [
+        tuple(m.findtext(f"{NS}{t}") for t in ("ResourceType", "ResourceName", "Category", "Message"))
+        for m in root.iter(f"{NS}ValidationMessage")
+    ]
 
 
 def test_every_missing_unit_answer_is_replayed() -> None:
@@ -47,10 +52,12 @@ def test_missing_units_answer_as_recorded(emulator: Emulator, recorded: dict[str
     path = recorded["path"].replace("/{subscription}", "", 1)
     body = None
     if "/hostedservices/" in path and ("comp=validate" in path or "comp=prepare" in path):
-        body = ('<DeploymentNetworkResource xmlns="http://schemas.microsoft.com/windowsazure">'
-                "<ResourceGroupName></ResourceGroupName><VirtualNetworkName></VirtualNetworkName>"
-                "<SubNetName></SubNetName><DestinationVirtualNetwork>New</DestinationVirtualNetwork>"
-                "</DeploymentNetworkResource>")  # fmt: skip
+        body = (
+            '<DeploymentNetworkResource xmlns="http://schemas.microsoft.com/windowsazure">'
+            "<ResourceGroupName></ResourceGroupName><VirtualNetworkName></VirtualNetworkName>"
+            "<SubNetName></SubNetName><DestinationVirtualNetwork>New</DestinationVirtualNetwork>"
+            "</DeploymentNetworkResource>"
+        )
     with _client(emulator) as client:
         response = client.post(path, content=body, headers={"Content-Type": "application/xml"})
     assert response.status_code == recorded["status"], response.text

@@ -37,21 +37,39 @@ def replaying(seen: list[str]) -> AsmClient:
                 return httpx.Response(entry["status"], content=entry["body"].encode(), headers=headers)
         return httpx.Response(599, content=b"not recorded")
 
-    http = AsmHttp("https://management.core.windows.net", SUBSCRIPTION,
-                   credential=StaticTokenCredential("recorded"), scope="x", quick_retries=2,
-                   transport=httpx.MockTransport(handle), sleep=lambda _s: None)  # fmt: skip
+    http = AsmHttp(
+        "https://management.core.windows.net",
+        SUBSCRIPTION,
+        credential=StaticTokenCredential("recorded"),
+        scope="x",
+        quick_retries=2,
+        transport=httpx.MockTransport(handle),
+        sleep=lambda _s: None,
+    )
     return AsmClient(http)
 
 
 MISSING = [
-    (Unit(kind="cloudService", name="123", deployment="123"), 404, "ResourceNotFound",
-     "The deployment name '123' does not exist."),
-    (Unit(kind="storageAccount", name="123"), 404, "ResourceNotFound",
-     "The storage account '123' was not found."),
-    (Unit(kind="virtualNetwork", name="123"), 400, "BadRequest",
-     "Virtual network '123' not found. Either it does not exist or it is an Azure Resource Manager "
-     "resource, which cannot be used with Cloud Services."),
-]  # fmt: skip
+    (
+        Unit(kind="cloudService", name="123", deployment="123"),
+        404,
+        "ResourceNotFound",
+        "The deployment name '123' does not exist.",
+    ),
+    (
+        Unit(kind="storageAccount", name="123"),
+        404,
+        "ResourceNotFound",
+        "The storage account '123' was not found.",
+    ),
+    (
+        Unit(kind="virtualNetwork", name="123"),
+        400,
+        "BadRequest",
+        "Virtual network '123' not found. Either it does not exist or it is an Azure Resource Manager "
+        "resource, which cannot be used with Cloud Services.",
+    ),
+]
 
 
 def test_the_fixture_names_its_sources() -> None:
@@ -60,11 +78,14 @@ def test_the_fixture_names_its_sources() -> None:
         assert re.match(r"\w{3}, \d\d \w{3} 201[67] ", entry["date"]), entry
 
 
-@pytest.mark.parametrize(("path", "rtype"), [
-    ("hostedservices/123/deployments/123", "Deployment"),
-    ("storageservices/123", "Storage"),
-    ("networking/virtualnetwork/123", "VirtualNetwork"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "rtype"),
+    [
+        ("hostedservices/123/deployments/123", "Deployment"),
+        ("storageservices/123", "Storage"),
+        ("networking/virtualnetwork/123", "VirtualNetwork"),
+    ],
+)
 def test_validate_of_a_missing_unit_is_one_error_message(path: str, rtype: str) -> None:
     recorded = answer("POST", f"/services/{path}/migration?comp=validate")
     assert recorded["status"] == 200
@@ -91,15 +112,24 @@ def test_operations_on_a_missing_unit_are_permanent_not_found(
     assert len(seen) == 1, seen  # classified at once: never retried
 
 
-@pytest.mark.parametrize(("unit", "rtype"), [(MISSING[0][0], "Deployment"), (MISSING[1][0], "Storage"),
-                                              (MISSING[2][0], "VirtualNetwork")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("unit", "rtype"),
+    [(MISSING[0][0], "Deployment"), (MISSING[1][0], "Storage"), (MISSING[2][0], "VirtualNetwork")],
+)
 def test_validate_of_a_missing_unit_through_the_client(unit: Unit, rtype: str) -> None:
     result = replaying([]).validate(unit)
     assert not result.migratable and [m.resource_type for m in result.errors] == [rtype]
 
 
-@pytest.mark.parametrize("kind", ["networksecuritygroups/cliTestNSG5575", "reservedips/cliTestRip4731",
-                                  "routetables/cliTestRT8796", "virtualnetwork/CliTestVnet2980"])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "networksecuritygroups/cliTestNSG5575",
+        "reservedips/cliTestRip4731",
+        "routetables/cliTestRT8796",
+        "virtualnetwork/CliTestVnet2980",
+    ],
+)
 def test_passing_validates_recorded_are_empty_and_migratable(kind: str) -> None:
     recorded = answer("POST", f"/services/networking/{kind}/migration?comp=validate")
     result = parse_validation(parse_xml(recorded["body"].encode(), "validate"))
@@ -123,11 +153,14 @@ def test_operation_ids_and_in_progress_without_http_status() -> None:
     assert in_progress.request_id == dashed  # <ID> is the header's GUID with dashes
 
 
-@pytest.mark.parametrize(("path", "tag", "name"), [
-    ("/reservedips/cliTestRip4731", "ReservedIP", "cliTestRip4731"),
-    ("/networksecuritygroups/cliTestNSG5575?detaillevel=Full", "NetworkSecurityGroup", "cliTestNSG5575"),
-    ("/routetables/cliTestRT8796?detailLevel=Full", "RouteTable", "cliTestRT8796"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("path", "tag", "name"),
+    [
+        ("/reservedips/cliTestRip4731", "ReservedIP", "cliTestRip4731"),
+        ("/networksecuritygroups/cliTestNSG5575?detaillevel=Full", "NetworkSecurityGroup", "cliTestNSG5575"),
+        ("/routetables/cliTestRT8796?detailLevel=Full", "RouteTable", "cliTestRT8796"),
+    ],
+)
 def test_reserved_ip_nsg_route_table_reads_carry_no_migration_state(path: str, tag: str, name: str) -> None:
     recorded = answer("GET", path)
     found, state = named_item_state(parse_xml(recorded["body"].encode(), "read"), tag, name)

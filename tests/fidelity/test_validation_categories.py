@@ -20,9 +20,14 @@ from tests.fidelity.recorded import answer
 RECORDED = answer("POST", "/services/storageservices/123/migration?comp=validate")["body"]
 
 
-@pytest.mark.parametrize(("category", "severity"), [
-    ("Information", "info"), ("Unspecified", "info"), ("Warning", "warning"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("category", "severity"),
+    [
+        ("Information", "info"),
+        ("Unspecified", "info"),
+        ("Warning", "warning"),
+    ],
+)
 def test_only_error_blocks(category: str, severity: str) -> None:
     body = RECORDED.replace("<Category>Error</Category>", f"<Category>{category}</Category>")
     result = parse_validation(parse_xml(body.encode(), "validate"))

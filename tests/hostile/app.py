@@ -81,8 +81,9 @@ def start_api_host(base: Path, azurite: Azurite, *, auth: bool = True, **setting
         **settings,
     }
     log = base / "devhost.log"
-    host = start_devhost(REPO_ROOT, log, state=base / "state.db", keys=base / "keys.json", env=env,
-                         time_scale=100, auth=auth)  # fmt: skip
+    host = start_devhost(
+        REPO_ROOT, log, state=base / "state.db", keys=base / "keys.json", env=env, time_scale=100, auth=auth
+    )
     store = Storage.from_env({"AzureWebJobsStorage": azurite.connection_string})
     store.ensure()
     return ApiHost(host, store, log, env)

@@ -47,8 +47,12 @@ def valid_request(request_id: str = "fuzz-1") -> dict[str, Any]:
 
 # Each field with values of a type it never accepts (pydantic's lax mode turns "200" into 200,
 # so an integer field gets containers, not numeric text).
-_not_text = st.one_of(st.integers(), st.booleans(), st.lists(scalars, max_size=2), st.dictionaries(
-    st.text(max_size=3), scalars, max_size=2))  # fmt: skip
+_not_text = st.one_of(
+    st.integers(),
+    st.booleans(),
+    st.lists(scalars, max_size=2),
+    st.dictionaries(st.text(max_size=3), scalars, max_size=2),
+)
 _not_object = st.one_of(scalars, st.lists(scalars, max_size=3))
 _WRONG: dict[tuple[str, ...], st.SearchStrategy[Any]] = {
     ("requestId",): st.one_of(

@@ -85,8 +85,11 @@ def test_plans_and_decisions_refuse_any_body_without_a_500(api: ApiHost, body: b
         wave = client.post("/api/plans/nobody/approve", content=body, headers=headers)
         assert wave.status_code in (400, 404), (wave.status_code, wave.text[:200])
     with api.client(principal=SECOND_APPROVER, key=False) as browser:
-        form = browser.post("/api/migrations/nobody/review/decision", content=body,
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        form = browser.post(
+            "/api/migrations/nobody/review/decision",
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert form.status_code in (400, 403), (form.status_code, form.text[:200])
     assert api.instance_ids() == set()
 
@@ -100,9 +103,13 @@ def test_hostile_ids_and_query_strings_never_500(api: ApiHost, unit_id: str, tok
     unit_id = quote(unit_id, safe="")
     # signed in: the review page answers 401 to anyone not signed in, before it reads the id
     with api.client(principal=APPROVER) as client:
-        for path in (f"/api/migrations/{unit_id}", f"/api/migrations/{unit_id}/report",
-                     f"/api/migrations/{unit_id}/audit", f"/api/migrations/{unit_id}/review",
-                     f"/api/plans/{unit_id}"):  # fmt: skip
+        for path in (
+            f"/api/migrations/{unit_id}",
+            f"/api/migrations/{unit_id}/report",
+            f"/api/migrations/{unit_id}/audit",
+            f"/api/migrations/{unit_id}/review",
+            f"/api/plans/{unit_id}",
+        ):
             answer = client.get(path)
             assert answer.status_code in (400, 404), (path, answer.status_code, answer.text[:200])
         listed = client.get("/api/migrations", params={"phase": unit_id, "continuationToken": token})

@@ -21,10 +21,14 @@ from tests.hostile.hostile_platform import HostilePlatform
 
 SUB = "00000000-0000-0000-0000-000000000001"
 NS = 'xmlns="http://schemas.microsoft.com/windowsazure"'
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'.encode()
-                     for i in range(1, 10))
-          + b"]><Deployment><Name>&lol9;</Name></Deployment>")  # fmt: skip
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'.encode()
+        for i in range(1, 10)
+    )
+    + b"]><Deployment><Name>&lol9;</Name></Deployment>"
+)
 HOSTILE = {
     "billion laughs": (LAUGHS, "XmlRefused"),
     "quadratic blow-up": (
@@ -63,8 +67,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostilePlatfo
 
 
 def _client(platform: HostilePlatform) -> AsmClient:
-    http = AsmHttp(platform.url, SUB, credential=StaticTokenCredential("hostile-test"), scope="asm/.default",
-                   ca_bundle=platform.ca_file, quick_retries=0)  # fmt: skip
+    http = AsmHttp(
+        platform.url,
+        SUB,
+        credential=StaticTokenCredential("hostile-test"),
+        scope="asm/.default",
+        ca_bundle=platform.ca_file,
+        quick_retries=0,
+    )
     return AsmClient(http)
 
 
@@ -155,8 +165,11 @@ def _xml(node: object) -> str:
     return f"<{tag}>" + "".join(_xml(k) for k in kids) + f"</{tag}>"
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(elements)
 def test_random_deployments_parse_or_raise_a_permanent_error(platform: HostilePlatform, tree: object) -> None:
     from connectors.asm.xml_deployment import parse_deployment

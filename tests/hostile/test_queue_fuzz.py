@@ -33,8 +33,11 @@ def _drain_poison(api: ApiHost, found: dict[str, str]) -> None:
         api.storage.delete("migration-requests-poison", message)
 
 
-@settings(max_examples=2, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(garbage, min_size=8, max_size=8))
 def test_malformed_messages_are_poisoned_unchanged_and_start_nothing(api: ApiHost, texts: list[str]) -> None:
     sent = []

@@ -24,8 +24,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("hostile_api")]
 
 
 def _request(request_id: str, **extra: Any) -> dict[str, Any]:
-    return {"requestId": request_id, "subscriptionId": SUB, "unit": {"kind": "virtualNetwork", "name": "v"},
-            **extra}  # fmt: skip
+    return {
+        "requestId": request_id,
+        "subscriptionId": SUB,
+        "unit": {"kind": "virtualNetwork", "name": "v"},
+        **extra,
+    }
 
 
 def _send_bytes(api: ApiHost, queue: str, body: bytes) -> None:
@@ -46,8 +50,11 @@ def _poisoned_bytes(api: ApiHost) -> list[bytes]:
 
 
 def _rejections(api: ApiHost) -> list[dict[str, Any]]:
-    return [json.loads(text)["data"] for text in api.storage.peek("migration-events", 32)
-            if json.loads(text)["type"] == "RequestRejected"]  # fmt: skip
+    return [
+        json.loads(text)["data"]
+        for text in api.storage.peek("migration-events", 32)
+        if json.loads(text)["type"] == "RequestRejected"
+    ]
 
 
 def _drain(api: ApiHost, queue: str) -> None:
@@ -101,10 +108,18 @@ def test_a_bad_backlog_never_wedges_the_schedule_nor_the_list(clean: ApiHost) ->
         rows = listed.json()["requests"]
         assert [r.get("requestId") for r in rows if not r.get("invalid")] == [good]
         assert sorted(e["field"] for r in rows if r.get("invalid") for e in r["errors"]) == [
-            "(body)", "(body)", "approval.timeout"]  # fmt: skip
+            "(body)",
+            "(body)",
+            "approval.timeout",
+        ]
     master = {"x-functions-key": api.host.master_key}
-    run = httpx.post(f"{api.url}/admin/functions/release_backlog", json={"input": ""}, headers=master,
-                     timeout=30, trust_env=False)  # fmt: skip
+    run = httpx.post(
+        f"{api.url}/admin/functions/release_backlog",
+        json={"input": ""},
+        headers=master,
+        timeout=30,
+        trust_env=False,
+    )
     assert run.status_code == 202, run.text
     wait_for(lambda: good in api.instance_ids(), what="the good backlog request started")
     wait_for(lambda: not api.storage.peek_raw("migration-backlog", 32), what="the backlog emptied")

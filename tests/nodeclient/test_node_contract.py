@@ -25,14 +25,17 @@ NEW = {
 }
 # kind -> (Node call prefix, the unit, the Node call's arguments)
 KINDS = {
-    "cloudService": ("deployment", Unit(kind="cloudService", name="api-cs", deployment="api-prod"),
-                     ["api-cs", "api-prod"]),
+    "cloudService": (
+        "deployment",
+        Unit(kind="cloudService", name="api-cs", deployment="api-prod"),
+        ["api-cs", "api-prod"],
+    ),
     "virtualNetwork": ("vnet", Unit(kind="virtualNetwork", name="vnet-prod"), ["vnet-prod"]),
     "storageAccount": ("storage", Unit(kind="storageAccount", name="stdiag"), ["stdiag"]),
     "reservedIp": ("reservedip", Unit(kind="reservedIp", name="rip-spare"), ["rip-spare"]),
     "networkSecurityGroup": ("nsg", Unit(kind="networkSecurityGroup", name="nsg-spare"), ["nsg-spare"]),
     "routeTable": ("routetable", Unit(kind="routeTable", name="rt-spare"), ["rt-spare"]),
-}  # fmt: skip
+}
 
 
 def _args(kind: str, comp: str) -> list[Any]:

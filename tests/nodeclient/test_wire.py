@@ -86,8 +86,13 @@ def _canonical(body: str) -> str:
 
 
 def _wire(entry: dict[str, Any], emulator: Emulator) -> tuple[Any, ...]:
-    return (entry["method"], _under_subscription(entry["path"], emulator), entry["query"].lower(),
-            entry["version"], _canonical(entry["body"]))  # fmt: skip
+    return (
+        entry["method"],
+        _under_subscription(entry["path"], emulator),
+        entry["query"].lower(),
+        entry["version"],
+        _canonical(entry["body"]),
+    )
 
 
 @pytest.mark.parametrize("kind", list(KINDS))

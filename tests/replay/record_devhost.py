@@ -19,9 +19,14 @@ from tests.e2e.conftest import APPROVER, OTHER_APPROVER, REPO_ROOT, request, sta
 from tests.e2e.test_migrate_small import TRANSIENT_FAULTS
 
 OUT = Path(__file__).parent / "histories" / "devhost_vnet_committed_through_faults.json"
-SETTINGS = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "OPERATION_POLL_MIN_SECONDS": "2",
-            "OPERATION_POLL_MAX_SECONDS": "10", "AZURE_QUICK_RETRIES": "1",
-            "AZURE_REQUESTS_PER_SECOND": "200", "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+SETTINGS = {
+    "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
+    "OPERATION_POLL_MIN_SECONDS": "2",
+    "OPERATION_POLL_MAX_SECONDS": "10",
+    "AZURE_QUICK_RETRIES": "1",
+    "AZURE_REQUESTS_PER_SECOND": "200",
+    "AZURE_REQUESTS_BURST": "200",
+}
 
 
 def main() -> None:
@@ -46,8 +51,10 @@ def main() -> None:
         finally:
             down(base)
         db = sqlite3.connect(base / "devhost" / "state.db")
-        history = [json.loads(r[0]) for r in db.execute(
-            "SELECT event FROM history WHERE instance_id = 'vnet-1' ORDER BY seq")]  # fmt: skip
+        history = [
+            json.loads(r[0])
+            for r in db.execute("SELECT event FROM history WHERE instance_id = 'vnet-1' ORDER BY seq")
+        ]
         for event in history:
             event["IsPlayed"] = True
         input_text, output = db.execute(
@@ -55,9 +62,12 @@ def main() -> None:
         ).fetchone()
         db.close()
     context = json.loads(context_json("vnet-1", history, input_text, None))
-    recorded = {"context": context, "expectedOutput": json.loads(output),
-                "recordedBy": "the devhost (tests/e2e/test_migrate_small.py, VNet committed through "
-                              "transient faults and 429s; tests/replay/record_devhost.py)"}  # fmt: skip
+    recorded = {
+        "context": context,
+        "expectedOutput": json.loads(output),
+        "recordedBy": "the devhost (tests/e2e/test_migrate_small.py, VNet committed through "
+        "transient faults and 429s; tests/replay/record_devhost.py)",
+    }
     OUT.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT.name} ({len(history)} events)")
 

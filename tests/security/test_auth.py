@@ -43,8 +43,12 @@ def test_every_route_has_auth_level_function(route: dict[str, Any]) -> None:
 def test_no_key_or_a_wrong_key_is_401_with_an_empty_body(api: ApiHost, route: dict[str, Any]) -> None:
     path = "/api/" + route["route"].replace("{id}", "sec-1")
     for method in route["methods"]:
-        for headers, params in (({}, {}), ({"x-functions-key": "wrong"}, {}), ({}, {"code": "wrong"}),
-                                ({"x-functions-key": api.host.master_key[:-1]}, {})):  # fmt: skip
+        for headers, params in (
+            ({}, {}),
+            ({"x-functions-key": "wrong"}, {}),
+            ({}, {"code": "wrong"}),
+            ({"x-functions-key": api.host.master_key[:-1]}, {}),
+        ):
             with api.client(principal=APPROVER, key=False) as client:
                 answer = client.request(method, path, headers=headers, params=params, json={})
             assert answer.status_code == 401, (method, path, headers.keys(), answer.status_code)

@@ -31,9 +31,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("decisions-stack")
-    settings = {"APPROVERS": f"{APPROVER},{SECOND_APPROVER},{THIRD}", "TWO_PERSON_APPROVAL": "true",
-                "OPERATION_POLL_MIN_SECONDS": "2", "OPERATION_POLL_MAX_SECONDS": "10",
-                "AZURE_REQUESTS_PER_SECOND": "200", "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    settings = {
+        "APPROVERS": f"{APPROVER},{SECOND_APPROVER},{THIRD}",
+        "TWO_PERSON_APPROVAL": "true",
+        "OPERATION_POLL_MIN_SECONDS": "2",
+        "OPERATION_POLL_MAX_SECONDS": "10",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+    }
     stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
     yield stack
     down(base)
@@ -101,8 +106,11 @@ def test_decisions_raised_around_the_routes_and_concurrent_ones(stack: Stack) ->
     with stack.client(key=False) as hook:
         every = {"showHistory": "true", "showHistoryOutput": "true", "showInput": "true"}
         history = hook.get(f"/runtime/webhooks/durabletask/instances/{UNIT}", params=every).text
-    raised = [json.loads(e["Input"]) for e in json.loads(history)["historyEvents"]
-              if e.get("EventType") == "EventRaised" and e.get("Input")]  # fmt: skip
+    raised = [
+        json.loads(e["Input"])
+        for e in json.loads(history)["historyEvents"]
+        if e.get("EventType") == "EventRaised" and e.get("Input")
+    ]
     assert any(r.get("signature") for r in raised), raised  # the routes' event is signed
     secret = stack_secrets(stack.info, stack.state_dir)["REVIEW_TOKEN_SECRET"]
     assert secret not in history

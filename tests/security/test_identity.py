@@ -27,12 +27,19 @@ KEY_VAULT_REF = "@Microsoft.KeyVault(VaultName=kv-c2arm;SecretName=review-token-
 
 def _forged(name: str = APPROVER, oid: str = APPROVER_OID) -> dict[str, str]:
     """Every header App Service authentication would set, written by the caller itself."""
-    claims = {"auth_typ": "aad", "claims": [
-        {"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": oid},
-        {"typ": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "val": name}]}  # fmt: skip
-    return {"X-MS-CLIENT-PRINCIPAL": base64.b64encode(json.dumps(claims).encode()).decode(),
-            "X-MS-CLIENT-PRINCIPAL-ID": oid, "X-MS-CLIENT-PRINCIPAL-NAME": name,
-            "X-MS-CLIENT-PRINCIPAL-IDP": "aad"}  # fmt: skip
+    claims = {
+        "auth_typ": "aad",
+        "claims": [
+            {"typ": "http://schemas.microsoft.com/identity/claims/objectidentifier", "val": oid},
+            {"typ": "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "val": name},
+        ],
+    }
+    return {
+        "X-MS-CLIENT-PRINCIPAL": base64.b64encode(json.dumps(claims).encode()).decode(),
+        "X-MS-CLIENT-PRINCIPAL-ID": oid,
+        "X-MS-CLIENT-PRINCIPAL-NAME": name,
+        "X-MS-CLIENT-PRINCIPAL-IDP": "aad",
+    }
 
 
 def _approve(api: ApiHost, headers: dict[str, str], unit: str = "sec-id-1") -> httpx.Response:
@@ -50,8 +57,9 @@ def test_forged_principal_headers_decide_nothing(api: ApiHost) -> None:
 @pytest.fixture(scope="module")
 def unauthenticated(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiHost]:
     """The app with App Service authentication off: headers pass as the caller sent them."""
-    host = start_api_host(tmp_path_factory.mktemp("no-auth-api"), azurite, auth=False,
-                          TWO_PERSON_APPROVAL="false")  # fmt: skip
+    host = start_api_host(
+        tmp_path_factory.mktemp("no-auth-api"), azurite, auth=False, TWO_PERSON_APPROVAL="false"
+    )
     yield host
     host.host.process.stop()
 
@@ -63,8 +71,12 @@ def test_without_app_service_authentication_no_principal_is_trusted(unauthentica
         page = browser.get("/api/migrations/sec-id-1/review", headers=_forged())
     assert page.status_code == 401 and "WEBSITE_AUTH_ENABLED" in page.text
     with unauthenticated.client() as client:  # a submission's requester is a label, not the forged name
-        body = {"requestId": "no-auth-1", "subscriptionId": SUB, "requestedBy": "label@contoso.com",
-                "unit": {"kind": "virtualNetwork", "name": "v"}}  # fmt: skip
+        body = {
+            "requestId": "no-auth-1",
+            "subscriptionId": SUB,
+            "requestedBy": "label@contoso.com",
+            "unit": {"kind": "virtualNetwork", "name": "v"},
+        }
         assert client.post("/api/migrations", json=body, headers=_forged()).status_code == 202
         assert client.get("/api/migrations/no-auth-1").json()["requestedBy"] == "label@contoso.com"
 
@@ -88,8 +100,12 @@ def test_approvers_by_object_id_or_normal_name(
 
 
 def test_two_person_rule_needs_a_signed_in_requester(api: ApiHost) -> None:
-    body = {"requestId": "sec-2p-1", "subscriptionId": SUB, "requestedBy": "ops@contoso.com",
-            "unit": {"kind": "virtualNetwork", "name": "v"}}  # fmt: skip
+    body = {
+        "requestId": "sec-2p-1",
+        "subscriptionId": SUB,
+        "requestedBy": "ops@contoso.com",
+        "unit": {"kind": "virtualNetwork", "name": "v"},
+    }
     with api.client() as client:
         refused = client.post("/api/migrations", json=body)
         assert refused.status_code == 403 and "signed-in requester" in refused.json()["error"]
@@ -139,8 +155,11 @@ def test_an_unusable_signing_secret_stops_every_decision(
         assert approve.status_code == 503 and "REVIEW_TOKEN_SECRET" in approve.json()["error"]
         with host.client(key=False) as browser:
             page = browser.get("/api/migrations/x/review", headers=signed_in(host.url, APPROVER))
-            form = browser.post("/api/migrations/x/review/decision", data={"decision": "commit"},
-                                headers=signed_in(host.url, APPROVER))  # fmt: skip
+            form = browser.post(
+                "/api/migrations/x/review/decision",
+                data={"decision": "commit"},
+                headers=signed_in(host.url, APPROVER),
+            )
         assert page.status_code == 503 and form.status_code == 503
         log = Path(host.log).read_text()
         lines = [line for line in log.splitlines() if "app setting REVIEW_TOKEN_SECRET" in line]
@@ -157,8 +176,9 @@ def test_name_approvers_on_azure_start_with_a_warning_citing_the_guidance(
     host = start_api_host(tmp_path_factory.mktemp("names"), azurite, AZURE_FUNCTIONS_ENVIRONMENT=environment)
     try:
         assert _approve(host, signed_in(host.url, APPROVER)).status_code == 404  # a name entry still works
-        warnings = [line for line in Path(host.log).read_text().splitlines()
-                    if "APPROVERS lists 2 name(s)" in line]  # fmt: skip
+        warnings = [
+            line for line in Path(host.log).read_text().splitlines() if "APPROVERS lists 2 name(s)" in line
+        ]
     finally:
         host.host.process.stop()
     if environment == "Development":

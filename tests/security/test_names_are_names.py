@@ -37,9 +37,19 @@ def test_a_name_with_a_control_or_format_character_is_refused_naming_the_field(n
         ("unit.name", {"unit": {"kind": "virtualNetwork", "name": name}}),
         ("unit.deployment", {"unit": {"kind": "cloudService", "name": "cs", "deployment": name}}),
         ("requestedBy", {"unit": {"kind": "virtualNetwork", "name": "v"}, "requestedBy": name}),
-        ("destination.subnet", {"unit": {"kind": "cloudService", "name": "cs"}, "destination": {
-            "mode": "Existing", "resourceGroup": "rg", "virtualNetwork": "v", "subnet": name}}),
-    ):  # fmt: skip
+        (
+            "destination.subnet",
+            {
+                "unit": {"kind": "cloudService", "name": "cs"},
+                "destination": {
+                    "mode": "Existing",
+                    "resourceGroup": "rg",
+                    "virtualNetwork": "v",
+                    "subnet": name,
+                },
+            },
+        ),
+    ):
         with pytest.raises(RequestError) as caught:
             parse_request({"requestId": "r", "subscriptionId": SUB, **body})
         assert [e["field"] for e in caught.value.errors] == [where], caught.value.errors

@@ -66,8 +66,10 @@ def test_a_finished_and_purged_instances_id_stays_taken(api: ApiHost) -> None:
         assert client.post("/api/migrations", json=_request("race-2")).status_code == 202
     with _durable(api) as durable:
         durable.post("/instances/race-2/terminate", params={"reason": "test"})
-        wait_for(lambda: durable.get("/instances/race-2").json()["runtimeStatus"] == "Terminated",
-                 what="race-2 terminated")  # fmt: skip
+        wait_for(
+            lambda: durable.get("/instances/race-2").json()["runtimeStatus"] == "Terminated",
+            what="race-2 terminated",
+        )
         assert durable.delete("/instances/race-2").status_code == 200  # purged: the host forgot it
         assert durable.get("/instances/race-2").status_code == 404
     with api.client(principal="ops@contoso.com") as client:  # signed in: two-person approval is on

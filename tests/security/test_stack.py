@@ -27,9 +27,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from cli.stack.up import down
 
     base = tmp_path_factory.mktemp("security-stack")
-    settings = {"APPROVERS": f"{APPROVER},{SECOND_APPROVER}", "TWO_PERSON_APPROVAL": "true",
-                "OPERATION_POLL_MIN_SECONDS": "2", "OPERATION_POLL_MAX_SECONDS": "10",
-                "AZURE_REQUESTS_PER_SECOND": "200", "AZURE_REQUESTS_BURST": "200"}  # fmt: skip
+    settings = {
+        "APPROVERS": f"{APPROVER},{SECOND_APPROVER}",
+        "TWO_PERSON_APPROVAL": "true",
+        "OPERATION_POLL_MIN_SECONDS": "2",
+        "OPERATION_POLL_MAX_SECONDS": "10",
+        "AZURE_REQUESTS_PER_SECOND": "200",
+        "AZURE_REQUESTS_BURST": "200",
+    }
     stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
     yield stack
     down(base)
@@ -77,8 +82,12 @@ def test_approval_rules_and_no_replay(stack: Stack) -> None:
             (SECOND_APPROVER, "approve"),
         ]
         ANSWERS.append(("report json", client.get("/api/migrations/sec-vnet/report").text))
-        ANSWERS.append(("report html", client.get("/api/migrations/sec-vnet/report",
-                                                  headers={"Accept": "text/html"}).text))  # fmt: skip
+        ANSWERS.append(
+            (
+                "report html",
+                client.get("/api/migrations/sec-vnet/report", headers={"Accept": "text/html"}).text,
+            )
+        )
         ANSWERS.append(("status", client.get("/api/migrations/sec-vnet").text))
         ANSWERS.append(("review", client.get("/api/migrations/sec-vnet/review").text))
         ANSWERS.append(("404", client.get("/api/migrations/nothing").text))
@@ -98,8 +107,12 @@ def _finished_run(stack: Stack) -> str:
         else:
             unit_id = "sec-dry"
             with stack.client(principal=APPROVER) as requester:
-                body = {"requestId": unit_id, "subscriptionId": SUB, "dryRun": True,
-                        "unit": {"kind": "virtualNetwork", "name": "vnet-small"}}  # fmt: skip
+                body = {
+                    "requestId": unit_id,
+                    "subscriptionId": SUB,
+                    "dryRun": True,
+                    "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
+                }
                 answer = requester.post("/api/migrations", json=body)
                 assert answer.status_code in (202, 409), answer.text
     done = wait_phase(stack, unit_id, {"Committed", "Aborted", "Failed", "NeedsSupport"}, timeout=120)
@@ -116,23 +129,39 @@ def test_no_secret_in_logs_blobs_reports_or_answers(stack: Stack) -> None:
             ("status", client.get(root)),
             ("report json", client.get(f"{root}/report")),
             ("report html", client.get(f"{root}/report", headers={"Accept": "text/html"})),
-            ("review", client.get(f"{root}/review",
-                                  headers=signed_in(stack.info["appUrl"], SECOND_APPROVER))),
+            (
+                "review",
+                client.get(f"{root}/review", headers=signed_in(stack.info["appUrl"], SECOND_APPROVER)),
+            ),
             ("audit", client.get(f"{root}/audit")),
             ("list", client.get("/api/migrations")),
             ("404", client.get("/api/migrations/nothing")),
             ("400", client.post("/api/migrations", json={"requestId": 1})),
             ("403 no principal", client.post(f"{root}/approve", json={})),
-            ("403 stranger", client.post(f"{root}/approve", json={},
-                                         headers=signed_in(stack.info["appUrl"], "mallory@contoso.com"))),
-            ("409 late", client.post(f"{root}/abort", json={},
-                                     headers=signed_in(stack.info["appUrl"], SECOND_APPROVER))),
-        ):  # fmt: skip
+            (
+                "403 stranger",
+                client.post(
+                    f"{root}/approve", json={}, headers=signed_in(stack.info["appUrl"], "mallory@contoso.com")
+                ),
+            ),
+            (
+                "409 late",
+                client.post(
+                    f"{root}/abort", json={}, headers=signed_in(stack.info["appUrl"], SECOND_APPROVER)
+                ),
+            ),
+        ):
             answers.append((where, response.text))
     assert "resourceMap" in dict(answers)["report json"], "the run left a report to scan"
     secrets = stack_secrets(stack.info, stack.state_dir)
-    assert {"function key", "master key", "emulator admin token", "bearer token", "storage account key",
-            "REVIEW_TOKEN_SECRET"} <= set(secrets)  # fmt: skip
+    assert {
+        "function key",
+        "master key",
+        "emulator admin token",
+        "bearer token",
+        "storage account key",
+        "REVIEW_TOKEN_SECRET",
+    } <= set(secrets)
     assert any(name.startswith("private key") for name in secrets)
     texts = log_texts(stack.state_dir) + blob_texts(stack.storage) + answers + ANSWERS
     assert any(where.startswith(f"blob snapshots/{unit_id}/") for where, _ in texts), "no snapshot to scan"

@@ -27,12 +27,22 @@ ROLE = "http://schemas.microsoft.com/ws/2008/06/identity/claims/role"
 def _headers(
     name: str = "alice@contoso.com", oid: str = OID, idp: str = "aad", **over: str
 ) -> dict[str, str]:
-    claims = {"auth_typ": "aad", "role_typ": ROLE, "name_typ": "name",
-              "claims": [{"typ": OID_CLAIM, "val": oid}, {"typ": UPN_CLAIM, "val": name},
-                         {"typ": ROLE, "val": "Approver"}]}  # fmt: skip
-    headers = {"x-ms-client-principal": base64.b64encode(json.dumps(claims).encode()).decode(),
-               "x-ms-client-principal-id": oid, "x-ms-client-principal-name": name,
-               "x-ms-client-principal-idp": idp}  # fmt: skip
+    claims = {
+        "auth_typ": "aad",
+        "role_typ": ROLE,
+        "name_typ": "name",
+        "claims": [
+            {"typ": OID_CLAIM, "val": oid},
+            {"typ": UPN_CLAIM, "val": name},
+            {"typ": ROLE, "val": "Approver"},
+        ],
+    }
+    headers = {
+        "x-ms-client-principal": base64.b64encode(json.dumps(claims).encode()).decode(),
+        "x-ms-client-principal-id": oid,
+        "x-ms-client-principal-name": name,
+        "x-ms-client-principal-idp": idp,
+    }
     headers.update(over)
     return headers
 
@@ -99,8 +109,10 @@ def test_same_person_by_object_id_or_folded_name() -> None:
 
 
 def test_secret_settings_unresolved_key_vault_reference_or_short() -> None:
-    for value, why in (("@Microsoft.KeyVault(VaultName=kv;SecretName=review-token-secret)", "Key Vault"),
-                       ("short-secret", "12 bytes")):  # fmt: skip
+    for value, why in (
+        ("@Microsoft.KeyVault(VaultName=kv;SecretName=review-token-secret)", "Key Vault"),
+        ("short-secret", "12 bytes"),
+    ):
         problems = setting_problems({"REVIEW_TOKEN_SECRET": value})
         assert [p.setting for p in problems] == ["REVIEW_TOKEN_SECRET"], problems
         assert why in problems[0].message and value not in problems[0].message

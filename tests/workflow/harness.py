@@ -68,8 +68,13 @@ class Harness:
 
     def _event(self, kind: int, **fields: Any) -> dict[str, Any]:
         self._eid += 1
-        return {"EventType": kind, "EventId": self._eid, "IsPlayed": False,
-                "Timestamp": self.now.strftime(TS), **fields}  # fmt: skip
+        return {
+            "EventType": kind,
+            "EventId": self._eid,
+            "IsPlayed": False,
+            "Timestamp": self.now.strftime(TS),
+            **fields,
+        }
 
     def start(self) -> dict[str, Any]:
         started = self._event(0, Name="orchestrator", Version="", Input=json.dumps(self.input))
@@ -81,9 +86,15 @@ class Harness:
             event["IsPlayed"] = True
         self.history.append(self._event(12))
         self.history.extend(new_events)
-        context = {"history": self.history, "instanceId": self.instance_id, "isReplaying": False,
-                   "parentInstanceId": None, "input": json.dumps(self.input),
-                   "upperSchemaVersion": 1, "upperSchemaVersionNew": 3}  # fmt: skip
+        context = {
+            "history": self.history,
+            "instanceId": self.instance_id,
+            "isReplaying": False,
+            "parentInstanceId": None,
+            "input": json.dumps(self.input),
+            "upperSchemaVersion": 1,
+            "upperSchemaVersionNew": 3,
+        }
         self.last_context = json.loads(json.dumps(context))
         try:
             state = json.loads(self.handle(json.dumps(context)))
@@ -127,8 +138,12 @@ class Harness:
                 retry = None
                 if kind == 1:
                     opts = action["retryOptions"]
-                    retry = _Retry(action["functionName"], payload, opts["maxNumberOfAttempts"],
-                                   opts["firstRetryIntervalInMilliseconds"])  # fmt: skip
+                    retry = _Retry(
+                        action["functionName"],
+                        payload,
+                        opts["maxNumberOfAttempts"],
+                        opts["firstRetryIntervalInMilliseconds"],
+                    )
                 self._ready.append(self._run_activity(tid, action["functionName"], payload, retry))
             elif kind == 5:
                 tid = self._take_id()
@@ -149,8 +164,13 @@ class Harness:
     def _run_child(self, tid: int, action: dict[str, Any]) -> list[dict[str, Any]]:
         """Run a sub-orchestration to its end with the same stand-ins (its events from `child_events`)."""
         name, child_id = action["functionName"], action["instanceId"]
-        child = Harness(self.sub_orchestrators[name], json.loads(action["input"]), self.activities,
-                        instance_id=child_id, now=self.now)  # fmt: skip
+        child = Harness(
+            self.sub_orchestrators[name],
+            json.loads(action["input"]),
+            self.activities,
+            instance_id=child_id,
+            now=self.now,
+        )
         state = child.run(self.child_events(child_id) if self.child_events else None)
         self.children[child_id] = child
         if not state.get("isDone"):

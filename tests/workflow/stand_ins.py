@@ -146,9 +146,14 @@ def signed(
     unit_id: str, decision: str, wait: str, approver: str = "alice@contoso.com", comment: str = ""
 ) -> dict:
     """An `Approval` event as c2arm's decision route raises it (signed for `unit_id` and `wait`)."""
-    fields = {"decision": decision, "wait": wait, "approver": approver,
-              "approverId": "a11ce000-0000-4000-8000-000000000001", "comment": comment,
-              "at": "2030-01-01T00:00:00.000000Z"}  # fmt: skip
+    fields = {
+        "decision": decision,
+        "wait": wait,
+        "approver": approver,
+        "approverId": "a11ce000-0000-4000-8000-000000000001",
+        "comment": comment,
+        "at": "2030-01-01T00:00:00.000000Z",
+    }
     return {**fields, "signature": sign_decision(DECISION_SECRET, unit_id, fields)}
 
 

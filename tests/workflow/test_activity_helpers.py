@@ -15,13 +15,23 @@ from activities.snapshot import REDACTED, redact, unit_part
 ESTATE = {
     "virtualNetworks": [{"name": "v1"}, {"name": "v2"}],
     "cloudServices": [
-        {"name": "in-v1", "alerts": 2, "deployment": {"virtualNetwork": "v1", "roles": [
-            {"name": "r1", "extensions": [{"name": "BGInfo", "xml": True},
-                                          {"name": "Custom", "xml": False}]}]}},
+        {
+            "name": "in-v1",
+            "alerts": 2,
+            "deployment": {
+                "virtualNetwork": "v1",
+                "roles": [
+                    {
+                        "name": "r1",
+                        "extensions": [{"name": "BGInfo", "xml": True}, {"name": "Custom", "xml": False}],
+                    }
+                ],
+            },
+        },
         {"name": "alone", "deployment": {"roles": []}},
     ],
     "rbac": [{"principal": "a", "role": "Reader", "scope": "cloudService/in-v1"}],
-}  # fmt: skip
+}
 
 
 def test_redact_replaces_secret_keys_anywhere() -> None:
@@ -30,8 +40,11 @@ def test_redact_replaces_secret_keys_anywhere() -> None:
         "certificateData": "c",
         "n": 1,
     }
-    assert redact(doc) == {"a": {"protectedSettings": REDACTED, "list": [{"Password": REDACTED, "ok": 1}]},
-                           "certificateData": REDACTED, "n": 1}  # fmt: skip
+    assert redact(doc) == {
+        "a": {"protectedSettings": REDACTED, "list": [{"Password": REDACTED, "ok": 1}]},
+        "certificateData": REDACTED,
+        "n": 1,
+    }
 
 
 def test_unit_part_of_a_vnet_includes_its_cloud_services() -> None:

@@ -46,8 +46,12 @@ def test_a_model_travels_as_plain_json_not_the_sdks_envelope() -> None:
         id="u1", request={"unit": {"kind": "virtualNetwork"}}, operation="commit", requestId=None
     )
     wire = step.to_json()
-    assert wire == {"id": "u1", "request": {"unit": {"kind": "virtualNetwork"}}, "operation": "commit",
-                    "requestId": None}  # fmt: skip
+    assert wire == {
+        "id": "u1",
+        "request": {"unit": {"kind": "virtualNetwork"}},
+        "operation": "commit",
+        "requestId": None,
+    }
     assert "__class__" not in json.dumps(wire)
     assert OperationPoll.from_json(wire) == step
 

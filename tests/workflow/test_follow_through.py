@@ -26,14 +26,21 @@ class Compute:
 
     def facts(self, name: str) -> VmFacts:
         vm = self.vms[name]
-        disk = Disk("os", None, None if vm["managed"] else f"https://st.blob.core.windows.net/vhds/{name}.vhd",
-                    f"/disks/{name}_os" if vm["managed"] else None, 30)  # fmt: skip
+        disk = Disk(
+            "os",
+            None,
+            None if vm["managed"] else f"https://st.blob.core.windows.net/vhds/{name}.vhd",
+            f"/disks/{name}_os" if vm["managed"] else None,
+            30,
+        )
         return VmFacts(f"/vms/{name}", name, "g", "westeurope", vm["power"], False, (disk,), None)
 
     def activities(self) -> dict[str, Any]:
         def survey(p: dict[str, Any]) -> dict[str, Any]:
-            return {"vms": [self.facts(n).to_json() for n in self.vms],
-                    "plan": [plan_line(self.facts(n), None) for n in self.vms]}  # fmt: skip
+            return {
+                "vms": [self.facts(n).to_json() for n in self.vms],
+                "plan": [plan_line(self.facts(n), None) for n in self.vms],
+            }
 
         def step(p: dict[str, Any]) -> dict[str, Any]:
             facts = self.facts(p["vm"])

@@ -145,11 +145,22 @@ def test_big_plan_status_is_trimmed_below_the_limit() -> None:
 
     from orchestrators.migrate_plan import fit_plan
 
-    rows = [{"id": f"p~virtualNetwork~v{i}", "unit": {"kind": "virtualNetwork", "name": f"v{i}"},
-             "key": f"virtualNetwork/v{i}", "dependsOn": [f"x/{j}" for j in range(5)], "phase": "Pending"}
-            for i in range(300)]  # fmt: skip
-    status = {"id": "p", "phase": "Running", "waves": [{"index": 0, "units": rows}],
-              "notMigratable": [{"key": "a/b", "reasons": ["r" * 100] * 3}]}  # fmt: skip
+    rows = [
+        {
+            "id": f"p~virtualNetwork~v{i}",
+            "unit": {"kind": "virtualNetwork", "name": f"v{i}"},
+            "key": f"virtualNetwork/v{i}",
+            "dependsOn": [f"x/{j}" for j in range(5)],
+            "phase": "Pending",
+        }
+        for i in range(300)
+    ]
+    status = {
+        "id": "p",
+        "phase": "Running",
+        "waves": [{"index": 0, "units": rows}],
+        "notMigratable": [{"key": "a/b", "reasons": ["r" * 100] * 3}],
+    }
     small = fit_plan(status)
     assert len(json.dumps(small)) <= 14_000 and small["truncated"] is True
     assert small["waves"][0]["counts"] == {"Pending": 300} and small["waves"][0]["units"] == []

@@ -61,8 +61,11 @@ def test_gate_before_prepare_waits_for_a_person_then_prepares() -> None:
     state = h.run(until_phase=gate)
     assert not state["isDone"] and h.custom_status["phase"] == gate
     assert platform.state == "Unprepared" and platform.started == []  # nothing prepared
-    requested = {"type": "ApprovalRequested", "id": "change-1",
-                 "data": {"links": h.custom_status["links"], "wait": "prepare"}}  # fmt: skip
+    requested = {
+        "type": "ApprovalRequested",
+        "id": "change-1",
+        "data": {"links": h.custom_status["links"], "wait": "prepare"},
+    }
     assert {k: v for k, v in platform.events[-1].items() if k != "eventId"} == requested
     state = h.run({"Approval": [COMMIT]}, until_phase=gate)  # meant for the other wait: ignored
     assert not state["isDone"] and platform.started == []
@@ -156,9 +159,11 @@ def test_an_unsigned_or_forged_decision_is_ignored_and_audited() -> None:
     raiseEvent) decides nothing; the audit records that it was ignored, then a signed one counts."""
     platform = Platform()
     h = harness(platform)
-    forged = [{"decision": "commit", "approver": "boss@contoso.com", "comment": "trust me"},  # unsigned
-              signed("another-unit", "commit", "commit"),  # signed, but for another unit
-              {**COMMIT, "comment": "changed after signing"}]  # altered  # fmt: skip
+    forged = [
+        {"decision": "commit", "approver": "boss@contoso.com", "comment": "trust me"},  # unsigned
+        signed("another-unit", "commit", "commit"),  # signed, but for another unit
+        {**COMMIT, "comment": "changed after signing"},
+    ]  # altered
     for n, event in enumerate(forged, 1):
         h.run({"Approval": [event]})
         assert h.custom_status["phase"] == "AwaitingApproval" and platform.state == "Prepared"
@@ -170,8 +175,15 @@ def test_an_unsigned_or_forged_decision_is_ignored_and_audited() -> None:
     state = h.run({"Approval": [COMMIT]})
     assert state["output"]["phase"] == "Committed"
     decided = [a for a in platform.audit if a["action"] == "approve"]
-    assert decided == [{"id": "change-1", "principal": "alice@contoso.com", "action": "approve",
-                        "comment": "go", "entryId": "decision-commit"}]  # fmt: skip
+    assert decided == [
+        {
+            "id": "change-1",
+            "principal": "alice@contoso.com",
+            "action": "approve",
+            "comment": "go",
+            "entryId": "decision-commit",
+        }
+    ]
     assert "signature" not in state["output"]["decision"]  # the status shows the decision, not its MAC
 
 
@@ -297,8 +309,16 @@ def test_custom_status_stays_under_the_azure_limit() -> None:
 
     from orchestrators._status import STATUS_BUDGET
 
-    big = [{"severity": "warning", "code": "arm.changed", "message": "x" * 400, "expected": "a" * 200,
-            "actual": "b" * 200} for _ in range(80)]  # fmt: skip
+    big = [
+        {
+            "severity": "warning",
+            "code": "arm.changed",
+            "message": "x" * 400,
+            "expected": "a" * 200,
+            "actual": "b" * 200,
+        }
+        for _ in range(80)
+    ]
     platform = Platform(check=big)
     h = harness(platform)
     h.run()

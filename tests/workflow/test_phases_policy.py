@@ -96,11 +96,18 @@ def test_token_binds_instance_principal_and_expiry() -> None:
 
 
 def test_report_model_round_trips_in_camel_case() -> None:
-    report = Report.model_validate({
-        "id": "r1", "unit": {"kind": "cloudService", "name": "web"}, "phase": "Committed", "dryRun": True,
-        "findings": [{"severity": "warning", "code": "X", "message": "a<b"}], "unknownKey": 1,
-        "resourceMap": {"vm1": "/subscriptions/s/x"},
-        "timeline": [{"phase": "Queued", "at": "t"}]})  # fmt: skip
+    report = Report.model_validate(
+        {
+            "id": "r1",
+            "unit": {"kind": "cloudService", "name": "web"},
+            "phase": "Committed",
+            "dryRun": True,
+            "findings": [{"severity": "warning", "code": "X", "message": "a<b"}],
+            "unknownKey": 1,
+            "resourceMap": {"vm1": "/subscriptions/s/x"},
+            "timeline": [{"phase": "Queued", "at": "t"}],
+        }
+    )
     body = report.to_json()
     assert body["dryRun"] is True and body["resourceMap"] == {"vm1": "/subscriptions/s/x"}
     assert "unknownKey" not in body and body["rbacToRecreate"] == [] and body["error"] is None

@@ -89,8 +89,9 @@ def test_a_running_stack_is_not_started_twice(tmp_path: Path) -> None:
 
 
 def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
-    result = CliRunner().invoke(app, ["up", "--estate", str(tmp_path / "missing.yaml"), "--state-dir",
-                                      str(tmp_path / "s")])  # fmt: skip
+    result = CliRunner().invoke(
+        app, ["up", "--estate", str(tmp_path / "missing.yaml"), "--state-dir", str(tmp_path / "s")]
+    )
     assert result.exit_code == 2
     assert result.output.startswith("c2arm: --estate") and "no such file" in result.output
     result = CliRunner().invoke(app, ["down", "--state-dir", str(tmp_path / "none")])
@@ -101,8 +102,15 @@ def test_cli_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_an_unknown_setting_is_refused_with_a_did_you_mean(tmp_path: Path) -> None:
     from tests.cli.helpers import c2arm
 
-    result = c2arm("up", "--estate", str(ESTATE), "--state-dir", str(tmp_path / "s"),
-                   "--setting", "APROVERS=a@contoso.com")  # fmt: skip
+    result = c2arm(
+        "up",
+        "--estate",
+        str(ESTATE),
+        "--state-dir",
+        str(tmp_path / "s"),
+        "--setting",
+        "APROVERS=a@contoso.com",
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines() == [
         "c2arm: --setting APROVERS: not an app setting c2arm reads: did you mean APPROVERS?"
@@ -116,9 +124,18 @@ def test_up_waits_on_health_and_prints_every_problem(tmp_path: Path) -> None:
     from tests.cli.helpers import c2arm
 
     state = tmp_path / "s"
-    result = c2arm("up", "--estate", str(ESTATE), "--state-dir", str(state), "--setting",
-                   "MIGRATION_WINDOWS=Mon-Fri 25:00-06:00", "--setting", "TWO_PERSON_APPROVAL=yes",
-                   timeout=180)  # fmt: skip
+    result = c2arm(
+        "up",
+        "--estate",
+        str(ESTATE),
+        "--state-dir",
+        str(state),
+        "--setting",
+        "MIGRATION_WINDOWS=Mon-Fri 25:00-06:00",
+        "--setting",
+        "TWO_PERSON_APPROVAL=yes",
+        timeout=180,
+    )
     try:
         assert result.returncode == 1, result.stderr
         lines = result.stderr.strip().splitlines()
@@ -166,8 +183,10 @@ def test_a_broken_estate_shows_the_emulators_own_error_not_an_old_log(tmp_path: 
     (state / "logs").mkdir(parents=True)
     (state / "logs" / "emulator.log").write_text("an old run's line that must not be shown\n")
     broken = tmp_path / "broken.yaml"
-    broken.write_text("version: 1\nsubscriptionId: 00000000-0000-0000-0000-000000000009\n"
-                      "virtualNetworks:\n  - name: v1\n    addressSpace: nope\n")  # fmt: skip
+    broken.write_text(
+        "version: 1\nsubscriptionId: 00000000-0000-0000-0000-000000000009\n"
+        "virtualNetworks:\n  - name: v1\n    addressSpace: nope\n"
+    )
     result = c2arm("up", "--estate", str(broken), "--state-dir", str(state), timeout=120)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     [line] = result.stderr.strip().splitlines()

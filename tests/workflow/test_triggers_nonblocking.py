@@ -21,8 +21,11 @@ import triggers.intake as intake
 from migration.requests import parse_request
 
 SLOW = 0.3
-REQUEST = {"requestId": "change-1", "subscriptionId": "00000000-0000-0000-0000-000000000001",
-           "unit": {"kind": "virtualNetwork", "name": "vnet1"}}  # fmt: skip
+REQUEST = {
+    "requestId": "change-1",
+    "subscriptionId": "00000000-0000-0000-0000-000000000001",
+    "unit": {"kind": "virtualNetwork", "name": "vnet1"},
+}
 
 
 class SlowStorage:

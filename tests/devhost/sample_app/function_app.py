@@ -375,8 +375,13 @@ def blocking(tag: str) -> str:
 @app.durable_client_input(client_name="client")
 async def queue_start(msg: func.QueueMessage, client: df.DurableOrchestrationClient) -> None:
     """Starts `chain` with the message's id; a message without `id` fails (→ poison)."""
-    meta = {"id": msg.id, "dequeueCount": msg.dequeue_count, "inserted": str(msg.insertion_time),
-            "popReceipt": bool(msg.pop_receipt), "body": msg.get_body().decode()}  # fmt: skip
+    meta = {
+        "id": msg.id,
+        "dequeueCount": msg.dequeue_count,
+        "inserted": str(msg.insertion_time),
+        "popReceipt": bool(msg.pop_receipt),
+        "body": msg.get_body().decode(),
+    }
     (_state_dir() / f"queue-{_bump('queue_start')}.json").write_text(json.dumps(meta))
     data = msg.get_json()
     logging.info("queue message %s dequeue count %s", msg.id, msg.dequeue_count)

@@ -22,12 +22,26 @@ MANAGED = Disk(
 SET_ID = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/availabilitySets/as"
 
 
-def vm(power: str = "running", *, busy: bool = False, managed: bool = False, in_set: bool = False,
-       ext: str = "Succeeded") -> VmFacts:  # fmt: skip
+def vm(
+    power: str = "running",
+    *,
+    busy: bool = False,
+    managed: bool = False,
+    in_set: bool = False,
+    ext: str = "Succeeded",
+) -> VmFacts:
     vm_id = "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/virtualMachines/vm"
-    return VmFacts(vm_id, "vm", "g",
-                   "westeurope", power, busy, (MANAGED if managed else VHD,), SET_ID if in_set else None,
-                   (("ext1", ext),))  # fmt: skip
+    return VmFacts(
+        vm_id,
+        "vm",
+        "g",
+        "westeurope",
+        power,
+        busy,
+        (MANAGED if managed else VHD,),
+        SET_ID if in_set else None,
+        (("ext1", ext),),
+    )
 
 
 CLASSIC = SetFacts(SET_ID, "as", "Classic", 3, 2)
@@ -55,8 +69,9 @@ ALIGNED = SetFacts(SET_ID, "as", "Aligned", 2, 2)
         (vm("deallocated"), False, None, True, "done"),
     ],
 )
-def test_next_action(facts: VmFacts, was_running: bool, aset: SetFacts | None, restoring: bool,
-                     expected: str) -> None:  # fmt: skip
+def test_next_action(
+    facts: VmFacts, was_running: bool, aset: SetFacts | None, restoring: bool, expected: str
+) -> None:
     assert next_action(facts, was_running, aset, restoring).kind == expected
 
 
@@ -87,13 +102,18 @@ def test_follow_through_id_is_in_the_reserved_namespace() -> None:
     assert (
         follow_through_id("p~virtualNetwork~vnet-a") == "p~virtualNetwork~vnet-a~follow"
     )  # of a plan's unit
-    request = {"requestId": ft, "subscriptionId": "00000000-0000-0000-0000-000000000001",
-               "unit": {"kind": "virtualNetwork", "name": "v"}}  # fmt: skip
+    request = {
+        "requestId": ft,
+        "subscriptionId": "00000000-0000-0000-0000-000000000001",
+        "unit": {"kind": "virtualNetwork", "name": "v"},
+    }
     with pytest.raises(Exception, match="requestId"):
         parse_request(request)
 
 
 def test_managed_disk_map_pairs_each_vhd_with_its_managed_disk() -> None:
-    rows = [{"before": vm(managed=False).to_json(), "after": vm(managed=True).to_json()},
-            {"before": vm(managed=True).to_json(), "after": vm(managed=True).to_json()}]  # fmt: skip
+    rows = [
+        {"before": vm(managed=False).to_json(), "after": vm(managed=True).to_json()},
+        {"before": vm(managed=True).to_json(), "after": vm(managed=True).to_json()},
+    ]
     assert managed_disk_map(rows) == {"os": MANAGED.managed}

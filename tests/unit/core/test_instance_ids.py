@@ -39,9 +39,17 @@ def test_kinds_of_derived_ids_differ_by_their_number_of_parts() -> None:
 
 @pytest.mark.parametrize(
     ("request_id", "problem"),
-    [(".", "dots only"), ("..", "dots only"), ("...", "dots only"), ("a~b", "reserved"),
-     ("a/b", "A-Z"), ("a%2Fb", "A-Z"), ("x" * 101, "1-100"), ("", "1-100")],
-)  # fmt: skip
+    [
+        (".", "dots only"),
+        ("..", "dots only"),
+        ("...", "dots only"),
+        ("a~b", "reserved"),
+        ("a/b", "A-Z"),
+        ("a%2Fb", "A-Z"),
+        ("x" * 101, "1-100"),
+        ("", "1-100"),
+    ],
+)
 def test_hostile_request_and_plan_ids_are_400s_naming_the_field(request_id: str, problem: str) -> None:
     body = {"requestId": request_id, "subscriptionId": SUB, "unit": {"kind": "virtualNetwork", "name": "v"}}
     with pytest.raises(RequestError) as caught:
@@ -56,8 +64,12 @@ def test_hostile_request_and_plan_ids_are_400s_naming_the_field(request_id: str,
 
 @pytest.mark.parametrize("timeout", ["P99999999999D", "PT99999999999999999999H", "P9999W", "P3661D"])
 def test_an_overflowing_duration_is_a_400_naming_the_field(timeout: str) -> None:
-    body = {"requestId": "r", "subscriptionId": SUB, "unit": {"kind": "virtualNetwork", "name": "v"},
-            "approval": {"timeout": timeout}}  # fmt: skip
+    body = {
+        "requestId": "r",
+        "subscriptionId": SUB,
+        "unit": {"kind": "virtualNetwork", "name": "v"},
+        "approval": {"timeout": timeout},
+    }
     with pytest.raises(RequestError) as caught:
         parse_request_text(json.dumps(body))
     assert [e["field"] for e in caught.value.errors] == ["approval.timeout"]
