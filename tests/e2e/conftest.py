@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,33 +141,52 @@ class Stack(App):
             return asm.get(f"/{self.info['subscriptionId']}{path}")
 
 
-def start_stack(base: Path, estate: Path, settings: dict[str, str], time_scale: float = 20) -> Stack:
-    """`c2arm up`'s code path, in a temp state dir."""
-    from cli.stack.up import StackOptions, up
+SMALL_ESTATE = REPO_ROOT / "examples" / "estates" / "small.yaml"
+REALISTIC_ESTATE = REPO_ROOT / "examples" / "estates" / "realistic.yaml"
+# what most stacks under test run with: operations polled every 2–10 durable seconds, and a
+# limiter that never holds a test back (the limiter has tests of its own)
+FAST = {
+    "OPERATION_POLL_MIN_SECONDS": "2",
+    "OPERATION_POLL_MAX_SECONDS": "10",
+    "AZURE_REQUESTS_PER_SECOND": "200",
+    "AZURE_REQUESTS_BURST": "200",
+}
 
-    info = up(StackOptions(estate=estate, state_dir=base, settings=settings, time_scale=time_scale))
-    assert tuple(info) == STACK_KEYS and json.loads((base / "stack.json").read_text()) == info
-    store = Storage.from_env({"AzureWebJobsStorage": info["storageConnectionString"]})
-    return Stack(info["appUrl"], info["functionKey"], store, {}, info, base)
+
+@contextmanager
+def running_stack(
+    base: Path,
+    settings: dict[str, str],
+    estate: Path = SMALL_ESTATE,
+    time_scale: float = 20,
+    start_time: str | None = None,
+) -> Iterator[Stack]:
+    """`c2arm up`'s code path in the state dir `base` (`FAST` overridden by `settings`), and
+    `c2arm down` when the block ends, however it ends."""
+    from cli.stack.up import StackOptions, down, up
+
+    options = StackOptions(
+        estate=estate,
+        state_dir=base,
+        settings={**FAST, **settings},
+        time_scale=time_scale,
+        start_time=start_time,
+    )
+    info = up(options)
+    try:
+        assert tuple(info) == STACK_KEYS and json.loads((base / "stack.json").read_text()) == info
+        store = Storage.from_env({"AzureWebJobsStorage": info["storageConnectionString"]})
+        yield Stack(info["appUrl"], info["functionKey"], store, {}, info, base)
+    finally:
+        down(base)
 
 
 @pytest.fixture(scope="module")
 def small_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The whole local stack on the small example estate (one per test module)."""
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("stack")
-    settings = {
-        "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
-        "OPERATION_POLL_MIN_SECONDS": "2",
-        "OPERATION_POLL_MAX_SECONDS": "10",
-        "AZURE_QUICK_RETRIES": "1",
-        "AZURE_REQUESTS_PER_SECOND": "200",
-        "AZURE_REQUESTS_BURST": "200",
-    }
-    stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
-    yield stack
-    down(base)
+    settings = {"APPROVERS": f"{APPROVER},{OTHER_APPROVER}", "AZURE_QUICK_RETRIES": "1"}
+    with running_stack(tmp_path_factory.mktemp("stack"), settings) as stack:
+        yield stack
 
 
 REALISTIC_SUB = "00000000-0000-0000-0000-000000000002"
@@ -182,41 +202,24 @@ def realistic_request(request_id: str, kind: str, name: str, **extra: Any) -> di
     }
 
 
-def start_realistic(base: Path, settings: dict[str, str], time_scale: float = 60) -> Stack:
-    from cli.stack.up import StackOptions, up
-
-    info = up(
-        StackOptions(
-            estate=REPO_ROOT / "examples" / "estates" / "realistic.yaml",
-            state_dir=base,
-            settings=settings,
-            time_scale=time_scale,
-            start_time=REALISTIC_START,
-        )
-    )
-    store = Storage.from_env({"AzureWebJobsStorage": info["storageConnectionString"]})
-    return Stack(info["appUrl"], info["functionKey"], store, {}, info, base)
+def running_realistic(base: Path, settings: dict[str, str]) -> AbstractContextManager[Stack]:
+    """The realistic estate's stack, platform and durable time 60× from `REALISTIC_START`."""
+    return running_stack(base, settings, REALISTIC_ESTATE, time_scale=60, start_time=REALISTIC_START)
 
 
 @pytest.fixture(scope="module")
 def realistic_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """The realistic estate, platform and durable time 60× from Wednesday noon; the off-hours window
-        opens at 12:20 (twenty virtual minutes: twenty seconds, room for `c2arm up` and its health wait on
+    opens at 12:20 (twenty virtual minutes: twenty seconds, room for `c2arm up` and its health wait on
     a loaded machine before the first off-hours unit is submitted)."""
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("realistic")
     settings = {
         "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
         "MIGRATION_WINDOWS": "Wed 12:20-23:59",
         "OPERATION_POLL_MIN_SECONDS": "5",
         "OPERATION_POLL_MAX_SECONDS": "30",
         "AZURE_QUICK_RETRIES": "1",
-        "AZURE_REQUESTS_PER_SECOND": "200",
-        "AZURE_REQUESTS_BURST": "200",
         "MIGRATION_SCHEDULE": "0 */10 * * * *",
         "MAX_MIGRATIONS_PER_WINDOW": "1",
     }
-    stack = start_realistic(base, settings)
-    yield stack
-    down(base)
+    with running_realistic(tmp_path_factory.mktemp("realistic"), settings) as stack:
+        yield stack

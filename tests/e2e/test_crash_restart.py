@@ -8,26 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import APPROVER, REPO_ROOT, Stack, request, start_stack, wait_for, wait_phase
+from tests.e2e.conftest import APPROVER, Stack, request, running_stack, wait_for, wait_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("crash_stack")]
 
 
 @pytest.fixture(scope="module")
 def crash_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("crash")
-    settings = {
-        "APPROVERS": APPROVER,
-        "OPERATION_POLL_MIN_SECONDS": "2",
-        "OPERATION_POLL_MAX_SECONDS": "10",
-        "AZURE_REQUESTS_PER_SECOND": "200",
-        "AZURE_REQUESTS_BURST": "200",
-    }
-    stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
-    yield stack
-    down(base)
+    with running_stack(tmp_path_factory.mktemp("crash"), {"APPROVERS": APPROVER}) as stack:
+        yield stack
 
 
 def unit_operations(stack: Stack) -> list[dict]:

@@ -16,12 +16,11 @@ from azure.mgmt.compute import ComputeManagementClient
 from tests.e2e.conftest import (
     APPROVER,
     OTHER_APPROVER,
-    REPO_ROOT,
     Stack,
     realistic_request,
     request,
-    start_realistic,
-    start_stack,
+    running_realistic,
+    running_stack,
     wait_for,
     wait_phase,
 )
@@ -35,19 +34,14 @@ SETTINGS = {
     "OPERATION_POLL_MIN_SECONDS": "5",
     "OPERATION_POLL_MAX_SECONDS": "30",
     "AZURE_QUICK_RETRIES": "1",
-    "AZURE_REQUESTS_PER_SECOND": "200",
-    "AZURE_REQUESTS_BURST": "200",
 }
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("followthrough")
-    stack = start_realistic(base, {**SETTINGS, "MIGRATION_WINDOWS": "Wed 12:00-23:59"})
-    yield stack
-    down(base)
+    settings = {**SETTINGS, "MIGRATION_WINDOWS": "Wed 12:00-23:59"}
+    with running_realistic(tmp_path_factory.mktemp("followthrough"), settings) as stack:
+        yield stack
 
 
 def compute(stack: Stack) -> ComputeManagementClient:
@@ -174,16 +168,9 @@ def test_vnet_with_a_set_ends_on_managed_disks_across_devhost_kills(stack: Stack
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("followthrough-small")
-    stack = start_stack(
-        base,
-        REPO_ROOT / "examples" / "estates" / "small.yaml",
-        {**SETTINGS, "OPERATION_POLL_MIN_SECONDS": "2", "OPERATION_POLL_MAX_SECONDS": "10"},
-    )
-    yield stack
-    down(base)
+    settings = {**SETTINGS, "OPERATION_POLL_MIN_SECONDS": "2", "OPERATION_POLL_MAX_SECONDS": "10"}
+    with running_stack(tmp_path_factory.mktemp("followthrough-small"), settings) as stack:
+        yield stack
 
 
 def test_a_refused_conversion_leaves_the_vm_running_and_a_finding(small: Stack) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import APPROVER, SUB, Stack, start_stack, wait_for, wait_phase
+from tests.e2e.conftest import APPROVER, SUB, Stack, running_stack, wait_for, wait_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("plan_dependencies_stack")]
 
@@ -59,20 +59,12 @@ def estate() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def dep_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from cli.stack.up import down
-
     base = tmp_path_factory.mktemp("plan-deps")
     path = base / "estate.yaml"
     path.write_text(yaml.safe_dump(estate()))
-    settings = {
-        "APPROVERS": APPROVER,
-        "OPERATION_POLL_MIN_SECONDS": "2",
-        "AZURE_REQUESTS_PER_SECOND": "200",
-        "AZURE_REQUESTS_BURST": "200",
-    }
-    stack = start_stack(base / "stack", path, settings)
-    yield stack
-    down(base / "stack")
+    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MAX_SECONDS": "60"}
+    with running_stack(base / "stack", settings, path) as stack:
+        yield stack
 
 
 def plan_rows(stack: Stack) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.e2e.conftest import APPROVER, OTHER_APPROVER, REALISTIC_SUB, Stack, start_realistic, wait_for
+from tests.e2e.conftest import APPROVER, OTHER_APPROVER, REALISTIC_SUB, Stack, running_realistic, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("plan_stack")]
 UNIT_FINAL = {"Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"}
@@ -15,19 +15,13 @@ UNIT_FINAL = {"Committed", "Aborted", "NotMigratable", "Failed", "NeedsSupport"}
 
 @pytest.fixture(scope="module")
 def plan_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("plan")
     settings = {
         "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
         "OPERATION_POLL_MIN_SECONDS": "5",
         "OPERATION_POLL_MAX_SECONDS": "30",
-        "AZURE_REQUESTS_PER_SECOND": "200",
-        "AZURE_REQUESTS_BURST": "200",
     }
-    stack = start_realistic(base, settings)
-    yield stack
-    down(base)
+    with running_realistic(tmp_path_factory.mktemp("plan"), settings) as stack:
+        yield stack
 
 
 def plan_view(stack: Stack) -> dict:

@@ -6,25 +6,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import APPROVER, REPO_ROOT, SUB, Stack, start_stack, wait_for, wait_phase
+from tests.e2e.conftest import APPROVER, SUB, Stack, running_stack, wait_for, wait_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("plan_small_stack")]
 
 
 @pytest.fixture(scope="module")
 def plan_small(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("plan-small")
-    settings = {
-        "APPROVERS": APPROVER,
-        "OPERATION_POLL_MIN_SECONDS": "2",
-        "AZURE_REQUESTS_PER_SECOND": "200",
-        "AZURE_REQUESTS_BURST": "200",
-    }
-    stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
-    yield stack
-    down(base)
+    settings = {"APPROVERS": APPROVER, "OPERATION_POLL_MAX_SECONDS": "60"}
+    with running_stack(tmp_path_factory.mktemp("plan-small"), settings) as stack:
+        yield stack
 
 
 def test_plan_per_unit_approval_in_dependency_order(plan_small: Stack) -> None:

@@ -14,14 +14,12 @@ import pytest
 import yaml
 
 from bench.scale_estate import scale_estate
-from tests.e2e.conftest import APPROVER, Stack, start_stack, wait_phase
+from tests.e2e.conftest import APPROVER, Stack, running_stack, wait_phase
 
 pytestmark = pytest.mark.e2e
 LIMIT = 60
 SETTINGS = {
     "APPROVERS": APPROVER,
-    "OPERATION_POLL_MIN_SECONDS": "2",
-    "OPERATION_POLL_MAX_SECONDS": "10",
     "AZURE_REQUESTS_PER_SECOND": "500",
     "AZURE_REQUESTS_BURST": "500",
 }
@@ -52,20 +50,15 @@ def _classic_gets(stack: Stack) -> list[str]:
 
 
 def _tiny_dry_run_reads(base: Path, services: int) -> tuple[int, list[str]]:
-    from cli.stack.up import down
-
     base.mkdir(parents=True, exist_ok=True)
     path = base / "estate.yaml"
     path.write_text(yaml.safe_dump(scale_estate(services, roles_per_service=2, spares=5), sort_keys=False))
-    stack = start_stack(base / "stack", path, SETTINGS, time_scale=60)
-    try:
+    with running_stack(base / "stack", SETTINGS, path, time_scale=60) as stack:
         _dry_run(stack, "first", "vnet-000")  # the subscription's first snapshot: full, writes the inventory
         with stack.emulator() as admin:
             admin.delete("/admin/requests").raise_for_status()
         _dry_run(stack, "tiny", "vnet-tiny")
         paths = _classic_gets(stack)
-    finally:
-        down(base / "stack")
     return len(paths), paths
 
 

@@ -15,27 +15,20 @@ import tempfile
 from pathlib import Path
 
 from devhost.replay import context_json
-from tests.e2e.conftest import APPROVER, OTHER_APPROVER, REPO_ROOT, request, start_stack, wait_phase
+from tests.e2e.conftest import APPROVER, OTHER_APPROVER, request, running_stack, wait_phase
 from tests.e2e.test_migrate_small import TRANSIENT_FAULTS
 
 OUT = Path(__file__).parent / "histories" / "devhost_vnet_committed_through_faults.json"
 SETTINGS = {
     "APPROVERS": f"{APPROVER},{OTHER_APPROVER}",
-    "OPERATION_POLL_MIN_SECONDS": "2",
-    "OPERATION_POLL_MAX_SECONDS": "10",
     "AZURE_QUICK_RETRIES": "1",
-    "AZURE_REQUESTS_PER_SECOND": "200",
-    "AZURE_REQUESTS_BURST": "200",
 }
 
 
 def main() -> None:
-    from cli.stack.up import down
-
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "stack"
-        stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", SETTINGS)
-        try:
+        with running_stack(base, SETTINGS) as stack:
             with stack.emulator() as admin:
                 admin.put("/admin/faults", json={"faults": TRANSIENT_FAULTS}).raise_for_status()
             with stack.client(principal="ops@contoso.com") as client:
@@ -48,8 +41,6 @@ def main() -> None:
             with stack.client() as client:
                 wait = client.get("/api/migrations/vnet-1/report")  # waits for the orchestration's end
                 assert wait.status_code == 200, wait.text
-        finally:
-            down(base)
         db = sqlite3.connect(base / "devhost" / "state.db")
         history = [
             json.loads(r[0])

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cli.signin import signed_in
-from tests.e2e.conftest import REPO_ROOT, Stack, start_stack, wait_phase
+from tests.e2e.conftest import Stack, running_stack, wait_phase
 from tests.hostile.app import APPROVER, SECOND_APPROVER
 from tests.security.secrets_scan import blob_texts, log_texts, scan, stack_secrets
 
@@ -24,20 +24,9 @@ ANSWERS: list[tuple[str, str]] = []
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    from cli.stack.up import down
-
-    base = tmp_path_factory.mktemp("security-stack")
-    settings = {
-        "APPROVERS": f"{APPROVER},{SECOND_APPROVER}",
-        "TWO_PERSON_APPROVAL": "true",
-        "OPERATION_POLL_MIN_SECONDS": "2",
-        "OPERATION_POLL_MAX_SECONDS": "10",
-        "AZURE_REQUESTS_PER_SECOND": "200",
-        "AZURE_REQUESTS_BURST": "200",
-    }
-    stack = start_stack(base, REPO_ROOT / "examples" / "estates" / "small.yaml", settings)
-    yield stack
-    down(base)
+    settings = {"APPROVERS": f"{APPROVER},{SECOND_APPROVER}", "TWO_PERSON_APPROVAL": "true"}
+    with running_stack(tmp_path_factory.mktemp("security-stack"), settings) as stack:
+        yield stack
 
 
 def _keep(where: str, response: object) -> object:
