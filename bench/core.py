@@ -26,6 +26,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from bench.estate_parts import HTTP_RULE, blob, web_vm
 from migration.arm import compare, expected_by_unit
 from migration.estate import Estate, dump_estate_yaml, load_estate
 from migration.planner import plan
@@ -57,24 +58,7 @@ def generate(roles: int) -> dict[str, Any]:
             }
             for v in range(vnets)
         ],
-        "networkSecurityGroups": [
-            {
-                "name": "nsg-web",
-                "rules": [
-                    {
-                        "name": "http",
-                        "priority": 100,
-                        "direction": "Inbound",
-                        "access": "Allow",
-                        "protocol": "TCP",
-                        "sourcePrefix": "*",
-                        "sourcePort": "*",
-                        "destinationPrefix": "*",
-                        "destinationPort": "80",
-                    }
-                ],
-            }
-        ],
+        "networkSecurityGroups": [{"name": "nsg-web", "rules": [HTTP_RULE]}],
         "storageAccounts": [{"name": f"st{a}"} for a in range(accounts)],
         "cloudServices": [],
     }
@@ -86,41 +70,13 @@ def generate(roles: int) -> dict[str, Any]:
         for r in range(ROLES_PER_SERVICE):
             account = f"st{n // ROLES_PER_ACCOUNT % accounts}"
             name = f"vm{n}"
-            role: dict[str, Any] = {
-                "name": name,
-                "size": "Standard_D2",
-                "availabilitySet": f"as{s}",
-                "endpoints": [
-                    {
-                        "name": "http",
-                        "protocol": "tcp",
-                        "port": 80,
-                        "localPort": 80,
-                        "loadBalancedSet": "web",
-                        "probe": {"protocol": "http", "port": 80, "path": "/"},
-                    },
-                    {"name": "ssh", "protocol": "tcp", "port": 50000 + r, "localPort": 22},
-                ],
-                "osDisk": {
-                    "name": f"{name}-os",
-                    "os": "Linux",
-                    "sizeGB": 30,
-                    "mediaLink": f"https://{account}.blob.core.windows.net/vhds/{name}-os.vhd",
-                },
-                "dataDisks": [
-                    {
-                        "name": f"{name}-d0",
-                        "lun": 0,
-                        "sizeGB": 64,
-                        "blobSizeBytes": 64 * 2**30 + 512,
-                        "mediaLink": f"https://{account}.blob.core.windows.net/vhds/{name}-d0.vhd",
-                    }
-                ],
-                "extensions": [
-                    {"name": "CustomScript", "publisher": "Microsoft.Azure.Extensions", "version": "2.1"},
-                    {"name": "BGInfo", "publisher": "Microsoft.Compute", "version": "1.*", "xml": True},
-                ],
-            }
+            role = web_vm(name, account, f"as{s}", ssh_port=50000 + r)
+            data = {"name": f"{name}-d0", "lun": 0, "sizeGB": 64, "blobSizeBytes": 64 * 2**30 + 512}
+            role["dataDisks"] = [{**data, "mediaLink": blob(account, f"{name}-d0")}]
+            role["extensions"] = [
+                {"name": "CustomScript", "publisher": "Microsoft.Azure.Extensions", "version": "2.1"},
+                {"name": "BGInfo", "publisher": "Microsoft.Compute", "version": "1.*", "xml": True},
+            ]
             if in_vnet:
                 role["subnets"] = [f"s{slot}"]
                 role["staticIp"] = f"10.0.{slot}.{4 + r}"

@@ -21,6 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.estate_parts import blob, web_vm
 from cli.stack.emulator import start_emulator
 
 SUB = "00000000-0000-0000-0000-0000000000b5"
@@ -55,33 +56,14 @@ def generate_estate(roles: int, per_service: int = 10, services_per_vnet: int = 
                     "virtualNetwork": f"vnet-{v}",
                     "roles": [
                         {
-                            "name": f"vm-{s}-{r}",
-                            "size": "Standard_D2",
-                            "availabilitySet": f"as-{s}",
+                            **web_vm(f"vm-{s}-{r}", f"st{v}", f"as-{s}", ssh_port=50000 + r),
                             "subnets": ["app"],
-                            "endpoints": [
-                                {
-                                    "name": "http",
-                                    "protocol": "tcp",
-                                    "port": 80,
-                                    "localPort": 80,
-                                    "loadBalancedSet": "web",
-                                    "probe": {"protocol": "http", "port": 80, "path": "/"},
-                                },
-                                {"name": "ssh", "protocol": "tcp", "port": 50000 + r, "localPort": 22},
-                            ],
-                            "osDisk": {
-                                "name": f"vm-{s}-{r}-os",
-                                "os": "Linux",
-                                "sizeGB": 30,
-                                "mediaLink": f"https://st{v}.blob.core.windows.net/vhds/vm-{s}-{r}-os.vhd",
-                            },
                             "dataDisks": [
                                 {
                                     "name": f"vm-{s}-{r}-d0",
                                     "lun": 0,
                                     "sizeGB": 128,
-                                    "mediaLink": f"https://st{v}.blob.core.windows.net/vhds/vm-{s}-{r}-d0.vhd",
+                                    "mediaLink": blob(f"st{v}", f"vm-{s}-{r}-d0"),
                                 }
                             ],
                         }

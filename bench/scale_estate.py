@@ -12,32 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.estate_parts import HTTP_RULE, TCP_PROBE, web_vm
+
 SUB = "00000000-0000-0000-0000-0000000000c1"
 PER_VNET = 5
 
 
 def _role(service: str, r: int, account: str, subnet: str | None, ip: str | None) -> dict[str, Any]:
-    role: dict[str, Any] = {
-        "name": f"{service}-vm{r}",
-        "size": "Standard_D2",
-        "availabilitySet": f"{service}-as",
-        "endpoints": [
-            {
-                "name": "http",
-                "protocol": "tcp",
-                "port": 80,
-                "localPort": 80,
-                "loadBalancedSet": f"{service}-web",
-                "probe": {"protocol": "tcp", "port": 80},
-            }
-        ],
-        "osDisk": {
-            "name": f"{service}-vm{r}-os",
-            "os": "Linux",
-            "sizeGB": 30,
-            "mediaLink": f"https://{account}.blob.core.windows.net/vhds/{service}-vm{r}-os.vhd",
-        },
-    }
+    role = web_vm(
+        f"{service}-vm{r}", account, f"{service}-as", load_balanced_set=f"{service}-web", probe=TCP_PROBE
+    )
     if subnet:
         role["subnets"] = [subnet]
     if ip:
@@ -71,17 +55,6 @@ def scale_estate(services: int = 320, roles_per_service: int = 7, spares: int = 
         "storageAccounts": [],
         "cloudServices": [],
     }
-    nsg_rule = {
-        "name": "http",
-        "priority": 100,
-        "direction": "Inbound",
-        "access": "Allow",
-        "protocol": "TCP",
-        "sourcePrefix": "*",
-        "sourcePort": "*",
-        "destinationPrefix": "*",
-        "destinationPort": "80",
-    }
     route = {"name": "default", "prefix": "0.0.0.0/0", "nextHopType": "Internet"}
     for v in range(vnets):
         name, account = f"vnet-{v:03d}", f"stv{v:03d}"
@@ -101,7 +74,7 @@ def scale_estate(services: int = 320, roles_per_service: int = 7, spares: int = 
                 ],
             }
         )
-        estate["networkSecurityGroups"].append({"name": f"nsg-{v:03d}", "rules": [nsg_rule]})
+        estate["networkSecurityGroups"].append({"name": f"nsg-{v:03d}", "rules": [HTTP_RULE]})
         estate["routeTables"].append({"name": f"rt-{v:03d}", "routes": [route]})
         estate["storageAccounts"].append({"name": account, "sku": "Standard_LRS"})
         for i in range(PER_VNET):
@@ -128,7 +101,7 @@ def scale_estate(services: int = 320, roles_per_service: int = 7, spares: int = 
         )
     for s in range(spares):
         estate["reservedIps"].append({"name": f"rip-spare-{s:03d}", "address": f"41.0.{s % 250}.1"})
-        estate["networkSecurityGroups"].append({"name": f"nsg-spare-{s:03d}", "rules": [nsg_rule]})
+        estate["networkSecurityGroups"].append({"name": f"nsg-spare-{s:03d}", "rules": [HTTP_RULE]})
         estate["routeTables"].append({"name": f"rt-spare-{s:03d}", "routes": [route]})
     estate["virtualNetworks"].append(
         {
