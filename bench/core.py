@@ -24,7 +24,10 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as `python bench/core.py` too
 
 from bench.estate_parts import HTTP_RULE, blob, web_vm
 from migration.arm import compare, expected_by_unit
