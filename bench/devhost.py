@@ -5,7 +5,7 @@
    from the instance's own history (ExecutionStarted → ExecutionCompleted, time scale 1) and the
    no-op's run time measured in-process. Goal: ≤ 2 ms on 2 cores.
 2. A 1,000-activity fan-out (`fan_out`): activities per second, from the history.
-3. The cost of one episode (replay through the SDK + decisions) as history grows: 100, 1,000 and
+3. The cost of one episode (replay through the SDK + devhost.episode) as history grows: 100, 1,000 and
    5,000 events, in-process.
 
 Run: `.venv/bin/python bench/devhost.py` (about half a minute).
@@ -29,15 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cli.stack.devhost import start_devhost  # noqa: E402
-from devhost import decisions  # noqa: E402
-from devhost import replay as r  # noqa: E402
+from devhost import episode, replay  # noqa: E402
 
 APP = ROOT / "tests" / "devhost" / "sample_app"
 WEBHOOK = "/runtime/webhooks/durabletask"
 
 
 def _ts(text: str) -> float:
-    return r.parse_time(text).timestamp()
+    return replay.parse_time(text).timestamp()
 
 
 _RUNS = [0]
@@ -102,21 +101,21 @@ def episode_cost(events: int, repeats: int = 7) -> tuple[float, int]:
     k = max(1, (events - 4) // 2)
     t0 = datetime(2030, 1, 8, 12, tzinfo=UTC)
     history = [
-        {**r.event(r.ORCHESTRATOR_STARTED, t0), "IsPlayed": True},
-        {**r.event(r.EXECUTION_STARTED, t0, Name="fan_out", Version=""), "IsPlayed": True},
+        {**replay.event(replay.ORCHESTRATOR_STARTED, t0), "IsPlayed": True},
+        {**replay.event(replay.EXECUTION_STARTED, t0, Name="fan_out", Version=""), "IsPlayed": True},
         *(
-            {**r.event(r.TASK_SCHEDULED, t0, i, Name="double", Input=str(i)), "IsPlayed": True}
+            {**replay.event(replay.TASK_SCHEDULED, t0, i, Name="double", Input=str(i)), "IsPlayed": True}
             for i in range(k)
         ),
-        {**r.event(r.ORCHESTRATOR_COMPLETED, t0), "IsPlayed": True},
-        r.event(r.ORCHESTRATOR_STARTED, t0),
-        *(r.event(r.TASK_COMPLETED, t0, TaskScheduledId=i, Result=str(2 * i)) for i in range(k)),
+        {**replay.event(replay.ORCHESTRATOR_COMPLETED, t0), "IsPlayed": True},
+        replay.event(replay.ORCHESTRATOR_STARTED, t0),
+        *(replay.event(replay.TASK_COMPLETED, t0, TaskScheduledId=i, Result=str(2 * i)) for i in range(k)),
     ]
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        result = r.run_episode(fn, r.context_json("bench", history, str(k), None))
-        decisions.decide(result, instance_id="bench", execution_id="e", actions_seen=k, next_id=k, now=t0)
+        result = replay.run_episode(fn, replay.context_json("bench", history, str(k), None))
+        episode.decide(result, instance_id="bench", execution_id="e", actions_seen=k, next_id=k, now=t0)
         times.append(time.perf_counter() - start)
     assert result.done and json.loads(result.output or "0") == sum(2 * i for i in range(k))
     return statistics.median(times), len(history)

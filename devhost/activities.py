@@ -14,10 +14,10 @@ from typing import Any
 from azure.functions import meta
 from azure.functions.durable_functions import ActivityTriggerConverter
 
-from devhost import replay as r
+from devhost import replay
 from devhost.app_loader import FunctionSpec
-from devhost.decisions import HTTP_ACTIVITY
 from devhost.engine import Engine
+from devhost.episode import HTTP_ACTIVITY
 from devhost.http_activity import call_http
 from devhost.invoke import call_user_function
 
@@ -85,7 +85,11 @@ class ActivityRunner:
                 else:
                     result = await self._invoke(spec, work.get("input"))
                 body: dict[str, Any] = {
-                    "event": {"EventType": r.TASK_COMPLETED, "TaskScheduledId": task_id, "Result": result}
+                    "event": {
+                        "EventType": replay.TASK_COMPLETED,
+                        "TaskScheduledId": task_id,
+                        "Result": result,
+                    }
                 }
             except Exception as exc:
                 log.warning(
@@ -96,7 +100,7 @@ class ActivityRunner:
                 )
                 body = {
                     "event": {
-                        "EventType": r.TASK_FAILED,
+                        "EventType": replay.TASK_FAILED,
                         "TaskScheduledId": task_id,
                         "Reason": f"Activity function '{name}' failed: {type(exc).__name__}: {exc}",
                         "Details": f"{type(exc).__name__}: {exc}",

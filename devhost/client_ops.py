@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from devhost import replay as r
+from devhost import replay
 from devhost.store import FINAL
 
 if TYPE_CHECKING:
@@ -96,7 +96,7 @@ class ClientOperations:
             return 404
         if inst["status"] in FINAL:
             return 410
-        body = {"event": {"EventType": r.EVENT_RAISED, "Name": name, "Input": input_text}}
+        body = {"event": {"EventType": replay.EVENT_RAISED, "Name": name, "Input": input_text}}
         with self.store.transaction():
             self.store.add_message(instance_id, inst["execution_id"], body, self.clock.now_ts())
         self.notify(instance_id)
@@ -123,7 +123,12 @@ class ClientOperations:
                 self.store.append_history(
                     instance_id,
                     len(history),
-                    [{**r.event(r.EXECUTION_TERMINATED, now, Input=json.dumps(reason)), "IsPlayed": True}],
+                    [
+                        {
+                            **replay.event(replay.EXECUTION_TERMINATED, now, Input=json.dumps(reason)),
+                            "IsPlayed": True,
+                        }
+                    ],
                 )
                 self.store.delete_instance_messages(instance_id)
                 self.store.update_instance(
@@ -179,15 +184,15 @@ class ClientOperations:
             scheduled = {
                 e.get("EventId"): e
                 for e in history
-                if e["EventType"] in (r.TASK_SCHEDULED, r.SUB_ORCHESTRATION_CREATED)
+                if e["EventType"] in (replay.TASK_SCHEDULED, replay.SUB_ORCHESTRATION_CREATED)
             }
             kept, rerun, children = [], [], []
             for ev in history:
-                if ev["EventType"] == r.EXECUTION_COMPLETED:
+                if ev["EventType"] == replay.EXECUTION_COMPLETED:
                     continue
-                if ev["EventType"] in (r.TASK_FAILED, r.SUB_ORCHESTRATION_FAILED):
+                if ev["EventType"] in (replay.TASK_FAILED, replay.SUB_ORCHESTRATION_FAILED):
                     origin = scheduled.get(ev.get("TaskScheduledId"), {})
-                    if ev["EventType"] == r.TASK_FAILED:
+                    if ev["EventType"] == replay.TASK_FAILED:
                         rerun.append(
                             {
                                 "kind": "activity",
@@ -200,7 +205,7 @@ class ClientOperations:
                     elif origin.get("InstanceId"):
                         children.append(origin["InstanceId"])
                     ev = {
-                        "EventType": r.GENERIC_EVENT,
+                        "EventType": replay.GENERIC_EVENT,
                         "EventId": -1,
                         "IsPlayed": True,
                         "Timestamp": ev["Timestamp"],
@@ -218,7 +223,7 @@ class ClientOperations:
                 )
                 # one episode right away: an orchestrator that failed by itself (no failed task)
                 # replays and fails again instead of waiting for nothing
-                nudge = {"EventType": r.GENERIC_EVENT, "Data": f"Rewound: {reason}"}
+                nudge = {"EventType": replay.GENERIC_EVENT, "Data": f"Rewound: {reason}"}
                 self.store.add_message(
                     instance_id, inst["execution_id"], {"event": nudge}, self.clock.now_ts()
                 )

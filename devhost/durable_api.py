@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from devhost import replay as r
+from devhost import replay
 from devhost.client_ops import InstanceExists, NotRewindable
 from devhost.engine import Engine, UnknownOrchestrator
 from devhost.entity_api import EntityApi
@@ -242,7 +242,7 @@ class DurableApi:
         for key, field in (("createdTimeFrom", "created_from"), ("createdTimeTo", "created_to")):
             if q.get(key):
                 try:
-                    out[field] = r.parse_time(q[key]).timestamp()
+                    out[field] = replay.parse_time(q[key]).timestamp()
                 except ValueError as exc:
                     raise ValueError(f"{key}: {q[key]!r} is not an ISO 8601 date-time") from exc
         statuses = [s.strip() for s in ",".join(q.getall("runtimeStatus", [])).split(",")]

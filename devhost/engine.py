@@ -3,7 +3,7 @@
 One episode per instance at a time (a lock per instance). An episode reads the instance's
 visible messages, replays the history plus the new events through the SDK (:mod:`devhost.replay`;
 on the loop for short histories, else in the episode thread), turns the result into history and
-work (:mod:`devhost.decisions`) and commits everything in one transaction. Activities run in
+work (:mod:`devhost.episode`) and commits everything in one transaction. Activities run in
 :mod:`devhost.activities`. After a crash, :meth:`Engine.start` resumes: every instance with
 messages is scheduled (due timers fire at once) and every activity that was in flight runs again.
 """
@@ -19,8 +19,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from devhost import decisions
-from devhost import replay as r
+from devhost import episode, replay
 from devhost.app_loader import FunctionSpec
 from devhost.client_ops import ClientOperations, UnknownOrchestrator
 from devhost.clock import VirtualClock
@@ -151,7 +150,7 @@ class Engine(ClientOperations):
             if later and inst["status"] != "Suspended":
                 self.notify(instance_id, min(later))
             return
-        chosen = decisions.batch(visible)
+        chosen = episode.batch(visible)
         await self._episode(inst, chosen, stale)
         if len(chosen) < len(visible):
             self.notify(instance_id)
@@ -161,28 +160,28 @@ class Engine(ClientOperations):
     async def _episode(self, inst: dict[str, Any], chosen: list[dict[str, Any]], stale: list[int]) -> None:
         instance_id, execution_id = inst["instance_id"], inst["execution_id"]
         now = self.clock.now()
-        delivered, work, next_id = decisions.deliver(chosen, now, inst["next_id"])
-        new_events = [r.event(r.ORCHESTRATOR_STARTED, now), *delivered]
+        delivered, work, next_id = episode.deliver(chosen, now, inst["next_id"])
+        new_events = [replay.event(replay.ORCHESTRATOR_STARTED, now), *delivered]
         history = self._history(instance_id)
         spec = self.orchestrators.get(inst["name"])
         if spec is None:
-            result = r.EpisodeResult(
+            result = replay.EpisodeResult(
                 done=True, failed=True, error=f"orchestrator function {inst['name']!r} not found"
             )
         else:
             payload_history = history + new_events
 
-            def replay() -> r.EpisodeResult:
-                payload = r.context_json(
+            def run_replay() -> replay.EpisodeResult:
+                payload = replay.context_json(
                     instance_id, payload_history, inst["input"], inst["parent_instance_id"]
                 )
-                return r.run_episode(spec.fn, payload)
+                return replay.run_episode(spec.fn, payload)
 
             if len(payload_history) <= INLINE_EPISODE_EVENTS:
-                result = replay()  # short: cheaper than a thread hand-off (and the GIL switch it costs)
+                result = run_replay()  # short: cheaper than a thread hand-off (and the GIL switch it costs)
             else:
-                result = await asyncio.get_running_loop().run_in_executor(self.executor, replay)
-        decision = decisions.decide(
+                result = await asyncio.get_running_loop().run_in_executor(self.executor, run_replay)
+        decision = episode.decide(
             result,
             instance_id=instance_id,
             execution_id=execution_id,
@@ -208,9 +207,9 @@ class Engine(ClientOperations):
             for timer in work.timers:
                 body = {
                     "event": {
-                        "EventType": r.TIMER_FIRED,
+                        "EventType": replay.TIMER_FIRED,
                         "TimerId": timer["timer_id"],
-                        "FireAt": r.iso(timer["fire_at"]),
+                        "FireAt": replay.iso(timer["fire_at"]),
                     },
                     "retry": timer["retry"],
                 }
@@ -294,7 +293,7 @@ class Engine(ClientOperations):
         if outcome == "completed":
             body: dict[str, Any] = {
                 "event": {
-                    "EventType": r.SUB_ORCHESTRATION_COMPLETED,
+                    "EventType": replay.SUB_ORCHESTRATION_COMPLETED,
                     "TaskScheduledId": task_id,
                     "Result": output,
                 }
@@ -303,7 +302,7 @@ class Engine(ClientOperations):
             reason = f"Sub-orchestration '{inst['name']}' ({inst['instance_id']}) {outcome}: {output}"
             body = {
                 "event": {
-                    "EventType": r.SUB_ORCHESTRATION_FAILED,
+                    "EventType": replay.SUB_ORCHESTRATION_FAILED,
                     "TaskScheduledId": task_id,
                     "Reason": reason,
                     "Details": output,
@@ -318,7 +317,7 @@ class Engine(ClientOperations):
     @staticmethod
     def _started(name: str, input_text: str | None, instance_id: str, execution_id: str) -> dict[str, Any]:
         return {
-            "EventType": r.EXECUTION_STARTED,
+            "EventType": replay.EXECUTION_STARTED,
             "Name": name,
             "Input": input_text,
             "Version": "",

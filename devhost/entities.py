@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from azure.functions._durable_functions import EntityContext
 
-from devhost import replay as r
+from devhost import replay
 
 if TYPE_CHECKING:
     from devhost.engine import Engine
@@ -115,7 +115,7 @@ async def process_entity(engine: Engine, entity_id: str, messages: list[dict[str
             response: dict[str, Any] = {"result": result.get("result") or "null"}
             if result.get("isError"):
                 response["exceptionType"] = "System.Exception"
-            event = {"EventType": r.EVENT_RAISED, "Name": op["id"], "Input": json.dumps(response)}
+            event = {"EventType": replay.EVENT_RAISED, "Name": op["id"], "Input": json.dumps(response)}
             store.add_message(op["parent"], op["parentExecution"], {"event": event}, now_ts)
             parents.append(op["parent"])
     for parent in parents:

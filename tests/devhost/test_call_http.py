@@ -12,8 +12,7 @@ import httpx
 from azure.durable_functions.models.actions.ActionType import ActionType
 
 from cli.stack.devhost import DevHost
-from devhost import decisions
-from devhost import replay as r
+from devhost import episode, replay
 
 HOOK = "/runtime/webhooks/durabletask"
 
@@ -45,9 +44,9 @@ def test_call_http_off_loopback_fails_naming_the_rule(sample_host: DevHost) -> N
     assert "not a loopback http(s) URL" in status["output"]
 
 
-def _decide(actions: list[dict]) -> decisions.Decision:
-    result = r.EpisodeResult(done=False, failed=False, actions=actions)
-    return decisions.decide(
+def _decide(actions: list[dict]) -> episode.EpisodeRecord:
+    result = replay.EpisodeResult(done=False, failed=False, actions=actions)
+    return episode.decide(
         result,
         instance_id="i",
         execution_id="e",
@@ -59,20 +58,22 @@ def _decide(actions: list[dict]) -> decisions.Decision:
 
 def test_every_action_type_of_the_sdk_is_handled() -> None:
     kinds = {v for k, v in vars(ActionType).items() if k.isupper()}
-    assert kinds - set(decisions.ACTION_NAMES) == set()  # a new SDK action type fails here
+    assert kinds - set(episode.ACTION_NAMES) == set()  # a new SDK action type fails here
 
 
 def test_an_unknown_action_is_refused_by_name_not_number() -> None:
     refused = _decide(
         [
-            {"actionType": r.CALL_HTTP, "httpRequest": {"method": "GET", "uri": "http://127.0.0.1/"}},
+            {"actionType": replay.CALL_HTTP, "httpRequest": {"method": "GET", "uri": "http://127.0.0.1/"}},
             {"actionType": 10},
         ]
     )
     assert refused.outcome == "failed"
     assert "'10' (not an action type of azure-functions-durable 1.7)" in str(refused.output)
     entity = _decide(
-        [{"actionType": r.SIGNAL_ENTITY, "instanceId": "@counter@k", "operation": "add", "input": "1"}]
+        [{"actionType": replay.SIGNAL_ENTITY, "instanceId": "@counter@k", "operation": "add", "input": "1"}]
     )
     assert entity.outcome == "running" and entity.work.entity_requests[0]["target"] == "@counter@k"
-    assert entity.events[0]["EventType"] == r.EVENT_SENT and entity.next_id == 1  # a signal takes a task id
+    assert (
+        entity.events[0]["EventType"] == replay.EVENT_SENT and entity.next_id == 1
+    )  # a signal takes a task id

@@ -1,10 +1,10 @@
 """Replay tests from histories the devhost recorded (committed in `histories/`).
 
 Each recorded episode's delivered events are fed again through the real SDK and the devhost's
-decisions, at the recorded times; the history produced must equal the recorded one event for
-event (types, task ids, names, inputs, fire times, results). An SDK upgrade or a devhost change
-that alters numbering, actions or outputs fails here. Re-record (`python -m
-tests.devhost.record_histories`) only when such a change is intended.
+episode bookkeeping (`devhost.episode`), at the recorded times; the history produced must equal
+the recorded one event for event (types, task ids, names, inputs, fire times, results). An SDK
+upgrade or a devhost change that alters numbering, actions or outputs fails here. Re-record
+(`python -m tests.devhost.record_histories`) only when such a change is intended.
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ from typing import Any
 
 import pytest
 
-from devhost import decisions
-from devhost import replay as r
+from devhost import episode, replay
 from tests.devhost.helpers import SAMPLE_APP
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 DELIVERED = {
-    r.EXECUTION_STARTED,
-    r.TASK_COMPLETED,
-    r.TASK_FAILED,
-    r.SUB_ORCHESTRATION_COMPLETED,
-    r.SUB_ORCHESTRATION_FAILED,
-    r.TIMER_FIRED,
-    r.EVENT_RAISED,
+    replay.EXECUTION_STARTED,
+    replay.TASK_COMPLETED,
+    replay.TASK_FAILED,
+    replay.SUB_ORCHESTRATION_COMPLETED,
+    replay.SUB_ORCHESTRATION_FAILED,
+    replay.TIMER_FIRED,
+    replay.EVENT_RAISED,
 }
 
 
@@ -47,7 +46,7 @@ def orchestrators() -> dict[str, Any]:
 def _episodes(history: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     episodes: list[list[dict[str, Any]]] = []
     for ev in history:
-        if ev["EventType"] == r.ORCHESTRATOR_STARTED:
+        if ev["EventType"] == replay.ORCHESTRATOR_STARTED:
             episodes.append([])
         episodes[-1].append(ev)
     return episodes
@@ -67,23 +66,25 @@ def test_recorded_history_replays_identically(name: str, orchestrators: dict[str
     retry_of_task: dict[int, dict[str, Any]] = {}
     retry_of_timer: dict[int, dict[str, Any]] = {}
     result = None
-    for episode in _episodes(doc["history"]):
-        now = r.parse_time(episode[0]["Timestamp"])
+    for recorded in _episodes(doc["history"]):
+        now = replay.parse_time(recorded[0]["Timestamp"])
         messages = []
-        for ev in episode[1:]:
+        for ev in recorded[1:]:
             if ev["EventType"] not in DELIVERED:
                 continue
             body = {k: v for k, v in ev.items() if k not in ("IsPlayed", "Timestamp")}
             retry = None
-            if ev["EventType"] == r.TASK_FAILED:
+            if ev["EventType"] == replay.TASK_FAILED:
                 retry = retry_of_task.get(ev["TaskScheduledId"])
-            elif ev["EventType"] == r.TIMER_FIRED:
+            elif ev["EventType"] == replay.TIMER_FIRED:
                 retry = retry_of_timer.get(ev["TimerId"])
             messages.append({"event": body, "retry": retry})
-        delivered, work, next_id = decisions.deliver(messages, now, next_id)
-        new = [r.event(r.ORCHESTRATOR_STARTED, now), *delivered]
-        result = r.run_episode(fn, r.context_json(doc["instanceId"], produced + new, doc["input"], None))
-        decision = decisions.decide(
+        delivered, work, next_id = episode.deliver(messages, now, next_id)
+        new = [replay.event(replay.ORCHESTRATOR_STARTED, now), *delivered]
+        result = replay.run_episode(
+            fn, replay.context_json(doc["instanceId"], produced + new, doc["input"], None)
+        )
+        decision = episode.decide(
             result,
             instance_id=doc["instanceId"],
             execution_id="x",

@@ -1,6 +1,6 @@
 """The replay contract with azure-functions-durable, from the examples of the protocol reference.
 
-Pure tests: history in → the real SDK → actions out, through devhost.replay and devhost.decisions.
+Pure tests: history in → the real SDK → actions out, through devhost.replay and devhost.episode.
 Several of these facts are SDK internals; an SDK upgrade that changes them must fail here, loudly.
 """
 
@@ -14,8 +14,7 @@ import azure.durable_functions as df
 import pytest
 from azure.functions._durable_functions import OrchestrationContext
 
-from devhost import decisions
-from devhost import replay as r
+from devhost import episode, replay
 
 bp = df.DFApp()
 T0 = datetime(2030, 1, 8, 12, 0, tzinfo=UTC)
@@ -79,7 +78,7 @@ class History:
         self.pending: list[dict[str, Any]] = [
             {
                 "event": {
-                    "EventType": r.EXECUTION_STARTED,
+                    "EventType": replay.EXECUTION_STARTED,
                     "Name": name,
                     "Input": self.input_text,
                     "Version": "",
@@ -91,15 +90,15 @@ class History:
         self.pending.append({"event": event, "retry": retry})
         return self
 
-    def replay(self, minutes: float = 1) -> tuple[r.EpisodeResult, decisions.Decision]:
+    def replay(self, minutes: float = 1) -> tuple[replay.EpisodeResult, episode.EpisodeRecord]:
         """One episode with everything pending (as the engine batches it)."""
         self.now += timedelta(minutes=minutes)
-        delivered, work, self.next_id = decisions.deliver(self.pending, self.now, self.next_id)
+        delivered, work, self.next_id = episode.deliver(self.pending, self.now, self.next_id)
         self.pending = []
-        new = [r.event(r.ORCHESTRATOR_STARTED, self.now), *delivered]
-        payload = r.context_json("i-1", self.events + new, self.input_text, None)
-        result = r.run_episode(FUNCTIONS[self.name], payload)
-        decision = decisions.decide(
+        new = [replay.event(replay.ORCHESTRATOR_STARTED, self.now), *delivered]
+        payload = replay.context_json("i-1", self.events + new, self.input_text, None)
+        result = replay.run_episode(FUNCTIONS[self.name], payload)
+        decision = episode.decide(
             result,
             instance_id="i-1",
             execution_id="e",
@@ -115,16 +114,18 @@ class History:
 
 
 def completed(task_id: int, value: Any) -> dict[str, Any]:
-    return {"EventType": r.TASK_COMPLETED, "TaskScheduledId": task_id, "Result": json.dumps(value)}
+    return {"EventType": replay.TASK_COMPLETED, "TaskScheduledId": task_id, "Result": json.dumps(value)}
 
 
 def test_first_episode_schedules_the_first_activity_with_json_text_input() -> None:
     h = History("chain", {"a": 5})
     result, decision = h.replay()
     assert not result.done
-    assert result.actions == [{"actionType": r.CALL_ACTIVITY, "functionName": "step", "input": '{"a": 5}'}]
+    assert result.actions == [
+        {"actionType": replay.CALL_ACTIVITY, "functionName": "step", "input": '{"a": 5}'}
+    ]
     assert [a["task_id"] for a in decision.work.activities] == [0]
-    assert [e["EventType"] for e in decision.events] == [r.TASK_SCHEDULED, r.ORCHESTRATOR_COMPLETED]
+    assert [e["EventType"] for e in decision.events] == [replay.TASK_SCHEDULED, replay.ORCHESTRATOR_COMPLETED]
 
 
 def test_actions_accumulate_since_the_start_and_the_clock_is_orchestrator_started() -> None:
@@ -142,18 +143,18 @@ def test_actions_accumulate_since_the_start_and_the_clock_is_orchestrator_starte
 
 def test_fan_out_is_a_when_all_compound_action_under_schema_v3() -> None:
     h = History("fan")
-    payload = r.context_json(
+    payload = replay.context_json(
         "i",
         [
-            r.event(r.ORCHESTRATOR_STARTED, T0),
-            {**r.event(r.EXECUTION_STARTED, T0), "Name": "fan", "Version": ""},
+            replay.event(replay.ORCHESTRATOR_STARTED, T0),
+            {**replay.event(replay.EXECUTION_STARTED, T0), "Name": "fan", "Version": ""},
         ],
         None,
         None,
     )
     raw = json.loads(FUNCTIONS["fan"](OrchestrationContext(payload)))
     assert raw["schemaVersion"] == 2  # ReplaySchema.V3 (the host sent upperSchemaVersionNew 3)
-    assert raw["actions"][0][0]["actionType"] == r.WHEN_ALL
+    assert raw["actions"][0][0]["actionType"] == replay.WHEN_ALL
     result, decision = h.replay()
     assert [a["task_id"] for a in decision.work.activities] == [0, 1, 2]
     # several completions in one episode, in any order
@@ -163,8 +164,11 @@ def test_fan_out_is_a_when_all_compound_action_under_schema_v3() -> None:
 
 
 def test_execution_started_must_carry_version() -> None:
-    history = [r.event(r.ORCHESTRATOR_STARTED, T0), r.event(r.EXECUTION_STARTED, T0, Name="chain")]
-    result = r.run_episode(FUNCTIONS["chain"], r.context_json("i", history, '"x"', None))
+    history = [
+        replay.event(replay.ORCHESTRATOR_STARTED, T0),
+        replay.event(replay.EXECUTION_STARTED, T0, Name="chain"),
+    ]
+    result = replay.run_episode(FUNCTIONS["chain"], replay.context_json("i", history, '"x"', None))
     assert result.failed and "AttributeError" in (result.error or "")
 
 
@@ -176,7 +180,7 @@ def test_retry_ids_follow_the_sdk_numbering_and_the_last_timer_raises() -> None:
     assert retry_info["max"] == 3 and retry_info["interval_ms"] == 5000
     timers = []
     for _attempt in range(3):
-        fail = {"EventType": r.TASK_FAILED, "TaskScheduledId": ids[-1], "Reason": "boom", "Details": "d"}
+        fail = {"EventType": replay.TASK_FAILED, "TaskScheduledId": ids[-1], "Reason": "boom", "Details": "d"}
         h.add(fail, retry=retry_info)
         result, decision = h.replay()
         assert not result.done
@@ -184,7 +188,11 @@ def test_retry_ids_follow_the_sdk_numbering_and_the_last_timer_raises() -> None:
         assert timer["fire_at"] == h.now + timedelta(seconds=5)
         timers.append(timer["timer_id"])
         h.add(
-            {"EventType": r.TIMER_FIRED, "TimerId": timer["timer_id"], "FireAt": r.iso(timer["fire_at"])},
+            {
+                "EventType": replay.TIMER_FIRED,
+                "TimerId": timer["timer_id"],
+                "FireAt": replay.iso(timer["fire_at"]),
+            },
             retry=timer["retry"],
         )
         result, decision = h.replay()
@@ -197,10 +205,10 @@ def test_retry_ids_follow_the_sdk_numbering_and_the_last_timer_raises() -> None:
 
 
 def test_retry_messages_are_delivered_alone() -> None:
-    a = {"event": {"EventType": r.TASK_COMPLETED}}
-    b = {"event": {"EventType": r.TASK_FAILED}, "retry": {"max": 2}}
-    assert decisions.batch([a, a, b, a]) == [a, a]
-    assert decisions.batch([b, a]) == [b]
+    a = {"event": {"EventType": replay.TASK_COMPLETED}}
+    b = {"event": {"EventType": replay.TASK_FAILED}, "retry": {"max": 2}}
+    assert episode.batch([a, a, b, a]) == [a, a]
+    assert episode.batch([b, a]) == [b]
 
 
 def test_event_wins_and_the_timer_is_cancelled_on_later_replays() -> None:
@@ -208,18 +216,18 @@ def test_event_wins_and_the_timer_is_cancelled_on_later_replays() -> None:
     _, decision = h.replay()
     assert decision.work.timers[0]["timer_id"] == 0
     assert decision.work.timers[0]["fire_at"] == h.now + timedelta(hours=1)
-    h.add({"EventType": r.EVENT_RAISED, "Name": "Approval", "Input": json.dumps({"ok": True})})
+    h.add({"EventType": replay.EVENT_RAISED, "Name": "Approval", "Input": json.dumps({"ok": True})})
     result, decision = h.replay()
     assert json.loads(result.output) == {"ok": True}
     # the compound's order: [event, timer]; the timer shows isCanceled on the later replay
-    assert [a["actionType"] for a in result.actions] == [r.WAIT_FOR_EXTERNAL_EVENT, r.CREATE_TIMER]
+    assert [a["actionType"] for a in result.actions] == [replay.WAIT_FOR_EXTERNAL_EVENT, replay.CREATE_TIMER]
     assert result.actions[1]["isCanceled"] is True
-    assert decision.work.cancel_tags == [decisions.timer_tag("e", 1)]
+    assert decision.work.cancel_tags == [episode.timer_tag("e", 1)]
 
 
 def test_event_raised_before_the_orchestrator_waits_is_buffered() -> None:
     h = History("race")
-    h.add({"EventType": r.EVENT_RAISED, "Name": "Approval", "Input": '"early"'})
+    h.add({"EventType": replay.EVENT_RAISED, "Name": "Approval", "Input": '"early"'})
     result, _ = h.replay()
     assert json.loads(result.output or "null") == "early"
 
@@ -228,7 +236,13 @@ def test_timer_wins() -> None:
     h = History("race")
     _, decision = h.replay()
     timer = decision.work.timers[0]
-    h.add({"EventType": r.TIMER_FIRED, "TimerId": timer["timer_id"], "FireAt": r.iso(timer["fire_at"])})
+    h.add(
+        {
+            "EventType": replay.TIMER_FIRED,
+            "TimerId": timer["timer_id"],
+            "FireAt": replay.iso(timer["fire_at"]),
+        }
+    )
     result, _ = h.replay(minutes=61)
     assert json.loads(result.output) == "timeout"
 
@@ -237,7 +251,7 @@ def test_continue_as_new_is_action_4_and_an_exception_uses_the_out_of_proc_marke
     h = History("again", 1)
     result, decision = h.replay()
     assert result.done and decision.outcome == "continued"
-    assert result.continue_as_new == {"actionType": r.CONTINUE_AS_NEW_ACTION, "input": "2"}
+    assert result.continue_as_new == {"actionType": replay.CONTINUE_AS_NEW_ACTION, "input": "2"}
     h2 = History("again", 2)
     result, decision = h2.replay()
     assert result.failed and decision.outcome == "failed"
@@ -248,12 +262,12 @@ def test_continue_as_new_is_action_4_and_an_exception_uses_the_out_of_proc_marke
 @pytest.mark.parametrize("payload", [[1, 2], 5])
 def test_input_must_be_json_text(payload: Any) -> None:
     history = [
-        r.event(r.ORCHESTRATOR_STARTED, T0),
-        r.event(r.EXECUTION_STARTED, T0, Name="chain", Version=""),
+        replay.event(replay.ORCHESTRATOR_STARTED, T0),
+        replay.event(replay.EXECUTION_STARTED, T0, Name="chain", Version=""),
     ]
-    body = json.loads(r.context_json("i", history, None, None))
+    body = json.loads(replay.context_json("i", history, None, None))
     body["input"] = payload  # not a JSON text: the SDK cannot decode it
-    result = r.run_episode(FUNCTIONS["chain"], json.dumps(body))
+    result = replay.run_episode(FUNCTIONS["chain"], json.dumps(body))
     assert result.failed
 
 
@@ -266,7 +280,7 @@ def test_the_timestamp_short_cut_gives_what_dateutil_gives(text: str) -> None:
     from dateutil.parser import parse
 
     module = importlib.import_module("azure.durable_functions.models.history.HistoryEvent")
-    assert module.dt_parse is r.fast_dt_parse  # installed: the SDK parses history timestamps with it
-    fast = r.fast_dt_parse(text)
+    assert module.dt_parse is replay.fast_dt_parse  # installed: the SDK parses history timestamps with it
+    fast = replay.fast_dt_parse(text)
     assert fast == parse(text)
     assert repr(fast) == repr(parse(text))  # same fields and the same tzinfo object type

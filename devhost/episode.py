@@ -1,4 +1,4 @@
-"""Turning messages into history and orchestrator actions into work — pure, no I/O.
+"""One episode's bookkeeping: messages into history, orchestrator actions into work — pure, no I/O.
 
 Task ids must match the SDK's numbering exactly: it numbers activities, timers and
 sub-orchestrations in the order they are yielded, and a retry (``call_*_with_retry``) takes a fresh
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from devhost import replay as r
+from devhost import replay
 
 
 @dataclass
@@ -31,7 +31,9 @@ class Work:
 
 
 @dataclass
-class Decision:
+class EpisodeRecord:
+    """What one episode appends to the history and starts, and how the execution stands after it."""
+
     events: list[dict[str, Any]]
     work: Work
     actions_seen: int
@@ -47,18 +49,18 @@ def timer_tag(execution_id: str, action_index: int) -> str:
 
 # action types the devhost runs; anything else fails the orchestration naming the action
 ACTION_NAMES = {
-    r.CALL_ACTIVITY: "CallActivity",
-    r.CALL_ACTIVITY_WITH_RETRY: "CallActivityWithRetry",
-    r.CALL_SUB_ORCHESTRATOR: "CallSubOrchestrator",
-    r.CALL_SUB_ORCHESTRATOR_WITH_RETRY: "CallSubOrchestratorWithRetry",
-    r.CONTINUE_AS_NEW_ACTION: "ContinueAsNew",
-    r.CREATE_TIMER: "CreateTimer",
-    r.WAIT_FOR_EXTERNAL_EVENT: "WaitForExternalEvent",
-    r.CALL_ENTITY: "CallEntity",
-    r.CALL_HTTP: "CallHttp",
-    r.SIGNAL_ENTITY: "SignalEntity",
-    r.WHEN_ANY: "WhenAny",
-    r.WHEN_ALL: "WhenAll",
+    replay.CALL_ACTIVITY: "CallActivity",
+    replay.CALL_ACTIVITY_WITH_RETRY: "CallActivityWithRetry",
+    replay.CALL_SUB_ORCHESTRATOR: "CallSubOrchestrator",
+    replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY: "CallSubOrchestratorWithRetry",
+    replay.CONTINUE_AS_NEW_ACTION: "ContinueAsNew",
+    replay.CREATE_TIMER: "CreateTimer",
+    replay.WAIT_FOR_EXTERNAL_EVENT: "WaitForExternalEvent",
+    replay.CALL_ENTITY: "CallEntity",
+    replay.CALL_HTTP: "CallHttp",
+    replay.SIGNAL_ENTITY: "SignalEntity",
+    replay.WHEN_ANY: "WhenAny",
+    replay.WHEN_ALL: "WhenAll",
 }
 HTTP_ACTIVITY = "BuiltIn::HttpActivity"  # the extension runs call_http as this built-in activity
 
@@ -71,7 +73,7 @@ def _entity_request(
     The SDK reads the request id from the EventSent `Input` and then waits for an EventRaised of
     that name (the entity's response), so a call is matched by id, not by task number.
     """
-    signal = action.get("actionType") == r.SIGNAL_ENTITY
+    signal = action.get("actionType") == replay.SIGNAL_ENTITY
     request = {
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{instance_id}/{execution_id}/{task_id}")),
         "op": action.get("operation"),
@@ -81,8 +83,8 @@ def _entity_request(
         "parentExecution": None if signal else execution_id,
     }
     target = str(action.get("instanceId"))
-    sent = r.event(
-        r.EVENT_SENT, now, task_id, InstanceId=target, Name=request["op"], Input=json.dumps(request)
+    sent = replay.event(
+        replay.EVENT_SENT, now, task_id, InstanceId=target, Name=request["op"], Input=json.dumps(request)
     )
     return sent, {"target": target, "request": request}
 
@@ -117,12 +119,14 @@ def _schedule(
 ) -> None:
     """Record one scheduled activity / sub-orchestration (a first run or a retry) in history and work."""
     if spec["kind"] in ("activity", "http"):  # call_http runs as the built-in HTTP activity
-        events.append(r.event(r.TASK_SCHEDULED, now, task_id, Name=spec["name"], Input=spec["input"]))
+        events.append(
+            replay.event(replay.TASK_SCHEDULED, now, task_id, Name=spec["name"], Input=spec["input"])
+        )
         work.activities.append({**spec, "task_id": task_id})
     else:
         events.append(
-            r.event(
-                r.SUB_ORCHESTRATION_CREATED,
+            replay.event(
+                replay.SUB_ORCHESTRATION_CREATED,
                 now,
                 task_id,
                 Name=spec["name"],
@@ -143,17 +147,17 @@ def deliver(
         ev = dict(message["event"])
         ev.setdefault("EventId", -1)
         ev["IsPlayed"] = False
-        ev["Timestamp"] = r.iso(now)
+        ev["Timestamp"] = replay.iso(now)
         events.append(ev)
         retry = message.get("retry")
         if not retry:
             continue
-        if ev["EventType"] in (r.TASK_FAILED, r.SUB_ORCHESTRATION_FAILED):
+        if ev["EventType"] in (replay.TASK_FAILED, replay.SUB_ORCHESTRATION_FAILED):
             fire_at = now + timedelta(milliseconds=retry["interval_ms"])
-            events.append(r.event(r.TIMER_CREATED, now, next_id, FireAt=r.iso(fire_at)))
+            events.append(replay.event(replay.TIMER_CREATED, now, next_id, FireAt=replay.iso(fire_at)))
             work.timers.append({"timer_id": next_id, "fire_at": fire_at, "tag": None, "retry": retry})
             next_id += 1
-        elif ev["EventType"] == r.TIMER_FIRED and retry["attempt"] < retry["max"]:
+        elif ev["EventType"] == replay.TIMER_FIRED and retry["attempt"] < retry["max"]:
             spec = {**retry["spec"], "retry": {**retry, "attempt": retry["attempt"] + 1}}
             _schedule(work, events, now, next_id, spec)
             next_id += 1
@@ -162,31 +166,33 @@ def deliver(
 
 
 def decide(
-    result: r.EpisodeResult,
+    result: replay.EpisodeResult,
     *,
     instance_id: str,
     execution_id: str,
     actions_seen: int,
     next_id: int,
     now: datetime,
-) -> Decision:
+) -> EpisodeRecord:
     """History to append and work to start for the actions the orchestrator added this episode."""
     events: list[dict[str, Any]] = []
     work = Work()
     if result.failed:
-        events.append(r.event(r.ORCHESTRATOR_COMPLETED, now))
-        events.append(r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=result.error))
-        return Decision(events, work, actions_seen, next_id, "failed", result.error)
+        events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))
+        events.append(
+            replay.event(replay.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=result.error)
+        )
+        return EpisodeRecord(events, work, actions_seen, next_id, "failed", result.error)
 
     for index, action in enumerate(result.actions[:actions_seen]):
-        if action.get("actionType") == r.CREATE_TIMER and action.get("isCanceled"):
+        if action.get("actionType") == replay.CREATE_TIMER and action.get("isCanceled"):
             work.cancel_tags.append(timer_tag(execution_id, index))
 
     for index, action in enumerate(result.actions[actions_seen:], start=actions_seen):
         kind = action.get("actionType")
-        if kind in (r.CALL_ACTIVITY, r.CALL_ACTIVITY_WITH_RETRY):
+        if kind in (replay.CALL_ACTIVITY, replay.CALL_ACTIVITY_WITH_RETRY):
             spec = {"kind": "activity", "name": action["functionName"], "input": action.get("input")}
-        elif kind in (r.CALL_SUB_ORCHESTRATOR, r.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
+        elif kind in (replay.CALL_SUB_ORCHESTRATOR, replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
             child = action.get("instanceId") or f"{instance_id}:{next_id}"
             spec = {
                 "kind": "sub",
@@ -194,9 +200,9 @@ def decide(
                 "input": action.get("input"),
                 "instance_id": child,
             }
-        elif kind == r.CREATE_TIMER:
-            fire_at = r.parse_time(action["fireAt"])
-            events.append(r.event(r.TIMER_CREATED, now, next_id, FireAt=r.iso(fire_at)))
+        elif kind == replay.CREATE_TIMER:
+            fire_at = replay.parse_time(action["fireAt"])
+            events.append(replay.event(replay.TIMER_CREATED, now, next_id, FireAt=replay.iso(fire_at)))
             if not action.get("isCanceled"):
                 work.timers.append(
                     {
@@ -208,38 +214,42 @@ def decide(
                 )
             next_id += 1
             continue
-        elif kind in (r.WAIT_FOR_EXTERNAL_EVENT, r.CONTINUE_AS_NEW_ACTION):
+        elif kind in (replay.WAIT_FOR_EXTERNAL_EVENT, replay.CONTINUE_AS_NEW_ACTION):
             continue
-        elif kind in (r.CALL_ENTITY, r.SIGNAL_ENTITY):
+        elif kind in (replay.CALL_ENTITY, replay.SIGNAL_ENTITY):
             sent, request = _entity_request(action, instance_id, execution_id, next_id, now)
             events.append(sent)
             work.entity_requests.append(request)
             next_id += 1
             continue
-        elif kind == r.CALL_HTTP:
+        elif kind == replay.CALL_HTTP:
             spec = {"kind": "http", "name": HTTP_ACTIVITY, "input": json.dumps(action.get("httpRequest"))}
         else:
             name = ACTION_NAMES.get(kind)
             what = f"'{name}'" if name else f"'{kind}' (not an action type of azure-functions-durable 1.7)"
             error = f"the devhost does not support the orchestrator action {what}"
-            events.append(r.event(r.ORCHESTRATOR_COMPLETED, now))
-            events.append(r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=error))
-            return Decision(events, work, len(result.actions), next_id, "failed", error)
+            events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))
+            events.append(
+                replay.event(replay.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=error)
+            )
+            return EpisodeRecord(events, work, len(result.actions), next_id, "failed", error)
         retry = _retry_from_action(action)
         if retry is not None:
             retry["spec"] = dict(spec)
         _schedule(work, events, now, next_id, {**spec, "retry": retry})
         next_id += 1
 
-    events.append(r.event(r.ORCHESTRATOR_COMPLETED, now))
+    events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))
     seen = len(result.actions)
     cont = result.continue_as_new
     if cont is not None and result.done:
-        events.append(r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="ContinuedAsNew"))
-        return Decision(events, work, seen, next_id, "continued", cont.get("input"))
+        events.append(replay.event(replay.EXECUTION_COMPLETED, now, OrchestrationStatus="ContinuedAsNew"))
+        return EpisodeRecord(events, work, seen, next_id, "continued", cont.get("input"))
     if result.done:
         events.append(
-            r.event(r.EXECUTION_COMPLETED, now, OrchestrationStatus="Completed", Result=result.output)
+            replay.event(
+                replay.EXECUTION_COMPLETED, now, OrchestrationStatus="Completed", Result=result.output
+            )
         )
-        return Decision(events, work, seen, next_id, "completed", result.output)
-    return Decision(events, work, seen, next_id, "running")
+        return EpisodeRecord(events, work, seen, next_id, "completed", result.output)
+    return EpisodeRecord(events, work, seen, next_id, "running")
