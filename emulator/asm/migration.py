@@ -15,7 +15,7 @@ from typing import Any
 
 from emulator import faults, ops
 from emulator.arm.translate import quota_usage, translate_unit
-from emulator.asm import validation as v
+from emulator.asm import validation
 from emulator.asm.errors import AsmError, bad_request, conflict
 from emulator.classic import HOLDING_STATES, services_in_vnet
 from emulator.state import Platform
@@ -151,15 +151,15 @@ def resolve(
 def validation_messages(platform: Platform, unit: str, item: dict[str, Any]) -> list[dict[str, str]]:
     kind, name = unit.split("/", 1)
     if kind == "virtualNetwork":
-        return v.validate_vnet(platform, item)
+        return validation.validate_vnet(platform, item)
     if kind == "cloudService":
-        return v.validate_deployment(platform, item)
+        return validation.validate_deployment(platform, item)
     if kind == "storageAccount":
-        return v.validate_storage(platform, item)
-    where = v.associated_to(platform, kind, name)
+        return validation.validate_storage(platform, item)
+    where = validation.associated_to(platform, kind, name)
     if where:
         return [
-            v._msg(
+            validation._msg(
                 KIND_LABEL[kind].replace(" ", ""),
                 name,
                 f"{label(unit)} is associated with {', '.join(where)}; it migrates with it and cannot be migrated on its own.",  # noqa: E501
@@ -198,12 +198,12 @@ def handle(
                 f"Deployment {dep['name']} in HostedService {item['name']} belongs to Virtual Network "
                 f"{dep['virtualNetwork']}. Migrate Virtual Network {dep['virtualNetwork']} to migrate this HostedService."  # noqa: E501
             )
-            return 200, [v._msg("Deployment", dep["name"], msg)]
+            return 200, [validation._msg("Deployment", dep["name"], msg)]
     try:
         unit, item = resolve(platform, kind, name, deployment)
     except MissingUnit as missing:
         if comp == "validate" and kind in MISSING:  # recorded: 200 with the one Error message
-            return 200, [v._msg(missing.resource_type, missing.resource_name, missing.message)]
+            return 200, [validation._msg(missing.resource_type, missing.resource_name, missing.message)]
         raise
     dest = parse_destination(body) if kind == "cloudService" and comp in ("validate", "prepare") else None
     if comp == "validate":
@@ -214,9 +214,9 @@ def handle(
             try:
                 _existing_target(platform, dest)
             except AsmError as exc:
-                messages.append(v._msg("VirtualNetwork", dest["virtualNetwork"], exc.message))
+                messages.append(validation._msg("VirtualNetwork", dest["virtualNetwork"], exc.message))
         if not any(m["category"] == "Error" for m in messages):  # passed: what it will migrate
-            messages += v.to_be_migrated(platform, unit.split("/", 1)[0], item)
+            messages += validation.to_be_migrated(platform, unit.split("/", 1)[0], item)
         return 200, messages
     return 202, globals()[f"_{comp}"](platform, unit, item, dest)
 
@@ -293,11 +293,11 @@ def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str 
     record = platform.units[unit]
     problems = [m["message"] for m in validation_messages(platform, unit, item) if m["category"] == "Error"]
     if kind == "virtualNetwork":
-        problems += v.prepare_problems_vnet(platform, item)
+        problems += validation.prepare_problems_vnet(platform, item)
     elif kind == "cloudService":
-        problems += v.prepare_problems_deployment(item)
+        problems += validation.prepare_problems_deployment(item)
     elif kind == "storageAccount":
-        problems += v.prepare_problems_storage(platform, item)
+        problems += validation.prepare_problems_storage(platform, item)
     if problems:
         platform.units[unit] = {"state": "PrepareFailed"}
         return "Failed", "BadRequest", " ".join(problems)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migration.arm import model as m
+from migration.arm import model
 from migration.arm.model import ArmResource
 from migration.arm.normalise import arm_location, next_hop_type, protocol
 from migration.estate import EstateIndex, NetworkSecurityGroup, RouteTable
@@ -50,7 +50,7 @@ def add_nsg(b: Builder, nsg: NetworkSecurityGroup) -> None:
         }
         for r in nsg.rules
     }
-    b.add(m.NSG, nsg.name, b.idx.location_of(nsg), {"securityRules": dict(sorted(rules.items()))})
+    b.add(model.NSG, nsg.name, b.idx.location_of(nsg), {"securityRules": dict(sorted(rules.items()))})
 
 
 def add_route_table(b: Builder, table: RouteTable) -> None:
@@ -62,7 +62,7 @@ def add_route_table(b: Builder, table: RouteTable) -> None:
         }
         for r in table.routes
     }
-    b.add(m.ROUTE_TABLE, table.name, b.idx.location_of(table), {"routes": dict(sorted(routes.items()))})
+    b.add(model.ROUTE_TABLE, table.name, b.idx.location_of(table), {"routes": dict(sorted(routes.items()))})
 
 
 def add_reserved_ip(b: Builder, name: str, dns_label: str | None = None) -> None:
@@ -76,4 +76,4 @@ def add_reserved_ip(b: Builder, name: str, dns_label: str | None = None) -> None
         props["ipAddress"] = rip.address
     if dns_label:
         props["domainNameLabel"] = dns_label
-    b.add(m.PUBLIC_IP, rip.name, b.idx.location_of(rip), props)
+    b.add(model.PUBLIC_IP, rip.name, b.idx.location_of(rip), props)

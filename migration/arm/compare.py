@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from migration.arm import model as m
+from migration.arm import model
 from migration.arm.model import ArmResource
 
 CHILD_COLLECTIONS = frozenset(
@@ -155,5 +155,5 @@ def compare(
 def acceptable_extras(estate: Any, unit: Any) -> frozenset[str]:
     """Types the platform may add to a unit's group beyond the translation table."""
     if getattr(unit, "kind", None) == "cloudService":
-        return frozenset({m.VIRTUAL_NETWORK})
+        return frozenset({model.VIRTUAL_NETWORK})
     return frozenset()

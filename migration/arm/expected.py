@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from migration._gc import bulk
-from migration.arm import model as m
+from migration.arm import model
 from migration.arm._build import Builder, add_nsg, add_reserved_ip, add_route_table
 from migration.arm.expected_compute import cloud_service_resources
 from migration.arm.model import ArmResource
@@ -62,7 +62,7 @@ def _expected(estate: EstateIndex, unit: UnitRef) -> list[ArmResource]:
         if account is None:
             raise ValueError(f"{unit} is not in the estate")
         _group(b, estate.location_of(account))
-        b.add(m.STORAGE_ACCOUNT, account.name, estate.location_of(account), {"sku": account.sku})
+        b.add(model.STORAGE_ACCOUNT, account.name, estate.location_of(account), {"sku": account.sku})
     elif unit.kind == "reservedIp":
         rip = estate.reserved_ip(unit.name)
         if rip is None:
@@ -85,7 +85,7 @@ def _expected(estate: EstateIndex, unit: UnitRef) -> list[ArmResource]:
 
 
 def _group(b: Builder, location: str) -> None:
-    b.add(m.RESOURCE_GROUP, b.group, location)
+    b.add(model.RESOURCE_GROUP, b.group, location)
 
 
 def _virtual_network(b: Builder, vnet: VirtualNetwork) -> None:
@@ -100,7 +100,7 @@ def _virtual_network(b: Builder, vnet: VirtualNetwork) -> None:
         for s in vnet.subnets
     }
     b.add(
-        m.VIRTUAL_NETWORK,
+        model.VIRTUAL_NETWORK,
         vnet.name,
         location,
         {
@@ -117,12 +117,12 @@ def _virtual_network(b: Builder, vnet: VirtualNetwork) -> None:
         if subnet.route_table and (table := estate.route_table(subnet.route_table)):
             add_route_table(b, table)
     for gateway in vnet.gateways:
-        b.add(m.VNET_GATEWAY, f"{vnet.name}-Gateway", location, {"gatewayType": gateway.kind})
+        b.add(model.VNET_GATEWAY, f"{vnet.name}-Gateway", location, {"gatewayType": gateway.kind})
         for conn in gateway.connections:
             site = estate.local_network_site(conn.local_network_site)
             if site is not None:
                 b.add(
-                    m.LOCAL_GATEWAY,
+                    model.LOCAL_GATEWAY,
                     site.name,
                     location,
                     {
@@ -131,7 +131,7 @@ def _virtual_network(b: Builder, vnet: VirtualNetwork) -> None:
                     },
                 )
             b.add(
-                m.CONNECTION,
+                model.CONNECTION,
                 f"{vnet.name}-{conn.local_network_site}-Connection",
                 location,
                 {

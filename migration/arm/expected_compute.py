@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from migration.arm import model as m
+from migration.arm import model
 from migration.arm._build import Builder, add_nsg, add_reserved_ip
 from migration.arm.normalise import protocol, vm_size
 from migration.estate import CloudService, Deployment, Role, VirtualNetwork
@@ -15,14 +15,14 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
     estate = b.idx
     location = estate.location_of(service)
     if service.certificates:
-        b.add(m.KEY_VAULT, f"{service.name}-KeyVault", location)
+        b.add(model.KEY_VAULT, f"{service.name}-KeyVault", location)
     deployment = service.deployment
     if deployment is None or deployment.kind != "IaaS":
         return
     for role in deployment.roles:
         _role(b, service, deployment, role, vnet, location)
     for name in dict.fromkeys(r.availability_set for r in deployment.roles if r.availability_set):
-        b.add(m.AVAILABILITY_SET, name, location)
+        b.add(model.AVAILABILITY_SET, name, location)
     # the VIP: a reserved IP when the deployment has one (it becomes the static public IP and
     # keeps the DNS label), else a new dynamic `<service>-PublicIP`; only with input endpoints
     if deployment.has_input_endpoints:
@@ -32,7 +32,7 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
         else:
             vip = f"{service.name}-PublicIP"
             b.add(
-                m.PUBLIC_IP,
+                model.PUBLIC_IP,
                 vip,
                 location,
                 {"publicIPAllocationMethod": "Dynamic", "domainNameLabel": service.name},
@@ -51,7 +51,7 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
         rules, probes = _rules(deployment, ilb.name)
         props["loadBalancingRules"] = rules
         props["probes"] = probes
-        b.add(m.LOAD_BALANCER, ilb.name, location, props)
+        b.add(model.LOAD_BALANCER, ilb.name, location, props)
 
 
 def _role(
@@ -81,7 +81,7 @@ def _role(
         nic["subnet"] = None
         nic["privateIPAddress"] = None
         may_change = ("privateIPAddress", "subnet")
-    b.add(m.NIC, primary, location, nic, may_change=may_change)
+    b.add(model.NIC, primary, location, nic, may_change=may_change)
     nics = [primary]
     for secondary in role.secondary_nics:
         props: dict[str, Any] = {"enableIPForwarding": role.ip_forwarding}
@@ -89,10 +89,10 @@ def _role(
             props["subnet"] = f"{vnet.name}/{secondary.subnet}"
             if secondary.static_ip:
                 props["privateIPAddress"] = secondary.static_ip
-        b.add(m.NIC, secondary.name, location, props)
+        b.add(model.NIC, secondary.name, location, props)
         nics.append(secondary.name)
     if role.public_ip:
-        b.add(m.PUBLIC_IP, role.public_ip.name, location, {"publicIPAllocationMethod": "Static"})
+        b.add(model.PUBLIC_IP, role.public_ip.name, location, {"publicIPAllocationMethod": "Static"})
     if role.network_security_group and (nsg := estate.network_security_group(role.network_security_group)):
         add_nsg(b, nsg)
     vm: dict[str, Any] = {
@@ -114,10 +114,10 @@ def _role(
             "vhdUri": role.os_disk.media_link,
             "diskSizeGB": role.os_disk.size_gb,
         }
-    b.add(m.VIRTUAL_MACHINE, role.name, location, vm)
+    b.add(model.VIRTUAL_MACHINE, role.name, location, vm)
     for ext in role.extensions:
         if not ext.xml:
-            b.add(m.VM_EXTENSION, ext.name, location, {"publisher": ext.publisher}, parent=role.name)
+            b.add(model.VM_EXTENSION, ext.name, location, {"publisher": ext.publisher}, parent=role.name)
 
 
 def _rules(deployment: Deployment, ilb: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -166,7 +166,7 @@ def _public_load_balancer(
         if e.internal_load_balancer is None and not e.load_balanced_set
     }
     b.add(
-        m.LOAD_BALANCER,
+        model.LOAD_BALANCER,
         f"{service.name}-LB",
         location,
         {

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from migration.arm import model as m
+from migration.arm import model
 from migration.arm.model import ArmResource, canonical_type
 
 # classic role sizes that ARM names differently (the platform maps them at prepare)
@@ -307,19 +307,19 @@ def _storage(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _EXTRACTORS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
-    m.VIRTUAL_NETWORK: _vnet,
-    m.NSG: _nsg,
-    m.ROUTE_TABLE: _route_table,
-    m.PUBLIC_IP: _public_ip,
-    m.LOAD_BALANCER: _load_balancer,
-    m.NIC: _nic,
-    m.VIRTUAL_MACHINE: _vm,
-    m.VM_EXTENSION: _extension,
-    m.AVAILABILITY_SET: _availability_set,
-    m.VNET_GATEWAY: _gateway,
-    m.LOCAL_GATEWAY: _local_gateway,
-    m.CONNECTION: _connection,
-    m.STORAGE_ACCOUNT: _storage,
+    model.VIRTUAL_NETWORK: _vnet,
+    model.NSG: _nsg,
+    model.ROUTE_TABLE: _route_table,
+    model.PUBLIC_IP: _public_ip,
+    model.LOAD_BALANCER: _load_balancer,
+    model.NIC: _nic,
+    model.VIRTUAL_MACHINE: _vm,
+    model.VM_EXTENSION: _extension,
+    model.AVAILABILITY_SET: _availability_set,
+    model.VNET_GATEWAY: _gateway,
+    model.LOCAL_GATEWAY: _local_gateway,
+    model.CONNECTION: _connection,
+    model.STORAGE_ACCOUNT: _storage,
 }
 
 
@@ -334,7 +334,7 @@ def from_arm(resource: Mapping[str, Any], resource_group: str | None = None) -> 
     parent, name = full_name.rsplit("/", 1) if "/" in full_name else (None, full_name)
     rid = str(resource.get("id") or "")
     group = resource_group or resource_group_from_id(rid) or ""
-    if arm_type == m.RESOURCE_GROUP:
+    if arm_type == model.RESOURCE_GROUP:
         group = name
     extractor = _EXTRACTORS.get(arm_type)
     properties = extractor(resource) if extractor else {}
