@@ -12,9 +12,9 @@ from activities.notify import bp as _notify
 from activities.operations import bp as _operations
 from activities.plan import bp as _plan
 from activities.precheck import bp as _precheck
-from activities.report import bp as _report
 from activities.snapshot import bp as _snapshot
 from activities.validate import bp as _validate
+from activities.write_report import bp as _report
 
 BLUEPRINTS: list[df.Blueprint] = [
     _snapshot,

@@ -1,7 +1,7 @@
 """Helpers of `c2arm migrate` and plan reports: the estate's units, and a plan's report.
 
 A plan has no report of its own in the API; the CLI builds one from `GET /api/plans/{id}` and
-the reports of its final units, in the shape `migration.render.report` documents.
+the reports of its final units, in the shape `migration.render.report_page` documents.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ same bytes from the same data. Public API (the triggers of the workflow import t
 
 - `report_html(report: Mapping) -> str` — a unit's or a plan's report as one self-contained
   HTML page (inline SVG Gantt of the timeline or of the waves, findings by severity, the
-  classic-name → ARM-id map, RBAC to re-create, what was dropped). Shapes in `render.report`.
+  classic-name → ARM-id map, RBAC to re-create, what was dropped). Shapes in `render.report_page`.
 - `id_map_csv(report: Mapping) -> str` — `unit,classic,armResourceId` for automation.
 - `review_page_html(view: Mapping, token: str, *, principal=None, decision_url=None) -> str` —
   the page of `GET /api/migrations/{id}/review`; its form posts `decision`, `comment`, `token`
@@ -17,7 +17,7 @@ same bytes from the same data. Public API (the triggers of the workflow import t
 from migration.render._html import page_headers
 from migration.render.followthrough import follow_through_html, follow_through_plan_section
 from migration.render.gantt import human_duration, plan_gantt_svg, unit_gantt_svg
-from migration.render.report import id_map_csv, report_html
+from migration.render.report_page import id_map_csv, report_html
 from migration.render.review import decision_path, review_page_html, sign_in_page_html
 
 __all__ = [

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from activities.check import probe
-from activities.report import _dropped, _scopes
 from activities.snapshot import REDACTED, redact, unit_part
+from activities.write_report import _dropped, _scopes
 
 ESTATE = {
     "virtualNetworks": [{"name": "v1"}, {"name": "v2"}],

@@ -9,7 +9,7 @@ import pytest
 from migration.identity import Principal
 from migration.phases import FINAL, Phase, can_abort, can_approve, can_move, is_final
 from migration.policy import ApproverPolicy, PolicyError, check_approver, make_token, verify_token
-from migration.report import Report
+from migration.unit_report import Report
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

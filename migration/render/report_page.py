@@ -1,6 +1,6 @@
 """Reports as a self-contained HTML page and the classic-name → ARM-id map as CSV (pure).
 
-Input is the JSON report of one unit (`migration.report.Report.to_json()`, the body of
+Input is the JSON report of one unit (`migration.unit_report.Report.to_json()`, the body of
 `GET /api/migrations/{id}/report`):
 
     {"id", "unit": {"kind", "name", "deployment"?}, "phase", "dryRun", "requestedBy",

@@ -14,7 +14,7 @@ import azure.durable_functions as df
 from activities._runtime import phase, storage
 from connectors.errors import PermanentError
 from migration.render import report_html
-from migration.report import Report
+from migration.unit_report import Report
 from migration.workflow import ReportInput, ReportResult
 
 bp = df.Blueprint()
