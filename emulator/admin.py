@@ -11,7 +11,7 @@ import json
 from collections import deque
 from typing import Any
 
-from emulator import faults, ops
+from emulator import faults, ops, switches
 from emulator.arm import circuits
 from emulator.http import Call, Reply, Router, json_reply
 
@@ -76,6 +76,7 @@ def state(call: Call) -> Reply:
             "timeScale": p.clock.scale,
             "progress": p.progress,
             "settings": p.settings,
+            "switches": switches.positions(p),
             "units": {u: r for u, r in p.units.items()},
             "operations": list(p.ops.values()),
             "resourceGroups": sorted(g["name"] for g in p.groups.values()),
@@ -205,6 +206,13 @@ def move_circuit(call: Call) -> Reply:
 
 def settings(call: Call) -> Reply:
     body = _json(call)
+    if not isinstance(body, dict):
+        raise AdminError(400, "body: expected a JSON object")
+    if "switches" in body:  # the deviation switches (emulator/switches.py)
+        try:
+            switches.apply(call.platform, body["switches"])
+        except switches.SwitchError as exc:
+            raise AdminError(400, str(exc)) from exc
     size = body.get("armPageSize")
     if size is not None:
         if not isinstance(size, int) or size < 1:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from emulator import switches
 from emulator.state import Platform
 
 log = logging.getLogger("emulator.ops")
@@ -89,17 +90,29 @@ def finish(platform: Platform, op: dict[str, Any], forced: dict[str, Any] | None
         op["httpStatusCode"] = 200
 
 
+TIMED_OUT = {"status": "Failed", "code": "OperationTimedOut", "message": "The operation timed out."}
+
+
 def advance(platform: Platform) -> bool:
-    """Finish every due operation; True when anything changed (the caller then saves)."""
+    """Finish every due operation; True when anything changed (the caller then saves).
+
+    With the `operationTimeoutHours` switch set, an operation still running that long ends Failed
+    `OperationTimedOut` (no public source gives such a limit: off by default)."""
     now = platform.clock.now()
-    due = [
-        o
-        for o in platform.ops.values()
-        if o["status"] == "InProgress" and o["due"] is not None and o["due"] <= now
-    ]
-    for op in sorted(due, key=lambda o: o["created"]):
-        finish(platform, op)
-    return bool(due)
+    hours = switches.value(platform, "operationTimeoutHours")
+    limit = None if hours is None else float(hours) * 3600
+    changed = False
+    running = [o for o in platform.ops.values() if o["status"] == "InProgress"]
+    for op in sorted(running, key=lambda o: o["created"]):
+        timeout_at = None if limit is None else op["created"] + limit
+        due = op["due"]
+        if timeout_at is not None and timeout_at <= now and (due is None or timeout_at < due):
+            finish(platform, op, TIMED_OUT)
+            changed = True
+        elif due is not None and due <= now:
+            finish(platform, op)
+            changed = True
+    return changed
 
 
 def in_flight(platform: Platform, unit: str) -> dict[str, Any] | None:

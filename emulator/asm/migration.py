@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator import faults, ops
+from emulator import faults, ops, switches
 from emulator.arm.translate import quota_usage, translate_unit
 from emulator.asm import validation
 from emulator.asm.errors import AsmError, bad_request, conflict
@@ -168,6 +168,31 @@ def validation_messages(platform: Platform, unit: str, item: dict[str, Any]) -> 
     return []
 
 
+def _committed(platform: Platform, unit: str, deployment: str | None = None) -> AsmError:
+    """What a call on a committed unit gets. Commit deletes the classic resource (Microsoft docs),
+    so by default the answer is the recorded one for a unit that is not there; the
+    `alreadyMigratedMessage` switch gives the emulator's former wording instead (no source)."""
+    if switches.value(platform, "alreadyMigratedMessage"):
+        return bad_request(f"{label(unit)} has already been migrated.")
+    kind, name = unit.split("/", 1)
+    return MissingUnit(kind, (deployment or name) if kind == "cloudService" else name)
+
+
+def _on_committed(
+    platform: Platform, unit: str, comp: str, deployment: str | None
+) -> list[dict[str, str]] | None:
+    """Validate / prepare of a committed unit: refused as `_committed` says (validate of a missing
+    deployment, VNet or storage account answers 200 with the one Error message, as recorded).
+    A repeated commit succeeds at once (`repeatCommitSucceeds`, the default) or is refused too;
+    None lets the call go on."""
+    if comp == "commit" and switches.value(platform, "repeatCommitSucceeds"):
+        return None
+    gone = _committed(platform, unit, deployment)
+    if comp == "validate" and unit.split("/", 1)[0] in MISSING and isinstance(gone, MissingUnit):
+        return [v._msg(gone.resource_type, gone.resource_name, gone.message)]
+    raise gone
+
+
 def _require_provider(platform: Platform) -> None:
     if not platform.estate["migrationProviderRegistered"]:
         raise bad_request(f"Subscription {platform.subscription} is not registered for migration.")
@@ -206,9 +231,12 @@ def handle(
             return 200, [validation._msg(missing.resource_type, missing.resource_name, missing.message)]
         raise
     dest = parse_destination(body) if kind == "cloudService" and comp in ("validate", "prepare") else None
+    if item is None and comp != "abort":  # committed: the classic resource is gone
+        answer = _on_committed(platform, unit, comp, deployment)
+        if answer is not None:
+            return 200, answer
     if comp == "validate":
-        if item is None:
-            raise bad_request(f"{label(unit)} has already been migrated.")
+        assert item is not None
         messages = validation_messages(platform, unit, item)
         if dest and dest["mode"] == "Existing":
             try:
@@ -242,7 +270,7 @@ def _prepare(
     if state == "Prepared":
         return _repeat_done(platform, unit, "prepare")
     if state == "Committed" or item is None:
-        raise bad_request(f"{label(unit)} has already been migrated.")
+        raise _committed(platform, unit)
     if state in ("Committing", "CommitFailed"):
         raise conflict(f"{label(unit)} is in the process of being committed and cannot be changed.")
     if state in ("Aborting", "AbortFailed"):

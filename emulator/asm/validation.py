@@ -12,6 +12,7 @@ import ipaddress
 from typing import Any
 from urllib.parse import urlparse
 
+from emulator import switches
 from emulator.classic import iter_roles, role_disks, services_in_vnet, storage_account_of
 from emulator.state import Platform
 
@@ -153,15 +154,18 @@ def validate_role(platform: Platform, cs: dict[str, Any], role: dict[str, Any]) 
                 )
             )
     for kind, disk in role_disks(role):
-        label = "OS Disk" if kind == "os" else "Data Disk"
         logical = disk["sizeGB"] * 2**30 + 512
-        if disk.get("blobSizeBytes") is not None and disk["blobSizeBytes"] != logical:
+        if kind == "data" and disk.get("blobSizeBytes") is not None and disk["blobSizeBytes"] != logical:
+            # Microsoft's errors page: the migration proceeds without the disk's size, so it does
+            # not block (a Warning) unless the `blobSizeMismatchBlocks` switch says otherwise.
+            blocks = switches.value(platform, "blobSizeMismatchBlocks")
             out.append(
                 _msg(
                     "VirtualMachine",
                     vm,
-                    f"VM {vm} in HostedService {h} contains {label} {disk['name']} whose physical blob size {disk['blobSizeBytes']} bytes doesn't match the VM {label} logical size {logical} bytes. Resize the disk blob to match and retry.",  # noqa: E501
+                    f"Deployment {dep['name']} in HostedService {h} contains a VM {vm} with Data Disk {disk['name']} whose physical blob size {disk['blobSizeBytes']} bytes doesn't match the VM Data Disk logical size {logical} bytes. Migration will proceed without specifying a size for the data disk for the Azure Resource Manager VM.",  # noqa: E501
                     vm,
+                    "Error" if blocks else "Warning",
                 )
             )
         path = urlparse(disk["mediaLink"]).path.lstrip("/")

@@ -78,11 +78,14 @@ def test_vnet_prepare_lock_commit(asm: Asm, emu: Emulator) -> None:
     assert asm.run(vnet, "commit").findtext(x("Status")) == "Succeeded"  # repeat: idempotent
     r = asm.migrate(vnet, "abort")
     assert r.status_code == 409 and "Abort isn't allowed" in error_of(r)[1]
-    for comp in ("prepare", "validate"):
-        r = asm.migrate(vnet, comp)
-        assert (
-            r.status_code == 400 and error_of(r)[1] == "Virtual Network vnet-prod has already been migrated."
-        )
+    # the classic VNet is gone: it answers as a missing one does (recorded answers)
+    gone = (
+        "Virtual network 'vnet-prod' not found. Either it does not exist or it is an Azure Resource "
+        "Manager resource, which cannot be used with Cloud Services."
+    )
+    r = asm.migrate(vnet, "prepare")
+    assert r.status_code == 400 and error_of(r) == ("BadRequest", gone)
+    assert asm.messages(vnet) == [("Error", gone)]
     assert arm_group(emu, "vnet-prod-Migrated").status_code == 200
 
 
