@@ -122,17 +122,25 @@ def rbac(ctx: Context) -> Iterator[Hit]:
 @rule(
     "C2A-506",
     "warning",
-    "Prepared storage account may be committed after 30 days",
-    reference="Required order: a storage account left prepared for more than 30 days may be committed",
-    remedy="Commit or abort a prepared storage account within 30 days.",
+    "Prepared storage account: management plane locked until commit or abort",
+    reference=(
+        "Microsoft docs, classic-account-migration-process: 'There is no set window of time before "
+        "which you need to commit or abort … management plane operations are locked for the classic "
+        "storage account until you either abort or commit'"
+    ),
+    remedy="Do management changes (e.g. key regeneration) before prepare or after commit; there is no "
+    "deadline to commit.",
 )
-def storage_30_days(ctx: Context) -> Iterator[Hit]:
+def storage_locked(ctx: Context) -> Iterator[Hit]:
+    """The platform sets no window between prepare and commit (Microsoft docs; the 30-day
+    automatic commit this rule used to warn of has no source and the docs contradict it), but a
+    prepared account's management plane is locked while it waits."""
     for account in ctx.estate.storage_accounts:
         yield Hit(
             f"storageAccount/{account.name}",
             f"storageAccount/{account.name}",
-            f"Once prepared, storage account {account.name!r} may be committed by the platform "
-            "after 30 days.",
+            f"Once prepared, storage account {account.name!r} accepts no management operation (for "
+            "example regenerating its keys) until it is committed or aborted.",
         )
 
 

@@ -1,4 +1,5 @@
-"""Rules for the causes in the reference's error catalogue that an estate shows (→ error)."""
+"""Rules for the causes in the reference's error catalogue that an estate shows (→ error; the
+blob-size mismatch, which Microsoft's errors page says does not stop the migration, → warning)."""
 
 from __future__ import annotations
 
@@ -108,10 +109,13 @@ rule(
 
 @rule(
     "C2A-206",
-    "error",
+    "warning",
     "Data-disk blob size does not match its size",
-    reference=REF + ": 'physical blob size … doesn't match the VM Data Disk logical size'",
-    remedy="Resize the disk blob to sizeGB × 2^30 + 512 bytes (or set the disk's size to match the blob).",
+    reference=REF
+    + ": 'physical blob size … doesn't match the VM Data Disk logical size … Migration will proceed "
+    "without specifying a size for the data disk' (Microsoft's errors page: it does not block)",
+    remedy="To keep the size in ARM, resize the disk blob to sizeGB × 2^30 + 512 bytes (or set the "
+    "disk's size to match the blob) before prepare.",
 )
 def blob_size(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
@@ -122,10 +126,9 @@ def blob_size(ctx: Context) -> Iterator[Hit]:
                     at.unit,
                     f"{at.resource}/dataDisk/{disk.name}",
                     f"VM {at.role.name} in HostedService {at.service.name} contains Data Disk "
-                    f"{disk.name} whose "
-                    f"physical blob size {disk.blob_size_bytes} bytes doesn't match the VM Data "
-                    "Disk logical size "
-                    f"{want} bytes.",
+                    f"{disk.name} whose physical blob size {disk.blob_size_bytes} bytes doesn't match "
+                    f"the VM Data Disk logical size {want} bytes. Migration will proceed without "
+                    "specifying a size for the data disk for the Azure Resource Manager VM.",
                 )
 
 

@@ -48,3 +48,13 @@ def test_a_passing_validate_that_lists_what_it_migrates_is_migratable(asm: AsmCl
     assert info and result.migratable  # vnet-prod also has a Warning (an XML extension): not blocking
     assert {m.category for m in result.messages} <= {"Information", "Warning"}
     assert all(m.resource_type == "Deployment" and "will be migrated" in m.message for m in info)
+
+
+@pytest.mark.parametrize("category", ["", "<Category></Category>", "<Category> </Category>"])
+def test_a_message_without_category_counts_as_error(category: str) -> None:
+    """A named assumption (docs/fidelity.md): no source shows a message without `Category`; if one
+    comes, c2arm takes it as `Error` (it blocks) rather than let an unknown problem through."""
+    body = RECORDED.replace("<Category>Error</Category>", category)
+    result = parse_validation(parse_xml(body.encode(), "validate"))
+    (message,) = result.messages
+    assert message.category == "Error" and not result.migratable

@@ -342,3 +342,25 @@ def test_rule_stays_quiet_on_the_near_miss(rule_id: str) -> None:
     raw = clean()
     quiet(raw)
     assert fired(raw, rule_id) == []
+
+
+def test_blob_size_mismatch_warns_and_the_unit_still_migrates() -> None:
+    """Microsoft's errors page ends the blob-size message with 'Migration will proceed without
+    specifying a size for the data disk': a warning, never a reason to hold the unit back."""
+    raw = clean()
+    r0(raw)["dataDisks"][0].update(blobSizeBytes=10 * 2**30)
+    report = run_prechecks(load_raw(raw))
+    (hit,) = [f for f in report.findings if f.rule == "C2A-206"]
+    assert hit.severity == "warning" and hit.message.endswith("for the Azure Resource Manager VM.")
+    assert {u.unit: u.verdict for u in report.units}[VNET] == "migratable"
+
+
+def test_prepared_storage_rule_claims_no_deadline() -> None:
+    """No source has the platform commit a prepared storage account after 30 days; Microsoft's docs
+    say there is no set window (classic-account-migration-process). C2A-506 states the sourced
+    part only: the management plane stays locked until commit or abort."""
+    rule = next(r for r in RULES if r.id == "C2A-506")
+    (hit,) = fired(clean(), "C2A-506")
+    for text in (rule.title, rule.remedy, hit.message):
+        assert "30 days" not in text
+    assert "no set window" in rule.reference and "until it is committed or aborted" in hit.message
