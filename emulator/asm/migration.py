@@ -189,7 +189,7 @@ def _on_committed(
         return None
     gone = _committed(platform, unit, deployment)
     if comp == "validate" and unit.split("/", 1)[0] in MISSING and isinstance(gone, MissingUnit):
-        return [v._msg(gone.resource_type, gone.resource_name, gone.message)]
+        return [validation._msg(gone.resource_type, gone.resource_name, gone.message)]
     raise gone
 
 
