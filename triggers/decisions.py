@@ -21,7 +21,7 @@ import azure.functions as func
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
-from connectors.decision_claims import claim_wait, release_wait, spend_token
+from connectors.decision_claims import Claim, claim_of, claim_wait, release_wait, spend_token
 from migration.identity import CLAIMS_GUIDANCE, Approvers, IdentityError, Principal
 from migration.names import APPROVAL_EVENT
 from migration.phases import approve_decision, can_abort, can_approve, decision_wait
@@ -97,6 +97,36 @@ def _requester(doc: dict[str, Any]) -> dict[str, Any]:
     return {"name": doc.get("requestedBy"), "objectId": doc.get("requestedById")}
 
 
+async def _raise(client: df.DurableOrchestrationClient, unit_id: str, wait: str, claim: Claim) -> None:
+    fields = {
+        "decision": claim.decision,
+        "wait": wait,
+        "approver": claim.principal,
+        "approverId": claim.principal_id,
+        "comment": claim.comment,
+        "at": claim.claimed_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    event = {**fields, "signature": sign_decision(read_setting("REVIEW_TOKEN_SECRET"), unit_id, fields)}
+    await client.raise_event(unit_id, APPROVAL_EVENT, event)
+
+
+async def _redeliver_stale(client: df.DurableOrchestrationClient, unit_id: str, wait: str) -> None:
+    """The unit still waits at `wait` although a decision claimed it: if that claim is stale, its
+    event was lost (the process died between claim and event), so raise the claimed decision."""
+    claim = await asyncio.to_thread(claim_of, storage().table, unit_id, wait)
+    if claim is None or not claim.stale(datetime.now(UTC)):
+        return
+    log.warning(
+        "migration %s: the %s claimed for wait %s by %s at %s never arrived; re-delivered",
+        unit_id,
+        claim.decision,
+        wait,
+        claim.principal,
+        claim.claimed_at.isoformat(),
+    )
+    await _raise(client, unit_id, wait, claim)
+
+
 async def _raise_signed(
     client: df.DurableOrchestrationClient,
     unit_id: str,
@@ -106,24 +136,15 @@ async def _raise_signed(
     comment: str,
 ) -> bool:
     """Claim `wait` of the unit and raise the signed `Approval` event; False when another decision
-    has claimed that wait already (one decision per wait, whatever the timing)."""
+    has claimed that wait already (one decision per wait, whatever the timing; a stale claim's
+    lost event is re-delivered then, see `connectors.decision_claims`)."""
     table = storage().table
-    claimed = await asyncio.to_thread(
-        claim_wait, table, unit_id, wait, decision, principal.display, principal.object_id
-    )
-    if not claimed:
+    claim = Claim(decision, principal.display, principal.object_id, comment, datetime.now(UTC))
+    if not await asyncio.to_thread(claim_wait, table, unit_id, wait, claim):
+        await _redeliver_stale(client, unit_id, wait)
         return False
-    fields = {
-        "decision": decision,
-        "wait": wait,
-        "approver": principal.display,
-        "approverId": principal.object_id,
-        "comment": comment,
-        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-    }
-    event = {**fields, "signature": sign_decision(read_setting("REVIEW_TOKEN_SECRET"), unit_id, fields)}
     try:
-        await client.raise_event(unit_id, APPROVAL_EVENT, event)
+        await _raise(client, unit_id, wait, claim)
     except Exception:
         await asyncio.to_thread(release_wait, table, unit_id, wait)  # not delivered: the wait is still open
         raise
