@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import estate_yaml
 from emulator.estate.model import ESTATE, UNIT_KINDS
-from emulator.estate.reader import MAX_FILE_BYTES, ReadError, decode, parse_text
 from emulator.estate.schema import Errors
 
 
@@ -25,15 +25,12 @@ def load_estate(path: Path) -> dict[str, Any]:
     bomb) is one `<file>: problem` line, never a traceback.
     """
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        data = estate_yaml.read_file(path)
     except OSError as exc:
         raise EstateError(str(path), [f"<file>: cannot read: {exc.strerror or exc}"]) from None
     try:
-        if len(data) > MAX_FILE_BYTES:
-            raise ReadError(f"larger than {MAX_FILE_BYTES // 2**20} MiB: not an estate file")
-        raw = parse_text(decode(data), json_syntax=path.suffix.lower() == ".json")
-    except ReadError as exc:
+        raw = estate_yaml.parse_bytes(data, json_syntax=path.suffix.lower() == ".json")
+    except estate_yaml.ReadError as exc:
         raise EstateError(str(path), [f"<file>: {exc}"]) from None
     return parse_estate(raw, str(path))
 

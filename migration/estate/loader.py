@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+import estate_yaml
 from migration._gc import bulk
-from migration.estate._read import MAX_FILE_BYTES, ReadError, decode, parse_text
 from migration.estate.model import Estate
 from migration.estate.refs import Issue, check_references
 
@@ -71,12 +71,11 @@ def _message(error: Any) -> str:
 
 def _parse(text: str | bytes, source: str) -> Any:
     try:
+        json_syntax = source.lower().endswith(".json")
         if isinstance(text, bytes):
-            if len(text) > MAX_FILE_BYTES:
-                raise ReadError(f"larger than {MAX_FILE_BYTES // 2**20} MiB: not an estate file")
-            text = decode(text)
-        return parse_text(text, json_syntax=source.lower().endswith(".json"))
-    except ReadError as exc:
+            return estate_yaml.parse_bytes(text, json_syntax)
+        return estate_yaml.parse_text(text, json_syntax)
+    except estate_yaml.ReadError as exc:
         raise EstateError(source, [("", str(exc))]) from None
 
 
@@ -117,8 +116,7 @@ def load_estate_file(path: str | Path) -> Estate:
     """Read and load an estate file (the only file access of the core)."""
     path = Path(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)  # more is refused by `load_estate`
+        data = estate_yaml.read_file(path)  # more than the limit is refused by `load_estate`
     except OSError as exc:
         raise EstateError(str(path), [("", f"cannot read the file: {exc.strerror or exc}")]) from None
     return load_estate(data, str(path))

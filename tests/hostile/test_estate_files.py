@@ -14,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import estate_yaml
 from emulator.estate import EstateError as EmulatorEstateError
 from emulator.estate import load_estate as emulator_load_file
 from emulator.estate import parse_estate as emulator_parse
@@ -131,12 +132,8 @@ def test_hostile_bytes_are_one_named_problem_in_both_loaders(case: str, tmp_path
 
 
 def test_an_alias_bomb_is_refused_by_both_loaders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import emulator.estate.reader
-    import migration.estate._read
-
     # 10 × 5^9 ≈ 20 million values from a 700-byte file; a lower limit keeps the test quick
-    monkeypatch.setattr(emulator.estate.reader, "MAX_VALUES", 100_000)
-    monkeypatch.setattr(migration.estate._read, "MAX_VALUES", 100_000)
+    monkeypatch.setattr(estate_yaml, "MAX_VALUES", 100_000)
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 10)]
     core, emulator = _one_file_problem(tmp_path, "bomb.yaml", ("\n".join(lines) + "\n").encode())
@@ -146,13 +143,7 @@ def test_an_alias_bomb_is_refused_by_both_loaders(tmp_path: Path, monkeypatch: p
 def test_a_huge_file_is_refused_without_reading_it_all(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import emulator.estate.reader
-    import migration.estate._read
-
-    monkeypatch.setattr(emulator.estate.reader, "MAX_FILE_BYTES", 2**20)
-    monkeypatch.setattr(migration.estate._read, "MAX_FILE_BYTES", 2**20)
-    monkeypatch.setattr("emulator.estate.loader.MAX_FILE_BYTES", 2**20)
-    monkeypatch.setattr("migration.estate.loader.MAX_FILE_BYTES", 2**20)
+    monkeypatch.setattr(estate_yaml, "MAX_FILE_BYTES", 2**20)
     core, emulator = _one_file_problem(tmp_path, "big.yaml", GOOD_YAML + b"#" * 2**20 + b"\n")
     assert "larger than 1 MiB" in core and "larger than 1 MiB" in emulator
 
@@ -276,11 +267,6 @@ SAFE_LOAD_CASES = [
 
 
 @pytest.mark.parametrize("text", SAFE_LOAD_CASES)
-def test_both_fast_readers_build_what_yaml_safe_load_builds(text: str) -> None:
-    """The loaders' own tree builders (no generator per node) must not change any value."""
-    import emulator.estate.reader
-    import migration.estate._read
-
-    expected = yaml.safe_load(text)
-    assert emulator.estate.reader.parse_text(text, json_syntax=False) == expected
-    assert migration.estate._read.parse_text(text, json_syntax=False) == expected
+def test_the_fast_reader_builds_what_yaml_safe_load_builds(text: str) -> None:
+    """The shared reader's own tree builder (no generator per node) must not change any value."""
+    assert estate_yaml.parse_text(text, json_syntax=False) == yaml.safe_load(text)

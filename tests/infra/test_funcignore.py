@@ -11,7 +11,7 @@ import pytest
 from tests.infra.conftest import ROOT
 
 SPEC = pathspec.GitIgnoreSpec.from_lines((ROOT / ".funcignore").read_text().splitlines())
-APP_PACKAGES = ("triggers", "orchestrators", "activities", "migration", "connectors")
+APP_PACKAGES = ("triggers", "orchestrators", "activities", "migration", "estate_yaml", "connectors")
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,15 @@ from packaging.requirements import Requirement
 
 from tests.infra.conftest import ROOT
 
-DEPLOYED = ("function_app.py", "triggers", "orchestrators", "activities", "migration", "connectors")
+DEPLOYED = (
+    "function_app.py",
+    "triggers",
+    "orchestrators",
+    "activities",
+    "migration",
+    "estate_yaml",
+    "connectors",
+)
 
 
 def _closure() -> set[str]:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import estate_yaml
 from migration.estate import (
     Estate,
     EstateError,
@@ -85,7 +86,7 @@ def test_every_problem_is_reported_at_once_with_its_path(sample_raw: dict[str, A
         ("version: 1\nsubscriptionId: nope\n", "subscriptionId", "not a GUID"),
         ("version: true\nsubscriptionId: 00000000-0000-0000-0000-000000000001\n", "version", "must be 1"),
         ("- 1\n- 2\n", "", "expected a mapping"),
-        ("version: [1\n", "", "invalid YAML at line"),
+        ("version: [1\n", "", "not valid YAML at line"),
         ("", "", "expected a mapping"),
     ],
 )
@@ -135,7 +136,7 @@ def test_bad_types_and_values_are_clear() -> None:
 
 
 def test_invalid_json_and_bytes(tmp_path: Any) -> None:
-    assert "invalid JSON at line 1" in problems("{", "x.json")[0][1]
+    assert "not valid JSON at line 1" in problems("{", "x.json")[0][1]
     assert "not UTF-8" in problems(b"\xff\xfe\x00", "x.yaml")[0][1]  # type: ignore[arg-type]
     with pytest.raises(EstateError) as caught:
         load_estate_file(tmp_path / "missing.yaml")
@@ -162,9 +163,7 @@ def test_duplicate_luns_and_disk_names(sample_raw: dict[str, Any]) -> None:
 
 
 def test_alias_bomb_is_refused_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
-    import migration.estate._read as reader
-
-    monkeypatch.setattr(reader, "MAX_VALUES", 100_000)
+    monkeypatch.setattr(estate_yaml, "MAX_VALUES", 100_000)
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
     with pytest.raises(EstateError, match="expands to more than"):

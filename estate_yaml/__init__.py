@@ -1,4 +1,10 @@
-"""Estate file bytes → plain Python values for the core's loader, refusing hostile files by name.
+"""Estate file bytes → plain Python values, refusing hostile files with a named problem.
+
+The one reader of estate files' bytes, shared by the app's core (`migration/estate/loader.py`)
+and the emulator (`emulator/estate/loader.py`). Sharing it does not weaken the emulator's
+independence: what the two must not share is the reading of the contract — the model, the
+checks, the translation — and each keeps its own; turning bytes into lists, mappings and strings
+is not part of the contract. It imports nothing of either.
 
 An estate file comes from an operator (or `c2arm capture`), so it can be anything: another
 encoding, a byte-order mark, NUL bytes, a YAML alias bomb, nesting deep enough to exhaust the
@@ -7,18 +13,18 @@ a traceback. Big, honest estates (20,000 roles are ~20 MB of YAML) load quickly:
 the tree is built by a small loop instead of PyYAML's per-node generator machinery, and the
 garbage collector is paused while the (acyclic) tree is being built — its repeated full scans of
 the growing tree were most of the time.
-
-(The emulator has its own copy of this on purpose: it shares no code with the app.)
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
-
-from migration._gc import collector_paused
 
 #: The largest estate file read (a 20,000-role estate is about 20 MB).
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -53,6 +59,33 @@ class ReadError(ValueError):
     """The file's text cannot be read as a document; the message names the problem."""
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large acyclic tree is built."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_file(path: Path) -> bytes:
+    """The file's bytes, at most one more than `MAX_FILE_BYTES` (enough for `parse_bytes` to
+    refuse it without reading gigabytes). OSError is left to the caller to name."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def parse_bytes(data: bytes, json_syntax: bool) -> Any:
+    """A file's bytes (at most `MAX_FILE_BYTES`; read one more to tell) → the document's values:
+    JSON when `json_syntax`, else YAML. Raise ReadError naming the problem."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ReadError(f"larger than {MAX_FILE_BYTES // 2**20} MiB: not an estate file")
+    return parse_text(decode(data), json_syntax)
+
+
 def decode(data: bytes) -> str:
     """UTF-8 text (a UTF-8 byte-order mark is allowed and dropped)."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -74,17 +107,17 @@ def parse_text(text: str, json_syntax: bool) -> Any:
         raise ReadError(f"the file contains a NUL character (at character {offset}): not a text file")
     if json_syntax:
         try:
-            with collector_paused():
+            with _collector_paused():
                 return json.loads(text, object_pairs_hook=_unique_keys)
         except _DuplicateKey as exc:
-            raise ReadError(f"invalid JSON: {exc}") from None
+            raise ReadError(f"not valid JSON: {exc}") from None
         except json.JSONDecodeError as exc:
-            raise ReadError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+            raise ReadError(f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
         except RecursionError:
             raise ReadError("not usable JSON: nested too deeply") from None
     loader = _Loader(text)
     try:
-        with collector_paused():
+        with _collector_paused():
             node = loader.get_single_node()
             raw, shared = (None, False) if node is None else _build(loader, node)
             del node  # free the node tree before the collector runs again
@@ -92,7 +125,7 @@ def parse_text(text: str, json_syntax: bool) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ReadError(f"invalid YAML{where}: {problem}") from None
+        raise ReadError(f"not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise ReadError("not usable YAML: nested too deeply") from None
     finally:
@@ -114,8 +147,7 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
     made: dict[int, Any] = {}
     todo: list[tuple[yaml.Node, Any]] = []
     shared = False
-    # one object per distinct string: keys and values repeat a lot in an estate ("name", "tcp",
-    # a VM size …), and sharing them makes the loaded estate smaller and quicker to walk
+    # one object per distinct string: keys and values repeat a lot in an estate
     strings: dict[str, str] = {}
 
     def value(node: yaml.Node) -> Any:
