@@ -19,6 +19,7 @@ test: setup lint chromium
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 unit: setup
 	$(PY) -m pytest tests/unit -q

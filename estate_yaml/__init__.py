@@ -22,7 +22,7 @@ import gc
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -31,14 +31,17 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 #: Most values a document may expand to (YAML aliases can make a small file enormous).
 MAX_VALUES = 20_000_000
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # libyaml's loader has the pure-Python one's interface (typeshed types that one)
+    _BaseLoader = yaml.SafeLoader
+else:
+    _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _Loader(_BaseLoader):
     """The safe loader with a memo of implicit tags: keys and values repeat a lot in an estate,
     and resolving a plain scalar tries several regular expressions each time."""
 
@@ -46,13 +49,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         super().__init__(stream)
         self._tags: dict[str, str] = {}
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+    # typeshed leaves BaseResolver.resolve unannotated, hence the two no-untyped-call ignores
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
             tag = self._tags.get(value)
             if tag is None:
-                tag = self._tags[value] = super().resolve(kind, value, implicit)
+                tag = self._tags[value] = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
             return tag
-        return super().resolve(kind, value, implicit)
+        resolved: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return resolved
 
 
 class ReadError(ValueError):
@@ -153,7 +158,7 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
     def value(node: yaml.Node) -> Any:
         nonlocal shared
         tag = node.tag
-        if tag == _STR and node.id == "scalar":
+        if tag == _STR and isinstance(node, yaml.ScalarNode):
             text = node.value
             return strings.setdefault(text, text)
         key = id(node)
@@ -161,9 +166,13 @@ def _build(loader: Any, root: yaml.Node) -> tuple[Any, bool]:
             obj = made[key]
             shared = shared or isinstance(obj, list | dict | set)
             return obj
-        if tag == _SEQ and node.id == "sequence":
+        if tag == _SEQ and isinstance(node, yaml.SequenceNode):
             obj = []
-        elif tag == _MAP and node.id == "mapping" and not any(k.tag == _MERGE for k, _ in node.value):
+        elif (
+            tag == _MAP
+            and isinstance(node, yaml.MappingNode)
+            and not any(k.tag == _MERGE for k, _ in node.value)
+        ):
             obj = {}
         else:
             obj = loader.construct_object(node, deep=True)

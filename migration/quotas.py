@@ -135,8 +135,8 @@ def needs_by_unit(estate: Estate, units: list[UnitRef] | None = None) -> dict[st
             tables.update(s.route_table for s in vnet.subnets if s.route_table)
             for service in by_vnet.get(vnet.name, []):
                 _service_needs(service, reserved.get(service.name, set()), counts, nsgs)
-        elif unit.kind == "cloudService" and (service := services.get(unit.name)):
-            _service_needs(service, reserved.get(service.name, set()), counts, nsgs)
+        elif unit.kind == "cloudService" and (cloud := services.get(unit.name)):
+            _service_needs(cloud, reserved.get(cloud.name, set()), counts, nsgs)
         elif unit.kind == "reservedIp":
             counts["public_ip_addresses"] = counts["static_public_ip_addresses"] = 1
         elif unit.kind == "networkSecurityGroup":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 # categories that act instead of showing: controls, formats, line and paragraph separators
@@ -48,6 +49,28 @@ def _safe_arg(value: Any) -> Any:
     return escape_controls(value) if isinstance(value, str) else value
 
 
+class _EscapingFactory:
+    """A log record factory escaping the arguments of `prefix` loggers' records; its
+    `c2arm_escaping` attribute is how a second install sees that it is already there."""
+
+    c2arm_escaping = True
+
+    def __init__(self, wrapped: Callable[..., logging.LogRecord], prefix: str) -> None:
+        self._wrapped = wrapped
+        self._prefix = prefix
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._wrapped(*args, **kwargs)
+        if record.name == self._prefix or record.name.startswith(self._prefix + "."):
+            if isinstance(record.args, tuple):
+                record.args = tuple(_safe_arg(a) for a in record.args)
+            elif isinstance(record.args, dict):
+                record.args = {k: _safe_arg(v) for k, v in record.args.items()}
+            if not record.args and isinstance(record.msg, str):
+                record.msg = escape_controls(record.msg)
+        return record
+
+
 def install_log_escaping(prefix: str = "c2arm") -> None:
     """Escape acting characters in the arguments of every log record of `prefix` loggers.
 
@@ -58,17 +81,4 @@ def install_log_escaping(prefix: str = "c2arm") -> None:
     current = logging.getLogRecordFactory()
     if getattr(current, "c2arm_escaping", False):
         return
-
-    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-        record = current(*args, **kwargs)
-        if record.name == prefix or record.name.startswith(prefix + "."):
-            if isinstance(record.args, tuple):
-                record.args = tuple(_safe_arg(a) for a in record.args)
-            elif isinstance(record.args, dict):
-                record.args = {k: _safe_arg(v) for k, v in record.args.items()}
-            if not record.args and isinstance(record.msg, str):
-                record.msg = escape_controls(record.msg)
-        return record
-
-    factory.c2arm_escaping = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(factory)
+    logging.setLogRecordFactory(_EscapingFactory(current, prefix))

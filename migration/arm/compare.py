@@ -64,9 +64,13 @@ def _is_mapping(value: Any) -> bool:
 def _same(a: Any, b: Any) -> bool:
     ta, tb = type(a), type(b)
     if ta is str and tb is str:  # the common case, without the generic checks below
-        return a == b or a.casefold() == b.casefold()
+        left: str = a
+        right: str = b
+        return left == right or left.casefold() == right.casefold()
     if ta is int and tb is int:
-        return a == b
+        left_number: int = a
+        right_number: int = b
+        return left_number == right_number
     if isinstance(a, str) and isinstance(b, str):
         return a.casefold() == b.casefold()
     if isinstance(a, bool) or isinstance(b, bool):

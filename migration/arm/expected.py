@@ -52,11 +52,11 @@ def _expected(estate: EstateIndex, unit: UnitRef) -> list[ArmResource]:
         for service in estate.services_in(vnet.name):
             cloud_service_resources(b, service, vnet)
     elif unit.kind == "cloudService":
-        service = estate.cloud_service(unit.name)
-        if service is None:
+        cloud = estate.cloud_service(unit.name)
+        if cloud is None:
             raise ValueError(f"{unit} is not in the estate")
-        _group(b, estate.location_of(service))
-        cloud_service_resources(b, service, None)
+        _group(b, estate.location_of(cloud))
+        cloud_service_resources(b, cloud, None)
     elif unit.kind == "storageAccount":
         account = estate.storage_account(unit.name)
         if account is None:

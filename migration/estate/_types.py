@@ -46,9 +46,11 @@ def _enum(*values: str) -> Callable[[Any], str]:
     return check
 
 
-def enum_type(*values: str) -> Any:
-    """An `Annotated[str, …]` accepting `values` case-insensitively, storing the canonical form."""
-    return Annotated[str, BeforeValidator(_enum(*values))]
+def one_of(*values: str) -> BeforeValidator:
+    """The validator of an `Annotated[str, one_of(…)]` field: accepts `values` case-insensitively
+    and stores the canonical form. (A type alias must be spelled out where it is declared for a
+    type checker to see it, hence `Annotated[str, one_of(…)]` rather than a factory of types.)"""
+    return BeforeValidator(_enum(*values))
 
 
 def _cidr(value: Any) -> str:

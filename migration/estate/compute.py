@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
 from pydantic import BaseModel, Field, model_validator
 
-from migration.estate._types import MODEL_CONFIG, Cidr, IpAddress, MediaLink, Name, enum_type
+from migration.estate._types import MODEL_CONFIG, Cidr, IpAddress, MediaLink, Name, one_of
 from migration.estate.storage import OsType
 
-DeploymentKind = enum_type("IaaS", "PaaS")
-RoleState = enum_type("Running", "Stopped", "StoppedDeallocated", "RoleStateUnknown", "ProvisioningTimedOut")
-GuestAgentState = enum_type("Ready", "NotReady")
-EndpointProtocol = enum_type("tcp", "udp")
-ProbeProtocol = enum_type("tcp", "http")
-AclAction = enum_type("permit", "deny")
+DeploymentKind = Annotated[str, one_of("IaaS", "PaaS")]
+RoleState = Annotated[
+    str, one_of("Running", "Stopped", "StoppedDeallocated", "RoleStateUnknown", "ProvisioningTimedOut")
+]
+GuestAgentState = Annotated[str, one_of("Ready", "NotReady")]
+EndpointProtocol = Annotated[str, one_of("tcp", "udp")]
+ProbeProtocol = Annotated[str, one_of("tcp", "http")]
+AclAction = Annotated[str, one_of("permit", "deny")]
 
 
 class Certificate(BaseModel):

@@ -3,6 +3,8 @@ reserved IPs. Field names are the estate file's keys in snake_case (the file use
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field, model_validator
 
 from migration.estate._types import (
@@ -12,16 +14,16 @@ from migration.estate._types import (
     IpAddress,
     Name,
     PortRange,
-    enum_type,
+    one_of,
 )
 
-GatewayKind = enum_type("Vpn", "ExpressRoute")
-ConnectionType = enum_type("IPsec", "Dedicated")
-ConnectionState = enum_type("Connected", "Disconnected")
-Direction = enum_type("Inbound", "Outbound")
-Access = enum_type("Allow", "Deny")
-NsgProtocol = enum_type("TCP", "UDP", "*")
-NextHopType = enum_type("VirtualAppliance", "VPNGateway", "Internet", "VNetLocal", "Null")
+GatewayKind = Annotated[str, one_of("Vpn", "ExpressRoute")]
+ConnectionType = Annotated[str, one_of("IPsec", "Dedicated")]
+ConnectionState = Annotated[str, one_of("Connected", "Disconnected")]
+Direction = Annotated[str, one_of("Inbound", "Outbound")]
+Access = Annotated[str, one_of("Allow", "Deny")]
+NsgProtocol = Annotated[str, one_of("TCP", "UDP", "*")]
+NextHopType = Annotated[str, one_of("VirtualAppliance", "VPNGateway", "Internet", "VNetLocal", "Null")]
 
 #: VNet services c2arm knows (the list is open: any string loads).
 KNOWN_VNET_SERVICES = (

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
-from migration.estate._types import MODEL_CONFIG, MediaLink, Name, enum_type
+from migration.estate._types import MODEL_CONFIG, MediaLink, Name, one_of
 
-OsType = enum_type("Windows", "Linux")
+OsType = Annotated[str, one_of("Windows", "Linux")]
 
 #: A VHD blob's bytes for a disk of `sizeGB`: the data plus the 512-byte VHD footer.
 VHD_FOOTER_BYTES = 512

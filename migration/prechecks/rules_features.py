@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from migration.estate import media_link_account
+from migration.estate import Disk, Image, media_link_account
 from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule
 from migration.prechecks.context import Context
 from migration.units import resolve_unit
@@ -54,7 +54,7 @@ def not_a_unit(ctx: Context) -> Iterator[Hit]:
                 yield Hit(str(unit), str(unit), f"{exc}.")
 
 
-def _storage_hits(ctx: Context, items: list, what: str) -> Iterator[Hit]:
+def _storage_hits(ctx: Context, items: Sequence[Disk | Image], what: str) -> Iterator[Hit]:
     """Disks and images block their storage account's migration; those in accounts outside the
     estate concern no unit here and are left out."""
     for item in items:

@@ -18,6 +18,17 @@ def _net(prefix: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
+def _within(
+    net: ipaddress.IPv4Network | ipaddress.IPv6Network, space: ipaddress.IPv4Network | ipaddress.IPv6Network
+) -> bool:
+    """`net` lies inside `space` (never, across IP versions)."""
+    if isinstance(net, ipaddress.IPv4Network) and isinstance(space, ipaddress.IPv4Network):
+        return net.subnet_of(space)
+    if isinstance(net, ipaddress.IPv6Network) and isinstance(space, ipaddress.IPv6Network):
+        return net.subnet_of(space)
+    return False
+
+
 def _host_bits(prefix: str) -> bool:
     try:
         ipaddress.ip_network(prefix, strict=True)
@@ -43,7 +54,7 @@ def prefix_problems(vnet_space: list[str], subnets: list[tuple[str, str]]) -> li
             problems.append(f"subnet {name} prefix {prefix} has host bits set")
         if net.version == 4 and net.prefixlen > ARM_SMALLEST_SUBNET:
             problems.append(f"subnet {name} prefix {prefix} is smaller than /{ARM_SMALLEST_SUBNET}")
-        if not any(net.version == s.version and net.subnet_of(s) for s in spaces):  # type: ignore[arg-type]
+        if not any(_within(net, s) for s in spaces):
             problems.append(f"subnet {name} prefix {prefix} is outside the address space")
         for other_name, other in nets:
             if other.version == net.version and other.overlaps(net):

@@ -150,11 +150,11 @@ def lb_rules(ctx: Context) -> Iterator[Hit]:
                     f"Load-balanced set {name!r} of {service.name!r} is defined differently on its VMs "
                     "(port, protocol, local port, probe or load balancer).",
                 )
-        for (ilb, proto, port), users in sorted(
+        for (balancer, proto, port), users in sorted(
             ports.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2])
         ):
             if len(users) > 1:
-                where = f"internal load balancer {ilb!r}" if ilb else "the public VIP"
+                where = f"internal load balancer {balancer!r}" if balancer else "the public VIP"
                 yield Hit(
                     unit,
                     f"cloudService/{service.name}/port/{proto}/{port}",
