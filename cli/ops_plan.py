@@ -31,7 +31,7 @@ def load_estate_units(path: Path) -> tuple[str, set[str]]:
 
 def build_plan_report(client: ApiClient, plan: dict[str, Any]) -> dict[str, Any]:
     """The plan with each final unit's report (and timeline) attached, for `report_html`."""
-    waves = []
+    waves: list[dict[str, Any]] = []
     for wave in plan.get("waves") or []:
         units = []
         for unit in wave.get("units") or []:

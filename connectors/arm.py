@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
@@ -142,7 +142,9 @@ class ArmReader:
     def _error(self, exc: Exception, operation: str) -> AzureCallError:
         if isinstance(exc, HttpResponseError) and exc.response is not None:
             response = exc.response
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            # azure-core types the response as a protocol without headers; every real one has them
+            headers: Mapping[str, str] = getattr(response, "headers", None) or {}
+            retry_after = parse_retry_after(headers.get("retry-after"))
             if response.status_code == 429:
                 self._limiter.throttled(f"arm/{self.subscription_id}", retry_after)
             code = getattr(exc.error, "code", None) or ""
@@ -152,7 +154,7 @@ class ArmReader:
                 code,
                 message,
                 retry_after=retry_after,
-                request_id=response.headers.get("x-ms-request-id"),
+                request_id=headers.get("x-ms-request-id"),
                 operation=operation,
             )
         if isinstance(exc, ClientAuthenticationError | ServiceRequestError | ServiceResponseError):

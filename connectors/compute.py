@@ -13,6 +13,7 @@ from typing import Any
 from azure.core.credentials import TokenCredential
 from azure.core.rest import HttpRequest
 from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.compute.models import AvailabilitySetUpdate
 
 from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
@@ -126,7 +127,7 @@ class ComputeConnector:
         vms = self.reader.call(
             f"list VMs of {group}", lambda: list(self.compute.virtual_machines.list(group))
         )
-        return sorted(vm.name for vm in vms)
+        return sorted(vm.name for vm in vms if vm.name)  # every ARM VM has one; the SDK types it optional
 
     def vm(self, group: str, name: str) -> VmFacts:
         data = self.reader.call(
@@ -162,7 +163,7 @@ class ComputeConnector:
         for sku in skus:
             if sku.resource_type == "availabilitySets" and sku.name == "Aligned":
                 for capability in sku.capabilities or []:
-                    if capability.name == "MaximumPlatformFaultDomainCount":
+                    if capability.name == "MaximumPlatformFaultDomainCount" and capability.value:
                         return int(capability.value)
         return 0  # the region offers no aligned set
 
@@ -170,7 +171,9 @@ class ComputeConnector:
     def align_set(self, set_id: str, fault_domains: int) -> SetFacts:
         """Move the set to `Aligned` with `fault_domains` (synchronous on the platform)."""
         group, name = _segment(set_id, "resourceGroups"), set_id.rstrip("/").rsplit("/", 1)[-1]
-        body = {"sku": {"name": "Aligned"}, "properties": {"platformFaultDomainCount": fault_domains}}
+        body = AvailabilitySetUpdate(
+            {"sku": {"name": "Aligned"}, "properties": {"platformFaultDomainCount": fault_domains}}
+        )
         self.reader.call(
             f"align availability set {name}", lambda: self.compute.availability_sets.update(group, name, body)
         )
@@ -223,7 +226,8 @@ class ComputeConnector:
                     error.get("message", ""),
                     operation="operation status",
                 )
-            return response.json()
+            answer: dict[str, Any] = response.json()
+            return answer
 
         try:
             body = self.reader.call("operation status", read)

@@ -64,7 +64,9 @@ def claim(service: TableServiceClient, instance_id: str, kind: str, now: float |
     except ResourceNotFoundError:  # released meanwhile: the next attempt may win it
         return Claim(won=False)
     age = moment - float(row.get("claimedAt", moment))
-    return Claim(won=False, started=bool(row.get("started")), age_seconds=age, etag=row.metadata["etag"])
+    return Claim(
+        won=False, started=bool(row.get("started")), age_seconds=age, etag=row.metadata["etag"] or ""
+    )
 
 
 def take_over(

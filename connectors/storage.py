@@ -156,7 +156,7 @@ class Storage:
         return cls(
             BlobServiceClient(settings.blob_url, credential=credential),
             QueueServiceClient(settings.queue_url, credential=credential),
-            TableServiceClient(settings.table_url, credential=credential),  # type: ignore[arg-type]
+            TableServiceClient(settings.table_url, credential=credential),
         )
 
     @classmethod

@@ -71,8 +71,9 @@ def estate_subscription(estate: Path) -> str:
         data = json.loads(text) if estate.suffix.lower() == ".json" else yaml.load(text, Loader=_LOADER)  # noqa: S506
     except (ValueError, yaml.YAMLError) as exc:
         raise StackInputError(f"--estate {estate}: not valid YAML/JSON: {str(exc).splitlines()[0]}") from None
-    if isinstance(data, dict) and isinstance(data.get("subscriptionId"), str) and data["subscriptionId"]:
-        return data["subscriptionId"]
+    subscription = data.get("subscriptionId") if isinstance(data, dict) else None
+    if isinstance(subscription, str) and subscription:
+        return subscription
     raise StackInputError(f"--estate {estate}: no subscriptionId")
 
 

@@ -172,7 +172,7 @@ class AsmClient:
 
     def _start(self, unit: Unit, comp: str, body: bytes | None) -> str:
         response = self._post(unit, comp, body)
-        request_id = response.headers.get("x-ms-request-id")
+        request_id: str | None = response.headers.get("x-ms-request-id")
         if not request_id:
             raise PermanentError(
                 f"{comp} {unit.key}: the platform answered {response.status_code} without x-ms-request-id",

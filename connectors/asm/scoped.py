@@ -82,7 +82,8 @@ def disk_users(disks: Element) -> dict[str, set[str]]:
     for disk in children(disks, "Disk"):
         attached = child(disk, "AttachedTo")
         service = text(attached, "HostedServiceName") if attached is not None else None
-        account, _ = media_link_parts(text(disk, "MediaLink"))
+        link = text(disk, "MediaLink")
+        account = media_link_parts(link)[0] if link else None
         if service and account:
             users.setdefault(account, set()).add(service)
     return users

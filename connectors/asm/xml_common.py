@@ -173,4 +173,5 @@ def deployment_network_resource(
         ("DestinationVirtualNetwork", canonical),
     ):
         SubElement(root, name).text = value
-    return tostring(root, encoding="utf-8", xml_declaration=True)
+    body: bytes = tostring(root, encoding="utf-8", xml_declaration=True)  # typeshed: Any for an encoding
+    return body

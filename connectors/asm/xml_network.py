@@ -55,9 +55,8 @@ def _gateways(site: Element, where: str) -> list[Gateway]:
         return []
     by_kind: dict[str, list[GatewayConnection]] = {}
     for ref in children(gateway, "ConnectionsToLocalNetwork", "LocalNetworkSiteRef"):
-        kind_type = (
-            child(ref, "Connection").get("type") if child(ref, "Connection") is not None else None
-        ) or "IPsec"
+        connection = child(ref, "Connection")
+        kind_type = (connection.get("type") if connection is not None else None) or "IPsec"
         kind = "ExpressRoute" if kind_type.lower() == "dedicated" else "Vpn"
         by_kind.setdefault(kind, []).append(
             build(

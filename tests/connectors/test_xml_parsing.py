@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors.asm.scoped import disk_users
 from connectors.asm.units import collapse_states, deployment_state, parse_operation, parse_validation
 from connectors.asm.xml_common import deployment_network_resource, parse_error_body, parse_xml
 from connectors.asm.xml_deployment import parse_cloud_service, parse_deployment
@@ -183,6 +184,18 @@ def test_nsg_route_table_reserved_ips_storage_images() -> None:
         )
     )
     assert [i.name for i in images] == ["mine"]
+
+
+def test_disk_users_skips_a_registry_entry_without_media_link() -> None:
+    """Found by mypy (#17 item 4): an attached disk without `MediaLink` crashed the scoped read
+    with an AttributeError; it names no storage account, so it is left out."""
+    root = load("disks.xml")
+    root.append(
+        parse_xml(
+            b"<Disk><AttachedTo><HostedServiceName>db-cs</HostedServiceName></AttachedTo><Name>x</Name></Disk>"
+        )
+    )
+    assert disk_users(root) == {"stprod": {"web-cs"}}
 
 
 def test_validation_operation_and_error_bodies() -> None:
