@@ -17,6 +17,7 @@ from emulator import faults, ops, switches
 from emulator.arm.translate import quota_usage, translate_unit
 from emulator.asm import validation
 from emulator.asm.errors import AsmError, bad_request, conflict
+from emulator.asm.messages import say
 from emulator.classic import HOLDING_STATES, services_in_vnet
 from emulator.state import Platform
 
@@ -51,17 +52,11 @@ def _item(platform: Platform, kind: str, name: str) -> dict[str, Any] | None:
 # A unit that does not exist, as the platform answers (recorded: azure-xplat-cli
 # cli.vm.compute.migration-tests, 2017-03-18): validate → 200 with one Error message of this
 # ResourceType; prepare / commit / abort → this status and code with the same message.
-# kind -> (status, code, ResourceType, message); reserved IPs, NSGs, route tables: an assumption.
+# kind -> (status, code, ResourceType, message key); reserved IPs, NSGs, route tables: an assumption.
 MISSING: dict[str, tuple[int, str, str, str]] = {
-    "virtualNetwork": (
-        400,
-        "BadRequest",
-        "VirtualNetwork",
-        "Virtual network '{name}' not found. Either it does not exist or it is an Azure "
-        "Resource Manager resource, which cannot be used with Cloud Services.",
-    ),
-    "cloudService": (404, "ResourceNotFound", "Deployment", "The deployment name '{name}' does not exist."),
-    "storageAccount": (404, "ResourceNotFound", "Storage", "The storage account '{name}' was not found."),
+    "virtualNetwork": (400, "BadRequest", "VirtualNetwork", "missing.vnet"),
+    "cloudService": (404, "ResourceNotFound", "Deployment", "missing.deployment"),
+    "storageAccount": (404, "ResourceNotFound", "Storage", "missing.storage"),
 }
 
 
@@ -70,16 +65,10 @@ class MissingUnit(AsmError):
 
     def __init__(self, kind: str, name: str) -> None:
         label_ = KIND_LABEL[kind]
-        status, code, rtype, template = MISSING.get(
-            kind,
-            (
-                404,
-                "ResourceNotFound",
-                label_.replace(" ", ""),
-                f"The {label_.lower()} {{name}} does not exist.",
-            ),
+        status, code, rtype, key = MISSING.get(
+            kind, (404, "ResourceNotFound", label_.replace(" ", ""), "missing.item")
         )
-        super().__init__(status, code, template.format(name=name))
+        super().__init__(status, code, say(key, name=name, what=label_.lower()))
         self.resource_type, self.resource_name = rtype, name
 
 
@@ -92,9 +81,9 @@ def parse_destination(body: dict[str, str] | None) -> dict[str, str]:
     body = body or {}
     mode = body.get("DestinationVirtualNetwork") or "New"
     if mode not in ("New", "Existing", "Default"):
-        raise bad_request(f"DestinationVirtualNetwork {mode!r} is not one of New, Existing, Default.")
+        raise bad_request(say("refuse.bad-destination", mode=mode))
     if mode == "Default":
-        raise bad_request("Default VNet destination option not implemented.")
+        raise bad_request(say("refuse.default-destination"))
     dest = {"mode": mode}
     if mode == "Existing":
         for key, tag in (
@@ -103,7 +92,7 @@ def parse_destination(body: dict[str, str] | None) -> dict[str, str]:
             ("subnet", "SubNetName"),
         ):
             if not body.get(tag):
-                raise bad_request(f"{tag} is required when DestinationVirtualNetwork is Existing.")
+                raise bad_request(say("refuse.destination-field", tag=tag))
             dest[key] = body[tag]
     return dest
 
@@ -116,14 +105,16 @@ def _existing_target(platform: Platform, dest: dict[str, str]) -> None:
     ).lower()
     vnet = platform.resources.get(rid)
     if vnet is None:
-        raise bad_request(f"The virtual network {dest['virtualNetwork']} doesn't exist.")
+        raise bad_request(say("refuse.existing-vnet-missing", v=dest["virtualNetwork"]))
     for subnet in vnet["properties"].get("subnets", []):
         if subnet["name"].lower() == dest["subnet"].lower():
             dest["prefix"] = subnet["properties"]["addressPrefix"]
             return
-    raise bad_request(
-        f"The subnet {dest['subnet']} doesn't exist in virtual network {dest['virtualNetwork']}."
-    )
+    raise bad_request(say("refuse.existing-subnet-missing", subnet=dest["subnet"], v=dest["virtualNetwork"]))
+
+
+def _in_vnet(cs: dict[str, Any], dep: dict[str, Any]) -> str:
+    return say("validate.deployment-in-vnet", d=dep["name"], h=cs["name"], v=dep["virtualNetwork"])
 
 
 def resolve(
@@ -141,10 +132,7 @@ def resolve(
         if not dep or (deployment is not None and dep["name"].lower() != deployment.lower()):
             raise MissingUnit(kind, deployment or "Production")
         if dep.get("virtualNetwork"):
-            raise bad_request(
-                f"Deployment {dep['name']} in HostedService {item['name']} belongs to Virtual Network "
-                f"{dep['virtualNetwork']}. Migrate Virtual Network {dep['virtualNetwork']} to migrate this HostedService."  # noqa: E501
-            )
+            raise bad_request(_in_vnet(item, dep))
     return f"{kind}/{item['name']}", item
 
 
@@ -162,7 +150,7 @@ def validation_messages(platform: Platform, unit: str, item: dict[str, Any]) -> 
             validation._msg(
                 KIND_LABEL[kind].replace(" ", ""),
                 name,
-                f"{label(unit)} is associated with {', '.join(where)}; it migrates with it and cannot be migrated on its own.",  # noqa: E501
+                say("validate.associated", unit=label(unit), where=", ".join(where)),
             )
         ]
     return []
@@ -173,7 +161,7 @@ def _committed(platform: Platform, unit: str, deployment: str | None = None) -> 
     so by default the answer is the recorded one for a unit that is not there; the
     `alreadyMigratedMessage` switch gives the emulator's former wording instead (no source)."""
     if switches.value(platform, "alreadyMigratedMessage"):
-        return bad_request(f"{label(unit)} has already been migrated.")
+        return bad_request(say("refuse.already-migrated", unit=label(unit)))
     kind, name = unit.split("/", 1)
     return MissingUnit(kind, (deployment or name) if kind == "cloudService" else name)
 
@@ -195,7 +183,7 @@ def _on_committed(
 
 def _require_provider(platform: Platform) -> None:
     if not platform.estate["migrationProviderRegistered"]:
-        raise bad_request(f"Subscription {platform.subscription} is not registered for migration.")
+        raise bad_request(say("refuse.not-registered", s=platform.subscription))
 
 
 def handle(
@@ -208,7 +196,7 @@ def handle(
 ) -> tuple[int, dict[str, Any] | list[dict[str, str]]]:
     """One migration call; returns (200, messages) for validate or (202, operation) otherwise."""
     if comp not in COMPS:
-        raise bad_request(f"The value {comp!r} of query parameter comp is not one of {', '.join(COMPS)}.")
+        raise bad_request(say("refuse.bad-comp", comp=comp, comps=", ".join(COMPS)))
     _require_provider(platform)
     if comp == "validate" and kind == "cloudService":
         item = _item(platform, kind, name)
@@ -219,11 +207,7 @@ def handle(
             and dep.get("virtualNetwork")
             and (deployment is None or dep["name"].lower() == deployment.lower())
         ):
-            msg = (
-                f"Deployment {dep['name']} in HostedService {item['name']} belongs to Virtual Network "
-                f"{dep['virtualNetwork']}. Migrate Virtual Network {dep['virtualNetwork']} to migrate this HostedService."  # noqa: E501
-            )
-            return 200, [validation._msg("Deployment", dep["name"], msg)]
+            return 200, [validation._msg("Deployment", dep["name"], _in_vnet(item, dep))]
     try:
         unit, item = resolve(platform, kind, name, deployment)
     except MissingUnit as missing:
@@ -272,9 +256,9 @@ def _prepare(
     if state == "Committed" or item is None:
         raise _committed(platform, unit)
     if state in ("Committing", "CommitFailed"):
-        raise conflict(f"{label(unit)} is in the process of being committed and cannot be changed.")
+        raise conflict(say("refuse.being-committed", unit=label(unit)))
     if state in ("Aborting", "AbortFailed"):
-        raise conflict(f"{label(unit)} is in the process of being aborted and cannot be changed.")
+        raise conflict(say("refuse.being-aborted", unit=label(unit)))
     if dest and dest["mode"] == "Existing":
         _existing_target(platform, dest)
     return _begin(platform, unit, "prepare", "Preparing", {"destination": dest})
@@ -287,11 +271,11 @@ def _commit(platform: Platform, unit: str, item: dict[str, Any] | None, dest: An
     if state == "Committed":
         return _repeat_done(platform, unit, "commit")
     if state == "Preparing":
-        raise conflict(f"{label(unit)} is in the process of being prepared and cannot be changed.")
+        raise conflict(say("refuse.being-prepared", unit=label(unit)))
     if state in ("Aborting", "AbortFailed"):
-        raise conflict(f"{label(unit)} is in the process of being aborted and cannot be changed.")
+        raise conflict(say("refuse.being-aborted", unit=label(unit)))
     if state not in ("Prepared", "CommitFailed"):  # a failed commit is retried (the docs' remedy)
-        raise bad_request(f"{label(unit)} has not been prepared for Migration.")
+        raise bad_request(say("refuse.not-prepared", unit=label(unit)))
     return _begin(platform, unit, "commit", "Committing", {})
 
 
@@ -301,15 +285,13 @@ def _abort(platform: Platform, unit: str, item: dict[str, Any] | None, dest: Any
     if state == "Aborting":
         return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "abort")
     if state in ("Committing", "Committed", "CommitFailed"):
-        raise conflict(
-            f"Abort isn't allowed: {label(unit)} is in the process of being committed and cannot be changed."
-        )
+        raise conflict(say("refuse.abort-after-commit", unit=label(unit)))
     if state == "Preparing":
-        raise conflict(f"{label(unit)} is in the process of being prepared and cannot be changed.")
+        raise conflict(say("refuse.being-prepared", unit=label(unit)))
     if state is None:
         if record.get("aborted"):
             return _repeat_done(platform, unit, "abort")
-        raise bad_request(f"{label(unit)} has not been prepared for Migration.")
+        raise bad_request(say("refuse.not-prepared", unit=label(unit)))
     return _begin(platform, unit, "abort", "Aborting", {})
 
 
@@ -363,9 +345,7 @@ def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list
     for key, n in need.items():
         left = platform.estate["armQuotas"][key] - used.get(key, 0)
         if n > left:
-            out.append(
-                f"Operation results in exceeding quota limits of {key}. Current quota is {max(left, 0)}, additional needed is {n - max(left, 0)}."  # noqa: E501
-            )
+            out.append(say("prepare.quota", key=key, left=max(left, 0), more=n - max(left, 0)))
     return out
 
 

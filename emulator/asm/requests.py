@@ -8,6 +8,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from emulator.asm.errors import bad_request
+from emulator.asm.messages import say
 from emulator.xmlw import NETCFG_NS, WA_NS
 
 MAX_BODY = 256 * 1024
@@ -20,22 +21,20 @@ def local(tag: str) -> str:
 def parse_xml(body: bytes, root: str, namespace: str = WA_NS) -> Any:
     """The root element, or a 400 that says what is wrong (nothing is changed on error)."""
     if not body.strip():
-        raise bad_request(f"The request body is empty; expected a {root} element.")
+        raise bad_request(say("request.empty", root=root))
     if len(body) > MAX_BODY:
-        raise bad_request(f"The request body is larger than {MAX_BODY} bytes.")
+        raise bad_request(say("request.too-large", limit=MAX_BODY))
     try:
         element = SafeET.fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise bad_request(
-            f"The request body was rejected: {type(exc).__name__} (DTDs, entities and external references are not allowed)."  # noqa: E501
-        ) from exc
+        raise bad_request(say("request.rejected", why=type(exc).__name__)) from exc
     except SafeET.ParseError as exc:
-        raise bad_request(f"The request body is not well-formed XML: {exc}.") from exc
+        raise bad_request(say("request.not-xml", why=exc)) from exc
     if local(element.tag) != root:
-        raise bad_request(f"Expected root element {root}, got {local(element.tag)}.")
+        raise bad_request(say("request.root", root=root, got=local(element.tag)))
     ns = element.tag[1:].split("}", 1)[0] if element.tag.startswith("{") else ""
     if ns != namespace:
-        raise bad_request(f"Element {root} must be in namespace {namespace}, got {ns or 'none'}.")
+        raise bad_request(say("request.namespace", root=root, namespace=namespace, got=ns or "none"))
     return element
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from emulator.asm import compute_xml, migration, network_xml, storage_xml, writes
 from emulator.asm.errors import not_found
+from emulator.asm.messages import say
 from emulator.asm.requests import flat, parse_xml
 from emulator.http import Call, Reply, Router
 from emulator.xmlw import E, document
@@ -16,11 +17,11 @@ router = Router()
 def _subnet(call: Call) -> dict[str, Any]:
     vnet = call.platform.find_ci("virtualNetworks", call.params["vnet"])
     if vnet is None:
-        raise not_found(f"The virtual network {call.params['vnet']} doesn't exist.")
+        raise not_found(say("notfound.vnet", v=call.params["vnet"]))
     for subnet in vnet["subnets"]:
         if subnet["name"].lower() == call.params["subnet"].lower():
             return subnet
-    raise not_found(f"The subnet {call.params['subnet']} does not exist in virtual network {vnet['name']}.")
+    raise not_found(say("notfound.subnet", subnet=call.params["subnet"], v=vnet["name"]))
 
 
 def subnet_association(key: str, root: str, name_tag: str):
@@ -32,7 +33,7 @@ def subnet_association(key: str, root: str, name_tag: str):
     def handler(call: Call) -> Reply:
         name = _subnet(call).get(key)
         if not name:
-            raise not_found(f"No {root} is associated with subnet {call.params['subnet']}.")
+            raise not_found(say("notfound.association", what=root, subnet=call.params["subnet"]))
         return ok(document(root, [E(name_tag, name)]))
 
     return handler
@@ -53,7 +54,7 @@ def accepted(op: dict[str, Any]) -> Reply:
 def _cs(call: Call) -> dict[str, Any]:
     cs = call.platform.find_ci("cloudServices", call.params["service"])
     if cs is None:
-        raise not_found("The hosted service does not exist.")
+        raise not_found(say("notfound.hosted-service"))
     return cs
 
 
@@ -105,14 +106,14 @@ def _unit_route(kind: str):
 def get_operation(call: Call) -> Reply:
     op = call.platform.ops.get(call.params["id"])
     if op is None:
-        raise not_found(f"The operation {call.params['id']} does not exist.")
+        raise not_found(say("notfound.operation", id=call.params["id"]))
     return ok(storage_xml.operation(op))
 
 
 def _item(call: Call, collection: str, what: str) -> dict[str, Any]:
     item = call.platform.find_ci(collection, call.params["name"])
     if item is None:
-        raise not_found(f"The {what} {call.params['name']} does not exist.")
+        raise not_found(say("missing.item", what=what, name=call.params["name"]))
     return item
 
 
@@ -194,14 +195,14 @@ router.add(
 def _vnet(call: Call) -> dict[str, Any]:
     vnet = call.platform.find_ci("virtualNetworks", call.params["vnet"])
     if vnet is None:
-        raise not_found(f"The virtual network {call.params['vnet']} doesn't exist.")
+        raise not_found(say("notfound.vnet", v=call.params["vnet"]))
     return vnet
 
 
 def get_gateway(call: Call) -> Reply:
     body = network_xml.gateway_doc(_vnet(call))
     if body is None:
-        raise not_found(f"No current gateway for virtual network {call.params['vnet']}.")
+        raise not_found(say("notfound.gateway", v=call.params["vnet"]))
     return ok(body)
 
 
@@ -265,7 +266,7 @@ router.add("GET", NW + "/dedicatedcircuits", lambda c: ok(network_xml.circuits(c
 def circuit_links(call: Call) -> Reply:
     circuit = network_xml.circuit_by_key(call.platform, call.params["key"])
     if circuit is None:
-        raise not_found(f"The dedicated circuit {call.params['key']} doesn't exist.")
+        raise not_found(say("notfound.circuit", key=call.params["key"]))
     return ok(network_xml.circuit_links(call.platform, circuit))
 
 

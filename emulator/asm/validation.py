@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from emulator import switches
+from emulator.asm.messages import say
 from emulator.classic import iter_roles, role_disks, services_in_vnet, storage_account_of
 from emulator.state import Platform
 
@@ -37,6 +38,11 @@ def _msg(rtype: str, rname: str, message: str, vm: str = "", category: str = "Er
     }
 
 
+def _vm(vm: str, key: str, category: str = "Error", **fields: Any) -> dict[str, str]:
+    """A finding about one VM, worded by the catalogue (emulator/asm/messages.py)."""
+    return _msg("VirtualMachine", vm, say(key, vm=vm, **fields), vm, category)
+
+
 def _blocked_extension(ext: dict[str, Any]) -> str | None:
     name, publisher = ext["name"], ext["publisher"]
     if name in BACKUP_EXTENSIONS:
@@ -48,239 +54,110 @@ def _blocked_extension(ext: dict[str, Any]) -> str | None:
     return None
 
 
-def validate_role(platform: Platform, cs: dict[str, Any], role: dict[str, Any]) -> list[dict[str, str]]:
-    h, vm = cs["name"], role["name"]
-    out: list[dict[str, str]] = []
-    dep = cs["deployment"]
-    if role["state"] not in GOOD_STATES:
-        out.append(
-            _msg(
-                "VirtualMachine",
-                vm,
-                f"Migration isn't allowed for HostedService {h} because it has VM {vm} in State: {role['state']}. "  # noqa: E501
-                "Migration is allowed only when the VM is in one of the following states - Running, Stopped, "
-                "Stopped Deallocated.",
-                vm,
-            )
-        )
-    if role["guestAgent"] == "NotReady" and role["state"] != "StoppedDeallocated":
-        out.append(
-            _msg(
-                "VirtualMachine",
-                vm,
-                f"VM {vm} in HostedService {h} is reporting the VM Agent status as Not Ready. Hence, the VM "
-                "cannot be migrated. Ensure that the VM Agent is reporting the overall agent status as Ready.",  # noqa: E501
-                vm,
-            )
-        )
+def _extension_findings(h: str, role: dict[str, Any]) -> list[dict[str, str]]:
+    vm, out = role["name"], []
     for ext in role["extensions"]:
-        blocked = _blocked_extension(ext)
+        blocked, e = _blocked_extension(ext), ext["name"]
         if blocked == "backup":
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} contains Extension {ext['name']}, which is currently not supported for Migration. Uninstall it from the VM and add it back using Resource Manager after the Migration is Complete.",  # noqa: E501
-                    vm,
-                )
-            )
+            out.append(_vm(vm, "validate.backup-extension", h=h, e=e))
         elif blocked:
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} contains Extension {ext['name']} ({blocked}) which isn't supported in Azure Resource Manager. It is recommended to uninstall it from the VM before continuing with migration.",  # noqa: E501
-                    vm,
-                )
-            )
+            out.append(_vm(vm, "validate.unsupported-extension", h=h, e=e, what=blocked))
         elif ext["xml"]:
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} contains Extension {ext['name']} which isn't supported in Azure Resource Manager (XML extension). It will be dropped by the migration; add it back in Resource Manager afterwards.",  # noqa: E501
-                    vm,
-                    "Warning",
-                )
-            )
+            out.append(_vm(vm, "validate.xml-extension", "Warning", h=h, e=e))
         elif ext["status"] != "Ready" and role["state"] == "Running":
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} contains Extension {ext['name']} reporting Handler Status: {ext['status']}. Hence, the VM cannot be migrated. Ensure that the Extension handler status being reported is Ready or uninstall it from the VM and retry migration.",  # noqa: E501
-                    vm,
-                )
-            )
-    for ep in role["endpoints"]:
-        if ep["acl"]:
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} has Endpoint {ep['name']} with an Endpoint ACL, which isn't supported for Migration. Remove the Endpoint ACLs and retry migration.",  # noqa: E501
-                    vm,
-                )
-            )
-    if dep.get("virtualNetwork"):
-        if len(role["subnets"]) > 1:
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} has multiple subnets ({', '.join(role['subnets'])}), which isn't supported for Migration.",  # noqa: E501
-                    vm,
-                )
-            )
-        elif not role["subnets"]:
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} is in Virtual Network {dep['virtualNetwork']} but doesn't have an explicit subnet, which isn't supported for Migration.",  # noqa: E501
-                    vm,
-                )
-            )
+            out.append(_vm(vm, "validate.extension-status", h=h, e=e, status=ext["status"]))
+    return out
+
+
+def _network_findings(platform: Platform, cs: dict[str, Any], role: dict[str, Any]) -> list[dict[str, str]]:
+    h, vm, vnet = cs["name"], role["name"], cs["deployment"].get("virtualNetwork")
+    out = [_vm(vm, "validate.endpoint-acl", h=h, ep=ep["name"]) for ep in role["endpoints"] if ep["acl"]]
+    if vnet and len(role["subnets"]) > 1:
+        out.append(_vm(vm, "validate.multiple-subnets", h=h, subnets=", ".join(role["subnets"])))
+    elif vnet and not role["subnets"]:
+        out.append(_vm(vm, "validate.no-subnet", h=h, v=vnet))
     diag = role.get("bootDiagnostics")
-    if diag:
-        acct = platform.find("storageAccounts", diag["storageAccount"])
-        if acct and acct["sku"].lower().startswith("premium"):
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} has Boot Diagnostics with Premium Storage account {acct['name']}, which isn't supported for Migration. Disable Boot Diagnostics and retry.",  # noqa: E501
-                    vm,
-                )
-            )
+    acct = platform.find("storageAccounts", diag["storageAccount"]) if diag else None
+    if acct and acct["sku"].lower().startswith("premium"):
+        out.append(_vm(vm, "validate.premium-boot-diagnostics", h=h, a=acct["name"]))
+    return out
+
+
+def _disk_findings(platform: Platform, cs: dict[str, Any], role: dict[str, Any]) -> list[dict[str, str]]:
+    h, vm, out = cs["name"], role["name"], []
     for kind, disk in role_disks(role):
         logical = disk["sizeGB"] * 2**30 + 512
-        if kind == "data" and disk.get("blobSizeBytes") is not None and disk["blobSizeBytes"] != logical:
+        blob_size = disk.get("blobSizeBytes")
+        if kind == "data" and blob_size is not None and blob_size != logical:
             # Microsoft's errors page: the migration proceeds without the disk's size, so it does
             # not block (a Warning) unless the `blobSizeMismatchBlocks` switch says otherwise.
-            blocks = switches.value(platform, "blobSizeMismatchBlocks")
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"Deployment {dep['name']} in HostedService {h} contains a VM {vm} with Data Disk {disk['name']} whose physical blob size {disk['blobSizeBytes']} bytes doesn't match the VM Data Disk logical size {logical} bytes. Migration will proceed without specifying a size for the data disk for the Azure Resource Manager VM.",  # noqa: E501
-                    vm,
-                    "Error" if blocks else "Warning",
-                )
-            )
+            category = "Error" if switches.value(platform, "blobSizeMismatchBlocks") else "Warning"
+            fields = {"d": cs["deployment"]["name"], "h": h, "disk": disk["name"]}
+            out.append(_vm(vm, "validate.blob-size", category, blob=blob_size, logical=logical, **fields))
         path = urlparse(disk["mediaLink"]).path.lstrip("/")
         blob = path.split("/", 1)[1] if "/" in path else path
         if "/" in blob:
-            out.append(
-                _msg(
-                    "VirtualMachine",
-                    vm,
-                    f"VM {vm} in HostedService {h} contains Disk with MediaLink {disk['mediaLink']} which has blob name {blob} that isn't supported in Azure Resource Manager.",  # noqa: E501
-                    vm,
-                )
-            )
+            out.append(_vm(vm, "validate.blob-name", h=h, link=disk["mediaLink"], blob=blob))
     return out
+
+
+def validate_role(platform: Platform, cs: dict[str, Any], role: dict[str, Any]) -> list[dict[str, str]]:
+    h, vm = cs["name"], role["name"]
+    out: list[dict[str, str]] = []
+    if role["state"] not in GOOD_STATES:
+        out.append(_vm(vm, "validate.vm-state", h=h, state=role["state"]))
+    if role["guestAgent"] == "NotReady" and role["state"] != "StoppedDeallocated":
+        out.append(_vm(vm, "validate.agent-not-ready", h=h))
+    out += _extension_findings(h, role)
+    out += _network_findings(platform, cs, role)
+    out += _disk_findings(platform, cs, role)
+    return out
+
+
+def _service_findings(cs: dict[str, Any]) -> list[dict[str, str]]:
+    """What concerns the cloud service as a whole: availability sets, reserved IP, NICs, and the
+    alerts and autoscale it loses (Warnings)."""
+    dep, h = cs["deployment"], cs["name"]
+    keys: list[tuple[str, str, dict[str, Any]]] = []
+    sets = {r.get("availabilitySet") for r in dep["roles"]}
+    if len(sets - {None}) > 1:
+        keys.append(("validate.availability-sets", "Error", {}))
+    elif None in sets and len(sets) > 1:
+        keys.append(("validate.outside-availability-set", "Error", {}))
+    public = any(not ep.get("internalLoadBalancer") for r in dep["roles"] for ep in r["endpoints"])
+    if dep.get("reservedIp") and not public:
+        keys.append(("validate.reserved-ip-no-endpoint", "Error", {"rip": dep["reservedIp"]}))
+    if len({bool(r["secondaryNics"]) for r in dep["roles"]}) > 1:
+        keys.append(("validate.mixed-nics", "Error", {}))
+    if cs["alerts"]:
+        keys.append(("validate.alerts", "Warning", {"n": cs["alerts"]}))
+    if cs["autoscale"]:
+        keys.append(("validate.autoscale", "Warning", {"n": cs["autoscale"]}))
+    return [_msg("HostedService", h, say(key, h=h, **fields), category=cat) for key, cat, fields in keys]
 
 
 def validate_deployment(platform: Platform, cs: dict[str, Any]) -> list[dict[str, str]]:
     dep, h = cs["deployment"], cs["name"]
     if dep["kind"] == "PaaS":
-        return [
-            _msg(
-                "Deployment",
-                dep["name"],
-                f"Migration isn't supported for Deployment {dep['name']} in HostedService {h} because it's a PaaS deployment (Web/Worker).",  # noqa: E501
-            )
-        ]
+        return [_msg("Deployment", dep["name"], say("validate.paas-deployment", d=dep["name"], h=h))]
     out: list[dict[str, str]] = []
     for role in dep["roles"]:
         out.extend(validate_role(platform, cs, role))
-    sets = {r.get("availabilitySet") for r in dep["roles"]}
-    if len(sets - {None}) > 1:
-        out.append(
-            _msg(
-                "HostedService",
-                h,
-                f"Migration isn't supported for HostedService {h} because it has multiple Availabilities Sets.",  # noqa: E501
-            )
-        )
-    elif None in sets and len(sets) > 1:
-        out.append(
-            _msg(
-                "HostedService",
-                h,
-                f"Migration isn't supported for HostedService {h} because it has VMs that are not part of the Availability Set even though the HostedService contains one.",  # noqa: E501
-            )
-        )
-    if dep.get("reservedIp") and not any(
-        not ep.get("internalLoadBalancer") for r in dep["roles"] for ep in r["endpoints"]
-    ):
-        out.append(
-            _msg(
-                "HostedService",
-                h,
-                f"Migration isn't supported for HostedService {h} because its Reserved IP {dep['reservedIp']} has no input endpoint.",  # noqa: E501
-            )
-        )
-    nic_counts = {bool(r["secondaryNics"]) for r in dep["roles"]}
-    if len(nic_counts) > 1:
-        out.append(
-            _msg(
-                "HostedService",
-                h,
-                f"Migration isn't supported for HostedService {h} because it has both single-NIC and multi-NIC VMs.",  # noqa: E501
-            )
-        )
-    if cs["alerts"]:
-        out.append(
-            _msg(
-                "HostedService",
-                h,
-                f"HostedService {h} has {cs['alerts']} alert rule(s); alerts are not migrated and will be dropped.",  # noqa: E501
-                category="Warning",
-            )
-        )
-    if cs["autoscale"]:
-        out.append(
-            _msg(
-                "HostedService",
-                h,
-                f"HostedService {h} has {cs['autoscale']} autoscale polic(ies); autoscale is not migrated and will be dropped.",  # noqa: E501
-                category="Warning",
-            )
-        )
-    return out
+    return out + _service_findings(cs)
 
 
 def validate_vnet(platform: Platform, vnet: dict[str, Any]) -> list[dict[str, str]]:
     v = vnet["name"]
-    out: list[dict[str, str]] = []
-    if vnet["peerings"]:
-        out.append(
-            _msg(
-                "VirtualNetwork",
-                v,
-                f"Migration isn't supported for Virtual Network {v} because it uses Virtual Network peering.",
-            )
-        )
-    for svc in vnet["services"]:
-        if svc in BLOCKING_VNET_SERVICES:
-            out.append(
-                _msg(
-                    "VirtualNetwork",
-                    v,
-                    f"Migration isn't supported for Virtual Network {v} because it contains {svc}.",
-                )
-            )
+    texts = [say("validate.peering", v=v)] if vnet["peerings"] else []
+    texts += [
+        say("validate.vnet-service", v=v, service=svc)
+        for svc in vnet["services"]
+        if svc in BLOCKING_VNET_SERVICES
+    ]
     services = services_in_vnet(platform, v)
     if any(cs["deployment"]["kind"] == "PaaS" for cs in services):
-        out.append(
-            _msg(
-                "VirtualNetwork",
-                v,
-                f"Migration isn't supported for Virtual Network {v} because it has non-gateway PaaS deployments.",  # noqa: E501
-            )
-        )
+        texts.append(say("validate.vnet-paas", v=v))
+    out = [_msg("VirtualNetwork", v, text) for text in texts]
     for cs in services:
         out.extend(validate_deployment(platform, cs))
     return out
@@ -307,26 +184,25 @@ def to_be_migrated(platform: Platform, kind: str, item: dict[str, Any]) -> list[
         dep = cs.get("deployment") or {}
         if dep:  # one per deployment, not per VM: a big VNet's findings stay few
             n = len(dep.get("roles", []))
-            text = f"Deployment {dep['name']} in HostedService {cs['name']} will be migrated ({n} role(s))."
+            text = say("validate.to-be-migrated", d=dep["name"], h=cs["name"], n=n)
             out.append(_msg("Deployment", dep["name"], text, category="Information"))
     return out
 
 
 def validate_storage(platform: Platform, acct: dict[str, Any]) -> list[dict[str, str]]:
     """Ordering: a storage account cannot move while a classic VM still uses its disks."""
-    out = []
-    for cs, role in iter_roles(platform):
-        for _kind, disk in role_disks(role):
-            if storage_account_of(disk["mediaLink"]) == acct["name"]:
-                out.append(
-                    _msg(
-                        "StorageAccount",
-                        acct["name"],
-                        f"Storage account {acct['name']} has Disk {disk['name']} attached to VM {role['name']} in HostedService {cs['name']}, which hasn't been migrated. Migrate the VM first.",  # noqa: E501
-                        role["name"],
-                    )
-                )
-    return out
+    a = acct["name"]
+    return [
+        _msg(
+            "StorageAccount",
+            a,
+            say("validate.storage-disk-in-use", a=a, disk=disk["name"], vm=role["name"], h=cs["name"]),
+            role["name"],
+        )
+        for cs, role in iter_roles(platform)
+        for _kind, disk in role_disks(role)
+        if storage_account_of(disk["mediaLink"]) == a
+    ]
 
 
 def associated_to(platform: Platform, kind: str, name: str) -> list[str]:
@@ -336,58 +212,66 @@ def associated_to(platform: Platform, kind: str, name: str) -> list[str]:
     if kind == "reservedIp":
         rip = platform.find("reservedIps", name)
         if rip and rip.get("cloudService"):
-            where.append(f"HostedService {rip['cloudService']}")
+            where.append(say("validate.associated.service", h=rip["cloudService"]))
     for v in est["virtualNetworks"]:
         for s in v["subnets"]:
             if (kind == "networkSecurityGroup" and s.get("networkSecurityGroup") == name) or (
                 kind == "routeTable" and s.get("routeTable") == name
             ):
-                where.append(f"subnet {s['name']} of Virtual Network {v['name']}")
+                where.append(say("validate.associated.subnet", subnet=s["name"], v=v["name"]))
     if kind == "networkSecurityGroup":
         for cs, role in iter_roles(platform):
             if role.get("networkSecurityGroup") == name:
-                where.append(f"VM {role['name']} in HostedService {cs['name']}")
+                where.append(say("validate.associated.vm", vm=role["name"], h=cs["name"]))
     return where
 
 
 # -- prepare-only checks ---------------------------------------------------------------------
-def prepare_problems_vnet(platform: Platform, vnet: dict[str, Any]) -> list[str]:
+def _gateway_problems(platform: Platform, vnet: dict[str, Any]) -> list[str]:
     v = vnet["name"]
-    out: list[str] = []
-    kinds = {g["kind"] for g in vnet["gateways"]}
-    if kinds == {"Vpn", "ExpressRoute"}:
-        out.append(
-            f"Migration isn't supported for Virtual Network {v} because it has both an ExpressRoute gateway and a VPN gateway."  # noqa: E501
-        )
+    out = []
+    if {g["kind"] for g in vnet["gateways"]} == {"Vpn", "ExpressRoute"}:
+        out.append(say("prepare.both-gateways", v=v))
     for g in vnet["gateways"]:
-        for c in g["connections"]:
-            if c["state"] == "Disconnected":
-                out.append(
-                    f"Migration isn't supported for Virtual Network {v} because its gateway connection to Local Network Site {c['localNetworkSite']} is in a Disconnected state."  # noqa: E501
-                )
-        if g.get("circuit"):
-            circuit = platform.find("expressRouteCircuits", g["circuit"])
-            if circuit and not circuit["movedToArm"]:
-                out.append(
-                    f"Migration isn't supported for Virtual Network {v} because its ExpressRoute circuit {g['circuit']} hasn't been migrated to Azure Resource Manager. Migrate the circuit first."  # noqa: E501
-                )
-    for prefix in list(vnet["addressSpace"]) + [s["prefix"] for s in vnet["subnets"]]:
-        try:
-            ipaddress.ip_network(prefix, strict=True)
-        except ValueError:
-            out.append(
-                f"Address prefix {prefix} of Virtual Network {v} isn't valid in Azure Resource Manager."
-            )
+        out += [
+            say("prepare.disconnected-connection", v=v, site=c["localNetworkSite"])
+            for c in g["connections"]
+            if c["state"] == "Disconnected"
+        ]
+        circuit = platform.find("expressRouteCircuits", g["circuit"]) if g.get("circuit") else None
+        if circuit and not circuit["movedToArm"]:
+            out.append(say("prepare.circuit-not-migrated", v=v, circuit=g["circuit"]))
+    return out
+
+
+def _conflicting_ips(platform: Platform, v: str) -> list[str]:
+    out = []
     seen: dict[str, str] = {}
     for cs in services_in_vnet(platform, v):
         for role in cs["deployment"]["roles"]:
-            if role["state"] == "StoppedDeallocated" and role.get("staticIp"):
-                other = seen.get(role["staticIp"])
-                if other:
-                    out.append(
-                        f"VMs {other} and {role['name']} in Virtual Network {v} are Stopped Deallocated with the same private IP {role['staticIp']}."  # noqa: E501
-                    )
-                seen[role["staticIp"]] = role["name"]
+            ip = role.get("staticIp")
+            if role["state"] != "StoppedDeallocated" or not ip:
+                continue
+            if ip in seen:
+                out.append(say("prepare.conflicting-ips", vm1=seen[ip], vm2=role["name"], v=v, ip=ip))
+            seen[ip] = role["name"]
+    return out
+
+
+def _valid_prefix(prefix: str) -> bool:
+    try:
+        ipaddress.ip_network(prefix, strict=True)
+    except ValueError:
+        return False
+    return True
+
+
+def prepare_problems_vnet(platform: Platform, vnet: dict[str, Any]) -> list[str]:
+    v = vnet["name"]
+    out = _gateway_problems(platform, vnet)
+    prefixes = list(vnet["addressSpace"]) + [s["prefix"] for s in vnet["subnets"]]
+    out += [say("prepare.invalid-prefix", prefix=p, v=v) for p in prefixes if not _valid_prefix(p)]
+    out += _conflicting_ips(platform, v)
     for cs in services_in_vnet(platform, v):
         out.extend(prepare_problems_deployment(cs))
     return out
@@ -405,7 +289,14 @@ def prepare_problems_deployment(cs: dict[str, Any]) -> list[str]:
             owner = ep.get("loadBalancedSet") or f"{role['name']}-{ep['name']}"
             if key in used and used[key] != owner:
                 out.append(
-                    f"Load balancer rule {owner} of HostedService {cs['name']} conflicts with {used[key]} on {ep['protocol']} port {ep['port']}."  # noqa: E501
+                    say(
+                        "prepare.lb-rule-conflict",
+                        rule=owner,
+                        h=cs["name"],
+                        other=used[key],
+                        protocol=ep["protocol"],
+                        port=ep["port"],
+                    )
                 )
             used.setdefault(key, owner)
     return out
@@ -415,12 +306,12 @@ def prepare_problems_storage(platform: Platform, acct: dict[str, Any]) -> list[s
     """Unattached disks and VM images in the account block it (validate does not check disks)."""
     name = acct["name"]
     out = [
-        f"Storage account {name} has unattached Disk {d['name']}, which isn't supported in Azure Resource Manager. Delete the disk before migrating the storage account."  # noqa: E501
+        say("prepare.unattached-disk", a=name, disk=d["name"])
         for d in platform.estate["disks"]
         if storage_account_of(d["mediaLink"]) == name
     ]
     out += [
-        f"Storage account {name} has VM Image {i['name']}, which isn't supported in Azure Resource Manager. Delete the image before migrating the storage account."  # noqa: E501
+        say("prepare.vm-image", a=name, image=i["name"])
         for i in platform.estate["images"]
         if storage_account_of(i.get("mediaLink")) == name
     ]

@@ -10,6 +10,7 @@ from typing import Any
 
 from emulator import ops
 from emulator.asm.errors import AsmError, bad_request, conflict, not_found
+from emulator.asm.messages import say
 from emulator.asm.requests import NETWORK_NS, child_text, children, local, parse_xml
 from emulator.classic import LOCKED_STATES, deployment_unit
 from emulator.state import Platform
@@ -20,12 +21,12 @@ def find_deployment(
 ) -> dict[str, Any]:
     cs = platform.find_ci("cloudServices", service)
     if cs is None:
-        raise not_found("The hosted service does not exist.")
+        raise not_found(say("notfound.hosted-service"))
     dep = cs.get("deployment")
     if dep is None or (deployment is not None and dep["name"].lower() != deployment.lower()):
-        raise not_found("The deployment does not exist.")
+        raise not_found(say("notfound.deployment"))
     if slot is not None and slot.lower() != "production":
-        raise not_found(f"No deployments were found in the {slot} slot.")
+        raise not_found(say("notfound.slot", slot=slot))
     return cs
 
 
@@ -33,7 +34,7 @@ def _role(cs: dict[str, Any], name: str) -> dict[str, Any]:
     for role in cs["deployment"]["roles"]:
         if role["name"].lower() == name.lower():
             return role
-    raise not_found(f"The role {name} does not exist.")
+    raise not_found(say("notfound.role", role=name))
 
 
 def _vm_role(cs: dict[str, Any], name: str) -> dict[str, Any]:
@@ -41,10 +42,7 @@ def _vm_role(cs: dict[str, Any], name: str) -> dict[str, Any]:
     (they have no disks to attach, no VM size to update; the emulator's wording)."""
     role = _role(cs, name)
     if cs["deployment"]["kind"] == "PaaS":
-        raise bad_request(
-            f"Role {role['name']} of deployment {cs['deployment']['name']} is a web/worker role, not a "
-            "persistent VM role; this operation applies to virtual machines only."
-        )
+        raise bad_request(say("write.not-a-vm", role=role["name"], d=cs["deployment"]["name"]))
     return role
 
 
@@ -52,10 +50,8 @@ def _check_service_lock(platform: Platform, cs: dict[str, Any], vm_operation: bo
     unit = deployment_unit(cs)
     if platform.unit_state(unit) in LOCKED_STATES:
         if vm_operation:
-            raise conflict("Management operations on VM are disallowed because migration is in progress.")
-        raise conflict(
-            f"HostedService {cs['name']} is in the process of being migrated and hence cannot be changed."
-        )
+            raise conflict(say("lock.vm"))
+        raise conflict(say("lock.migrating", what="HostedService", name=cs["name"]))
 
 
 def _write_op(platform: Platform, kind: str, unit: str | None) -> dict[str, Any]:
@@ -75,15 +71,15 @@ def add_data_disk(
         child_text(element, "LogicalDiskSizeInGB"),
     )
     if not media:
-        raise bad_request("MediaLink is required.")
+        raise bad_request(say("write.media-link"))
     try:
         lun_n, size_n = int(lun or "0"), int(size or "0")
     except ValueError as exc:
-        raise bad_request("Lun and LogicalDiskSizeInGB must be integers.") from exc
+        raise bad_request(say("write.lun-integers")) from exc
     if not 0 <= lun_n <= 63 or size_n < 1:
-        raise bad_request("Lun must be 0–63 and LogicalDiskSizeInGB at least 1.")
+        raise bad_request(say("write.lun-range"))
     if any(d["lun"] == lun_n for d in role["dataDisks"]):
-        raise conflict(f"A disk is already attached at LUN {lun_n} of role {role['name']}.")
+        raise conflict(say("write.lun-taken", lun=lun_n, role=role["name"]))
     name = child_text(element, "DiskName") or f"{cs['name']}-{role['name']}-{lun_n}"
     role["dataDisks"].append(
         {"name": name, "lun": lun_n, "sizeGB": size_n, "mediaLink": media, "blobSizeBytes": None}
@@ -122,12 +118,12 @@ def role_operation(
             if "Expected root element" not in exc.message:
                 raise
     if element is None:
-        raise bad_request("Expected StartRoleOperation, ShutdownRoleOperation or RestartRoleOperation.")
+        raise bad_request(say("write.role-operation"))
     kind = local(element.tag)
     if kind == "ShutdownRoleOperation":
         post = child_text(element, "PostShutdownAction") or "Stopped"
         if post not in ("Stopped", "StoppedDeallocated"):
-            raise bad_request(f"PostShutdownAction {post!r} is not one of Stopped, StoppedDeallocated.")
+            raise bad_request(say("write.post-shutdown", post=post))
         role["state"] = post
     else:
         role["state"] = "Running"
@@ -147,11 +143,9 @@ def delete_deployment(platform: Platform, service: str, deployment: str) -> dict
 def update_storage(platform: Platform, account: str, body: bytes) -> dict[str, Any]:
     acct = platform.find_ci("storageAccounts", account)
     if acct is None:
-        raise not_found("The storage account does not exist.")
+        raise not_found(say("notfound.storage"))
     if platform.unit_state(f"storageAccount/{acct['name']}") in LOCKED_STATES:
-        raise conflict(
-            f"Storage account {acct['name']} is in the process of being migrated and hence cannot be changed."
-        )
+        raise conflict(say("lock.migrating", what="Storage account", name=acct["name"]))
     element = parse_xml(body, "UpdateStorageServiceInput")
     account_type = child_text(element, "AccountType")
     if account_type:
@@ -164,11 +158,9 @@ def delete_network_item(
 ) -> dict[str, Any]:
     item = platform.find_ci(collection, name)
     if item is None:
-        raise not_found(f"The {label.lower()} {name} does not exist.")
+        raise not_found(say("missing.item", what=label.lower(), name=name))
     if platform.unit_state(f"{kind}/{item['name']}") in LOCKED_STATES:
-        raise conflict(
-            f"{label} {item['name']} is in the process of being migrated and hence cannot be changed."
-        )
+        raise conflict(say("lock.migrating", what=label, name=item["name"]))
     platform.estate[collection] = [x for x in platform.estate[collection] if x is not item]
     return _write_op(platform, f"delete:{kind}", None)
 
@@ -183,16 +175,14 @@ def set_network_configuration(platform: Platform, body: bytes) -> dict[str, Any]
         if u.startswith("virtualNetwork/") and r.get("state") in LOCKED_STATES
     ]
     if busy:
-        raise conflict(
-            f"Virtual Network {busy[0].split('/', 1)[1]} is in the process of being migrated and hence cannot be changed."  # noqa: E501
-        )
+        raise conflict(say("lock.migrating", what="Virtual Network", name=busy[0].split("/", 1)[1]))
     vnc = next((c for c in element if local(c.tag) == "VirtualNetworkConfiguration"), None)
     sites = next((c for c in (vnc if vnc is not None else []) if local(c.tag) == "VirtualNetworkSites"), None)
     updates = []
     for site in children(sites, "VirtualNetworkSite") if sites is not None else []:
         name = site.get("name")
         if not name:
-            raise bad_request("VirtualNetworkSite needs a name attribute.")
+            raise bad_request(say("write.site-name"))
         space = next((c for c in site if local(c.tag) == "AddressSpace"), None)
         prefixes = (
             [(p.text or "").strip() for p in children(space, "AddressPrefix")] if space is not None else []
@@ -202,10 +192,10 @@ def set_network_configuration(platform: Platform, body: bytes) -> dict[str, Any]
         for sub in children(subnets_el, "Subnet") if subnets_el is not None else []:
             prefix = child_text(sub, "AddressPrefix")
             if not sub.get("name") or not prefix:
-                raise bad_request(f"Subnet of VirtualNetworkSite {name} needs a name and an AddressPrefix.")
+                raise bad_request(say("write.subnet-fields", v=name))
             subnets.append((sub.get("name"), prefix))
         if not prefixes:
-            raise bad_request(f"VirtualNetworkSite {name} needs an AddressSpace.")
+            raise bad_request(say("write.address-space", v=name))
         updates.append((name, site.get("Location"), prefixes, subnets))
     for name, location, prefixes, subnets in updates:
         vnet = platform.find("virtualNetworks", name)
