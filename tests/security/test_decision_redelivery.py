@@ -10,7 +10,6 @@ ends Aborted with the second approver in its audit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,65 +17,58 @@ import pytest
 from connectors.decision_claims import STALE_CLAIM_SECONDS, Claim, claim_of, claim_wait
 from devhost.auth import local_object_id
 from migration.phases import decision_wait
-from tests.e2e.conftest import Stack, running_stack, wait_phase
+from tests.e2e.conftest import Stack, wait_phase
 from tests.hostile.app import APPROVER, SECOND_APPROVER
 from tests.polling import wait_for
+from tests.security.conftest import THIRD_APPROVER
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_redelivery")]
 SUB = "00000000-0000-0000-0000-000000000001"
-THIRD = "third@contoso.com"
 UNIT = "lost-decision"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    settings = {"APPROVERS": f"{APPROVER},{SECOND_APPROVER},{THIRD}", "TWO_PERSON_APPROVAL": "true"}
-    with running_stack(tmp_path_factory.mktemp("redelivery-stack"), settings) as stack:
-        yield stack
-
-
-def _approve_as_third(stack: Stack) -> tuple[int, str]:
-    with stack.client(principal=THIRD) as client:
+def _approve_as_third(decision_stack: Stack) -> tuple[int, str]:
+    with decision_stack.client(principal=THIRD_APPROVER) as client:
         response = client.post(f"/api/migrations/{UNIT}/approve", json={"comment": "late"})
     return response.status_code, response.text
 
 
-def test_a_claim_whose_event_was_lost_is_redelivered_once_stale(stack: Stack) -> None:
-    with stack.client(principal=APPROVER) as requester:
+def test_a_claim_whose_event_was_lost_is_redelivered_once_stale(decision_stack: Stack) -> None:
+    with decision_stack.client(principal=APPROVER) as requester:
         body = {
             "requestId": UNIT,
             "subscriptionId": SUB,
             "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
         }
         assert requester.post("/api/migrations", json=body).status_code == 202
-    doc = wait_phase(stack, UNIT, {"AwaitingApproval"}, timeout=120)
+    doc = wait_phase(decision_stack, UNIT, {"AwaitingApproval"}, timeout=120)
     wait = decision_wait(doc["phase"])
 
     # what a decision route that died after its claim leaves behind: the claim, no event
     now = datetime.now(UTC)
     oid = local_object_id(SECOND_APPROVER)  # the object id the devhost signs the second approver in with
     lost = Claim("abort", SECOND_APPROVER, oid, "claimed, then the process died", now)
-    assert claim_wait(stack.storage.table, UNIT, wait, lost)
+    assert claim_wait(decision_stack.storage.table, UNIT, wait, lost)
 
-    status, text = _approve_as_third(stack)
+    status, text = _approve_as_third(decision_stack)
     assert status == 409 and "decided already" in text, text
-    with stack.client() as client:  # fresh claim: nothing re-delivered, the unit still waits
+    with decision_stack.client() as client:  # fresh claim: nothing re-delivered, the unit still waits
         assert client.get(f"/api/migrations/{UNIT}").json()["phase"] == "AwaitingApproval"
 
     # the same claim, older than the grace period
-    table = stack.storage.table.get_table_client("decisions")
+    table = decision_stack.storage.table.get_table_client("decisions")
     row = table.get_entity(UNIT, f"wait-{wait}")
     row["claimedAt"] = (now - timedelta(seconds=STALE_CLAIM_SECONDS + 60)).isoformat()
     table.update_entity(row)
-    assert claim_of(stack.storage.table, UNIT, wait).stale(datetime.now(UTC))
+    assert claim_of(decision_stack.storage.table, UNIT, wait).stale(datetime.now(UTC))
 
-    status, text = _approve_as_third(stack)
+    status, text = _approve_as_third(decision_stack)
     assert status == 409, text  # still one decision per wait: the claimed one, not this approve
-    done = wait_phase(stack, UNIT, {"Aborted", "Committed", "Failed", "NeedsSupport"}, timeout=180)
+    done = wait_phase(decision_stack, UNIT, {"Aborted", "Committed", "Failed", "NeedsSupport"}, timeout=180)
     assert done["phase"] == "Aborted", done
 
     def decided() -> list[dict] | None:
-        with stack.client() as client:
+        with decision_stack.client() as client:
             entries = client.get(f"/api/migrations/{UNIT}/audit").json()["entries"]
         return [e for e in entries if e["action"] in ("abort", "approve", "commit")] or None
 

@@ -1,6 +1,6 @@
 """Decisions cannot be raised around the checks, and one decision per wait (#20 items 4, 5, 8).
 
-On the whole local stack, a unit really awaiting approval: an `Approval` event raised through
+On the whole local decision_stack, a unit really awaiting approval: an `Approval` event raised through
 the Durable HTTP API (no approver check, no signature) is ignored and recorded in the audit;
 concurrent approve and abort from bounded threads get exactly one 202 (the rest 409); the review
 page's token works once; the audit holds only what took effect; the signing secret never
@@ -10,66 +10,60 @@ appears in the orchestration's history.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.conftest import Stack, running_stack, wait_phase
+from tests.e2e.conftest import Stack, wait_phase
 from tests.hostile.app import APPROVER, SECOND_APPROVER
 from tests.polling import wait_for
+from tests.security.conftest import THIRD_APPROVER
 from tests.security.secrets_scan import stack_secrets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_decisions")]
 SUB = "00000000-0000-0000-0000-000000000001"
-THIRD = "third@contoso.com"
 UNIT = "dec-vnet"
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    settings = {"APPROVERS": f"{APPROVER},{SECOND_APPROVER},{THIRD}", "TWO_PERSON_APPROVAL": "true"}
-    with running_stack(tmp_path_factory.mktemp("decisions-stack"), settings) as stack:
-        yield stack
-
-
-def _audit(stack: Stack) -> list[dict]:
-    with stack.client() as client:
+def _audit(decision_stack: Stack) -> list[dict]:
+    with decision_stack.client() as client:
         return client.get(f"/api/migrations/{UNIT}/audit").json()["entries"]
 
 
-def test_decisions_raised_around_the_routes_and_concurrent_ones(stack: Stack) -> None:
-    with stack.client(principal=APPROVER) as requester:
+def test_decisions_raised_around_the_routes_and_concurrent_ones(decision_stack: Stack) -> None:
+    with decision_stack.client(principal=APPROVER) as requester:
         body = {
             "requestId": UNIT,
             "subscriptionId": SUB,
             "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
         }
         assert requester.post("/api/migrations", json=body).status_code == 202
-    wait_phase(stack, UNIT, {"AwaitingApproval"}, timeout=120)
+    wait_phase(decision_stack, UNIT, {"AwaitingApproval"}, timeout=120)
 
     # 1. straight to the Durable HTTP API: no approver check, no signature → ignored, and audited
-    with stack.client(key=False) as hook:
+    with decision_stack.client(key=False) as hook:
         forged = {"decision": "commit", "approver": "boss@contoso.com", "comment": "trust me"}
         raised = hook.post(f"/runtime/webhooks/durabletask/instances/{UNIT}/raiseEvent/Approval", json=forged)
         assert raised.status_code == 202, raised.text
     ignored = wait_for(
-        lambda: [e for e in _audit(stack) if e["action"] == "ignored"] or None, 60, "the ignored entry"
+        lambda: [e for e in _audit(decision_stack) if e["action"] == "ignored"] or None,
+        60,
+        "the ignored entry",
     )
     assert "boss@contoso.com" in ignored[0]["comment"] and ignored[0]["principal"] == "system"
-    with stack.client() as client:
+    with decision_stack.client() as client:
         assert client.get(f"/api/migrations/{UNIT}").json()["phase"] == "AwaitingApproval"
 
     # 2. the review page's token, taken now (the form post is spent by the race below)
-    with stack.client(principal=SECOND_APPROVER, key=False) as browser:
+    with decision_stack.client(principal=SECOND_APPROVER, key=False) as browser:
         page = browser.get(f"/api/migrations/{UNIT}/review")
     assert page.status_code == 200
     token = page.text.split("name='token' value='", 1)[1].split("'", 1)[0]
 
     # 3. eight decisions at once from two approvers (bounded threads): exactly one is accepted
     def decide(n: int) -> int:
-        who, what = (SECOND_APPROVER, THIRD)[n % 2], ("approve", "abort")[(n // 2) % 2]
-        with stack.client(principal=who) as client:
+        who, what = (SECOND_APPROVER, THIRD_APPROVER)[n % 2], ("approve", "abort")[(n // 2) % 2]
+        with decision_stack.client(principal=who) as client:
             return client.post(f"/api/migrations/{UNIT}/{what}", json={"comment": f"racer {n}"}).status_code
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -77,22 +71,22 @@ def test_decisions_raised_around_the_routes_and_concurrent_ones(stack: Stack) ->
     assert sorted(codes) == [202] + [409] * 7, codes
 
     # 4. the review form after the race: the wait is decided (409) and the token is spent (403)
-    with stack.client(principal=SECOND_APPROVER, key=False) as browser:
+    with decision_stack.client(principal=SECOND_APPROVER, key=False) as browser:
         form = {"decision": "abort", "comment": "late", "token": token}
         first = browser.post(f"/api/migrations/{UNIT}/review/decision", data=form)
         again = browser.post(f"/api/migrations/{UNIT}/review/decision", data=form)
     assert first.status_code == 409, first.text
     assert again.status_code == 403 and "used already" in again.json()["error"]
 
-    done = wait_phase(stack, UNIT, {"Committed", "Aborted", "Failed", "NeedsSupport"}, timeout=180)
+    done = wait_phase(decision_stack, UNIT, {"Committed", "Aborted", "Failed", "NeedsSupport"}, timeout=180)
     assert done["phase"] in ("Committed", "Aborted"), done
-    decisions = [e for e in _audit(stack) if e["action"] in ("approve", "abort")]
+    decisions = [e for e in _audit(decision_stack) if e["action"] in ("approve", "abort")]
     assert len(decisions) == 1, decisions  # only what took effect
     assert decisions[0]["action"] == ("approve" if done["phase"] == "Committed" else "abort")
     assert decisions[0]["principal"] == done["approver"]
 
     # 5. the signature is in the history, the secret that made it is not
-    with stack.client(key=False) as hook:
+    with decision_stack.client(key=False) as hook:
         every = {"showHistory": "true", "showHistoryOutput": "true", "showInput": "true"}
         history = hook.get(f"/runtime/webhooks/durabletask/instances/{UNIT}", params=every).text
     raised = [
@@ -101,5 +95,5 @@ def test_decisions_raised_around_the_routes_and_concurrent_ones(stack: Stack) ->
         if e.get("EventType") == "EventRaised" and e.get("Input")
     ]
     assert any(r.get("signature") for r in raised), raised  # the routes' event is signed
-    secret = stack_secrets(stack.info, stack.state_dir)["REVIEW_TOKEN_SECRET"]
+    secret = stack_secrets(decision_stack.info, decision_stack.state_dir)["REVIEW_TOKEN_SECRET"]
     assert secret not in history
