@@ -65,7 +65,7 @@ class ReadError(ValueError):
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a large acyclic tree is built."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -112,7 +112,7 @@ def parse_text(text: str, json_syntax: bool) -> Any:
         raise ReadError(f"the file contains a NUL character (at character {offset}): not a text file")
     if json_syntax:
         try:
-            with _collector_paused():
+            with collector_paused():
                 return json.loads(text, object_pairs_hook=_unique_keys)
         except _DuplicateKey as exc:
             raise ReadError(f"not valid JSON: {exc}") from None
@@ -122,7 +122,7 @@ def parse_text(text: str, json_syntax: bool) -> Any:
             raise ReadError("not usable JSON: nested too deeply") from None
     loader = _Loader(text)
     try:
-        with _collector_paused():
+        with collector_paused():
             node = loader.get_single_node()
             raw, shared = (None, False) if node is None else _build(loader, node)
             del node  # free the node tree before the collector runs again

@@ -1,24 +1,38 @@
-"""The estate file's shape (version 1), as the emulator reads it: see docs/estate-format.md."""
+"""The estate file's shape (version 1), as the emulator reads it: see docs/estate-format.md.
+
+One pydantic model per mapping of the file, keys spelled as in the file. The loader validates
+with `Estate` and hands the rest of the emulator plain dictionaries (`model_dump()`): every key
+present, defaults filled in, enumerations in their canonical spelling.
+"""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from pydantic import Field, model_validator
+
 from emulator.estate.schema import (
-    Bool,
-    Enum,
-    Free,
-    Int,
-    ListOf,
-    Map,
-    Str,
+    Boolean,
+    Part,
     cidr,
     guid,
+    integer,
     ip,
     nonempty,
+    one_of,
     port_range,
     prefix_or_tag,
+    text,
 )
 
-NAME = Str(nonempty)
+Name = Annotated[str, text(nonempty)]
+Cidr = Annotated[str, text(cidr)]
+Ip = Annotated[str, text(ip)]
+Port = Annotated[int, integer(low=1, high=65535)]
+Count = Annotated[int, integer(low=0)]
+Size = Annotated[int, integer(low=1)]
+Os = Annotated[str, one_of("Windows", "Linux")]
+
 ROLE_STATES = ("Running", "Stopped", "StoppedDeallocated", "RoleStateUnknown", "ProvisioningTimedOut")
 QUOTA_KEYS = (
     "publicIPAddresses",
@@ -39,195 +53,264 @@ UNIT_KINDS = (
 )
 
 
-def _m(**fields: tuple) -> Map:
-    return Map(fields=dict(fields))
+def _many() -> Any:
+    return Field(default_factory=list)
 
 
-REQ = True
-OPT = False
+class Subnet(Part):
+    name: Name
+    prefix: Cidr
+    networkSecurityGroup: Name | None = None
+    routeTable: Name | None = None
 
-SUBNET = _m(
-    name=(NAME, REQ, None),
-    prefix=(Str(cidr), REQ, None),
-    networkSecurityGroup=(NAME, OPT, None),
-    routeTable=(NAME, OPT, None),
-)
-CONNECTION = _m(
-    localNetworkSite=(NAME, REQ, None),
-    type=(Enum(values=("IPsec", "Dedicated")), REQ, None),
-    state=(Enum(values=("Connected", "Disconnected")), OPT, "Connected"),
-)
-GATEWAY = _m(
-    kind=(Enum(values=("Vpn", "ExpressRoute")), REQ, None),
-    sku=(NAME, OPT, None),
-    vip=(Str(ip), OPT, None),
-    circuit=(NAME, OPT, None),
-    connections=(ListOf(item=CONNECTION), OPT, list),
-)
-VNET = _m(
-    name=(NAME, REQ, None),
-    location=(NAME, OPT, None),
-    addressSpace=(ListOf(item=Str(cidr)), REQ, None),
-    dnsServers=(ListOf(item=_m(name=(NAME, REQ, None), address=(Str(ip), REQ, None))), OPT, list),
-    subnets=(ListOf(item=SUBNET), OPT, list),
-    gateways=(ListOf(item=GATEWAY), OPT, list),
-    peerings=(ListOf(item=_m(remoteVirtualNetwork=(NAME, REQ, None))), OPT, list),
-    services=(ListOf(item=NAME), OPT, list),
-)
-LOCAL_SITE = _m(
-    name=(NAME, REQ, None),
-    addressSpace=(ListOf(item=Str(cidr)), OPT, list),
-    vpnGatewayAddress=(Str(ip), OPT, None),
-)
-CIRCUIT = _m(name=(NAME, REQ, None), movedToArm=(Bool(), OPT, False))
-NSG_RULE = _m(
-    name=(NAME, REQ, None),
-    priority=(Int(low=100, high=4096), REQ, None),
-    direction=(Enum(values=("Inbound", "Outbound")), REQ, None),
-    access=(Enum(values=("Allow", "Deny")), REQ, None),
-    protocol=(Enum(values=("TCP", "UDP", "*")), REQ, None),
-    sourcePrefix=(Str(prefix_or_tag), OPT, "*"),
-    sourcePort=(Str(port_range), OPT, "*"),
-    destinationPrefix=(Str(prefix_or_tag), OPT, "*"),
-    destinationPort=(Str(port_range), OPT, "*"),
-)
-NSG = _m(name=(NAME, REQ, None), location=(NAME, OPT, None), rules=(ListOf(item=NSG_RULE), OPT, list))
-ROUTE = _m(
-    name=(NAME, REQ, None),
-    prefix=(Str(cidr), REQ, None),
-    nextHopType=(Enum(values=("VirtualAppliance", "VPNGateway", "Internet", "VNetLocal", "Null")), REQ, None),
-    nextHop=(Str(ip), OPT, None),
-)
-ROUTE_TABLE = _m(name=(NAME, REQ, None), location=(NAME, OPT, None), routes=(ListOf(item=ROUTE), OPT, list))
-RESERVED_IP = _m(
-    name=(NAME, REQ, None),
-    address=(Str(ip), OPT, None),
-    location=(NAME, OPT, None),
-    cloudService=(NAME, OPT, None),
-)
-STORAGE = _m(name=(NAME, REQ, None), location=(NAME, OPT, None), sku=(NAME, OPT, "Standard_LRS"))
-DISK = _m(
-    name=(NAME, REQ, None),
-    mediaLink=(NAME, REQ, None),
-    sizeGB=(Int(low=1), OPT, None),
-    blobSizeBytes=(Int(low=0), OPT, None),
-    os=(Enum(values=("Windows", "Linux")), OPT, None),
-)
-IMAGE = _m(name=(NAME, REQ, None), mediaLink=(NAME, OPT, None))
-RBAC = _m(principal=(NAME, REQ, None), role=(NAME, REQ, None), scope=(NAME, OPT, "subscription"))
-PORT = Int(low=1, high=65535)
-ENDPOINT = _m(
-    name=(NAME, REQ, None),
-    protocol=(Enum(values=("tcp", "udp")), OPT, "tcp"),
-    port=(PORT, REQ, None),
-    localPort=(PORT, OPT, None),
-    loadBalancedSet=(NAME, OPT, None),
-    probe=(
-        _m(
-            protocol=(Enum(values=("tcp", "http")), REQ, None),
-            port=(PORT, REQ, None),
-            path=(NAME, OPT, None),
-        ),
-        OPT,
-        None,
-    ),
-    acl=(
-        ListOf(
-            item=_m(
-                order=(Int(low=0), REQ, None),
-                action=(Enum(values=("permit", "deny")), REQ, None),
-                remoteSubnet=(Str(cidr), REQ, None),
-                description=(Str(), OPT, None),
-            )
-        ),
-        OPT,
-        list,
-    ),
-    internalLoadBalancer=(NAME, OPT, None),
-)
-OS_DISK = _m(
-    name=(NAME, REQ, None),
-    os=(Enum(values=("Windows", "Linux")), REQ, None),
-    sizeGB=(Int(low=1), REQ, None),
-    mediaLink=(NAME, REQ, None),
-    blobSizeBytes=(Int(low=0), OPT, None),
-)
-DATA_DISK = _m(
-    name=(NAME, REQ, None),
-    lun=(Int(low=0, high=63), REQ, None),
-    sizeGB=(Int(low=1), REQ, None),
-    mediaLink=(NAME, REQ, None),
-    blobSizeBytes=(Int(low=0), OPT, None),
-)
-EXTENSION = _m(
-    name=(NAME, REQ, None),
-    publisher=(NAME, REQ, None),
-    version=(NAME, REQ, None),
-    xml=(Bool(), OPT, False),
-    status=(NAME, OPT, "Ready"),
-)
-ROLE = _m(
-    name=(NAME, REQ, None),
-    size=(NAME, OPT, "Small"),
-    state=(Enum(values=ROLE_STATES), OPT, "Running"),
-    guestAgent=(Enum(values=("Ready", "NotReady")), OPT, "Ready"),
-    availabilitySet=(NAME, OPT, None),
-    subnets=(ListOf(item=NAME), OPT, list),
-    staticIp=(Str(ip), OPT, None),
-    ipForwarding=(Bool(), OPT, False),
-    networkSecurityGroup=(NAME, OPT, None),
-    publicIp=(_m(name=(NAME, REQ, None)), OPT, None),
-    secondaryNics=(
-        ListOf(item=_m(name=(NAME, REQ, None), subnet=(NAME, REQ, None), staticIp=(Str(ip), OPT, None))),
-        OPT,
-        list,
-    ),
-    endpoints=(ListOf(item=ENDPOINT), OPT, list),
-    osDisk=(OS_DISK, OPT, None),
-    dataDisks=(ListOf(item=DATA_DISK), OPT, list),
-    extensions=(ListOf(item=EXTENSION), OPT, list),
-    bootDiagnostics=(_m(storageAccount=(NAME, REQ, None)), OPT, None),
-)
-DEPLOYMENT = _m(
-    name=(NAME, REQ, None),
-    kind=(Enum(values=("IaaS", "PaaS")), OPT, "IaaS"),
-    virtualNetwork=(NAME, OPT, None),
-    reservedIp=(NAME, OPT, None),
-    internalDnsSuffix=(NAME, OPT, None),
-    internalLoadBalancers=(
-        ListOf(item=_m(name=(NAME, REQ, None), subnet=(NAME, REQ, None), staticIp=(Str(ip), OPT, None))),
-        OPT,
-        list,
-    ),
-    roles=(ListOf(item=ROLE), OPT, list),
-)
-CLOUD_SERVICE = _m(
-    name=(NAME, REQ, None),
-    location=(NAME, OPT, None),
-    certificates=(
-        ListOf(item=_m(thumbprint=(NAME, REQ, None), algorithm=(NAME, OPT, "sha1"))),
-        OPT,
-        list,
-    ),
-    alerts=(Int(low=0), OPT, 0),
-    autoscale=(Int(low=0), OPT, 0),
-    deployment=(DEPLOYMENT, OPT, None),
-)
-ESTATE = _m(
-    version=(Int(low=1, high=1), REQ, None),
-    subscriptionId=(Str(guid), REQ, None),
-    location=(NAME, OPT, "West Europe"),
-    migrationProviderRegistered=(Bool(), OPT, True),
-    armQuotas=(Free(keys=QUOTA_KEYS), OPT, lambda: dict.fromkeys(QUOTA_KEYS, 1000)),
-    virtualNetworks=(ListOf(item=VNET), OPT, list),
-    localNetworkSites=(ListOf(item=LOCAL_SITE), OPT, list),
-    expressRouteCircuits=(ListOf(item=CIRCUIT), OPT, list),
-    networkSecurityGroups=(ListOf(item=NSG), OPT, list),
-    routeTables=(ListOf(item=ROUTE_TABLE), OPT, list),
-    reservedIps=(ListOf(item=RESERVED_IP), OPT, list),
-    storageAccounts=(ListOf(item=STORAGE), OPT, list),
-    disks=(ListOf(item=DISK), OPT, list),
-    images=(ListOf(item=IMAGE), OPT, list),
-    cloudServices=(ListOf(item=CLOUD_SERVICE), OPT, list),
-    rbac=(ListOf(item=RBAC), OPT, list),
-)
+
+class Connection(Part):
+    localNetworkSite: Name
+    type: Annotated[str, one_of("IPsec", "Dedicated")]
+    state: Annotated[str, one_of("Connected", "Disconnected")] = "Connected"
+
+
+class Gateway(Part):
+    kind: Annotated[str, one_of("Vpn", "ExpressRoute")]
+    sku: Name | None = None
+    vip: Ip | None = None
+    circuit: Name | None = None
+    connections: list[Connection] = _many()
+
+
+class DnsServer(Part):
+    name: Name
+    address: Ip
+
+
+class Peering(Part):
+    remoteVirtualNetwork: Name
+
+
+class VirtualNetwork(Part):
+    name: Name
+    location: Name | None = None
+    addressSpace: list[Cidr]
+    dnsServers: list[DnsServer] = _many()
+    subnets: list[Subnet] = _many()
+    gateways: list[Gateway] = _many()
+    peerings: list[Peering] = _many()
+    services: list[Name] = _many()
+
+
+class LocalNetworkSite(Part):
+    name: Name
+    addressSpace: list[Cidr] = _many()
+    vpnGatewayAddress: Ip | None = None
+
+
+class Circuit(Part):
+    name: Name
+    movedToArm: Boolean = False
+
+
+class NsgRule(Part):
+    name: Name
+    priority: Annotated[int, integer(low=100, high=4096)]
+    direction: Annotated[str, one_of("Inbound", "Outbound")]
+    access: Annotated[str, one_of("Allow", "Deny")]
+    protocol: Annotated[str, one_of("TCP", "UDP", "*")]
+    sourcePrefix: Annotated[str, text(prefix_or_tag)] = "*"
+    sourcePort: Annotated[str, text(port_range)] = "*"
+    destinationPrefix: Annotated[str, text(prefix_or_tag)] = "*"
+    destinationPort: Annotated[str, text(port_range)] = "*"
+
+
+class NetworkSecurityGroup(Part):
+    name: Name
+    location: Name | None = None
+    rules: list[NsgRule] = _many()
+
+
+class Route(Part):
+    name: Name
+    prefix: Cidr
+    nextHopType: Annotated[str, one_of("VirtualAppliance", "VPNGateway", "Internet", "VNetLocal", "Null")]
+    nextHop: Ip | None = None
+
+
+class RouteTable(Part):
+    name: Name
+    location: Name | None = None
+    routes: list[Route] = _many()
+
+
+class ReservedIp(Part):
+    name: Name
+    address: Ip | None = None
+    location: Name | None = None
+    cloudService: Name | None = None
+
+
+class StorageAccount(Part):
+    name: Name
+    location: Name | None = None
+    sku: Name = "Standard_LRS"
+
+
+class Disk(Part):
+    name: Name
+    mediaLink: Name
+    sizeGB: Size | None = None
+    blobSizeBytes: Count | None = None
+    os: Os | None = None
+
+
+class Image(Part):
+    name: Name
+    mediaLink: Name | None = None
+
+
+class RoleAssignment(Part):
+    principal: Name
+    role: Name
+    scope: Name = "subscription"
+
+
+class Probe(Part):
+    protocol: Annotated[str, one_of("tcp", "http")]
+    port: Port
+    path: Name | None = None
+
+
+class AclRule(Part):
+    order: Count
+    action: Annotated[str, one_of("permit", "deny")]
+    remoteSubnet: Cidr
+    description: Annotated[str, text()] | None = None
+
+
+class Endpoint(Part):
+    name: Name
+    protocol: Annotated[str, one_of("tcp", "udp")] = "tcp"
+    port: Port
+    localPort: Port | None = None
+    loadBalancedSet: Name | None = None
+    probe: Probe | None = None
+    acl: list[AclRule] = _many()
+    internalLoadBalancer: Name | None = None
+
+    @model_validator(mode="after")
+    def _local_port_defaults_to_port(self) -> Endpoint:
+        if self.localPort is None:
+            self.localPort = self.port
+        return self
+
+
+class OsDisk(Part):
+    name: Name
+    os: Os
+    sizeGB: Size
+    mediaLink: Name
+    blobSizeBytes: Count | None = None
+
+
+class DataDisk(Part):
+    name: Name
+    lun: Annotated[int, integer(low=0, high=63)]
+    sizeGB: Size
+    mediaLink: Name
+    blobSizeBytes: Count | None = None
+
+
+class Extension(Part):
+    name: Name
+    publisher: Name
+    version: Name
+    xml: Boolean = False
+    status: Name = "Ready"
+
+
+class PublicIp(Part):
+    name: Name
+
+
+class Nic(Part):
+    """A secondary NIC of a role, or an internal load balancer (the same keys)."""
+
+    name: Name
+    subnet: Name
+    staticIp: Ip | None = None
+
+
+class BootDiagnostics(Part):
+    storageAccount: Name
+
+
+class Role(Part):
+    name: Name
+    size: Name = "Small"
+    state: Annotated[str, one_of(*ROLE_STATES)] = "Running"
+    guestAgent: Annotated[str, one_of("Ready", "NotReady")] = "Ready"
+    availabilitySet: Name | None = None
+    subnets: list[Name] = _many()
+    staticIp: Ip | None = None
+    ipForwarding: Boolean = False
+    networkSecurityGroup: Name | None = None
+    publicIp: PublicIp | None = None
+    secondaryNics: list[Nic] = _many()
+    endpoints: list[Endpoint] = _many()
+    osDisk: OsDisk | None = None
+    dataDisks: list[DataDisk] = _many()
+    extensions: list[Extension] = _many()
+    bootDiagnostics: BootDiagnostics | None = None
+
+
+class Deployment(Part):
+    name: Name
+    kind: Annotated[str, one_of("IaaS", "PaaS")] = "IaaS"
+    virtualNetwork: Name | None = None
+    reservedIp: Name | None = None
+    internalDnsSuffix: Name | None = None
+    internalLoadBalancers: list[Nic] = _many()
+    roles: list[Role] = _many()
+
+
+class Certificate(Part):
+    thumbprint: Name
+    algorithm: Name = "sha1"
+
+
+class CloudService(Part):
+    name: Name
+    location: Name | None = None
+    certificates: list[Certificate] = _many()
+    alerts: Count = 0
+    autoscale: Count = 0
+    deployment: Deployment | None = None
+
+
+class ArmQuotas(Part):
+    """The ARM quotas the subscription has left (each 1000 unless the estate says otherwise)."""
+
+    publicIPAddresses: Count = 1000
+    staticPublicIPAddresses: Count = 1000
+    loadBalancers: Count = 1000
+    networkSecurityGroups: Count = 1000
+    routeTables: Count = 1000
+    networkInterfaces: Count = 1000
+    cores: Count = 1000
+
+
+class Estate(Part):
+    version: Annotated[int, integer(low=1, high=1)]
+    subscriptionId: Annotated[str, text(guid)]
+    location: Name = "West Europe"
+    migrationProviderRegistered: Boolean = True
+    armQuotas: ArmQuotas = Field(default_factory=ArmQuotas)
+    virtualNetworks: list[VirtualNetwork] = _many()
+    localNetworkSites: list[LocalNetworkSite] = _many()
+    expressRouteCircuits: list[Circuit] = _many()
+    networkSecurityGroups: list[NetworkSecurityGroup] = _many()
+    routeTables: list[RouteTable] = _many()
+    reservedIps: list[ReservedIp] = _many()
+    storageAccounts: list[StorageAccount] = _many()
+    disks: list[Disk] = _many()
+    images: list[Image] = _many()
+    cloudServices: list[CloudService] = _many()
+    rbac: list[RoleAssignment] = _many()

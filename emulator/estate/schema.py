@@ -1,8 +1,12 @@
-"""A small declarative schema for estate files: types, defaults, enumerations, unknown keys.
+"""The building blocks of the emulator's estate model: pydantic settings and field types.
 
-The emulator validates estates with its own code (not the app's) on purpose: it stands in for
-Azure and must not share the app's reading of the contract. Every problem is collected with its
-path so an operator sees them all at once.
+The emulator validates estates with its own model (not the app's) on purpose: it stands in for
+Azure and must not share the app's reading of the contract. Pydantic checks the structure —
+unknown keys, required keys, mappings, lists, defaults — and collects every problem with its
+location; the field types here add the estate's own rules (case-insensitive enumerations kept in
+their canonical spelling, integers in a range, CIDR prefixes, IP addresses, GUIDs, ports), each
+raising a message that names the problem. `problems()` turns pydantic's errors into the
+`path: message` lines the loader reports.
 """
 
 from __future__ import annotations
@@ -10,8 +14,10 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -23,7 +29,8 @@ class Errors(list[str]):
         self.append(f"{path or '<root>'}: {message}")
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
+    """How a message names the type of a value the operator wrote."""
     return {
         dict: "a mapping",
         list: "a list",
@@ -34,135 +41,94 @@ def _type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-@dataclass
-class Spec:
-    """Base: check `value` at `path`, append errors, return the normalized value."""
-
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
-        raise NotImplementedError
-
-    def default(self) -> Any:
-        return None
+def _error(message: str) -> PydanticCustomError:
+    """A validation error whose text is exactly `message` (no braces interpreted)."""
+    return PydanticCustomError("estate", "{message}", {"message": message})
 
 
-@dataclass
-class Str(Spec):
-    pattern: Callable[[str], str | None] | None = None  # returns an error message or None
+class Part(BaseModel):
+    """Every mapping of the estate: unknown keys refused; a key given as null counts as absent
+    (its default applies, or it is reported missing), as in a hand-written YAML file `key:`
+    with nothing after it means "not given"."""
 
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
+    model_config = ConfigDict(extra="forbid", validate_default=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or None not in data.values():
+            return data
+        fields = cls.__pydantic_fields__
+        return {k: v for k, v in data.items() if v is not None or k not in fields}
+
+
+# --- field types: each a validator that normalizes the value or raises a named problem ---------
+
+
+def _string(check: Callable[[str], str | None] | None) -> Callable[[Any], str]:
+    def validate(value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            errors.add(path, f"expected a string, got {_type_name(value)}")
-            return None
-        text = str(value)
-        if self.pattern:
-            problem = self.pattern(text)
-            if problem:
-                errors.add(path, problem)
+            raise _error(f"expected a string, got {type_name(value)}")
+        text = str(value)  # YAML reads `version: 1.5` as a number; the estate means the text
+        problem = check(text) if check else None
+        if problem:
+            raise _error(problem)
         return text
 
+    return validate
 
-@dataclass
-class Int(Spec):
-    low: int | None = None
-    high: int | None = None
 
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
+def text(check: Callable[[str], str | None] | None = None) -> PlainValidator:
+    """For `Annotated[str, …]`: text (numbers accepted as their text), optionally checked by
+    `check` (which answers a message naming the problem, or None)."""
+    return PlainValidator(_string(check))
+
+
+def _integer(low: int | None, high: int | None) -> Callable[[Any], int]:
+    def validate(value: Any) -> int:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-                value = int(value)
-            else:
-                errors.add(path, f"expected an integer, got {value!r}")
-                return None
-        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
-            errors.add(path, f"{value} is out of range {self.low}–{self.high}")
+            raise _error(f"expected an integer, got {value!r}")
+        if high is not None and (value > high or (low is not None and value < low)):
+            raise _error(f"{value} is out of range {low}–{high}")
+        if low is not None and value < low:
+            raise _error(f"{value} is below the minimum {low}")
         return value
 
-
-@dataclass
-class Bool(Spec):
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
-        if not isinstance(value, bool):
-            errors.add(path, f"expected true or false, got {value!r}")
-            return None
-        return value
+    return validate
 
 
-@dataclass
-class Enum(Spec):
-    values: tuple[str, ...] = ()
-
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
-        if isinstance(value, str):
-            for canonical in self.values:
-                if canonical.lower() == value.lower():
-                    return canonical
-        errors.add(path, f"{value!r} is not one of {', '.join(self.values)}")
-        return None
+def integer(low: int | None = None, high: int | None = None) -> PlainValidator:
+    """For `Annotated[int, …]`: an integer (digits in a string accepted), within `low`..`high`
+    when given."""
+    return PlainValidator(_integer(low, high))
 
 
-@dataclass
-class ListOf(Spec):
-    item: Spec = field(default_factory=Spec)
-
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            errors.add(path, f"expected a list, got {_type_name(value)}")
-            return []
-        return [self.item.check(v, f"{path}[{i}]", errors) for i, v in enumerate(value)]
-
-    def default(self) -> Any:
-        return []
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _error(f"expected true or false, got {value!r}")
+    return value
 
 
-@dataclass
-class Map(Spec):
-    """A mapping with known keys: {key: (spec, required, default)}."""
-
-    fields: dict[str, tuple[Spec, bool, Any]] = field(default_factory=dict)
-
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
-        if not isinstance(value, dict):
-            errors.add(path, f"expected a mapping, got {_type_name(value)}")
-            return None
-        out: dict[str, Any] = {}
-        for key in value:
-            if key not in self.fields:
-                errors.add(f"{path}.{key}" if path else str(key), "unknown key")
-        for key, (spec, required, default) in self.fields.items():
-            sub = f"{path}.{key}" if path else key
-            if key not in value or value[key] is None:
-                if required:
-                    errors.add(sub, "required key is missing")
-                out[key] = default() if callable(default) else default
-                if out[key] is None and isinstance(spec, ListOf):
-                    out[key] = []
-                continue
-            out[key] = spec.check(value[key], sub, errors)
-        return out
+Boolean = Annotated[bool, PlainValidator(_boolean)]
 
 
-@dataclass
-class Free(Spec):
-    """A map of known numeric keys (armQuotas)."""
+def one_of(*values: str) -> PlainValidator:
+    """For `Annotated[str, …]`: one of `values`, in any casing on input, kept in its canonical
+    spelling."""
+    canonical = {v.lower(): v for v in values}
+    listing = ", ".join(values)
 
-    keys: tuple[str, ...] = ()
-    fill: int = 1000
+    def validate(value: Any) -> str:
+        if isinstance(value, str) and value.lower() in canonical:
+            return canonical[value.lower()]
+        raise _error(f"{value!r} is not one of {listing}")
 
-    def check(self, value: Any, path: str, errors: Errors) -> Any:
-        out = {k: self.fill for k in self.keys}
-        if not isinstance(value, dict):
-            errors.add(path, f"expected a mapping, got {_type_name(value)}")
-            return out
-        for key, number in value.items():
-            if key not in self.keys:
-                errors.add(f"{path}.{key}", "unknown key")
-            elif isinstance(number, bool) or not isinstance(number, int) or number < 0:
-                errors.add(f"{path}.{key}", f"expected a non-negative integer, got {number!r}")
-            else:
-                out[key] = number
-        return out
+    return PlainValidator(validate)
+
+
+# --- text checks: a message naming the problem, or None ------------------------------------------
 
 
 def cidr(text: str) -> str | None:
@@ -204,3 +170,35 @@ def port_range(text: str) -> str | None:
     if len(parts) in (1, 2) and all(p.isdigit() and 0 <= int(p) <= 65535 for p in parts):
         return None
     return f"{text!r} is not a port, a range N-M or *"
+
+
+# --- pydantic's errors → `path: message` lines ----------------------------------------------------
+
+_STRUCTURE = {
+    "missing": lambda _: "required key is missing",
+    "extra_forbidden": lambda _: "unknown key",
+    "model_type": lambda value: f"expected a mapping, got {type_name(value)}",
+    "model_attributes_type": lambda value: f"expected a mapping, got {type_name(value)}",
+    "dict_type": lambda value: f"expected a mapping, got {type_name(value)}",
+    "list_type": lambda value: f"expected a list, got {type_name(value)}",
+}
+
+
+def path_of(loc: tuple[Any, ...]) -> str:
+    """`('cloudServices', 2, 'deployment')` → `cloudServices[2].deployment`."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def problems(exc: ValidationError) -> Errors:
+    """Every error of a failed validation as a `path: message` line, in the document's order."""
+    errors = Errors()
+    for error in exc.errors(include_url=False):
+        loc, kind = error["loc"], error["type"]
+        if kind == "invalid_key":  # YAML allows keys that are not text (`1: x`): unknown keys
+            loc, kind = (*loc[:-1], str(loc[-1])), "extra_forbidden"
+        describe = _STRUCTURE.get(kind)
+        errors.add(path_of(loc), describe(error["input"]) if describe else error["msg"])
+    return errors
