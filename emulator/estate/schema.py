@@ -174,7 +174,7 @@ def port_range(text: str) -> str | None:
 
 # --- pydantic's errors → `path: message` lines ----------------------------------------------------
 
-_STRUCTURE = {
+_STRUCTURE: dict[str, Callable[[Any], str]] = {
     "missing": lambda _: "required key is missing",
     "extra_forbidden": lambda _: "unknown key",
     "model_type": lambda value: f"expected a mapping, got {type_name(value)}",

@@ -118,6 +118,17 @@ def test_enumerations_are_case_insensitive_and_canonical() -> None:
     )
 
 
+HEAD = "version: 1\nsubscriptionId: 00000000-0000-0000-0000-000000000001\n"
+
+
+def test_a_null_value_is_an_absent_key() -> None:
+    estate = parse_estate(
+        yaml.safe_load(f"{HEAD}location: null\nstorageAccounts:\n- {{name: st, sku: null, location: null}}\n")
+    )
+    assert estate["location"] == "West Europe"
+    assert estate["storageAccounts"] == [{"name": "st", "location": "West Europe", "sku": "Standard_LRS"}]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -128,6 +139,12 @@ def test_enumerations_are_case_insensitive_and_canonical() -> None:
         ("subscriptionId: 00000000-0000-0000-0000-000000000001\n", "version: required key is missing"),
         ("- 1\n", "<root>: expected a mapping, got a list"),
         ("version: [\n", "<file>: not valid YAML at line 2"),
+        (f"{HEAD}armQuotas: {{cores: -1}}\n", "armQuotas.cores: -1 is below the minimum 0"),
+        (f"{HEAD}armQuotas: {{cores: many}}\n", "armQuotas.cores: expected an integer, got 'many'"),
+        (f"{HEAD}1: one\n", "1: unknown key"),
+        (f"{HEAD}rbac:\n- {{principal: p, role: r, scpe: null}}\n", "rbac[0].scpe: unknown key"),
+        (f"{HEAD}storageAccounts:\n- {{name: null}}\n", "storageAccounts[0].name: required key is missing"),
+        (f"{HEAD}storageAccounts: [[st]]\n", "storageAccounts[0]: expected a mapping, got a list"),
     ],
 )
 def test_bad_files(tmp_path: Path, text: str, expected: str) -> None:
