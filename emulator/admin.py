@@ -12,7 +12,6 @@ from collections import deque
 from typing import Any
 
 from emulator import faults, ops, switches
-from emulator.arm import circuits
 from emulator.http import Call, Reply, Router, json_reply
 
 router = Router()
@@ -200,7 +199,7 @@ def move_circuit(call: Call) -> Reply:
     group = body.get("resourceGroup") if isinstance(body, dict) else None
     if group is not None and (not isinstance(group, str) or not group.strip()):
         raise AdminError(400, "resourceGroup: must be a non-empty string")
-    resource = circuits.move(call.platform, circuit, group)
+    resource = call.platform.move_circuit(circuit, group)
     return json_reply(200, {**circuit, "armId": resource["id"]}, mutated=True)
 
 

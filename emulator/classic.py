@@ -130,7 +130,3 @@ def iter_roles(platform: Platform) -> Iterator[tuple[dict[str, Any], dict[str, A
 
 def unit_locked(platform: Platform, unit: str) -> bool:
     return platform.unit_state(unit) in LOCKED_STATES
-
-
-def arm_location(classic: str) -> str:
-    return classic.lower().replace(" ", "")

@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from emulator.arm import circuits
+from emulator.arm.location import arm_location
 from emulator.clock import PlatformClock
 
 STATE_FILE = "state.json"
@@ -48,9 +50,9 @@ class Platform:
         self.settings: dict[str, Any] = {"armPageSize": 100}
         self.seq = 0
         self.vips: dict[str, str] = {}
-        from emulator.arm.circuits import materialise  # the ARM side of circuits moved up front
-
-        materialise(self)
+        for circuit in self.estate["expressRouteCircuits"]:  # circuits moved to ARM up front
+            if circuit.get("movedToArm"):
+                self.move_circuit(circuit)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -120,6 +122,19 @@ class Platform:
         if record is None:
             return None
         return record["state"] or "None"
+
+    def move_circuit(self, circuit: dict[str, Any], group: str | None = None) -> dict[str, Any]:
+        """Mark an ExpressRoute circuit moved to ARM and put its ARM resource (and group) in
+        place (`emulator/arm/circuits.py`); idempotent: a circuit moves once, a second move keeps
+        its first group."""
+        circuit["movedToArm"] = True
+        group = circuit.get("armResourceGroup") or group or circuits.DEFAULT_GROUP
+        circuit["armResourceGroup"] = group
+        location = arm_location(self.estate["location"])
+        group_resource, resource = circuits.resources(self.subscription, group, circuit["name"], location)
+        self.groups.setdefault(group.lower(), group_resource)
+        self.resources[resource["id"].lower()] = resource
+        return resource
 
     def location_of(self, item: dict[str, Any]) -> str:
         return item.get("location") or self.estate["location"]

@@ -5,16 +5,14 @@ The classic platform has no "moved to ARM" flag on a circuit. A circuit moved wi
 appears on the ARM side as `Microsoft.Network/expressRouteCircuits` whose
 `properties.serviceKey` is the classic service key, with `allowClassicOperations: true`. That is
 what the emulator serves: the estate's `movedToArm` (or `POST /admin/circuits/{name}/move`)
-creates the ARM resource; clients tell "moved" from ARM, as on the platform.
+creates the ARM resource (`Platform.move_circuit`); clients tell "moved" from ARM, as on the
+platform. This module only builds the resources: it imports nothing of the emulator's state.
 """
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
-
-from emulator.classic import arm_location
-from emulator.state import Platform
 
 CIRCUIT_TYPE = "Microsoft.Network/expressRouteCircuits"
 #: the resource group a moved circuit lands in unless the move names one
@@ -27,36 +25,28 @@ def service_key(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
-def move(platform: Platform, circuit: dict[str, Any], group: str | None = None) -> dict[str, Any]:
-    """Mark the circuit moved and put its ARM resource (and group) in place; idempotent (a
-    circuit moves once: a second move keeps its first group)."""
-    circuit["movedToArm"] = True
-    group = circuit.get("armResourceGroup") or group or DEFAULT_GROUP
-    circuit["armResourceGroup"] = group
-    sub = platform.subscription
-    location = arm_location(platform.estate["location"])
-    platform.groups.setdefault(
-        group.lower(),
-        {
-            "id": f"/subscriptions/{sub}/resourceGroups/{group}",
-            "name": group,
-            "type": "Microsoft.Resources/resourceGroups",
-            "location": location,
-            "tags": {},
-            "properties": {"provisioningState": "Succeeded"},
-        },
-    )
-    rid = f"/subscriptions/{sub}/resourceGroups/{group}/providers/{CIRCUIT_TYPE}/{circuit['name']}"
-    resource = {
-        "id": rid,
-        "name": circuit["name"],
+def resources(
+    subscription: str, group: str, name: str, location: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The resource group a moved circuit lands in and the circuit's ARM resource."""
+    group_resource = {
+        "id": f"/subscriptions/{subscription}/resourceGroups/{group}",
+        "name": group,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": location,
+        "tags": {},
+        "properties": {"provisioningState": "Succeeded"},
+    }
+    circuit = {
+        "id": f"/subscriptions/{subscription}/resourceGroups/{group}/providers/{CIRCUIT_TYPE}/{name}",
+        "name": name,
         "type": CIRCUIT_TYPE,
         "location": location,
         "tags": {},
         "sku": {"name": "Standard_MeteredData", "tier": "Standard", "family": "MeteredData"},
         "properties": {
             "provisioningState": "Succeeded",
-            "serviceKey": service_key(circuit["name"]),
+            "serviceKey": service_key(name),
             "allowClassicOperations": True,
             "circuitProvisioningState": "Enabled",
             "serviceProviderProvisioningState": "Provisioned",
@@ -67,12 +57,4 @@ def move(platform: Platform, circuit: dict[str, Any], group: str | None = None) 
             },
         },
     }
-    platform.resources[rid.lower()] = resource
-    return resource
-
-
-def materialise(platform: Platform) -> None:
-    """The ARM resources of the estate's circuits that start out moved (`movedToArm: true`)."""
-    for circuit in platform.estate["expressRouteCircuits"]:
-        if circuit.get("movedToArm"):
-            move(platform, circuit)
+    return group_resource, circuit

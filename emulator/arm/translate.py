@@ -12,8 +12,8 @@ from typing import Any
 
 from emulator.arm import builders as bld
 from emulator.arm.builders import NET, Builder
+from emulator.arm.location import arm_location
 from emulator.classic import (
-    arm_location,
     deployment_vip,
     instance_public_ip,
     reserved_ip_address,

@@ -78,3 +78,62 @@ def test_function_app_is_wiring_only() -> None:
     tree = ast.parse((ROOT / "function_app.py").read_text())
     defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)]
     assert defs == []
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The repository modules `path` imports, anywhere in it (a function-level import is still
+    an edge: it only hides the cycle until the function runs)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [f"{node.module}.{alias.name}" for alias in node.names] + [node.module]
+        else:
+            continue
+        for name in names:
+            while name and name not in known:
+                name = name.rpartition(".")[0]
+            if name:
+                found.add(name)
+    return found
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle of `graph` (module → imported modules), or None."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(module: str) -> list[str] | None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target]
+            if target not in state and (found := visit(target)):
+                return found
+        path.pop()
+        state[module] = 2
+        return None
+
+    for module in sorted(graph):
+        if module not in state and (found := visit(module)):
+            return found
+    return None
+
+
+@pytest.mark.parametrize("package", ["emulator"])
+def test_no_import_cycle_within(package: str) -> None:
+    """A cycle makes the import order matter (and is why a module imports inside a function)."""
+    files = {_module_name(p): p for p in modules_of(package)}
+    known = set(files)
+    graph = {
+        name: {m for m in _imported_modules(path, known) if m != name and not name.startswith(m + ".")}
+        for name, path in files.items()
+    }
+    assert _cycle(graph) is None
