@@ -90,11 +90,13 @@ def operation_status(payload: dict[str, Any]) -> OperationProgress:
     except TransientError as error:  # throttled or briefly down: poll again, after Retry-After
         return OperationProgress(status="InProgress", retryAfter=error.retry_after, lastError=error.message)
     if status.status == "Failed":
-        error = status.error
+        platform = status.error
         failure = ActivityError(
-            code=error.code if error else "Failed",
-            message=error.message if error else "the operation failed",
+            code=platform.code if platform else "Failed",
+            message=platform.message if platform else "the operation failed",
             requestId=request_id,
         )
-        return OperationProgress(status="Failed", transient=bool(error and error.transient), failure=failure)
+        return OperationProgress(
+            status="Failed", transient=bool(platform and platform.transient), failure=failure
+        )
     return OperationProgress(status=status.status)

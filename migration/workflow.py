@@ -61,6 +61,8 @@ class ActivityError(_Open):
     code: str | None = None
     message: str = ""
     reason: str | None = None
+    status: int | None = None  # the platform's HTTP status
+    request_id: str | None = Field(default=None, alias="requestId")  # the platform's request
 
 
 class _Result(_Wire):

@@ -94,7 +94,7 @@ def abort_or_window_open(
         timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
-            timer.cancel()
+            steps.cancel_timer(timer)
             event = yield from accepted(ctx, st, inp, decision.result, "window", frozenset({"abort"}))
             if event is not None:
                 return event

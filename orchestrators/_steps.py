@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import azure.durable_functions as df
-from azure.durable_functions.models.Task import TaskState
+from azure.durable_functions.models.Task import TaskBase, TaskState
 
 from migration import names, windows
 from migration.requests import WorkflowConfig
@@ -40,6 +40,19 @@ MAX_TIMER = timedelta(days=6)
 POLL_FRACTION = 0.05
 
 Step = Generator[Any, Any, Any]
+
+
+@runtime_checkable
+class _Cancellable(Protocol):
+    def cancel(self) -> None: ...
+
+
+def cancel_timer(timer: TaskBase) -> None:
+    """Cancel a timer from `create_timer`, which the SDK annotates as a bare `TaskBase`: what it
+    returns (`TimerTask`, or `LongTimerTask` for a long timer) has `cancel`."""
+    if not isinstance(timer, _Cancellable):
+        raise TypeError(f"not a durable timer: {type(timer).__name__}")
+    timer.cancel()
 
 
 class ActivityFailed(Exception):

@@ -237,9 +237,11 @@ def _lifecycle(
 
 
 @bp.orchestration_trigger(context_name="context")
-def follow_through(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
+def follow_through(context: df.DurableOrchestrationContext) -> steps.Step:
     """One unit's follow-through; the output is its final status (as the custom status)."""
-    raw: dict[str, Any] = context.get_input()  # a unit's input plus `unitId` and `group`
+    raw = context.get_input()  # a unit's input plus `unitId` and `group`
+    if not isinstance(raw, dict):
+        raise ValueError(f"follow_through's input is not a JSON object: {type(raw).__name__}")
     inp = UnitInput.from_json(raw)
     st = UnitStatus(context, inp)
     st.set(kind="followThrough", unitId=raw["unitId"])

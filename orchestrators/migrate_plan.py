@@ -116,9 +116,12 @@ def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
     return out
 
 
-def _blockers(row: dict[str, Any], entries: dict[str, dict[str, Any]], dry_run: bool) -> tuple[list, bool]:
+def _blockers(
+    row: dict[str, Any], entries: dict[str, dict[str, Any]], dry_run: bool
+) -> tuple[list[str], bool]:
     """(dependencies that ended badly, whether every dependency ended well)."""
-    bad, ready = [], True
+    bad: list[str] = []
+    ready = True
     for dep in row["dependsOn"]:
         other = entries.get(dep)
         if other is None:  # not part of this plan: nothing to wait for
@@ -187,7 +190,7 @@ def _schedule(
 
 
 @bp.orchestration_trigger(context_name="context")
-def migrate_plan(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
+def migrate_plan(context: df.DurableOrchestrationContext) -> steps.Step:
     """Run a plan's waves; the output is the plan status with every unit's final phase."""
     plan = PlanInput.from_json(context.get_input())
     config = plan.settings

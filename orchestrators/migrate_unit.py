@@ -128,7 +128,7 @@ def _await_decision(
         timer = ctx.create_timer(min(deadline, ctx.current_utc_datetime + steps.MAX_TIMER))
         winner = yield ctx.task_any([decision, timer])
         if winner == decision:
-            timer.cancel()
+            steps.cancel_timer(timer)
             event = yield from accepted(ctx, st, inp, decision.result, wait, WAITS[wait])
             if event is not None:
                 return event
@@ -346,7 +346,7 @@ def _finish(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput,
 
 
 @bp.orchestration_trigger(context_name="context")
-def migrate_unit(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
+def migrate_unit(context: df.DurableOrchestrationContext) -> steps.Step:
     """One unit's migration; the output is the final status (the same shape as the custom status)."""
     inp = UnitInput.from_json(context.get_input())
     st = UnitStatus(context, inp)

@@ -56,6 +56,8 @@ def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
         st.add_findings([_error_finding(snap.error, "Snapshot")], "snapshot")
         return True
     st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
+    if snap.blob is None:  # snapshot_unit names its blob whenever it answers without an error
+        raise ValueError("snapshot_unit answered neither an error nor a blob")
     st.enter("Prechecking")
     judged = SnapshotStep(id=base.id, request=base.request, snapshot=snap.blob)
     pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, judged)))
@@ -75,7 +77,7 @@ def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
 
 
 @bp.orchestration_trigger(context_name="context")
-def validate_migration(context: df.DurableOrchestrationContext):  # type: ignore[no-untyped-def]
+def validate_migration(context: df.DurableOrchestrationContext) -> steps.Step:
     """One unit's live validation; the output is its status with the `verdict`."""
     inp = UnitInput.from_json(context.get_input())
     st = UnitStatus(context, inp)

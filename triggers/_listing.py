@@ -39,10 +39,10 @@ def _rpc_base(client: df.DurableOrchestrationClient) -> str:
 
 async def all_statuses(
     client: df.DurableOrchestrationClient, page: int = HUB_PAGE
-) -> list[df.DurableOrchestrationStatus]:
+) -> list[DurableOrchestrationStatus]:
     """Every instance of the task hub, page after page (`top` + `x-ms-continuation-token`)."""
     url = f"{_rpc_base(client)}instances/"
-    out: list[df.DurableOrchestrationStatus] = []
+    out: list[DurableOrchestrationStatus] = []
     token: str | None = None
     seen: set[str] = set()
     async with httpx.AsyncClient(timeout=60, trust_env=False) as http:

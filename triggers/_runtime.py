@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from connectors.app_settings import read_setting
 from connectors.settings_check import setting_problems
@@ -203,7 +204,7 @@ def json_body(req: func.HttpRequest, *, empty_ok: bool = False) -> Any:
 
 async def instance(
     client: df.DurableOrchestrationClient, instance_id: str
-) -> df.DurableOrchestrationStatus | None:
+) -> DurableOrchestrationStatus | None:
     """The orchestration's status, or None when there is no such instance.
 
     An id outside the instance-id alphabet (`migration.instance_ids`) cannot name a migration or
@@ -218,7 +219,7 @@ async def instance(
 
 
 def not_found(
-    instance_id: str, status: df.DurableOrchestrationStatus | None, base: str, wanted: str
+    instance_id: str, status: DurableOrchestrationStatus | None, base: str, wanted: str
 ) -> func.HttpResponse:
     """The 404 of a unit route (`wanted` "unit") or a plan route ("plan") for an id that is not one.
 
@@ -235,8 +236,8 @@ def not_found(
 
 async def find(
     client: df.DurableOrchestrationClient, instance_id: str, base: str, wanted: str = "unit"
-) -> tuple[df.DurableOrchestrationStatus | None, func.HttpResponse | None]:
-    """(status, None) when `instance_id` is a `wanted` ("unit" or "plan") instance, else (None, 404).
+) -> DurableOrchestrationStatus | func.HttpResponse:
+    """The status when `instance_id` is a `wanted` ("unit" or "plan") instance, else the 404.
 
     Every unit route and every plan route answers an id of the other kind the same way: 404.
     """
@@ -244,11 +245,11 @@ async def find(
     # a unit's follow-through (`<unit id>~follow`) answers on the unit routes
     kinds = (UNIT_ORCHESTRATOR, FOLLOW_THROUGH_ORCHESTRATOR) if wanted == "unit" else (PLAN_ORCHESTRATOR,)
     if status is not None and status.name in (None, *kinds):
-        return status, None
-    return None, not_found(instance_id, status, base, wanted)
+        return status
+    return not_found(instance_id, status, base, wanted)
 
 
-def input_of(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
+def input_of(status: DurableOrchestrationStatus) -> dict[str, Any]:
     """The instance's input as a dict (the client may hand it over as JSON text)."""
     value = status.input_
     if isinstance(value, str):
@@ -259,7 +260,7 @@ def input_of(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def view(status: df.DurableOrchestrationStatus) -> dict[str, Any]:
+def view(status: DurableOrchestrationStatus) -> dict[str, Any]:
     """The unit's status document: the orchestrator's own status, corrected for host-side ends."""
     runtime = status.runtime_status.value if status.runtime_status else "Pending"
     doc = (

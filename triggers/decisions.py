@@ -170,9 +170,9 @@ async def decide(
         check_approver(policy, principal, None)
     except PolicyError as exc:
         return error(403, str(exc))
-    status, missing = await find(client, unit_id, base)
-    if status is None:
-        return missing
+    status = await find(client, unit_id, base)
+    if isinstance(status, func.HttpResponse):
+        return status
     doc = view(status)
     try:
         check_approver(policy, principal, _requester(doc))
@@ -275,9 +275,9 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
     if refused is not None:
         return refused
     principal = caller(req)
-    status, missing = await find(client, unit_id, base_url(req))
-    if status is None:
-        return missing
+    status = await find(client, unit_id, base_url(req))
+    if isinstance(status, func.HttpResponse):
+        return status
     doc = view(status)
     token = make_token(read_setting("REVIEW_TOKEN_SECRET"), unit_id, principal.object_id, datetime.now(UTC))
     try:
@@ -348,9 +348,9 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     except (IdentityError, PolicyError) as exc:
         return error(403, str(exc))
     approver = principal.display
-    plan, missing = await find(client, plan_id, base_url(req), "plan")
-    if plan is None:
-        return missing
+    plan = await find(client, plan_id, base_url(req), "plan")
+    if isinstance(plan, func.HttpResponse):
+        return plan
     doc = plan.custom_status if isinstance(plan.custom_status, dict) else {}
     if doc.get("approval") != "perWave":
         return respond({"id": plan_id, "error": "this plan approves per unit"}, 409)

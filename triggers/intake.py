@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import logging
 from typing import Any
@@ -149,7 +150,7 @@ async def release_backlog(timer: func.TimerRequest, client: df.DurableOrchestrat
     while released < limit and seen < 4 * limit + 32:  # a run ends even if every message is kept
         wanted = min(32, limit - released)
         messages = await off_loop(
-            lambda n=wanted: store.receive_raw(QUEUE_BACKLOG, limit=n, visibility_timeout=60)
+            functools.partial(store.receive_raw, QUEUE_BACKLOG, limit=wanted, visibility_timeout=60)
         )
         if not messages:
             break

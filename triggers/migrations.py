@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import logging
+from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from connectors.errors import PermanentError
 from migration.phases import Phase, is_final
@@ -36,7 +38,7 @@ log = logging.getLogger("c2arm.triggers.api")
 PAGE_SIZE = 100
 
 
-def _runtime(status: df.DurableOrchestrationStatus) -> str:
+def _runtime(status: DurableOrchestrationStatus) -> str:
     return status.runtime_status.value if status.runtime_status else "Pending"
 
 
@@ -81,9 +83,9 @@ async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestratio
 @bp.durable_client_input(client_name="client")
 async def get_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The unit's status; 404 for an unknown id or a plan's id (the body points to the plan)."""
-    status, missing = await find(client, req.route_params["id"], base_url(req))
-    if status is None:
-        return missing
+    status = await find(client, req.route_params["id"], base_url(req))
+    if isinstance(status, func.HttpResponse):
+        return status
     return respond(public_view(view(status)))
 
 
@@ -115,7 +117,7 @@ async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestration
     else:
         every = await unit_rows(client)
         rows, total = every[offset : offset + PAGE_SIZE], len(every)
-    body: dict = {"migrations": rows}
+    body: dict[str, Any] = {"migrations": rows}
     if offset + PAGE_SIZE < total:
         body["continuationToken"] = base64.urlsafe_b64encode(str(offset + PAGE_SIZE).encode()).decode()
     return respond(body)
@@ -131,9 +133,9 @@ async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClien
     unit that ended before this order (its orchestration still finishing) answers 409 to retry.
     """
     unit_id = req.route_params["id"]
-    status, missing = await find(client, unit_id, base_url(req))
-    if status is None:
-        return missing
+    status = await find(client, unit_id, base_url(req))
+    if isinstance(status, func.HttpResponse):
+        return status
     doc = view(status)
     if not is_final(doc["phase"]):
         message = "the report exists once the unit is final"
@@ -157,8 +159,8 @@ async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClien
 @bp.durable_client_input(client_name="client")
 async def get_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     unit_id = req.route_params["id"]
-    status, missing = await find(client, unit_id, base_url(req))
-    if status is None:
-        return missing
+    status = await find(client, unit_id, base_url(req))
+    if isinstance(status, func.HttpResponse):
+        return status
     entries = [e.to_dict() for e in await off_loop(lambda: storage().list_audit(unit_id))]
     return respond({"entries": entries})

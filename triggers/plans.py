@@ -77,10 +77,10 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
 async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The plan's waves; units still running show their own current phase."""
     plan_id = req.route_params["id"]
-    status, missing = await find(client, plan_id, base_url(req), "plan")
-    if status is None:
-        return missing
-    runtime = status.runtime_status.value
+    status = await find(client, plan_id, base_url(req), "plan")
+    if isinstance(status, func.HttpResponse):
+        return status
+    runtime = status.runtime_status.value if status.runtime_status else "Pending"
     doc = (
         status.output if runtime == "Completed" and isinstance(status.output, dict) else status.custom_status
     )
@@ -123,8 +123,8 @@ async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient)
 async def get_plan_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The plan's own audit trail (its submission, each wave approval); its units keep their own."""
     plan_id = req.route_params["id"]
-    status, missing = await find(client, plan_id, base_url(req), "plan")
-    if status is None:
-        return missing
+    status = await find(client, plan_id, base_url(req), "plan")
+    if isinstance(status, func.HttpResponse):
+        return status
     entries = [e.to_dict() for e in await off_loop(lambda: storage().list_audit(plan_id))]
     return respond({"entries": entries})

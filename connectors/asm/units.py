@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 from urllib.parse import quote
 from xml.etree.ElementTree import Element
 
 from connectors.asm.xml_common import child, children, text
-from connectors.errors import AzureCallError, classify
+from connectors.errors import AzureCallError, PermanentError, Reason, classify
 
 #: `MigrationState` values, the platform's enum `IaaSClassicToArmMigrationState` (the classic
 #: .NET SDK's models; Microsoft's Node clients). `None` (or no element) = not prepared.
@@ -129,12 +130,17 @@ def parse_validation(root: Element) -> ValidationResult:
     return ValidationResult(messages)
 
 
+OperationState = Literal["InProgress", "Succeeded", "Failed"]
+#: The platform's `OperationStatus` enum (Get Operation Status, Service Management REST API)
+_OPERATION_STATES: dict[str, OperationState] = {s: s for s in get_args(OperationState)}
+
+
 @dataclass(frozen=True)
 class OperationStatus:
     """One asynchronous operation: `InProgress`, `Succeeded` or `Failed` (+ the typed error)."""
 
     request_id: str
-    status: str
+    status: OperationState
     http_status_code: int | None = None
     error: AzureCallError | None = field(default=None, compare=False)
 
@@ -148,7 +154,14 @@ class OperationStatus:
 
 
 def parse_operation(root: Element, request_id: str) -> OperationStatus:
-    status = text(root, "Status") or "InProgress"
+    raw = text(root, "Status") or "InProgress"
+    status = _OPERATION_STATES.get(raw)
+    if status is None:
+        raise PermanentError(
+            f"operation {request_id}: Status {raw!r} is not one of {', '.join(_OPERATION_STATES)}",
+            reason=Reason.PROTOCOL,
+            operation="operation",
+        )
     code_text = text(root, "HttpStatusCode")
     http_code = int(code_text) if code_text and code_text.isdigit() else None
     error = None

@@ -186,6 +186,14 @@ def test_nsg_route_table_reserved_ips_storage_images() -> None:
     assert [i.name for i in images] == ["mine"]
 
 
+def test_an_operation_status_outside_the_platform_enum_is_refused_by_name() -> None:
+    """The platform's OperationStatus is InProgress, Succeeded or Failed; anything else is a
+    protocol error naming the value, not a status the workflow would have to guess about."""
+    with pytest.raises(PermanentError, match="Status 'Cancelled' is not one of InProgress") as caught:
+        parse_operation(parse_xml(b"<Operation><ID>r1</ID><Status>Cancelled</Status></Operation>"), "r1")
+    assert caught.value.reason is Reason.PROTOCOL
+
+
 def test_disk_users_skips_a_registry_entry_without_media_link() -> None:
     """Found by mypy (#17 item 4): an attached disk without `MediaLink` crashed the scoped read
     with an AttributeError; it names no storage account, so it is left out."""
