@@ -15,6 +15,8 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -24,7 +26,7 @@ from emulator.arm.routes import router as arm_router
 from emulator.asm.errors import AsmError
 from emulator.asm.requests import MAX_BODY
 from emulator.asm.routes import router as asm_router
-from emulator.http import Call, Reply, json_reply
+from emulator.http import Call, Reply, Router, json_reply
 from emulator.state import Platform
 
 log = logging.getLogger("emulator")
@@ -70,6 +72,74 @@ def unit_of_path(rest: str) -> str | None:
     return None
 
 
+def _split_arm(path: str) -> tuple[str, str]:
+    """`/subscriptions/{sub}/rest…` → (sub, `/rest…`)."""
+    parts = path.split("/", 3)
+    return parts[2], "/" + (parts[3] if len(parts) > 3 else "")
+
+
+def _split_asm(path: str) -> tuple[str, str]:
+    """`/{sub}/rest…` → (sub, `/rest…`)."""
+    parts = path.split("/", 2)
+    return (parts[1] if len(parts) > 1 else ""), "/" + (parts[2] if len(parts) > 2 else "")
+
+
+@dataclass(frozen=True)
+class Api:
+    """How one of the platform's two APIs differs on the way through `_dispatch`: its routes,
+    how its path names the subscription, the shape of its errors, and what it answers when the
+    subscription or the route is unknown."""
+
+    name: str
+    router: Router
+    split: Callable[[str], tuple[str, str]]
+    error: Callable[..., Reply]
+    wrong_subscription: Callable[[str], Reply]
+    not_found: Callable[[str], Reply]
+    needs_version: bool  # ASM requires `x-ms-version`
+    call_path: Callable[[str, str], str]  # (full path, path after the subscription) → Call.path
+    unit: Callable[[str], str | None]  # `KIND/NAME` of a migration call (for request faults)
+
+
+ARM = Api(
+    name="arm",
+    router=arm_router,
+    split=_split_arm,
+    error=_arm_error,
+    wrong_subscription=lambda sub: _arm_error(
+        404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found."
+    ),
+    not_found=lambda path: _arm_error(
+        404, "InvalidResourceType", f"The resource path '{path}' was not found."
+    ),
+    needs_version=False,
+    call_path=lambda path, rest: path,
+    unit=lambda rest: None,
+)
+ASM = Api(
+    name="asm",
+    router=asm_router,
+    split=_split_asm,
+    error=_asm_error,
+    wrong_subscription=lambda sub: _asm_error(
+        403,
+        "ForbiddenError",
+        "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.",  # noqa: E501
+    ),
+    not_found=lambda path: _asm_error(
+        404, "ResourceNotFound", f"The requested resource {path} does not exist."
+    ),
+    needs_version=True,
+    call_path=lambda path, rest: rest,
+    unit=unit_of_path,
+)
+
+
+def api_of(path: str) -> Api:
+    """ARM answers under `/subscriptions/`, ASM everywhere else (`/{subscription}/services/…`)."""
+    return ARM if path.startswith("/subscriptions/") else ASM
+
+
 def _is_loopback(remote: str | None) -> bool:
     try:
         return remote is not None and ipaddress.ip_address(remote).is_loopback
@@ -100,9 +170,7 @@ class Emulator:
                 reply = await self._dispatch(request, path, body)
             except Exception:
                 log.exception("unhandled error on %s %s", request.method, path)
-                reply = (_arm_error if path.startswith("/subscriptions/") else _asm_error)(
-                    500, "InternalError", "Internal server error"
-                )
+                reply = api_of(path).error(500, "InternalError", "Internal server error")
         if reply.mutated:
             self.platform.save()
         if not path.startswith("/admin/"):  # the log is of platform traffic, not of its own inspection
@@ -126,100 +194,105 @@ class Emulator:
 
     def _too_large(self, path: str) -> Reply:
         message = f"The request body is larger than {MAX_BODY} bytes."
-        if path.startswith("/subscriptions/"):
-            return _arm_error(413, "RequestEntityTooLarge", message)
-        return _asm_error(413, "RequestEntityTooLarge", message)
+        return api_of(path).error(413, "RequestEntityTooLarge", message)
 
     async def _dispatch(self, request: web.Request, path: str, body: bytes) -> Reply:
-        p = self.platform
-        if path == "/admin/health":
-            return json_reply(200, {"status": "ok"})
-        if path.startswith("/admin/"):
-            return self._admin(request, path, body)
-        arm = path.startswith("/subscriptions/")
-        err = _arm_error if arm else _asm_error
-        if not self._authenticated(request):
-            return err(
-                401,
-                "AuthenticationFailed",
-                "The server failed to authenticate the request. Supply a bearer token or a management certificate.",  # noqa: E501
-            )
-        parts = path.split("/", 3) if arm else path.split("/", 2)
-        sub = parts[2] if arm and len(parts) > 2 else (parts[1] if len(parts) > 1 else "")
-        rest = "/" + (
-            parts[3] if arm and len(parts) > 3 else (parts[2] if not arm and len(parts) > 2 else "")
-        )
-        if not arm and "x-ms-version" not in request.headers:
-            return err(
-                400,
-                "MissingOrIncorrectVersionHeader",
-                "The versioning header is not specified or was specified incorrectly.",
-            )
-        if sub.lower() != p.subscription.lower():
-            if arm:
-                return err(404, "SubscriptionNotFound", f"The subscription '{sub}' could not be found.")
-            return err(
-                403,
-                "ForbiddenError",
-                "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.",  # noqa: E501
-            )
+        """The request's way through the pipeline: each step answers, or passes it on."""
+        for prefix, front in FRONT_DOORS:
+            if path == prefix or (prefix.endswith("/") and path.startswith(prefix)):
+                return front(self, request, path, body)
+        api = api_of(path)
+        sub, rest = api.split(path)
+        refused = self._refusal(request, api, sub)
+        if refused is not None:
+            return refused
         query = dict(request.query)
-        ctx = {
-            "method": request.method,
-            "path": path,
-            "api": "arm" if arm else "asm",
-            "subscription": sub,
-            "operation": query.get("comp"),
-            "unit": None if arm else unit_of_path(rest),
-        }
-        fault = faults.request_fault(p, ctx)
-        mutated = False
-        if fault is not None:
-            if fault["type"] == "delay":
-                await asyncio.sleep(float(fault.get("seconds", 1.0)))
-            else:
-                status = int(fault.get("status", 500))
-                code, message = ERROR_TEXT.get(status, ("InternalError", "Internal server error"))
-                headers = (
-                    {"Retry-After": str(fault["retryAfter"])} if fault.get("retryAfter") is not None else {}
-                )
-                if status == 429 and "Retry-After" not in headers:
-                    headers["Retry-After"] = "1"
-                reply = err(status, fault.get("code") or code, fault.get("message") or message, headers)
-                reply.mutated = True  # the fault's counter moved
-                return reply
-        if ops.advance(p):
-            mutated = True
+        faulted = await self._request_fault(request, api, path, sub, rest, query)
+        if faulted is not None:
+            return faulted
+        mutated = ops.advance(self.platform)
         cache_key = (request.method, path, request.query_string)
-        if request.method == "GET" and not mutated:
-            cached = self._cache.get(cache_key)
-            if cached is not None and cached[0] == p.version:
-                return cached[1]
-        router = arm_router if arm else asm_router
-        handler, params, known = router.route(request.method, rest)
-        if handler is None:
-            if known:
-                reply = err(405, "MethodNotAllowed", f"The method {request.method} is not allowed on {path}.")
-            elif arm:
-                reply = err(404, "InvalidResourceType", f"The resource path '{path}' was not found.")
-            else:
-                reply = err(404, "ResourceNotFound", f"The requested resource {path} does not exist.")
-            reply.mutated = mutated
-            return reply
-        call = Call(p, request.method, rest, query, dict(request.headers), body, self.base, params)
-        call.path = path if arm else rest
-        try:
-            reply = handler(call)
-        except AsmError as exc:
-            reply = _asm_error(exc.status, exc.code, exc.message)
-        except ArmError as exc:
-            reply = json_reply(exc.status, exc.body())
+        cached = self._cache.get(cache_key) if request.method == "GET" and not mutated else None
+        if cached is not None and cached[0] == self.platform.version:
+            return cached[1]
+        reply = self._route(request, api, path, rest, query, body)
         reply.mutated = reply.mutated or mutated
         if request.method == "GET" and reply.status == 200 and not reply.mutated:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            self._cache[cache_key] = (p.version, reply)
+            self._cache[cache_key] = (self.platform.version, reply)
         return reply
+
+    def _health(self, _request: web.Request, _path: str, _body: bytes) -> Reply:
+        return json_reply(200, {"status": "ok"})
+
+    def _refusal(self, request: web.Request, api: Api, sub: str) -> Reply | None:
+        """Why the platform refuses the request before reading it (auth, version header,
+        subscription), or None."""
+        if not self._authenticated(request):
+            return api.error(
+                401,
+                "AuthenticationFailed",
+                "The server failed to authenticate the request. Supply a bearer token or a management certificate.",  # noqa: E501
+            )
+        if api.needs_version and "x-ms-version" not in request.headers:
+            return api.error(
+                400,
+                "MissingOrIncorrectVersionHeader",
+                "The versioning header is not specified or was specified incorrectly.",
+            )
+        if sub.lower() != self.platform.subscription.lower():
+            return api.wrong_subscription(sub)
+        return None
+
+    async def _request_fault(
+        self, request: web.Request, api: Api, path: str, sub: str, rest: str, query: dict[str, str]
+    ) -> Reply | None:
+        """The answer of a request fault that matches (after its delay, if it is one), or None."""
+        ctx = {
+            "method": request.method,
+            "path": path,
+            "api": api.name,
+            "subscription": sub,
+            "operation": query.get("comp"),
+            "unit": api.unit(rest),
+        }
+        fault = faults.request_fault(self.platform, ctx)
+        if fault is None:
+            return None
+        if fault["type"] == "delay":
+            await asyncio.sleep(float(fault.get("seconds", 1.0)))
+            return None
+        status = int(fault.get("status", 500))
+        code, message = ERROR_TEXT.get(status, ("InternalError", "Internal server error"))
+        headers = {"Retry-After": str(fault["retryAfter"])} if fault.get("retryAfter") is not None else {}
+        if status == 429 and "Retry-After" not in headers:
+            headers["Retry-After"] = "1"
+        reply = api.error(status, fault.get("code") or code, fault.get("message") or message, headers)
+        reply.mutated = True  # the fault's counter moved
+        return reply
+
+    def _route(
+        self, request: web.Request, api: Api, path: str, rest: str, query: dict[str, str], body: bytes
+    ) -> Reply:
+        """The route's answer, its errors shaped as the API shapes them."""
+        handler, params, known = api.router.route(request.method, rest)
+        if handler is None:
+            if known:
+                return api.error(
+                    405, "MethodNotAllowed", f"The method {request.method} is not allowed on {path}."
+                )
+            return api.not_found(path)
+        call = Call(
+            self.platform, request.method, rest, query, dict(request.headers), body, self.base, params
+        )
+        call.path = api.call_path(path, rest)
+        try:
+            return handler(call)
+        except AsmError as exc:
+            return _asm_error(exc.status, exc.code, exc.message)
+        except ArmError as exc:
+            return json_reply(exc.status, exc.body())
 
     def _authenticated(self, request: web.Request) -> bool:
         auth = request.headers.get("Authorization", "")
@@ -257,6 +330,13 @@ class Emulator:
             return handler(call)
         except admin.AdminError as exc:
             return json_reply(exc.status, {"error": exc.message})
+
+
+#: The emulator's own doors, before either API: (exact path, or prefix ending in `/`) → method.
+FRONT_DOORS: list[tuple[str, Callable[[Emulator, web.Request, str, bytes], Reply]]] = [
+    ("/admin/health", Emulator._health),
+    ("/admin/", Emulator._admin),
+]
 
 
 def build_app(emulator: Emulator) -> web.Application:
