@@ -225,7 +225,7 @@ def decide(
         elif kind == replay.CALL_HTTP:
             spec = {"kind": "http", "name": HTTP_ACTIVITY, "input": json.dumps(action.get("httpRequest"))}
         else:
-            name = ACTION_NAMES.get(kind)
+            name = ACTION_NAMES.get(kind) if isinstance(kind, int) else None
             what = f"'{name}'" if name else f"'{kind}' (not an action type of azure-functions-durable 1.7)"
             error = f"the devhost does not support the orchestrator action {what}"
             events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))

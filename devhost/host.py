@@ -42,8 +42,13 @@ class HostOptions:
 def load_clock(store: Store, scale: float, start: datetime | None) -> VirtualClock:
     """Continue the stored timeline (see devhost.clock) and persist the new anchor."""
     raw = store.get_meta(CLOCK_KEY)
-    stored = tuple(float(x) for x in raw.split(",")) if raw else None
-    clock = VirtualClock.resume(stored, scale, start)  # type: ignore[arg-type]
+    stored: tuple[float, float, float] | None = None
+    if raw:
+        values = [float(x) for x in raw.split(",")]
+        if len(values) != 3:
+            raise ValueError(f"devhost state: the clock anchor {raw!r} is not three numbers")
+        stored = (values[0], values[1], values[2])
+    clock = VirtualClock.resume(stored, scale, start)
     with store.transaction():
         store.set_meta(CLOCK_KEY, ",".join(repr(x) for x in clock.anchor))
     return clock

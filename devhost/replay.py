@@ -108,11 +108,14 @@ def fast_dt_parse(text: Any, *args: Any, **kwargs: Any) -> datetime:
             )
         except ValueError:
             pass
-    return _dateutil_parse(text, *args, **kwargs)  # type: ignore[no-any-return]
+    # a datetime: the SDK never asks for `fuzzy_with_tokens` (the one option returning a tuple)
+    parsed: datetime = _dateutil_parse(text, *args, **kwargs)
+    return parsed
 
 
 # the SDK module looks `dt_parse` up at call time: give it the short-cut (see fast_dt_parse)
-_history_event_module = importlib.import_module("azure.durable_functions.models.history.HistoryEvent")
+# (by name: the package exports a class of the module's name; Any, as the attribute is replaced)
+_history_event_module: Any = importlib.import_module("azure.durable_functions.models.history.HistoryEvent")
 _history_event_module.dt_parse = fast_dt_parse
 
 
