@@ -39,6 +39,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.append(str(ROOT / "bench"))
+from plan_breakdown import breakdown, collect, render  # noqa: E402
+from plan_breakdown import summary as breakdown_summary  # noqa: E402
 from plan_vs_baseline import APPROVER, Admin, classify, run_plan  # noqa: E402
 from scale_estate import resource_count, scale_estate  # noqa: E402
 
@@ -115,6 +117,7 @@ def main() -> dict[str, Any]:
         "--spares", type=int, default=40, help="spare NSGs, route tables and reserved IPs each"
     )
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--breakdown", action="store_true", help="also print the per-unit time table")
     args = parser.parse_args()
     estate = scale_estate(args.services, spares=args.spares)
     roles = sum(len(s["deployment"]["roles"]) for s in estate["cloudServices"])
@@ -135,6 +138,7 @@ def main() -> dict[str, Any]:
             rows = admin.requests()
             unit_ids = [row["id"] for wave in view["waves"] for row in wave["units"]]
             reads = snapshot_reads(info, unit_ids)
+            per_unit = breakdown(collect(info, admin.client, "scale"))
         finally:
             down(Path(tmp) / "stack")
     phases = Counter(row["phase"] for wave in view["waves"] for row in wave["units"])
@@ -173,9 +177,16 @@ def main() -> dict[str, Any]:
         "bound": {k: round(v) for k, v in terms.items()},
         "to_bound": round(makespan / terms["bound"], 3),
         "wall_s": round(wall, 1),
+        "breakdown_mean": breakdown_summary(per_unit),
         "total_wall_s": round(time.monotonic() - began, 1),
     }
     report(figures)
+    if args.breakdown:
+        print("where the time goes, per unit (platform s):")
+        for line in render(per_unit):
+            print("  " + line)
+    else:
+        print(f"mean platform s per unit: {figures['breakdown_mean']}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return figures
