@@ -64,6 +64,13 @@ def auth_headers(token: str) -> dict[str, str]:
     return {TOKEN_HEADER: token}
 
 
-def signed_in(app_url: str, name: str, **kwargs: object) -> dict[str, str]:
+def signed_in(
+    app_url: str,
+    name: str,
+    *,
+    object_id: str | None = None,
+    roles: tuple[str, ...] = (),
+    timeout: float = 15.0,
+) -> dict[str, str]:
     """Sign in as `name` and return the headers of its requests (tests, the demo, the chaos run)."""
-    return auth_headers(sign_in(app_url, name, **kwargs))  # type: ignore[arg-type]
+    return auth_headers(sign_in(app_url, name, object_id=object_id, roles=roles, timeout=timeout))

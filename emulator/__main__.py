@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 from aiohttp import web
@@ -35,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_faults(path: Path) -> list[dict]:
+def load_faults(path: Path) -> list[dict[str, Any]]:
     text = path.read_text()
     raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     return parse_faults(raw or [])

@@ -41,14 +41,16 @@ def deployment_vip(platform: Platform, cs: dict[str, Any]) -> str:
     if dep.get("reservedIp"):
         rip = platform.find("reservedIps", dep["reservedIp"])
         if rip and rip.get("address"):
-            return rip["address"]
+            address: str = rip["address"]
+            return address
     h = _h(cs["name"])
     return f"13.{64 + h[0] % 64}.{h[1]}.{1 + h[2] % 253}"
 
 
 def reserved_ip_address(rip: dict[str, Any]) -> str:
     if rip.get("address"):
-        return rip["address"]
+        address: str = rip["address"]
+        return address
     h = _h("rip:" + rip["name"])
     return f"20.{64 + h[0] % 64}.{h[1]}.{1 + h[2] % 253}"
 

@@ -123,7 +123,8 @@ def request_fault(platform: Platform, ctx: dict[str, str | None]) -> dict[str, A
                 "message": message,
             }
         if _fire(fault):
-            return action
+            fired: dict[str, Any] = action
+            return fired
     return None
 
 

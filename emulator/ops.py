@@ -42,7 +42,7 @@ def start(
     now = platform.clock.now()
     mode = platform.progress["mode"]
     duration = float(platform.progress["durations"].get(duration_key, 1.0)) * slow
-    op = {
+    op: dict[str, Any] = {
         "id": platform.next_id(),
         "kind": kind,
         "unit": unit,

@@ -96,15 +96,25 @@ class Platform:
         return f"{self.seq:08x}{os.urandom(12).hex()}"
 
     def find(self, kind: str, name: str) -> dict[str, Any] | None:
-        for item in self.estate[kind]:
+        items: list[dict[str, Any]] = self.estate[kind]
+        for item in items:
             if item["name"] == name:
                 return item
         return None
 
+    def item(self, kind: str, name: str) -> dict[str, Any]:
+        """The item a caller knows is in the estate (a reference the estate check resolved, a unit
+        being prepared): its absence is the emulator's own bug, named."""
+        found = self.find(kind, name)
+        if found is None:
+            raise LookupError(f"emulator: {kind} {name!r} is not in the estate")
+        return found
+
     def find_ci(self, kind: str, name: str) -> dict[str, Any] | None:
         """Classic names are case-insensitive on the platform."""
         lowered = name.lower()
-        for item in self.estate[kind]:
+        items: list[dict[str, Any]] = self.estate[kind]
+        for item in items:
             if item["name"].lower() == lowered:
                 return item
         return None
@@ -137,7 +147,8 @@ class Platform:
         return resource
 
     def location_of(self, item: dict[str, Any]) -> str:
-        return item.get("location") or self.estate["location"]
+        location: str = item.get("location") or self.estate["location"]
+        return location
 
 
 def load_or_create(

@@ -95,10 +95,14 @@ class SnapshotStep(UnitStep):
     snapshot: str
 
 
+OperationKind = Literal["prepare", "commit", "abort"]
+"""The platform's migration operations c2arm starts (the `comp` of the migration call)."""
+
+
 class OperationStep(UnitStep):
     """`start_operation`'s input: which platform operation to start for the unit."""
 
-    operation: Literal["prepare", "commit", "abort"]
+    operation: OperationKind
 
 
 class OperationPoll(OperationStep):

@@ -22,6 +22,7 @@ from migration import names, windows
 from migration.requests import WorkflowConfig
 from migration.workflow import (
     ActivityError,
+    OperationKind,
     OperationOutcome,
     OperationPoll,
     OperationProgress,
@@ -156,7 +157,7 @@ def run_operation(
     ctx: df.DurableOrchestrationContext,
     config: WorkflowConfig,
     base: UnitStep,
-    operation: str,
+    operation: OperationKind,
     max_attempts: int,
     attempts_log: list[dict[str, Any]],
 ) -> Step:
@@ -165,7 +166,7 @@ def run_operation(
     Restarting is safe: the start activity reads the unit's MigrationState first, so an operation
     that already took effect is not repeated. Returns an OperationOutcome (the last failure).
     """
-    step = OperationStep(id=base.id, request=base.request, operation=operation)  # type: ignore[arg-type]
+    step = OperationStep(id=base.id, request=base.request, operation=operation)
     failure = OperationOutcome(ok=False, error=ActivityError(message="not attempted"))
     for attempt in range(1, max_attempts + 1):
         transient_error: str | None = None

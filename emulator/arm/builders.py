@@ -105,10 +105,10 @@ def vnet(b: Builder, vnet: dict[str, Any]) -> str:
         props: dict[str, Any] = {"addressPrefix": s["prefix"]}
         if s.get("networkSecurityGroup"):
             props["networkSecurityGroup"] = {
-                "id": nsg(b, b.platform.find("networkSecurityGroups", s["networkSecurityGroup"]))
+                "id": nsg(b, b.platform.item("networkSecurityGroups", s["networkSecurityGroup"]))
             }
         if s.get("routeTable"):
-            props["routeTable"] = {"id": route_table(b, b.platform.find("routeTables", s["routeTable"]))}
+            props["routeTable"] = {"id": route_table(b, b.platform.item("routeTables", s["routeTable"]))}
         subnets.append(b.child(rid, "subnets", s["name"], props))
     b.add(
         rtype,
@@ -179,4 +179,5 @@ def public_ip(b: Builder, name: str, static: bool, address: str, label: str | No
     }
     if label:
         props["dnsSettings"] = {"domainNameLabel": label, "fqdn": f"{label}.{b.location}.cloudapp.azure.com"}
-    return b.add(f"{NET}/publicIPAddresses", name, props, sku={"name": "Basic"})["id"]
+    resource_id: str = b.add(f"{NET}/publicIPAddresses", name, props, sku={"name": "Basic"})["id"]
+    return resource_id

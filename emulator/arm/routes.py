@@ -64,7 +64,7 @@ def get_group(call: Call) -> Reply:
 
 
 def _summary(res: dict[str, Any]) -> dict[str, Any]:
-    out = {k: res[k] for k in ("id", "name", "type", "location", "tags") if k in res}
+    out: dict[str, Any] = {k: res[k] for k in ("id", "name", "type", "location", "tags") if k in res}
     for k in ("sku", "kind"):
         if k in res:
             out[k] = res[k]

@@ -100,7 +100,7 @@ def deployment_resources(
         nic_props: dict[str, Any] = {"enableIPForwarding": role["ipForwarding"], "primary": True}
         if role.get("networkSecurityGroup"):
             nic_props["networkSecurityGroup"] = {
-                "id": bld.nsg(b, platform.find("networkSecurityGroups", role["networkSecurityGroup"]))
+                "id": bld.nsg(b, platform.item("networkSecurityGroups", role["networkSecurityGroup"]))
             }
         if dep.get("internalDnsSuffix"):
             nic_props["dnsSettings"] = {"internalDomainNameSuffix": dep["internalDnsSuffix"]}
@@ -144,7 +144,10 @@ def _load_balancer(
     rid = b.rid(f"{NET}/loadBalancers", name)
     fe_name = "LoadBalancerFrontEnd" if name == f"{csn}-LB" else f"{name}-Frontend"
     fe = b.child(rid, "frontendIPConfigurations", fe_name, frontend)
-    pools, rules, probes, nats = {}, {}, {}, []
+    pools: dict[str, dict[str, Any]] = {}
+    rules: dict[str, dict[str, Any]] = {}
+    probes: dict[str, dict[str, Any]] = {}
+    nats: list[dict[str, Any]] = []
     for role, ep in eps:
         proto = "Tcp" if ep["protocol"] == "tcp" else "Udp"
         if ep.get("loadBalancedSet"):
@@ -285,7 +288,7 @@ def translate_unit(
     kind, name = unit.split("/", 1)
     group = f"{name}-Migrated"
     if kind == "virtualNetwork":
-        vnet = platform.find("virtualNetworks", name)
+        vnet = platform.item("virtualNetworks", name)
         b = Builder(platform, group, arm_location(platform.location_of(vnet)))
         vid = bld.vnet(b, vnet)
         bld.gateways(b, vnet, vid)
@@ -294,7 +297,7 @@ def translate_unit(
             if cs["deployment"]["kind"] == "IaaS":
                 deployment_resources(b, cs, subnet_ids, None)
     elif kind == "cloudService":
-        cs = platform.find("cloudServices", name)
+        cs = platform.item("cloudServices", name)
         b = Builder(platform, group, arm_location(platform.location_of(cs)))
         dest = destination or {"mode": "New"}
         if dest.get("mode") == "Existing":
@@ -324,7 +327,7 @@ def translate_unit(
                 new_ips[f"{role['name']}/{nic['name']}"] = str(next(hosts))
         deployment_resources(b, cs, {"*": subnet_id}, new_ips)
     elif kind == "storageAccount":
-        acct = platform.find("storageAccounts", name)
+        acct = platform.item("storageAccounts", name)
         b = Builder(platform, group, arm_location(platform.location_of(acct)))
         b.add(
             "Microsoft.Storage/storageAccounts",
@@ -334,15 +337,15 @@ def translate_unit(
             kind="Storage",
         )
     elif kind == "reservedIp":
-        rip = platform.find("reservedIps", name)
+        rip = platform.item("reservedIps", name)
         b = Builder(platform, group, arm_location(platform.location_of(rip)))
         bld.public_ip(b, name, True, reserved_ip_address(rip))
     elif kind == "networkSecurityGroup":
-        nsg = platform.find("networkSecurityGroups", name)
+        nsg = platform.item("networkSecurityGroups", name)
         b = Builder(platform, group, arm_location(platform.location_of(nsg)))
         bld.nsg(b, nsg)
     else:
-        rt = platform.find("routeTables", name)
+        rt = platform.item("routeTables", name)
         b = Builder(platform, group, arm_location(platform.location_of(rt)))
         bld.route_table(b, rt)
     rg = {

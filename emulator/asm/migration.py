@@ -299,7 +299,7 @@ def _abort(platform: Platform, unit: str, item: dict[str, Any] | None, dest: Any
 def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
     unit = op["unit"]
     kind, name = unit.split("/", 1)
-    item = _item(platform, kind, name)
+    item = platform.item(KIND_COLLECTION[kind], name)  # the unit is the item's own name (resolve)
     record = platform.units[unit]
     problems = [m["message"] for m in validation_messages(platform, unit, item) if m["category"] == "Error"]
     if kind == "virtualNetwork":
@@ -369,9 +369,9 @@ def _complete_commit(platform: Platform, op: dict[str, Any]) -> tuple[str, str |
             _remove_service(platform, cs)
         est["virtualNetworks"] = [x for x in est["virtualNetworks"] if x["name"] != name]
     elif kind == "cloudService":
-        cs = platform.find("cloudServices", name)
-        if cs:
-            _remove_service(platform, cs)
+        service = platform.find("cloudServices", name)
+        if service:
+            _remove_service(platform, service)
     else:
         coll = KIND_COLLECTION[kind]
         est[coll] = [x for x in est[coll] if x["name"] != name]

@@ -8,7 +8,7 @@ from emulator.asm import compute_xml, migration, network_xml, storage_xml, write
 from emulator.asm.errors import not_found
 from emulator.asm.messages import say
 from emulator.asm.requests import flat, parse_xml
-from emulator.http import Call, Reply, Router
+from emulator.http import Call, Handler, Reply, Router
 from emulator.xmlw import E, document
 
 router = Router()
@@ -18,13 +18,14 @@ def _subnet(call: Call) -> dict[str, Any]:
     vnet = call.platform.find_ci("virtualNetworks", call.params["vnet"])
     if vnet is None:
         raise not_found(say("notfound.vnet", v=call.params["vnet"]))
-    for subnet in vnet["subnets"]:
+    subnets: list[dict[str, Any]] = vnet["subnets"]
+    for subnet in subnets:
         if subnet["name"].lower() == call.params["subnet"].lower():
             return subnet
     raise not_found(say("notfound.subnet", subnet=call.params["subnet"], v=vnet["name"]))
 
 
-def subnet_association(key: str, root: str, name_tag: str):
+def subnet_association(key: str, root: str, name_tag: str) -> Handler:
     """`GET …/virtualnetwork/{v}/subnets/{s}/networksecuritygroups|routetables`: the associated
     item's name — `NetworkSecurityGroup/Name` and `RouteTableAssociation/RouteTableName`, as
     Microsoft's client parses them (`getForSubnet`, `getRouteTableForSubnet`) — 404 when there is
@@ -96,7 +97,7 @@ def _migrate(
     return accepted(result)
 
 
-def _unit_route(kind: str):
+def _unit_route(kind: str) -> Handler:
     def handler(call: Call) -> Reply:
         return _migrate(call, kind, call.params["name"])
 

@@ -31,7 +31,8 @@ def find_deployment(
 
 
 def _role(cs: dict[str, Any], name: str) -> dict[str, Any]:
-    for role in cs["deployment"]["roles"]:
+    roles: list[dict[str, Any]] = cs["deployment"]["roles"]
+    for role in roles:
         if role["name"].lower() == name.lower():
             return role
     raise not_found(say("notfound.role", role=name))
