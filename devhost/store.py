@@ -4,6 +4,12 @@ Everything an episode changes is written in one transaction (history appended, d
 messages deleted, new work and timer messages inserted), so a SIGKILL at any point leaves either
 the state before the episode or after it — never a lost or half-written history event. Only the
 event-loop thread uses the connection.
+
+Checkpoints (copying the WAL into the db file, with an fsync) run in a thread of their own on a
+second connection, not inside a commit on the event loop as SQLite's automatic checkpoint would:
+a commit that happened to checkpoint stalled every episode and HTTP request for as long as the
+fsync took (milliseconds, tens of them on a busy disk). Commits themselves are unchanged (WAL,
+synchronous=NORMAL): what a commit wrote is in the WAL, and the WAL is replayed on the next open.
 """
 
 # SQL text is built only from the constant column names above; every value is a bound parameter.
@@ -12,7 +18,9 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +84,10 @@ CREATE TABLE IF NOT EXISTS timer_triggers (
 """
 
 
+log = logging.getLogger("devhost.store")
+CHECKPOINT_SECONDS = 0.25  # how often the checkpointer looks for new commits
+
+
 class StateInUse(RuntimeError):
     """Another devhost holds the state db."""
 
@@ -104,11 +116,34 @@ class Store:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
         self.db.executescript(SCHEMA)
+        self._commits = 0
+        self._closing = threading.Event()
+        self._checkpointer = threading.Thread(target=self._checkpoint_loop, name="checkpoint", daemon=True)
+        self._checkpointer.start()
 
     def close(self) -> None:
-        self.db.close()
+        self._closing.set()
+        self._checkpointer.join()
+        self.db.close()  # the last connection to close checkpoints what is left and removes the WAL
         self._lock_file.close()
+
+    def _checkpoint_loop(self) -> None:
+        """Copy committed WAL frames into the db file, off the event loop (see the module docstring)."""
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            seen = self._commits
+            while not self._closing.wait(CHECKPOINT_SECONDS):
+                if self._commits == seen:
+                    continue
+                seen = self._commits
+                try:  # PASSIVE: never waits for, nor blocks, the event loop's readers and writers
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:  # the WAL keeps the commits; tried again after the next
+                    log.warning("checkpoint of %s failed: %s", self.path, exc)
+        finally:
+            db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -119,6 +154,7 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+        self._commits += 1
 
     # -- meta
     def get_meta(self, key: str) -> str | None:
