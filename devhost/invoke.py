@@ -5,6 +5,7 @@ async functions on the event loop, sync ones in a thread pool, an optional `cont
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import uuid
 from collections.abc import Callable
@@ -26,12 +27,23 @@ class InvocationContext:
     thread_local_storage: Any = None
 
 
-def _wants_context(fn: Callable[..., Any], bound: dict[str, Any]) -> bool:
+@functools.cache
+def _has_context_parameter(fn: Callable[..., Any]) -> bool:
+    """Whether `fn` declares a `context` parameter (its signature, read once per function)."""
     try:
         params = inspect.signature(fn).parameters
     except (TypeError, ValueError):
         return False
-    return "context" in params and "context" not in bound
+    return "context" in params
+
+
+def _wants_context(fn: Callable[..., Any], bound: dict[str, Any]) -> bool:
+    if "context" in bound:
+        return False
+    try:
+        return _has_context_parameter(fn)
+    except TypeError:  # an unhashable callable: read its signature every time
+        return bool(_has_context_parameter.__wrapped__(fn))
 
 
 async def call_user_function(
