@@ -32,7 +32,7 @@ class InstanceExists(RuntimeError):
 
 
 class NotRewindable(RuntimeError):
-    """rewind of an instance that has not failed."""
+    """rewind of a Pending, Running or Suspended instance (DurableClient.RewindAsync throws)."""
 
 
 # the statuses `NonRunningStates` refuses to replace (OverridableStates.ToDedupeStatuses)
@@ -169,12 +169,15 @@ class ClientOperations:
         `GenericEvent`s (the tasks are pending again), the failed execution's `ExecutionCompleted` is
         dropped, the failed activities are scheduled again under their task ids, failed
         sub-orchestrations are rewound themselves, and the orchestrator replays once at once.
-        202; 404 unknown; NotRewindable unless Failed.
+        202; 404 unknown; 410 Completed, Terminated or Canceled; NotRewindable while Pending, Running
+        or Suspended (as the extension's `HttpApiHandler` then `DurableClient.RewindAsync` decide).
         """
         async with self.lock(instance_id):
             inst = self.store.get_instance(instance_id)
             if inst is None:
                 return 404
+            if inst["status"] in FINAL - {"Failed"}:
+                return 410
             if inst["status"] != "Failed":
                 raise NotRewindable(
                     f"instance '{instance_id}' is {inst['status']}: the rewind operation is only supported "

@@ -55,8 +55,10 @@ def _loads(text: str | None) -> Any:
         return text
 
 
-def error(status: int, message: str) -> web.Response:
-    return web.json_response({"ExceptionMessage": message, "Message": message}, status=status)
+def error(status: int, message: str, exception_message: str | None = None) -> web.Response:
+    """The extension's error body (an HttpError: `Message`, and the exception's own message)."""
+    body = {"ExceptionMessage": exception_message or message, "Message": message}
+    return web.json_response(body, status=status)
 
 
 def check_instance_id(instance_id: str) -> str | None:
@@ -328,8 +330,8 @@ class DurableApi:
         elif op == "rewind":
             try:
                 status = await self.engine.rewind(instance_id, reason)
-            except NotRewindable as exc:
-                return error(412, str(exc))
+            except NotRewindable as exc:  # RewindAsync throws; the handler's catch-all answers 500
+                return error(500, "Something went wrong while processing your request", str(exc))
         else:
             return not_found()
         return web.Response(status=status)

@@ -48,21 +48,42 @@ def test_purging_a_running_instance_is_refused_with_412(sample_host: DevHost) ->
         assert http.delete(links["purgeHistoryDeleteUri"]).json() == {"instancesDeleted": 1}
 
 
-def test_rewind_is_412_unless_failed_and_rewinds_a_failed_instance(
+def test_rewind_answers_as_the_v3_extension_and_rewinds_a_failed_instance(
     sample_host: DevHost, side_dir: Path
 ) -> None:
+    """HttpApiHandler.HandleRewindInstanceRequestAsync (v3.x): 404 unknown, 410 Completed / Terminated /
+    Canceled; otherwise DurableClient.RewindAsync, which throws for an instance that has not failed
+    (InvalidOperationException → the handler's catch-all 500)."""
     with httpx.Client(timeout=10) as http:
-        assert http.post(f"{sample_host.url}{HOOK}/instances/nobody/rewind?reason=x").status_code == 404
+        unknown = http.post(f"{sample_host.url}{HOOK}/instances/nobody/rewind?reason=x")
+        assert unknown.status_code == 404 and unknown.content == b""
         waiting = _start(http, sample_host, "wait_event", "rewind-running")
         _running(http, waiting["statusQueryGetUri"])
-        assert http.post(waiting["rewindPostUri"].replace("{text}", "no")).status_code == 412
+        running = http.post(waiting["rewindPostUri"].replace("{text}", "no"))
+        assert running.status_code == 500
+        assert running.json()["Message"] == "Something went wrong while processing your request"
+        assert "only supported on failed orchestration instances" in running.json()["ExceptionMessage"]
+        assert http.post(waiting["suspendPostUri"].replace("{text}", "hold")).status_code == 202
+        assert http.get(waiting["statusQueryGetUri"]).json()["runtimeStatus"] == "Suspended"
+        assert http.post(waiting["rewindPostUri"].replace("{text}", "no")).status_code == 500
+        assert http.post(waiting["terminatePostUri"].replace("{text}", "stop")).status_code == 202
+        assert _final(http, waiting["statusQueryGetUri"])["runtimeStatus"] == "Terminated"
+        terminated = http.post(waiting["rewindPostUri"].replace("{text}", "no"))
+        assert terminated.status_code == 410 and terminated.content == b""
         links = _start(http, sample_host, "rewindable", "rewind-1", "g1")
         failed = _final(http, links["statusQueryGetUri"])
         assert failed["runtimeStatus"] == "Failed" and "gate g1 is closed" in failed["output"]
         (side_dir / "release-g1").write_text("open")
         assert http.post(links["rewindPostUri"].replace("{text}", "gate opened")).status_code == 202
         done = _final(http, links["statusQueryGetUri"])
-        assert http.post(links["rewindPostUri"].replace("{text}", "again")).status_code == 412  # Completed
+        assert http.post(links["rewindPostUri"].replace("{text}", "again")).status_code == 410  # Completed
+
+        async def sdk_rewind() -> str:  # the SDK's client turns the 410 into its own message
+            with pytest.raises(Exception, match="only supported on failed orchestration") as refused:
+                await client_for(sample_host).rewind("rewind-1", "again")
+            return str(refused.value)
+
+        assert run(sdk_rewind)
         by_itself = _start(http, sample_host, "failing", "rewind-self", "z")  # raises in its own code
         assert _final(http, by_itself["statusQueryGetUri"])["runtimeStatus"] == "Failed"
         assert http.post(by_itself["rewindPostUri"].replace("{text}", "retry")).status_code == 202
