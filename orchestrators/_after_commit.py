@@ -45,8 +45,8 @@ def follow_through_of(context: df.DurableOrchestrationContext, st: UnitStatus, i
         "group": f"{unit['name']}-Migrated",
     }
     try:
-        result = yield context.call_sub_orchestrator(names.FOLLOW_THROUGH, child, ft_id)
-    except Exception as exc:
+        result = yield from steps.sub_orchestration(context, names.FOLLOW_THROUGH, child, ft_id)
+    except steps.ActivityFailed as exc:  # the follow-through failed; a bug here fails this orchestration
         st.set(
             followThrough={
                 "id": ft_id,

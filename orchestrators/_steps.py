@@ -57,11 +57,13 @@ def cancel_timer(timer: TaskBase) -> None:
 
 
 class ActivityFailed(Exception):
-    """An activity failed every quick retry: the host's TaskFailed, as the orchestrator sees it.
+    """An activity failed every quick retry (or a sub-orchestration failed): the host's TaskFailed,
+    as the orchestrator sees it.
 
-    The SDK raises a bare `Exception` for a failed task; `call` turns exactly that into this type,
-    so an orchestrator catches activity failures only — a bug in its own code still fails the
-    orchestration (the host records it), instead of being reported as the unit's failure.
+    The SDK raises a bare `Exception` for a failed task; `call` and `sub_orchestration` turn exactly
+    that into this type, so an orchestrator catches activity failures only — a bug in its own code
+    still fails the orchestration (the host records it), instead of being reported as the unit's
+    failure.
     """
 
 
@@ -70,9 +72,8 @@ def retry_options(config: WorkflowConfig) -> df.RetryOptions:
     return df.RetryOptions(config.retry_first_ms, config.retry_attempts)
 
 
-def _activity(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, name: str, payload: Any) -> Step:
-    """Schedule an activity with retries; its result, or ActivityFailed when every retry failed."""
-    task = ctx.call_activity_with_retry(name, retry_options(config), payload)
+def _outcome(task: Any) -> Step:
+    """Wait for a scheduled task; its result, or ActivityFailed when the host recorded its failure."""
     try:
         result = yield task
     except Exception as exc:
@@ -80,6 +81,19 @@ def _activity(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, name:
             raise ActivityFailed(str(exc)) from exc
         raise
     return result
+
+
+def _activity(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, name: str, payload: Any) -> Step:
+    """Schedule an activity with retries; its result, or ActivityFailed when every retry failed."""
+    return (yield from _outcome(ctx.call_activity_with_retry(name, retry_options(config), payload)))
+
+
+def sub_orchestration(ctx: df.DurableOrchestrationContext, name: str, payload: Any, instance_id: str) -> Step:
+    """Run a sub-orchestration; its output, or ActivityFailed when it failed (the host's TaskFailed).
+
+    As for activities, only the failure the host recorded becomes ActivityFailed: an error raised
+    by the calling orchestrator's own code still fails that orchestration."""
+    return (yield from _outcome(ctx.call_sub_orchestrator(name, payload, instance_id)))
 
 
 def call(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, name: str, payload: Any) -> Step:

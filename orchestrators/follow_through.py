@@ -15,6 +15,7 @@ refusal becomes a finding with its remedy, and the VM is put back as it was (sta
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,23 +82,40 @@ def _seconds(ctx: df.DurableOrchestrationContext, since: str | None) -> float:
     return max(0.0, (ctx.current_utc_datetime - start).total_seconds())
 
 
-def _one_vm(
+@dataclass
+class _Walk:
+    """Where one VM's steps stand, shared by the helpers of `_one_vm`."""
+
+    was_running: bool
+    restoring: bool = False  # after a refusal or a failed operation: put the VM back as it was
+    failures: int = 0  # failed operations so far (transient ones are retried)
+    down_since: str | None = None  # when c2arm deallocated a running VM (downtime is counted)
+    taken: int = 0  # steps taken, waits not counted
+    waiting_since: datetime | None = None  # an operation c2arm did not start runs on it since
+
+
+def _settled(
+    ctx: df.DurableOrchestrationContext, config: WorkflowConfig, payload: dict[str, Any]
+) -> steps.Step:
+    """The VM as it is once nothing else is changing it (its power state settled)."""
+    before = yield from steps.call(ctx, config, names.FT_READ_VM, payload)
+    while before.get("busy") or before.get("power") in ("deallocating", "starting", "stopping"):
+        yield from _wait(ctx, config)  # something else is changing it: see where it settles
+        before = yield from steps.call(ctx, config, names.FT_READ_VM, payload)
+    return before
+
+
+def _accounts_free(
     ctx: df.DurableOrchestrationContext,
     st: UnitStatus,
     config: WorkflowConfig,
     base: dict[str, Any],
     row: dict[str, Any],
+    before: dict[str, Any],
 ) -> steps.Step:
-    """Carry one VM to managed disks (or back to how it was after a refusal); fills `row`."""
-    payload = {**base, "vm": row["vm"]}
-    before = yield from steps.call(ctx, config, names.FT_READ_VM, payload)
-    while before.get("busy") or before.get("power") in ("deallocating", "starting", "stopping"):
-        yield from _wait(ctx, config)  # something else is changing it: see where it settles
-        before = yield from steps.call(ctx, config, names.FT_READ_VM, payload)
-    was_running = before.get("power") == "running"
-    row.update(before=before, wasRunning=was_running, steps=[], downtimeSeconds=0)
+    """Wait while a migration of a storage account that holds the VM's VHDs runs (never beside one)."""
     accounts = [d["vhd"].split("//", 1)[-1].split(".", 1)[0] for d in before.get("disks", []) if d.get("vhd")]
-    while accounts:  # never beside a migration of the storage account that holds the VHDs
+    while accounts:
         locked = yield from steps.call(
             ctx, config, names.FT_ACCOUNTS_LOCKED, {**base, "accounts": sorted(set(accounts))}
         )
@@ -107,70 +125,139 @@ def _one_vm(
         st.publish()
         yield from _wait(ctx, config, config.poll_max_seconds)
     row.pop("waitingFor", None)
-    restoring, failures, down_since = False, 0, None
-    taken, waiting_since = 0, None
-    while taken < MAX_STEPS:
-        result = yield from steps.call(
-            ctx, config, names.FT_STEP, {**payload, "wasRunning": was_running, "restoring": restoring}
-        )
+
+
+def _next_step(
+    ctx: df.DurableOrchestrationContext, config: WorkflowConfig, payload: dict[str, Any], walk: _Walk
+) -> steps.Step:
+    """`ft_step`'s answer: the step it started (or `done`, `wait`, `refuse`); a failed read refuses."""
+    result = yield from steps.call(
+        ctx, config, names.FT_STEP, {**payload, "wasRunning": walk.was_running, "restoring": walk.restoring}
+    )
+    if result.get("error"):  # a permanent failure of the read itself
+        return {
+            "action": "refuse",
+            "finding": {
+                "code": "C2A-FT-04",
+                "message": result["error"].get("message", ""),
+                "remedy": "Check access to the VM and run the follow-through again.",
+            },
+        }
+    return result
+
+
+def _log_step(ctx: df.DurableOrchestrationContext, row: dict[str, Any], kind: str | None) -> None:
+    if not (kind == "wait" and row["steps"] and row["steps"][-1]["action"] == "wait"):
+        row["steps"].append({"action": kind, "at": iso(ctx)})  # one entry for a whole wait
+
+
+def _add_downtime(ctx: df.DurableOrchestrationContext, row: dict[str, Any], since: str) -> None:
+    row["downtimeSeconds"] = round(row["downtimeSeconds"] + _seconds(ctx, since), 1)
+
+
+def _wait_while_busy(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, walk: _Walk) -> steps.Step:
+    """An operation runs on the VM (one a crash made c2arm lose): poll it up to the deadline."""
+    walk.waiting_since = walk.waiting_since or ctx.current_utc_datetime
+    waited = (ctx.current_utc_datetime - walk.waiting_since).total_seconds()
+    if waited >= config.deadline_minutes * 60:
+        walk.taken = MAX_STEPS  # busy past the deadline: the finding after the steps
+        return
+    floor, cap = config.poll_min_seconds, config.poll_max_seconds
+    yield from _wait(ctx, config, min(cap, max(floor, steps.POLL_FRACTION * waited)))
+
+
+def _operation_failed(
+    ctx: df.DurableOrchestrationContext,
+    config: WorkflowConfig,
+    row: dict[str, Any],
+    walk: _Walk,
+    kind: str | None,
+    status: dict[str, Any],
+) -> steps.Step:
+    """A transient failure waits (the next step is decided again from ARM); else a finding, and back."""
+    walk.failures += 1
+    if status.get("transient") and walk.failures <= MAX_OPERATION_RETRIES:
+        yield from _wait(ctx, config, config.poll_min_seconds * 2**walk.failures)
+        return
+    error = status.get("error") or {}
+    row["finding"] = {
+        "code": "C2A-FT-03",
+        "message": f"VM {row['vm']}: {kind} failed: {error.get('code', '')}: {error.get('message', '')}",
+        "remedy": f"Check {row['vm']} in the portal; run the follow-through again.",
+    }
+    walk.restoring = True
+
+
+def _operate(
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    config: WorkflowConfig,
+    base: dict[str, Any],
+    row: dict[str, Any],
+    walk: _Walk,
+    result: dict[str, Any],
+) -> steps.Step:
+    """A step `ft_step` started: poll its operation to the end and count the downtime."""
+    kind = result.get("action")
+    walk.waiting_since = None
+    walk.taken += 1
+    if kind == "alignSet":
+        return
+    if kind == "deallocate" and walk.was_running and walk.down_since is None:
+        walk.down_since = iso(ctx)
+    st.publish()
+    status = yield from _poll(ctx, config, base, result)
+    row["steps"][-1]["status"] = status.get("status")
+    if status.get("status") == "Failed":
+        yield from _operation_failed(ctx, config, row, walk, kind, status)
+    elif kind in ("convert", "start") and walk.was_running and walk.down_since is not None:
+        _add_downtime(ctx, row, walk.down_since)
+        walk.down_since = None
+
+
+def _steps_to_done(
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    config: WorkflowConfig,
+    base: dict[str, Any],
+    row: dict[str, Any],
+    walk: _Walk,
+) -> steps.Step:
+    """Repeat `ft_step` until the VM is done (True) or the steps ran out (False)."""
+    payload = {**base, "vm": row["vm"]}
+    while walk.taken < MAX_STEPS:
+        result = yield from _next_step(ctx, config, payload, walk)
         kind = result.get("action")
-        if result.get("error"):  # a permanent failure of the read itself
-            result = {
-                "action": "refuse",
-                "finding": {
-                    "code": "C2A-FT-04",
-                    "message": result["error"].get("message", ""),
-                    "remedy": "Check access to the VM and run the follow-through again.",
-                },
-            }
-            kind = "refuse"
-        if not (kind == "wait" and row["steps"] and row["steps"][-1]["action"] == "wait"):
-            row["steps"].append({"action": kind, "at": iso(ctx)})  # one entry for a whole wait
+        _log_step(ctx, row, kind)
         if kind == "done":
             row["after"] = result.get("vm")
-            if was_running and down_since is not None:  # its last operation was seen by a read
-                row["downtimeSeconds"] = round(row["downtimeSeconds"] + _seconds(ctx, down_since), 1)
-            break
+            if walk.was_running and walk.down_since is not None:  # its last operation was seen by a read
+                _add_downtime(ctx, row, walk.down_since)
+            return True
         if kind == "refuse":
             row["finding"] = result.get("finding")
-            restoring = True
-            continue
-        if kind == "wait":  # an operation runs on it (one a crash made c2arm lose): poll to the deadline
-            waiting_since = waiting_since or ctx.current_utc_datetime
-            waited = (ctx.current_utc_datetime - waiting_since).total_seconds()
-            if waited >= config.deadline_minutes * 60:
-                taken = MAX_STEPS  # busy past the deadline: the finding after the loop
-                continue
-            floor, cap = config.poll_min_seconds, config.poll_max_seconds
-            yield from _wait(ctx, config, min(cap, max(floor, steps.POLL_FRACTION * waited)))
-            continue
-        waiting_since = None
-        taken += 1
-        if kind == "alignSet":
-            continue
-        if kind == "deallocate" and was_running and down_since is None:
-            down_since = iso(ctx)
-        st.publish()
-        status = yield from _poll(ctx, config, base, result)
-        row["steps"][-1]["status"] = status.get("status")
-        if status.get("status") == "Failed":
-            failures += 1
-            if status.get("transient") and failures <= MAX_OPERATION_RETRIES:
-                yield from _wait(ctx, config, config.poll_min_seconds * 2**failures)
-                continue  # the next step is decided again from ARM
-            error = status.get("error") or {}
-            row["finding"] = {
-                "code": "C2A-FT-03",
-                "message": f"VM {row['vm']}: {kind} failed: "
-                f"{error.get('code', '')}: {error.get('message', '')}",
-                "remedy": f"Check {row['vm']} in the portal; run the follow-through again.",
-            }
-            restoring = True
-            continue
-        if kind in ("convert", "start") and was_running and down_since is not None:
-            row["downtimeSeconds"] = round(row["downtimeSeconds"] + _seconds(ctx, down_since), 1)
-            down_since = None
-    else:
+            walk.restoring = True
+        elif kind == "wait":
+            yield from _wait_while_busy(ctx, config, walk)
+        else:
+            yield from _operate(ctx, st, config, base, row, walk, result)
+    return False
+
+
+def _one_vm(
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    config: WorkflowConfig,
+    base: dict[str, Any],
+    row: dict[str, Any],
+) -> steps.Step:
+    """Carry one VM to managed disks (or back to how it was after a refusal); fills `row`."""
+    before = yield from _settled(ctx, config, {**base, "vm": row["vm"]})
+    walk = _Walk(was_running=before.get("power") == "running")
+    row.update(before=before, wasRunning=walk.was_running, steps=[], downtimeSeconds=0)
+    yield from _accounts_free(ctx, st, config, base, row, before)
+    done = yield from _steps_to_done(ctx, st, config, base, row, walk)
+    if not done:
         row["finding"] = row.get("finding") or {
             "code": "C2A-FT-05",
             "message": f"VM {row['vm']}: too many steps, or an operation on it ran past the deadline",

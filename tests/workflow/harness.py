@@ -173,10 +173,10 @@ class Harness:
         )
         state = child.run(self.child_events(child_id) if self.child_events else None)
         self.children[child_id] = child
+        if state.get("error"):  # the SDK's answer for a failed orchestration (isDone stays false)
+            return [self._event(9, TaskScheduledId=tid, Reason=str(state["error"]), Details="")]
         if not state.get("isDone"):
             raise AssertionError(f"sub-orchestration {child_id} did not finish")
-        if state.get("error"):
-            return [self._event(9, TaskScheduledId=tid, Reason=str(state["error"]), Details="")]
         return [self._event(8, TaskScheduledId=tid, Result=json.dumps(state.get("output")))]
 
     def _take_id(self) -> int:
