@@ -82,38 +82,58 @@ def _unit_input(inp: PlanInput, unit: dict[str, Any], child_id: str, wave: int) 
 
 def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
     """The plan's custom status within Azure's limit: big plans drop dependencies, then the units'
-    unit objects (the id names kind and name) and the left-out units' reasons (the output keeps all)."""
-    if len(json.dumps(status)) <= budget:
-        return status
-    out = {**status, "truncated": True}
-    out["waves"] = [
-        {**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
-        for w in status["waves"]
-    ]
-    if len(json.dumps(out)) > budget:
+    unit objects (the id names kind and name) and the left-out units' reasons (the output keeps all).
+
+    Called at every step of the schedule, and so at every step of every replay: the forms that
+    are over `budget` by their units' text alone (lower bounds of their size) are skipped
+    without serialising them — the same result as trying each form in turn; serialising the
+    whole plan three times per step was most of a 418-unit plan's replay time."""
+    rows = [row for wave in status["waves"] for row in wave["units"]]
+    # `{"id": "…", "phase": "…"}`: 23 characters besides the two (JSON escapes only lengthen)
+    if sum(23 + len(row["id"]) + len(row["phase"]) for row in rows) > budget:
+        return _counts(_notes(status), status["waves"])  # even the briefest form is over
+    # … and `"key": "…"`, `"unit": {"kind": "…", "name": "…"}`: 43 more besides the text
+    least = sum(
+        66 + len(r["id"]) + len(r["phase"]) + len(r["key"]) + len(r["unit"]["kind"]) + len(r["unit"]["name"])
+        for r in rows
+    )
+    if least <= budget:  # else the first two forms are over without a look
+        if len(json.dumps(status)) <= budget:
+            return status
+        out = {**status, "truncated": True}
         out["waves"] = [
-            {
-                **w,
-                "units": [
-                    {k: row[k] for k in ("id", "phase", "blockedBy") if k in row} for row in w["units"]
-                ],
-            }
-            for w in out["waves"]
+            {**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
+            for w in status["waves"]
         ]
-        out["notMigratable"] = [
-            {"key": u.get("key"), "reasons": len(u.get("reasons", []))}
-            for u in status.get("notMigratable", [])
-        ]
-    if len(json.dumps(out)) > budget:  # very big: running units in full, the others as counts
-        waves = []
-        for wave in out["waves"]:
-            counts: dict[str, int] = {}
-            for row in wave["units"]:
-                counts[row["phase"]] = counts.get(row["phase"], 0) + 1
-            running = [row for row in wave["units"] if row["phase"] == "Running"]
-            waves.append({"index": wave["index"], "units": running, "counts": counts})
-        out["waves"] = waves
-    return out
+        if len(json.dumps(out)) <= budget:
+            return out
+    out = _notes(status)
+    out["waves"] = [{**w, "units": [_brief(row) for row in w["units"]]} for w in status["waves"]]
+    return out if len(json.dumps(out)) <= budget else _counts(out, status["waves"])
+
+
+def _brief(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "phase", "blockedBy") if k in row}
+
+
+def _notes(status: dict[str, Any]) -> dict[str, Any]:
+    """The status marked truncated, the left-out units' reasons as counts."""
+    left_out = [
+        {"key": u.get("key"), "reasons": len(u.get("reasons", []))} for u in status.get("notMigratable", [])
+    ]
+    return {**status, "truncated": True, "notMigratable": left_out}
+
+
+def _counts(out: dict[str, Any], waves: list[dict[str, Any]]) -> dict[str, Any]:
+    """Very big: the running units in brief, the others as counts per phase."""
+    shown = []
+    for wave in waves:
+        counts: dict[str, int] = {}
+        for row in wave["units"]:
+            counts[row["phase"]] = counts.get(row["phase"], 0) + 1
+        running = [_brief(row) for row in wave["units"] if row["phase"] == "Running"]
+        shown.append({"index": wave["index"], "units": running, "counts": counts})
+    return {**out, "waves": shown}
 
 
 def _blockers(
@@ -151,8 +171,9 @@ def _schedule(
     dry_run = inp.dry_run
     pending = list(order)
     running: dict[Any, dict[str, Any]] = {}
+    ended_badly = True  # whether a unit ended otherwise since the last pass (none has run yet)
     while pending or running:
-        changed = True
+        changed = ended_badly  # only a unit that ended otherwise can block another
         while changed:  # a blocked unit blocks its own dependants in the same pass
             changed = False
             for row in list(pending):
@@ -187,6 +208,7 @@ def _schedule(
             row.update(phase="Failed", error=str(result).split("\n")[0][:500])
         else:
             row["phase"] = result.get("phase", "Failed")
+        ended_badly = row["phase"] not in OK_FOR_DEPENDANTS and not (dry_run and row["phase"] == "Aborted")
 
 
 @bp.orchestration_trigger(context_name="context")

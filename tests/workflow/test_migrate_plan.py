@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import pytest
 
 from migration.instance_ids import is_instance_id, user_id_problem
 from migration.requests import WorkflowConfig
-from orchestrators.migrate_plan import migrate_plan, unit_instance_id
+from orchestrators.migrate_plan import fit_plan, migrate_plan, unit_instance_id
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import Harness, handle_of
 from tests.workflow.stand_ins import SUB, Platform, signed
@@ -214,3 +217,70 @@ def test_a_blocked_unit_blocks_its_own_dependants_and_nothing_else() -> None:
     assert rows["rt1"]["phase"] == "Blocked" and "startedAt" not in rows["rt1"]
     assert {rows[n]["phase"] for n in ("vnet2", "cs1", "sa2", "rt2")} == {"Committed"}
     assert not {"sa1", "rt1"} & set(platform.order)
+
+
+def _fit_each_form_in_turn(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
+    """The plan status's forms tried one after the other, each serialised (what `fit_plan` must
+    equal, however it skips the forms that cannot fit)."""
+    if len(json.dumps(status)) <= budget:
+        return status
+    out = {**status, "truncated": True}
+    out["waves"] = [
+        {**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
+        for w in status["waves"]
+    ]
+    if len(json.dumps(out)) > budget:
+        out["waves"] = [
+            {
+                **w,
+                "units": [
+                    {k: row[k] for k in ("id", "phase", "blockedBy") if k in row} for row in w["units"]
+                ],
+            }
+            for w in out["waves"]
+        ]
+        out["notMigratable"] = [
+            {"key": u.get("key"), "reasons": len(u.get("reasons", []))}
+            for u in status.get("notMigratable", [])
+        ]
+    if len(json.dumps(out)) > budget:
+        waves = []
+        for wave in out["waves"]:
+            counts: dict[str, int] = {}
+            for row in wave["units"]:
+                counts[row["phase"]] = counts.get(row["phase"], 0) + 1
+            running = [row for row in wave["units"] if row["phase"] == "Running"]
+            waves.append({"index": wave["index"], "units": running, "counts": counts})
+        out["waves"] = waves
+    return out
+
+
+@pytest.mark.parametrize("units", [3, 40, 60, 120, 200, 260, 418])
+def test_the_plan_status_takes_the_first_form_that_fits(units: int) -> None:
+    """Every size of plan, from one that fits whole to one only counts fit: `fit_plan` (which
+    skips forms too big by their units' text alone) equals trying every form in turn."""
+    phases = ["Running", "Pending", "Committed", "Blocked", "NotMigratable"]
+    rows = []
+    for i in range(units):
+        row: dict[str, Any] = {
+            "id": f"plan-7~virtualNetwork~vnet-{i:03d}",
+            "unit": {"kind": "virtualNetwork", "name": f"vnet-{i:03d}"},
+            "key": f"virtualNetwork/vnet-{i:03d}",
+            "dependsOn": [f"virtualNetwork/vnet-{j:03d}" for j in range(i % 3)],
+            "phase": phases[i % 5],
+            "startedAt": "2026-12-04T10:00:00.000000Z",
+        }
+        if row["phase"] == "Blocked":
+            row["blockedBy"] = row["dependsOn"]
+        rows.append(row)
+    status = {
+        "id": "plan-7",
+        "phase": "Running",
+        "waves": [{"index": 0, "units": rows[: units // 2]}, {"index": 1, "units": rows[units // 2 :]}],
+        "notMigratable": [
+            {"unit": {"kind": "cloudService", "name": "paas"}, "key": "k", "reasons": ["PaaS"]}
+        ],
+    }
+    expected = _fit_each_form_in_turn(status)
+    assert fit_plan(status) == expected
+    assert len(json.dumps(fit_plan(status))) <= 14_000
