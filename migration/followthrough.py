@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from migration.fields import camel_fields
 from migration.instance_ids import derived_id
 
 #: The one part of a follow-through's derived id (`migration.instance_ids`: `<unit id>~follow`).
@@ -104,13 +105,7 @@ class VmFacts:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "name": self.name,
-            "group": self.group,
-            "location": self.location,
-            "power": self.power,
-            "busy": self.busy,
-            "availabilitySet": self.availability_set,
+            **camel_fields(self, "id", "name", "group", "location", "power", "busy", "availability_set"),
             "disks": [
                 {"name": d.name, "lun": d.lun, "vhd": d.vhd, "managed": d.managed, "sizeGB": d.size_gb}
                 for d in self.disks

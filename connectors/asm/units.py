@@ -9,6 +9,7 @@ from xml.etree.ElementTree import Element
 
 from connectors.asm.xml_common import child, children, text
 from connectors.errors import AzureCallError, PermanentError, Reason, classify
+from migration.fields import camel_fields
 
 #: `MigrationState` values, the platform's enum `IaaSClassicToArmMigrationState` (the classic
 #: .NET SDK's models; Microsoft's Node clients). `None` (or no element) = not prepared.
@@ -92,13 +93,7 @@ class ValidationMessage:
         return {"error": "error", "warning": "warning"}.get(category, "info")
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "resourceType": self.resource_type,
-            "resourceName": self.resource_name,
-            "category": self.category,
-            "message": self.message,
-            "virtualMachine": self.virtual_machine,
-        }
+        return camel_fields(self, "resource_type", "resource_name", "category", "message", "virtual_machine")
 
 
 @dataclass(frozen=True)

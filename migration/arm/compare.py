@@ -21,6 +21,7 @@ from typing import Any
 
 from migration.arm import model
 from migration.arm.model import ArmResource
+from migration.fields import camel_fields
 
 CHILD_COLLECTIONS = frozenset(
     {"subnets", "securityRules", "routes", "loadBalancingRules", "probes", "inboundNatRules", "dataDisks"}
@@ -45,15 +46,7 @@ class Finding:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "severity": self.severity,
-            "resource": self.resource,
-            "path": self.path,
-            "expected": self.expected,
-            "actual": self.actual,
-            "note": self.note,
-        }
+        return camel_fields(self, "kind", "severity", "resource", "path", "expected", "actual", "note")
 
 
 def _is_mapping(value: Any) -> bool:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migration.fields import camel_fields
+
 SEVERITIES = ("error", "blocked", "warning", "info")
 SUBSCRIPTION = "subscription"  # the `unit` of findings that concern every unit
 
@@ -42,14 +44,7 @@ class Finding:
     blocked_by: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "unit": self.unit,
-            "resource": self.resource,
-            "message": self.message,
-            "remedy": self.remedy,
-        }
+        return camel_fields(self, "rule", "severity", "unit", "resource", "message", "remedy")
 
 
 @dataclass(frozen=True)
