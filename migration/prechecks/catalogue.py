@@ -30,6 +30,11 @@ class Hit:
     remedy: str | None = None
 
 
+def unit_hit(unit: str, message: str, part: str = "", blocked_by: tuple[str, ...] = ()) -> Hit:
+    """A hit on the unit itself (`KIND/NAME`) or on a part of it (`part`: `/gateway`, `/peering/x`)."""
+    return Hit(unit, unit + part, message, blocked_by)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One precheck result. `to_dict()` gives the CLI's JSON shape (`rule, severity, unit,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from migration.estate import (
@@ -15,6 +16,7 @@ from migration.estate import (
     Role,
     media_link_parts,
 )
+from migration.prechecks.catalogue import Hit
 from migration.units import UnitRef, units_of
 
 
@@ -28,6 +30,10 @@ class RoleAt:
     @property
     def resource(self) -> str:
         return f"role/{self.service.name}/{self.role.name}"
+
+    def hit(self, message: str, part: str = "") -> Hit:
+        """A hit on this VM (`role/SERVICE/NAME`) or on a part of it (`part`: `/extension/x`)."""
+        return Hit(self.unit, self.resource + part, message)
 
 
 class Context:
@@ -63,6 +69,17 @@ class Context:
                 if account:
                     self.account_users[account].add(at.unit)
                 self.disks.append((at, disk, blob))
+
+    def iaas_deployments(self) -> Iterator[tuple[CloudService, Deployment]]:
+        """Each cloud service whose deployment holds VMs (IaaS), with that deployment."""
+        for service in self.estate.cloud_services:
+            d = service.deployment
+            if d is not None and d.kind == "IaaS":
+                yield service, d
+
+    def service_hit(self, service: CloudService, message: str, part: str = "") -> Hit:
+        """A hit on a cloud service (`cloudService/NAME`, or a part of it) in the unit it moves with."""
+        return Hit(self.service_unit[service.name], f"cloudService/{service.name}{part}", message)
 
     def storage_unit(self, account: str | None) -> str | None:
         """`storageAccount/NAME` when the account is in the estate (external accounts: None)."""

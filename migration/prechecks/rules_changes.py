@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule
+from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule, unit_hit
 from migration.prechecks.context import Context
 
 REF = "Unsupported features and configurations"
@@ -26,14 +26,12 @@ def outside_vnet(ctx: Context) -> Iterator[Hit]:
         if c.deployment and c.deployment.reserved_ip
     }
     reserved_by = {r.cloud_service for r in ctx.estate.reserved_ips if r.cloud_service}
-    for service in ctx.estate.cloud_services:
-        d = service.deployment
-        if d is None or d.kind != "IaaS" or d.virtual_network or not d.roles:
+    for service, d in ctx.iaas_deployments():
+        if d.virtual_network or not d.roles:
             continue
         has_reserved = (d.reserved_ip in reserved) or service.name in reserved_by
         vip = "" if has_reserved or not d.has_input_endpoints else " Its VIP is not reserved and will change."
-        yield Hit(
-            f"cloudService/{service.name}",
+        yield unit_hit(
             f"cloudService/{service.name}",
             f"The {len(d.roles)} VM(s) of {service.name!r} are not in a virtual network: prepare stops and "
             f"deallocates them and they get new private IPs.{vip}",
@@ -50,10 +48,9 @@ def outside_vnet(ctx: Context) -> Iterator[Hit]:
 def xml_extensions(ctx: Context) -> Iterator[Hit]:
     for at, ext in ctx.extensions:
         if ext.xml:
-            yield Hit(
-                at.unit,
-                f"{at.resource}/extension/{ext.name}",
+            yield at.hit(
                 f"XML extension {ext.name} {ext.version} on VM {at.role.name!r} is not migrated.",
+                part=f"/extension/{ext.name}",
             )
 
 
@@ -67,10 +64,8 @@ def xml_extensions(ctx: Context) -> Iterator[Hit]:
 def alerts(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.alerts:
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
-                f"{service.alerts} alert rule(s) of {service.name!r} are dropped by the migration.",
+            yield ctx.service_hit(
+                service, f"{service.alerts} alert rule(s) of {service.name!r} are dropped by the migration."
             )
 
 
@@ -84,9 +79,8 @@ def alerts(ctx: Context) -> Iterator[Hit]:
 def autoscale(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.autoscale:
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
+            yield ctx.service_hit(
+                service,
                 f"{service.autoscale} autoscale setting(s) of {service.name!r} are dropped by the migration.",
             )
 
@@ -136,8 +130,7 @@ def storage_locked(ctx: Context) -> Iterator[Hit]:
     automatic commit this rule used to warn of has no source and the docs contradict it), but a
     prepared account's management plane is locked while it waits."""
     for account in ctx.estate.storage_accounts:
-        yield Hit(
-            f"storageAccount/{account.name}",
+        yield unit_hit(
             f"storageAccount/{account.name}",
             f"Once prepared, storage account {account.name!r} accepts no management operation (for "
             "example regenerating its keys) until it is committed or aborted.",
@@ -160,10 +153,8 @@ def write_limit(ctx: Context) -> Iterator[Hit]:
             counts[at.unit] = counts.get(at.unit, 0) + 1
     for unit, count in sorted(counts.items()):
         if count > ARM_WRITE_LIMIT_VMS:
-            yield Hit(
-                unit,
-                unit,
-                f"{unit} holds {count} VMs; ARM allows about 1,200 writes an hour per subscription.",
+            yield unit_hit(
+                unit, f"{unit} holds {count} VMs; ARM allows about 1,200 writes an hour per subscription."
             )
 
 
@@ -177,9 +168,8 @@ def write_limit(ctx: Context) -> Iterator[Hit]:
 def certificates(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.certificates:
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
+            yield ctx.service_hit(
+                service,
                 f"The {len(service.certificates)} certificate(s) of {service.name!r} go to key vault "
                 f"{service.name}-KeyVault.",
             )
@@ -195,8 +185,7 @@ def certificates(ctx: Context) -> Iterator[Hit]:
 def portal_vnet_name(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         if vnet.name.startswith("Group ") and vnet.name.count(" ") >= 2:
-            yield Hit(
-                f"virtualNetwork/{vnet.name}",
+            yield unit_hit(
                 f"virtualNetwork/{vnet.name}",
                 f"Virtual network {vnet.name!r} was created in the portal; its migration name is "
                 "its full name.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import Hit, rule
+from migration.prechecks.catalogue import Hit, rule, unit_hit
 from migration.prechecks.context import Context
 
 REF = "Unsupported features and configurations"
@@ -21,10 +21,8 @@ GOOD_STATES = ("Running", "Stopped", "StoppedDeallocated")
 def multiple_subnets(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if len(at.role.subnets) > 1:
-            yield Hit(
-                at.unit,
-                at.resource,
-                f"VM {at.role.name!r} is in {len(at.role.subnets)} subnets ({', '.join(at.role.subnets)}).",
+            yield at.hit(
+                f"VM {at.role.name!r} is in {len(at.role.subnets)} subnets ({', '.join(at.role.subnets)})."
             )
 
 
@@ -38,11 +36,9 @@ def multiple_subnets(ctx: Context) -> Iterator[Hit]:
 def no_subnet(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if at.deployment.virtual_network and not at.role.subnets:
-            yield Hit(
-                at.unit,
-                at.resource,
+            yield at.hit(
                 f"VM {at.role.name!r} is in virtual network {at.deployment.virtual_network!r} "
-                "without a subnet.",
+                "without a subnet."
             )
 
 
@@ -58,11 +54,9 @@ def premium_boot_diagnostics(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         boot = at.role.boot_diagnostics
         if boot and (account := accounts.get(boot.storage_account)) and account.premium:
-            yield Hit(
-                at.unit,
-                at.resource,
+            yield at.hit(
                 f"VM {at.role.name!r} writes boot diagnostics to Premium account {account.name!r} "
-                f"({account.sku}).",
+                f"({account.sku})."
             )
 
 
@@ -74,15 +68,11 @@ def premium_boot_diagnostics(ctx: Context) -> Iterator[Hit]:
     remedy="Use one availability set per cloud service (or none).",
 )
 def many_availability_sets(ctx: Context) -> Iterator[Hit]:
-    for service in ctx.estate.cloud_services:
-        d = service.deployment
-        if d is None or d.kind != "IaaS":
-            continue
+    for service, d in ctx.iaas_deployments():
         sets = sorted({r.availability_set for r in d.roles if r.availability_set})
         if len(sets) > 1:
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
+            yield ctx.service_hit(
+                service,
                 f"Migration isn't supported for HostedService {service.name} because it has multiple "
                 f"Availabilities Sets ({', '.join(sets)}).",
             )
@@ -96,15 +86,11 @@ def many_availability_sets(ctx: Context) -> Iterator[Hit]:
     remedy="Put every VM of the service in the availability set, or none.",
 )
 def mixed_availability(ctx: Context) -> Iterator[Hit]:
-    for service in ctx.estate.cloud_services:
-        d = service.deployment
-        if d is None or d.kind != "IaaS":
-            continue
+    for service, d in ctx.iaas_deployments():
         outside = [r.name for r in d.roles if not r.availability_set]
         if outside and len(outside) < len(d.roles):
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
+            yield ctx.service_hit(
+                service,
                 f"Migration isn't supported for HostedService {service.name} because it has VMs that are not "
                 "part of the Availability Set even though the HostedService contains one "
                 f"({', '.join(outside)}).",
@@ -119,15 +105,11 @@ def mixed_availability(ctx: Context) -> Iterator[Hit]:
     remedy="Give every VM of the service secondary NICs, or none.",
 )
 def mixed_nics(ctx: Context) -> Iterator[Hit]:
-    for service in ctx.estate.cloud_services:
-        d = service.deployment
-        if d is None or d.kind != "IaaS":
-            continue
+    for service, d in ctx.iaas_deployments():
         multi = [r.name for r in d.roles if r.secondary_nics]
         if multi and len(multi) < len(d.roles):
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
+            yield ctx.service_hit(
+                service,
                 f"Cloud service {service.name!r} mixes multi-NIC VMs ({', '.join(multi)}) with "
                 "single-NIC VMs.",
             )
@@ -144,9 +126,8 @@ def paas(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         d = service.deployment
         if d is not None and d.kind == "PaaS":
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
+            yield ctx.service_hit(
+                service,
                 f"Migration isn't supported for Deployment {d.name} in HostedService {service.name} "
                 "because it's a PaaS deployment (Web/Worker).",
             )
@@ -166,8 +147,7 @@ def vnet_with_paas(ctx: Context) -> Iterator[Hit]:
         if d is not None and d.kind == "PaaS" and d.virtual_network:
             paas_in.setdefault(d.virtual_network, []).append(service.name)
     for vnet, services in sorted(paas_in.items()):
-        yield Hit(
-            f"virtualNetwork/{vnet}",
+        yield unit_hit(
             f"virtualNetwork/{vnet}",
             f"Migration isn't supported for Virtual Network {vnet} because it has non-gateway PaaS "
             f"deployments ({', '.join(services)}).",
@@ -187,14 +167,12 @@ def vnet_with_paas(ctx: Context) -> Iterator[Hit]:
 def bad_state(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if at.role.state not in GOOD_STATES:
-            yield Hit(
-                at.unit,
-                at.resource,
+            yield at.hit(
                 f"Migration isn't allowed for HostedService {at.service.name} because it has VM "
                 f"{at.role.name} "
                 f"in State: {at.role.state}. Migration is allowed only when the VM is in one of "
                 "the following "
-                "states - Running, Stopped, Stopped Deallocated.",
+                "states - Running, Stopped, Stopped Deallocated."
             )
 
 
@@ -238,8 +216,7 @@ def reserved_ip_without_endpoint(ctx: Context) -> Iterator[Hit]:
 def empty_service(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.deployment is None:
-            yield Hit(
-                ctx.service_unit[service.name],
-                f"cloudService/{service.name}",
+            yield ctx.service_hit(
+                service,
                 f"Cloud service {service.name!r} has no deployment: the migration API has nothing to move.",
             )

@@ -25,11 +25,9 @@ def guest_agent(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         # a deallocated or stopped VM reports no agent status; the platform checks running VMs
         if at.role.guest_agent != "Ready" and at.role.state == "Running":
-            yield Hit(
-                at.unit,
-                at.resource,
+            yield at.hit(
                 f"VM {at.role.name} in HostedService {at.service.name} is reporting the overall "
-                "agent status as Not Ready.",
+                "agent status as Not Ready."
             )
 
 
@@ -43,11 +41,10 @@ def guest_agent(ctx: Context) -> Iterator[Hit]:
 def extension_status(ctx: Context) -> Iterator[Hit]:
     for at, ext in ctx.extensions:
         if at.role.state == "Running" and ext.status.casefold() != "ready":
-            yield Hit(
-                at.unit,
-                f"{at.resource}/extension/{ext.name}",
+            yield at.hit(
                 f"VM {at.role.name} in HostedService {at.service.name} contains Extension {ext.name} "
                 f"reporting Handler Status: {ext.status}.",
+                part=f"/extension/{ext.name}",
             )
 
 
@@ -55,12 +52,11 @@ def _extension_rule(match: Callable[[Extension], bool], why: str) -> Callable[[C
     def check(ctx: Context) -> Iterator[Hit]:
         for at, ext in ctx.extensions:
             if match(ext):
-                yield Hit(
-                    at.unit,
-                    f"{at.resource}/extension/{ext.name}",
+                yield at.hit(
                     f"VM {at.role.name} in HostedService {at.service.name} contains Extension "
                     f"{ext.name}, "
                     f"{why}",
+                    part=f"/extension/{ext.name}",
                 )
 
     return check
@@ -122,13 +118,12 @@ def blob_size(ctx: Context) -> Iterator[Hit]:
         for disk in at.role.data_disks:
             want = expected_blob_bytes(disk.size_gb)
             if disk.blob_size_bytes is not None and disk.blob_size_bytes != want:
-                yield Hit(
-                    at.unit,
-                    f"{at.resource}/dataDisk/{disk.name}",
+                yield at.hit(
                     f"VM {at.role.name} in HostedService {at.service.name} contains Data Disk "
                     f"{disk.name} whose physical blob size {disk.blob_size_bytes} bytes doesn't match "
                     f"the VM Data Disk logical size {want} bytes. Migration will proceed without "
                     "specifying a size for the data disk for the Azure Resource Manager VM.",
+                    part=f"/dataDisk/{disk.name}",
                 )
 
 
@@ -142,9 +137,8 @@ def blob_size(ctx: Context) -> Iterator[Hit]:
 def blob_name(ctx: Context) -> Iterator[Hit]:
     for at, disk, blob in ctx.disks:
         if "/" in blob:
-            yield Hit(
-                at.unit,
-                f"{at.resource}/disk/{disk.name}",
+            yield at.hit(
                 f"VM {at.role.name} in HostedService {at.service.name} contains Disk with MediaLink "
                 f"{disk.media_link} which has blob name {blob} that isn't supported.",
+                part=f"/disk/{disk.name}",
             )

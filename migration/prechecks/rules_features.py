@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from migration.estate import Disk, Image, media_link_account
-from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule
+from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule, unit_hit
 from migration.prechecks.context import Context
 from migration.units import resolve_unit
 
@@ -51,7 +51,7 @@ def not_a_unit(ctx: Context) -> Iterator[Hit]:
             try:
                 resolve_unit(ctx.estate, unit)
             except ValueError as exc:
-                yield Hit(str(unit), str(unit), f"{exc}.")
+                yield unit_hit(str(unit), f"{exc}.")
 
 
 def _storage_hits(ctx: Context, items: Sequence[Disk | Image], what: str) -> Iterator[Hit]:
@@ -105,11 +105,10 @@ def endpoint_acls(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         for endpoint in at.role.endpoints:
             if endpoint.acl:
-                yield Hit(
-                    at.unit,
-                    f"{at.resource}/endpoint/{endpoint.name}",
+                yield at.hit(
                     f"Endpoint {endpoint.name!r} of VM {at.role.name!r} has {len(endpoint.acl)} ACL rule(s); "
                     "endpoint ACLs are not supported by the migration.",
+                    part=f"/endpoint/{endpoint.name}",
                 )
 
 
@@ -123,8 +122,7 @@ def endpoint_acls(ctx: Context) -> Iterator[Hit]:
 def application_gateway(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         if any(s.casefold() == "applicationgateway" for s in vnet.services):
-            yield Hit(
-                f"virtualNetwork/{vnet.name}",
+            yield unit_hit(
                 f"virtualNetwork/{vnet.name}",
                 f"Virtual network {vnet.name!r} contains an Application Gateway, which cannot be migrated.",
             )
@@ -140,11 +138,11 @@ def application_gateway(ctx: Context) -> Iterator[Hit]:
 def peerings(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for peering in vnet.peerings:
-            yield Hit(
+            yield unit_hit(
                 f"virtualNetwork/{vnet.name}",
-                f"virtualNetwork/{vnet.name}/peering/{peering.remote_virtual_network}",
                 f"Virtual network {vnet.name!r} is peered with {peering.remote_virtual_network!r}; "
                 "peered virtual networks cannot be migrated.",
+                part=f"/peering/{peering.remote_virtual_network}",
             )
 
 
@@ -163,10 +161,10 @@ def refused_services(ctx: Context) -> Iterator[Hit]:
         for service in vnet.services:
             label = next((v for k, v in REFUSED_SERVICES.items() if k.casefold() == service.casefold()), None)
             if label:
-                yield Hit(
+                yield unit_hit(
                     f"virtualNetwork/{vnet.name}",
-                    f"virtualNetwork/{vnet.name}/service/{service}",
                     f"Virtual network {vnet.name!r} contains {label}, which the migration does not support.",
+                    part=f"/service/{service}",
                 )
 
 
@@ -182,8 +180,8 @@ def unknown_services(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for service in vnet.services:
             if service.casefold() not in known:
-                yield Hit(
+                yield unit_hit(
                     f"virtualNetwork/{vnet.name}",
-                    f"virtualNetwork/{vnet.name}/service/{service}",
                     f"Virtual network {vnet.name!r} contains {service!r}, which c2arm cannot judge.",
+                    part=f"/service/{service}",
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import Hit, rule
+from migration.prechecks.catalogue import Hit, rule, unit_hit
 from migration.prechecks.context import Context
 
 ARM_SMALLEST_SUBNET = 29  # ARM refuses subnets smaller than /29
@@ -74,11 +74,7 @@ def prefix_problems(vnet_space: list[str], subnets: list[tuple[str, str]]) -> li
 def invalid_prefixes(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for problem in prefix_problems(vnet.address_space, [(s.name, s.prefix) for s in vnet.subnets]):
-            yield Hit(
-                f"virtualNetwork/{vnet.name}",
-                f"virtualNetwork/{vnet.name}",
-                f"Virtual network {vnet.name!r}: {problem}.",
-            )
+            yield unit_hit(f"virtualNetwork/{vnet.name}", f"Virtual network {vnet.name!r}: {problem}.")
         sites = {c.local_network_site for g in vnet.gateways for c in g.connections}
         for site in ctx.estate.local_network_sites:
             if site.name in sites:
@@ -106,11 +102,11 @@ def circuit_pending(ctx: Context) -> Iterator[Hit]:
         for gateway in vnet.gateways:
             circuit = circuits.get(gateway.circuit or "")
             if gateway.kind == "ExpressRoute" and circuit is not None and not circuit.moved_to_arm:
-                yield Hit(
+                yield unit_hit(
                     f"virtualNetwork/{vnet.name}",
-                    f"virtualNetwork/{vnet.name}/gateway",
                     f"Virtual network {vnet.name!r} waits for ExpressRoute circuit "
                     f"{circuit.name!r} to be moved to ARM.",
+                    part="/gateway",
                     blocked_by=(f"expressRouteCircuit/{circuit.name}",),
                 )
 
@@ -126,8 +122,7 @@ def storage_in_use(ctx: Context) -> Iterator[Hit]:
     for account in ctx.estate.storage_accounts:
         users = sorted(ctx.account_users.get(account.name, ()))
         if users:
-            yield Hit(
-                f"storageAccount/{account.name}",
+            yield unit_hit(
                 f"storageAccount/{account.name}",
                 f"Storage account {account.name!r} holds disks of VMs in {', '.join(users)}.",
                 blocked_by=tuple(users),

@@ -6,7 +6,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import Hit, rule
+from migration.prechecks.catalogue import Hit, rule, unit_hit
 from migration.prechecks.context import Context
 from migration.quotas import cores_of, needs_by_unit
 
@@ -33,10 +33,10 @@ def coexisting_gateways(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         kinds = {g.kind for g in vnet.gateways}
         if {"Vpn", "ExpressRoute"} <= kinds:
-            yield Hit(
+            yield unit_hit(
                 f"virtualNetwork/{vnet.name}",
-                f"virtualNetwork/{vnet.name}/gateway",
                 f"Virtual network {vnet.name!r} has both an ExpressRoute and a VPN gateway.",
+                part="/gateway",
             )
 
 
@@ -52,11 +52,11 @@ def disconnected(ctx: Context) -> Iterator[Hit]:
         for gateway in vnet.gateways:
             for conn in gateway.connections:
                 if conn.state == "Disconnected":
-                    yield Hit(
+                    yield unit_hit(
                         f"virtualNetwork/{vnet.name}",
-                        f"virtualNetwork/{vnet.name}/connection/{conn.local_network_site}",
                         f"The {gateway.kind} gateway of {vnet.name!r} has a disconnected connection to "
                         f"{conn.local_network_site!r}.",
+                        part=f"/connection/{conn.local_network_site}",
                     )
 
 
@@ -72,11 +72,11 @@ def unknown_circuit(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for gateway in vnet.gateways:
             if gateway.kind == "ExpressRoute" and not gateway.circuit:
-                yield Hit(
+                yield unit_hit(
                     f"virtualNetwork/{vnet.name}",
-                    f"virtualNetwork/{vnet.name}/gateway",
                     f"The ExpressRoute gateway of {vnet.name!r} names no circuit, so it cannot be "
                     "shown to be in ARM.",
+                    part="/gateway",
                 )
 
 
@@ -108,11 +108,7 @@ def quotas(ctx: Context) -> Iterator[Hit]:
 def unknown_size(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if cores_of(at.role.size) is None:
-            yield Hit(
-                at.unit,
-                at.resource,
-                f"VM {at.role.name!r} has size {at.role.size!r}, whose cores c2arm does not know.",
-            )
+            yield at.hit(f"VM {at.role.name!r} has size {at.role.size!r}, whose cores c2arm does not know.")
 
 
 @rule(
@@ -125,11 +121,7 @@ def unknown_size(ctx: Context) -> Iterator[Hit]:
 )
 def lb_rules(ctx: Context) -> Iterator[Hit]:
     vnets = {v.name: v for v in ctx.estate.virtual_networks}
-    for service in ctx.estate.cloud_services:
-        d = service.deployment
-        if d is None or d.kind != "IaaS":
-            continue
-        unit = ctx.service_unit[service.name]
+    for service, d in ctx.iaas_deployments():
         sets: dict[str, set[tuple[object, ...]]] = defaultdict(set)
         ports: dict[tuple[str | None, str, int], set[str]] = defaultdict(set)
         for role in d.roles:
@@ -144,32 +136,32 @@ def lb_rules(ctx: Context) -> Iterator[Hit]:
                     ports[(e.internal_load_balancer, e.protocol, e.port)].add(f"{role.name}/{e.name}")
         for name, variants in sorted(sets.items()):
             if len(variants) > 1:
-                yield Hit(
-                    unit,
-                    f"cloudService/{service.name}/loadBalancedSet/{name}",
+                yield ctx.service_hit(
+                    service,
                     f"Load-balanced set {name!r} of {service.name!r} is defined differently on its VMs "
                     "(port, protocol, local port, probe or load balancer).",
+                    part=f"/loadBalancedSet/{name}",
                 )
         for (balancer, proto, port), users in sorted(
             ports.items(), key=lambda kv: (kv[0][0] or "", kv[0][1], kv[0][2])
         ):
             if len(users) > 1:
                 where = f"internal load balancer {balancer!r}" if balancer else "the public VIP"
-                yield Hit(
-                    unit,
-                    f"cloudService/{service.name}/port/{proto}/{port}",
+                yield ctx.service_hit(
+                    service,
                     f"Port {proto}/{port} on {where} of {service.name!r} is used by "
                     f"{', '.join(sorted(users))}.",
+                    part=f"/port/{proto}/{port}",
                 )
         vnet = vnets.get(d.virtual_network or "")
         for ilb in d.internal_load_balancers:
             subnet = vnet.subnet(ilb.subnet) if vnet else None
             if subnet and ilb.static_ip and not _inside(ilb.static_ip, subnet.prefix):
-                yield Hit(
-                    unit,
-                    f"cloudService/{service.name}/internalLoadBalancer/{ilb.name}",
+                yield ctx.service_hit(
+                    service,
                     f"Internal load balancer {ilb.name!r} has IP {ilb.static_ip} outside its subnet "
                     f"{ilb.subnet!r} ({subnet.prefix}).",
+                    part=f"/internalLoadBalancer/{ilb.name}",
                 )
 
 
@@ -211,8 +203,8 @@ def conflicting_ips(ctx: Context) -> Iterator[Hit]:
         if len(users) > 1:
             deallocated = [u for u, state in users if state == "StoppedDeallocated"]
             note = f" ({', '.join(deallocated)} stopped-deallocated)" if deallocated else ""
-            yield Hit(
+            yield unit_hit(
                 f"virtualNetwork/{vnet}",
-                f"virtualNetwork/{vnet}/ip/{ip}",
                 f"Private IP {ip} is claimed by {', '.join(u for u, _ in users)} in {vnet!r}{note}.",
+                part=f"/ip/{ip}",
             )
