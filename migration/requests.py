@@ -87,7 +87,7 @@ def parse_duration(text: str) -> timedelta:
 SUBMITTED = {"submitted": True}  # validation context of a submission (HTTP, queue, backlog)
 
 
-def _user_id(cls: type, value: str, info: ValidationInfo) -> str:
+def _user_id(value: str, info: ValidationInfo) -> str:
     """An instance id; in a submission a user id, never the reserved namespace (`migration.instance_ids`).
 
     The activities re-read a plan unit's request, whose id c2arm derived (`plan~kind~name`): only
@@ -101,7 +101,7 @@ def _user_id(cls: type, value: str, info: ValidationInfo) -> str:
     return value
 
 
-def _plain_name(cls: type, value: str | None) -> str | None:
+def _plain_name(value: str | None) -> str | None:
     """A name as the platform allows it (spaces too), without control or format characters."""
     problem = None if value is None else name_problem(value)
     if problem:

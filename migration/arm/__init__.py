@@ -13,7 +13,7 @@ Public API (stable; add, don't rename):
 - `expected_resources(estate, unit) -> list[ArmResource]`: the translation of one unit;
   `expected_by_unit(estate, units=None) -> dict[UnitRef, list[ArmResource]]` for many at once.
 - `compare(expected, actual, acceptable_extra_types=()) -> list[Finding]`;
-  `acceptable_extras(estate, unit)`; `check_unit(estate, unit, actual_json_or_resources)`
+  `acceptable_extras(unit)`; `check_unit(estate, unit, actual_json_or_resources)`
   wires the three together.
 - `Finding(kind, severity, resource, path, expected, actual, note)`, `.to_dict()`.
 - Value normalisers shared by both sides: `arm_location`, `vm_size`, `next_hop_type`,
@@ -57,7 +57,7 @@ def check_unit(
 ) -> list[Finding]:
     """Compare what `unit` should have become with `actual` (ArmResources or ARM REST JSON)."""
     resources = [a if isinstance(a, ArmResource) else from_arm(a) for a in actual]
-    return compare(expected_resources(estate, unit), resources, acceptable_extras(estate, unit))
+    return compare(expected_resources(estate, unit), resources, acceptable_extras(unit))
 
 
 __all__ = [

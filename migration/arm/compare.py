@@ -9,7 +9,7 @@ or missing children are findings too. Strings compare case-insensitively.
 Acceptable, documented changes are reported with severity `info` instead of `deviation`:
 - a property path the expectation lists in `may_change` (the new private IP of a VM outside a
   VNet);
-- an extra resource whose type is in `acceptable_extra_types` (`acceptable_extras(estate, unit)`:
+- an extra resource whose type is in `acceptable_extra_types` (`acceptable_extras(unit)`:
   the virtual network the platform creates for a cloud service outside a VNet).
 """
 
@@ -149,7 +149,7 @@ def compare(
     return findings
 
 
-def acceptable_extras(estate: Any, unit: Any) -> frozenset[str]:
+def acceptable_extras(unit: Any) -> frozenset[str]:
     """Types the platform may add to a unit's group beyond the translation table."""
     if getattr(unit, "kind", None) == "cloudService":
         return frozenset({model.VIRTUAL_NETWORK})

@@ -8,7 +8,8 @@ and roles use (cloned), and every resource of every cloud service deployed in it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from migration._gc import bulk
 from migration.arm import model
@@ -16,7 +17,7 @@ from migration.arm._build import Builder, add_nsg, add_reserved_ip, add_route_ta
 from migration.arm.expected_compute import cloud_service_resources
 from migration.arm.model import ArmResource
 from migration.arm.normalise import connection_type
-from migration.estate import Estate, EstateIndex, VirtualNetwork
+from migration.estate import Estate, EstateIndex, StorageAccount, VirtualNetwork
 from migration.units import UnitRef, resolve_unit, units_of
 
 
@@ -43,45 +44,35 @@ def expected_by_unit(
 
 def _expected(estate: EstateIndex, unit: UnitRef) -> list[ArmResource]:
     b = Builder(estate, unit)
-    if unit.kind == "virtualNetwork":
-        vnet = estate.virtual_network(unit.name)
-        if vnet is None:
-            raise ValueError(f"{unit} is not in the estate")
-        _group(b, estate.location_of(vnet))
-        _virtual_network(b, vnet)
-        for service in estate.services_in(vnet.name):
-            cloud_service_resources(b, service, vnet)
-    elif unit.kind == "cloudService":
-        cloud = estate.cloud_service(unit.name)
-        if cloud is None:
-            raise ValueError(f"{unit} is not in the estate")
-        _group(b, estate.location_of(cloud))
-        cloud_service_resources(b, cloud, None)
-    elif unit.kind == "storageAccount":
-        account = estate.storage_account(unit.name)
-        if account is None:
-            raise ValueError(f"{unit} is not in the estate")
-        _group(b, estate.location_of(account))
-        b.add(model.STORAGE_ACCOUNT, account.name, estate.location_of(account), {"sku": account.sku})
-    elif unit.kind == "reservedIp":
-        rip = estate.reserved_ip(unit.name)
-        if rip is None:
-            raise ValueError(f"{unit} is not in the estate")
-        _group(b, estate.location_of(rip))
-        add_reserved_ip(b, rip.name)
-    elif unit.kind == "networkSecurityGroup":
-        nsg = estate.network_security_group(unit.name)
-        if nsg is None:
-            raise ValueError(f"{unit} is not in the estate")
-        _group(b, estate.location_of(nsg))
-        add_nsg(b, nsg)
-    else:
-        table = estate.route_table(unit.name)
-        if table is None:
-            raise ValueError(f"{unit} is not in the estate")
-        _group(b, estate.location_of(table))
-        add_route_table(b, table)
+    find, add = _KINDS.get(unit.kind, _KINDS["routeTable"])
+    item = find(estate, unit.name)
+    if item is None:
+        raise ValueError(f"{unit} is not in the estate")
+    _group(b, estate.location_of(item))
+    add(b, item)
     return sorted(b.out.values(), key=lambda r: r.key)
+
+
+def _vnet_unit(b: Builder, vnet: VirtualNetwork) -> None:
+    """A VNet and every cloud service deployed in it."""
+    _virtual_network(b, vnet)
+    for service in b.idx.services_in(vnet.name):
+        cloud_service_resources(b, service, vnet)
+
+
+def _storage_account(b: Builder, account: StorageAccount) -> None:
+    b.add(model.STORAGE_ACCOUNT, account.name, b.idx.location_of(account), {"sku": account.sku})
+
+
+# per unit kind: how to find it in the estate, what its group holds besides the group itself
+_KINDS: dict[str, tuple[Callable[[EstateIndex, str], Any], Callable[[Builder, Any], None]]] = {
+    "virtualNetwork": (EstateIndex.virtual_network, _vnet_unit),
+    "cloudService": (EstateIndex.cloud_service, lambda b, service: cloud_service_resources(b, service, None)),
+    "storageAccount": (EstateIndex.storage_account, _storage_account),
+    "reservedIp": (EstateIndex.reserved_ip, lambda b, rip: add_reserved_ip(b, rip.name)),
+    "networkSecurityGroup": (EstateIndex.network_security_group, add_nsg),
+    "routeTable": (EstateIndex.route_table, add_route_table),
+}
 
 
 def _group(b: Builder, location: str) -> None:

@@ -20,7 +20,7 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
     if deployment is None or deployment.kind != "IaaS":
         return
     for role in deployment.roles:
-        _role(b, service, deployment, role, vnet, location)
+        _role(b, deployment, role, vnet, location)
     for name in dict.fromkeys(r.availability_set for r in deployment.roles if r.availability_set):
         b.add(model.AVAILABILITY_SET, name, location)
     # the VIP: a reserved IP when the deployment has one (it becomes the static public IP and
@@ -56,7 +56,6 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
 
 def _role(
     b: Builder,
-    service: CloudService,
     deployment: Deployment,
     role: Role,
     vnet: VirtualNetwork | None,

@@ -7,6 +7,7 @@ structural errors of the same file: every problem at once, each with its path.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 Issue = tuple[str, str]
@@ -108,13 +109,13 @@ def check_references(raw: Any) -> list[Issue]:
             _unique(list(_items(item, child, f"{path}.")), child[:-1], issues)
     for path, rip in top["reservedIps"]:
         _ref(rip, "cloudService", path, names["cloudServices"], "cloud service", issues)
-    _check_disk_names(raw, top, issues)
+    _check_disk_names(top, issues)
     for path, service in top["cloudServices"]:
         _check_deployment(service, f"{path}.deployment", names, subnets_of, issues)
     return issues
 
 
-def _check_disk_names(raw: dict[str, Any], top: dict[str, Any], issues: list[Issue]) -> None:
+def _check_disk_names(top: dict[str, Any], issues: list[Issue]) -> None:
     """Disk names are unique across the registry and every role's OS and data disks."""
     disks: list[tuple[str, dict[str, Any]]] = list(top["disks"])
     for cpath, service in top["cloudServices"]:
@@ -153,47 +154,55 @@ def _check_deployment(
     roles = list(_items(deployment, "roles", f"{path}."))
     _unique(roles, "role", issues)
     paas = isinstance(deployment.get("kind"), str) and deployment["kind"].casefold() == "paas"
+    where = _Where(vnet, subnets, names, ilb_names)
     for rpath, role in roles:
         if not paas and "osDisk" not in role:
             issues.append((f"{rpath}.osDisk", "required for an IaaS role"))
-        role_subnets = role.get("subnets")
-        if isinstance(role_subnets, list):
-            for i, subnet in enumerate(role_subnets):
-                _subnet_ref(subnet, f"{rpath}.subnets[{i}]", vnet, subnets, issues)
-        _ref(
-            role,
-            "networkSecurityGroup",
-            rpath,
-            names["networkSecurityGroups"],
-            "network security group",
-            issues,
-        )
-        nics = list(_items(role, "secondaryNics", f"{rpath}."))
-        _unique(nics, "secondary NIC", issues)
-        for npath, nic in nics:
-            _subnet_ref(nic.get("subnet"), f"{npath}.subnet", vnet, subnets, issues)
-        endpoints = list(_items(role, "endpoints", f"{rpath}."))
-        _unique(endpoints, "endpoint", issues)
-        for epath, endpoint in endpoints:
-            _ref(endpoint, "internalLoadBalancer", epath, ilb_names, "internal load balancer", issues)
-        _unique(list(_items(role, "extensions", f"{rpath}.")), "extension", issues)
-        luns: dict[Any, str] = {}
-        for dpath, disk in _items(role, "dataDisks", f"{rpath}."):
-            lun = disk.get("lun")
-            if isinstance(lun, int) and lun in luns:
-                issues.append((f"{dpath}.lun", f"duplicate LUN {lun} (first at {luns[lun]})"))
-            elif isinstance(lun, int):
-                luns[lun] = dpath
-        boot = role.get("bootDiagnostics")
-        if isinstance(boot, dict):
-            _ref(
-                boot,
-                "storageAccount",
-                f"{rpath}.bootDiagnostics",
-                names["storageAccounts"],
-                "storage account",
-                issues,
-            )
+        _check_role(role, rpath, where, issues)
+
+
+@dataclass(frozen=True)
+class _Where:
+    """What a role's references resolve against: its deployment's VNet and the estate's names."""
+
+    vnet: Any
+    subnets: set[str] | None
+    names: dict[str, set[str]]
+    ilb_names: set[str]
+
+
+def _check_role(role: dict[str, Any], rpath: str, where: _Where, issues: list[Issue]) -> None:
+    role_subnets = role.get("subnets")
+    if isinstance(role_subnets, list):
+        for i, subnet in enumerate(role_subnets):
+            _subnet_ref(subnet, f"{rpath}.subnets[{i}]", where.vnet, where.subnets, issues)
+    nsgs = where.names["networkSecurityGroups"]
+    _ref(role, "networkSecurityGroup", rpath, nsgs, "network security group", issues)
+    nics = list(_items(role, "secondaryNics", f"{rpath}."))
+    _unique(nics, "secondary NIC", issues)
+    for npath, nic in nics:
+        _subnet_ref(nic.get("subnet"), f"{npath}.subnet", where.vnet, where.subnets, issues)
+    endpoints = list(_items(role, "endpoints", f"{rpath}."))
+    _unique(endpoints, "endpoint", issues)
+    for epath, endpoint in endpoints:
+        _ref(endpoint, "internalLoadBalancer", epath, where.ilb_names, "internal load balancer", issues)
+    _unique(list(_items(role, "extensions", f"{rpath}.")), "extension", issues)
+    _check_luns(role, rpath, issues)
+    boot = role.get("bootDiagnostics")
+    if isinstance(boot, dict):
+        accounts = where.names["storageAccounts"]
+        _ref(boot, "storageAccount", f"{rpath}.bootDiagnostics", accounts, "storage account", issues)
+
+
+def _check_luns(role: dict[str, Any], rpath: str, issues: list[Issue]) -> None:
+    """A role's data disks have distinct LUNs."""
+    luns: dict[Any, str] = {}
+    for dpath, disk in _items(role, "dataDisks", f"{rpath}."):
+        lun = disk.get("lun")
+        if isinstance(lun, int) and lun in luns:
+            issues.append((f"{dpath}.lun", f"duplicate LUN {lun} (first at {luns[lun]})"))
+        elif isinstance(lun, int):
+            luns[lun] = dpath
 
 
 def _subnet_ref(value: Any, path: str, vnet: Any, subnets: set[str] | None, issues: list[Issue]) -> None:
