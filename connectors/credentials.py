@@ -59,9 +59,11 @@ class StaticTokenCredential:
         enable_cae: bool = False,
         **kwargs: Any,
     ) -> AccessToken:
+        del scopes, claims, tenant_id, enable_cae, kwargs  # the protocol's: one token answers them all
         return AccessToken(self._token, self._expires_on)
 
     def get_token_info(self, *scopes: str, options: Any = None) -> AccessTokenInfo:
+        del scopes, options  # the protocol's: one token answers them all
         return AccessTokenInfo(self._token, self._expires_on)
 
     def close(self) -> None:

@@ -156,6 +156,44 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
 
 
+_TRANSIENT_STATUS = {
+    429: Reason.THROTTLED,
+    408: Reason.TIMEOUT,
+    504: Reason.TIMEOUT,
+    500: Reason.SERVER,
+    502: Reason.SERVER,
+    503: Reason.SERVER,
+}
+_PERMANENT_STATUS = {401: Reason.AUTH, 403: Reason.AUTH, 404: Reason.NOT_FOUND, 409: Reason.CONFLICT}
+
+
+def _first_match(patterns: tuple[tuple[re.Pattern[str], Reason], ...], text: str) -> Reason | None:
+    return next((reason for pattern, reason in patterns if pattern.search(text)), None)
+
+
+def _kind_and_reason(status: int | None, code: str, text: str) -> tuple[type[AzureCallError], Reason]:
+    """In this order: the platform's transient wording, no answer, a transient status, its
+    permanent wording, its code, any other 5xx (transient), else permanent by status."""
+    reason = _first_match(_TRANSIENT_PATTERNS, text)
+    if reason is not None:
+        return TransientError, reason
+    if status is None:
+        return TransientError, Reason.CONNECTION
+    if status in _TRANSIENT_STATUS:
+        return TransientError, _TRANSIENT_STATUS[status]
+    reason = _first_match(_PERMANENT_PATTERNS, text)
+    if reason is not None:
+        return PermanentError, reason
+    by_code = _CODE_REASONS.get(code.lower())
+    if by_code in (Reason.THROTTLED, Reason.SERVER, Reason.TIMEOUT):
+        return TransientError, by_code
+    if by_code is not None:
+        return PermanentError, by_code
+    if status >= 500:
+        return TransientError, Reason.SERVER
+    return PermanentError, _PERMANENT_STATUS.get(status, Reason.BAD_REQUEST)
+
+
 def classify(
     status: int | None,
     code: str = "",
@@ -171,41 +209,16 @@ def classify(
     asynchronous operation; None when there was no answer at all (then it is transient).
     """
     text = message or code or (f"HTTP {status}" if status else "no answer")
-
-    def make(kind: type[AzureCallError], reason: Reason) -> AzureCallError:
-        return kind(
-            text,
-            code=code,
-            status=status,
-            reason=reason,
-            retry_after=retry_after,
-            request_id=request_id,
-            operation=operation,
-        )
-
-    for pattern, reason in _TRANSIENT_PATTERNS:
-        if pattern.search(text):
-            return make(TransientError, reason)
-    if status is None:
-        return make(TransientError, Reason.CONNECTION)
-    if status == 429:
-        return make(TransientError, Reason.THROTTLED)
-    if status in (408, 504):
-        return make(TransientError, Reason.TIMEOUT)
-    if status in (500, 502, 503):
-        return make(TransientError, Reason.SERVER)
-    for pattern, reason in _PERMANENT_PATTERNS:
-        if pattern.search(text):
-            return make(PermanentError, reason)
-    by_code = _CODE_REASONS.get(code.lower())
-    if by_code in (Reason.THROTTLED, Reason.SERVER, Reason.TIMEOUT):
-        return make(TransientError, by_code)
-    if by_code is not None:
-        return make(PermanentError, by_code)
-    if status >= 500:
-        return make(TransientError, Reason.SERVER)
-    by_status = {401: Reason.AUTH, 403: Reason.AUTH, 404: Reason.NOT_FOUND, 409: Reason.CONFLICT}
-    return make(PermanentError, by_status.get(status, Reason.BAD_REQUEST))
+    kind, reason = _kind_and_reason(status, code, text)
+    return kind(
+        text,
+        code=code,
+        status=status,
+        reason=reason,
+        retry_after=retry_after,
+        request_id=request_id,
+        operation=operation,
+    )
 
 
 @dataclass(frozen=True)

@@ -173,7 +173,7 @@ def _network(role: Element, where: str) -> dict[str, object]:
     }
 
 
-def _disk_size(disk: Element, sizes: Mapping[str, int], where: str) -> int | None:
+def _disk_size(disk: Element, sizes: Mapping[str, int]) -> int | None:
     return integer(disk, "LogicalDiskSizeInGB") or sizes.get(text(disk, "DiskName") or "")
 
 
@@ -200,7 +200,7 @@ def _role(role: Element, instance: Element | None, sizes: Mapping[str, int], whe
             f"{where}.osDisk",
             name=text(os_el, "DiskName"),
             os=text(os_el, "OS"),
-            size_gb=_disk_size(os_el, sizes, where),
+            size_gb=_disk_size(os_el, sizes),
             media_link=text(os_el, "MediaLink"),
         )
     fields["data_disks"] = [
@@ -209,7 +209,7 @@ def _role(role: Element, instance: Element | None, sizes: Mapping[str, int], whe
             f"{where}.dataDisks[{i}]",
             name=text(d, "DiskName"),
             lun=integer(d, "Lun") or 0,
-            size_gb=_disk_size(d, sizes, where),
+            size_gb=_disk_size(d, sizes),
             media_link=text(d, "MediaLink"),
         )
         for i, d in enumerate(children(role, "DataVirtualHardDisks", "DataVirtualHardDisk"))
