@@ -26,6 +26,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from cli.signin import SignInFailed, auth_headers, sign_in
+from connectors.closing import Closing
 
 KEY_HEADER = "x-functions-key"
 DEFAULT_STATE_DIR = Path(".c2arm")
@@ -130,7 +131,7 @@ def _error_text(response: httpx.Response) -> tuple[str, Any]:
     return json.dumps(body)[:300], body
 
 
-class ApiClient:
+class ApiClient(Closing):
     """Typed calls to the app's routes; one `httpx.Client` per command run."""
 
     def __init__(
@@ -182,12 +183,6 @@ class ApiClient:
 
     def close(self) -> None:
         self._http.close()
-
-    def __enter__(self) -> ApiClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- transport ---------------------------------------------------------------------------
     def _unreachable(self, exc: Exception) -> ApiError:

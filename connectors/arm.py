@@ -27,6 +27,7 @@ from azure.core.exceptions import (
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
+from connectors.closing import Closing
 from connectors.cloud import AzureSettings
 from connectors.credentials import token_credential
 from connectors.errors import (
@@ -73,7 +74,22 @@ def _as_json(model: Any) -> dict[str, Any]:
     return model.as_dict() if hasattr(model, "as_dict") else dict(model)
 
 
-class ArmReader:
+def sdk_client_options(settings: AzureSettings, **client_kwargs: Any) -> dict[str, Any]:
+    """The keyword arguments every ARM management SDK client of c2arm is built with: the cloud's
+    (or the emulator's) endpoint and scope, the CA bundle, the timeouts, and no SDK retries (our
+    bounded loop retries, not the SDK's); `client_kwargs` (e.g. a test transport) added last."""
+    return {
+        "base_url": settings.arm_endpoint,
+        "credential_scopes": [settings.arm_scope],
+        "connection_verify": settings.verify,
+        "retry_total": 0,
+        "connection_timeout": settings.timeout,
+        "read_timeout": settings.timeout,
+        **client_kwargs,
+    }
+
+
+class ArmReader(Closing):
     """Reads one subscription's ARM resources. Build with `from_settings`."""
 
     def __init__(
@@ -108,15 +124,7 @@ class ArmReader:
         **client_kwargs: Any,
     ) -> ArmReader:
         credential = credential or token_credential(settings)
-        common: dict[str, Any] = {
-            "base_url": settings.arm_endpoint,
-            "credential_scopes": [settings.arm_scope],
-            "connection_verify": settings.verify,
-            "retry_total": 0,  # our bounded loop retries, not the SDK's
-            "connection_timeout": settings.timeout,
-            "read_timeout": settings.timeout,
-            **client_kwargs,
-        }
+        common = sdk_client_options(settings, **client_kwargs)
         return cls(
             ResourceManagementClient(credential, subscription_id, api_version=RESOURCES_API, **common),
             NetworkManagementClient(credential, subscription_id, **common),
@@ -130,12 +138,6 @@ class ArmReader:
     def close(self) -> None:
         self.resources.close()
         self.network.close()
-
-    def __enter__(self) -> ArmReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- calls with typed errors and bounded retries -----------------------------------------
 

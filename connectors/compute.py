@@ -15,7 +15,8 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import AvailabilitySetUpdate
 
-from connectors.arm import ArmReader
+from connectors.arm import ArmReader, sdk_client_options
+from connectors.closing import Closing
 from connectors.cloud import AzureSettings
 from connectors.credentials import token_credential
 from connectors.errors import PermanentError, Reason, TransientError, classify
@@ -77,7 +78,7 @@ def vm_facts(data: dict[str, Any]) -> VmFacts:
     )
 
 
-class ComputeConnector:
+class ComputeConnector(Closing):
     """The follow-through's compute calls for one subscription. Build with `from_settings`."""
 
     def __init__(self, reader: ArmReader, compute: ComputeManagementClient) -> None:
@@ -99,27 +100,13 @@ class ComputeConnector:
             settings, subscription_id, credential=credential, limiter=limiter, **client_kwargs
         )
         compute = ComputeManagementClient(
-            credential,
-            subscription_id,
-            base_url=settings.arm_endpoint,
-            credential_scopes=[settings.arm_scope],
-            connection_verify=settings.verify,
-            retry_total=0,
-            connection_timeout=settings.timeout,
-            read_timeout=settings.timeout,
-            **client_kwargs,
+            credential, subscription_id, **sdk_client_options(settings, **client_kwargs)
         )
         return cls(reader, compute)
 
     def close(self) -> None:
         self.compute.close()
         self.reader.close()
-
-    def __enter__(self) -> ComputeConnector:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- reads ---------------------------------------------------------------------------------
     def vm_names(self, group: str) -> list[str]:

@@ -28,11 +28,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from connectors.closing import Closing
 from connectors.cloud import AzureSettings
 from connectors.errors import ConfigurationError
 
 
-class StaticTokenCredential:
+class StaticTokenCredential(Closing):
     """A fixed bearer token as an azure-core `TokenCredential` (and `SupportsTokenInfo`).
 
     azure-identity has no such class; the local emulator accepts any non-empty token, and a
@@ -68,12 +69,6 @@ class StaticTokenCredential:
 
     def close(self) -> None:
         """Nothing to release (part of the credential protocol used by `with` blocks)."""
-
-    def __enter__(self) -> StaticTokenCredential:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def token_credential(settings: AzureSettings) -> TokenCredential:

@@ -358,16 +358,11 @@ class Storage:
 
     def peek(self, queue: str, limit: int = 32) -> list[str]:
         """Texts of up to `limit` (≤ 32, the service's cap) messages without taking them."""
-        return [m.content for m in self._queue(queue).peek_messages(max_messages=min(32, max(1, limit)))]
+        return _peek(self._queue(queue), limit)
 
     def receive(self, queue: str, limit: int = 32, visibility_timeout: int = 30) -> list[Any]:
         """Take up to `limit` messages (hidden for `visibility_timeout` s); delete with `delete`."""
-        client = self._queue(queue)
-        return list(
-            client.receive_messages(
-                max_messages=min(32, max(1, limit)), visibility_timeout=visibility_timeout
-            )
-        )
+        return _receive(self._queue(queue), limit, visibility_timeout)
 
     def _raw(self, name: str) -> Any:
         if name not in QUEUES:
@@ -376,16 +371,24 @@ class Storage:
 
     def peek_raw(self, queue: str, limit: int = 32) -> list[str]:
         """As `peek`, the stored contents undecoded (a hostile message cannot make the read fail)."""
-        return [m.content for m in self._raw(queue).peek_messages(max_messages=min(32, max(1, limit)))]
+        return _peek(self._raw(queue), limit)
 
     def receive_raw(self, queue: str, limit: int = 32, visibility_timeout: int = 30) -> list[Any]:
         """As `receive`, the contents undecoded: decode each one yourself, and poison what fails."""
-        client = self._raw(queue)
-        return list(
-            client.receive_messages(
-                max_messages=min(32, max(1, limit)), visibility_timeout=visibility_timeout
-            )
-        )
+        return _receive(self._raw(queue), limit, visibility_timeout)
 
     def delete(self, queue: str, message: Any) -> None:
         self._queue(queue).delete_message(message)
+
+
+def _batch(limit: int) -> int:
+    """A message batch size the queue service accepts (1 to 32)."""
+    return min(32, max(1, limit))
+
+
+def _peek(client: Any, limit: int) -> list[str]:
+    return [m.content for m in client.peek_messages(max_messages=_batch(limit))]
+
+
+def _receive(client: Any, limit: int, visibility_timeout: int) -> list[Any]:
+    return list(client.receive_messages(max_messages=_batch(limit), visibility_timeout=visibility_timeout))

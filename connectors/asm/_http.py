@@ -29,6 +29,7 @@ import httpx
 from azure.core.credentials import TokenCredential
 
 from connectors.asm.xml_common import parse_error_body
+from connectors.closing import Closing
 from connectors.credentials import ManagementCertificate, ssl_context
 from connectors.errors import (
     AzureCallError,
@@ -50,7 +51,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 _NOT_PROCESSED = (429, 503)
 
 
-class AsmHttp:
+class AsmHttp(Closing):
     """Sends requests to one subscription's classic API and turns failures into typed errors."""
 
     def __init__(
@@ -108,12 +109,6 @@ class AsmHttp:
 
     def close(self) -> None:
         self._client.close()
-
-    def __enter__(self) -> AsmHttp:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _headers(self, service: str, has_body: bool) -> dict[str, str]:
         headers = {"x-ms-version": SERVICE_VERSIONS[service], "Accept": "application/xml"}

@@ -39,6 +39,7 @@ from connectors.asm.units import (
     seg,
 )
 from connectors.asm.xml_common import deployment_network_resource, parse_xml, text
+from connectors.closing import Closing
 from connectors.cloud import AzureSettings
 from connectors.credentials import ManagementCertificate, management_certificate, token_credential
 from connectors.errors import PermanentError, Reason, TransientError
@@ -69,7 +70,7 @@ class StartResult:
         return {"started": self.started, "state": self.state, "requestId": self.request_id}
 
 
-class AsmClient:
+class AsmClient(Closing):
     """One subscription's classic API. Build it with `from_settings` (or from an `AsmHttp`)."""
 
     def __init__(self, http: AsmHttp, arm_side: ArmSideProbe | None = None) -> None:
@@ -112,12 +113,6 @@ class AsmClient:
 
     def close(self) -> None:
         self.http.close()
-
-    def __enter__(self) -> AsmClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # --- raw reads ---------------------------------------------------------------------------
 
