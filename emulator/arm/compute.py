@@ -17,6 +17,7 @@ from typing import Any
 from emulator import faults, ops
 from emulator.arm import compute_ops as cops
 from emulator.arm.errors import ArmError, resource_not_found
+from emulator.arm.messages import say
 from emulator.http import Call, Reply, Router, json_reply
 
 router = Router()
@@ -113,7 +114,7 @@ def _refused(name: str, why: str) -> ArmError:
     return ArmError(
         409,
         "OperationNotAllowed",
-        f"Operation 'convertToManagedDisks' is not allowed on VM '{name}' since {why}",
+        say("arm.convert-refused", vm=name, why=why),
     )
 
 
@@ -122,21 +123,20 @@ def _convert_refusal(call: Call, vm: dict[str, Any]) -> ArmError | None:
     name, profile = vm["name"], vm["properties"]["storageProfile"]
     disks = [profile["osDisk"], *profile.get("dataDisks", [])]
     if all("managedDisk" in d for d in disks):
-        return _refused(name, "the VM already uses managed disks.")
+        return _refused(name, say("arm.convert.managed"))
     state = cops.power(call.platform, vm)
     if state != "deallocated":
-        return _refused(name, f"the VM is {state}. Deallocate the VM and retry.")
+        return _refused(name, say("arm.convert.not-deallocated", state=state))
     set_ref = (vm["properties"].get("availabilitySet") or {}).get("id")
     if set_ref:
         aset = call.platform.resources.get(set_ref.lower())
         if aset is not None and (aset.get("sku") or {}).get("name") != "Aligned":
-            why = f"its availability set '{aset['name']}' is not on the 'Aligned' SKU."
-            return _refused(name, f"{why} Align the set first.")
+            return _refused(name, say("arm.convert.set-not-aligned", set=aset["name"]))
     for ext in _extensions(call, vm):
         state = ext["properties"]["provisioningState"]
         if state != "Succeeded":
-            why = f"extension '{ext['name'].split('/')[-1]}' is in provisioning state '{state}'."
-            return _refused(name, why + " Remove or repair the extension and retry.")
+            why = say("arm.convert.extension", extension=ext["name"].split("/")[-1], state=state)
+            return _refused(name, why)
     return None
 
 
@@ -145,7 +145,9 @@ def vm_action(call: Call) -> Reply:
     action = call.params["action"].lower()
     kinds = {"deallocate": "vm:deallocate", "start": "vm:start", "converttomanageddisks": "vm:convert"}
     if action not in kinds:
-        raise ArmError(404, "InvalidResourceType", f"The action '{call.params['action']}' is not supported.")
+        raise ArmError(
+            404, "InvalidResourceType", say("arm.action-not-supported", action=call.params["action"])
+        )
     vm = _vm(call)
     vm_id = vm["id"].lower()
     running = cops.running_op(call.platform, vm_id)
@@ -155,8 +157,7 @@ def vm_action(call: Call) -> Reply:
         raise ArmError(
             409,
             "OperationNotAllowed",
-            f"Operation '{call.params['action']}' is not allowed on VM '{vm['name']}' "
-            "since another operation is in progress on it.",
+            say("arm.operation-in-progress", action=call.params["action"], vm=vm["name"]),
         )
     if kinds[action] == "vm:convert":
         refusal = _convert_refusal(call, vm)
@@ -206,15 +207,15 @@ def update_set(call: Call) -> Reply:
     try:
         body = json.loads(call.body or b"{}")
     except ValueError as exc:
-        raise ArmError(400, "InvalidRequestContent", "The request content is not valid JSON.") from exc
+        raise ArmError(400, "InvalidRequestContent", say("arm.body-not-json")) from exc
     if not isinstance(body, dict):
-        raise ArmError(400, "InvalidRequestContent", "The request content must be a JSON object.")
+        raise ArmError(400, "InvalidRequestContent", say("arm.body-not-object"))
     sku = (body.get("sku") or {}).get("name") or (aset.get("sku") or {}).get("name", "Classic")
     if sku not in ("Aligned", "Classic"):
         raise ArmError(
             400,
             "InvalidParameter",
-            f"The value '{sku}' of parameter 'sku.name' is not one of Aligned, Classic.",
+            say("arm.bad-sku", sku=sku),
         )
     props = body.get("properties") or {}
     count = int(props.get("platformFaultDomainCount") or aset["properties"]["platformFaultDomainCount"])
@@ -222,7 +223,7 @@ def update_set(call: Call) -> Reply:
         raise ArmError(
             409,
             "OperationNotAllowed",
-            f"Availability set '{aset['name']}' is Aligned and cannot be changed back to Classic.",
+            say("arm.set-aligned", set=aset["name"]),
         )
     if sku == "Aligned":
         most = _max_fault_domains(call, aset["location"])
@@ -230,7 +231,7 @@ def update_set(call: Call) -> Reply:
             raise ArmError(
                 400,
                 "InvalidParameter",
-                f"The specified fault domain count {count} must fall in the range 1 to {most}.",
+                say("arm.fault-domains", count=count, most=most),
             )
     aset["sku"] = {"name": sku}
     aset["properties"]["platformFaultDomainCount"] = count
@@ -269,7 +270,7 @@ def operation_status(call: Call) -> Reply:
     """`Azure-AsyncOperation` (status body) or, with `monitor=true`, `Location` (202 until done)."""
     op = call.platform.ops.get(call.params["op"])
     if op is None or not op["kind"].startswith("vm:"):
-        raise ArmError(404, "NotFound", f"The operation '{call.params['op']}' was not found.")
+        raise ArmError(404, "NotFound", say("arm.operation-not-found", op=call.params["op"]))
     clock = call.platform.clock
     if call.query.get("monitor", "").lower() == "true":
         if op["status"] == "InProgress":

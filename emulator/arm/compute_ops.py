@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 from emulator import ops
+from emulator.arm.messages import say
 from emulator.state import Platform
 
 COMPUTE = "Microsoft.Compute"
@@ -60,7 +61,7 @@ def _storage_type(platform: Platform, vhd_uri: str) -> str:
 def _convert(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
     vm = platform.resources.get(op["data"]["vm"])
     if vm is None:
-        return "Failed", "NotFound", "The virtual machine was deleted while it was being converted."
+        return "Failed", "NotFound", say("arm.vm-deleted")
     profile = vm["properties"]["storageProfile"]
     for disk, os_type in [(profile["osDisk"], profile["osDisk"].get("osType"))] + [
         (d, None) for d in profile.get("dataDisks", [])

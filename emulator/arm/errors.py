@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from emulator.arm.messages import say
+
 
 class ArmError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -15,13 +17,10 @@ class ArmError(Exception):
 
 
 def group_not_found(name: str) -> ArmError:
-    return ArmError(404, "ResourceGroupNotFound", f"Resource group '{name}' could not be found.")
+    return ArmError(404, "ResourceGroupNotFound", say("arm.group-not-found", group=name))
 
 
 def resource_not_found(rtype: str, name: str, group: str) -> ArmError:
     return ArmError(
-        404,
-        "ResourceNotFound",
-        f"The Resource '{rtype}/{name}' under resource group '{group}' was not found. "
-        "For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+        404, "ResourceNotFound", say("arm.resource-not-found", rtype=rtype, name=name, group=group)
     )

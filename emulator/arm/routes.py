@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from emulator.arm import compute
 from emulator.arm.errors import ArmError, group_not_found, resource_not_found
+from emulator.arm.messages import say
 from emulator.classic import HOLDING_STATES
 from emulator.http import Call, Reply, Router, json_reply
 
@@ -27,7 +28,7 @@ def _page(call: Call, items: list[dict[str, Any]]) -> Reply:
         top = int(call.query.get("$top", size))
         start = int(call.query.get("$skiptoken", "0"))
     except ValueError as exc:
-        raise ArmError(400, "InvalidParameter", "$skiptoken and $top must be integers.") from exc
+        raise ArmError(400, "InvalidParameter", say("arm.bad-paging")) from exc
     size = max(1, min(size, top))
     body: dict[str, Any] = {"value": items[start : start + size]}
     if start + size < len(items):
@@ -171,9 +172,7 @@ def get_by_path(call: Call) -> Reply:
             if isinstance(child, dict) and child.get("name", "").lower() == rest[1].lower():
                 return json_reply(200, child)
         raise resource_not_found(f"{ns}/{rtype}/{rest[0]}", f"{name}/{rest[1]}", group["name"])
-    raise ArmError(
-        400, "InvalidResourceType", f"The resource path '{call.path}' is not supported by the emulator."
-    )
+    raise ArmError(400, "InvalidResourceType", say("arm.path-not-supported", path=call.path))
 
 
 CLASSIC_SCOPES = {
@@ -222,8 +221,7 @@ def writes_refused(call: Call) -> Reply:
     raise ArmError(
         405,
         "MethodNotAllowed",
-        f"The emulator's ARM side is read-only: {call.method} {call.path} is not supported "
-        "(resources are created by the platform's prepare).",
+        say("arm.read-only", method=call.method, path=call.path),
     )
 
 

@@ -164,7 +164,9 @@ def test_an_extension_that_did_not_succeed_refuses_the_conversion(tmp_path: Path
             ("CustomScript", "ProvisioningState/failed")
         ]
         assert any(s.code == "PowerState/deallocated" for s in view.statuses)
-        with pytest.raises(ResourceExistsError, match="extension 'CustomScript'"):
+        with pytest.raises(
+            ResourceExistsError, match="since extension 'CustomScript' is in provisioning state '"
+        ):
             client.virtual_machines.begin_convert_to_managed_disks("vnet-small-Migrated", "app1").result()
     finally:
         emu.stop()

@@ -1,5 +1,6 @@
 """docs/fidelity.md covers the emulator: every route of its ASM and ARM routers and every message of
-its catalogue (emulator/asm/messages.py) has a row there with a source and a test that pins it.
+its catalogues (emulator/asm/messages.py, emulator/arm/messages.py) has a row there with a source
+and a test that pins it.
 
 A row's source is one of the kinds the page defines (recorded, client, .NET SDK, docs, assumption,
 unpinned); its tests are `tests/…py[::name]` references that must exist, and for a message at
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from emulator.arm.messages import MESSAGES as ARM_MESSAGES
 from emulator.arm.routes import router as arm_router
-from emulator.asm.messages import MESSAGES
+from emulator.asm.messages import MESSAGES as ASM_MESSAGES
 from emulator.asm.routes import router as asm_router
 
+MESSAGES = {**ASM_MESSAGES, **ARM_MESSAGES}  # ARM keys start with `arm.`
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "fidelity.md").read_text()
 SOURCES = ("recorded", "client", ".NET SDK", "docs", "assumption", "unpinned")
@@ -119,10 +122,12 @@ def _literal_text(node: ast.AST) -> str | None:
 
 
 def test_no_message_is_worded_outside_the_catalogue() -> None:
-    """A sentence (three spaces or more) in emulator/asm outside messages.py is a message the
-    catalogue does not know; docstrings and XML templates are not messages."""
+    """A sentence (three spaces or more) in emulator/asm or emulator/arm outside their messages.py
+    is a message the catalogue does not know; docstrings and XML templates are not messages."""
     stray = []
-    for path in sorted((ROOT / "emulator" / "asm").glob("*.py")):
+    for path in sorted(
+        [*(ROOT / "emulator" / "asm").glob("*.py"), *(ROOT / "emulator" / "arm").glob("*.py")]
+    ):
         if path.name == "messages.py":
             continue
         tree = ast.parse(path.read_text())
@@ -136,5 +141,5 @@ def test_no_message_is_worded_outside_the_catalogue() -> None:
         for node in ast.walk(tree):
             text = None if id(node) in docstrings else _literal_text(node)
             if text and text.count(" ") >= 3 and not text.lstrip().startswith("<"):
-                stray.append(f"{path.name}:{getattr(node, 'lineno', '?')}: {text[:60]}")
+                stray.append(f"{path.parent.name}/{path.name}:{getattr(node, 'lineno', '?')}: {text[:60]}")
     assert stray == []
