@@ -29,7 +29,7 @@ from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
 from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
-from migration.requests import DuplicateKey, WorkflowConfig, loads_strict
+from migration.requests import DuplicateKey, RequestError, WorkflowConfig, loads_strict
 from migration.text import install_log_escaping
 
 log = logging.getLogger("c2arm.triggers")
@@ -56,20 +56,21 @@ async def off_loop(call: Callable[[], T]) -> T:
     return await asyncio.to_thread(call)
 
 
-def _int(name: str) -> int:
+def _number(name: str, kind: Callable[[str], T], what: str) -> T:
+    """App setting `name` as `kind` (int, float); a ValueError naming the setting when it is not."""
     value = read_setting(name)
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ValueError(f"app setting {name}: {value!r} is not a whole number") from None
+        raise ValueError(f"app setting {name}: {value!r} is not {what}") from None
+
+
+def _int(name: str) -> int:
+    return _number(name, int, "a whole number")
 
 
 def _float(name: str) -> float:
-    value = read_setting(name)
-    try:
-        return float(value)
-    except ValueError:
-        raise ValueError(f"app setting {name}: {value!r} is not a number") from None
+    return _number(name, float, "a number")
 
 
 def workflow_config() -> WorkflowConfig:
@@ -183,6 +184,15 @@ def respond(body: Any, status: int = 200, headers: dict[str, str] | None = None)
 
 def error(status: int, message: str, **extra: Any) -> func.HttpResponse:
     return respond({"error": message, **extra}, status)
+
+
+def parsed_body(req: func.HttpRequest, parse: Callable[[Any], T]) -> T | func.HttpResponse:
+    """`parse` of the JSON body, or the 400 that names every problem (`RequestError`) or the one."""
+    try:
+        return parse(json_body(req))
+    except ValueError as exc:
+        errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
+        return respond({"errors": errors}, 400)
 
 
 def json_body(req: func.HttpRequest, *, empty_ok: bool = False) -> Any:

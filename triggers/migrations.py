@@ -17,14 +17,14 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from connectors.errors import PermanentError
 from migration.phases import Phase, is_final
 from migration.render import page_headers
-from migration.requests import RequestError, parse_request
+from migration.requests import parse_request
 from triggers._listing import confirmed, indexed_ids, unit_rows
 from triggers._runtime import (
     base_url,
     error,
     find,
-    json_body,
     off_loop,
+    parsed_body,
     public_view,
     requester_of,
     respond,
@@ -46,11 +46,9 @@ def _runtime(status: DurableOrchestrationStatus) -> str:
 @bp.durable_client_input(client_name="client")
 async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """202 + Location for a new request; 400 naming every problem; 409 for an existing requestId."""
-    try:
-        request = parse_request(json_body(req))
-    except ValueError as exc:
-        errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
-        return respond({"errors": errors}, 400)
+    request = parsed_body(req, parse_request)
+    if isinstance(request, func.HttpResponse):
+        return request
     # the requester of an HTTP submission is the authenticated principal when there is one
     requester, requester_id, refused = requester_of(req, request.requested_by)
     if refused is not None:

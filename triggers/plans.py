@@ -6,14 +6,14 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
-from migration.requests import RequestError, parse_plan_request
+from migration.requests import parse_plan_request
 from triggers._runtime import (
     base_url,
     error,
     find,
     instance,
-    json_body,
     off_loop,
+    parsed_body,
     requester_of,
     respond,
     storage,
@@ -28,11 +28,9 @@ bp = df.Blueprint()
 @bp.route(route="plans", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
 @bp.durable_client_input(client_name="client")
 async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
-    try:
-        plan = parse_plan_request(json_body(req))
-    except ValueError as exc:
-        errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
-        return respond({"errors": errors}, 400)
+    plan = parsed_body(req, parse_plan_request)
+    if isinstance(plan, func.HttpResponse):
+        return plan
     base = base_url(req)
     requester, requester_id, refused = requester_of(req, None)
     if refused is not None:

@@ -17,7 +17,15 @@ import azure.functions as func
 
 from migration import names
 from migration.requests import RequestError, parse_request, unit_input
-from triggers._runtime import base_url, error, instance, json_body, respond, view, workflow_config
+from triggers._runtime import (
+    base_url,
+    error,
+    instance,
+    parsed_body,
+    respond,
+    view,
+    workflow_config,
+)
 from triggers._start import claim_id, start_claimed
 
 bp = df.Blueprint()
@@ -69,11 +77,9 @@ async def submit_validation(
 ) -> func.HttpResponse:
     """202 + Location of the validation's status; 400 naming every problem; 500 for a bad setting."""
     validation_id = f"validation-{secrets.token_hex(8)}"
-    try:
-        request = parse_validation(json_body(req), validation_id)
-    except ValueError as exc:
-        errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
-        return respond({"errors": errors}, 400)
+    request = parsed_body(req, lambda body: parse_validation(body, validation_id))
+    if isinstance(request, func.HttpResponse):
+        return request
     base = base_url(req)
     status_url = f"{base}/api/validations/{validation_id}"
     try:
