@@ -22,7 +22,17 @@ from rich.live import Live
 
 from cli import ops_inputs
 from cli.api_client import ApiClient, ApiError
-from cli.ops_common import AppUrl, Principal, StateDir, check_principal, client_for, fail, flags_for, out
+from cli.ops_common import (
+    AppUrl,
+    DryRun,
+    Principal,
+    StateDir,
+    check_principal,
+    client_for,
+    fail,
+    flags_for,
+    out,
+)
 from cli.ops_status import NEEDS_A_PERSON, migration_table, next_step, plan_is_final, plan_view, shown_phase
 from cli.ops_submit import submit
 from migration.phases import is_final
@@ -322,13 +332,7 @@ def migrate(
     ),
     plan_id: str | None = typer.Option(None, "--plan-id", help="Default: plan-<random>."),
     window: str | None = typer.Option(None, "--window", help="any | off-hours"),
-    dry_run: bool = typer.Option(
-        False,
-        "--dry-run",
-        help="Rehearse every unit for real: validate, PREPARE (VMs outside a VNet are stopped and "
-        "deallocated, the management plane is locked until the abort), check, then abort. For a check "
-        "without effects: c2arm validate.",
-    ),
+    dry_run: bool = DryRun,
     principal: str | None = Principal,
     app: str | None = AppUrl,
     state_dir: Path = StateDir,

@@ -43,6 +43,13 @@ StateDir = typer.Option(DEFAULT_STATE_DIR, "--state-dir", help="Folder of the lo
 AppUrl = typer.Option(
     None, "--app", help="A deployed app's URL (key in C2ARM_KEY) instead of the local stack."
 )
+DryRun = typer.Option(
+    False,
+    "--dry-run",
+    help="Rehearse for real: validate, PREPARE (VMs outside a VNet are stopped and deallocated, the "
+    "management plane is locked until the abort), check, then abort (a plan: every unit). For a check "
+    "without effects: c2arm validate.",
+)
 Principal = typer.Option(
     None,
     "--as",

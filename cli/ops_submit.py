@@ -14,7 +14,18 @@ import yaml
 
 from cli import ops_inputs
 from cli.api_client import ApiError, ConfigError, read_stack
-from cli.ops_common import AppUrl, Principal, StateDir, check_principal, client_for, err, fail, flags_for, out
+from cli.ops_common import (
+    AppUrl,
+    DryRun,
+    Principal,
+    StateDir,
+    check_principal,
+    client_for,
+    err,
+    fail,
+    flags_for,
+    out,
+)
 from migration.requests import UNIT_KINDS, RequestError, parse_request
 
 
@@ -111,13 +122,7 @@ def submit(
     deployment: str | None = typer.Option(None, "--deployment", help="Cloud service deployment."),
     subscription: str | None = typer.Option(None, "--subscription", help="Default: the local stack's."),
     request_id: str | None = typer.Option(None, "--request-id", help="Default: <name>-<random>."),
-    dry_run: bool = typer.Option(
-        False,
-        "--dry-run",
-        help="Rehearse for real: validate, PREPARE (VMs outside a VNet are stopped and deallocated, the "
-        "management plane is locked until the abort), check, then abort. For a check without effects: "
-        "c2arm validate.",
-    ),
+    dry_run: bool = DryRun,
     window: str | None = typer.Option(None, "--window", help="any | off-hours"),
     destination: str | None = typer.Option(
         None, "--destination", help=f"A cloud service outside a VNet: {ops_inputs.DESTINATION_HELP}."

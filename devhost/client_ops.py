@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Set
 from typing import TYPE_CHECKING, Any
 
 from devhost import replay
@@ -89,13 +90,21 @@ class ClientOperations:
         self.notify(instance_id)
         return instance_id
 
-    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> int:
-        """202 queued, 404 unknown instance, 410 finished (HTTP status codes of the Durable API)."""
+    def _unfinished(self, instance_id: str, final: Set[str] = FINAL) -> dict[str, Any] | int:
+        """The instance, or the Durable API's answer when there is none to act on: 404 unknown,
+        410 in one of the `final` statuses."""
         inst = self.store.get_instance(instance_id)
         if inst is None:
             return 404
-        if inst["status"] in FINAL:
+        if inst["status"] in final:
             return 410
+        return inst
+
+    async def raise_event(self, instance_id: str, name: str, input_text: str | None) -> int:
+        """202 queued, 404 unknown instance, 410 finished (HTTP status codes of the Durable API)."""
+        inst = self._unfinished(instance_id)
+        if isinstance(inst, int):
+            return inst
         body = {"event": {"EventType": replay.EVENT_RAISED, "Name": name, "Input": input_text}}
         with self.store.transaction():
             self.store.add_message(instance_id, inst["execution_id"], body, self.clock.now_ts())
@@ -111,11 +120,9 @@ class ClientOperations:
 
     async def terminate(self, instance_id: str, reason: str) -> int:
         async with self.lock(instance_id):
-            inst = self.store.get_instance(instance_id)
-            if inst is None:
-                return 404
-            if inst["status"] in FINAL:
-                return 410
+            inst = self._unfinished(instance_id)
+            if isinstance(inst, int):
+                return inst
             now = self.clock.now()
             history = self._history(instance_id)
             target = None
@@ -145,11 +152,9 @@ class ClientOperations:
 
     async def suspend(self, instance_id: str, suspend: bool) -> int:
         async with self.lock(instance_id):
-            inst = self.store.get_instance(instance_id)
-            if inst is None:
-                return 404
-            if inst["status"] in FINAL:
-                return 410
+            inst = self._unfinished(instance_id)
+            if isinstance(inst, int):
+                return inst
             if suspend and inst["status"] != "Suspended":
                 status = "Suspended"
             elif not suspend and inst["status"] == "Suspended":
@@ -173,11 +178,9 @@ class ClientOperations:
         or Suspended (as the extension's `HttpApiHandler` then `DurableClient.RewindAsync` decide).
         """
         async with self.lock(instance_id):
-            inst = self.store.get_instance(instance_id)
-            if inst is None:
-                return 404
-            if inst["status"] in FINAL - {"Failed"}:
-                return 410
+            inst = self._unfinished(instance_id, FINAL - {"Failed"})
+            if isinstance(inst, int):
+                return inst
             if inst["status"] != "Failed":
                 raise NotRewindable(
                     f"instance '{instance_id}' is {inst['status']}: the rewind operation is only supported "
