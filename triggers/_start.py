@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from enum import Enum
 
 import azure.durable_functions as df
+from azure.core.exceptions import AzureError
 
 from connectors import instance_claims
 from connectors.phase_index import record_phase
@@ -67,7 +68,7 @@ async def start_claimed(
             raise
     try:
         await asyncio.to_thread(instance_claims.mark_started, storage().table, instance_id)
-    except Exception:  # the instance exists: later claims see it even without the mark
+    except AzureError:  # the instance exists: later claims see it even without the mark
         log.warning("instance %s started but its claim could not be marked started", instance_id)
 
 

@@ -17,11 +17,13 @@ from urllib.parse import parse_qs, quote
 
 import azure.durable_functions as df
 import azure.functions as func
+from azure.core.exceptions import AzureError
 
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
 from connectors.decision_claims import Claim, claim_of, claim_wait, release_wait, spend_token
+from connectors.errors import AzureCallError
 from migration.identity import CLAIMS_GUIDANCE, Approvers, IdentityError, Principal
 from migration.names import APPROVAL_EVENT
 from migration.phases import approve_decision, can_abort, can_approve, decision_wait
@@ -88,7 +90,9 @@ def _prepared_resources(
             return reader.read_group(f"{doc['unit']['name']}-Migrated")
         finally:
             reader.close()
-    except Exception as exc:  # the page still works from the status
+    except (
+        AzureCallError
+    ) as exc:  # the settings, the credential or ARM failed: the page works from the status
         log.warning("review page of %s: ARM read failed: %s", doc.get("id"), exc)
         return fallback
 
@@ -283,7 +287,7 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
     try:
         blob = (doc.get("snapshot") or {}).get("blob") or ""
         snapshot = await off_loop(lambda: storage().get_snapshot(blob))
-    except Exception:  # no snapshot yet: the page shows the status alone
+    except (ValueError, AzureCallError, AzureError):  # none yet, unreadable, storage down: the status alone
         snapshot = {}
     classic = snapshot.get("unitConfig") or snapshot.get("estate") or {}
     arm = doc.get("armResources", [])
@@ -330,15 +334,10 @@ async def review_decision(req: func.HttpRequest, client: df.DurableOrchestration
 async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Per-wave approval: `Approval` (commit) for every unit of the wave that awaits approval."""
     plan_id = req.route_params["id"]
-    try:
-        body = json_body(req)
-        comment = _comment(body)
-        wave = body.get("wave") if isinstance(body, dict) else None
-        if not isinstance(wave, int) or isinstance(wave, bool) or wave < 0:
-            raise ValueError("wave: must be a wave index (0, 1, …)")
-    except ValueError as exc:
-        field = str(exc).split(":", 1)[0] if str(exc).startswith(("wave", "comment")) else "(body)"
-        return respond({"errors": [{"field": field, "message": str(exc)}]}, 400)
+    asked = _wave_request(req)
+    if isinstance(asked, func.HttpResponse):
+        return asked
+    wave, comment = asked
     refused = decision_refusal()
     if refused is not None:
         return refused
@@ -348,25 +347,10 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     except (IdentityError, PolicyError) as exc:
         return error(403, str(exc))
     approver = principal.display
-    plan = await find(client, plan_id, base_url(req), "plan")
-    if isinstance(plan, func.HttpResponse):
-        return plan
-    doc = plan.custom_status if isinstance(plan.custom_status, dict) else {}
-    if doc.get("approval") != "perWave":
-        return respond({"id": plan_id, "error": "this plan approves per unit"}, 409)
-    waves = doc.get("waves") or []
-    if wave >= len(waves):
-        return respond({"id": plan_id, "error": f"the plan has no wave {wave}"}, 409)
-    requesters: dict[str, dict[str, Any]] = {}  # the units awaiting approval → who asked for them
-    phases: dict[str, str] = {}
-    for row in waves[wave].get("units", []):
-        unit_status = await instance(client, row["id"])
-        if unit_status is None:
-            continue
-        unit_doc = view(unit_status)
-        if can_approve(unit_doc["phase"]):
-            requesters[row["id"]] = _requester(unit_doc)
-            phases[row["id"]] = unit_doc["phase"]
+    rows = await _wave_rows(client, plan_id, wave, base_url(req))
+    if isinstance(rows, func.HttpResponse):
+        return rows
+    requesters, phases = await _awaiting(client, rows)
     try:  # every unit's rules before any event: all or nothing
         check_wave(approver_policy(), principal, requesters)
     except PolicyError as exc:
@@ -387,3 +371,51 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
         return respond({"id": plan_id, "wave": wave, "error": "no unit of this wave awaits approval"}, 409)
     await off_loop(lambda: storage().append_audit(plan_id, approver, "approve", f"wave {wave}: {comment}"))
     return respond({"id": plan_id, "wave": wave, "decision": "commit", "units": approved}, 202)
+
+
+def _wave_request(req: func.HttpRequest) -> tuple[int, str] | func.HttpResponse:
+    """The body of a wave approval: (wave index, comment), or the 400 naming the field."""
+    try:
+        body = json_body(req)
+        comment = _comment(body)
+        wave = body.get("wave") if isinstance(body, dict) else None
+        if not isinstance(wave, int) or isinstance(wave, bool) or wave < 0:
+            raise ValueError("wave: must be a wave index (0, 1, …)")
+    except ValueError as exc:
+        field = str(exc).split(":", 1)[0] if str(exc).startswith(("wave", "comment")) else "(body)"
+        return respond({"errors": [{"field": field, "message": str(exc)}]}, 400)
+    return wave, comment
+
+
+async def _wave_rows(
+    client: df.DurableOrchestrationClient, plan_id: str, wave: int, base: str
+) -> list[dict[str, Any]] | func.HttpResponse:
+    """The units of a per-wave plan's wave, or the answer why not (404, or 409 for a plan
+    approved per unit or without that wave)."""
+    plan = await find(client, plan_id, base, "plan")
+    if isinstance(plan, func.HttpResponse):
+        return plan
+    doc = plan.custom_status if isinstance(plan.custom_status, dict) else {}
+    if doc.get("approval") != "perWave":
+        return respond({"id": plan_id, "error": "this plan approves per unit"}, 409)
+    waves = doc.get("waves") or []
+    if wave >= len(waves):
+        return respond({"id": plan_id, "error": f"the plan has no wave {wave}"}, 409)
+    return list(waves[wave].get("units", []))
+
+
+async def _awaiting(
+    client: df.DurableOrchestrationClient, rows: list[dict[str, Any]]
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
+    """The units of `rows` awaiting a decision: unit → who asked for it, unit → its phase."""
+    requesters: dict[str, dict[str, Any]] = {}
+    phases: dict[str, str] = {}
+    for row in rows:
+        unit_status = await instance(client, row["id"])
+        if unit_status is None:
+            continue
+        unit_doc = view(unit_status)
+        if can_approve(unit_doc["phase"]):
+            requesters[row["id"]] = _requester(unit_doc)
+            phases[row["id"]] = unit_doc["phase"]
+    return requesters, phases

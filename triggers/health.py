@@ -24,7 +24,7 @@ for _problem in setting_problems():  # at start-up: the host's log names every b
 
 
 @bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-def health(req: func.HttpRequest) -> func.HttpResponse:
+def health(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the host binds `req` by name
     """200 when every setting is usable, else 503 with every problem (setting name + message)."""
     problems = setting_problems()
     if problems:

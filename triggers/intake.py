@@ -65,7 +65,9 @@ def read_request(body: bytes) -> MigrationRequest:
         return parse_request_text(text)
     except RequestError:
         raise
-    except Exception as exc:
+    # hostile bytes: whatever else the parser raises, the message is bad and is poisoned at once
+    # (never retried up to the dequeue limit)
+    except Exception as exc:  # noqa: BLE001
         raise RequestError(
             [{"field": "(body)", "message": f"cannot be read: {type(exc).__name__}"}]
         ) from None
@@ -115,7 +117,9 @@ async def _release_one(client: df.DurableOrchestrationClient, message: Any) -> s
         return "rejected"
     try:
         outcome = await take(client, body, "backlog", message.id)
-    except Exception as exc:
+    # whatever failed, one message must not stop the schedule: it is kept for the next run and
+    # poisoned after BACKLOG_MAX_ATTEMPTS runs
+    except Exception as exc:  # noqa: BLE001
         if int(getattr(message, "dequeue_count", 0) or 0) < BACKLOG_MAX_ATTEMPTS:
             log.warning("backlog message %s not started this run (%s): kept for the next", message.id, exc)
             return "kept"
@@ -142,7 +146,10 @@ def _reject_not_base64(store: Storage, message: Any) -> None:
 
 @bp.timer_trigger(arg_name="timer", schedule="%MIGRATION_SCHEDULE%")
 @bp.durable_client_input(client_name="client")
-async def release_backlog(timer: func.TimerRequest, client: df.DurableOrchestrationClient) -> None:
+async def release_backlog(
+    timer: func.TimerRequest,  # noqa: ARG001 - the host binds the trigger by this name
+    client: df.DurableOrchestrationClient,
+) -> None:
     """Start up to MAX_MIGRATIONS_PER_WINDOW backlog requests; the rest wait for the next run."""
     limit = max(0, int(read_setting("MAX_MIGRATIONS_PER_WINDOW")))
     store = await off_loop(storage)
@@ -171,7 +178,7 @@ def _listed(content: str) -> dict[str, Any]:
 
 
 @bp.route(route="backlog", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-def list_backlog(req: func.HttpRequest) -> func.HttpResponse:
+def list_backlog(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the host binds `req` by name
     """Requests waiting for the next scheduled run (up to 32, the queue's peek limit); an invalid
     message shows as invalid with its problems (the schedule will poison it), never as a 500."""
     return respond({"requests": [_listed(content) for content in storage().peek_raw(QUEUE_BACKLOG, 32)]})

@@ -104,3 +104,35 @@ def test_the_unit_routes_still_serve_units(api: ApiHost) -> None:
         assert client.get(f"/api/migrations/{UNIT}").json()["id"] == UNIT
         assert client.get(f"/api/migrations/{UNIT}/audit").json()["entries"][0]["action"] == "submit"
         assert client.get(f"/api/migrations/{UNIT}/review").status_code == 200
+
+
+def test_a_wave_approval_names_what_is_wrong_before_looking_at_units(api: ApiHost) -> None:
+    """`POST /api/plans/{id}/approve`: a body without a wave index is 400 naming the field; a plan
+    approved per unit, or a wave the plan does not have, is 409."""
+    with api.client(principal=SECOND_APPROVER) as client:
+        for body in ({"wave": -1}, {"wave": True}, {"wave": "0"}, {}):
+            answer = client.post(f"/api/plans/{PLAN}/approve", json=body)
+            assert answer.status_code == 400, (body, answer.text)
+            assert answer.json()["errors"] == [
+                {"field": "wave", "message": "wave: must be a wave index (0, 1, …)"}
+            ]
+        not_json = client.post(
+            f"/api/plans/{PLAN}/approve", content=b"{", headers={"content-type": "application/json"}
+        )
+        assert not_json.status_code == 400 and not_json.json()["errors"][0]["field"] == "(body)"
+        per_unit = client.post(f"/api/plans/{PLAN}/approve", json={"wave": 0})
+        assert per_unit.status_code == 409
+        assert per_unit.json() == {"id": PLAN, "error": "this plan approves per unit"}
+        per_wave = client.post(
+            "/api/plans", json={"planId": f"{PLAN}-w", "subscriptionId": SUB, "approval": "perWave"}
+        )
+        assert per_wave.status_code == 202, per_wave.text
+
+        def shown() -> dict | None:
+            answer = client.get(f"/api/plans/{PLAN}-w")
+            return answer.json() if answer.status_code == 200 and answer.json().get("approval") else None
+
+        waves = wait_for(shown, what="the per-wave plan's status").get("waves") or []
+        beyond = client.post(f"/api/plans/{PLAN}-w/approve", json={"wave": len(waves)})
+        assert beyond.status_code == 409
+        assert beyond.json() == {"id": f"{PLAN}-w", "error": f"the plan has no wave {len(waves)}"}
