@@ -116,10 +116,11 @@ class Engine(ClientOperations):
                 self.notify(instance_id)
 
     # ------------------------------------------------------------------ episodes
-    def _history(self, instance_id: str) -> list[dict[str, Any]]:
+    def _history(self, instance_id: str) -> replay.PlayedHistory:
         history = self._histories.get(instance_id)
-        if history is None:
-            history = self._histories[instance_id] = self.store.load_history(instance_id)
+        if not isinstance(history, replay.PlayedHistory):
+            history = replay.PlayedHistory(self.store.load_history_texts(instance_id))
+            self._histories[instance_id] = history
         return history
 
     async def _process(self, instance_id: str) -> None:
@@ -173,7 +174,7 @@ class Engine(ClientOperations):
 
             def run_replay() -> replay.EpisodeResult:
                 payload = replay.context_json(
-                    instance_id, payload_history, inst["input"], inst["parent_instance_id"]
+                    instance_id, payload_history, inst["input"], inst["parent_instance_id"], history.texts
                 )
                 return replay.run_episode(spec.fn, payload)
 
@@ -200,8 +201,10 @@ class Engine(ClientOperations):
         started_work: list[tuple[int, dict[str, Any]]] = []
         to_notify: list[tuple[str, float | None]] = []
         store = self.store
+        played = [{**e, "IsPlayed": True} for e in appended]
+        played_texts = [json.dumps(e) for e in played]
         with store.transaction():
-            store.append_history(instance_id, len(history), [{**e, "IsPlayed": True} for e in appended])
+            store.append_history_texts(instance_id, len(history), played_texts)
             store.delete_messages([m["id"] for m in chosen] + stale)
             store.delete_tagged(instance_id, work.cancel_tags)
             for timer in work.timers:
@@ -270,7 +273,7 @@ class Engine(ClientOperations):
                     to_notify.append((target, None))
             store.update_instance(instance_id, **fields)
         if decision.outcome == "running":
-            history.extend({**e, "IsPlayed": True} for e in appended)
+            history.extend_played(played, played_texts)
         else:
             self._histories.pop(instance_id, None)
         for work_id, activity in started_work:

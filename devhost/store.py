@@ -218,13 +218,20 @@ class Store:
 
     # -- history
     def load_history(self, instance_id: str) -> list[dict[str, Any]]:
+        return [json.loads(text) for text in self.load_history_texts(instance_id)]
+
+    def load_history_texts(self, instance_id: str) -> list[str]:
+        """The history's events as stored (each `json.dumps` of the event)."""
         rows = self.db.execute("SELECT event FROM history WHERE instance_id = ? ORDER BY seq", (instance_id,))
-        return [json.loads(r[0]) for r in rows]
+        return [str(r[0]) for r in rows]
 
     def append_history(self, instance_id: str, start_seq: int, events: list[dict[str, Any]]) -> None:
+        self.append_history_texts(instance_id, start_seq, [json.dumps(e) for e in events])
+
+    def append_history_texts(self, instance_id: str, start_seq: int, texts: list[str]) -> None:
         self.db.executemany(
             "INSERT INTO history (instance_id, seq, event) VALUES (?, ?, ?)",
-            [(instance_id, start_seq + i, json.dumps(e)) for i, e in enumerate(events)],
+            [(instance_id, start_seq + i, text) for i, text in enumerate(texts)],
         )
 
     def clear_history(self, instance_id: str) -> None:

@@ -284,3 +284,53 @@ def test_the_timestamp_short_cut_gives_what_dateutil_gives(text: str) -> None:
     fast = replay.fast_dt_parse(text)
     assert fast == parse(text)
     assert repr(fast) == repr(parse(text))  # same fields and the same tzinfo object type
+
+
+def _history_of(n: int) -> list[dict[str, Any]]:
+    events = [
+        replay.event(replay.ORCHESTRATOR_STARTED, T0),
+        replay.event(replay.EXECUTION_STARTED, T0, Name="chain", Version="", Input='"é"'),
+    ]
+    for i in range(n):
+        events.append(replay.event(replay.TASK_SCHEDULED, T0, i, Name="step", Input=json.dumps({"i": i})))
+        events.append(replay.event(replay.TASK_COMPLETED, T0, TaskScheduledId=i, Result=json.dumps([i, "ü"])))
+    return [{**e, "IsPlayed": True} for e in events]
+
+
+@pytest.mark.parametrize("played", [0, 1, 2, 5])
+@pytest.mark.parametrize("input_text", [None, '"x"'])
+def test_the_payload_from_kept_event_texts_is_the_payload_json_dumps_writes(
+    played: int, input_text: str | None
+) -> None:
+    """The engine hands context_json the stored texts of played events; the payload is the same text."""
+    history = _history_of(3)
+    kept = replay.PlayedHistory(json.dumps(e) for e in history[:played])
+    assert list(kept) == history[:played] and len(kept.texts) == played
+    payload = replay.context_json("i-1", history, input_text, "parent", kept.texts)
+    body: dict[str, Any] = {
+        "history": history,
+        "instanceId": "i-1",
+        "isReplaying": True,
+        "parentInstanceId": "parent",
+        "upperSchemaVersion": 1,
+        "upperSchemaVersionNew": 3,
+    }
+    if input_text is not None:
+        body["input"] = input_text
+    assert payload == json.dumps(body)
+    assert replay.context_json("i-1", [], input_text, None) == json.dumps(
+        {**body, "history": [], "isReplaying": False, "parentInstanceId": None}
+    )
+
+
+def test_the_sdk_builds_its_namedtuple_class_once() -> None:
+    import importlib
+
+    module = importlib.import_module("azure.durable_functions.models.TaskOrchestrationExecutor")
+    assert module.namedtuple is replay.shared_namedtuple  # installed where the executor looks it up
+    first, second = module.TaskOrchestrationExecutor(), module.TaskOrchestrationExecutor()
+    a = first.event_to_SetTaskValuePayload[replay.TASK_COMPLETED]
+    b = second.event_to_SetTaskValuePayload[replay.TASK_COMPLETED]
+    assert type(a) is type(b) and a == b == (True, "TaskScheduledId")
+    # arguments namedtuple accepts but a cache cannot hash still build a class
+    assert replay.shared_namedtuple("P", ["x", "y"])(1, 2).y == 2
