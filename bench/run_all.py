@@ -36,6 +36,11 @@ BENCHES: list[tuple[str, list[str], str]] = [
         "scale of the pure core (prechecks, plan, expected ARM, comparison)",
     ),
     ("devhost", ["bench/devhost.py"], "engine overhead of the devhost (chain, fan-out, episode cost)"),
+    (
+        "devhost_instructions",
+        ["bench/devhost_instructions.py"],
+        "the devhost's instructions per activity (callgrind; not moved by other load on the machine)",
+    ),
     ("emulator", ["bench/emulator.py"], "the emulator (start-up, GETs per second)"),
     ("connectors", ["bench/connectors.py"], "the connectors against the emulator"),
     ("workflow", ["bench/workflow.py"], "workflow replay cost and eight units on the local stack"),
