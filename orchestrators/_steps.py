@@ -39,8 +39,16 @@ MAX_TIMER = timedelta(days=6)
 # path, the other half left for c2arm's own steps. See poll_operation. A constant, not a setting:
 # the 5 % is the share of the plan's budget this schedule is designed to, not a tuning knob.
 POLL_FRACTION = 0.05
+# Permanent errors that say nothing about the unit (our access or the answer's shape): a unit
+# whose validate fails for one of these ends Failed, not NotMigratable.
+ACCESS_REASONS = frozenset({"auth", "configuration", "protocol"})
 
 Step = Generator[Any, Any, Any]
+
+
+def error_finding(error: ActivityError, default_code: str) -> dict[str, Any]:
+    """An activity's failure as an `error` finding of the unit (its code, else `default_code`)."""
+    return {"severity": "error", "code": error.code or default_code, "message": error.message}
 
 
 @runtime_checkable

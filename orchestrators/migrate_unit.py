@@ -18,7 +18,6 @@ from migration.followthrough import wants_follow_through
 from migration.names import APPROVAL_EVENT
 from migration.requests import parse_duration
 from migration.workflow import (
-    ActivityError,
     AuditInput,
     CheckResult,
     Decision,
@@ -38,14 +37,6 @@ from orchestrators._decisions import abort_or_window_open, accepted
 from orchestrators._status import UnitStatus, iso
 
 bp = df.Blueprint()
-
-
-# Permanent errors that say nothing about the unit (our access or the answer's shape): Failed.
-ACCESS_REASONS = frozenset({"auth", "configuration", "protocol"})
-
-
-def _error_finding(error: ActivityError, default_code: str) -> dict[str, Any]:
-    return {"severity": "error", "code": error.code or default_code, "message": error.message}
 
 
 def _base(ctx: df.DurableOrchestrationContext, inp: UnitInput) -> UnitStep:
@@ -195,7 +186,7 @@ def _checks(
         if snap.error.reason != "notFound":  # not the unit's fault: access, protocol …
             st.set(error={"phase": "Snapshotting", **snap.error.to_json()})
             return "Failed"
-        st.add_findings([_error_finding(snap.error, "Snapshot")], "snapshot")
+        st.add_findings([steps.error_finding(snap.error, "Snapshot")], "snapshot")
         return "NotMigratable"
     st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
 
@@ -210,10 +201,10 @@ def _checks(
     yield from _enter(ctx, st, inp, "Validating")
     val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
     if val.error:
-        if val.error.reason in ACCESS_REASONS:
+        if val.error.reason in steps.ACCESS_REASONS:
             st.set(error={"phase": "Validating", **val.error.to_json()})
             return "Failed"
-        st.add_findings([_error_finding(val.error, "Validate")], "platform")  # e.g. not registered
+        st.add_findings([steps.error_finding(val.error, "Validate")], "platform")  # e.g. not registered
     st.add_findings(val.findings, "platform")
     return "NotMigratable" if st.errors() else None
 

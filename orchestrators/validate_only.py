@@ -16,7 +16,6 @@ import azure.durable_functions as df
 
 from migration import names
 from migration.workflow import (
-    ActivityError,
     PrecheckResult,
     SnapshotResult,
     SnapshotStep,
@@ -29,8 +28,6 @@ from orchestrators._status import UnitStatus
 
 bp = df.Blueprint()
 
-ACCESS_REASONS = frozenset({"auth", "configuration", "protocol"})
-
 
 def verdict_of(findings: list[dict[str, Any]]) -> str:
     """`notMigratable` (an error), `blocked` (waits for other units), else `migratable`."""
@@ -38,10 +35,6 @@ def verdict_of(findings: list[dict[str, Any]]) -> str:
     if "error" in severities:
         return "notMigratable"
     return "blocked" if "blocked" in severities else "migratable"
-
-
-def _error_finding(error: ActivityError, default_code: str) -> dict[str, Any]:
-    return {"severity": "error", "code": error.code or default_code, "message": error.message}
 
 
 def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
@@ -53,7 +46,7 @@ def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
         if snap.error.reason != "notFound":
             st.set(error={"phase": "Snapshotting", **snap.error.to_json()})
             return False
-        st.add_findings([_error_finding(snap.error, "Snapshot")], "snapshot")
+        st.add_findings([steps.error_finding(snap.error, "Snapshot")], "snapshot")
         return True
     st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
     if snap.blob is None:  # snapshot_unit names its blob whenever it answers without an error
@@ -68,10 +61,10 @@ def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
     st.enter("Validating")
     val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
     if val.error:
-        if val.error.reason in ACCESS_REASONS:
+        if val.error.reason in steps.ACCESS_REASONS:
             st.set(error={"phase": "Validating", **val.error.to_json()})
             return False
-        st.add_findings([_error_finding(val.error, "Validate")], "platform")
+        st.add_findings([steps.error_finding(val.error, "Validate")], "platform")
     st.add_findings(val.findings, "platform")
     return True
 

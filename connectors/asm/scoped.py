@@ -30,11 +30,12 @@ from connectors.asm.snapshot import (
     _circuit_links,
     _optional,
     _production,
+    _with_gateways,
 )
 from connectors.asm.units import seg
 from connectors.asm.xml_common import child, children, text
 from connectors.asm.xml_deployment import parse_cloud_service, parse_hosted_services
-from connectors.asm.xml_gateway import circuit_service_keys, merge_gateways, parse_circuits
+from connectors.asm.xml_gateway import circuit_service_keys, parse_circuits
 from connectors.asm.xml_network import (
     parse_local_network_sites,
     parse_network_security_group,
@@ -129,18 +130,7 @@ def _with_gateway(
     client: AsmClient, vnet: VirtualNetwork, listed: Element | None, circuit_keys: dict[str, str], index: int
 ) -> VirtualNetwork:
     """The unit's VNet with its gateways (as `read_snapshot` reads them)."""
-    links = _circuit_links(client, circuit_keys)
-    if vnet.gateways or vnet.name in links or child(listed, "Gateway") is not None:
-        base = f"{NET}/{seg(vnet.name)}/gateway"
-        gateways = merge_gateways(
-            vnet,
-            _optional(client, base, "network"),
-            _optional(client, f"{base}/connections", "network"),
-            links,
-            f"virtualNetworks[{index}]",
-        )
-        vnet = vnet.model_copy(update={"gateways": gateways})
-    return vnet
+    return _with_gateways(client, vnet, listed, _circuit_links(client, circuit_keys), index)
 
 
 def _details(client: AsmClient, kind: str, wanted: set[str]) -> list[Element]:

@@ -150,20 +150,25 @@ def _virtual_networks(
     listed = {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
     vnets = [_with_subnet_associations(client, v) for v in parse_virtual_networks(netcfg, vnet_list)]
     links = _circuit_links(client, circuit_keys)
-    result = []
-    for i, vnet in enumerate(vnets):
-        if vnet.gateways or vnet.name in links or child(listed.get(vnet.name), "Gateway") is not None:
-            base = f"/services/networking/{seg(vnet.name)}/gateway"
-            gateways = merge_gateways(
-                vnet,
-                _optional(client, base, "network"),
-                _optional(client, f"{base}/connections", "network"),
-                links,
-                f"virtualNetworks[{i}]",
-            )
-            vnet = vnet.model_copy(update={"gateways": gateways})
-        result.append(vnet)
-    return result
+    return [_with_gateways(client, vnet, listed.get(vnet.name), links, i) for i, vnet in enumerate(vnets)]
+
+
+def _with_gateways(
+    client: AsmClient, vnet: VirtualNetwork, listed: Element | None, links: dict[str, str], index: int
+) -> VirtualNetwork:
+    """`vnet` with its gateways (`xml_gateway.merge_gateways`) when it has, or may have, one: the
+    network configuration names it, the VNet list shows one, or a circuit links the VNet."""
+    if not (vnet.gateways or vnet.name in links or child(listed, "Gateway") is not None):
+        return vnet
+    base = f"/services/networking/{seg(vnet.name)}/gateway"
+    gateways = merge_gateways(
+        vnet,
+        _optional(client, base, "network"),
+        _optional(client, f"{base}/connections", "network"),
+        links,
+        f"virtualNetworks[{index}]",
+    )
+    return vnet.model_copy(update={"gateways": gateways})
 
 
 def _circuit_links(client: AsmClient, circuit_keys: dict[str, str]) -> dict[str, str]:
