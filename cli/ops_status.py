@@ -65,28 +65,12 @@ def next_step(
     ` --state-dir DIR`) are added to every command, so a hint can be pasted as it is.
     """
     if phase == "AwaitingApproval":
-        seen = f"{findings} finding(s); " if findings is not None else ""
-        if plan and plan.get("approval") == "perWave":
-            return (
-                f"{seen}review, then c2arm approve {plan.get('id')} --wave {plan.get('wave')}{flags} "
-                f"(or c2arm abort {instance_id}{flags})"
-            )
-        return f"{seen}review, then c2arm approve|abort {instance_id}{flags}"
-    if phase == "AwaitingPrepareApproval":
-        return f"validated; to prepare: c2arm approve {instance_id}{flags} (or abort {instance_id})"
-    if phase == "WaitingForWindow":
-        return "waits for the next migration window"
+        return _approval_hint(instance_id, findings, plan, flags)
+    if phase in _HINTS:
+        return _HINTS[phase].format(id=instance_id, flags=flags)
     if phase in {"Committed", "Aborted"}:
         done = "dry run done (prepared, checked, aborted): " if dry_run and phase == "Aborted" else ""
         return f"{done}c2arm report {instance_id} --html{flags}"
-    if phase == "NotMigratable":
-        return f"fix the findings listed by c2arm report {instance_id}{flags}"
-    if phase == "Failed":
-        return f"read the error: c2arm report {instance_id}{flags}"
-    if phase == "NeedsSupport":
-        return "open a support case with the correlation data in the report"
-    if phase == "Blocked":
-        return "blocked: a unit it depends on did not migrate"
     if phase == "Pending":
         if waits_for:
             return f"waits for {', '.join(waits_for)} to commit"
@@ -96,6 +80,28 @@ def next_step(
     if dry_run:
         return "dry run: prepares for real (VMs outside a VNet deallocated, plane locked), then aborts"
     return "running: nothing to do"
+
+
+# the hint of a phase that needs nothing but the unit's id (`{id}`) and the command flags (`{flags}`)
+_HINTS = {
+    "AwaitingPrepareApproval": "validated; to prepare: c2arm approve {id}{flags} (or abort {id})",
+    "WaitingForWindow": "waits for the next migration window",
+    "NotMigratable": "fix the findings listed by c2arm report {id}{flags}",
+    "Failed": "read the error: c2arm report {id}{flags}",
+    "NeedsSupport": "open a support case with the correlation data in the report",
+    "Blocked": "blocked: a unit it depends on did not migrate",
+}
+
+
+def _approval_hint(instance_id: str, findings: int | None, plan: Mapping[str, Any] | None, flags: str) -> str:
+    """A unit awaiting approval: approve or abort it (a unit of a `perWave` plan: approve its wave)."""
+    seen = f"{findings} finding(s); " if findings is not None else ""
+    if plan and plan.get("approval") == "perWave":
+        return (
+            f"{seen}review, then c2arm approve {plan.get('id')} --wave {plan.get('wave')}{flags} "
+            f"(or c2arm abort {instance_id}{flags})"
+        )
+    return f"{seen}review, then c2arm approve|abort {instance_id}{flags}"
 
 
 def _review_link(status: Mapping[str, Any]) -> str | None:

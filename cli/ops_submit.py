@@ -164,11 +164,7 @@ def submit(
         if request_id is not None:
             ops_inputs.instance_id(request_id, "--request-id", new=True)
         where, window = ops_inputs.destination(destination), ops_inputs.window(window)
-        if not subscription and not app:
-            try:
-                subscription = read_stack(state_dir).subscription_id
-            except ConfigError as exc:
-                raise fail(str(exc)) from None
+        subscription = subscription or (None if app else _stack_subscription(state_dir))
         requests = [
             _request_from_flags(
                 subscription,
@@ -184,26 +180,46 @@ def submit(
             )
         ]
     if via is Via.queue:
-        problems = []
-        for index, request in enumerate(requests):
-            try:
-                parse_request(request)
-            except RequestError as exc:
-                problems.append(f"request {index} ({request.get('requestId', '?')}): {exc}")
-        if problems:
-            raise fail("; ".join(problems), 2)
-        local = not connection_string
-        if local:
-            try:
-                connection_string = read_stack(state_dir).storage_connection_string
-            except ConfigError as exc:
-                raise fail(f"--via queue needs --connection-string or C2ARM_STORAGE; {exc}", 2) from None
-        for request_id_, what in _send_to_queue(requests, connection_string or "", local):
-            follow = f"c2arm status {request_id_} --watch{flags_for(None if local else app, state_dir)}"
-            out.print(
-                f"{request_id_}: {what}  (once the app takes it: {follow})", highlight=False, soft_wrap=True
-            )
-        return
+        _submit_to_queue(requests, connection_string, app, state_dir)
+    else:
+        _submit_over_http(requests, app, principal, state_dir)
+
+
+def _stack_subscription(state_dir: Path) -> str | None:
+    """The local stack's subscription (the default of --subscription without --app)."""
+    try:
+        return read_stack(state_dir).subscription_id
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def _submit_to_queue(
+    requests: list[dict[str, Any]], connection_string: str | None, app: str | None, state_dir: Path
+) -> None:
+    """--via queue: every request checked here first (the queue answers nothing), then sent."""
+    problems = []
+    for index, request in enumerate(requests):
+        try:
+            parse_request(request)
+        except RequestError as exc:
+            problems.append(f"request {index} ({request.get('requestId', '?')}): {exc}")
+    if problems:
+        raise fail("; ".join(problems), 2)
+    local = not connection_string
+    if local:
+        try:
+            connection_string = read_stack(state_dir).storage_connection_string
+        except ConfigError as exc:
+            raise fail(f"--via queue needs --connection-string or C2ARM_STORAGE; {exc}", 2) from None
+    for request_id, what in _send_to_queue(requests, connection_string or "", local):
+        follow = f"c2arm status {request_id} --watch{flags_for(None if local else app, state_dir)}"
+        out.print(f"{request_id}: {what}  (once the app takes it: {follow})", highlight=False, soft_wrap=True)
+
+
+def _submit_over_http(
+    requests: list[dict[str, Any]], app: str | None, principal: str | None, state_dir: Path
+) -> None:
+    """POST each request; the ones the app refuses are listed and the exit code is 1."""
     failures = 0
     principal = check_principal(app, principal)
     with client_for(app, state_dir) as client:

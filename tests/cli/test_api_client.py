@@ -104,6 +104,39 @@ def test_next_step_for_every_final_phase_points_somewhere() -> None:
         assert next_step("x", phase) != "running: nothing to do"
 
 
+def test_next_step_names_the_command_for_each_phase() -> None:
+    """The hint of every phase, with the flags pasted into each command it names."""
+    f = " --state-dir D"
+    assert (
+        next_step("u", "AwaitingApproval", 2, flags=f)
+        == "2 finding(s); review, then c2arm approve|abort u --state-dir D"
+    )
+    wave = {"id": "p", "wave": 1, "approval": "perWave"}
+    assert next_step("u", "AwaitingApproval", plan=wave, flags=f) == (
+        "review, then c2arm approve p --wave 1 --state-dir D (or c2arm abort u --state-dir D)"
+    )
+    assert next_step("u", "AwaitingPrepareApproval", flags=f) == (
+        "validated; to prepare: c2arm approve u --state-dir D (or abort u)"
+    )
+    assert next_step("u", "WaitingForWindow", flags=f) == "waits for the next migration window"
+    assert next_step("u", "Committed", flags=f) == "c2arm report u --html --state-dir D"
+    assert (
+        next_step("u", "Aborted", dry_run=True)
+        == "dry run done (prepared, checked, aborted): c2arm report u --html"
+    )
+    assert (
+        next_step("u", "NotMigratable", flags=f) == "fix the findings listed by c2arm report u --state-dir D"
+    )
+    assert next_step("u", "Failed", flags=f) == "read the error: c2arm report u --state-dir D"
+    assert next_step("u", "NeedsSupport") == "open a support case with the correlation data in the report"
+    assert next_step("u", "Blocked") == "blocked: a unit it depends on did not migrate"
+    assert next_step("u", "Pending", waits_for=["a", "b"]) == "waits for a, b to commit"
+    assert next_step("u", "Pending") == "waits for a free slot of the plan"
+    assert next_step("u", "Committing") == "committing: the platform is working"
+    assert next_step("u", "Preparing", dry_run=True).startswith("dry run: prepares for real")
+    assert next_step("u", "Preparing") == "running: nothing to do"
+
+
 def test_a_remote_app_over_plain_http_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="must use https"):
         ApiClient.resolve("http://c2arm.example.net", tmp_path, env={"C2ARM_KEY": "fk"})
