@@ -94,6 +94,17 @@ class _Walk:
     waiting_since: datetime | None = None  # an operation c2arm did not start runs on it since
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every step of one follow-through run works with: the orchestration's context, the
+    status it publishes, the settings, and the input common to its activities (`base`)."""
+
+    ctx: df.DurableOrchestrationContext
+    st: UnitStatus
+    config: WorkflowConfig
+    base: dict[str, Any]
+
+
 def _settled(
     ctx: df.DurableOrchestrationContext, config: WorkflowConfig, payload: dict[str, Any]
 ) -> steps.Step:
@@ -105,15 +116,9 @@ def _settled(
     return before
 
 
-def _accounts_free(
-    ctx: df.DurableOrchestrationContext,
-    st: UnitStatus,
-    config: WorkflowConfig,
-    base: dict[str, Any],
-    row: dict[str, Any],
-    before: dict[str, Any],
-) -> steps.Step:
+def _accounts_free(run: _Run, row: dict[str, Any], before: dict[str, Any]) -> steps.Step:
     """Wait while a migration of a storage account that holds the VM's VHDs runs (never beside one)."""
+    ctx, st, config, base = run.ctx, run.st, run.config, run.base
     accounts = [d["vhd"].split("//", 1)[-1].split(".", 1)[0] for d in before.get("disks", []) if d.get("vhd")]
     while accounts:
         locked = yield from steps.call(
@@ -188,16 +193,9 @@ def _operation_failed(
     walk.restoring = True
 
 
-def _operate(
-    ctx: df.DurableOrchestrationContext,
-    st: UnitStatus,
-    config: WorkflowConfig,
-    base: dict[str, Any],
-    row: dict[str, Any],
-    walk: _Walk,
-    result: dict[str, Any],
-) -> steps.Step:
+def _operate(run: _Run, row: dict[str, Any], walk: _Walk, result: dict[str, Any]) -> steps.Step:
     """A step `ft_step` started: poll its operation to the end and count the downtime."""
+    ctx, st, config, base = run.ctx, run.st, run.config, run.base
     kind = result.get("action")
     walk.waiting_since = None
     walk.taken += 1
@@ -215,16 +213,10 @@ def _operate(
         walk.down_since = None
 
 
-def _steps_to_done(
-    ctx: df.DurableOrchestrationContext,
-    st: UnitStatus,
-    config: WorkflowConfig,
-    base: dict[str, Any],
-    row: dict[str, Any],
-    walk: _Walk,
-) -> steps.Step:
+def _steps_to_done(run: _Run, row: dict[str, Any], walk: _Walk) -> steps.Step:
     """Repeat `ft_step` until the VM is done (True) or the steps ran out (False)."""
-    payload = {**base, "vm": row["vm"]}
+    ctx, config = run.ctx, run.config
+    payload = {**run.base, "vm": row["vm"]}
     while walk.taken < MAX_STEPS:
         result = yield from _next_step(ctx, config, payload, walk)
         kind = result.get("action")
@@ -240,23 +232,17 @@ def _steps_to_done(
         elif kind == "wait":
             yield from _wait_while_busy(ctx, config, walk)
         else:
-            yield from _operate(ctx, st, config, base, row, walk, result)
+            yield from _operate(run, row, walk, result)
     return False
 
 
-def _one_vm(
-    ctx: df.DurableOrchestrationContext,
-    st: UnitStatus,
-    config: WorkflowConfig,
-    base: dict[str, Any],
-    row: dict[str, Any],
-) -> steps.Step:
+def _one_vm(run: _Run, row: dict[str, Any]) -> steps.Step:
     """Carry one VM to managed disks (or back to how it was after a refusal); fills `row`."""
-    before = yield from _settled(ctx, config, {**base, "vm": row["vm"]})
+    before = yield from _settled(run.ctx, run.config, {**run.base, "vm": row["vm"]})
     walk = _Walk(was_running=before.get("power") == "running")
     row.update(before=before, wasRunning=walk.was_running, steps=[], downtimeSeconds=0)
-    yield from _accounts_free(ctx, st, config, base, row, before)
-    done = yield from _steps_to_done(ctx, st, config, base, row, walk)
+    yield from _accounts_free(run, row, before)
+    done = yield from _steps_to_done(run, row, walk)
     if not done:
         row["finding"] = row.get("finding") or {
             "code": "C2A-FT-05",
@@ -309,9 +295,10 @@ def _lifecycle(
             st.set(approver=aborted.approver, decision=aborted.shown())
             return "Aborted"
     st.enter("Converting")
+    run = _Run(ctx, st, config, base)
     for row in rows:
         st.set(current=row["vm"])
-        yield from _one_vm(ctx, st, config, base, row)
+        yield from _one_vm(run, row)
         st.set(vms=rows)
     st.data.pop("current", None)
     findings = [r["finding"] for r in rows if r.get("finding")]
