@@ -91,7 +91,8 @@ class ActivityRunner:
                         "Result": result,
                     }
                 }
-            except Exception as exc:
+            # the host's boundary around app code: whatever the activity raises is its TaskFailed
+            except Exception as exc:  # noqa: BLE001
                 log.warning(
                     "activity %s of instance %s failed:\n%s",
                     name,

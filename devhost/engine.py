@@ -164,24 +164,7 @@ class Engine(ClientOperations):
         delivered, work, next_id = episode.deliver(chosen, now, inst["next_id"])
         new_events = [replay.event(replay.ORCHESTRATOR_STARTED, now), *delivered]
         history = self._history(instance_id)
-        spec = self.orchestrators.get(inst["name"])
-        if spec is None:
-            result = replay.EpisodeResult(
-                done=True, failed=True, error=f"orchestrator function {inst['name']!r} not found"
-            )
-        else:
-            payload_history = history + new_events
-
-            def run_replay() -> replay.EpisodeResult:
-                payload = replay.context_json(
-                    instance_id, payload_history, inst["input"], inst["parent_instance_id"], history.texts
-                )
-                return replay.run_episode(spec.fn, payload)
-
-            if len(payload_history) <= INLINE_EPISODE_EVENTS:
-                result = run_replay()  # short: cheaper than a thread hand-off (and the GIL switch it costs)
-            else:
-                result = await asyncio.get_running_loop().run_in_executor(self.executor, run_replay)
+        result = await self._replay(inst, history, new_events)
         decision = episode.decide(
             result,
             instance_id=instance_id,
@@ -198,7 +181,6 @@ class Engine(ClientOperations):
         work.entity_requests += decision.work.entity_requests
         appended = new_events + decision.events
         now_ts = now.timestamp()
-        started_work: list[tuple[int, dict[str, Any]]] = []
         to_notify: list[tuple[str, float | None]] = []
         store = self.store
         played = [{**e, "IsPlayed": True} for e in appended]
@@ -207,70 +189,14 @@ class Engine(ClientOperations):
             store.append_history_texts(instance_id, len(history), played_texts)
             store.delete_messages([m["id"] for m in chosen] + stale)
             store.delete_tagged(instance_id, work.cancel_tags)
-            for timer in work.timers:
-                body = {
-                    "event": {
-                        "EventType": replay.TIMER_FIRED,
-                        "TimerId": timer["timer_id"],
-                        "FireAt": replay.iso(timer["fire_at"]),
-                    },
-                    "retry": timer["retry"],
-                }
-                at = timer["fire_at"].timestamp()
-                store.add_message(instance_id, execution_id, body, at, timer["tag"])
-                to_notify.append((instance_id, at))
-            for activity in work.activities:
-                started_work.append((store.add_work(instance_id, execution_id, activity), activity))
-            for request in work.entity_requests:  # signals of a completing episode are sent too
-                store.add_message(request["target"], "", {"request": request["request"]}, now_ts)
-                to_notify.append((request["target"], None))
-            for sub in work.sub_orchestrations:
-                parent = {
-                    "instance_id": instance_id,
-                    "execution_id": execution_id,
-                    "task_id": sub["task_id"],
-                    "retry": sub.get("retry"),
-                }
-                self._create(sub["instance_id"], sub["name"], sub["input"], now_ts, parent)
-                to_notify.append((sub["instance_id"], None))
+            started_work = self._store_work(instance_id, execution_id, work, now_ts, to_notify)
             fields: dict[str, Any] = {
                 "updated": now_ts,
                 "actions_seen": decision.actions_seen,
                 "next_id": decision.next_id,
                 "custom_status": result.custom_status,
             }
-            if decision.outcome == "running":
-                fields["status"] = "Running"
-            elif decision.outcome == "continued":
-                new_exec = uuid.uuid4().hex
-                fields.update(
-                    status="Running",
-                    execution_id=new_exec,
-                    input=decision.output,
-                    output=None,
-                    actions_seen=0,
-                    next_id=0,
-                )
-                store.clear_history(instance_id)
-                store.delete_instance_messages(instance_id)
-                store.add_message(
-                    instance_id,
-                    new_exec,
-                    {"event": self._started(inst["name"], decision.output, instance_id, new_exec)},
-                    now_ts,
-                )
-                to_notify.append((instance_id, None))
-            else:
-                fields["status"] = "Completed" if decision.outcome == "completed" else "Failed"
-                fields["output"] = (
-                    decision.output
-                    if decision.outcome == "completed"
-                    else json.dumps(f"Orchestrator function '{inst['name']}' failed: {decision.output}")
-                )
-                store.delete_instance_messages(instance_id)
-                target = self._tell_parent(inst, decision.outcome, decision.output)
-                if target:
-                    to_notify.append((target, None))
+            self._settle(inst, decision, fields, now_ts, to_notify)
             store.update_instance(instance_id, **fields)
         if decision.outcome == "running":
             history.extend_played(played, played_texts)
@@ -286,6 +212,109 @@ class Engine(ClientOperations):
             log.info("instance %s (%s) %s", instance_id, inst["name"], decision.outcome)
         async with self.changed:
             self.changed.notify_all()
+
+    async def _replay(
+        self, inst: dict[str, Any], history: replay.PlayedHistory, new_events: list[dict[str, Any]]
+    ) -> replay.EpisodeResult:
+        """Replay the whole history plus the new events through the app's orchestrator function."""
+        spec = self.orchestrators.get(inst["name"])
+        if spec is None:
+            return replay.EpisodeResult(
+                done=True, failed=True, error=f"orchestrator function {inst['name']!r} not found"
+            )
+        payload_history = history + new_events
+
+        def run_replay() -> replay.EpisodeResult:
+            payload = replay.context_json(
+                inst["instance_id"], payload_history, inst["input"], inst["parent_instance_id"], history.texts
+            )
+            return replay.run_episode(spec.fn, payload)
+
+        if len(payload_history) <= INLINE_EPISODE_EVENTS:
+            return run_replay()  # short: cheaper than a thread hand-off (and the GIL switch it costs)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, run_replay)
+
+    def _store_work(
+        self,
+        instance_id: str,
+        execution_id: str,
+        work: episode.Work,
+        now_ts: float,
+        to_notify: list[tuple[str, float | None]],
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Store what the episode started (inside the caller's transaction): timers, activities
+        (returned, to dispatch once committed), entity requests, sub-orchestrations."""
+        store = self.store
+        for timer in work.timers:
+            body = {
+                "event": {
+                    "EventType": replay.TIMER_FIRED,
+                    "TimerId": timer["timer_id"],
+                    "FireAt": replay.iso(timer["fire_at"]),
+                },
+                "retry": timer["retry"],
+            }
+            at = timer["fire_at"].timestamp()
+            store.add_message(instance_id, execution_id, body, at, timer["tag"])
+            to_notify.append((instance_id, at))
+        started_work = [(store.add_work(instance_id, execution_id, a), a) for a in work.activities]
+        for request in work.entity_requests:  # signals of a completing episode are sent too
+            store.add_message(request["target"], "", {"request": request["request"]}, now_ts)
+            to_notify.append((request["target"], None))
+        for sub in work.sub_orchestrations:
+            parent = {
+                "instance_id": instance_id,
+                "execution_id": execution_id,
+                "task_id": sub["task_id"],
+                "retry": sub.get("retry"),
+            }
+            self._create(sub["instance_id"], sub["name"], sub["input"], now_ts, parent)
+            to_notify.append((sub["instance_id"], None))
+        return started_work
+
+    def _settle(
+        self,
+        inst: dict[str, Any],
+        decision: episode.EpisodeRecord,
+        fields: dict[str, Any],
+        now_ts: float,
+        to_notify: list[tuple[str, float | None]],
+    ) -> None:
+        """The instance's new status in `fields` (inside the caller's transaction): still running,
+        continued as new (a fresh execution), or ended (its parent told)."""
+        instance_id, store = inst["instance_id"], self.store
+        if decision.outcome == "running":
+            fields["status"] = "Running"
+        elif decision.outcome == "continued":
+            new_exec = uuid.uuid4().hex
+            fields.update(
+                status="Running",
+                execution_id=new_exec,
+                input=decision.output,
+                output=None,
+                actions_seen=0,
+                next_id=0,
+            )
+            store.clear_history(instance_id)
+            store.delete_instance_messages(instance_id)
+            store.add_message(
+                instance_id,
+                new_exec,
+                {"event": self._started(inst["name"], decision.output, instance_id, new_exec)},
+                now_ts,
+            )
+            to_notify.append((instance_id, None))
+        else:
+            fields["status"] = "Completed" if decision.outcome == "completed" else "Failed"
+            fields["output"] = (
+                decision.output
+                if decision.outcome == "completed"
+                else json.dumps(f"Orchestrator function '{inst['name']}' failed: {decision.output}")
+            )
+            store.delete_instance_messages(instance_id)
+            target = self._tell_parent(inst, decision.outcome, decision.output)
+            if target:
+                to_notify.append((target, None))
 
     def _tell_parent(self, inst: dict[str, Any], outcome: str, output: str | None) -> str | None:
         """Queue the sub-orchestration's result for its parent (inside the caller's transaction)."""

@@ -62,7 +62,8 @@ def _run_batch(
     }
     try:
         return dict(json.loads(fn(EntityContext(json.dumps(payload)))))
-    except Exception as exc:  # the entity function or the SDK broke: every operation fails
+    # the host's boundary around app code: the entity function or the SDK broke, every operation fails
+    except Exception as exc:  # noqa: BLE001
         log.warning("entity %s failed its batch of %d: %s: %s", entity_id, len(ops), type(exc).__name__, exc)
         failure = json.dumps(f"{type(exc).__name__}: {exc}")
         state = row["state"] if row else None

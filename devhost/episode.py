@@ -175,70 +175,17 @@ def decide(
     now: datetime,
 ) -> EpisodeRecord:
     """History to append and work to start for the actions the orchestrator added this episode."""
-    events: list[dict[str, Any]] = []
-    work = Work()
     if result.failed:
-        events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))
-        events.append(
-            replay.event(replay.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=result.error)
-        )
-        return EpisodeRecord(events, work, actions_seen, next_id, "failed", result.error)
-
+        return _failed([], Work(), now, result.error, actions_seen, next_id)
+    step = _Pass(instance_id, execution_id, now, next_id)
     for index, action in enumerate(result.actions[:actions_seen]):
         if action.get("actionType") == replay.CREATE_TIMER and action.get("isCanceled"):
-            work.cancel_tags.append(timer_tag(execution_id, index))
-
+            step.work.cancel_tags.append(timer_tag(execution_id, index))
     for index, action in enumerate(result.actions[actions_seen:], start=actions_seen):
-        kind = action.get("actionType")
-        if kind in (replay.CALL_ACTIVITY, replay.CALL_ACTIVITY_WITH_RETRY):
-            spec = {"kind": "activity", "name": action["functionName"], "input": action.get("input")}
-        elif kind in (replay.CALL_SUB_ORCHESTRATOR, replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
-            child = action.get("instanceId") or f"{instance_id}:{next_id}"
-            spec = {
-                "kind": "sub",
-                "name": action["functionName"],
-                "input": action.get("input"),
-                "instance_id": child,
-            }
-        elif kind == replay.CREATE_TIMER:
-            fire_at = replay.parse_time(action["fireAt"])
-            events.append(replay.event(replay.TIMER_CREATED, now, next_id, FireAt=replay.iso(fire_at)))
-            if not action.get("isCanceled"):
-                work.timers.append(
-                    {
-                        "timer_id": next_id,
-                        "fire_at": fire_at,
-                        "tag": timer_tag(execution_id, index),
-                        "retry": None,
-                    }
-                )
-            next_id += 1
-            continue
-        elif kind in (replay.WAIT_FOR_EXTERNAL_EVENT, replay.CONTINUE_AS_NEW_ACTION):
-            continue
-        elif kind in (replay.CALL_ENTITY, replay.SIGNAL_ENTITY):
-            sent, request = _entity_request(action, instance_id, execution_id, next_id, now)
-            events.append(sent)
-            work.entity_requests.append(request)
-            next_id += 1
-            continue
-        elif kind == replay.CALL_HTTP:
-            spec = {"kind": "http", "name": HTTP_ACTIVITY, "input": json.dumps(action.get("httpRequest"))}
-        else:
-            name = ACTION_NAMES.get(kind) if isinstance(kind, int) else None
-            what = f"'{name}'" if name else f"'{kind}' (not an action type of azure-functions-durable 1.7)"
-            error = f"the devhost does not support the orchestrator action {what}"
-            events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))
-            events.append(
-                replay.event(replay.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=error)
-            )
-            return EpisodeRecord(events, work, len(result.actions), next_id, "failed", error)
-        retry = _retry_from_action(action)
-        if retry is not None:
-            retry["spec"] = dict(spec)
-        _schedule(work, events, now, next_id, {**spec, "retry": retry})
-        next_id += 1
-
+        error = _take(step, action, index)
+        if error is not None:
+            return _failed(step.events, step.work, now, error, len(result.actions), step.next_id)
+    events, work, next_id = step.events, step.work, step.next_id
     events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))
     seen = len(result.actions)
     cont = result.continue_as_new
@@ -253,3 +200,75 @@ def decide(
         )
         return EpisodeRecord(events, work, seen, next_id, "completed", result.output)
     return EpisodeRecord(events, work, seen, next_id, "running")
+
+
+@dataclass
+class _Pass:
+    """One pass over an episode's new actions: what it appends and starts, and the next task id."""
+
+    instance_id: str
+    execution_id: str
+    now: datetime
+    next_id: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+    work: Work = field(default_factory=Work)
+
+
+def _failed(
+    events: list[dict[str, Any]], work: Work, now: datetime, error: str | None, seen: int, next_id: int
+) -> EpisodeRecord:
+    """The execution ends Failed with `error` (after what this episode already recorded)."""
+    events.append(replay.event(replay.ORCHESTRATOR_COMPLETED, now))
+    events.append(replay.event(replay.EXECUTION_COMPLETED, now, OrchestrationStatus="Failed", Result=error))
+    return EpisodeRecord(events, work, seen, next_id, "failed", error)
+
+
+def _take(step: _Pass, action: dict[str, Any], index: int) -> str | None:
+    """Record one new action of the orchestrator; the error when the devhost does not run it."""
+    kind = action.get("actionType")
+    if kind == replay.CREATE_TIMER:
+        fire_at = replay.parse_time(action["fireAt"])
+        step.events.append(
+            replay.event(replay.TIMER_CREATED, step.now, step.next_id, FireAt=replay.iso(fire_at))
+        )
+        if not action.get("isCanceled"):
+            tag = timer_tag(step.execution_id, index)
+            step.work.timers.append({"timer_id": step.next_id, "fire_at": fire_at, "tag": tag, "retry": None})
+        step.next_id += 1
+        return None
+    if kind in (replay.WAIT_FOR_EXTERNAL_EVENT, replay.CONTINUE_AS_NEW_ACTION):
+        return None
+    if kind in (replay.CALL_ENTITY, replay.SIGNAL_ENTITY):
+        sent, request = _entity_request(action, step.instance_id, step.execution_id, step.next_id, step.now)
+        step.events.append(sent)
+        step.work.entity_requests.append(request)
+        step.next_id += 1
+        return None
+    spec = _task_spec(step, action, kind)
+    if spec is None:
+        name = ACTION_NAMES.get(kind) if isinstance(kind, int) else None
+        what = f"'{name}'" if name else f"'{kind}' (not an action type of azure-functions-durable 1.7)"
+        return f"the devhost does not support the orchestrator action {what}"
+    retry = _retry_from_action(action)
+    if retry is not None:
+        retry["spec"] = dict(spec)
+    _schedule(step.work, step.events, step.now, step.next_id, {**spec, "retry": retry})
+    step.next_id += 1
+    return None
+
+
+def _task_spec(step: _Pass, action: dict[str, Any], kind: Any) -> dict[str, Any] | None:
+    """What to run for an activity, sub-orchestration or HTTP action; None for any other kind."""
+    if kind in (replay.CALL_ACTIVITY, replay.CALL_ACTIVITY_WITH_RETRY):
+        return {"kind": "activity", "name": action["functionName"], "input": action.get("input")}
+    if kind in (replay.CALL_SUB_ORCHESTRATOR, replay.CALL_SUB_ORCHESTRATOR_WITH_RETRY):
+        child = action.get("instanceId") or f"{step.instance_id}:{step.next_id}"
+        return {
+            "kind": "sub",
+            "name": action["functionName"],
+            "input": action.get("input"),
+            "instance_id": child,
+        }
+    if kind == replay.CALL_HTTP:
+        return {"kind": "http", "name": HTTP_ACTIVITY, "input": json.dumps(action.get("httpRequest"))}
+    return None

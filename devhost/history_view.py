@@ -70,14 +70,7 @@ def history_view(events: list[dict[str, Any]], show_output: bool, show_input: bo
             scheduled[(name, event.get("EventId"))] = (len(items), event)
             item.pop("Version", None)
         elif name in _COMPLETION_OF:
-            found = scheduled.get((_COMPLETION_OF[name], item.pop("TaskScheduledId", None)))
-            if found is not None:
-                index, origin = found
-                items[index] = None  # folded into this completion, as the extension does
-                item["ScheduledTime"] = origin["Timestamp"]
-                item["FunctionName"] = origin.get("Name")
-                if show_input:
-                    item["Input"] = origin.get("Input")
+            _fold(items, scheduled, name, item, show_input)
         elif name == "ExecutionStarted":
             item["FunctionName"] = item.pop("Name", None)
             for key in ("OrchestrationInstance", "ParentInstance", "Version", "Tags"):
@@ -95,3 +88,22 @@ def history_view(events: list[dict[str, Any]], show_output: bool, show_input: bo
         item.pop("IsPlayed", None)
         items.append(item)
     return [item for item in items if item is not None]
+
+
+def _fold(
+    items: list[dict[str, Any] | None],
+    scheduled: dict[tuple[str, Any], tuple[int, dict[str, Any]]],
+    name: str,
+    item: dict[str, Any],
+    show_input: bool,
+) -> None:
+    """A completion takes over its scheduling event (dropped from `items`), as the extension shows it."""
+    found = scheduled.get((_COMPLETION_OF[name], item.pop("TaskScheduledId", None)))
+    if found is None:
+        return
+    index, origin = found
+    items[index] = None  # folded into this completion, as the extension does
+    item["ScheduledTime"] = origin["Timestamp"]
+    item["FunctionName"] = origin.get("Name")
+    if show_input:
+        item["Input"] = origin.get("Input")

@@ -19,7 +19,7 @@ import random
 import traceback
 from typing import Any
 
-from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
 from azure.functions.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
@@ -103,7 +103,9 @@ class QueueListener:
                 time_next_visible=message.next_visible_on,
                 pop_receipt=message.pop_receipt,
             )
-        except Exception:
+        # the host's boundary around app code: whatever the function raises, the message is
+        # retried, then poisoned at the dequeue limit (the host's queue trigger contract)
+        except Exception:  # noqa: BLE001
             log.error(
                 "queue function %s failed on message %s (dequeue count %s):\n%s",
                 self.spec.name,
@@ -164,6 +166,6 @@ class QueueListener:
                 return [m async for m in page][: self.options.batch_size]
         except ResourceNotFoundError:
             pass
-        except Exception as exc:  # storage down: keep polling with backoff
+        except AzureError as exc:  # storage down or refusing: keep polling with backoff
             log.warning("queue %s: receive failed (%s)", self.queue_name, type(exc).__name__)
         return []

@@ -83,7 +83,8 @@ class TimerTrigger:
                     self.spec.fn, kwargs, self.host.executor, self.spec.name, str(self.host.options.app_dir)
                 )
                 log.info("timer function %s ran (past_due=%s)", self.spec.name, past_due)
-            except Exception:
+            # the host's boundary around app code: a failed run is logged, the schedule goes on
+            except Exception:  # noqa: BLE001
                 log.error("timer function %s failed:\n%s", self.spec.name, traceback.format_exc().rstrip())
             if self.use_monitor:
                 with store.transaction():
