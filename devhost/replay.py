@@ -64,8 +64,11 @@ TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 def iso(moment: datetime) -> str:
     """The timestamp format of history events and timer actions (UTC, microseconds, `Z`)."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime(TIME_FORMAT)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if moment.year < 1000:  # strftime's %Y does not pad these everywhere: keep its answer
+        return moment.strftime(TIME_FORMAT)
+    # the same text as strftime(TIME_FORMAT), at a fifth of its cost (several per episode)
+    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def parse_time(text: str) -> datetime:
@@ -84,11 +87,20 @@ def fast_dt_parse(text: Any, *args: Any, **kwargs: Any) -> datetime:
     of an episode's cost. For exactly our format (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) this returns the
     value dateutil would (same fields, same tzinfo); anything else goes to dateutil unchanged.
     """
+    if not args and not kwargs and isinstance(text, str):
+        parsed = _parse_own_format(text)
+        if parsed is not None:
+            return parsed
+    # a datetime: the SDK never asks for `fuzzy_with_tokens` (the one option returning a tuple)
+    fallback: datetime = _dateutil_parse(text, *args, **kwargs)
+    return fallback
+
+
+@functools.lru_cache(maxsize=16384)  # every replay parses every played event's timestamp again
+def _parse_own_format(text: str) -> datetime | None:
+    """`YYYY-MM-DDTHH:MM:SS.ffffffZ` as dateutil reads it (shared: datetimes are immutable); None else."""
     if (
-        not args
-        and not kwargs
-        and isinstance(text, str)
-        and len(text) == 27
+        len(text) == 27
         and text[-1] == "Z"
         and text[4] == "-"
         and text[7] == "-"
@@ -110,9 +122,7 @@ def fast_dt_parse(text: Any, *args: Any, **kwargs: Any) -> datetime:
             )
         except ValueError:
             pass
-    # a datetime: the SDK never asks for `fuzzy_with_tokens` (the one option returning a tuple)
-    parsed: datetime = _dateutil_parse(text, *args, **kwargs)
-    return parsed
+    return None
 
 
 # the SDK module looks `dt_parse` up at call time: give it the short-cut (see fast_dt_parse)

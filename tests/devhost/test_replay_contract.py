@@ -7,7 +7,7 @@ Several of these facts are SDK internals; an SDK upgrade that changes them must 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import azure.durable_functions as df
@@ -334,3 +334,20 @@ def test_the_sdk_builds_its_namedtuple_class_once() -> None:
     assert type(a) is type(b) and a == b == (True, "TaskScheduledId")
     # arguments namedtuple accepts but a cache cannot hash still build a class
     assert replay.shared_namedtuple("P", ["x", "y"])(1, 2).y == 2
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2030, 1, 8, 12, 0, tzinfo=UTC),
+        datetime(2030, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2030, 6, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-7))),
+        datetime(2030, 6, 1, 2, 3, 4),
+        datetime(999, 6, 1, 2, 3, 4, tzinfo=UTC),
+    ],
+)
+def test_iso_writes_what_strftime_writes(moment: datetime) -> None:
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment
+    assert replay.iso(moment) == utc.strftime(replay.TIME_FORMAT)
+    if moment.year >= 1000:
+        assert replay.fast_dt_parse(replay.iso(moment)) == utc.replace(tzinfo=UTC)
