@@ -184,7 +184,7 @@ def requests_log(call: Call) -> Reply:
     return json_reply(200, {"requests": [r for r in LOG if r["seq"] > since], "last": LOG_SEQ[0]})
 
 
-def clear_log(call: Call) -> Reply:
+def clear_log(_call: Call) -> Reply:
     LOG.clear()
     return json_reply(200, {"requests": [], "last": LOG_SEQ[0]})
 

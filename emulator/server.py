@@ -113,15 +113,15 @@ ARM = Api(
         404, "InvalidResourceType", f"The resource path '{path}' was not found."
     ),
     needs_version=False,
-    call_path=lambda path, rest: path,
-    unit=lambda rest: None,
+    call_path=lambda path, _rest: path,
+    unit=lambda _rest: None,
 )
 ASM = Api(
     name="asm",
     router=asm_router,
     split=_split_asm,
     error=_asm_error,
-    wrong_subscription=lambda sub: _asm_error(
+    wrong_subscription=lambda _sub: _asm_error(
         403,
         "ForbiddenError",
         "The server failed to authenticate the request. Verify that the certificate is valid and is associated with this subscription.",  # noqa: E501
@@ -130,7 +130,7 @@ ASM = Api(
         404, "ResourceNotFound", f"The requested resource {path} does not exist."
     ),
     needs_version=True,
-    call_path=lambda path, rest: rest,
+    call_path=lambda _path, rest: rest,
     unit=unit_of_path,
 )
 

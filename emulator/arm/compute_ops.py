@@ -112,7 +112,7 @@ def _start(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str
     return "Succeeded", None, None
 
 
-def _failed(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+def _failed(_platform: Platform, _op: dict[str, Any]) -> tuple[str, str | None, str | None]:
     """A failed operation leaves the VM as it was (deallocated for a failed conversion)."""
     return "Failed", None, None
 

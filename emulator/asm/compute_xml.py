@@ -41,7 +41,7 @@ def hosted_service(platform: Platform, base: str, cs: dict[str, Any], detail: bo
     )
     parts = [E("Url", service_url(platform, base, cs["name"])), E("ServiceName", cs["name"]), props]
     if detail:
-        deps = [E("Deployment", deployment_parts(platform, base, cs))] if cs.get("deployment") else []
+        deps = [E("Deployment", deployment_parts(platform, cs))] if cs.get("deployment") else []
         parts.append(L("Deployments", deps))
     return E("HostedService", parts)
 
@@ -279,12 +279,12 @@ def _instance(role: dict[str, Any], ip: str, vip: str, paas: bool) -> str:
     )
 
 
-def deployment(platform: Platform, base: str, cs: dict[str, Any]) -> str:
+def deployment(platform: Platform, cs: dict[str, Any]) -> str:
     """The full `Deployment` document of a cloud service's (production) deployment."""
-    return document("Deployment", deployment_parts(platform, base, cs))
+    return document("Deployment", deployment_parts(platform, cs))
 
 
-def deployment_parts(platform: Platform, base: str, cs: dict[str, Any]) -> list[str]:
+def deployment_parts(platform: Platform, cs: dict[str, Any]) -> list[str]:
     """The children of `Deployment`, in the reference's order."""
     dep = cs["deployment"]
     paas = dep["kind"] == "PaaS"

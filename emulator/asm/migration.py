@@ -264,7 +264,7 @@ def _prepare(
     return _begin(platform, unit, "prepare", "Preparing", {"destination": dest})
 
 
-def _commit(platform: Platform, unit: str, item: dict[str, Any] | None, dest: Any) -> dict[str, Any]:
+def _commit(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: Any) -> dict[str, Any]:
     state = platform.unit_state(unit)
     if state == "Committing":
         return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "commit")
@@ -279,7 +279,7 @@ def _commit(platform: Platform, unit: str, item: dict[str, Any] | None, dest: An
     return _begin(platform, unit, "commit", "Committing", {})
 
 
-def _abort(platform: Platform, unit: str, item: dict[str, Any] | None, dest: Any) -> dict[str, Any]:
+def _abort(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: Any) -> dict[str, Any]:
     state = platform.unit_state(unit)
     record = platform.units.get(unit) or {}
     if state == "Aborting":
@@ -406,7 +406,7 @@ def _complete_abort(platform: Platform, op: dict[str, Any]) -> tuple[str, str | 
     return "Succeeded", None, None
 
 
-def _noop(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+def _noop(_platform: Platform, _op: dict[str, Any]) -> tuple[str, str | None, str | None]:
     return "Succeeded", None, None
 
 

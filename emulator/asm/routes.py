@@ -72,7 +72,7 @@ def get_deployment(call: Call) -> Reply:
     cs = writes.find_deployment(
         call.platform, call.params["service"], call.params.get("deployment"), call.params.get("slot")
     )
-    return ok(compute_xml.deployment(call.platform, call.base, cs))
+    return ok(compute_xml.deployment(call.platform, cs))
 
 
 def get_certificates(call: Call) -> Reply:
