@@ -55,6 +55,17 @@ def _check_service_lock(platform: Platform, cs: dict[str, Any], vm_operation: bo
         raise conflict(say("lock.migrating", what="HostedService", name=cs["name"]))
 
 
+def _unlocked_vm(
+    platform: Platform, service: str, deployment: str, name: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The deployment and its VM role `name`, for a VM operation: refused (409) while the
+    deployment's unit is in a migration state that locks it."""
+    cs = find_deployment(platform, service, deployment)
+    role = _vm_role(cs, name)
+    _check_service_lock(platform, cs, vm_operation=True)
+    return cs, role
+
+
 def _write_op(platform: Platform, kind: str, unit: str | None) -> dict[str, Any]:
     return ops.start(platform, kind, unit=None, duration_key="write", data={"target": unit})
 
@@ -62,9 +73,7 @@ def _write_op(platform: Platform, kind: str, unit: str | None) -> dict[str, Any]
 def add_data_disk(
     platform: Platform, service: str, deployment: str, role_name: str, body: bytes
 ) -> dict[str, Any]:
-    cs = find_deployment(platform, service, deployment)
-    role = _vm_role(cs, role_name)
-    _check_service_lock(platform, cs, vm_operation=True)
+    cs, role = _unlocked_vm(platform, service, deployment, role_name)
     element = parse_xml(body, "DataVirtualHardDisk")
     media, lun, size = (
         child_text(element, "MediaLink"),
@@ -91,9 +100,7 @@ def add_data_disk(
 def update_role(
     platform: Platform, service: str, deployment: str, role_name: str, body: bytes
 ) -> dict[str, Any]:
-    cs = find_deployment(platform, service, deployment)
-    role = _vm_role(cs, role_name)
-    _check_service_lock(platform, cs, vm_operation=True)
+    cs, role = _unlocked_vm(platform, service, deployment, role_name)
     element = parse_xml(body, "PersistentVMRole")
     size = child_text(element, "RoleSize")
     if size:
@@ -107,9 +114,7 @@ def update_role(
 def role_operation(
     platform: Platform, service: str, deployment: str, instance: str, body: bytes
 ) -> dict[str, Any]:
-    cs = find_deployment(platform, service, deployment)
-    role = _vm_role(cs, instance)
-    _check_service_lock(platform, cs, vm_operation=True)
+    cs, role = _unlocked_vm(platform, service, deployment, instance)
     element = None
     for root in ("StartRoleOperation", "ShutdownRoleOperation", "RestartRoleOperation"):
         try:
