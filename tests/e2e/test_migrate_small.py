@@ -153,7 +153,8 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
     commits = [
         r for r in logged if r["path"].endswith("/vnet-small/migration") and r["query"] == "comp=commit"
     ]
-    assert [r["status"] for r in commits] == [202, 202], commits
+    # (a commit the throttle answered 429 never reached the platform: it is retried, not counted)
+    assert [r["status"] for r in commits if r["status"] != 429] == [202, 202], commits
     resources = small_stack.arm_group("vnet-small-Migrated")
     assert resources, "the ARM side is missing"
     types = {r["type"].lower() for r in resources}
