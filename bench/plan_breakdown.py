@@ -77,9 +77,10 @@ def _phase_times(status: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def breakdown(raw: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per unit: {id, wave, total, <column>: platform s, polls, calls}."""
-    plan, units = raw["plan"], raw["units"]
+def _polls_and_operations(
+    raw: dict[str, Any],
+) -> tuple[dict[str, list[float]], dict[str, list[dict[str, Any]]]]:
+    """When each operation was polled (by operation id), and each unit's migration operations."""
     polls_at: dict[str, list[float]] = defaultdict(list)
     for req in raw["requests"]:
         if "/operations/" in req["path"]:
@@ -88,6 +89,13 @@ def breakdown(raw: dict[str, Any]) -> list[dict[str, Any]]:
     for op in raw["operations"]:
         if op.get("unit") and op.get("kind") in ("prepare", "commit", "abort"):
             ops_of[str(op["unit"]).lower()].append(op)
+    return polls_at, ops_of
+
+
+def breakdown(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per unit: {id, wave, total, <column>: platform s, polls, calls}."""
+    plan, units = raw["plan"], raw["units"]
+    polls_at, ops_of = _polls_and_operations(raw)
     scheduling = plan.get("scheduling", "waves")
     running_at = _t(plan.get("runningAt")) or _t(plan.get("createdAt")) or 0.0
     all_rows = {row["key"]: row for w in plan.get("waves", []) for row in w["units"]}

@@ -77,7 +77,7 @@ def admin(module_admin: Admin) -> Admin:
 
 
 @pytest.fixture
-def emulator(realistic: Emulator, admin: Admin) -> Emulator:
+def emulator(realistic: Emulator, admin: Admin) -> Emulator:  # noqa: ARG001 - `admin` resets it
     """The module's emulator, reset to the estate with immediate operations and no faults."""
     return realistic
 

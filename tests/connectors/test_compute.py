@@ -41,7 +41,8 @@ def wait(compute: ComputeConnector, started: dict[str, object]) -> dict[str, obj
     return wait_for(ended, 60, "the operation to end", interval=0.02)
 
 
-def test_facts_of_migrated_vms(emulator: Emulator, admin: Admin, asm: AsmClient) -> None:
+@pytest.mark.usefixtures("admin")
+def test_facts_of_migrated_vms(emulator: Emulator, asm: AsmClient) -> None:
     migrate(asm, "vnet-prod")
     with connector(emulator) as compute:
         assert compute.vm_names(RG) == ["nva1", "shop-sql1", "shop-web1", "shop-web2"]
@@ -116,6 +117,7 @@ def test_a_failed_operation_reports_failed_with_its_error(
         assert compute.vm(RG, "nva1").power == "deallocated"
 
 
-def test_an_operation_url_of_another_host_is_refused(emulator: Emulator, admin: Admin) -> None:
+@pytest.mark.usefixtures("admin")
+def test_an_operation_url_of_another_host_is_refused(emulator: Emulator) -> None:
     with connector(emulator) as compute, pytest.raises(PermanentError, match="outside"):
         compute.operation("https://example.invalid/subscriptions/x/operations/1")

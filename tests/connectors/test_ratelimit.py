@@ -61,7 +61,7 @@ def test_long_wait_raises_transient_instead_of_sleeping() -> None:
 def test_concurrent_callers_get_distinct_slots() -> None:
     clock = Clock()
     lock = threading.Lock()
-    limiter = RateLimiter(rate=10.0, burst=5, clock=clock, sleep=lambda s: None)
+    limiter = RateLimiter(rate=10.0, burst=5, clock=clock, sleep=lambda _s: None)
     waits: list[float] = []
 
     def take() -> None:

@@ -68,8 +68,8 @@ def test_a_wait_beyond_the_callers_limit_takes_no_slot(service: TableServiceClie
 
 def test_a_429_seen_by_one_instance_pauses_and_slows_the_other(service: TableServiceClient) -> None:
     key = _key()
-    told = RateLimiter(100, 100, sleep=lambda s: None).share(SharedBudget(service))
-    other = RateLimiter(100, 100, sleep=lambda s: None).share(SharedBudget(service))
+    told = RateLimiter(100, 100, sleep=lambda _s: None).share(SharedBudget(service))
+    other = RateLimiter(100, 100, sleep=lambda _s: None).share(SharedBudget(service))
     other.acquire(key)  # the other instance is working before the 429
     told.throttled(key, 30)
     with pytest.raises(TransientError) as paused:

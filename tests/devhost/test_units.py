@@ -166,7 +166,9 @@ def test_queue_connection_resolution_and_decoding() -> None:
     assert connection_string("Cs", env) == ("ConnectionStrings:Cs", "from-cs")
     assert connection_string("Missing", env)[1] is None
 
-    spec = FunctionSpec("q", "queueTrigger", {"queueName": "Jobs", "connection": ""}, "msg", lambda msg: None)
+    spec = FunctionSpec(
+        "q", "queueTrigger", {"queueName": "Jobs", "connection": ""}, "msg", lambda _msg: None
+    )
     b64 = QueueListener(spec, None, QueueOptions())
     assert b64.queue_name == "jobs"
     assert b64.decode("aGVsbG8=") == b"hello"

@@ -11,7 +11,7 @@ import yaml
 
 from emulator.asm.errors import AsmError
 from emulator.asm.requests import MAX_BODY, parse_xml
-from tests.emulator.helpers import DNR_NEW, ESTATES, Admin, Asm, dnr, error_of, start, x
+from tests.emulator.helpers import DNR_NEW, ESTATES, Asm, dnr, error_of, start, x
 
 HS = "/services/hostedservices"
 NW = "/services/networking"
@@ -295,7 +295,8 @@ def test_validate_findings_of_the_realistic_estate(asm: Asm) -> None:
     ) in storage
 
 
-def test_existing_destination_must_exist(asm: Asm, admin: Admin) -> None:
+@pytest.mark.usefixtures("admin")
+def test_existing_destination_must_exist(asm: Asm) -> None:
     api = f"{HS}/api-cs/deployments/api-prod"
     messages = asm.messages(api, dnr("Existing", "rg-nope", "vnet-nope", "s"))
     assert ("Error", "The virtual network vnet-nope doesn't exist.") in messages

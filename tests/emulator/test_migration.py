@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from cli.stack.emulator import Emulator
 from tests.emulator.helpers import DNR_NEW, Admin, Asm, dnr, error_of, tls, x
@@ -113,7 +114,8 @@ def test_commit_and_abort_need_prepare(asm: Asm) -> None:
         assert error_of(r) == ("BadRequest", "Virtual Network vnet-prod has not been prepared for Migration.")
 
 
-def test_cloud_service_outside_vnet(asm: Asm, emu: Emulator) -> None:
+@pytest.mark.usefixtures("emu")
+def test_cloud_service_outside_vnet(asm: Asm) -> None:
     dep = f"{HS}/api-cs/deployments/api-prod"
     assert [c for c, _ in asm.messages(dep, DNR_NEW)] == ["Warning"]  # autoscale dropped
     op = asm.run(dep, "prepare", DNR_NEW)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from tests.emulator.helpers import Admin, Asm, error_of, x
+import pytest
+
+from tests.emulator.helpers import Asm, error_of, x
 
 WA = 'xmlns="http://schemas.microsoft.com/windowsazure"'
 DEP = "/services/hostedservices/shop-cs/deployments/shop-prod"
 
 
-def test_add_data_disk_update_role_and_start(asm: Asm, admin: Admin) -> None:
+@pytest.mark.usefixtures("admin")
+def test_add_data_disk_update_role_and_start(asm: Asm) -> None:
     disk = f"<DataVirtualHardDisk {WA}><DiskName>web1-extra</DiskName><Lun>5</Lun><LogicalDiskSizeInGB>64</LogicalDiskSizeInGB><MediaLink>https://stprodweb.blob.core.windows.net/vhds/extra.vhd</MediaLink></DataVirtualHardDisk>"
     r = asm.http.post(f"{DEP}/roles/shop-web1/DataDisks", content=disk)
     assert r.status_code == 202

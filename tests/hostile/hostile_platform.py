@@ -49,7 +49,7 @@ class HostilePlatform:
 
             do_GET = do_POST = _answer
 
-            def log_message(self, format: str, *args: object) -> None:
+            def log_message(self, format: str, *args: object) -> None:  # noqa: ARG002 - silenced
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

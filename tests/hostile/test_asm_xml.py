@@ -171,7 +171,8 @@ def _xml(node: object) -> str:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(elements)
-def test_random_deployments_parse_or_raise_a_permanent_error(platform: HostilePlatform, tree: object) -> None:
+@pytest.mark.usefixtures("platform")
+def test_random_deployments_parse_or_raise_a_permanent_error(tree: object) -> None:
     from connectors.asm.xml_deployment import parse_deployment
 
     body = f"<Deployment {NS}>{_xml(tree)}</Deployment>".encode()

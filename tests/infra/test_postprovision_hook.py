@@ -120,7 +120,7 @@ def test_other_failures_stop_with_the_cli_message(tmp_path: Path, show: list[str
     assert not (state / "value").exists()
 
 
-def test_needs_azd_outputs(tmp_path: Path) -> None:
+def test_needs_azd_outputs() -> None:
     result = subprocess.run(["sh", str(HOOK)], env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert result.returncode != 0
     assert "AZURE_KEY_VAULT_NAME" in result.stderr

@@ -41,7 +41,8 @@ def _modes(directory: Path) -> dict[str, int]:
     return {p.name: stat.S_IMODE(p.stat().st_mode) for p in directory.iterdir()}
 
 
-def test_the_review_secret_is_never_world_readable(tmp_path: Path, no_chmod: None) -> None:
+@pytest.mark.usefixtures("no_chmod")
+def test_the_review_secret_is_never_world_readable(tmp_path: Path) -> None:
     try:
         secret = stack_up._review_secret(tmp_path)
     except Crash:
@@ -51,7 +52,8 @@ def test_the_review_secret_is_never_world_readable(tmp_path: Path, no_chmod: Non
     assert stack_up._review_secret(tmp_path) == secret  # kept: old review pages stay valid
 
 
-def test_private_json_is_0600_from_the_start_and_replaces_whole(tmp_path: Path, no_chmod: None) -> None:
+@pytest.mark.usefixtures("no_chmod")
+def test_private_json_is_0600_from_the_start_and_replaces_whole(tmp_path: Path) -> None:
     path = tmp_path / "stack.json"
     path.write_text("old")  # an earlier, world-readable copy (umask 0)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666

@@ -71,8 +71,8 @@ class Platform:
     def activities(self) -> dict[str, Any]:
         return {
             "snapshot_unit": self.snapshot,
-            "precheck_unit": lambda p: {"findings": self.precheck},
-            "validate_unit": lambda p: {"findings": self.validate},
+            "precheck_unit": lambda _p: {"findings": self.precheck},
+            "validate_unit": lambda _p: {"findings": self.validate},
             "start_operation": self.start,
             "operation_status": self.status,
             "check_unit": self.do_check,
@@ -120,7 +120,7 @@ class Platform:
         self.state = {"prepare": "Prepared", "commit": "Committed", "abort": "Unprepared"}[op["op"]]
         return {"status": "Succeeded"}
 
-    def do_check(self, p: dict) -> dict:
+    def do_check(self, _p: dict) -> dict:
         return {"findings": self.check, "resourceMap": {"vnet1": "/subscriptions/x/vnet1"}}
 
     def report(self, p: dict) -> dict:

@@ -48,7 +48,7 @@ def test_a_failed_follow_through_leaves_the_unit_committed() -> None:
     """The follow-through's own orchestration fails (a survey it cannot read): the host records
     TaskFailed for it, the unit shows the follow-through Failed and its phase stays Committed."""
     activities = Compute().activities()
-    activities["ft_survey"] = lambda p: {"vms": "not a list", "plan": []}
+    activities["ft_survey"] = lambda _p: {"vms": "not a list", "plan": []}
     h = harness(activities)
     state = h.run({"Approval": [COMMIT]})
     assert h.children["change-1~follow"].state.get("error")  # the child orchestration failed

@@ -36,7 +36,7 @@ class Compute:
         return VmFacts(f"/vms/{name}", name, "g", "westeurope", vm["power"], False, (disk,), None)
 
     def activities(self) -> dict[str, Any]:
-        def survey(p: dict[str, Any]) -> dict[str, Any]:
+        def survey(_p: dict[str, Any]) -> dict[str, Any]:
             return {
                 "vms": [self.facts(n).to_json() for n in self.vms],
                 "plan": [plan_line(self.facts(n), None) for n in self.vms],
@@ -79,12 +79,12 @@ class Compute:
         return {
             "ft_survey": survey,
             "ft_read_vm": lambda p: self.facts(p["vm"]).to_json(),
-            "ft_accounts_locked": lambda p: {"locked": []},
+            "ft_accounts_locked": lambda _p: {"locked": []},
             "ft_step": step,
             "ft_operation": operation,
             "ft_report": lambda p: {"json": f"reports/{p['id']}.json"},
             "notify": lambda p: self.events.append(p["type"]) or {},
-            "audit_entry": lambda p: {},
+            "audit_entry": lambda _p: {},
             "verify_decision": verify_decision,
         }
 

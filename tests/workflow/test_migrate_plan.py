@@ -43,7 +43,7 @@ class PlanPlatform(Platform):
 
     def activities(self) -> dict[str, Any]:
         acts = super().activities()
-        acts["plan_units"] = lambda p: {
+        acts["plan_units"] = lambda _p: {
             "waves": self.waves,
             "notMigratable": [
                 {

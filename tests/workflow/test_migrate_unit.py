@@ -256,7 +256,7 @@ def test_commit_failing_every_attempt_needs_support() -> None:
 def test_activity_failing_every_retry_fails_the_unit_cleanly() -> None:
     platform = Platform()
     h = harness(platform)
-    h.activities["check_unit"] = lambda p: (_ for _ in ()).throw(
+    h.activities["check_unit"] = lambda _p: (_ for _ in ()).throw(
         __import__("tests.workflow.harness", fromlist=["ActivityError"]).ActivityError("ARM down")
     )
     state = h.run()
@@ -338,7 +338,7 @@ def test_access_errors_fail_and_check_errors_abort() -> None:
     assert out["phase"] == "Failed" and out["error"]["message"] == "certificate refused"
     platform = Platform()
     h = harness(platform)
-    h.activities["validate_unit"] = lambda p: {
+    h.activities["validate_unit"] = lambda _p: {
         "error": {
             "code": "BadRequest",
             "reason": "notRegistered",
@@ -349,13 +349,13 @@ def test_access_errors_fail_and_check_errors_abort() -> None:
     assert out["phase"] == "NotMigratable" and out["findings"][0]["code"] == "BadRequest"
     platform = Platform()
     h = harness(platform)
-    h.activities["check_unit"] = lambda p: {
+    h.activities["check_unit"] = lambda _p: {
         "error": {"code": "AuthorizationFailed", "reason": "auth", "message": "no Reader role"}
     }
     out = h.run()["output"]
     assert out["phase"] == "Failed" and out["error"]["phase"] == "Checking" and platform.state == "Unprepared"
     h = harness(Platform())
-    h.activities["precheck_unit"] = lambda p: {"error": {"code": "NotFound", "message": "snapshot missing"}}
+    h.activities["precheck_unit"] = lambda _p: {"error": {"code": "NotFound", "message": "snapshot missing"}}
     assert h.run()["output"]["phase"] == "Failed"
 
 
@@ -365,7 +365,7 @@ def test_a_bug_in_the_orchestrator_fails_the_orchestration_not_the_unit() -> Non
     host records the bug instead of the unit being reported as the platform's failure."""
     platform = Platform()
     activities = platform.activities()
-    activities["precheck_unit"] = lambda p: {"findings": "not a list"}
+    activities["precheck_unit"] = lambda _p: {"findings": "not a list"}
     h = Harness(handle_of(migrate_unit), unit_input(), activities, instance_id="change-1")
     state = h.run()
     assert state.get("error") and not state.get("output"), state  # the SDK: the orchestration failed

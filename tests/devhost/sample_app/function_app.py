@@ -141,17 +141,17 @@ def whoami(req: func.HttpRequest) -> func.HttpResponse:
 
 
 @app.route(route="boom", auth_level=func.AuthLevel.ANONYMOUS)
-def boom(req: func.HttpRequest) -> func.HttpResponse:
+def boom(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the host binds `req`
     raise RuntimeError("boom")
 
 
 @app.route(route="nothing", auth_level=func.AuthLevel.ANONYMOUS)
-def nothing(req: func.HttpRequest) -> None:
+def nothing(req: func.HttpRequest) -> None:  # noqa: ARG001 - the host binds `req`
     return None
 
 
 @app.route(route="secret", auth_level=func.AuthLevel.ADMIN)
-def secret(req: func.HttpRequest) -> func.HttpResponse:
+def secret(req: func.HttpRequest) -> func.HttpResponse:  # noqa: ARG001 - the host binds `req`
     return func.HttpResponse("admin only")
 
 
@@ -243,7 +243,7 @@ def parent(context: df.DurableOrchestrationContext):
     rest = yield context.task_all([context.call_sub_orchestrator("chain", n) for n in names[1:]])
     try:
         yield context.call_sub_orchestrator("failing", "from parent")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the SDK raises a bare Exception for a failed task
         failure = str(exc)
     return {"first": first, "rest": rest, "childFailure": failure}
 
@@ -347,7 +347,7 @@ _RUNNING = [0]
 
 
 @app.activity_trigger(input_name="value")
-def probe(value: int) -> int:
+def probe(value: int) -> int:  # noqa: ARG001 - the host binds `value`
     """Returns how many probes ran at once (host.json limits activities to 8)."""
     with _COUNT_LOCK:
         _RUNNING[0] += 1

@@ -266,7 +266,7 @@ CASES: dict[str, tuple[str, Edit, Edit]] = {
     "C2A-401": (VNET, er_gateway("er1", False), er_gateway("er1", True)),
     "C2A-402": (
         STORAGE,
-        lambda raw: None,
+        lambda _raw: None,
         lambda raw: [
             r.update(
                 osDisk={**r["osDisk"], "mediaLink": r["osDisk"]["mediaLink"].replace("stapp", "stother")},
@@ -275,7 +275,7 @@ CASES: dict[str, tuple[str, Edit, Edit]] = {
             for r in roles_of(raw)
         ],
     ),
-    "C2A-501": ("cloudService/edge-cs", lambda raw: add_outside_service(raw), lambda raw: None),
+    "C2A-501": ("cloudService/edge-cs", lambda raw: add_outside_service(raw), lambda _raw: None),
     "C2A-502": (
         VNET,
         set_(r0, extensions=[ext("BGInfo", "Microsoft.Compute", xml=True)]),
@@ -292,7 +292,7 @@ CASES: dict[str, tuple[str, Edit, Edit]] = {
         set_(lambda r: r["cloudServices"][0], autoscale=0),
     ),
     "C2A-505": (VNET, rbac("cloudService/app-cs"), rbac("subscription")),  # subscription scope: unaffected
-    "C2A-506": (STORAGE, lambda raw: None, remove_storage),
+    "C2A-506": (STORAGE, lambda _raw: None, remove_storage),
     "C2A-507": (VNET, many_vms(401), many_vms(400)),
     "C2A-601": (
         VNET,
