@@ -271,16 +271,8 @@ class _Parser:
                 collected.append(token)
         if not collected:
             raise self.error("expected a value")
-        if len(collected) == 1:
-            only = collected[0]
-            if only.kind == "STRING":
-                return Str(only.value, "${" in only.value and not only.text.startswith("'''"))
-            if only.kind == "NUMBER":
-                return int(only.text)
-            if only.text in ("true", "false"):
-                return only.text == "true"
-            if only.text == "null":
-                return None
+        if len(collected) == 1 and _is_literal(collected[0]):
+            return _literal(collected[0])
         return Expr(tuple(collected))
 
     def declaration_body(self) -> Value:
@@ -298,6 +290,39 @@ class _Parser:
         if not parts:
             raise self.error("expected a type")
         return " ".join(parts)
+
+
+def _is_literal(token: Token) -> bool:
+    return token.kind in ("STRING", "NUMBER") or token.text in ("true", "false", "null")
+
+
+def _literal(token: Token) -> Value:
+    """A string (interpolated unless multi-line), a number, a boolean or null."""
+    if token.kind == "STRING":
+        return Str(token.value, "${" in token.value and not token.text.startswith("'''"))
+    if token.kind == "NUMBER":
+        return int(token.text)
+    return None if token.text == "null" else token.text == "true"
+
+
+def _param(parser: _Parser, decorators: dict[str, str]) -> Param:
+    name = parser.expect_kind("IDENT").text
+    param = Param(name, parser.type_text(), decorators=decorators)
+    if parser.peek().text == "=":
+        parser.next()
+        param.default, param.has_default = parser.value(), True
+    return param
+
+
+def _declaration(parser: _Parser, keyword: str, token: Token) -> Declaration:
+    """A `resource` or `module` declaration (after its keyword)."""
+    symbol = parser.expect_kind("IDENT").text
+    target = parser.expect_kind("STRING").value
+    existing = parser.peek().text == "existing"
+    if existing:
+        parser.next()
+    parser.expect("=")
+    return Declaration(keyword, symbol, target, existing, parser.declaration_body(), token.line)
 
 
 def parse(text: str, path: Path | str = "<bicep>") -> BicepFile:
@@ -323,26 +348,14 @@ def parse(text: str, path: Path | str = "<bicep>") -> BicepFile:
                 raise parser.error("targetScope must be a string", token)
             result.target_scope = scope.value
         elif keyword == "param":
-            name = parser.expect_kind("IDENT").text
-            param = Param(name, parser.type_text(), decorators=decorators)
-            if parser.peek().text == "=":
-                parser.next()
-                param.default, param.has_default = parser.value(), True
-            result.params[name] = param
+            param = _param(parser, decorators)
+            result.params[param.name] = param
         elif keyword == "var":
             name = parser.expect_kind("IDENT").text
             parser.expect("=")
             result.vars[name] = parser.value()
         elif keyword in ("resource", "module"):
-            symbol = parser.expect_kind("IDENT").text
-            target = parser.expect_kind("STRING").value
-            existing = parser.peek().text == "existing"
-            if existing:
-                parser.next()
-            parser.expect("=")
-            declaration = Declaration(
-                keyword, symbol, target, existing, parser.declaration_body(), token.line
-            )
+            declaration = _declaration(parser, keyword, token)
             (result.resources if keyword == "resource" else result.modules).append(declaration)
         elif keyword == "output":
             name = parser.expect_kind("IDENT").text

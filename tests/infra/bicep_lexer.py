@@ -31,55 +31,64 @@ def tokenize(text: str, name: str = "<bicep>") -> list[Token]:
     tokens: list[Token] = []
     i, line, n = 0, 1, len(text)
     while i < n:
-        c = text[i]
-        if c == "\n":
+        if text[i] == "\n":
             if not tokens or tokens[-1].kind != "NL":
                 tokens.append(Token("NL", "\n", line))
             line += 1
             i += 1
-        elif c in " \t\r":
-            i += 1
-        elif text.startswith("//", i):
-            end = text.find("\n", i)
-            i = n if end < 0 else end
-        elif text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise BicepSyntaxError(f"{name}:{line}: unterminated /* comment")
-            line += text.count("\n", i, end)
-            i = end + 2
-        elif text.startswith("'''", i):
-            end = text.find("'''", i + 3)
-            if end < 0:
-                raise BicepSyntaxError(f"{name}:{line}: unterminated ''' string")
-            raw = text[i : end + 3]
-            tokens.append(Token("STRING", raw, line, raw[3:-3]))
-            line += raw.count("\n")
-            i = end + 3
-        elif c == "'":
-            end = _string_end(text, i, name, line)
-            raw = text[i:end]
-            tokens.append(Token("STRING", raw, line, raw[1:-1]))
-            i = end
-        elif c.isdigit():
-            j = i
-            while j < n and text[j].isdigit():
-                j += 1
-            tokens.append(Token("NUMBER", text[i:j], line))
-            i = j
-        elif m := _IDENT.match(text, i):
-            tokens.append(Token("IDENT", m.group(), line))
-            i = m.end()
-        elif text[i : i + 2] in _PUNCT2:
-            tokens.append(Token("PUNCT", text[i : i + 2], line))
-            i += 2
-        elif c in _PUNCT1:
-            tokens.append(Token("PUNCT", c, line))
-            i += 1
-        else:
-            raise BicepSyntaxError(f"{name}:{line}: unexpected character {c!r}")
+            continue
+        skipped = _skip_blank(text, i, name, line)
+        if skipped is not None:
+            i, line = skipped
+            continue
+        token, i = _token(text, i, name, line)
+        tokens.append(token)
+        if token.text.startswith("'''"):
+            line += token.text.count("\n")
     tokens.append(Token("NL", "\n", line))
     return tokens
+
+
+def _skip_blank(text: str, i: int, name: str, line: int) -> tuple[int, int] | None:
+    """(index, line) after the blank or comment at `i`; None when there is none."""
+    if text[i] in " \t\r":
+        return i + 1, line
+    if text.startswith("//", i):
+        end = text.find("\n", i)
+        return (len(text) if end < 0 else end), line
+    if text.startswith("/*", i):
+        end = text.find("*/", i + 2)
+        if end < 0:
+            raise BicepSyntaxError(f"{name}:{line}: unterminated /* comment")
+        return end + 2, line + text.count("\n", i, end)
+    return None
+
+
+def _token(text: str, i: int, name: str, line: int) -> tuple[Token, int]:
+    """The token at `i` and the index after it."""
+    c = text[i]
+    if text.startswith("'''", i):
+        end = text.find("'''", i + 3)
+        if end < 0:
+            raise BicepSyntaxError(f"{name}:{line}: unterminated ''' string")
+        raw = text[i : end + 3]
+        return Token("STRING", raw, line, raw[3:-3]), end + 3
+    if c == "'":
+        end = _string_end(text, i, name, line)
+        raw = text[i:end]
+        return Token("STRING", raw, line, raw[1:-1]), end
+    if c.isdigit():
+        j = i
+        while j < len(text) and text[j].isdigit():
+            j += 1
+        return Token("NUMBER", text[i:j], line), j
+    if m := _IDENT.match(text, i):
+        return Token("IDENT", m.group(), line), m.end()
+    if text[i : i + 2] in _PUNCT2:
+        return Token("PUNCT", text[i : i + 2], line), i + 2
+    if c in _PUNCT1:
+        return Token("PUNCT", c, line), i + 1
+    raise BicepSyntaxError(f"{name}:{line}: unexpected character {c!r}")
 
 
 def _string_end(text: str, start: int, name: str, line: int) -> int:
