@@ -90,6 +90,7 @@ class _Walk:
     restoring: bool = False  # after a refusal or a failed operation: put the VM back as it was
     failures: int = 0  # failed operations so far (transient ones are retried)
     down_since: str | None = None  # when c2arm deallocated a running VM (downtime is counted)
+    counted: bool = False  # its downtime was added (a VM is taken down once)
     taken: int = 0  # steps taken, waits not counted
     waiting_since: datetime | None = None  # an operation c2arm did not start runs on it since
 
@@ -156,8 +157,22 @@ def _log_step(ctx: df.DurableOrchestrationContext, row: dict[str, Any], kind: st
         row["steps"].append({"action": kind, "at": iso(ctx)})  # one entry for a whole wait
 
 
-def _add_downtime(ctx: df.DurableOrchestrationContext, row: dict[str, Any], since: str) -> None:
-    row["downtimeSeconds"] = round(row["downtimeSeconds"] + _seconds(ctx, since), 1)
+def _add_downtime(ctx: df.DurableOrchestrationContext, row: dict[str, Any], walk: _Walk) -> None:
+    if walk.down_since is not None:
+        row["downtimeSeconds"] = round(row["downtimeSeconds"] + _seconds(ctx, walk.down_since), 1)
+    walk.down_since, walk.counted = None, True
+
+
+DOWN = ("deallocated", "deallocating", "stopped", "stopping")
+
+
+def _note_seen_down(ctx: df.DurableOrchestrationContext, walk: _Walk, result: dict[str, Any]) -> None:
+    """A VM that was running, seen down before c2arm recorded taking it down: the deallocation whose
+    record a crash lost (its step ran again and found the VM down), or someone else's. Its downtime
+    counts from this first sighting — a lower bound, never an invented figure."""
+    power = (result.get("vm") or {}).get("power")
+    if walk.was_running and walk.down_since is None and not walk.counted and power in DOWN:
+        walk.down_since = iso(ctx)
 
 
 def _wait_while_busy(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, walk: _Walk) -> steps.Step:
@@ -209,8 +224,7 @@ def _operate(run: _Run, row: dict[str, Any], walk: _Walk, result: dict[str, Any]
     if status.get("status") == "Failed":
         yield from _operation_failed(ctx, config, row, walk, kind, status)
     elif kind in ("convert", "start") and walk.was_running and walk.down_since is not None:
-        _add_downtime(ctx, row, walk.down_since)
-        walk.down_since = None
+        _add_downtime(ctx, row, walk)
 
 
 def _steps_to_done(run: _Run, row: dict[str, Any], walk: _Walk) -> steps.Step:
@@ -221,10 +235,11 @@ def _steps_to_done(run: _Run, row: dict[str, Any], walk: _Walk) -> steps.Step:
         result = yield from _next_step(ctx, config, payload, walk)
         kind = result.get("action")
         _log_step(ctx, row, kind)
+        _note_seen_down(ctx, walk, result)
         if kind == "done":
             row["after"] = result.get("vm")
             if walk.was_running and walk.down_since is not None:  # its last operation was seen by a read
-                _add_downtime(ctx, row, walk.down_since)
+                _add_downtime(ctx, row, walk)
             return True
         if kind == "refuse":
             row["finding"] = result.get("finding")

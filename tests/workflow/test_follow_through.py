@@ -152,7 +152,28 @@ def test_a_long_operation_it_lost_track_of_is_waited_for_not_counted_as_steps() 
     assert state["output"]["phase"] == "Completed", state["output"].get("findings")
     row = next(r for r in state["output"]["vms"] if r["vm"] == "vm-a")
     assert row["outcome"] == "converted" and [s["action"] for s in row["steps"]] == ["wait", "done"]
-    assert row["downtimeSeconds"] == 0  # it never saw the VM go down: no downtime is invented
+    # down (deallocated) from the first read that saw it so, to the read that saw it running again
+    assert row["downtimeSeconds"] > 0
+
+
+def test_a_deallocation_whose_record_was_lost_still_counts_downtime() -> None:
+    """A crash after `ft_step` deallocated a running VM but before its result was recorded: the
+    first read (replayed) saw it running; the step runs again, finds it deallocated and converts
+    it. The downtime counts from that sighting (before this, it was reported as 0 s)."""
+    compute = Compute()
+    compute.vms["vm-a"]["power"] = "deallocated"  # what the lost deallocate did
+
+    def read_vm(p: dict[str, Any]) -> dict[str, Any]:
+        facts = compute.facts(p["vm"]).to_json()
+        return {**facts, "power": "running"} if p["vm"] == "vm-a" else facts
+
+    h = harness(compute)
+    h.activities["ft_read_vm"] = read_vm
+    state = h.run({"Approval": [COMMIT]})
+    row = next(r for r in state["output"]["vms"] if r["vm"] == "vm-a")
+    assert [s["action"] for s in row["steps"]] == ["convert", "done"] and row["wasRunning"] is True
+    assert row["outcome"] == "converted" and row["downtimeSeconds"] > 0
+    assert compute.vms["vm-a"] == {"power": "running", "managed": True}
 
 
 def test_a_vm_busy_past_the_deadline_ends_with_a_finding() -> None:
