@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from orchestrators._steps import POLL_FRACTION
 from orchestrators.migrate_unit import migrate_unit
 from tests.workflow.harness import Harness, handle_of, parse_time
 from tests.workflow.stand_ins import Platform, signed, unit_input
@@ -89,20 +88,19 @@ def test_gate_before_prepare_abort_ends_aborted_with_nothing_prepared() -> None:
 
 def test_polls_within_a_fraction_of_the_elapsed_time_and_honours_retry_after() -> None:
     platform = Platform(ticks=40)
-    h = harness(platform)
+    h = harness(platform, config={"pollMinSeconds": 5, "pollMaxSeconds": 10})
     h.run()
     timers = [parse_time(e["FireAt"]) for e in h.history if e["EventType"] == 10 and "TimerId" not in e]
     created = [parse_time(e["Timestamp"]) for e in h.history if e["EventType"] == 10 and "TimerId" not in e]
-    gaps = [(f - c).total_seconds() for f, c in zip(timers, created, strict=True)]
-    # the prepare's polls: 5 s (pollMinSeconds) until 5 % of the elapsed time is longer, then
-    # that, never more than pollMaxSeconds (60)
-    elapsed, expected = 0.0, []
-    for _ in range(40):
-        expected.append(min(60.0, max(5.0, round(POLL_FRACTION * elapsed, 6))))
-        elapsed += expected[-1]
-    assert POLL_FRACTION == 0.05
-    assert [round(g, 3) for g in gaps[:40]] == [round(x, 3) for x in expected]
-    assert expected[:20] == [5.0] * 20 and 5 < expected[30] < expected[-1] <= 60
+    gaps = [round((f - c).total_seconds(), 3) for f, c in zip(timers, created, strict=True)]
+    # the prepare's polls: pollMinSeconds (5 s) for the first 100 s (20 polls), since 5 % of
+    # less than 100 s is under 5 s; from then on each wait is 5 % of the time elapsed, so the
+    # elapsed time grows by 1.05 per poll and the k-th wait after the first 100 s is 5 × 1.05^k;
+    # 5 × 1.05^15 ≈ 10.39 passes pollMaxSeconds (10 here), so from the 36th poll on each waits 10 s
+    assert gaps[:20] == [5.0] * 20
+    assert gaps[20:25] == [5.0, 5.25, 5.513, 5.788, 6.078]
+    assert gaps[34] == 9.9  # 5 × 1.05^14
+    assert gaps[35:40] == [10.0] * 5
     platform2 = Platform(ticks=3, retry_after=45)
     h2 = harness(platform2)
     h2.run()
