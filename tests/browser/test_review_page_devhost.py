@@ -17,26 +17,13 @@ import time
 import httpx
 import pytest
 
-from cli.api_client import ApiClient, ApiError
+from cli.api_client import ApiClient
 from cli.signin import signed_in
+from tests.cli.helpers import wait_for_phase
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]
 LEAD = "lead@contoso.com"
 OTHER = "approver@contoso.com"
-
-
-def wait_for(client: ApiClient, uid: str, phases: set[str], timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    last: dict = {}
-    while time.monotonic() < deadline:
-        try:
-            last = client.migration(uid)
-        except ApiError as exc:
-            last = {"error": str(exc)}
-        if last.get("phase") in phases:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"{uid} did not reach {phases} in {timeout} s; last status: {last}")
 
 
 def test_review_page_in_chromium_against_the_devhost(ops_stack, new_page, screenshot_path) -> None:
@@ -51,7 +38,7 @@ def test_review_page_in_chromium_against_the_devhost(ops_stack, new_page, screen
         },
         "ops@contoso.com",
     )
-    status = wait_for(client, uid, {"AwaitingApproval", "NotMigratable", "Failed"})
+    status = wait_for_phase(ops_stack.state_dir, uid, {"AwaitingApproval", "NotMigratable", "Failed"})
     assert status["phase"] == "AwaitingApproval", status
 
     page = new_page(viewport={"width": 1400, "height": 1000})
@@ -98,7 +85,7 @@ def test_review_page_in_chromium_against_the_devhost(ops_stack, new_page, screen
     with page.expect_response(re.compile(r"/review/decision$")) as posted:
         page.click("button.approve")
     assert posted.value.status == 202, posted.value.text()
-    final = wait_for(client, uid, {"Committed", "Failed", "NeedsSupport"}, timeout=120)
+    final = wait_for_phase(ops_stack.state_dir, uid, {"Committed", "Failed", "NeedsSupport"}, timeout=120)
     assert final["phase"] == "Committed", final
     assert all(url.startswith(info["appUrl"]) for url in requested), requested
     assert not [url for url in requested if "code=" in url], "a function key went into a browser URL"

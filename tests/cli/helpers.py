@@ -1,4 +1,5 @@
-"""Run `c2arm` as a user does: a real subprocess, with its own environment and working folder."""
+"""Run `c2arm` as a user does (a real subprocess, with its own environment and working folder), and
+wait for a unit's phase through the operator's own API client."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from cli.api_client import ApiClient, ApiError
+from tests.polling import wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,3 +26,24 @@ def c2arm(
     return subprocess.run(
         argv, capture_output=True, text=True, timeout=timeout, cwd=cwd or REPO_ROOT, env=base
     )
+
+
+def wait_for_phase(
+    state_dir: Path, instance_id: str, phases: set[str], timeout: float = 90
+) -> dict[str, Any]:
+    """Poll the unit's status (the stack in `state_dir`) until its phase is one of `phases`."""
+    with ApiClient.resolve(None, state_dir) as client:
+
+        def status() -> dict[str, Any]:
+            try:
+                return client.migration(instance_id)
+            except ApiError as exc:  # not created yet (queue intake): 404
+                return {"error": str(exc)}
+
+        return wait_for(
+            status,
+            timeout,
+            f"{instance_id} in {sorted(phases)}",
+            interval=0.25,
+            until=lambda last: last.get("phase") in phases,
+        )

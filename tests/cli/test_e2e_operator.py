@@ -14,27 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from cli.api_client import ApiClient, ApiError
+from cli.api_client import ApiClient
 from cli.signin import default_principal
-from tests.cli.helpers import REPO_ROOT, c2arm
+from tests.cli.helpers import REPO_ROOT, c2arm, wait_for_phase
+from tests.polling import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]
 APPROVER = "approver@contoso.com"
-
-
-def wait_for_phase(state_dir: Path, instance_id: str, phases: set[str], timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    last: dict = {}
-    with ApiClient.resolve(None, state_dir) as client:
-        while time.monotonic() < deadline:
-            try:
-                last = client.migration(instance_id)
-            except ApiError as exc:  # not created yet (queue intake): 404
-                last = {"error": str(exc)}
-            if last.get("phase") in phases:
-                return last
-            time.sleep(0.25)
-    raise AssertionError(f"{instance_id} did not reach {phases} in {timeout} s; last status: {last}")
 
 
 def test_submit_status_approve_report(ops_stack, tmp_path: Path) -> None:
@@ -90,7 +76,8 @@ def test_submit_status_approve_report(ops_stack, tmp_path: Path) -> None:
     assert rows[0] == ["unit", "classic", "armResourceId"]
     assert {r[2] for r in rows[1:]} == arm_ids
 
-    audit = ApiClient.resolve(None, ops_stack.state_dir).audit(uid)
+    with ApiClient.resolve(None, ops_stack.state_dir) as client:
+        audit = client.audit(uid)
     assert any(
         e.get("principal") == APPROVER and e.get("comment") == "checked the LB rules"
         for e in audit["entries"]
@@ -180,14 +167,14 @@ def test_a_per_wave_plan_is_approved_wave_by_wave(ops_stack) -> None:
         *sd,
     )
     assert started.returncode == 0, started.stderr
-    deadline = time.monotonic() + 90
     with ApiClient.resolve(None, ops_stack.state_dir) as client:
-        while True:
-            [wave] = client.plan(plan_id).get("waves") or [{"units": []}]
-            if [u["phase"] for u in wave["units"]] == ["AwaitingApproval"]:
-                break
-            assert time.monotonic() < deadline, wave
-            time.sleep(0.25)
+        wait_for(
+            lambda: (client.plan(plan_id).get("waves") or [{"units": []}])[0],
+            90,
+            f"wave 0 of {plan_id} awaiting approval",
+            interval=0.25,
+            until=lambda wave: [u["phase"] for u in wave["units"]] == ["AwaitingApproval"],
+        )
     approved = c2arm("approve", plan_id, "--wave", "0", "--as", APPROVER, "--comment", "wave 0 go", *sd)
     assert approved.returncode == 0, approved.stderr
     assert f"{plan_id}: wave 0 approved (1 unit(s))" in approved.stdout

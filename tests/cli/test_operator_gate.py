@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from cli.api_client import ApiClient
-from tests.cli.helpers import c2arm
-from tests.cli.test_e2e_operator import APPROVER, wait_for_phase
+from tests.cli.helpers import c2arm, wait_for_phase
+from tests.cli.test_e2e_operator import APPROVER
 from tests.cli.test_operator_validate import last_seq, platform_requests_since
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import REPO_ROOT, c2arm
-from tests.cli.test_e2e_operator import wait_for_phase
+from tests.cli.helpers import REPO_ROOT, c2arm, wait_for_phase
 
 SMALL = str(REPO_ROOT / "examples" / "estates" / "small.yaml")
 

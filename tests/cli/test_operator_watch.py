@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from tests.cli.helpers import REPO_ROOT, c2arm
-from tests.cli.test_e2e_operator import APPROVER, wait_for_phase
+from tests.cli.helpers import REPO_ROOT, c2arm, wait_for_phase
+from tests.cli.test_e2e_operator import APPROVER
 from tests.cli.test_operator_validate import emulator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]

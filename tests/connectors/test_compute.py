@@ -4,8 +4,6 @@ followed by their `Azure-AsyncOperation`, and the platform's refusals typed."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from cli.stack.emulator import Emulator
@@ -64,20 +62,23 @@ def test_one_vm_through_every_step_as_the_core_decides(
     admin.progress("timed")
     done = []
     with connector(emulator) as compute:
-        for _ in range(400):
+
+        def step() -> str:
+            """Take the next action (a `wait` is the poll's interval) and name it."""
             vm = compute.vm(RG, "shop-web1")
             aset = compute.availability_set(vm.availability_set) if vm.availability_set else None
             action = next_action(vm, True, aset)
             done.append(action.kind)
-            if action.kind == "done":
-                break
+            if action.kind in ("done", "wait"):
+                return action.kind
             if action.kind == "alignSet":
                 assert compute.align_set(vm.availability_set, action.fault_domains).sku == "Aligned"
-            elif action.kind == "wait":
-                time.sleep(0.05)
             else:
                 name = "convertToManagedDisks" if action.kind == "convert" else action.kind
                 assert wait(compute, compute.begin(RG, "shop-web1", name))["status"] == "Succeeded"
+            return action.kind
+
+        wait_for(step, 60, "shop-web1 on managed disks", interval=0.05, until=lambda kind: kind == "done")
         final = compute.vm(RG, "shop-web1")
     assert [k for k in dict.fromkeys(done)] == ["alignSet", "deallocate", "convert", "done"]
     assert final.managed and final.power == "running"

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from xml.etree.ElementTree import Element
 
@@ -18,6 +17,7 @@ from connectors.errors import PermanentError, Reason
 from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
 from tests.connectors.conftest import Admin, settings_for
+from tests.polling import wait_for
 
 NOT_FOUND = {
     "type": "error",
@@ -175,9 +175,13 @@ class CommitsMidway(AsmClient):
             for start in (self.prepare_unless_prepared, self.commit_unless_committed):
                 request_id = start(self.unit).request_id
                 assert request_id
-                deadline = time.monotonic() + 10
-                while not (status := self.operation_status(request_id)).done:
-                    assert time.monotonic() < deadline, "operation did not finish"
+                status = wait_for(
+                    lambda: self.operation_status(request_id),  # noqa: B023 (called at once, in this turn)
+                    10,
+                    f"operation {request_id} to finish",
+                    interval=0.02,
+                    until=lambda status: status.done,
+                )
                 assert status.succeeded, status
         return answer
 

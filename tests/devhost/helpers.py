@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
@@ -48,15 +47,17 @@ async def wait_status(
     client: df.DurableOrchestrationClient, instance_id: str, statuses: set[str], timeout: float = 20.0
 ) -> Any:
     """Poll get_status until the runtime status is one of `statuses` (fails with the last status)."""
-    deadline = time.monotonic() + timeout
-    status = None
-    while time.monotonic() < deadline:
-        status = await client.get_status(instance_id, show_history=False)
-        if status and status.runtime_status is not None and status.runtime_status.value in statuses:
-            return status
-        await asyncio.sleep(0.02)
-    last = status.runtime_status if status else None
-    raise AssertionError(f"instance {instance_id} did not reach {statuses} within {timeout} s (last: {last})")
+
+    def reached(status: Any) -> bool:
+        return bool(status and status.runtime_status is not None and status.runtime_status.value in statuses)
+
+    return await polling.wait_for_async(
+        lambda: client.get_status(instance_id, show_history=False),
+        timeout=timeout,
+        what=f"instance {instance_id} to reach {statuses}",
+        interval=0.02,
+        until=reached,
+    )
 
 
 wait_for = partial(polling.wait_for, timeout=20.0, interval=0.02)  # the devhost acts within milliseconds

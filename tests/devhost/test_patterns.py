@@ -4,7 +4,6 @@ HTTP for the async HTTP API) against the devhost running the sample app at time 
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import httpx
 import pytest
 
 from cli.stack.devhost import DevHost
-from tests.devhost.helpers import client_for, run, wait_status
+from tests.devhost.helpers import client_for, run, wait_for, wait_status
 
 DONE = {"Completed", "Failed", "Terminated"}
 
@@ -51,14 +50,16 @@ def test_async_http_api_follow_status_query_uri(sample_host: DevHost) -> None:
         payload = started.json()
         assert payload["id"] == "http-api-1"
         assert started.headers["Location"] == payload["statusQueryGetUri"]
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+
+        def finished() -> httpx.Response | None:
             polled = http.get(payload["statusQueryGetUri"])
             if polled.status_code == 200:
-                break
-            assert polled.status_code == 202
+                return polled
+            assert polled.status_code == 202  # running: 202 with a Location to poll
             assert polled.headers["Location"]
-        assert polled.status_code == 200
+            return None
+
+        polled = wait_for(finished, what="the status query to answer 200")
         body = polled.json()
         assert body["runtimeStatus"] == "Completed"
         assert body["output"][-1] == "Hello Hello Hello Grace"
@@ -372,10 +373,11 @@ def test_purge_by_filter_needs_created_time_from_and_suspend_over_the_webhook(sa
         assert no_json.status_code == 400
         sent = http.post(started["sendEventPostUri"].replace("{eventName}", "Go"), json="hook")
         assert sent.status_code == 202
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            status = http.get(started["statusQueryGetUri"])
-            if status.status_code == 200:
-                break
+
+        def completed() -> httpx.Response | None:
+            answer = http.get(started["statusQueryGetUri"])
+            return answer if answer.status_code == 200 else None
+
+        status = wait_for(completed, what="hook-1 to complete")
         assert status.json()["output"] == "Hello hook"
         assert http.post(started["terminatePostUri"].replace("{text}", "late")).status_code == 410
