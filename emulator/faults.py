@@ -20,6 +20,11 @@ REQUEST_ACTIONS = ("error", "throttle", "delay")
 OPERATION_ACTIONS = ("operationFailed", "slowOperation")
 DEVIATIONS = ("missingNatRule", "probePort", "droppedExtension", "nicIp", "missingResource")
 ACTIONS = (*REQUEST_ACTIONS, *OPERATION_ACTIONS, "deviation")
+# a throttle's window counts real seconds (what a platform's rate limit counts, so a time-scaled
+# stack is throttled as the real one would be), or platform seconds: with a nearly stopped
+# platform clock (a tiny --time-scale) moved on only by `POST /admin/clock`, a test decides
+# exactly which requests fall in one window
+THROTTLE_CLOCKS = ("real", "platform")
 MATCH_KEYS = ("method", "path", "api", "unit", "operation")
 
 
@@ -46,6 +51,8 @@ def validate_fault(raw: Any, index: int, seq: int) -> dict[str, Any]:
         raise FaultError(f"{where}.action.status: must be an HTTP error status")
     if kind == "throttle" and int(action.get("limit", 0)) < 1:
         raise FaultError(f"{where}.action.limit: must be >= 1 request per window")
+    if kind == "throttle" and action.get("clock", "real") not in THROTTLE_CLOCKS:
+        raise FaultError(f"{where}.action.clock: must be one of {', '.join(THROTTLE_CLOCKS)}")
     if kind == "deviation" and action.get("kind") not in DEVIATIONS:
         raise FaultError(f"{where}.action.kind: must be one of {', '.join(DEVIATIONS)}")
     probability = raw.get("probability", 1.0)
@@ -106,7 +113,7 @@ def request_fault(platform: Platform, ctx: dict[str, str | None]) -> dict[str, A
             window = float(action.get("perSeconds", 1.0))
             key = (fault["id"], ctx.get("subscription") or "")
             hits = _windows.setdefault(key, collections.deque())
-            now = time.monotonic()
+            now = platform.clock.now() if action.get("clock") == "platform" else time.monotonic()
             while hits and hits[0] <= now - window:
                 hits.popleft()
             if len(hits) < int(action["limit"]):

@@ -1,10 +1,10 @@
 """The limiter learns the platform's request limit from 429s: against the emulator's `throttle`
-fault (a sliding window per subscription, real time), and exactly with a manual clock."""
+fault (a sliding window per subscription, on the platform clock this test moves), and exactly
+with a manual clock."""
 
 from __future__ import annotations
 
-import threading
-import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,13 +12,45 @@ from cli.stack.emulator import Emulator
 from connectors.asm import AsmClient, AsmHttp
 from connectors.credentials import StaticTokenCredential
 from connectors.ratelimit import FORGET_AFTER, RateLimiter
-from tests.connectors.conftest import Admin
+from tests.connectors.conftest import ESTATES, Admin
 from tests.connectors.test_ratelimit import Clock
+from tests.fixtures.emulator import EmulatorFactory
 
 LIMIT = 50  # requests per second the emulator lets through
 
 
-def _client(emulator: Emulator, limiter: RateLimiter) -> AsmClient:
+class PlatformTime:
+    """The one clock of the limiter, the client's retry waits and the emulator's throttle: the
+    emulator's platform clock, nearly stopped (time scale 1e-6), moved on only by this test
+    through the admin API, so which requests share a throttle window is decided here, not by how
+    fast a loaded machine sends them."""
+
+    def __init__(self, admin: Admin) -> None:
+        self.admin, self.now = admin, 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.admin.call("POST", "clock", {"advance": seconds})
+            self.now += seconds
+
+
+@pytest.fixture
+def stopped_emulator(emulator_factory: EmulatorFactory) -> Emulator:
+    return emulator_factory(ESTATES / "small.yaml", time_scale=1e-6)
+
+
+@pytest.fixture
+def stopped_admin(stopped_emulator: Emulator) -> Iterator[Admin]:
+    admin = Admin(stopped_emulator)
+    yield admin
+    admin.client.close()
+
+
+def _hammer(emulator: Emulator, limiter: RateLimiter, clock: PlatformTime, requests: int) -> None:
+    """`requests` GETs through one client (quick retries wait on `clock`), none of which may fail."""
     http = AsmHttp(
         emulator.url,
         emulator.subscription_id,
@@ -28,53 +60,34 @@ def _client(emulator: Emulator, limiter: RateLimiter) -> AsmClient:
         quick_retries=5,
         quick_retry_max_seconds=10,
         limiter=limiter,
+        sleep=clock.sleep,
     )
-    return AsmClient(http)
-
-
-def _hammer(emulator: Emulator, limiter: RateLimiter, requests: int, threads: int = 4) -> list[Exception]:
-    """`requests` GETs from `threads` threads sharing one limiter (as activities share one)."""
-    errors: list[Exception] = []
-    left = [requests]
-    lock = threading.Lock()
-
-    def work() -> None:
-        with _client(emulator, limiter) as asm:
-            while True:
-                with lock:
-                    if left[0] <= 0:
-                        return
-                    left[0] -= 1
-                try:
-                    asm.get_xml("/services/networking/reservedips", "network")
-                except Exception as exc:  # noqa: BLE001 - whatever a worker meets is recorded, asserted below
-                    errors.append(exc)
-
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join(timeout=60)
-    return errors
+    with AsmClient(http) as asm:
+        for _ in range(requests):
+            asm.get_xml("/services/networking/reservedips", "network")
 
 
 def test_after_the_first_429_the_limiter_stays_under_the_platforms_limit(
-    emulator: Emulator, admin: Admin
+    stopped_emulator: Emulator, stopped_admin: Admin
 ) -> None:
+    admin, sub = stopped_admin, stopped_emulator.subscription_id
     admin.fault(
-        id="limit", match={"api": "asm"}, action={"type": "throttle", "limit": LIMIT, "perSeconds": 1}
+        id="limit",
+        match={"api": "asm"},
+        action={"type": "throttle", "limit": LIMIT, "perSeconds": 1, "clock": "platform"},
     )
-    limiter = RateLimiter(1000, 1000)  # configured far above the platform's limit
-    # learning: a burst well over the limit meets 429s (retried inside the call, so none fails)
-    assert _hammer(emulator, limiter, 3 * LIMIT) == []
+    clock = PlatformTime(admin)
+    limiter = RateLimiter(1000, 1000, clock=clock, sleep=clock.sleep)  # far above the platform's limit
+    # learning: a burst well over the limit meets a 429 (retried inside the call, so none fails)
+    _hammer(stopped_emulator, limiter, clock, 3 * LIMIT)
     first = [r["status"] for r in admin.requests()]
-    assert 429 in first
-    rate, burst = limiter.limits(emulator.subscription_id)
+    assert first.count(429) == 1 and len(first) == 3 * LIMIT + 1, first.count(429)
+    rate, burst = limiter.limits(sub)
     assert rate + burst <= LIMIT and rate >= LIMIT / 4, (rate, burst)
     # after learning: the same traffic again, and the platform throttles nothing
-    time.sleep(max(0.0, limiter.paused_for(emulator.subscription_id)))
+    clock.sleep(limiter.paused_for(sub))
     admin.call("DELETE", "requests")
-    assert _hammer(emulator, limiter, 2 * LIMIT) == []
+    _hammer(stopped_emulator, limiter, clock, 2 * LIMIT)
     statuses = [r["status"] for r in admin.requests()]
     assert len(statuses) == 2 * LIMIT and 429 not in statuses, statuses.count(429)
 
@@ -129,7 +142,7 @@ def test_random_429s_do_not_drive_the_rate_down() -> None:
 
 def test_callers_queued_during_a_pause_leave_at_the_rate_after_it() -> None:
     clock = Clock()
-    limiter = RateLimiter(rate=10.0, burst=10, clock=clock, sleep=lambda _s: None)  # all queue at once
+    limiter = RateLimiter(rate=10.0, burst=10, clock=clock, sleep=lambda s: None)  # all queue at once
     limiter.throttled("sub", 1.0)
     waits = [limiter.acquire("sub") for _ in range(5)]
     assert waits == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4])  # not five at once when the pause ends
