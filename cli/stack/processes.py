@@ -116,6 +116,18 @@ def wait_for_port(proc: BackgroundProcess, port: int, timeout: float = 30.0) -> 
     )
 
 
+# Processes handed over by pid (to `pids.json`, for `c2arm down` or a later `stop_pid`): their
+# Popen is kept until `stop_pid` has stopped them, so it is neither collected while the process
+# runs (Python warns of a child dropped unreaped) nor left unaware that its process exited.
+_handed_over: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def hand_over(proc: BackgroundProcess) -> int:
+    """Keep `proc` until `stop_pid(pid)` stops it, for code that knows only its pid; the pid."""
+    _handed_over[proc.pid] = proc.popen
+    return proc.pid
+
+
 def _reap_any(pid: int) -> None:
     """Reap `pid` if it is an exited child of this process (else nothing to do)."""
     with contextlib.suppress(ChildProcessError):
@@ -123,12 +135,17 @@ def _reap_any(pid: int) -> None:
 
 
 def _reaper(pgid: int, reap: Callable[[], object] | None) -> Callable[[], object]:
-    """How to reap the group's leader: the caller's (its Popen's `poll`), else `waitpid`."""
-    return reap if reap is not None else lambda: _reap_any(pgid)
+    """How to reap the group's leader: the caller's (its Popen's `poll`), the Popen of a process
+    handed over, else `waitpid`."""
+    if reap is not None:
+        return reap
+    handed = _handed_over.get(pgid)
+    return handed.poll if handed is not None else lambda: _reap_any(pgid)
 
 
 def _live_members(pgid: int) -> int:
-    """How many processes of group `pgid` are alive (zombies do not count: they hold nothing).
+    """How many processes of group `pgid` are alive (zombies do not count: they hold nothing; a
+    zombie leader with threads still running does).
 
     Reads /proc; where there is none, falls back to signal 0 on the group (which a zombie answers).
     """
@@ -147,8 +164,11 @@ def _live_members(pgid: int) -> int:
             stat = Path(entry.path, "stat").read_text()
         except OSError:  # gone meanwhile
             continue
-        fields = stat.rsplit(")", 1)[1].split()  # after "(comm)": state, ppid, pgrp, …
-        if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+        fields = stat.rsplit(")", 1)[1].split()  # after "(comm)": state, ppid, pgrp, …, num_threads
+        # a leader whose main thread has exited shows Z while its other threads still run (and
+        # may still write state): it is a member until its last thread is gone
+        exited = fields[0] in ("Z", "X") and int(fields[17]) <= 1
+        if int(fields[2]) == pgid and not exited:
             count += 1
     return count
 
@@ -194,11 +214,14 @@ def stop_pid(
         os.killpg(pid, sig)
     except ProcessLookupError:
         _reaper(pid, reap)()
+        _handed_over.pop(pid, None)
         return True
     if wait_group(pid, timeout, reap):
+        _handed_over.pop(pid, None)
         return True
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
     if not wait_group(pid, 10.0, reap):
         raise StackError(f"process group {pid} is still alive 10 s after SIGKILL")
+    _handed_over.pop(pid, None)
     return False

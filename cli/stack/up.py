@@ -32,6 +32,7 @@ from cli.stack.processes import (
     StackInputError,
     free_port,
     group_alive,
+    hand_over,
     port_in_use,
     stop_pid,
 )
@@ -279,7 +280,7 @@ def restart_app(state_dir: Path, *, crash: bool = False) -> int:
     # a (virtual) clock that restarts must not go back: continue from now, scaled as before
     launch = {**launch, "startTime": None}
     host = _start_app(state_dir, launch)
-    pids["devhost"] = host.process.pid
+    pids["devhost"] = hand_over(host.process)
     (state_dir / "pids.json").write_text(json.dumps(pids))
     return int(host.process.pid)
 
@@ -372,7 +373,7 @@ def up(opts: StackOptions) -> dict[str, Any]:
         "storageConnectionString": azurite.connection_string,
         "subscriptionId": subscription,
     }
-    (state_dir / "pids.json").write_text(json.dumps({p.name: p.pid for p in started}))
+    (state_dir / "pids.json").write_text(json.dumps({p.name: hand_over(p) for p in started}))
     (state_dir / ESTATE_RECORD).write_text(json.dumps(record, indent=2))
     _write_private(state_dir / "stack.json", stack)  # it holds the keys
     return stack

@@ -17,7 +17,6 @@ converted twice, and each storage account started only after its VNet's follow-t
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sys
@@ -31,7 +30,9 @@ import pytest
 import yaml
 
 from cli.stack.devhost import start_devhost
+from cli.stack.processes import hand_over, stop_pid
 from cli.stack.up import REPO_ROOT, StackOptions, app_environment, down, up
+from tests.polling import wait_for
 from tests.security.secrets_scan import log_texts, scan, stack_secrets
 
 sys.path.append(str(REPO_ROOT / "bench"))
@@ -96,20 +97,13 @@ def _restart_devhost(base: Path, opts: StackOptions, info: dict[str, Any]) -> No
         env=env,
     )
     pids = json.loads((base / "pids.json").read_text())
-    pids["devhost"] = host.process.pid
+    pids["devhost"] = hand_over(host.process)
     (base / "pids.json").write_text(json.dumps(pids))
 
 
 def _kill_devhost(base: Path) -> None:
     pid = int(json.loads((base / "pids.json").read_text())["devhost"])
-    os.killpg(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
+    stop_pid(pid, 10.0, sig=signal.SIGKILL)  # returns once the group is gone (the leader reaped)
 
 
 def _machines(info: dict[str, Any], vnets: list[str]) -> dict[str, tuple[str, bool]]:
@@ -186,7 +180,10 @@ def test_chaos(tmp_path: Path) -> None:
             )
             assert answer.status_code == 202, answer.text
             plan_started = time.monotonic()
-            while time.monotonic() - plan_started < 1500:
+
+            def turn() -> dict[str, Any]:
+                """One turn of the run: kill the host when due, approve what waits; the plan's view."""
+                nonlocal next_kill, kills, convert_kill, next_look, view
                 if next_kill is not None and kills < KILLS and time.monotonic() > next_kill:
                     _kill_devhost(base)
                     kills += 1
@@ -203,7 +200,7 @@ def test_chaos(tmp_path: Path) -> None:
                 try:
                     view = app.get("/api/plans/chaos").json()
                     if view.get("phase") in ("Completed", "Failed"):
-                        break
+                        return view
                     if next_kill is None and view.get("waves"):
                         next_kill = time.monotonic() + rng.uniform(5, 30)
                     for wave in view.get("waves", []):
@@ -216,7 +213,15 @@ def test_chaos(tmp_path: Path) -> None:
                                 approved[row["id"]] += 1
                 except (httpx.HTTPError, ValueError):
                     pass  # the host is down or restarting
-                time.sleep(0.1)
+                return view
+
+            wait_for(
+                turn,
+                1500,
+                "the chaos plan to end",
+                interval=0.1,
+                until=lambda plan: plan.get("phase") in ("Completed", "Failed"),
+            )
             wall = time.monotonic() - started
             assert view.get("phase") == "Completed", view
             rows = {row["id"]: row for wave in view["waves"] for row in wave["units"]}

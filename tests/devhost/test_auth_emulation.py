@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -31,8 +32,9 @@ FORGED = {
 
 
 @pytest.fixture(scope="module")
-def http(sample_host: DevHost) -> httpx.Client:
-    return httpx.Client(base_url=sample_host.url, timeout=15, trust_env=False)
+def http(sample_host: DevHost) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sample_host.url, timeout=15, trust_env=False) as client:
+        yield client
 
 
 def _claims(seen: dict) -> dict:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -19,18 +20,35 @@ def realistic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 @pytest.fixture
 def emu(realistic: Emulator) -> Emulator:
-    admin = Admin(realistic)
-    admin.post("/reset")
-    admin.put("/progress", json={"mode": "immediate"})
-    admin.put("/settings", json={"armPageSize": 100})
+    with Admin(realistic) as admin:
+        admin.post("/reset")
+        admin.put("/progress", json={"mode": "immediate"})
+        admin.put("/settings", json={"armPageSize": 100})
     return realistic
 
 
 @pytest.fixture
-def asm(emu: Emulator) -> Asm:
-    return Asm(emu)
+def asm(emu: Emulator) -> Iterator[Asm]:
+    with Asm(emu) as client:
+        yield client
 
 
 @pytest.fixture
-def admin(emu: Emulator) -> Admin:
-    return Admin(emu)
+def admin(emu: Emulator) -> Iterator[Admin]:
+    with Admin(emu) as client:
+        yield client
+
+
+@pytest.fixture
+def asm_for() -> Iterator[Callable[..., Asm]]:
+    """`asm_for(emulator, cert=None)`: an `Asm` client for an emulator a test started itself,
+    closed when the test ends."""
+    opened: list[Asm] = []
+
+    def open_client(emulator: Emulator, cert: tuple[Path, Path] | None = None) -> Asm:
+        opened.append(Asm(emulator, cert))
+        return opened[-1]
+
+    yield open_client
+    for client in opened:
+        client.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import httpx
 from defusedxml import ElementTree as SafeET
 
 from cli.stack.emulator import Emulator, start_emulator
+from tests.polling import wait_for
 
 NS = "{http://schemas.microsoft.com/windowsazure}"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,7 +31,8 @@ def tls(emulator: Emulator, cert: tuple[Path, Path] | None = None) -> ssl.SSLCon
 
 
 class Asm:
-    """ASM over httpx, as the app's connector talks to it (bearer token + x-ms-version)."""
+    """ASM over httpx, as the app's connector talks to it (bearer token + x-ms-version); a context
+    manager (or `close()`) closes its connections."""
 
     def __init__(self, emulator: Emulator, cert: tuple[Path, Path] | None = None) -> None:
         self.emulator = emulator
@@ -44,6 +45,15 @@ class Asm:
             headers=headers,
             timeout=10,
         )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Asm:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def get(self, path: str, status: int = 200) -> Any:
         response = self.http.get(path)
@@ -59,12 +69,14 @@ class Asm:
         )
 
     def wait(self, op_id: str, timeout: float = 10.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while True:
-            op = self.get(f"/operations/{op_id}")
-            if op.findtext(x("Status")) != "InProgress" or time.monotonic() > deadline:
-                return op
-            time.sleep(0.02)
+        """The Operation once it is no longer `InProgress` (fails after `timeout` s)."""
+        return wait_for(
+            lambda: self.get(f"/operations/{op_id}"),
+            timeout,
+            f"operation {op_id} to finish",
+            interval=0.02,
+            until=lambda op: op.findtext(x("Status")) != "InProgress",
+        )
 
     def run(self, path: str, comp: str, body: str | None = None) -> Any:
         """Start an async migration step and wait for its operation; return the Operation."""
@@ -88,6 +100,8 @@ class Asm:
 
 
 class Admin:
+    """The emulator's admin API over httpx; a context manager (or `close()`) closes its connections."""
+
     def __init__(self, emulator: Emulator) -> None:
         self.http = httpx.Client(
             base_url=f"{emulator.url}/admin",
@@ -96,7 +110,18 @@ class Admin:
             timeout=10,
         )
 
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Admin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def __getattr__(self, method: str) -> Any:
+        """`admin.get(path)`, `admin.post(path, json=…)`: the HTTP method by its name."""
+
         def call(path: str, status: int | None = 200, **kw: Any) -> Any:
             response = self.http.request(method.upper(), path, **kw)
             if status is not None:
@@ -104,6 +129,18 @@ class Admin:
             return response.json()
 
         return call
+
+
+def platform_state(emulator: Emulator) -> Any:
+    """The emulator's state as its admin API shows it (`GET /admin/state`)."""
+    with Admin(emulator) as admin:
+        return admin.get("/state")
+
+
+def immediate(emulator: Emulator) -> None:
+    """Operations complete at once (`PUT /admin/progress`)."""
+    with Admin(emulator) as admin:
+        admin.put("/progress", json={"mode": "immediate"})
 
 
 def error_of(response: httpx.Response) -> tuple[str | None, str | None]:

@@ -33,8 +33,8 @@ def test_missing_or_malformed_auth_is_401(emu: Emulator, headers: dict[str, str]
 
 def test_management_certificate_authenticates(emu: Emulator) -> None:
     cert, key = emu.management_cert
-    asm = Asm(emu, cert=(cert, key))
-    root = asm.get(SUB_PATH)
+    with Asm(emu, cert=(cert, key)) as asm:
+        root = asm.get(SUB_PATH)
     assert root.tag == NS + "HostedServices"
 
 
@@ -291,7 +291,8 @@ def test_subscription_read_and_a_foreign_client_certificate(emu: Emulator) -> No
 
     import trustme
 
-    root = Asm(emu).get("")
+    with Asm(emu) as asm:
+        root = asm.get("")
     assert root.findtext(x("SubscriptionID")) == emu.subscription_id
     assert root.findtext(x("SubscriptionStatus")) == "Active"
     other = trustme.CA().issue_cert("intruder")

@@ -14,7 +14,7 @@ from azure.core.exceptions import HttpResponseError, ResourceExistsError
 from azure.mgmt.compute import ComputeManagementClient
 
 from cli.stack.emulator import Emulator
-from tests.emulator.helpers import ESTATES, Admin, Asm, start, tls
+from tests.emulator.helpers import ESTATES, Admin, Asm, immediate, start, tls
 from tests.emulator.test_arm import StaticToken
 
 NW = "/services/networking"
@@ -123,25 +123,27 @@ def test_long_running_protocol_headers_and_polling(
     migrated: ComputeManagementClient, emu: Emulator, admin: Admin
 ) -> None:
     admin.put("/progress", json={"mode": "manual"})
-    http = httpx.Client(verify=tls(emu), headers={"Authorization": "Bearer t"}, timeout=10)
-    base = f"{emu.url}/subscriptions/{emu.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Compute"
-    answer = http.post(f"{base}/virtualMachines/shop-web2/deallocate?api-version=2024-07-01")
-    assert answer.status_code == 202
-    status_url = answer.headers["Azure-AsyncOperation"]
-    assert answer.headers["Location"].startswith(status_url)
-    assert http.get(status_url).json()["status"] == "InProgress"
-    assert http.get(answer.headers["Location"]).status_code == 202
-    assert power(migrated, "shop-web2") == "PowerState/deallocating"
-    again = http.post(f"{base}/virtualMachines/shop-web2/deallocate?api-version=2024-07-01")
-    assert again.headers["Azure-AsyncOperation"] == status_url  # a repeat returns the running one
-    busy = http.post(f"{base}/virtualMachines/shop-web2/start?api-version=2024-07-01")
-    assert busy.status_code == 409
-    op_id = status_url.split("/operations/")[1].split("?")[0]
-    admin.post(f"/operations/{op_id}/complete", json={})
-    done = http.get(status_url).json()
-    assert done["status"] == "Succeeded" and "endTime" in done
-    assert http.get(answer.headers["Location"]).status_code == 200
-    assert power(migrated, "shop-web2") == "PowerState/deallocated"
+    with httpx.Client(verify=tls(emu), headers={"Authorization": "Bearer t"}, timeout=10) as http:
+        base = (
+            f"{emu.url}/subscriptions/{emu.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Compute"
+        )
+        answer = http.post(f"{base}/virtualMachines/shop-web2/deallocate?api-version=2024-07-01")
+        assert answer.status_code == 202
+        status_url = answer.headers["Azure-AsyncOperation"]
+        assert answer.headers["Location"].startswith(status_url)
+        assert http.get(status_url).json()["status"] == "InProgress"
+        assert http.get(answer.headers["Location"]).status_code == 202
+        assert power(migrated, "shop-web2") == "PowerState/deallocating"
+        again = http.post(f"{base}/virtualMachines/shop-web2/deallocate?api-version=2024-07-01")
+        assert again.headers["Azure-AsyncOperation"] == status_url  # a repeat returns the running one
+        busy = http.post(f"{base}/virtualMachines/shop-web2/start?api-version=2024-07-01")
+        assert busy.status_code == 409
+        op_id = status_url.split("/operations/")[1].split("?")[0]
+        admin.post(f"/operations/{op_id}/complete", json={})
+        done = http.get(status_url).json()
+        assert done["status"] == "Succeeded" and "endTime" in done
+        assert http.get(answer.headers["Location"]).status_code == 200
+        assert power(migrated, "shop-web2") == "PowerState/deallocated"
 
 
 def test_an_extension_that_did_not_succeed_refuses_the_conversion(tmp_path: Path) -> None:
@@ -154,10 +156,10 @@ def test_an_extension_that_did_not_succeed_refuses_the_conversion(tmp_path: Path
     (tmp_path / "estate.yaml").write_text(text)
     emu = start(tmp_path, tmp_path / "estate.yaml")
     try:
-        Admin(emu).put("/progress", json={"mode": "immediate"})
-        asm = Asm(emu)
-        for comp in ("prepare", "commit"):
-            asm.run(f"{NW}/virtualnetwork/vnet-small", comp)
+        immediate(emu)
+        with Asm(emu) as asm:
+            for comp in ("prepare", "commit"):
+                asm.run(f"{NW}/virtualnetwork/vnet-small", comp)
         client = compute(emu)
         view = client.virtual_machines.instance_view("vnet-small-Migrated", "app1")
         assert [(e.name, e.statuses[0].code) for e in view.extensions] == [

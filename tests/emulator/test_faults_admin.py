@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cli.stack.emulator import Emulator
-from tests.emulator.helpers import Admin, Asm, error_of, start, tls, x
+from tests.emulator.helpers import Admin, Asm, error_of, immediate, platform_state, start, tls, x
+from tests.polling import wait_for
 
 HS = "/services/hostedservices"
 VNET = "/services/networking/virtualnetwork/vnet-prod"
@@ -212,7 +212,7 @@ def test_request_log_and_state(asm: Asm, admin: Admin) -> None:
     admin.delete("/requests")
 
 
-def test_faults_file_at_start_and_restart_persistence(tmp_path: Path) -> None:
+def test_faults_file_at_start_and_restart_persistence(tmp_path: Path, asm_for) -> None:
     faults = tmp_path / "faults.json"
     faults.write_text(
         json.dumps(
@@ -231,12 +231,9 @@ def test_faults_file_at_start_and_restart_persistence(tmp_path: Path) -> None:
     emu = start(tmp_path / "state", faults=faults, time_scale=1000.0, start_time="2030-01-05T22:00:00Z")
     try:
         # it prints its base URL when ready (the port may listen a moment before the line is written)
-        deadline = time.monotonic() + 10
-        while emu.url not in emu.process.log_path.read_text() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert emu.url in emu.process.log_path.read_text()
-        assert Admin(emu).get("/state")["platformTime"].startswith("2030-01-0")
-        asm = Asm(emu)
+        wait_for(lambda: emu.url in emu.process.log_path.read_text(), 10, "the emulator's ready line")
+        assert platform_state(emu)["platformTime"].startswith("2030-01-0")
+        asm = asm_for(emu)
         assert asm.http.get("/services/disks").status_code == 503
         assert (
             asm.run("/services/networking/virtualnetwork/vnet-small", "prepare").findtext(x("Status"))
@@ -246,27 +243,23 @@ def test_faults_file_at_start_and_restart_persistence(tmp_path: Path) -> None:
         emu.stop()
     again = start(tmp_path / "state")
     try:
-        asm = Asm(again)
+        asm = asm_for(again)
         assert asm.http.get("/services/disks").status_code == 200  # the fault was used up before the restart
         sites = asm.get("/services/networking/virtualnetwork")
         assert sites.findtext(x("VirtualNetworkSite/MigrationState")) == "Prepared"
-        assert Admin(again).get("/state")["resourceGroups"] == ["vnet-small-Migrated"]
+        assert platform_state(again)["resourceGroups"] == ["vnet-small-Migrated"]
     finally:
         again.stop()
     fresh = start(tmp_path / "state", reset=True)
     try:
-        assert (
-            Asm(fresh)
-            .get("/services/networking/virtualnetwork")
-            .findtext(x("VirtualNetworkSite/MigrationState"))
-            is None
-        )
-        assert Admin(fresh).get("/state")["resourceGroups"] == []
+        sites = asm_for(fresh).get("/services/networking/virtualnetwork")
+        assert sites.findtext(x("VirtualNetworkSite/MigrationState")) is None
+        assert platform_state(fresh)["resourceGroups"] == []
     finally:
         fresh.stop()
 
 
-def test_provider_not_registered_and_quota(tmp_path: Path, emulator_factory) -> None:
+def test_provider_not_registered_and_quota(tmp_path: Path, emulator_factory, asm_for) -> None:
     text = (Path(__file__).resolve().parents[2] / "examples/estates/small.yaml").read_text()
     estate = tmp_path / "unregistered.yaml"
     estate.write_text(
@@ -277,8 +270,8 @@ def test_provider_not_registered_and_quota(tmp_path: Path, emulator_factory) -> 
         )
     )
     emu = emulator_factory(estate)
-    Admin(emu).put("/progress", json={"mode": "immediate"})
-    asm = Asm(emu)
+    immediate(emu)
+    asm = asm_for(emu)
     r = asm.migrate("/services/networking/virtualnetwork/vnet-small", "validate")
     assert r.status_code == 400
     assert error_of(r) == (

@@ -239,15 +239,15 @@ def test_storage_ordering(asm: Asm) -> None:
 
 
 def test_small_estate_vnet_then_storage(small_emulator: Emulator) -> None:
-    asm = Asm(small_emulator)
-    storage = "/services/storageservices/stsmall"
-    assert asm.messages(storage) != []
-    vnet = f"{NW}/virtualnetwork/vnet-small"
-    for comp in ("prepare", "commit"):
-        assert asm.run(vnet, comp).findtext(x("Status")) == "Succeeded"
-    assert asm.messages(storage) == []
-    for comp in ("prepare", "commit"):
-        assert asm.run(storage, comp).findtext(x("Status")) == "Succeeded"
+    with Asm(small_emulator) as asm:
+        storage = "/services/storageservices/stsmall"
+        assert asm.messages(storage) != []
+        vnet = f"{NW}/virtualnetwork/vnet-small"
+        for comp in ("prepare", "commit"):
+            assert asm.run(vnet, comp).findtext(x("Status")) == "Succeeded"
+        assert asm.messages(storage) == []
+        for comp in ("prepare", "commit"):
+            assert asm.run(storage, comp).findtext(x("Status")) == "Succeeded"
 
 
 def test_unassociated_network_units(asm: Asm, emu: Emulator) -> None:

@@ -14,7 +14,7 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from cli.stack.emulator import Emulator
-from tests.emulator.helpers import DNR_NEW, Admin, Asm, error_of, start, x
+from tests.emulator.helpers import DNR_NEW, Admin, Asm, error_of, platform_state, start, x
 from tests.emulator.test_arm import StaticToken
 
 ESTATE = Path(__file__).parent / "estates" / "unusual.yaml"
@@ -32,14 +32,14 @@ def unusual(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 @pytest.fixture
 def asm(unusual: Emulator) -> Iterator[Asm]:
-    admin = Admin(unusual)
-    admin.post("/reset")
-    admin.put("/progress", json={"mode": "immediate"})
-    admin.delete("/requests")
-    client = Asm(unusual)
-    yield client
+    with Admin(unusual) as admin, Asm(unusual) as client:
+        admin.post("/reset")
+        admin.put("/progress", json={"mode": "immediate"})
+        admin.delete("/requests")
+        yield client
+        requests = admin.get("/requests")["requests"]
     # nothing this module does may reach a 500, nor end an operation by an emulator bug
-    statuses = [(r["method"], r["path"], r["status"]) for r in admin.get("/requests")["requests"]]
+    statuses = [(r["method"], r["path"], r["status"]) for r in requests]
     assert statuses and not [s for s in statuses if s[2] >= 500], statuses
     log = (unusual.state_dir / "emulator.log").read_text(errors="replace")
     assert "Traceback" not in log and "failed inside the emulator" not in log
@@ -107,12 +107,12 @@ def test_paas_deployments_are_refused_at_validate_and_prepare(asm: Asm, unusual:
     message = PAAS_ERROR.format(d="paas-out", h="cs-paas-out")
     assert asm.messages(outside, DNR_NEW) == [("Error", message)]
     assert _prepare(asm, outside) == ("Failed", "BadRequest", message)
-    units = Admin(unusual).get("/state")["units"]
+    units = platform_state(unusual)["units"]
     assert units.get("cloudService/cs-paas-out", {}).get("state") == "PrepareFailed"
     # the deployment was not touched: its roles still run, nothing was created in ARM
     states = asm.get(outside).findall(x("RoleInstanceList/RoleInstance/InstanceStatus"))
     assert {s.text for s in states} == {"ReadyRole"}
-    assert Admin(unusual).get("/state")["resourceGroups"] == []
+    assert platform_state(unusual)["resourceGroups"] == []
 
     inside = f"{NW}/virtualnetwork/vnet-paas"
     vnet_message = (
@@ -219,7 +219,7 @@ def test_vm_writes_on_web_worker_roles_are_refused_and_change_nothing(asm: Asm, 
         assert response.status_code == 400 and code == "BadRequest", response.text
         assert "is a web/worker role, not a persistent VM role" in (message or "")
     assert asm.http.get(dep).text == before
-    assert Admin(unusual).get("/state")["units"] == {}
+    assert platform_state(unusual)["units"] == {}
 
 
 def test_writes_on_quiet_deployments_work(asm: Asm) -> None:

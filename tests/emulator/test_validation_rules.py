@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.emulator.helpers import DNR_NEW, Admin, Asm, x
+from tests.emulator.helpers import DNR_NEW, immediate, x
 
 SUB = "00000000-0000-0000-0000-00000000000e"
 
@@ -121,12 +121,12 @@ ESTATE = {
 }
 
 
-def test_every_rule(emulator_factory, tmp_path: Path) -> None:
+def test_every_rule(emulator_factory, asm_for, tmp_path: Path) -> None:
     estate = tmp_path / "bad.yaml"
     estate.write_text(yaml.safe_dump(ESTATE))
     emu = emulator_factory(estate)
-    Admin(emu).put("/progress", json={"mode": "immediate"})
-    asm = Asm(emu)
+    immediate(emu)
+    asm = asm_for(emu)
     messages = asm.messages("/services/networking/virtualnetwork/vnet-bad")
     text = "\n".join(f"{c}: {m}" for c, m in messages)
     for fragment in [
