@@ -4,6 +4,7 @@ asked for over HTTP as a client would meet it, word for word (docs/fidelity.md, 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,6 +20,14 @@ VM = "resourceGroups/vnet-prod-Migrated/providers/Microsoft.Compute/virtualMachi
 
 
 class Arm:
+    """ARM over httpx; a context manager closes its connections."""
+
+    def __enter__(self) -> Arm:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
     def __init__(self, emu: Emulator) -> None:
         self.http = httpx.Client(
             base_url=f"{emu.url}/subscriptions/{emu.subscription_id}/",
@@ -36,10 +45,12 @@ class Arm:
 
 
 @pytest.fixture
-def arm(asm: Asm, emu: Emulator) -> Arm:
+def arm(asm: Asm, emu: Emulator) -> Iterator[Arm]:
     for comp in ("prepare", "commit"):
         assert asm.run(f"{NW}/virtualnetwork/vnet-prod", comp).findtext(x("Status")) == "Succeeded"
-    return Arm(emu)
+    client = Arm(emu)
+    yield client
+    client.http.close()
 
 
 def test_reads_and_refused_writes(arm: Arm) -> None:
@@ -119,17 +130,17 @@ def test_a_conversion_whose_vm_was_deleted_fails(asm: Asm, emu: Emulator, admin:
     """The VM's ARM side is deleted (the unit aborted) while its conversion runs."""
     vnet = f"{NW}/virtualnetwork/vnet-prod"
     assert asm.run(vnet, "prepare").findtext(x("Status")) == "Succeeded"
-    arm = Arm(emu)
-    assert arm.http.post(f"{VM}/nva1/deallocate").status_code == 202
-    admin.put("/progress", json={"mode": "manual"})
-    started = arm.http.post(f"{VM}/nva1/convertToManagedDisks")
-    assert started.status_code == 202
-    convert = started.headers["Azure-AsyncOperation"].split("/operations/")[1].split("?")[0]
-    abort = asm.migrate(vnet, "abort").headers["x-ms-request-id"]
-    admin.post(f"/operations/{abort}/complete", json={"status": "Succeeded"})
-    admin.post(f"/operations/{convert}/complete", json={"status": "Succeeded"})
-    op = next(o for o in admin.get("/operations")["operations"] if o["id"] == convert)
-    assert (op["status"], op["error"]) == (
-        "Failed",
-        {"code": "NotFound", "message": "The virtual machine was deleted while it was being converted."},
-    )
+    with Arm(emu) as arm:
+        assert arm.http.post(f"{VM}/nva1/deallocate").status_code == 202
+        admin.put("/progress", json={"mode": "manual"})
+        started = arm.http.post(f"{VM}/nva1/convertToManagedDisks")
+        assert started.status_code == 202
+        convert = started.headers["Azure-AsyncOperation"].split("/operations/")[1].split("?")[0]
+        abort = asm.migrate(vnet, "abort").headers["x-ms-request-id"]
+        admin.post(f"/operations/{abort}/complete", json={"status": "Succeeded"})
+        admin.post(f"/operations/{convert}/complete", json={"status": "Succeeded"})
+        op = next(o for o in admin.get("/operations")["operations"] if o["id"] == convert)
+        assert (op["status"], op["error"]) == (
+            "Failed",
+            {"code": "NotFound", "message": "The virtual machine was deleted while it was being converted."},
+        )

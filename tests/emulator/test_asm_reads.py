@@ -241,34 +241,37 @@ def test_unknown_resources_are_404_with_error_body(asm: Asm, path: str) -> None:
 
 
 def test_legacy_servicemanagement_client_reads(emu: Emulator) -> None:
-    session = requests.Session()
-    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
-    session.verify = str(emu.ca_file)
-    session.headers["Authorization"] = "Bearer legacy"
-    sms = ServiceManagementService(emu.subscription_id, host=f"127.0.0.1:{emu.port}", request_session=session)
-    assert sms.get_subscription().subscription_id == emu.subscription_id
-    services = sms.list_hosted_services()
-    assert [s.service_name for s in services][:2] == ["shop-cs", "infra-cs"]
-    props = sms.get_hosted_service_properties("shop-cs", embed_detail=True)
-    assert props.hosted_service_properties.location == "West Europe"
-    assert props.deployments[0].name == "shop-prod"
-    dep = sms.get_deployment_by_name("shop-cs", "shop-prod")
-    assert [r.role_name for r in dep.role_list] == ["shop-web1", "shop-web2", "shop-sql1"]
-    assert dep.role_instance_list[0].instance_status == "ReadyRole"
-    assert dep.virtual_ips[0].address == "40.1.2.3"
-    assert sms.get_deployment_by_slot("shop-cs", "Production").name == "shop-prod"
-    accounts = sms.list_storage_accounts()
-    assert "stapi" in [a.service_name for a in accounts]
-    assert (
-        sms.get_storage_account_properties("stproddata").storage_service_properties.location == "West Europe"
-    )
-    sites = sms.list_virtual_network_sites()
-    assert [s.name for s in sites] == ["vnet-prod", "vnet-er", "vnet-branch", "vnet-legacy"]
-    assert [p.name for p in sites[0].subnets] == ["infra", "web", "data", "GatewaySubnet"]
-    disks = sms.list_disks()
-    assert any(d.attached_to and d.attached_to.role_name == "shop-web1" for d in disks)
-    with pytest.raises(Exception, match="The hosted service does not exist"):
-        sms.get_hosted_service_properties("nope")
+    with requests.Session() as session:
+        session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+        session.verify = str(emu.ca_file)
+        session.headers["Authorization"] = "Bearer legacy"
+        sms = ServiceManagementService(
+            emu.subscription_id, host=f"127.0.0.1:{emu.port}", request_session=session
+        )
+        assert sms.get_subscription().subscription_id == emu.subscription_id
+        services = sms.list_hosted_services()
+        assert [s.service_name for s in services][:2] == ["shop-cs", "infra-cs"]
+        props = sms.get_hosted_service_properties("shop-cs", embed_detail=True)
+        assert props.hosted_service_properties.location == "West Europe"
+        assert props.deployments[0].name == "shop-prod"
+        dep = sms.get_deployment_by_name("shop-cs", "shop-prod")
+        assert [r.role_name for r in dep.role_list] == ["shop-web1", "shop-web2", "shop-sql1"]
+        assert dep.role_instance_list[0].instance_status == "ReadyRole"
+        assert dep.virtual_ips[0].address == "40.1.2.3"
+        assert sms.get_deployment_by_slot("shop-cs", "Production").name == "shop-prod"
+        accounts = sms.list_storage_accounts()
+        assert "stapi" in [a.service_name for a in accounts]
+        assert (
+            sms.get_storage_account_properties("stproddata").storage_service_properties.location
+            == "West Europe"
+        )
+        sites = sms.list_virtual_network_sites()
+        assert [s.name for s in sites] == ["vnet-prod", "vnet-er", "vnet-branch", "vnet-legacy"]
+        assert [p.name for p in sites[0].subnets] == ["infra", "web", "data", "GatewaySubnet"]
+        disks = sms.list_disks()
+        assert any(d.attached_to and d.attached_to.role_name == "shop-web1" for d in disks)
+        with pytest.raises(Exception, match="The hosted service does not exist"):
+            sms.get_hosted_service_properties("nope")
 
 
 def test_subnet_association_reads(asm: Asm) -> None:

@@ -306,7 +306,7 @@ def test_existing_destination_must_exist(asm: Asm) -> None:
     assert error_of(r) == ("BadRequest", "The subnet nope doesn't exist in virtual network vnet-prod.")
 
 
-def test_findings_of_an_odd_small_estate(tmp_path: Path) -> None:
+def test_findings_of_an_odd_small_estate(tmp_path: Path, asm_for) -> None:
     raw = yaml.safe_load((ESTATES / "small.yaml").read_text())
     role = raw["cloudServices"][0]["deployment"]["roles"][0]
     role["extensions"].append(
@@ -323,7 +323,7 @@ def test_findings_of_an_odd_small_estate(tmp_path: Path) -> None:
     estate.write_text(yaml.safe_dump(raw))
     emulator = start(tmp_path, estate)
     try:
-        assert Asm(emulator).messages(f"{NW}/virtualnetwork/vnet-small") == [
+        assert asm_for(emulator).messages(f"{NW}/virtualnetwork/vnet-small") == [
             (
                 "Error",
                 "Migration isn't allowed for HostedService app-cs because it has VM app1 in State: "
@@ -343,7 +343,7 @@ def test_findings_of_an_odd_small_estate(tmp_path: Path) -> None:
                 "sub/app1-data0.vhd that isn't supported in Azure Resource Manager.",
             ),
         ]
-        op = Asm(emulator).run(f"{NW}/virtualnetwork/vnet-odd", "prepare")
+        op = asm_for(emulator).run(f"{NW}/virtualnetwork/vnet-odd", "prepare")
         assert op.findtext(x("Error/Message")) == (
             "Address prefix 10.9.0.1/16 of Virtual Network vnet-odd isn't valid in Azure Resource Manager."
         )

@@ -33,11 +33,11 @@ def mismatched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def small(mismatched: Emulator) -> tuple[Asm, Admin]:
-    admin = Admin(mismatched)
-    admin.post("/reset")
-    admin.put("/progress", json={"mode": "immediate"})
-    return Asm(mismatched), admin
+def small(mismatched: Emulator) -> Iterator[tuple[Asm, Admin]]:
+    with Asm(mismatched) as asm, Admin(mismatched) as admin:
+        admin.post("/reset")
+        admin.put("/progress", json={"mode": "immediate"})
+        yield asm, admin
 
 
 BLOB = (
