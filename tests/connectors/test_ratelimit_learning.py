@@ -142,7 +142,7 @@ def test_random_429s_do_not_drive_the_rate_down() -> None:
 
 def test_callers_queued_during_a_pause_leave_at_the_rate_after_it() -> None:
     clock = Clock()
-    limiter = RateLimiter(rate=10.0, burst=10, clock=clock, sleep=lambda s: None)  # all queue at once
+    limiter = RateLimiter(rate=10.0, burst=10, clock=clock, sleep=lambda _s: None)  # all queue at once
     limiter.throttled("sub", 1.0)
     waits = [limiter.acquire("sub") for _ in range(5)]
     assert waits == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4])  # not five at once when the pause ends
