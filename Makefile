@@ -48,7 +48,7 @@ chromium:
 # The chaos run (faults + host kills on a 60-unit plan, ~10 min) and every benchmark; neither is
 # part of `make test`. Both print their figures; `make bench` also writes docs/benchmarks.md.
 chaos: setup
-	$(PY) -m pytest tests/chaos -m chaos -s -q -p no:randomly
+	$(PY) -m pytest tests/e2e/chaos -m chaos -s -q -p no:randomly
 
 bench: setup
 	$(PY) bench/run_all.py

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from cli.stack.devhost import start_devhost  # noqa: E402
 from devhost import episode, replay  # noqa: E402
 
-APP = ROOT / "tests" / "devhost" / "sample_app"
+APP = ROOT / "tests" / "integration" / "devhost" / "sample_app"
 WEBHOOK = "/runtime/webhooks/durabletask"
 
 

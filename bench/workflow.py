@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT))
 
 from cli.signin import signed_in  # noqa: E402
 from orchestrators.migrate_unit import migrate_unit  # noqa: E402
-from tests.workflow.harness import Harness, handle_of  # noqa: E402
-from tests.workflow.stand_ins import Platform, unit_input  # noqa: E402
+from tests.replay.workflow.harness import Harness, handle_of  # noqa: E402
+from tests.replay.workflow.stand_ins import Platform, unit_input  # noqa: E402
 
 UNITS = [
     ("routeTable", "rt-spare"),

@@ -10,7 +10,7 @@
 //   functionApp   Flex Consumption Function App, Entra ID authentication in front of it
 //
 // Every app setting the code reads (connectors/app_settings.py) is set in `appSettings` below;
-// tests/infra/ check that, with the knobs' defaults, against the registry.
+// tests/unit/infra/ check that, with the knobs' defaults, against the registry.
 targetScope = 'subscription'
 
 // ---------------------------------------------------------------- environment (azd)

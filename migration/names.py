@@ -3,7 +3,7 @@
 An orchestrator schedules an activity by name and a trigger starts an orchestration or raises an
 event by name; the host matches them as plain text at run time, so a typo is only found when a
 unit reaches that step. These constants are the single spelling: the orchestrators, the triggers
-and the activities' registrations (`tests/workflow/test_names.py` checks each is registered) use
+and the activities' registrations (`tests/unit/workflow/test_contract.py` checks each is registered) use
 them. Renaming one breaks the replay of in-flight instances (the name is in their history).
 """
 

@@ -51,7 +51,7 @@ async def off_loop(call: Callable[[], T]) -> T:
 
     The async triggers share one event loop with every other request of the worker; a storage
     round trip made on it would stall them all for its duration (a debug-mode loop reports it as
-    a slow callback, `tests/workflow/test_triggers_nonblocking.py`).
+    a slow callback, `tests/unit/workflow/test_triggers_nonblocking.py`).
     """
     return await asyncio.to_thread(call)
 

@@ -14,7 +14,7 @@ The estate it returns holds the lists in full and the neighbourhood in detail; r
 the neighbourhood that need a detail read are absent (services, NSGs, route tables) or carry
 their list-level data only (other VNets: address space and subnets without per-subnet
 association reads, no gateway). The prechecks' findings for the unit and its expected ARM are
-the same as from the full snapshot (`tests/connectors/test_scoped_equivalence.py`).
+the same as from the full snapshot (`tests/integration/connectors/test_scoped_equivalence.py`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every message the emulated ARM side says, by key (the ASM side's are in emulator/asm/messages.py).
 
 One catalogue so docs/fidelity.md can give each its source and the test that pins it
-(`tests/fidelity/test_catalogue.py` fails on a key without a row and on a sentence written in
+(`tests/integration/fidelity/test_catalogue.py` fails on a key without a row and on a sentence written in
 `emulator/arm/` outside this file).
 """
 

@@ -2,9 +2,9 @@
 
 A rehearsal is only as good as the platform's words: c2arm classifies refusals and findings by
 them, and an operator reads them. So each message lives here once, under a stable key, and
-`tests/fidelity/test_catalogue.py` fails on any key without a row in docs/fidelity.md (its source —
-recorded, Microsoft client, Microsoft docs — or that it is an assumption) and on any message text
-written elsewhere in `emulator/asm/`. Templates use `str.format` fields; the wording is kept
+`tests/integration/fidelity/test_catalogue.py` fails on any key without a row in docs/fidelity.md
+(its source — recorded, Microsoft client, Microsoft docs — or that it is an assumption) and on any
+message text written elsewhere in `emulator/asm/`. Templates use `str.format` fields; the wording is kept
 verbatim where a source gives it (hence the long lines).
 """
 

@@ -2,7 +2,7 @@
 // the Functions host, the Durable task hub and c2arm need on its own storage account, and read
 // access to Key Vault secrets (the management certificate's private key is read through the
 // secret that backs the certificate). docs/operations.md lists every assignment with its role
-// definition id; tests/infra checks that this file and the docs agree.
+// definition id; tests/unit/infra checks that this file and the docs agree.
 // Names are guid(scope, principal, role) so that a re-deployment finds the same assignment.
 
 @description('Storage account of the Function App.')

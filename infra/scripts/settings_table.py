@@ -6,7 +6,7 @@
 The table lists every setting of `connectors/app_settings.py` (name, default, meaning) and where
 its value comes from on Azure (a `main.bicep` parameter, a deployed resource, a Key Vault
 reference, or nothing: local only). `--write` replaces the block between the
-`<!-- settings-table:begin -->` / `<!-- settings-table:end -->` markers; tests/infra fail when the
+`<!-- settings-table:begin -->` / `<!-- settings-table:end -->` markers; tests/unit/infra fail when the
 document's block differs from what this renders, so the docs cannot drift from the registry.
 """
 

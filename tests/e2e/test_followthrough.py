@@ -23,7 +23,7 @@ from tests.e2e.conftest import (
     wait_for,
     wait_phase,
 )
-from tests.emulator.test_arm import StaticToken
+from tests.integration.emulator.test_arm import StaticToken
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("followthrough")]
 FINAL_FT = {"Completed", "CompletedWithFindings", "Aborted", "Failed"}

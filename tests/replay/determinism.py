@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.workflow.harness import flat_actions, replay
+from tests.replay.workflow.harness import flat_actions, replay
 
 TASK_SCHEDULED, TASK_FAILED, SUB_CREATED, TIMER_CREATED = 4, 6, 7, 10
 

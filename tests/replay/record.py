@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 
 from orchestrators.migrate_unit import migrate_unit
-from tests.workflow.harness import Harness, handle_of, record
-from tests.workflow.stand_ins import Platform, signed, unit_input
+from tests.replay.workflow.harness import Harness, handle_of, record
+from tests.replay.workflow.stand_ins import Platform, signed, unit_input
 
 HERE = Path(__file__).parent / "histories"
 COMMIT = signed("change-1", "commit", "commit", comment="go")  # as the decision route raises it
@@ -49,7 +49,7 @@ def scenarios() -> dict[str, Harness]:
     )
     h.run({"Approval": [COMMIT]})
     out["migrate_unit_off_hours"] = h
-    from tests.workflow.test_migrate_plan import run_plan
+    from tests.replay.workflow.test_migrate_plan import run_plan
 
     out["migrate_plan_dependencies"], _ = run_plan({"vnet1"}, concurrency=2)  # sa1 blocked, the rest on
     return out

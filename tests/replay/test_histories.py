@@ -16,7 +16,7 @@ from migration import names
 from orchestrators.migrate_plan import migrate_plan
 from orchestrators.migrate_unit import migrate_unit
 from tests.replay.determinism import NonDeterminismError, check_replay
-from tests.workflow.harness import flat_actions, handle_of
+from tests.replay.workflow.harness import flat_actions, handle_of
 
 HISTORY_DIR = Path(__file__).parent / "histories"
 HISTORIES = sorted(HISTORY_DIR.glob("migrate_unit_*.json"))
