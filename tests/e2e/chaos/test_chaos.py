@@ -116,11 +116,12 @@ def _machines(info: dict[str, Any], vnets: list[str]) -> dict[str, tuple[str, bo
         StaticToken(), SUB, base_url=info["emulatorUrl"], retry_total=5, connection_verify=info["caFile"]
     )
     out = {}
-    for vnet in vnets:
-        for vm in client.virtual_machines.list(f"{vnet}-Migrated"):
-            view = client.virtual_machines.instance_view(f"{vnet}-Migrated", vm.name)
-            power = next(s.code for s in view.statuses if s.code.startswith("PowerState/")).split("/")[1]
-            out[vm.name] = (power, vm.properties.storage_profile.os_disk.managed_disk is not None)
+    with client:
+        for vnet in vnets:
+            for vm in client.virtual_machines.list(f"{vnet}-Migrated"):
+                view = client.virtual_machines.instance_view(f"{vnet}-Migrated", vm.name)
+                power = next(s.code for s in view.statuses if s.code.startswith("PowerState/")).split("/")[1]
+                out[vm.name] = (power, vm.properties.storage_profile.os_disk.managed_disk is not None)
     return out
 
 
@@ -153,8 +154,8 @@ def test_chaos(tmp_path: Path) -> None:
     )
     started = time.monotonic()
     info = up(opts)
+    admin = Admin(info)
     try:
-        admin = Admin(info)
         admin.timed()
         # signed in through the devhost's emulated App Service sign-in (tokens survive its restarts)
         headers = {"x-functions-key": info["functionKey"], **signed_in(info["appUrl"], APPROVER)}
@@ -247,6 +248,7 @@ def test_chaos(tmp_path: Path) -> None:
         secrets = stack_secrets(info, base)
         leaks = scan(log_texts(base), secrets)
     finally:
+        admin.client.close()
         down(base)
 
     outcomes = Counter(row["phase"] for row in rows.values())
