@@ -17,13 +17,12 @@ import pytest
 from connectors.decision_claims import STALE_CLAIM_SECONDS, Claim, claim_of, claim_wait
 from devhost.auth import local_object_id
 from migration.phases import decision_wait
-from tests.e2e.conftest import Stack, wait_phase
+from tests.e2e.conftest import Stack, request, wait_phase
 from tests.e2e.hostile.app import APPROVER, SECOND_APPROVER
 from tests.e2e.security.conftest import THIRD_APPROVER
 from tests.polling import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_redelivery")]
-SUB = "00000000-0000-0000-0000-000000000001"
 UNIT = "lost-decision"
 
 
@@ -35,12 +34,7 @@ def _approve_as_third(decision_stack: Stack) -> tuple[int, str]:
 
 def test_a_claim_whose_event_was_lost_is_redelivered_once_stale(decision_stack: Stack) -> None:
     with decision_stack.client(principal=APPROVER) as requester:
-        body = {
-            "requestId": UNIT,
-            "subscriptionId": SUB,
-            "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
-        }
-        assert requester.post("/api/migrations", json=body).status_code == 202
+        assert requester.post("/api/migrations", json=request(UNIT)).status_code == 202
     doc = wait_phase(decision_stack, UNIT, {"AwaitingApproval"}, timeout=120)
     wait = decision_wait(doc["phase"])
 

@@ -14,14 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.e2e.conftest import Stack, wait_phase
+from tests.e2e.conftest import Stack, request, wait_phase
 from tests.e2e.hostile.app import APPROVER, SECOND_APPROVER
 from tests.e2e.security.conftest import THIRD_APPROVER
 from tests.e2e.security.secrets_scan import stack_secrets
 from tests.polling import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("security_decisions")]
-SUB = "00000000-0000-0000-0000-000000000001"
 UNIT = "dec-vnet"
 
 
@@ -32,12 +31,7 @@ def _audit(decision_stack: Stack) -> list[dict]:
 
 def test_decisions_raised_around_the_routes_and_concurrent_ones(decision_stack: Stack) -> None:
     with decision_stack.client(principal=APPROVER) as requester:
-        body = {
-            "requestId": UNIT,
-            "subscriptionId": SUB,
-            "unit": {"kind": "virtualNetwork", "name": "vnet-small"},
-        }
-        assert requester.post("/api/migrations", json=body).status_code == 202
+        assert requester.post("/api/migrations", json=request(UNIT)).status_code == 202
     wait_phase(decision_stack, UNIT, {"AwaitingApproval"}, timeout=120)
 
     # 1. straight to the Durable HTTP API: no approver check, no signature → ignored, and audited
