@@ -58,6 +58,8 @@ class Engine(ClientOperations):
         self._due: list[tuple[float, str]] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # notified after every episode and termination: what in-process observers wait on
+        # (bench/devhost_instructions.py waits for its chains without polling the store)
         self.changed = asyncio.Condition()
 
     # ------------------------------------------------------------------ lifecycle
