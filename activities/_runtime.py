@@ -21,6 +21,7 @@ from connectors.asm import AsmClient
 from connectors.asm.scoped import CountingClient, read_scoped
 from connectors.asm.snapshot import ClassicSnapshot, read_snapshot
 from connectors.cloud import AzureSettings
+from connectors.connection import Connection
 from connectors.errors import AzureCallError, ConfigurationError, PermanentError
 from connectors.ratelimit import shared_limiter
 from connectors.shared_budget import SharedBudget
@@ -59,8 +60,9 @@ def asm(subscription_id: str) -> AsmClient:
     with _lock:
         client = _asm.get(subscription_id)
         if client is None:
-            client = AsmClient.from_settings(
-                azure_settings(), subscription_id, arm_side=functools.partial(_arm_side, subscription_id)
+            client = AsmClient.connect(
+                Connection(azure_settings(), subscription_id),
+                arm_side=functools.partial(_arm_side, subscription_id),
             )
             _asm[subscription_id] = client
         return client
@@ -69,7 +71,7 @@ def asm(subscription_id: str) -> AsmClient:
 def _arm_side(subscription_id: str, unit: Unit) -> bool:
     """Whether `<unit>-Migrated` exists: how the ASM client tells a prepared reserved IP, NSG or
     route table (they report no `MigrationState`)."""
-    reader = ArmReader.from_settings(azure_settings(), subscription_id)
+    reader = ArmReader.connect(Connection(azure_settings(), subscription_id))
     try:
         return reader.group_exists(f"{unit.name}-Migrated")
     finally:
@@ -113,7 +115,7 @@ def unit_estate(subscription_id: str, unit: UnitRef) -> tuple[Estate, dict[str, 
 
 
 def _with_facts(subscription_id: str, classic: ClassicSnapshot) -> Estate:
-    reader = ArmReader.from_settings(azure_settings(), subscription_id)
+    reader = ArmReader.connect(Connection(azure_settings(), subscription_id))
     try:
         return with_arm_facts(classic.estate, reader, classic.circuit_keys)
     finally:

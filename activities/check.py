@@ -17,6 +17,7 @@ from activities._runtime import azure_settings, phase, storage
 from activities.precheck import estate_of
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
+from connectors.connection import Connection
 from connectors.errors import PermanentError, Reason
 from migration.arm import check_unit as compare_unit
 from migration.units import UnitRef
@@ -74,7 +75,7 @@ def check_unit(payload: dict[str, Any]) -> CheckResult:
     request = step.migration_request()
     unit = request.unit
     estate = estate_of(storage().get_snapshot(step.snapshot))
-    reader = ArmReader.from_settings(azure_settings(), request.subscription_id)
+    reader = ArmReader.connect(Connection(azure_settings(), request.subscription_id))
     try:
         try:
             actual = reader.read_group(f"{unit.name}-Migrated")

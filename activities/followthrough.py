@@ -15,6 +15,7 @@ import azure.durable_functions as df
 from activities._runtime import azure_settings, phase, storage
 from connectors.asm import AsmClient
 from connectors.compute import ComputeConnector
+from connectors.connection import Connection
 from connectors.errors import PermanentError
 from migration.followthrough import (
     SetFacts,
@@ -34,7 +35,7 @@ LOCKED = frozenset({"Preparing", "Prepared", "Committing"})
 
 @functools.cache
 def _compute(subscription_id: str) -> ComputeConnector:
-    return ComputeConnector.from_settings(azure_settings(), subscription_id)
+    return ComputeConnector.connect(Connection(azure_settings(), subscription_id))
 
 
 def _subscription(payload: dict[str, Any]) -> str:
@@ -75,7 +76,7 @@ def ft_read_vm(payload: dict[str, Any]) -> dict[str, Any]:
 @phase
 def ft_accounts_locked(payload: dict[str, Any]) -> dict[str, Any]:
     """Which of the VM's classic storage accounts are being migrated now (locked by prepare)."""
-    client = AsmClient.from_settings(azure_settings(), _subscription(payload))
+    client = AsmClient.connect(Connection(azure_settings(), _subscription(payload)))
     try:
         locked = []
         for account in payload.get("accounts", []):

@@ -27,6 +27,7 @@ from connectors.asm import AsmClient
 from connectors.asm.snapshot import read_estate
 from connectors.asm.xml_deployment import parse_deployment
 from connectors.cloud import AzureSettings
+from connectors.connection import Connection
 from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
 
@@ -70,7 +71,7 @@ def main() -> None:
             headers={"Authorization": f"Bearer {emulator.admin_token}"},
         )
         admin.put(f"{emulator.url}/admin/progress", json={"mode": "immediate"}).raise_for_status()
-        with AsmClient.from_settings(settings, emulator.subscription_id, limiter=limiter) as asm:
+        with AsmClient.connect(Connection(settings, emulator.subscription_id, limiter=limiter)) as asm:
             report("read_estate (whole subscription)", timed(args.runs, lambda: read_estate(asm)))
             samples = timed(
                 args.runs * 10,
@@ -92,7 +93,7 @@ def main() -> None:
                 asm.migration_state(unit)
 
             report("prepare + status + state (vnet-prod)", timed(max(3, args.runs // 4), cycle))
-        with ArmReader.from_settings(settings, emulator.subscription_id, limiter=limiter) as arm:
+        with ArmReader.connect(Connection(settings, emulator.subscription_id, limiter=limiter)) as arm:
             count = len(arm.migrated_resources("vnet-prod"))
             report(
                 f"ARM read vnet-prod-Migrated ({count} resources)",

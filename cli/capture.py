@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 
 from cli.api_client import DEFAULT_STATE_DIR, ConfigError, read_stack_raw
+from connectors.connection import Connection
 
 err = Console(stderr=True)
 NOT_CAPTURED = (
@@ -96,7 +97,7 @@ def capture(
         raise typer.Exit(2)
     try:
         settings = AzureSettings.from_env(env)
-        with AsmClient.from_settings(settings, subscription) as client:
+        with AsmClient.connect(Connection(settings, subscription)) as client:
             estate = read_estate(client)
     except AzureCallError as exc:
         err.print(

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
     ClientAuthenticationError,
     HttpResponseError,
@@ -29,7 +28,7 @@ from azure.mgmt.resource.resources import ResourceManagementClient
 
 from connectors.closing import Closing
 from connectors.cloud import AzureSettings
-from connectors.credentials import token_credential
+from connectors.connection import Connection
 from connectors.errors import (
     AzureCallError,
     ConfigurationError,
@@ -114,23 +113,17 @@ class ArmReader(Closing):
         self._sleep = sleep
 
     @classmethod
-    def from_settings(
-        cls,
-        settings: AzureSettings,
-        subscription_id: str,
-        *,
-        credential: TokenCredential | None = None,
-        limiter: RateLimiter | None = None,
-        **client_kwargs: Any,
-    ) -> ArmReader:
-        credential = credential or token_credential(settings)
+    def connect(cls, connection: Connection, **client_kwargs: Any) -> ArmReader:
+        """A reader for `connection`; `client_kwargs` go to the SDK clients (e.g. test policies)."""
+        settings, subscription_id = connection.settings, connection.subscription_id
+        credential = connection.token_credential()
         common = sdk_client_options(settings, **client_kwargs)
         return cls(
             ResourceManagementClient(credential, subscription_id, api_version=RESOURCES_API, **common),
             NetworkManagementClient(credential, subscription_id, **common),
             subscription_id,
             base_url=settings.arm_endpoint,
-            limiter=limiter or shared_limiter(settings.requests_per_second, settings.requests_burst),
+            limiter=connection.rate_limiter(),
             quick_retries=settings.quick_retries,
             quick_retry_max_seconds=settings.quick_retry_max_seconds,
         )

@@ -8,19 +8,17 @@ retries and the per-subscription limiter are the ARM reader's (`ArmReader.call`)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from azure.core.credentials import TokenCredential
 from azure.core.rest import HttpRequest
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import AvailabilitySetUpdate
 
 from connectors.arm import ArmReader, sdk_client_options
 from connectors.closing import Closing
-from connectors.cloud import AzureSettings
-from connectors.credentials import token_credential
+from connectors.connection import Connection
 from connectors.errors import PermanentError, Reason, TransientError, classify
-from connectors.ratelimit import RateLimiter
 from migration.followthrough import Disk, SetFacts, VmFacts
 
 COMPUTE_API = "2024-07-01"
@@ -86,22 +84,13 @@ class ComputeConnector(Closing):
         self.compute = compute
 
     @classmethod
-    def from_settings(
-        cls,
-        settings: AzureSettings,
-        subscription_id: str,
-        *,
-        credential: TokenCredential | None = None,
-        limiter: RateLimiter | None = None,
-        **client_kwargs: Any,
-    ) -> ComputeConnector:
-        credential = credential or token_credential(settings)
-        reader = ArmReader.from_settings(
-            settings, subscription_id, credential=credential, limiter=limiter, **client_kwargs
-        )
+    def connect(cls, connection: Connection, **client_kwargs: Any) -> ComputeConnector:
+        """A connector for `connection`, its reader and compute client on one credential."""
+        credential = connection.token_credential()
         compute = ComputeManagementClient(
-            credential, subscription_id, **sdk_client_options(settings, **client_kwargs)
+            credential, connection.subscription_id, **sdk_client_options(connection.settings, **client_kwargs)
         )
+        reader = ArmReader.connect(replace(connection, credential=credential), **client_kwargs)
         return cls(reader, compute)
 
     def close(self) -> None:

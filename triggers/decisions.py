@@ -22,6 +22,7 @@ from azure.core.exceptions import AzureError
 from connectors.app_settings import read_setting
 from connectors.arm import ArmReader
 from connectors.cloud import AzureSettings
+from connectors.connection import Connection
 from connectors.decision_claims import Claim, claim_of, claim_wait, release_wait, spend_token
 from connectors.errors import AzureCallError
 from migration.identity import CLAIMS_GUIDANCE, Approvers, IdentityError, Principal
@@ -85,7 +86,7 @@ def _prepared_resources(
     if not subscription:
         return fallback
     try:
-        reader = ArmReader.from_settings(AzureSettings.from_env(), subscription)
+        reader = ArmReader.connect(Connection(AzureSettings.from_env(), subscription))
         try:
             return reader.read_group(f"{doc['unit']['name']}-Migrated")
         finally:

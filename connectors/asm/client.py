@@ -40,10 +40,9 @@ from connectors.asm.units import (
 )
 from connectors.asm.xml_common import deployment_network_resource, parse_xml, text
 from connectors.closing import Closing
-from connectors.cloud import AzureSettings
-from connectors.credentials import ManagementCertificate, management_certificate, token_credential
+from connectors.connection import Connection
+from connectors.credentials import ManagementCertificate, management_certificate
 from connectors.errors import PermanentError, Reason, TransientError
-from connectors.ratelimit import RateLimiter, shared_limiter
 from migration.requests import Destination, Unit
 
 # Seconds the orchestrator should wait before retrying a phase blocked by another operation.
@@ -78,27 +77,25 @@ class AsmClient(Closing):
         self.arm_side = arm_side
 
     @classmethod
-    def from_settings(
+    def connect(
         cls,
-        settings: AzureSettings,
-        subscription_id: str,
+        connection: Connection,
         *,
-        credential: TokenCredential | None = None,
         certificate: ManagementCertificate | None = None,
-        limiter: RateLimiter | None = None,
         transport: httpx.BaseTransport | None = None,
         arm_side: ArmSideProbe | None = None,
     ) -> AsmClient:
         """A client for `settings.asm_auth`: the management certificate, or a bearer token."""
+        settings = connection.settings
+        credential: TokenCredential | None = None
         if settings.asm_auth == "certificate":
-            certificate = certificate or management_certificate(settings, credential)
-            credential = None
+            certificate = certificate or management_certificate(settings, connection.credential)
         else:
-            credential = credential or token_credential(settings)
+            credential = connection.token_credential()
             certificate = None
         http = AsmHttp(
             settings.asm_endpoint,
-            subscription_id,
+            connection.subscription_id,
             credential=credential,
             scope=settings.asm_scope,
             certificate=certificate,
@@ -106,7 +103,7 @@ class AsmClient(Closing):
             timeout=settings.timeout,
             quick_retries=settings.quick_retries,
             quick_retry_max_seconds=settings.quick_retry_max_seconds,
-            limiter=limiter or shared_limiter(settings.requests_per_second, settings.requests_burst),
+            limiter=connection.rate_limiter(),
             transport=transport,
         )
         return cls(http, arm_side)

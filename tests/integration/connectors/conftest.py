@@ -18,6 +18,7 @@ from cli.stack.emulator import Emulator, start_emulator
 from connectors.arm import ArmReader
 from connectors.asm import AsmClient
 from connectors.cloud import AzureSettings
+from connectors.connection import Connection
 from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
 
@@ -100,7 +101,7 @@ def arm_side_probe(emulator: Emulator) -> Any:
     """What the activities give the ASM client: whether `<unit>-Migrated` exists (real ARM reader)."""
 
     def probe(unit: Unit) -> bool:
-        with ArmReader.from_settings(settings_for(emulator), emulator.subscription_id) as reader:
+        with ArmReader.connect(Connection(settings_for(emulator), emulator.subscription_id)) as reader:
             return reader.group_exists(f"{unit.name}-Migrated")
 
     return probe
@@ -110,10 +111,8 @@ def arm_side_probe(emulator: Emulator) -> Any:
 def asm(emulator: Emulator) -> Iterator[AsmClient]:
     """A token-authenticated client with its own (generous) limiter, so tests do not share budgets,
     and the ARM-side probe the activities give it."""
-    with AsmClient.from_settings(
-        settings_for(emulator),
-        emulator.subscription_id,
-        limiter=RateLimiter(1000, 1000),
+    with AsmClient.connect(
+        Connection(settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)),
         arm_side=arm_side_probe(emulator),
     ) as client:
         yield client
@@ -122,7 +121,7 @@ def asm(emulator: Emulator) -> Iterator[AsmClient]:
 @pytest.fixture
 def bare_asm(emulator: Emulator) -> Iterator[AsmClient]:
     """The same client without an ARM-side probe (only the classic side to go by)."""
-    with AsmClient.from_settings(
-        settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
+    with AsmClient.connect(
+        Connection(settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000))
     ) as client:
         yield client

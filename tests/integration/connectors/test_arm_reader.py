@@ -13,6 +13,7 @@ from azure.core.pipeline.policies import SansIOHTTPPolicy
 from cli.stack.emulator import Emulator
 from connectors.arm import API_VERSIONS, NETWORK_API, ArmReader
 from connectors.asm import AsmClient
+from connectors.connection import Connection
 from connectors.errors import ConfigurationError, PermanentError, Reason, TransientError
 from connectors.ratelimit import RateLimiter
 from migration.arm import NSG, RESOURCE_GROUP, VIRTUAL_MACHINE, VIRTUAL_NETWORK, check_unit
@@ -39,8 +40,9 @@ def prepare(asm: AsmClient, unit: Unit) -> None:
 
 def reader(emulator: Emulator, recorder: Recorder | None = None, **env: str) -> ArmReader:
     kwargs = {"per_call_policies": [recorder]} if recorder else {}
-    return ArmReader.from_settings(
-        settings_for(emulator, **env), emulator.subscription_id, limiter=RateLimiter(1000, 1000), **kwargs
+    return ArmReader.connect(
+        Connection(settings_for(emulator, **env), emulator.subscription_id, limiter=RateLimiter(1000, 1000)),
+        **kwargs,
     )
 
 

@@ -14,6 +14,7 @@ from cli.stack.emulator import Emulator
 from cli.stack.processes import free_port
 from connectors.asm import AsmClient, AsmHttp
 from connectors.asm.units import NOT_REPORTED
+from connectors.connection import Connection
 from connectors.credentials import ManagementCertificate, StaticTokenCredential, ssl_context
 from connectors.errors import ConfigurationError, PermanentError, Reason, TransientError
 from connectors.ratelimit import RateLimiter
@@ -99,7 +100,9 @@ def test_management_certificate_auth(emulator: Emulator, tmp_path: Path) -> None
         AZURE_ACCESS_TOKEN="",
         ASM_CERTIFICATE_FILE=str(management_pem(emulator, tmp_path)),
     )
-    with AsmClient.from_settings(settings, emulator.subscription_id, limiter=RateLimiter(1000, 1000)) as asm:
+    with AsmClient.connect(
+        Connection(settings, emulator.subscription_id, limiter=RateLimiter(1000, 1000))
+    ) as asm:
         assert asm.http.auth_mode == "certificate"
         assert asm.validate(Unit(kind="reservedIp", name="rip-spare")).migratable
         assert asm.migration_state(Unit(kind="networkSecurityGroup", name="nsg-spare")) == NOT_REPORTED
@@ -127,7 +130,9 @@ def test_certificate_the_platform_does_not_know_is_refused(emulator: Emulator, t
         emulator, ASM_AUTH="certificate", ASM_CERTIFICATE_FILE=str(stranger), AZURE_QUICK_RETRIES="0"
     )
     with (
-        AsmClient.from_settings(settings, emulator.subscription_id, limiter=RateLimiter(1000, 1000)) as asm,
+        AsmClient.connect(
+            Connection(settings, emulator.subscription_id, limiter=RateLimiter(1000, 1000))
+        ) as asm,
         pytest.raises(TransientError, match="may not accept the management certificate"),
     ):
         asm.get_xml("/services/hostedservices", "compute")
@@ -137,7 +142,7 @@ def test_forbidden_answer_names_the_credential(emulator: Emulator) -> None:
     other_subscription = "00000000-0000-0000-0000-00000000dead"
     settings = settings_for(emulator)
     with (
-        AsmClient.from_settings(settings, other_subscription, limiter=RateLimiter(1000, 1000)) as asm,
+        AsmClient.connect(Connection(settings, other_subscription, limiter=RateLimiter(1000, 1000))) as asm,
         pytest.raises(PermanentError, match="refused the bearer token") as caught,
     ):
         asm.get_xml("/services/hostedservices", "compute")
@@ -152,10 +157,12 @@ def test_wrong_ca_fails_fast_naming_the_setting(emulator: Emulator, admin: Admin
     other_ca = tmp_path / "other-ca.pem"
     trustme.CA().cert_pem.write_to_path(str(other_ca))
     with (
-        AsmClient.from_settings(
-            settings_for(emulator, AZURE_CA_BUNDLE=str(other_ca)),
-            emulator.subscription_id,
-            limiter=RateLimiter(1000, 1000),
+        AsmClient.connect(
+            Connection(
+                settings_for(emulator, AZURE_CA_BUNDLE=str(other_ca)),
+                emulator.subscription_id,
+                limiter=RateLimiter(1000, 1000),
+            )
         ) as asm,
         pytest.raises(ConfigurationError, match="AZURE_CA_BUNDLE") as caught,
     ):

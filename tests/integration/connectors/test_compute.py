@@ -9,6 +9,7 @@ import pytest
 from cli.stack.emulator import Emulator
 from connectors.asm import AsmClient
 from connectors.compute import ComputeConnector
+from connectors.connection import Connection
 from connectors.errors import PermanentError
 from connectors.ratelimit import RateLimiter
 from migration.followthrough import next_action
@@ -26,8 +27,8 @@ def migrate(asm: AsmClient, name: str) -> None:
 
 
 def connector(emulator: Emulator) -> ComputeConnector:
-    return ComputeConnector.from_settings(
-        settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
+    return ComputeConnector.connect(
+        Connection(settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000))
     )
 
 

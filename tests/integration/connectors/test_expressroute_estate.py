@@ -15,6 +15,7 @@ from connectors.arm import ArmReader
 from connectors.arm_facts import with_arm_facts
 from connectors.asm import AsmClient
 from connectors.asm.snapshot import read_snapshot
+from connectors.connection import Connection
 from connectors.ratelimit import RateLimiter
 from migration.estate import load_estate_file
 from tests.integration.connectors.conftest import settings_for
@@ -68,8 +69,8 @@ def test_gateways_and_moved_circuits_read_as_the_estate_says(er_emulator: tuple[
     settings = settings_for(emulator)
     limiter = RateLimiter(1000, 1000)
     with (
-        AsmClient.from_settings(settings, emulator.subscription_id, limiter=limiter) as asm,
-        ArmReader.from_settings(settings, emulator.subscription_id, limiter=limiter) as arm,
+        AsmClient.connect(Connection(settings, emulator.subscription_id, limiter=limiter)) as asm,
+        ArmReader.connect(Connection(settings, emulator.subscription_id, limiter=limiter)) as arm,
     ):
         classic = read_snapshot(asm, "West Europe")
         snapshot = with_arm_facts(classic.estate, arm, classic.circuit_keys)

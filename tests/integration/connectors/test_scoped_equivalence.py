@@ -16,6 +16,7 @@ from cli.stack.emulator import Emulator, start_emulator
 from connectors.asm import AsmClient
 from connectors.asm.scoped import read_scoped
 from connectors.asm.snapshot import read_snapshot
+from connectors.connection import Connection
 from connectors.ratelimit import RateLimiter
 from migration.arm import expected_resources
 from migration.estate import Estate
@@ -46,8 +47,8 @@ def estate_emulator(
 
 
 def _client(emulator: Emulator) -> AsmClient:
-    return AsmClient.from_settings(
-        settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(10_000, 10_000)
+    return AsmClient.connect(
+        Connection(settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(10_000, 10_000))
     )
 
 

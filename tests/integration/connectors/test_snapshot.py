@@ -13,6 +13,7 @@ from connectors.arm import ArmReader
 from connectors.arm_facts import with_arm_facts, with_moved_circuits
 from connectors.asm import AsmClient
 from connectors.asm.snapshot import read_estate, read_snapshot
+from connectors.connection import Connection
 from connectors.errors import PermanentError, Reason
 from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
@@ -65,8 +66,8 @@ def test_a_circuit_moved_to_arm_is_seen_as_moved_from_the_arm_side(
     emulator: Emulator, asm: AsmClient, admin: Admin
 ) -> None:
     def moved() -> list[tuple[str, bool]]:
-        with ArmReader.from_settings(
-            settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
+        with ArmReader.connect(
+            Connection(settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000))
         ) as arm:
             classic = read_snapshot(asm)
             estate = with_arm_facts(classic.estate, arm, classic.circuit_keys)
@@ -86,8 +87,8 @@ def test_arm_circuits_are_matched_by_service_key_not_by_name(
     admin.call("POST", "circuits/er-legacy/move")
     classic = read_snapshot(asm)
     estate = classic.estate
-    with ArmReader.from_settings(
-        settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000)
+    with ArmReader.connect(
+        Connection(settings_for(emulator), emulator.subscription_id, limiter=RateLimiter(1000, 1000))
     ) as arm:
         assert with_moved_circuits(estate, arm, classic.circuit_keys).express_route_circuits[0].moved_to_arm
         # another classic key: the ARM circuit of the same name is not this circuit

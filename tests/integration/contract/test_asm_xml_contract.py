@@ -21,6 +21,7 @@ from cli.stack.emulator import Emulator, start_emulator
 from connectors.asm import AsmClient
 from connectors.asm.snapshot import read_estate
 from connectors.cloud import AzureSettings
+from connectors.connection import Connection
 from connectors.ratelimit import RateLimiter
 from migration.estate import Estate, load_estate_file
 
@@ -133,6 +134,8 @@ def test_emulator_xml_parses_to_the_core_model(served: tuple[Path, Emulator]) ->
             "AZURE_ACCESS_TOKEN": "contract-test",
         }
     )
-    with AsmClient.from_settings(settings, emulator.subscription_id, limiter=RateLimiter(1000, 1000)) as asm:
+    with AsmClient.connect(
+        Connection(settings, emulator.subscription_id, limiter=RateLimiter(1000, 1000))
+    ) as asm:
         parsed = read_estate(asm, load_estate_file(path).location)
     assert _diff(projection(parsed), projection(load_estate_file(path))) == []
