@@ -31,12 +31,13 @@ from connectors.cloud import AzureSettings
 from connectors.connection import Connection
 from connectors.errors import (
     AzureCallError,
-    ConfigurationError,
     PermanentError,
     Reason,
     TransientError,
+    answer_error,
     classify,
-    parse_retry_after,
+    quick_retry_wait,
+    untrusted_certificate,
 )
 from connectors.ratelimit import RateLimiter, shared_limiter
 from migration.arm import ArmResource, from_arm
@@ -139,27 +140,16 @@ class ArmReader(Closing):
             response = exc.response
             # azure-core types the response as a protocol without headers; every real one has them
             headers: Mapping[str, str] = getattr(response, "headers", None) or {}
-            retry_after = parse_retry_after(headers.get("retry-after"))
-            if response.status_code == 429:
-                self._limiter.throttled(f"arm/{self.subscription_id}", retry_after)
             code = getattr(exc.error, "code", None) or ""
             message = getattr(exc.error, "message", None) or exc.message or ""
-            return classify(
-                response.status_code,
-                code,
-                message,
-                retry_after=retry_after,
-                request_id=headers.get("x-ms-request-id"),
-                operation=operation,
-            )
+            error = answer_error(response.status_code, code, message, headers, operation=operation)
+            if error.status == 429:
+                self._limiter.throttled(f"arm/{self.subscription_id}", error.retry_after)
+            return error
         if isinstance(exc, ClientAuthenticationError | ServiceRequestError | ServiceResponseError):
             text = str(exc)
             if "CERTIFICATE_VERIFY_FAILED" in text:
-                return ConfigurationError(
-                    f"{operation}: the TLS certificate of {self.base_url} is not trusted; set "
-                    "AZURE_CA_BUNDLE to its issuing CA (the emulator's ca.pem locally; empty on Azure)",
-                    setting="AZURE_CA_BUNDLE",
-                )
+                return untrusted_certificate(operation, self.base_url)
             if isinstance(exc, ClientAuthenticationError):
                 return classify(
                     401,
@@ -190,7 +180,7 @@ class ArmReader(Closing):
             ) as exc:
                 error = self._error(exc, operation)
             attempt += 1
-            wait = error.retry_after if error.retry_after is not None else min(4.0, 0.25 * 2 ** (attempt - 1))
+            wait = quick_retry_wait(error, attempt)
             if (
                 not error.transient
                 or attempt > self._retries

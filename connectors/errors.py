@@ -11,6 +11,7 @@ server error", "Template … deployment failed") and some permanent ones with th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -219,6 +220,36 @@ def classify(
         request_id=request_id,
         operation=operation,
     )
+
+
+def answer_error(
+    status: int | None, code: str, message: str, headers: Mapping[str, str], *, operation: str
+) -> AzureCallError:
+    """The typed error for a failed answer of ASM or ARM: `classify` with the answer's
+    `Retry-After` and `x-ms-request-id` headers (`headers` looked up in lower case)."""
+    return classify(
+        status,
+        code,
+        message,
+        retry_after=parse_retry_after(headers.get("retry-after")),
+        request_id=headers.get("x-ms-request-id"),
+        operation=operation,
+    )
+
+
+def untrusted_certificate(operation: str, base_url: str) -> ConfigurationError:
+    """The platform's TLS certificate is not one the CA bundle trusts: a setting to fix, not retried."""
+    return ConfigurationError(
+        f"{operation}: the TLS certificate of {base_url} is not trusted; set AZURE_CA_BUNDLE to "
+        "the CA that issued it (the emulator's ca.pem locally, empty on Azure)",
+        setting="AZURE_CA_BUNDLE",
+    )
+
+
+def quick_retry_wait(error: AzureCallError, attempt: int) -> float:
+    """Seconds before quick retry `attempt` (from 1): the platform's `Retry-After`, else a backoff
+    of 0.25 s doubling up to 4 s. The connectors' loops bound the retries by count and seconds."""
+    return error.retry_after if error.retry_after is not None else min(4.0, 0.25 * 2 ** (attempt - 1))
 
 
 @dataclass(frozen=True)

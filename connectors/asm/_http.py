@@ -37,8 +37,9 @@ from connectors.errors import (
     PermanentError,
     Reason,
     TransientError,
-    classify,
-    parse_retry_after,
+    answer_error,
+    quick_retry_wait,
+    untrusted_certificate,
 )
 from connectors.ratelimit import RateLimiter, shared_limiter
 
@@ -141,11 +142,7 @@ class AsmHttp(Closing):
             except TransientError as error:
                 attempt += 1
                 elapsed = time.monotonic() - started
-                wait = (
-                    error.retry_after
-                    if error.retry_after is not None
-                    else min(4.0, 0.25 * 2 ** (attempt - 1))
-                )
+                wait = quick_retry_wait(error, attempt)
                 retriable = (
                     method == "GET" or error.status in _NOT_PROCESSED or error.reason == Reason.CONNECTION
                 )
@@ -225,9 +222,6 @@ class AsmHttp(Closing):
         return content
 
     def _http_error(self, response: httpx.Response, content: bytes, operation: str) -> AzureCallError:
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
-        if response.status_code == 429:
-            self._limiter.throttled(self.subscription_id, retry_after)
         try:
             code, message = parse_error_body(content)
         except AzureCallError:
@@ -235,23 +229,15 @@ class AsmHttp(Closing):
         if response.status_code in (401, 403):
             mode = "bearer token" if self.auth_mode == "token" else "management certificate"
             message = f"the platform refused the {mode}: {message or response.reason_phrase}"
-        return classify(
-            response.status_code,
-            code,
-            message,
-            retry_after=retry_after,
-            request_id=response.headers.get("x-ms-request-id"),
-            operation=operation,
-        )
+        error = answer_error(response.status_code, code, message, response.headers, operation=operation)
+        if error.status == 429:
+            self._limiter.throttled(self.subscription_id, error.retry_after)
+        return error
 
     def _connect_error(self, exc: httpx.ConnectError, operation: str) -> AzureCallError:
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text or isinstance(exc.__context__, ssl.SSLCertVerificationError):
-            return ConfigurationError(
-                f"{operation}: the TLS certificate of {self.base_url} is not trusted; set AZURE_CA_BUNDLE to "
-                "the CA that issued it (the emulator's ca.pem locally, empty on Azure)",
-                setting="AZURE_CA_BUNDLE",
-            )
+            return untrusted_certificate(operation, self.base_url)
         if "SSL" in text or "TLS" in text:
             return ConfigurationError(
                 f"{operation}: TLS handshake with {self.base_url} failed: {text}", setting="ASM_ENDPOINT"

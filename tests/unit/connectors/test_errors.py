@@ -2,7 +2,15 @@
 
 import pytest
 
-from connectors.errors import PermanentError, Reason, TransientError, classify, parse_retry_after
+from connectors.errors import (
+    PermanentError,
+    Reason,
+    TransientError,
+    answer_error,
+    classify,
+    parse_retry_after,
+    quick_retry_wait,
+)
 
 CASES = [
     # (status, code, message, transient, reason)
@@ -72,6 +80,21 @@ def test_throttled_error_carries_retry_after() -> None:
     error = classify(429, "TooManyRequests", "slow down", retry_after=7.0)
     assert error.retry_after == 7.0
     assert error.to_dict()["retryAfter"] == 7.0
+
+
+def test_an_answer_error_takes_retry_after_and_request_id_from_the_headers() -> None:
+    headers = {"retry-after": "3", "x-ms-request-id": "req-9"}
+    error = answer_error(429, "TooManyRequests", "slow down", headers, operation="list")
+    assert isinstance(error, TransientError)
+    assert (error.retry_after, error.request_id, error.operation) == (3.0, "req-9", "list")
+    assert answer_error(404, "NotFound", "gone", {}, operation="get").retry_after is None
+
+
+def test_a_quick_retry_waits_as_told_else_backs_off_up_to_four_seconds() -> None:
+    told = classify(503, "ServerBusy", "busy", retry_after=1.5)
+    assert [quick_retry_wait(told, n) for n in (1, 5)] == [1.5, 1.5]
+    untold = classify(503, "ServerBusy", "busy")
+    assert [quick_retry_wait(untold, n) for n in (1, 2, 3, 5, 9)] == [0.25, 0.5, 1.0, 4.0, 4.0]
 
 
 @pytest.mark.parametrize(
