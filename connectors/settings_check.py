@@ -45,14 +45,22 @@ def _is_set(env: Mapping[str, str], name: str) -> bool:
     return bool(env.get(name))
 
 
-def _boolean(name: str) -> Check:
+def _value_check(name: str, fine: Callable[[str], bool], problem: Callable[[str], str]) -> Check:
+    """The check of one setting's value: `problem(value)` names what is wrong unless `fine(value)`."""
+
     def check(env: Mapping[str, str]) -> list[SettingProblem]:
-        value = _value(env, name).strip().lower()
-        if value in ("true", "false"):
-            return []
-        return [SettingProblem(name, f"{env.get(name)!r} is not a boolean: use true or false")]
+        value = _value(env, name)
+        return [] if fine(value) else [SettingProblem(name, problem(value))]
 
     return check
+
+
+def _boolean(name: str) -> Check:
+    return _value_check(
+        name,
+        lambda value: value.strip().lower() in ("true", "false"),
+        lambda value: f"{value!r} is not a boolean: use true or false",
+    )
 
 
 def _number(name: str, *, whole: bool, minimum: float, maximum: float | None = None) -> Check:
@@ -72,36 +80,26 @@ def _number(name: str, *, whole: bool, minimum: float, maximum: float | None = N
 
 
 def _choice(name: str, choices: tuple[str, ...]) -> Check:
-    def check(env: Mapping[str, str]) -> list[SettingProblem]:
-        value = _value(env, name)
-        if value in choices:
-            return []
-        return [SettingProblem(name, f"{value!r} is not one of {', '.join(choices)}")]
+    return _value_check(
+        name, lambda value: value in choices, lambda value: f"{value!r} is not one of {', '.join(choices)}"
+    )
 
-    return check
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _url(name: str) -> Check:
-    def check(env: Mapping[str, str]) -> list[SettingProblem]:
-        value = _value(env, name)
-        if not value:
-            return []
-        parts = urlsplit(value)
-        if parts.scheme in ("http", "https") and parts.netloc:
-            return []
-        return [SettingProblem(name, f"{value!r} is not an http(s) URL")]
-
-    return check
+    return _value_check(
+        name, lambda value: not value or _is_http_url(value), lambda value: f"{value!r} is not an http(s) URL"
+    )
 
 
 def _file(name: str) -> Check:
-    def check(env: Mapping[str, str]) -> list[SettingProblem]:
-        value = _value(env, name)
-        if not value or Path(value).is_file():
-            return []
-        return [SettingProblem(name, f"{value}: no such file")]
-
-    return check
+    return _value_check(
+        name, lambda value: not value or Path(value).is_file(), lambda value: f"{value}: no such file"
+    )
 
 
 def _windows(env: Mapping[str, str]) -> list[SettingProblem]:
