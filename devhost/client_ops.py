@@ -59,6 +59,17 @@ class ClientOperations:
     def _history(self, instance_id: str) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    @staticmethod
+    def _started(name: str, input_text: str | None, instance_id: str, execution_id: str) -> dict[str, Any]:
+        """The ExecutionStarted event of a new execution (a start, a sub-orchestration, continue-as-new)."""
+        return {
+            "EventType": replay.EXECUTION_STARTED,
+            "Name": name,
+            "Input": input_text,
+            "Version": "",
+            "OrchestrationInstance": {"InstanceId": instance_id, "ExecutionId": execution_id},
+        }
+
     def _create(
         self,
         instance_id: str,
@@ -67,7 +78,36 @@ class ClientOperations:
         now_ts: float,
         parent: dict[str, Any] | None,
     ) -> None:
-        raise NotImplementedError
+        """Create (or replace) an instance with its ExecutionStarted message; inside a transaction.
+
+        A client's `start_new` and an orchestrator's sub-orchestration (the engine) both start here.
+        """
+        execution_id = uuid.uuid4().hex
+        self.store.delete_instance(instance_id)
+        self._histories.pop(instance_id, None)
+        self.store.put_instance(
+            {
+                "instance_id": instance_id,
+                "name": name,
+                "execution_id": execution_id,
+                "status": "Pending",
+                "input": input_text,
+                "created": now_ts,
+                "updated": now_ts,
+                "parent_instance_id": parent and parent["instance_id"],
+                "parent_execution_id": parent and parent["execution_id"],
+                "parent_task_id": parent and parent["task_id"],
+                "parent_retry": json.dumps(parent["retry"]) if parent and parent.get("retry") else None,
+                "actions_seen": 0,
+                "next_id": 0,
+            }
+        )
+        self.store.add_message(
+            instance_id,
+            execution_id,
+            {"event": self._started(name, input_text, instance_id, execution_id)},
+            now_ts,
+        )
 
     def _tell_parent(self, inst: dict[str, Any], outcome: str, output: str | None) -> str | None:
         raise NotImplementedError
