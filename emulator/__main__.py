@@ -72,14 +72,14 @@ async def serve(args: argparse.Namespace) -> int:
         return 2
     args.state_dir.mkdir(parents=True, exist_ok=True)
     clock = PlatformClock(start, args.time_scale if args.time_scale > 0 else 1.0)
-    platform = load_or_create(estate, clock, args.state_dir, reset=args.reset, start_given=start is not None)
+    platforms = load_or_create(estate, clock, args.state_dir, reset=args.reset, start_given=start is not None)
     if fault_list is not None:
-        platform.faults = fault_list
-        platform.save()
+        platforms.controls.faults = fault_list
+        platforms.save()
     ssl_ctx = setup_tls(args.state_dir)
     token = admin_token(args.state_dir)
     url = f"https://127.0.0.1:{args.port}"
-    runner = web.AppRunner(build_app(Emulator(platform, token, url)), access_log=None, shutdown_timeout=0.5)
+    runner = web.AppRunner(build_app(Emulator(platforms, token, url)), access_log=None, shutdown_timeout=0.5)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", args.port, ssl_context=ssl_ctx)
     try:
@@ -94,7 +94,7 @@ async def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    platform.save()
+    platforms.save()
     # Open keep-alive TLS connections would hold a graceful shutdown for many seconds; the state
     # is saved, so give clean-up a moment and then go.
     with contextlib.suppress(TimeoutError):

@@ -73,14 +73,14 @@ def state(call: Call) -> Reply:
             "subscriptionId": p.subscription,
             "platformTime": p.clock.iso(),
             "timeScale": p.clock.scale,
-            "progress": p.progress,
-            "settings": p.settings,
+            "progress": p.controls.progress,
+            "settings": p.controls.settings,
             "switches": switches.positions(p),
-            "units": {u: r for u, r in p.units.items()},
-            "operations": list(p.ops.values()),
+            "units": {u: r.to_json() for u, r in p.units.items()},
+            "operations": [op.to_json() for op in p.ops.values()],
             "resourceGroups": sorted(g["name"] for g in p.groups.values()),
             "resourceCount": len(p.resources),
-            "faults": p.faults,
+            "faults": p.controls.faults,
             "estate": {
                 k: [x["name"] for x in p.estate[k]]
                 for k in (
@@ -97,48 +97,51 @@ def state(call: Call) -> Reply:
 
 
 def reset(call: Call) -> Reply:
-    call.platform.faults = []
+    call.platform.controls.faults = []
+    call.platform.controls.reset()
     call.platform.reset()
     return json_reply(200, {"reset": True}, mutated=True)
 
 
 def get_faults(call: Call) -> Reply:
-    return json_reply(200, {"faults": call.platform.faults})
+    return json_reply(200, {"faults": call.platform.controls.faults})
 
 
 def put_faults(call: Call) -> Reply:
     try:
-        call.platform.faults = faults.parse_faults(_json(call))
+        call.platform.controls.faults = faults.parse_faults(_json(call))
     except faults.FaultError as exc:
         raise AdminError(400, str(exc)) from exc
-    return json_reply(200, {"faults": call.platform.faults}, mutated=True)
+    return json_reply(200, {"faults": call.platform.controls.faults}, mutated=True)
 
 
 def add_fault(call: Call) -> Reply:
     try:
-        fault = faults.validate_fault(_json(call), 0, len(call.platform.faults) + 1)
+        fault = faults.validate_fault(_json(call), 0, len(call.platform.controls.faults) + 1)
     except faults.FaultError as exc:
         raise AdminError(400, str(exc)) from exc
-    call.platform.faults = [f for f in call.platform.faults if f["id"] != fault["id"]] + [fault]
+    call.platform.controls.faults = [f for f in call.platform.controls.faults if f["id"] != fault["id"]] + [
+        fault
+    ]
     return json_reply(201, fault, mutated=True)
 
 
 def clear_faults(call: Call) -> Reply:
-    call.platform.faults = []
+    call.platform.controls.faults = []
     return json_reply(200, {"faults": []}, mutated=True)
 
 
 def delete_fault(call: Call) -> Reply:
-    before = len(call.platform.faults)
-    call.platform.faults = [f for f in call.platform.faults if f["id"] != call.params["id"]]
-    if len(call.platform.faults) == before:
+    before = len(call.platform.controls.faults)
+    call.platform.controls.faults = [f for f in call.platform.controls.faults if f["id"] != call.params["id"]]
+    if len(call.platform.controls.faults) == before:
         raise AdminError(404, f"fault {call.params['id']} does not exist")
     return json_reply(200, {"deleted": call.params["id"]}, mutated=True)
 
 
 def set_progress(call: Call) -> Reply:
     body = _json(call)
-    mode = body.get("mode", call.platform.progress["mode"])
+    mode = body.get("mode", call.platform.controls.progress["mode"])
     if mode not in MODES:
         raise AdminError(400, f"mode: {mode!r} is not one of {', '.join(MODES)}")
     durations = body.get("durations") or {}
@@ -146,18 +149,18 @@ def set_progress(call: Call) -> Reply:
         not isinstance(v, int | float) or v < 0 for v in durations.values()
     ):
         raise AdminError(400, "durations: expected a mapping of operation kind to non-negative seconds")
-    call.platform.progress["mode"] = mode
-    call.platform.progress["durations"].update(durations)
+    call.platform.controls.progress["mode"] = mode
+    call.platform.controls.progress["durations"].update(durations)
     if mode == "immediate":
         for op in call.platform.ops.values():
-            if op["status"] == "InProgress":
-                op["due"] = call.platform.clock.now()
+            if op.status == "InProgress":
+                op.due = call.platform.clock.now()
         ops.advance(call.platform)
-    return json_reply(200, call.platform.progress, mutated=True)
+    return json_reply(200, call.platform.controls.progress, mutated=True)
 
 
 def list_operations(call: Call) -> Reply:
-    return json_reply(200, {"operations": list(call.platform.ops.values())})
+    return json_reply(200, {"operations": [op.to_json() for op in call.platform.ops.values()]})
 
 
 def complete_operation(call: Call) -> Reply:
@@ -168,15 +171,15 @@ def complete_operation(call: Call) -> Reply:
     status = body.get("status", "Succeeded")
     if status not in ("Succeeded", "Failed"):
         raise AdminError(400, "status: must be Succeeded or Failed")
-    if op["status"] != "InProgress":
-        raise AdminError(409, f"operation {op['id']} is already {op['status']}")
+    if op.status != "InProgress":
+        raise AdminError(409, f"operation {op.id} is already {op.status}")
     forced = {
         "status": status,
         "code": body.get("code") or "InternalError",
         "message": body.get("message") or "Internal server error",
     }
     ops.finish(call.platform, op, forced)
-    return json_reply(200, op, mutated=True)
+    return json_reply(200, op.to_json(), mutated=True)
 
 
 def requests_log(call: Call) -> Reply:
@@ -216,7 +219,7 @@ def settings(call: Call) -> Reply:
     if size is not None:
         if not isinstance(size, int) or size < 1:
             raise AdminError(400, "armPageSize: must be a positive integer")
-        call.platform.settings["armPageSize"] = size
+        call.platform.controls.settings["armPageSize"] = size
     domains = body.get("maxFaultDomains")
     if domains is not None:
         if not isinstance(domains, dict) or any(
@@ -224,8 +227,8 @@ def settings(call: Call) -> Reply:
         ):
             raise AdminError(400, "maxFaultDomains: expected a mapping of ARM location to a count >= 1")
         table = {k.lower().replace(" ", ""): n for k, n in domains.items()}
-        call.platform.settings["maxFaultDomains"] = table
-    return json_reply(200, call.platform.settings, mutated=True)
+        call.platform.controls.settings["maxFaultDomains"] = table
+    return json_reply(200, call.platform.controls.settings, mutated=True)
 
 
 def clock(call: Call) -> Reply:

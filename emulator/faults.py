@@ -105,7 +105,7 @@ _windows: dict[tuple[str, str], collections.deque[float]] = {}
 
 def request_fault(platform: Platform, ctx: dict[str, str | None]) -> dict[str, Any] | None:
     """The first request-level fault that fires for this request, as an action to perform."""
-    for fault in platform.faults:
+    for fault in platform.controls.faults:
         action = fault["action"]
         if action["type"] not in REQUEST_ACTIONS or not _matches(fault, ctx):
             continue
@@ -141,7 +141,7 @@ def operation_fault(
     """(planned failure, slow factor) for an operation being started."""
     failure, slow = None, 1.0
     ctx = {"unit": unit, "operation": operation}
-    for fault in platform.faults:
+    for fault in platform.controls.faults:
         action = fault["action"]
         if action["type"] not in OPERATION_ACTIONS or not _matches(fault, ctx):
             continue
@@ -166,7 +166,7 @@ def operation_fault(
 def apply_deviations(platform: Platform, unit: str, resources: list[dict[str, Any]]) -> list[str]:
     """Change the prepared ARM side on purpose; returns what was changed (for the admin state)."""
     done = []
-    for fault in platform.faults:
+    for fault in platform.controls.faults:
         action = fault["action"]
         if (
             action["type"] != "deviation"

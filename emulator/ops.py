@@ -14,12 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 from emulator import switches
+from emulator.records import Operation
 from emulator.state import Platform
 
 log = logging.getLogger("emulator.ops")
 
 # kind -> completer(platform, op) -> (status, code, message); registered by the models
-Completer = Callable[[Platform, dict[str, Any]], tuple[str, str | None, str | None]]
+Completer = Callable[[Platform, Operation], tuple[str, str | None, str | None]]
 COMPLETERS: dict[str, Completer] = {}
 TERMINAL = ("Succeeded", "Failed")
 
@@ -37,57 +38,54 @@ def start(
     data: dict[str, Any] | None = None,
     failure: dict[str, Any] | None = None,
     slow: float = 1.0,
-) -> dict[str, Any]:
+) -> Operation:
     """Create an operation; it finishes when due (or at once when progress is `immediate`)."""
     now = platform.clock.now()
-    mode = platform.progress["mode"]
-    duration = float(platform.progress["durations"].get(duration_key, 1.0)) * slow
-    op: dict[str, Any] = {
-        "id": platform.next_id(),
-        "kind": kind,
-        "unit": unit,
-        "status": "InProgress",
-        "created": now,
-        "due": now
+    mode = platform.controls.progress["mode"]
+    duration = float(platform.controls.progress["durations"].get(duration_key, 1.0)) * slow
+    op = Operation(
+        id=platform.next_id(),
+        kind=kind,
+        unit=unit,
+        created=now,
+        due=now
         if (data or {}).get("immediate") or mode == "immediate"
         else (None if mode == "manual" else now + duration),
-        "httpStatusCode": 202,
-        "error": None,
-        "data": data or {},
-        "failure": failure,  # planned by a fault: {"code", "message"}
-    }
-    platform.ops[op["id"]] = op
-    if op["due"] is not None and op["due"] <= now:
+        data=data or {},
+        failure=failure,
+    )
+    platform.ops[op.id] = op
+    if op.due is not None and op.due <= now:
         finish(platform, op)
     return op
 
 
-def finish(platform: Platform, op: dict[str, Any], forced: dict[str, Any] | None = None) -> None:
+def finish(platform: Platform, op: Operation, forced: dict[str, Any] | None = None) -> None:
     """Run the operation's effect and record its outcome (idempotent for finished ones)."""
-    if op["status"] in TERMINAL:
+    if op.status in TERMINAL:
         return
-    failure = forced if forced and forced.get("status") == "Failed" else op.get("failure")
-    completer = COMPLETERS.get(op["kind"])
+    failure = forced if forced and forced.get("status") == "Failed" else op.failure
+    completer = COMPLETERS.get(op.kind)
     try:
         if completer and not failure:
             status, code, message = completer(platform, op)
         else:
             status, code, message = "Succeeded", None, None
     except Exception:  # a bug in an effect must not leave the unit stuck InProgress
-        log.exception("operation %s (%s) failed inside the emulator", op["id"], op["kind"])
+        log.exception("operation %s (%s) failed inside the emulator", op.id, op.kind)
         failure = {"code": "InternalError", "message": "Internal server error"}
     if failure:
         status, code, message = "Failed", failure.get("code") or "InternalError", failure.get("message")
-        undo = COMPLETERS.get(op["kind"] + ":failed")
+        undo = COMPLETERS.get(op.kind + ":failed")
         if undo:
             undo(platform, op)
-    op["status"] = status
-    op["finished"] = platform.clock.now()
+    op.status = status
+    op.finished = platform.clock.now()
     if status == "Failed":
-        op["httpStatusCode"] = 500 if code == "InternalError" else 400
-        op["error"] = {"code": code or "BadRequest", "message": message or "Internal server error"}
+        op.http_status_code = 500 if code == "InternalError" else 400
+        op.error = {"code": code or "BadRequest", "message": message or "Internal server error"}
     else:
-        op["httpStatusCode"] = 200
+        op.http_status_code = 200
 
 
 TIMED_OUT = {"status": "Failed", "code": "OperationTimedOut", "message": "The operation timed out."}
@@ -102,10 +100,10 @@ def advance(platform: Platform) -> bool:
     hours = switches.value(platform, "operationTimeoutHours")
     limit = None if hours is None else float(hours) * 3600
     changed = False
-    running = [o for o in platform.ops.values() if o["status"] == "InProgress"]
-    for op in sorted(running, key=lambda o: o["created"]):
-        timeout_at = None if limit is None else op["created"] + limit
-        due = op["due"]
+    running = [o for o in platform.ops.values() if o.status == "InProgress"]
+    for op in sorted(running, key=lambda o: o.created):
+        timeout_at = None if limit is None else op.created + limit
+        due = op.due
         if timeout_at is not None and timeout_at <= now and (due is None or timeout_at < due):
             finish(platform, op, TIMED_OUT)
             changed = True
@@ -115,9 +113,9 @@ def advance(platform: Platform) -> bool:
     return changed
 
 
-def in_flight(platform: Platform, unit: str) -> dict[str, Any] | None:
+def in_flight(platform: Platform, unit: str) -> Operation | None:
     """The unit's running migration operation, if any (repeats return it: idempotent)."""
     for op in platform.ops.values():
-        if op["unit"] == unit and op["status"] == "InProgress":
+        if op.unit == unit and op.status == "InProgress":
             return op
     return None

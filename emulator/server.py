@@ -27,7 +27,7 @@ from emulator.asm.errors import AsmError
 from emulator.asm.requests import MAX_BODY
 from emulator.asm.routes import router as asm_router
 from emulator.http import Call, Reply, Router, json_reply
-from emulator.state import Platform
+from emulator.state import Platform, Platforms
 
 log = logging.getLogger("emulator")
 ERROR_TEXT = {
@@ -148,10 +148,10 @@ def _is_loopback(remote: str | None) -> bool:
 
 
 class Emulator:
-    """Holds the platform and answers requests."""
+    """Holds the backend of each subscription and answers requests."""
 
-    def __init__(self, platform: Platform, token: str, base_url: str) -> None:
-        self.platform = platform
+    def __init__(self, platforms: Platforms, token: str, base_url: str) -> None:
+        self.platforms = platforms
         self.token = token
         self.base = base_url
         # GET answers are pure functions of the state; cached until the state next changes
@@ -172,14 +172,14 @@ class Emulator:
                 log.exception("unhandled error on %s %s", request.method, path)
                 reply = api_of(path).error(500, "InternalError", "Internal server error")
         if reply.mutated:
-            self.platform.save()
+            self.platforms.save()
         if not path.startswith("/admin/"):  # the log is of platform traffic, not of its own inspection
             elapsed = (time.perf_counter() - started) * 1000
             admin.log_request(
                 request.method,
                 path,
                 reply.status,
-                self.platform.clock.iso(),
+                self.platforms.clock.iso(),
                 elapsed,
                 request.query_string,
                 request.headers.get("x-ms-version"),
@@ -203,32 +203,36 @@ class Emulator:
                 return front(self, request, path, body)
         api = api_of(path)
         sub, rest = api.split(path)
-        refused = self._refusal(request, api, sub)
+        refused = self._refusal(request, api)
         if refused is not None:
             return refused
+        platform = self.platforms.get(sub)
+        if platform is None:  # a subscription the emulator has no backend for
+            return api.wrong_subscription(sub)
         query = dict(request.query)
-        faulted = await self._request_fault(request, api, path, sub, rest, query)
+        faulted = await self._request_fault(request, api, platform, path, sub, rest, query)
         if faulted is not None:
             return faulted
-        mutated = ops.advance(self.platform)
+        mutated = ops.advance(platform)
+        version = self.platforms.controls.version
         cache_key = (request.method, path, request.query_string)
         cached = self._cache.get(cache_key) if request.method == "GET" and not mutated else None
-        if cached is not None and cached[0] == self.platform.version:
+        if cached is not None and cached[0] == version:
             return cached[1]
-        reply = self._route(request, api, path, rest, query, body)
+        reply = self._route(request, api, platform, path, rest, query, body)
         reply.mutated = reply.mutated or mutated
         if request.method == "GET" and reply.status == 200 and not reply.mutated:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            self._cache[cache_key] = (self.platform.version, reply)
+            self._cache[cache_key] = (version, reply)
         return reply
 
     def _health(self, _request: web.Request, _path: str, _body: bytes) -> Reply:
         return json_reply(200, {"status": "ok"})
 
-    def _refusal(self, request: web.Request, api: Api, sub: str) -> Reply | None:
-        """Why the platform refuses the request before reading it (auth, version header,
-        subscription), or None."""
+    def _refusal(self, request: web.Request, api: Api) -> Reply | None:
+        """Why the platform refuses the request before reading it (auth, version header), or
+        None; an unknown subscription is refused next."""
         if not self._authenticated(request):
             return api.error(
                 401,
@@ -241,12 +245,17 @@ class Emulator:
                 "MissingOrIncorrectVersionHeader",
                 "The versioning header is not specified or was specified incorrectly.",
             )
-        if sub.lower() != self.platform.subscription.lower():
-            return api.wrong_subscription(sub)
         return None
 
     async def _request_fault(
-        self, request: web.Request, api: Api, path: str, sub: str, rest: str, query: dict[str, str]
+        self,
+        request: web.Request,
+        api: Api,
+        platform: Platform,
+        path: str,
+        sub: str,
+        rest: str,
+        query: dict[str, str],
     ) -> Reply | None:
         """The answer of a request fault that matches (after its delay, if it is one), or None."""
         ctx = {
@@ -257,7 +266,7 @@ class Emulator:
             "operation": query.get("comp"),
             "unit": api.unit(rest),
         }
-        fault = faults.request_fault(self.platform, ctx)
+        fault = faults.request_fault(platform, ctx)
         if fault is None:
             return None
         if fault["type"] == "delay":
@@ -273,7 +282,14 @@ class Emulator:
         return reply
 
     def _route(
-        self, request: web.Request, api: Api, path: str, rest: str, query: dict[str, str], body: bytes
+        self,
+        request: web.Request,
+        api: Api,
+        platform: Platform,
+        path: str,
+        rest: str,
+        query: dict[str, str],
+        body: bytes,
     ) -> Reply:
         """The route's answer, its errors shaped as the API shapes them."""
         handler, params, known = api.router.route(request.method, rest)
@@ -283,9 +299,7 @@ class Emulator:
                     405, "MethodNotAllowed", f"The method {request.method} is not allowed on {path}."
                 )
             return api.not_found(path)
-        call = Call(
-            self.platform, request.method, rest, query, dict(request.headers), body, self.base, params
-        )
+        call = Call(platform, request.method, rest, query, dict(request.headers), body, self.base, params)
         call.path = api.call_path(path, rest)
         try:
             return handler(call)
@@ -317,7 +331,7 @@ class Emulator:
         if handler is None:
             return json_reply(405 if known else 404, {"error": f"no admin route {request.method} {path}"})
         call = Call(
-            self.platform,
+            self.platforms.home,  # the admin API acts on the estate file's subscription
             request.method,
             path,
             dict(request.query),

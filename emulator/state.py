@@ -1,7 +1,16 @@
-"""The emulator's whole state, persisted as JSON in the state directory.
+"""The emulator's state: a backend per subscription, and what the emulator sets for all of them.
 
-A restart continues where the last run stopped (classic side, migration states, ARM side,
-operations, faults, platform time); `--reset` starts over from the estate file.
+As moto keeps a backend per account and region, the emulator keeps a `Platform` per subscription
+id (`Platforms`, keyed case-insensitively: the platform's subscription ids are GUIDs, compared
+without case). A request for a subscription without a backend is refused as the platform refuses
+it (`emulator/server.py`: ASM 403 `ForbiddenError`, ARM 404 `SubscriptionNotFound`). The estate
+file describes one subscription, so there is one backend; its own records are typed
+(`emulator/records.py`), the platform's documents (estate, ARM groups and resources) are JSON.
+
+Everything is persisted as JSON in the state directory (`state.json`, format 2: the controls
+and `subscriptions`, one entry per backend; a format-1 file — one subscription's keys at the top
+level — still loads). A restart continues where the last run stopped (classic side, migration
+states, ARM side, operations, faults, platform time); `--reset` starts over from the estate file.
 """
 
 from __future__ import annotations
@@ -15,8 +24,10 @@ from typing import Any
 from emulator.arm import circuits
 from emulator.arm.location import arm_location
 from emulator.clock import PlatformClock
+from emulator.records import Operation, UnitRecord
 
 STATE_FILE = "state.json"
+STATE_FORMAT = 2
 DEFAULT_DURATIONS = {  # platform seconds
     "prepare": 4.0,
     "commit": 3.0,
@@ -26,30 +37,54 @@ DEFAULT_DURATIONS = {  # platform seconds
 }
 
 
-class Platform:
-    """Everything the emulator knows: the live classic estate, units, operations, ARM, faults."""
+class Controls:
+    """What the emulator sets for every subscription (the admin API's faults, progress and
+    settings), the platform clock and the request-id sequence."""
 
-    def __init__(self, estate: dict[str, Any], clock: PlatformClock, state_dir: Path | None = None) -> None:
-        self.original = estate
+    def __init__(self, clock: PlatformClock) -> None:
         self.clock = clock
-        self.version = 0
-        self.state_dir = state_dir
+        self.faults: list[dict[str, Any]] = []
+        self.version = 0  # moves on every save: invalidates the server's response cache
         self.reset()
+
+    def reset(self) -> None:
+        """Progress and settings back to their defaults (faults are the caller's to clear)."""
+        self.progress: dict[str, Any] = {"mode": "timed", "durations": dict(DEFAULT_DURATIONS)}
+        self.settings: dict[str, Any] = {"armPageSize": 100}
+        self.seq = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"faults": self.faults, "progress": self.progress, "settings": self.settings, "seq": self.seq}
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        self.faults = data["faults"]
+        self.progress = data["progress"]
+        self.settings = data["settings"]
+        self.seq = data["seq"]
+
+
+class Platform:
+    """One subscription's backend: its live classic estate, migration units, operations and ARM
+    resource groups and resources."""
+
+    def __init__(self, estate: dict[str, Any], controls: Controls) -> None:
+        self.original = estate
+        self.controls = controls
+        self.reset()
+
+    @property
+    def clock(self) -> PlatformClock:
+        return self.controls.clock
 
     # -- lifecycle -------------------------------------------------------------------------
     def reset(self) -> None:
         """Back to the estate file: classic side as loaded, nothing prepared, no ARM resources."""
         self.estate: dict[str, Any] = copy.deepcopy(self.original)
         self.subscription: str = self.estate["subscriptionId"]
-        self.units: dict[str, dict[str, Any]] = {}
-        self.ops: dict[str, dict[str, Any]] = {}
+        self.units: dict[str, UnitRecord] = {}
+        self.ops: dict[str, Operation] = {}
         self.groups: dict[str, dict[str, Any]] = {}  # lower-case name -> group
         self.resources: dict[str, dict[str, Any]] = {}  # lower-case id -> resource
-        self.faults: list[dict[str, Any]] = getattr(self, "faults", [])
-        self.progress: dict[str, Any] = {"mode": "timed", "durations": dict(DEFAULT_DURATIONS)}
-        self.settings: dict[str, Any] = {"armPageSize": 100}
-        self.seq = 0
-        self.vips: dict[str, str] = {}
         for circuit in self.estate["expressRouteCircuits"]:  # circuits moved to ARM up front
             if circuit.get("movedToArm"):
                 self.move_circuit(circuit)
@@ -58,42 +93,28 @@ class Platform:
         return {
             "estate": self.estate,
             "original": self.original,
-            "units": self.units,
-            "ops": self.ops,
+            "units": {name: record.to_json() for name, record in self.units.items()},
+            "ops": {op_id: op.to_json() for op_id, op in self.ops.items()},
             "groups": self.groups,
             "resources": self.resources,
-            "faults": self.faults,
-            "progress": self.progress,
-            "settings": self.settings,
-            "seq": self.seq,
-            "vips": self.vips,
-            "platformTime": self.clock.now(),
         }
 
     def load_json(self, data: dict[str, Any]) -> None:
         self.original = data["original"]
         self.estate = data["estate"]
         self.subscription = self.estate["subscriptionId"]
-        for key in ("units", "ops", "groups", "resources", "faults", "progress", "settings", "seq", "vips"):
-            setattr(self, key, data[key])
-
-    def save(self) -> None:
-        """Write the state atomically (temp file + rename): a crash never leaves half a file."""
-        self.version += 1  # invalidates the server's response cache
-        if self.state_dir is None:
-            return
-        path = self.state_dir / STATE_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_json(), separators=(",", ":")))
-        os.replace(tmp, path)
+        self.units = {name: UnitRecord.from_json(r) for name, r in data["units"].items()}
+        self.ops = {op_id: Operation.from_json(op) for op_id, op in data["ops"].items()}
+        self.groups = data["groups"]
+        self.resources = data["resources"]
 
     # -- helpers ---------------------------------------------------------------------------
     def next_id(self) -> str:
         """A request id as the platform's `x-ms-request-id`: 32 hex digits (recorded answers,
         azure-xplat-cli 2016); the Operation's `<ID>` is the same GUID with dashes
         (`dashed_id`). The sequence first keeps ids readable in logs."""
-        self.seq += 1
-        return f"{self.seq:08x}{os.urandom(12).hex()}"
+        self.controls.seq += 1
+        return f"{self.controls.seq:08x}{os.urandom(12).hex()}"
 
     def find(self, kind: str, name: str) -> dict[str, Any] | None:
         items: list[dict[str, Any]] = self.estate[kind]
@@ -122,7 +143,7 @@ class Platform:
     def unit_state(self, unit: str) -> str | None:
         """`MigrationState` of a unit: None (not prepared), Preparing, Prepared, PrepareFailed, …"""
         record = self.units.get(unit)
-        return record["state"] if record else None
+        return record.state if record else None
 
     def reported_state(self, unit: str) -> str | None:
         """The `MigrationState` element's text on reads: the state, or the literal `None` for a
@@ -131,7 +152,7 @@ class Platform:
         record = self.units.get(unit)
         if record is None:
             return None
-        return record["state"] or "None"
+        return record.state or "None"
 
     def move_circuit(self, circuit: dict[str, Any], group: str | None = None) -> dict[str, Any]:
         """Mark an ExpressRoute circuit moved to ARM and put its ARM resource (and group) in
@@ -151,16 +172,64 @@ class Platform:
         return location
 
 
+class Platforms:
+    """The backend of each subscription the emulator serves (moto's `BackendDict`), with the
+    controls they share; saved and loaded together."""
+
+    def __init__(self, estate: dict[str, Any], clock: PlatformClock, state_dir: Path | None = None) -> None:
+        self.controls = Controls(clock)
+        self.state_dir = state_dir
+        self.home = Platform(estate, self.controls)  # the estate file's subscription
+        self.backends: dict[str, Platform] = {self.home.subscription.lower(): self.home}
+
+    @property
+    def clock(self) -> PlatformClock:
+        return self.controls.clock
+
+    def get(self, subscription: str) -> Platform | None:
+        """The subscription's backend; None for one the emulator does not serve."""
+        return self.backends.get(subscription.lower())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT,
+            **self.controls.to_json(),
+            "subscriptions": {b.subscription: b.to_json() for b in self.backends.values()},
+            "platformTime": self.clock.now(),
+        }
+
+    def load_json(self, data: dict[str, Any]) -> None:
+        """A saved state: format 2, or format 1 (one subscription's keys at the top level)."""
+        self.controls.load_json(data)
+        saved = data["subscriptions"] if data.get("format", 1) >= 2 else {"": data}
+        self.backends = {}
+        for entry in saved.values():
+            backend = Platform(entry["original"], self.controls)
+            backend.load_json(entry)
+            self.backends[backend.subscription.lower()] = backend
+        self.home = next(iter(self.backends.values()))  # the saved state wins, as it always has
+
+    def save(self) -> None:
+        """Write the state atomically (temp file + rename): a crash never leaves half a file."""
+        self.controls.version += 1  # invalidates the server's response cache
+        if self.state_dir is None:
+            return
+        path = self.state_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), separators=(",", ":")))
+        os.replace(tmp, path)
+
+
 def load_or_create(
     estate: dict[str, Any], clock: PlatformClock, state_dir: Path, *, reset: bool, start_given: bool
-) -> Platform:
+) -> Platforms:
     """The state of the last run in `state_dir` (unless `reset`), else a fresh one from `estate`."""
-    platform = Platform(estate, clock, state_dir)
+    platforms = Platforms(estate, clock, state_dir)
     path = state_dir / STATE_FILE
     if path.exists() and not reset:
         data = json.loads(path.read_text())
-        platform.load_json(data)
+        platforms.load_json(data)
         if not start_given:
             clock._base = float(data.get("platformTime", clock.now()))  # resume platform time
-    platform.save()
-    return platform
+    platforms.save()
+    return platforms

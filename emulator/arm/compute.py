@@ -19,6 +19,7 @@ from emulator.arm import compute_ops as cops
 from emulator.arm.errors import ArmError, resource_not_found
 from emulator.arm.messages import say
 from emulator.http import Call, Reply, Router, json_reply
+from emulator.records import Operation
 
 router = Router()
 DEFAULT_MAX_FAULT_DOMAINS = 3
@@ -96,10 +97,10 @@ def get_instance_view(call: Call) -> Reply:
     return json_reply(200, instance_view(call, _vm(call)))
 
 
-def _lro(call: Call, op: dict[str, Any], location: str) -> Reply:
+def _lro(call: Call, op: Operation, location: str) -> Reply:
     url = (
         f"{call.base}/subscriptions/{call.platform.subscription}/providers/Microsoft.Compute/locations/"
-        f"{location}/operations/{op['id']}?api-version={call.query.get('api-version', '2024-07-01')}"
+        f"{location}/operations/{op.id}?api-version={call.query.get('api-version', '2024-07-01')}"
     )
     return Reply(
         202,
@@ -152,7 +153,7 @@ def vm_action(call: Call) -> Reply:
     vm_id = vm["id"].lower()
     running = cops.running_op(call.platform, vm_id)
     if running is not None:
-        if running["kind"] == kinds[action]:
+        if running.kind == kinds[action]:
             return _lro(call, running, vm["location"])
         raise ArmError(
             409,
@@ -173,7 +174,7 @@ def vm_action(call: Call) -> Reply:
 
 
 def _max_fault_domains(call: Call, location: str) -> int:
-    table = call.platform.settings.get("maxFaultDomains") or {}
+    table = call.platform.controls.settings.get("maxFaultDomains") or {}
     return int(table.get(location.lower().replace(" ", ""), DEFAULT_MAX_FAULT_DOMAINS))
 
 
@@ -269,21 +270,21 @@ def resource_skus(call: Call) -> Reply:
 def operation_status(call: Call) -> Reply:
     """`Azure-AsyncOperation` (status body) or, with `monitor=true`, `Location` (202 until done)."""
     op = call.platform.ops.get(call.params["op"])
-    if op is None or not op["kind"].startswith("vm:"):
+    if op is None or not op.kind.startswith("vm:"):
         raise ArmError(404, "NotFound", say("arm.operation-not-found", op=call.params["op"]))
     clock = call.platform.clock
     if call.query.get("monitor", "").lower() == "true":
-        if op["status"] == "InProgress":
+        if op.status == "InProgress":
             again = {"Location": f"{call.base}{call.path}?{_qs(call)}"}
             return Reply(202, "", "application/json; charset=utf-8", again)
-        if op["status"] == "Failed":
-            return json_reply(op["httpStatusCode"], {"error": op["error"]})
+        if op.status == "Failed":
+            return json_reply(op.http_status_code, {"error": op.error})
         return Reply(200, "", "application/json; charset=utf-8")
-    body: dict[str, Any] = {"name": op["id"], "status": op["status"], "startTime": clock.iso(op["created"])}
-    if op["status"] != "InProgress":
-        body["endTime"] = clock.iso(op.get("finished", op["created"]))
-    if op["error"]:
-        body["error"] = op["error"]
+    body: dict[str, Any] = {"name": op.id, "status": op.status, "startTime": clock.iso(op.created)}
+    if op.status != "InProgress":
+        body["endTime"] = clock.iso(op.created if op.finished is None else op.finished)
+    if op.error:
+        body["error"] = op.error
     return json_reply(200, body)
 
 

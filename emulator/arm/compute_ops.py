@@ -11,6 +11,7 @@ from typing import Any
 
 from emulator import ops
 from emulator.arm.messages import say
+from emulator.records import Operation
 from emulator.state import Platform
 
 COMPUTE = "Microsoft.Compute"
@@ -22,10 +23,10 @@ def vm_name(vm: dict[str, Any]) -> str:
     return str(vm["name"])
 
 
-def running_op(platform: Platform, vm_id: str) -> dict[str, Any] | None:
+def running_op(platform: Platform, vm_id: str) -> Operation | None:
     """The VM's compute operation still in progress, if any (one at a time per VM)."""
     for op in platform.ops.values():
-        if op["kind"].startswith("vm:") and op["status"] == "InProgress" and op["data"].get("vm") == vm_id:
+        if op.kind.startswith("vm:") and op.status == "InProgress" and op.data.get("vm") == vm_id:
             return op
     return None
 
@@ -34,7 +35,7 @@ def power(platform: Platform, vm: dict[str, Any]) -> str:
     """`running`, `deallocated`, `stopped`, or a transitional state while an operation runs."""
     op = running_op(platform, vm["id"].lower())
     if op is not None:
-        return TRANSIENT[op["kind"]]
+        return TRANSIENT[op.kind]
     return str(vm.get("power", "running"))
 
 
@@ -58,8 +59,8 @@ def _storage_type(platform: Platform, vhd_uri: str) -> str:
     return "Standard_LRS"
 
 
-def _convert(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    vm = platform.resources.get(op["data"]["vm"])
+def _convert(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
+    vm = platform.resources.get(op.data["vm"])
     if vm is None:
         return "Failed", "NotFound", say("arm.vm-deleted")
     profile = vm["properties"]["storageProfile"]
@@ -98,21 +99,21 @@ def _convert(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, s
     return "Succeeded", None, None
 
 
-def _deallocate(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    vm = platform.resources.get(op["data"]["vm"])
+def _deallocate(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
+    vm = platform.resources.get(op.data["vm"])
     if vm is not None:
         vm["power"] = "deallocated"
     return "Succeeded", None, None
 
 
-def _start(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    vm = platform.resources.get(op["data"]["vm"])
+def _start(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
+    vm = platform.resources.get(op.data["vm"])
     if vm is not None:
         vm["power"] = "running"
     return "Succeeded", None, None
 
 
-def _failed(_platform: Platform, _op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+def _failed(_platform: Platform, _op: Operation) -> tuple[str, str | None, str | None]:
     """A failed operation leaves the VM as it was (deallocated for a failed conversion)."""
     return "Failed", None, None
 

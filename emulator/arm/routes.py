@@ -23,7 +23,7 @@ PROVIDER = "Microsoft.ClassicInfrastructureMigrate"
 
 
 def _page(call: Call, items: list[dict[str, Any]]) -> Reply:
-    size = int(call.platform.settings.get("armPageSize", 100))
+    size = int(call.platform.controls.settings.get("armPageSize", 100))
     try:
         top = int(call.query.get("$top", size))
         start = int(call.query.get("$skiptoken", "0"))
@@ -107,8 +107,8 @@ def usages(call: Call) -> Reply:
     """Network usages: limit = remaining quota of the estate + what prepared units use."""
     used: dict[str, int] = {}
     for record in call.platform.units.values():
-        if record.get("state") in HOLDING_STATES:
-            for k, n in (record.get("usage") or {}).items():
+        if record.state in HOLDING_STATES:
+            for k, n in record.usage.items():
                 used[k] = used.get(k, 0) + n
     quotas = call.platform.estate["armQuotas"]
     names = {

@@ -19,6 +19,7 @@ from emulator.asm import validation
 from emulator.asm.errors import AsmError, bad_request, conflict
 from emulator.asm.messages import say
 from emulator.classic import HOLDING_STATES, services_in_vnet
+from emulator.records import Operation, UnitRecord
 from emulator.state import Platform
 
 KIND_LABEL = {
@@ -124,7 +125,7 @@ def resolve(
     item = _item(platform, kind, name)
     if item is None:
         for unit, record in platform.units.items():
-            if unit.lower() == f"{kind}/{name}".lower() and record.get("state") == "Committed":
+            if unit.lower() == f"{kind}/{name}".lower() and record.state == "Committed":
                 return unit, None
         raise _missing(kind, (deployment or name) if kind == "cloudService" else name)
     if kind == "cloudService":
@@ -193,7 +194,7 @@ def handle(
     comp: str | None,
     body: dict[str, str] | None,
     deployment: str | None = None,
-) -> tuple[int, dict[str, Any] | list[dict[str, str]]]:
+) -> tuple[int, Operation | list[dict[str, str]]]:
     """One migration call; returns (200, messages) for validate or (202, operation) otherwise."""
     if comp not in COMPS:
         raise bad_request(say("refuse.bad-comp", comp=comp, comps=", ".join(COMPS)))
@@ -233,21 +234,21 @@ def handle(
     return 202, globals()[f"_{comp}"](platform, unit, item, dest)
 
 
-def _repeat_done(platform: Platform, unit: str, comp: str) -> dict[str, Any]:
+def _repeat_done(platform: Platform, unit: str, comp: str) -> Operation:
     return ops.start(platform, f"noop:{comp}", unit=unit, data={"immediate": True})
 
 
-def _begin(platform: Platform, unit: str, comp: str, state: str, data: dict[str, Any]) -> dict[str, Any]:
+def _begin(platform: Platform, unit: str, comp: str, state: str, data: dict[str, Any]) -> Operation:
     failure, slow = faults.operation_fault(platform, unit, comp)
-    record = platform.units.setdefault(unit, {"state": None})
-    record["previous"] = record.get("state")
-    record["state"] = state
+    record = platform.units.setdefault(unit, UnitRecord())
+    record.previous = record.state
+    record.state = state
     return ops.start(platform, comp, unit=unit, duration_key=comp, data=data, failure=failure, slow=slow)
 
 
 def _prepare(
     platform: Platform, unit: str, item: dict[str, Any] | None, dest: dict[str, str] | None
-) -> dict[str, Any]:
+) -> Operation:
     state = platform.unit_state(unit)
     if state in ("Preparing",):
         return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "prepare")
@@ -264,7 +265,7 @@ def _prepare(
     return _begin(platform, unit, "prepare", "Preparing", {"destination": dest})
 
 
-def _commit(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: Any) -> dict[str, Any]:
+def _commit(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: Any) -> Operation:
     state = platform.unit_state(unit)
     if state == "Committing":
         return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "commit")
@@ -279,9 +280,9 @@ def _commit(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: 
     return _begin(platform, unit, "commit", "Committing", {})
 
 
-def _abort(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: Any) -> dict[str, Any]:
+def _abort(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: Any) -> Operation:
     state = platform.unit_state(unit)
-    record = platform.units.get(unit) or {}
+    record = platform.units.get(unit) or UnitRecord()
     if state == "Aborting":
         return ops.in_flight(platform, unit) or _repeat_done(platform, unit, "abort")
     if state in ("Committing", "Committed", "CommitFailed"):
@@ -289,15 +290,15 @@ def _abort(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: A
     if state == "Preparing":
         raise conflict(say("refuse.being-prepared", unit=label(unit)))
     if state is None:
-        if record.get("aborted"):
+        if record.aborted:
             return _repeat_done(platform, unit, "abort")
         raise bad_request(say("refuse.not-prepared", unit=label(unit)))
     return _begin(platform, unit, "abort", "Aborting", {})
 
 
 # -- completers --------------------------------------------------------------------------------
-def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    unit = op["unit"]
+def _complete_prepare(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
+    unit = op.migration_unit()
     kind, name = unit.split("/", 1)
     item = platform.item(KIND_COLLECTION[kind], name)  # the unit is the item's own name (resolve)
     record = platform.units[unit]
@@ -309,28 +310,28 @@ def _complete_prepare(platform: Platform, op: dict[str, Any]) -> tuple[str, str 
     elif kind == "storageAccount":
         problems += validation.prepare_problems_storage(platform, item)
     if problems:
-        platform.units[unit] = {"state": "PrepareFailed"}
+        platform.units[unit] = UnitRecord(state="PrepareFailed")
         return "Failed", "BadRequest", " ".join(problems)
-    rg, resources = translate_unit(platform, unit, op["data"].get("destination"))
+    rg, resources = translate_unit(platform, unit, op.data.get("destination"))
     problems += _quota_problems(platform, resources)
     if problems:
-        platform.units[unit] = {"state": "PrepareFailed"}
+        platform.units[unit] = UnitRecord(state="PrepareFailed")
         return "Failed", "BadRequest", " ".join(problems)
-    record["deviations"] = faults.apply_deviations(platform, unit, resources)
+    record.deviations = faults.apply_deviations(platform, unit, resources)
     rg["unit"] = unit
     platform.groups[rg["name"].lower()] = rg
     for res in resources:
         platform.resources[res["id"].lower()] = res
-    record["resourceGroup"] = rg["name"]
-    record["usage"] = quota_usage(resources)
+    record.resource_group = rg["name"]
+    record.usage = quota_usage(resources)
     if kind == "cloudService":  # outside a VNet: stopped and deallocated, new private IP
-        record["roleStates"] = {r["name"]: r["state"] for r in item["deployment"]["roles"]}
+        record.role_states = {r["name"]: r["state"] for r in item["deployment"]["roles"]}
         for role in item["deployment"]["roles"]:
             role["state"] = "StoppedDeallocated"
         for res in resources:
             if res["type"] == "Microsoft.Compute/virtualMachines":
                 res["power"] = "deallocated"
-    record["state"] = "Prepared"
+    record.state = "Prepared"
     return "Succeeded", None, None
 
 
@@ -338,8 +339,8 @@ def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list
     need = quota_usage(resources)
     used: dict[str, int] = {}
     for record in platform.units.values():
-        if record.get("state") in HOLDING_STATES:
-            for key, n in (record.get("usage") or {}).items():
+        if record.state in HOLDING_STATES:
+            for key, n in record.usage.items():
                 used[key] = used.get(key, 0) + n
     out = []
     for key, n in need.items():
@@ -352,16 +353,16 @@ def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list
 FAILED_STATE = {"prepare": "PrepareFailed", "commit": "CommitFailed", "abort": "AbortFailed"}
 
 
-def _failed_back(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+def _failed_back(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
     """A failed operation leaves the unit in the platform's `…Failed` state (nothing undone)."""
-    record = platform.units.get(op["unit"])
+    record = platform.units.get(op.migration_unit())
     if record is not None:
-        record["state"] = FAILED_STATE[op["kind"]]
+        record.state = FAILED_STATE[op.kind]
     return "Failed", None, None
 
 
-def _complete_commit(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    unit = op["unit"]
+def _complete_commit(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
+    unit = op.migration_unit()
     kind, name = unit.split("/", 1)
     est = platform.estate
     if kind == "virtualNetwork":
@@ -375,7 +376,7 @@ def _complete_commit(platform: Platform, op: dict[str, Any]) -> tuple[str, str |
     else:
         coll = KIND_COLLECTION[kind]
         est[coll] = [x for x in est[coll] if x["name"] != name]
-    platform.units[unit]["state"] = "Committed"
+    platform.units[unit].state = "Committed"
     for group in platform.groups.values():
         if group.get("unit") == unit:
             group["committed"] = True
@@ -388,25 +389,25 @@ def _remove_service(platform: Platform, cs: dict[str, Any]) -> None:
     est["reservedIps"] = [r for r in est["reservedIps"] if r.get("cloudService") != cs["name"]]
 
 
-def _complete_abort(platform: Platform, op: dict[str, Any]) -> tuple[str, str | None, str | None]:
-    unit = op["unit"]
+def _complete_abort(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
+    unit = op.migration_unit()
     record = platform.units[unit]
-    group = (record.get("resourceGroup") or "").lower()
+    group = (record.resource_group or "").lower()
     if group:
         prefix = f"/subscriptions/{platform.subscription}/resourcegroups/{group}/"
         for rid in [r for r in platform.resources if r.startswith(prefix)]:
             del platform.resources[rid]
         platform.groups.pop(group, None)
     kind, name = unit.split("/", 1)
-    if kind == "cloudService" and record.get("roleStates"):
+    if kind == "cloudService" and record.role_states:
         cs = platform.find("cloudServices", name)
         for role in (cs or {}).get("deployment", {}).get("roles", []):
-            role["state"] = record["roleStates"].get(role["name"], role["state"])
-    platform.units[unit] = {"state": None, "aborted": True}
+            role["state"] = record.role_states.get(role["name"], role["state"])
+    platform.units[unit] = UnitRecord(aborted=True)
     return "Succeeded", None, None
 
 
-def _noop(_platform: Platform, _op: dict[str, Any]) -> tuple[str, str | None, str | None]:
+def _noop(_platform: Platform, _op: Operation) -> tuple[str, str | None, str | None]:
     return "Succeeded", None, None
 
 

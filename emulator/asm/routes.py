@@ -9,6 +9,7 @@ from emulator.asm.errors import not_found
 from emulator.asm.messages import say
 from emulator.asm.requests import flat, parse_xml
 from emulator.http import Call, Handler, Reply, Router
+from emulator.records import Operation
 from emulator.xmlw import E, document
 
 router = Router()
@@ -48,8 +49,8 @@ def ok(body: str) -> Reply:
     return Reply(200, body)
 
 
-def accepted(op: dict[str, Any]) -> Reply:
-    return Reply(202, "", headers={"x-ms-request-id": op["id"]}, mutated=True)
+def accepted(op: Operation) -> Reply:
+    return Reply(202, "", headers={"x-ms-request-id": op.id}, mutated=True)
 
 
 def _cs(call: Call) -> dict[str, Any]:
@@ -93,7 +94,7 @@ def _migrate(
     if status == 200:
         assert isinstance(result, list)
         return ok(storage_xml.validation_messages(result))
-    assert isinstance(result, dict)
+    assert isinstance(result, Operation)
     return accepted(result)
 
 

@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 from emulator.classic import iter_roles, role_disks
+from emulator.records import Operation
 from emulator.state import Platform
 from emulator.xmlw import E, L, document
 
@@ -134,15 +135,15 @@ def dashed_id(request_id: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" if len(h) == 32 else request_id
 
 
-def operation(op: dict[str, Any]) -> str:
+def operation(op: Operation) -> str:
     """As recorded: `ID` dashed, no `HttpStatusCode` while `InProgress`."""
-    err = op.get("error")
+    err = op.error
     return document(
         "Operation",
         [
-            E("ID", dashed_id(op["id"])),
-            E("Status", op["status"]),
-            E("HttpStatusCode", None if op["status"] == "InProgress" else op["httpStatusCode"]),
+            E("ID", dashed_id(op.id)),
+            E("Status", op.status),
+            E("HttpStatusCode", None if op.status == "InProgress" else op.http_status_code),
             E("Error", [E("Code", err["code"]), E("Message", err["message"])]) if err else "",
         ],
     )

@@ -13,6 +13,7 @@ from emulator.asm.errors import AsmError, bad_request, conflict, not_found
 from emulator.asm.messages import say
 from emulator.asm.requests import NETWORK_NS, child_text, children, local, parse_xml
 from emulator.classic import LOCKED_STATES, deployment_unit
+from emulator.records import Operation
 from emulator.state import Platform
 
 
@@ -66,13 +67,13 @@ def _unlocked_vm(
     return cs, role
 
 
-def _write_op(platform: Platform, kind: str, unit: str | None) -> dict[str, Any]:
+def _write_op(platform: Platform, kind: str, unit: str | None) -> Operation:
     return ops.start(platform, kind, unit=None, duration_key="write", data={"target": unit})
 
 
 def add_data_disk(
     platform: Platform, service: str, deployment: str, role_name: str, body: bytes
-) -> dict[str, Any]:
+) -> Operation:
     cs, role = _unlocked_vm(platform, service, deployment, role_name)
     element = parse_xml(body, "DataVirtualHardDisk")
     media, lun, size = (
@@ -97,9 +98,7 @@ def add_data_disk(
     return _write_op(platform, "addDataDisk", deployment_unit(cs))
 
 
-def update_role(
-    platform: Platform, service: str, deployment: str, role_name: str, body: bytes
-) -> dict[str, Any]:
+def update_role(platform: Platform, service: str, deployment: str, role_name: str, body: bytes) -> Operation:
     cs, role = _unlocked_vm(platform, service, deployment, role_name)
     element = parse_xml(body, "PersistentVMRole")
     size = child_text(element, "RoleSize")
@@ -113,7 +112,7 @@ def update_role(
 
 def role_operation(
     platform: Platform, service: str, deployment: str, instance: str, body: bytes
-) -> dict[str, Any]:
+) -> Operation:
     cs, role = _unlocked_vm(platform, service, deployment, instance)
     element = None
     for root in ("StartRoleOperation", "ShutdownRoleOperation", "RestartRoleOperation"):
@@ -136,7 +135,7 @@ def role_operation(
     return _write_op(platform, kind, deployment_unit(cs))
 
 
-def delete_deployment(platform: Platform, service: str, deployment: str) -> dict[str, Any]:
+def delete_deployment(platform: Platform, service: str, deployment: str) -> Operation:
     cs = find_deployment(platform, service, deployment)
     _check_service_lock(platform, cs)
     cs["deployment"] = None
@@ -146,7 +145,7 @@ def delete_deployment(platform: Platform, service: str, deployment: str) -> dict
     return _write_op(platform, "deleteDeployment", None)
 
 
-def update_storage(platform: Platform, account: str, body: bytes) -> dict[str, Any]:
+def update_storage(platform: Platform, account: str, body: bytes) -> Operation:
     acct = platform.find_ci("storageAccounts", account)
     if acct is None:
         raise not_found(say("notfound.storage"))
@@ -159,9 +158,7 @@ def update_storage(platform: Platform, account: str, body: bytes) -> dict[str, A
     return _write_op(platform, "updateStorage", None)
 
 
-def delete_network_item(
-    platform: Platform, kind: str, collection: str, name: str, label: str
-) -> dict[str, Any]:
+def delete_network_item(platform: Platform, kind: str, collection: str, name: str, label: str) -> Operation:
     item = platform.find_ci(collection, name)
     if item is None:
         raise not_found(say("missing.item", what=label.lower(), name=name))
@@ -171,14 +168,12 @@ def delete_network_item(
     return _write_op(platform, f"delete:{kind}", None)
 
 
-def set_network_configuration(platform: Platform, body: bytes) -> dict[str, Any]:
+def set_network_configuration(platform: Platform, body: bytes) -> Operation:
     """Apply address spaces, subnets and DNS of the VNets in the document (new VNets are added;
     VNets left out are kept). Refused while any VNet is being migrated."""
     element = parse_xml(body, "NetworkConfiguration", NETWORK_NS)
     busy = [
-        u
-        for u, r in platform.units.items()
-        if u.startswith("virtualNetwork/") and r.get("state") in LOCKED_STATES
+        u for u, r in platform.units.items() if u.startswith("virtualNetwork/") and r.state in LOCKED_STATES
     ]
     if busy:
         raise conflict(say("lock.migrating", what="Virtual Network", name=busy[0].split("/", 1)[1]))

@@ -16,7 +16,7 @@ import yaml
 from emulator.arm.translate import translate_unit
 from emulator.clock import PlatformClock
 from emulator.estate.loader import parse_estate
-from emulator.state import Platform
+from emulator.state import Platforms
 from migration.arm import check_unit
 from migration.estate import load_estate
 from migration.prechecks import run_prechecks
@@ -55,7 +55,7 @@ CASES = [(name, text) for name, text in estates()]
 @pytest.mark.parametrize(("name", "text"), CASES, ids=[c[0] for c in CASES])
 def test_core_prediction_matches_the_emulators_prepare(name: str, text: str) -> None:
     estate = load_estate(text, name)
-    platform = Platform(parse_estate(yaml.safe_load(text), name), PlatformClock(start=0))
+    platform = Platforms(parse_estate(yaml.safe_load(text), name), PlatformClock(start=0)).home
     checked = 0
     for verdict in run_prechecks(estate).units:
         if (
