@@ -115,6 +115,11 @@ def children(element: Element | None, *path: str) -> Iterator[Element]:
     return (c for c in parent if c.tag == path[-1])
 
 
+def one_or_list(root: Element, tag: str) -> list[Element]:
+    """The `<tag>` elements of an answer that is one of them (a GET of one) or their list."""
+    return [root] if root.tag == tag else list(children(root, tag))
+
+
 def text(element: Element | None, *path: str) -> str | None:
     """The stripped text of the element along `path`; None when absent or empty."""
     found = child(element, *path) if path else element

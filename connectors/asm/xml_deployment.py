@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from xml.etree.ElementTree import Element
 
-from connectors.asm.xml_common import boolean, child, children, integer, text
+from connectors.asm.xml_common import boolean, child, children, integer, one_or_list, text
 from connectors.asm.xml_model import build
 from migration.estate import (
     AclRule,
@@ -53,8 +53,10 @@ _XML_EXTENSIONS = {
 
 def parse_hosted_services(root: Element) -> list[tuple[str, str | None]]:
     """`(service name, location)` of every hosted service in a `HostedServices` answer."""
-    items = [root] if root.tag == "HostedService" else list(children(root, "HostedService"))
-    return [(text(h, "ServiceName") or "", text(h, "HostedServiceProperties", "Location")) for h in items]
+    return [
+        (text(h, "ServiceName") or "", text(h, "HostedServiceProperties", "Location"))
+        for h in one_or_list(root, "HostedService")
+    ]
 
 
 def parse_certificates(root: Element) -> list[Certificate]:

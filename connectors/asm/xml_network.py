@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from connectors.asm.xml_common import boolean, child, children, integer, text
+from connectors.asm.xml_common import boolean, child, children, integer, one_or_list, text
 from connectors.asm.xml_model import build
 from migration.estate import (
     DnsServer,
@@ -121,7 +121,6 @@ def parse_virtual_networks(netcfg: Element, vnet_list: Element | None = None) ->
 
 
 def parse_reserved_ips(root: Element) -> list[ReservedIp]:
-    items = [root] if root.tag == "ReservedIP" else list(children(root, "ReservedIP"))
     return [
         build(
             ReservedIp,
@@ -131,7 +130,7 @@ def parse_reserved_ips(root: Element) -> list[ReservedIp]:
             location=text(r, "Location"),
             cloud_service=text(r, "ServiceName"),
         )
-        for i, r in enumerate(items)
+        for i, r in enumerate(one_or_list(root, "ReservedIP"))
     ]
 
 

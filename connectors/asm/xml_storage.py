@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
-from connectors.asm.xml_common import child, children, integer, text
+from connectors.asm.xml_common import child, children, integer, one_or_list, text
 from connectors.asm.xml_model import build
 from migration.estate import Disk, Image, StorageAccount
 
 
 def parse_storage_accounts(root: Element) -> list[StorageAccount]:
-    items = [root] if root.tag == "StorageService" else list(children(root, "StorageService"))
     return [
         build(
             StorageAccount,
@@ -24,7 +23,7 @@ def parse_storage_accounts(root: Element) -> list[StorageAccount]:
             location=text(s, "StorageServiceProperties", "Location"),
             sku=text(s, "StorageServiceProperties", "AccountType"),
         )
-        for i, s in enumerate(items)
+        for i, s in enumerate(one_or_list(root, "StorageService"))
     ]
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cli.stack.emulator import Emulator
+from cli.stack.emulator import Emulator, start_emulator
+from cli.stack.processes import StackInputError
 from tests.integration.emulator.helpers import Admin, Asm, error_of, immediate, platform_state, start, tls, x
 from tests.polling import wait_for
 
@@ -292,39 +293,19 @@ def test_provider_not_registered_and_quota(tmp_path: Path, emulator_factory, asm
 
 
 def test_bad_estate_refused_with_every_error(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
     estate = tmp_path / "bad.yaml"
     estate.write_text(
         "version: 1\nsubscriptionId: nope\ncloudServices:\n  - name: a\n    deployment:\n      name: d\n      roles:\n        - {name: r, state: Runing, endpints: []}\n"  # noqa: E501
     )
-    root = Path(__file__).resolve().parents[3]
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "emulator",
-            "--estate",
-            str(estate),
-            "--port",
-            "1",
-            "--state-dir",
-            str(tmp_path / "s"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        timeout=30,
-    )
-    assert proc.returncode != 0
+    with pytest.raises(StackInputError, match="the emulator refuses its input") as refused:  # its exit code 2
+        start_emulator(estate, tmp_path / "s", tmp_path / "emulator.log")
     for line in [
         "subscriptionId: 'nope' is not a GUID",
         "cloudServices[0].deployment.roles[0].state: 'Runing' is not one of Running, Stopped, StoppedDeallocated, RoleStateUnknown, ProvisioningTimedOut",  # noqa: E501
         "cloudServices[0].deployment.roles[0].endpints: unknown key",
         "cloudServices[0].deployment.roles[0].osDisk: required for an IaaS role",
     ]:
-        assert line in proc.stderr
+        assert line in str(refused.value)
     assert not (tmp_path / "s" / "state.json").exists()
 
 
