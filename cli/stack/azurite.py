@@ -11,8 +11,7 @@ from cli.stack.processes import (
     BackgroundProcess,
     StackError,
     free_port,
-    start_process,
-    wait_for_port,
+    start_listening,
 )
 
 # Azurite's well-known development account. It is public and only valid against Azurite.
@@ -82,7 +81,5 @@ def start_azurite(
         "--tablePort",
         str(table),
     ]
-    proc = start_process("azurite", argv, log_path)
-    for port in (blob, queue, table):
-        wait_for_port(proc, port)
+    proc = start_listening("azurite", argv, log_path, (blob, queue, table))
     return Azurite(process=proc, blob_port=blob, queue_port=queue, table_port=table)

@@ -19,10 +19,10 @@ from pathlib import Path
 from cli.stack.processes import (
     LOOPBACK,
     BackgroundProcess,
+    ProcessExited,
     StackError,
     free_port,
-    start_process,
-    wait_for_port,
+    start_listening,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -93,15 +93,13 @@ def start_devhost(
         argv.append("--no-auth")
     child_env = {**os.environ, **(env or {})}
     child_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), child_env.get("PYTHONPATH")) if p)
-    started = start_process("devhost", argv, log_path, env=child_env, cwd=REPO_ROOT)
-    proc = started
-    wait_for_port(proc, port, timeout=60)
+    proc = start_listening("devhost", argv, log_path, (port,), timeout=60, env=child_env, cwd=REPO_ROOT)
     url = f"http://{LOOPBACK}:{port}"
     master, function = _read_keys(keys)
     deadline = time.monotonic() + 30
     while not _healthy(url, master):
         if not proc.alive():
-            raise StackError(f"devhost exited with {proc.popen.returncode}:\n{proc.log_tail()}")
+            raise ProcessExited(proc)
         if time.monotonic() > deadline:
             proc.stop()
             raise StackError(f"devhost on {url} did not become healthy:\n{proc.log_tail()}")

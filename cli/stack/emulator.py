@@ -18,11 +18,10 @@ import yaml
 from cli.stack.processes import (
     LOOPBACK,
     BackgroundProcess,
-    StackError,
+    ProcessExited,
     StackInputError,
     free_port,
-    start_process,
-    wait_for_port,
+    start_listening,
 )
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -110,12 +109,11 @@ def start_emulator(
         argv += ["--start-time", start_time]
     if reset:
         argv.append("--reset")
-    proc = start_process("emulator", argv, log_path, cwd=REPO_ROOT)
     try:
-        wait_for_port(proc, port, timeout=30.0)
-    except StackError:
-        if proc.popen.returncode == 2:  # the emulator refused its input: its own words, on one line
-            said = "; ".join(line.strip() for line in proc.log_tail().splitlines() if line.strip())
+        proc = start_listening("emulator", argv, log_path, (port,), timeout=30.0, cwd=REPO_ROOT)
+    except ProcessExited as exited:
+        if exited.returncode == 2:  # the emulator refused its input: its own words, on one line
+            said = "; ".join(line.strip() for line in exited.output.splitlines() if line.strip())
             said = said.replace(":; ", ": ")
             raise StackInputError(f"the emulator refuses its input: {said}") from None
         raise

@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +101,33 @@ def start_process(
     return BackgroundProcess(name=name, popen=popen, log_path=log_path, log_offset=offset)
 
 
+class ProcessExited(StackError):
+    """A started process ended before it was ready: its exit code and the last lines it wrote."""
+
+    def __init__(self, proc: BackgroundProcess) -> None:
+        self.returncode = proc.popen.returncode
+        self.output = proc.log_tail()
+        super().__init__(f"{proc.name} exited with {self.returncode}:\n{self.output}")
+
+
+def start_listening(
+    name: str,
+    argv: list[str],
+    log_path: Path,
+    ports: Iterable[int],
+    *,
+    timeout: float = 30.0,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> BackgroundProcess:
+    """Start `argv` (as `start_process`) and return once it listens on each of `ports`
+    (`ProcessExited` if it ends first; stopped and a `StackError` after `timeout` s a port)."""
+    proc = start_process(name, argv, log_path, env, cwd)
+    for port in ports:
+        wait_for_port(proc, port, timeout)
+    return proc
+
+
 def wait_for_port(proc: BackgroundProcess, port: int, timeout: float = 30.0) -> None:
     """Wait until `port` accepts connections, failing early when the process dies."""
     deadline = time.monotonic() + timeout
@@ -108,7 +135,7 @@ def wait_for_port(proc: BackgroundProcess, port: int, timeout: float = 30.0) -> 
         if port_in_use(port):
             return
         if not proc.alive():
-            raise StackError(f"{proc.name} exited with {proc.popen.returncode}:\n{proc.log_tail()}")
+            raise ProcessExited(proc)
         time.sleep(0.05)
     proc.stop()
     raise StackError(

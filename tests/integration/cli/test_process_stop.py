@@ -12,7 +12,17 @@ import sys
 import time
 from pathlib import Path
 
-from cli.stack.processes import BackgroundProcess, port_in_use, start_process, stop_pid
+import pytest
+
+from cli.stack.processes import (
+    BackgroundProcess,
+    ProcessExited,
+    free_port,
+    port_in_use,
+    start_listening,
+    start_process,
+    stop_pid,
+)
 
 # The child: listens on a loopback port, writes its pid and port to `ready`; on SIGTERM it takes a
 # moment to shut down and then writes `done` (mode "slow"), or it ignores SIGTERM (mode "deaf").
@@ -116,3 +126,14 @@ def test_a_zero_grace_period_still_ends_the_group(tmp_path: Path) -> None:
     proc, child, _ = _start(tmp_path, "slow")
     proc.stop(timeout=0)
     assert not _exists(child) and not proc.alive()
+
+
+def test_a_process_ending_before_it_listens_is_reported_with_its_exit_code_and_words(
+    tmp_path: Path,
+) -> None:
+    argv = [sys.executable, "-c", "import sys; print('bad flag: --estate'); sys.exit(3)"]
+    with pytest.raises(ProcessExited) as exited:
+        start_listening("quitter", argv, tmp_path / "quitter.log", (free_port(),))
+    assert exited.value.returncode == 3
+    assert "bad flag: --estate" in exited.value.output
+    assert str(exited.value).startswith("quitter exited with 3:")
