@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,21 @@ class Reply:
 
 
 Handler = Callable[[Call], Reply]
+
+
+class PlatformError(Exception, ABC):
+    """A request the platform refuses at once: HTTP status, error code and message. ASM and ARM
+    (`emulator/asm/errors.py`, `emulator/arm/errors.py`) each write the body their own way."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    @abstractmethod
+    def reply(self) -> Reply:
+        """The error as its API answers it."""
 
 
 class Router:

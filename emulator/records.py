@@ -9,12 +9,20 @@ around them; each is persisted and shown by the admin API (`GET /admin/state`,
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
-@dataclass
-class UnitRecord:
+
+class Record(BaseModel):
+    """Fields in snake case, JSON keys in camel case (`resource_group` ↔ `resourceGroup`), as the
+    state file and the admin API have always spelled them."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class UnitRecord(Record):
     """Where a migration unit (`KIND/NAME`) stands: `state` is the platform's `MigrationState`
     (None: not prepared), the rest what prepare recorded so that a quota check, an abort or the
     admin API can use it."""
@@ -23,52 +31,34 @@ class UnitRecord:
     previous: str | None = None  # the state before the running operation began
     aborted: bool = False  # back to not prepared by an abort (reads say `None`)
     resource_group: str | None = None
-    usage: dict[str, int] = field(default_factory=dict)  # of each `armQuotas` key
+    usage: dict[str, int] = Field(default_factory=dict)  # of each `armQuotas` key
     deviations: list[str] | None = None  # applied by `deviate` faults
     role_states: dict[str, str] | None = None  # a cloud service's roles before prepare
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"state": self.state}
-        optional = {
-            "previous": self.previous,
-            "aborted": self.aborted or None,
-            "resourceGroup": self.resource_group,
-            "usage": self.usage or None,
-            "deviations": self.deviations,
-            "roleStates": self.role_states,
-        }
-        out.update({k: v for k, v in optional.items() if v is not None})
-        return out
+        """`state`, and each other field once it differs from its default."""
+        return {"state": self.state, **self.model_dump(by_alias=True, exclude_defaults=True)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> UnitRecord:
-        return cls(
-            state=data.get("state"),
-            previous=data.get("previous"),
-            aborted=bool(data.get("aborted")),
-            resource_group=data.get("resourceGroup"),
-            usage=dict(data.get("usage") or {}),
-            deviations=data.get("deviations"),
-            role_states=data.get("roleStates"),
-        )
+        return cls.model_validate(data)
 
 
-@dataclass
-class Operation:
+class Operation(Record):
     """An asynchronous operation (`x-ms-request-id` → `GET /operations/{id}`): InProgress until
     `due` (None: until the admin API completes it), then Succeeded or Failed."""
 
     id: str
     kind: str  # prepare, commit, abort, noop:…, a write (`start:role` …), `vm:…`
     unit: str | None
+    status: str = "InProgress"
     created: float  # platform seconds
     due: float | None
-    data: dict[str, Any] = field(default_factory=dict)
-    failure: dict[str, Any] | None = None  # planned by a fault: {"code", "message"}
-    status: str = "InProgress"
     http_status_code: int = 202
     error: dict[str, Any] | None = None  # {"code", "message"} once Failed
-    finished: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    failure: dict[str, Any] | None = None  # planned by a fault: {"code", "message"}
+    finished: float | None = None  # platform seconds; absent until then
 
     def migration_unit(self) -> str:
         """The unit a migration operation works on (prepare, commit and abort always name one)."""
@@ -77,34 +67,8 @@ class Operation:
         return self.unit
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "kind": self.kind,
-            "unit": self.unit,
-            "status": self.status,
-            "created": self.created,
-            "due": self.due,
-            "httpStatusCode": self.http_status_code,
-            "error": self.error,
-            "data": self.data,
-            "failure": self.failure,
-        }
-        if self.finished is not None:
-            out["finished"] = self.finished
-        return out
+        return self.model_dump(by_alias=True, exclude={"finished"} if self.finished is None else None)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Operation:
-        return cls(
-            id=data["id"],
-            kind=data["kind"],
-            unit=data["unit"],
-            created=data["created"],
-            due=data["due"],
-            data=data["data"],
-            failure=data["failure"],
-            status=data["status"],
-            http_status_code=data["httpStatusCode"],
-            error=data["error"],
-            finished=data.get("finished"),
-        )
+        return cls.model_validate(data)

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from emulator import admin, faults, ops
-from emulator.arm.errors import ArmError
 from emulator.arm.routes import router as arm_router
 from emulator.asm.errors import AsmError
 from emulator.asm.requests import MAX_BODY
 from emulator.asm.routes import router as asm_router
-from emulator.http import Call, Reply, Router, json_reply
+from emulator.http import Call, PlatformError, Reply, Router, json_reply
 from emulator.state import Platform, Platforms
 
 log = logging.getLogger("emulator")
@@ -303,10 +302,8 @@ class Emulator:
         call.path = api.call_path(path, rest)
         try:
             return handler(call)
-        except AsmError as exc:
-            return _asm_error(exc.status, exc.code, exc.message)
-        except ArmError as exc:
-            return json_reply(exc.status, exc.body())
+        except PlatformError as exc:
+            return exc.reply()
 
     def _authenticated(self, request: web.Request) -> bool:
         auth = request.headers.get("Authorization", "")

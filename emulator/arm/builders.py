@@ -5,6 +5,7 @@ Part of the emulator's own classic → ARM translation (see translate.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator.state import Platform
@@ -42,6 +43,22 @@ class Builder:
         rid = self.rid(rtype, name).lower()
         return any(r["id"].lower() == rid for r in self.resources)
 
+    def with_children(
+        self,
+        rtype: str,
+        name: str,
+        collection: str,
+        items: list[dict[str, Any]],
+        properties: Callable[[dict[str, Any]], dict[str, Any]],
+    ) -> str:
+        """The id of resource `name` with one child in `collection` per item (an NSG's rules, a
+        route table's routes); added once per group, however many subnets refer to it."""
+        rid = self.rid(rtype, name)
+        if not self.has(rtype, name):
+            children = [self.child(rid, collection, i["name"], properties(i)) for i in items]
+            self.add(rtype, name, {collection: children})
+        return rid
+
     def child(self, parent_id: str, collection: str, name: str, properties: dict[str, Any]) -> dict[str, Any]:
         return {
             "id": f"{parent_id}/{collection}/{name}",
@@ -51,50 +68,32 @@ class Builder:
 
 
 def nsg(b: Builder, nsg: dict[str, Any]) -> str:
-    rtype = f"{NET}/networkSecurityGroups"
-    rid = b.rid(rtype, nsg["name"])
-    if not b.has(rtype, nsg["name"]):
-        rules = [
-            b.child(
-                rid,
-                "securityRules",
-                r["name"],
-                {
-                    "priority": r["priority"],
-                    "direction": r["direction"],
-                    "access": r["access"],
-                    "protocol": {"TCP": "Tcp", "UDP": "Udp"}.get(r["protocol"], "*"),
-                    "sourceAddressPrefix": r["sourcePrefix"],
-                    "sourcePortRange": r["sourcePort"],
-                    "destinationAddressPrefix": r["destinationPrefix"],
-                    "destinationPortRange": r["destinationPort"],
-                },
-            )
-            for r in nsg["rules"]
-        ]
-        b.add(rtype, nsg["name"], {"securityRules": rules})
-    return rid
+    return b.with_children(f"{NET}/networkSecurityGroups", nsg["name"], "securityRules", nsg["rules"], _rule)
+
+
+def _rule(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "priority": r["priority"],
+        "direction": r["direction"],
+        "access": r["access"],
+        "protocol": {"TCP": "Tcp", "UDP": "Udp"}.get(r["protocol"], "*"),
+        "sourceAddressPrefix": r["sourcePrefix"],
+        "sourcePortRange": r["sourcePort"],
+        "destinationAddressPrefix": r["destinationPrefix"],
+        "destinationPortRange": r["destinationPort"],
+    }
 
 
 def route_table(b: Builder, rt: dict[str, Any]) -> str:
-    rtype = f"{NET}/routeTables"
-    rid = b.rid(rtype, rt["name"])
-    if not b.has(rtype, rt["name"]):
-        routes = [
-            b.child(
-                rid,
-                "routes",
-                r["name"],
-                {
-                    "addressPrefix": r["prefix"],
-                    "nextHopType": r["nextHopType"],
-                    **({"nextHopIpAddress": r["nextHop"]} if r.get("nextHop") else {}),
-                },
-            )
-            for r in rt["routes"]
-        ]
-        b.add(rtype, rt["name"], {"routes": routes})
-    return rid
+    return b.with_children(f"{NET}/routeTables", rt["name"], "routes", rt["routes"], _route)
+
+
+def _route(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "addressPrefix": r["prefix"],
+        "nextHopType": r["nextHopType"],
+        **({"nextHopIpAddress": r["nextHop"]} if r.get("nextHop") else {}),
+    }
 
 
 def vnet(b: Builder, vnet: dict[str, Any]) -> str:

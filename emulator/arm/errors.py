@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from emulator.arm.messages import say
+from emulator.http import PlatformError, Reply, json_reply
 
 
-class ArmError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
+class ArmError(PlatformError):
     def body(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}
+
+    def reply(self) -> Reply:
+        return json_reply(self.status, self.body())
 
 
 def group_not_found(name: str) -> ArmError:

@@ -15,6 +15,7 @@ from emulator.arm.builders import NET, Builder
 from emulator.arm.deployment import deployment_resources
 from emulator.arm.location import arm_location
 from emulator.classic import reserved_ip_address, services_in_vnet
+from emulator.estate.model import QUOTA_KEYS
 from emulator.state import Platform
 
 
@@ -99,18 +100,7 @@ def translate_unit(
 
 def quota_usage(resources: list[dict[str, Any]]) -> dict[str, int]:
     """What a prepare would consume of each `armQuotas` key."""
-    use = dict.fromkeys(
-        (
-            "publicIPAddresses",
-            "staticPublicIPAddresses",
-            "loadBalancers",
-            "networkSecurityGroups",
-            "routeTables",
-            "networkInterfaces",
-            "cores",
-        ),
-        0,
-    )
+    use = dict.fromkeys(QUOTA_KEYS, 0)
     for r in resources:
         t = r["type"]
         if t == f"{NET}/publicIPAddresses":

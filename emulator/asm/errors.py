@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from emulator.http import PlatformError, Reply
 from emulator.xmlw import E, document
 
 
-class AsmError(Exception):
-    """A synchronous ASM failure; the server turns it into an `Error` body."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+class AsmError(PlatformError):
+    """A synchronous ASM failure, answered with an `Error` body."""
 
     def body(self) -> str:
         return document("Error", [E("Code", self.code), E("Message", self.message)])
+
+    def reply(self) -> Reply:
+        return Reply(self.status, self.body())
 
 
 def not_found(what: str) -> AsmError:

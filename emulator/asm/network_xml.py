@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from emulator.arm.circuits import service_key
@@ -209,89 +211,70 @@ def reserved_ip_doc(platform: Platform, rip: dict[str, Any]) -> str:
     return document("ReservedIP", [reserved_ip(platform, rip)[len("<ReservedIP>") : -len("</ReservedIP>")]])
 
 
-def _nsg_parts(platform: Platform, nsg: dict[str, Any], full: bool) -> list[str]:
-    rules = (
-        L(
-            "Rules",
-            [
-                E(
-                    "Rule",
-                    [
-                        E("Name", r["name"]),
-                        E("Type", r["direction"]),
-                        E("Priority", r["priority"]),
-                        E("Action", r["access"]),
-                        E("SourceAddressPrefix", r["sourcePrefix"]),
-                        E("SourcePortRange", r["sourcePort"]),
-                        E("DestinationAddressPrefix", r["destinationPrefix"]),
-                        E("DestinationPortRange", r["destinationPort"]),
-                        E("Protocol", r["protocol"]),
-                        E("State", "Active"),
-                        E("IsDefault", False),
-                    ],
-                )
-                for r in nsg["rules"]
-            ],
-        )
-        if full
-        else ""
-    )
+def _rule(r: dict[str, Any]) -> list[str]:
     return [
-        E("Name", nsg["name"]),
-        E("Label", nsg["name"]),
-        E("Location", platform.location_of(nsg)),
-        rules,
+        E("Name", r["name"]),
+        E("Type", r["direction"]),
+        E("Priority", r["priority"]),
+        E("Action", r["access"]),
+        E("SourceAddressPrefix", r["sourcePrefix"]),
+        E("SourcePortRange", r["sourcePort"]),
+        E("DestinationAddressPrefix", r["destinationPrefix"]),
+        E("DestinationPortRange", r["destinationPort"]),
+        E("Protocol", r["protocol"]),
+        E("State", "Active"),
+        E("IsDefault", False),
     ]
 
 
-def nsgs(platform: Platform) -> str:
-    items = [
-        E("NetworkSecurityGroup", _nsg_parts(platform, n, False))
-        for n in platform.estate["networkSecurityGroups"]
-    ]
-    return document("NetworkSecurityGroups", items)
-
-
-def nsg_doc(platform: Platform, nsg: dict[str, Any], full: bool) -> str:
-    return document("NetworkSecurityGroup", _nsg_parts(platform, nsg, full))
-
-
-def _rt_parts(platform: Platform, rt: dict[str, Any], full: bool) -> list[str]:
-    routes = (
-        L(
-            "RouteList",
-            [
-                E(
-                    "Route",
-                    [
-                        E("Name", r["name"]),
-                        E("AddressPrefix", r["prefix"]),
-                        E("NextHopType", [E("Type", r["nextHopType"]), E("IpAddress", r.get("nextHop"))]),
-                    ],
-                )
-                for r in rt["routes"]
-            ],
-        )
-        if full
-        else ""
-    )
+def _route(r: dict[str, Any]) -> list[str]:
     return [
-        E("Name", rt["name"]),
-        E("Label", rt["name"]),
-        E("Location", platform.location_of(rt)),
-        routes,
+        E("Name", r["name"]),
+        E("AddressPrefix", r["prefix"]),
+        E("NextHopType", [E("Type", r["nextHopType"]), E("IpAddress", r.get("nextHop"))]),
     ]
 
 
-def route_tables(platform: Platform) -> str:
-    return document(
-        "RouteTables",
-        [E("RouteTable", _rt_parts(platform, r, False)) for r in platform.estate["routeTables"]],
-    )
+@dataclass(frozen=True)
+class _Listed:
+    """A classic network item with entries of its own (an NSG's rules, a route table's routes):
+    its element, and its entries' list element, entry element, estate key and entry parts."""
+
+    tag: str
+    list_tag: str
+    entry_tag: str
+    key: str
+    entry: Callable[[dict[str, Any]], list[str]]
 
 
-def route_table_doc(platform: Platform, rt: dict[str, Any], full: bool) -> str:
-    return document("RouteTable", _rt_parts(platform, rt, full))
+_LISTED = {
+    "networkSecurityGroups": _Listed("NetworkSecurityGroup", "Rules", "Rule", "rules", _rule),
+    "routeTables": _Listed("RouteTable", "RouteList", "Route", "routes", _route),
+}
+
+
+def _listed_parts(platform: Platform, kind: _Listed, item: dict[str, Any], full: bool) -> list[str]:
+    """Name, Label (the name) and Location; the entries only with `detaillevel=Full`."""
+    entries = L(kind.list_tag, [E(kind.entry_tag, kind.entry(x)) for x in item[kind.key]]) if full else ""
+    return [
+        E("Name", item["name"]),
+        E("Label", item["name"]),
+        E("Location", platform.location_of(item)),
+        entries,
+    ]
+
+
+def listed_items(platform: Platform, collection: str) -> str:
+    """List Network Security Groups / List Route Tables (no entries in a list)."""
+    kind = _LISTED[collection]
+    parts = [E(kind.tag, _listed_parts(platform, kind, x, False)) for x in platform.estate[collection]]
+    return document(kind.tag + "s", parts)
+
+
+def listed_item(platform: Platform, collection: str, item: dict[str, Any], full: bool) -> str:
+    """Get Network Security Group / Get Route Table."""
+    kind = _LISTED[collection]
+    return document(kind.tag, _listed_parts(platform, kind, item, full))
 
 
 def circuits(platform: Platform) -> str:

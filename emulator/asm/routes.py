@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator.asm import compute_xml, migration, network_xml, storage_xml, writes
@@ -10,6 +11,7 @@ from emulator.asm.messages import say
 from emulator.asm.requests import flat, parse_xml
 from emulator.http import Call, Handler, Reply, Router
 from emulator.records import Operation
+from emulator.state import Platform
 from emulator.xmlw import E, document
 
 router = Router()
@@ -212,56 +214,60 @@ router.add("GET", NW + "/{vnet}/gateway", get_gateway)
 router.add(
     "GET", NW + "/{vnet}/gateway/connections", lambda c: ok(network_xml.gateway_connections_doc(_vnet(c)))
 )
-router.add("GET", NW + "/reservedips", lambda c: ok(network_xml.reserved_ips(c.platform)))
-router.add(
-    "GET",
-    NW + "/reservedips/{name}",
-    lambda c: ok(network_xml.reserved_ip_doc(c.platform, _item(c, "reservedIps", "reserved IP"))),
+
+
+def _network_item_routes(
+    segment: str,
+    kind: str,
+    collection: str,
+    what: str,
+    title: str,
+    listing: Callable[[Platform], str],
+    doc: Callable[[Call, dict[str, Any]], str],
+) -> None:
+    """The four routes of a classic network item migrated on its own (reserved IP, NSG, route
+    table): list, get, delete and migration; `what` names a missing one, `title` a deleted one."""
+    path = f"{NW}/{segment}"
+    router.add("GET", path, lambda c: ok(listing(c.platform)))
+    router.add("GET", path + "/{name}", lambda c: ok(doc(c, _item(c, collection, what))))
+    router.add(
+        "DELETE",
+        path + "/{name}",
+        lambda c: accepted(writes.delete_network_item(c.platform, kind, collection, c.params["name"], title)),
+    )
+    router.add("POST", path + "/{name}/migration", _unit_route(kind))
+
+
+def _listed_routes(segment: str, kind: str, collection: str, what: str, title: str) -> None:
+    """An item with entries (an NSG's rules, a route table's routes; `detaillevel=Full`)."""
+    _network_item_routes(
+        segment,
+        kind,
+        collection,
+        what,
+        title,
+        lambda p: network_xml.listed_items(p, collection),
+        lambda c, item: network_xml.listed_item(c.platform, collection, item, _full(c)),
+    )
+
+
+_network_item_routes(
+    "reservedips",
+    "reservedIp",
+    "reservedIps",
+    "reserved IP",
+    "Reserved IP",
+    network_xml.reserved_ips,
+    lambda c, rip: network_xml.reserved_ip_doc(c.platform, rip),
 )
-router.add(
-    "DELETE",
-    NW + "/reservedips/{name}",
-    lambda c: accepted(
-        writes.delete_network_item(c.platform, "reservedIp", "reservedIps", c.params["name"], "Reserved IP")
-    ),
+_listed_routes(
+    "networksecuritygroups",
+    "networkSecurityGroup",
+    "networkSecurityGroups",
+    "network security group",
+    "Network Security Group",
 )
-router.add("POST", NW + "/reservedips/{name}/migration", _unit_route("reservedIp"))
-router.add("GET", NW + "/networksecuritygroups", lambda c: ok(network_xml.nsgs(c.platform)))
-router.add(
-    "GET",
-    NW + "/networksecuritygroups/{name}",
-    lambda c: ok(
-        network_xml.nsg_doc(c.platform, _item(c, "networkSecurityGroups", "network security group"), _full(c))
-    ),
-)
-router.add(
-    "DELETE",
-    NW + "/networksecuritygroups/{name}",
-    lambda c: accepted(
-        writes.delete_network_item(
-            c.platform,
-            "networkSecurityGroup",
-            "networkSecurityGroups",
-            c.params["name"],
-            "Network Security Group",
-        )
-    ),
-)
-router.add("POST", NW + "/networksecuritygroups/{name}/migration", _unit_route("networkSecurityGroup"))
-router.add("GET", NW + "/routetables", lambda c: ok(network_xml.route_tables(c.platform)))
-router.add(
-    "GET",
-    NW + "/routetables/{name}",
-    lambda c: ok(network_xml.route_table_doc(c.platform, _item(c, "routeTables", "route table"), _full(c))),
-)
-router.add(
-    "DELETE",
-    NW + "/routetables/{name}",
-    lambda c: accepted(
-        writes.delete_network_item(c.platform, "routeTable", "routeTables", c.params["name"], "Route Table")
-    ),
-)
-router.add("POST", NW + "/routetables/{name}/migration", _unit_route("routeTable"))
+_listed_routes("routetables", "routeTable", "routeTables", "route table", "Route Table")
 router.add("GET", NW + "/dedicatedcircuits", lambda c: ok(network_xml.circuits(c.platform)))
 
 

@@ -112,6 +112,14 @@ class _References:
                 seen[name] = i
         return seen
 
+    def once(self, path: str, name: str | None, seen: set[str], what: str) -> None:
+        """Report `name` at `path` when the list it is in (`seen` so far) already has it."""
+        if name is None:
+            return
+        if name in seen:
+            self.errors.add(path, f"duplicate {what} {name!r}")
+        seen.add(name)
+
     def ref(self, path: str, value: str | None, kind: str, label: str) -> None:
         if value is not None and value not in self.names[kind]:
             self.errors.add(path, f"{label} {value!r} is not defined in {kind}")
@@ -119,11 +127,7 @@ class _References:
     def virtual_network(self, base: str, vnet: Doc) -> None:
         subnet_names: set[str] = set()
         for j, subnet in items(vnet, "subnets"):
-            name = text(subnet, "name")
-            if name is not None and name in subnet_names:
-                self.errors.add(f"{base}.subnets[{j}].name", f"duplicate subnet {name!r}")
-            if name is not None:
-                subnet_names.add(name)
+            self.once(f"{base}.subnets[{j}].name", text(subnet, "name"), subnet_names, "subnet")
             nsg = text(subnet, "networkSecurityGroup")
             self.ref(
                 f"{base}.subnets[{j}].networkSecurityGroup",
@@ -175,11 +179,7 @@ class _Deployment:
             self.subnet(f"{base}.internalLoadBalancers[{j}].subnet", text(ilb, "subnet"))
         roles: set[str] = set()
         for j, role in items(dep, "roles"):
-            name = text(role, "name")
-            if name is not None and name in roles:
-                self.errors.add(f"{base}.roles[{j}].name", f"duplicate role {name!r}")
-            if name is not None:
-                roles.add(name)
+            refs.once(f"{base}.roles[{j}].name", text(role, "name"), roles, "role")
             self.role(f"{base}.roles[{j}]", role)
 
     def reserved_ip(self) -> None:
