@@ -78,7 +78,7 @@ def state(call: Call) -> Reply:
             "switches": switches.positions(p),
             "units": {u: r.to_json() for u, r in p.units.items()},
             "operations": [op.to_json() for op in p.ops.values()],
-            "resourceGroups": sorted(g["name"] for g in p.groups.values()),
+            "resourceGroups": sorted(g.name for g in p.groups.values()),
             "resourceCount": len(p.resources),
             "faults": p.controls.faults,
             "estate": {

@@ -1,10 +1,11 @@
-"""The emulator's own records of one subscription, typed: a migration unit's record and an
-asynchronous operation.
+"""The emulator's own records of one subscription, typed: a migration unit's record, an
+asynchronous operation and an ARM resource group.
 
-The platform's documents (the classic estate, ARM resource groups and resources) stay JSON
-dicts: they are what the wire answers are made of. These records are the emulator's bookkeeping
-around them; each is persisted and shown by the admin API (`GET /admin/state`,
-`/admin/operations`) as `to_json()` gives it — the same keys the state file has always had.
+The platform's documents (the classic estate, ARM resources) stay JSON dicts: they are what the
+wire answers are made of. These records are the emulator's bookkeeping, and a resource group
+(whose ARM document is fixed but for its id, name and location); each is persisted and shown by
+the admin API (`GET /admin/state`, `/admin/operations`) as `to_json()` gives it — the same keys
+the state file has always had.
 """
 
 from __future__ import annotations
@@ -72,3 +73,36 @@ class Operation(Record):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Operation:
         return cls.model_validate(data)
+
+
+class ResourceGroup(Record):
+    """An ARM resource group, made by a prepare (`unit`; `committed` once that unit is) or by
+    an ExpressRoute circuit's move to ARM."""
+
+    id: str
+    name: str
+    location: str
+    unit: str | None = None
+    committed: bool = False
+
+    @classmethod
+    def create(cls, subscription: str, name: str, location: str) -> ResourceGroup:
+        return cls(id=f"/subscriptions/{subscription}/resourceGroups/{name}", name=name, location=location)
+
+    def wire(self) -> dict[str, Any]:
+        """The group as ARM answers it."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": "Microsoft.Resources/resourceGroups",
+            "location": self.location,
+            "tags": {},
+            "properties": {"provisioningState": "Succeeded"},
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.wire(), **self.model_dump(include={"unit", "committed"}, exclude_defaults=True)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ResourceGroup:
+        return cls.model_validate(data)  # the wire's fixed keys are ignored

@@ -5,7 +5,8 @@ id (`Platforms`, keyed case-insensitively: the platform's subscription ids are G
 without case). A request for a subscription without a backend is refused as the platform refuses
 it (`emulator/server.py`: ASM 403 `ForbiddenError`, ARM 404 `SubscriptionNotFound`). The estate
 file describes one subscription, so there is one backend; its own records are typed
-(`emulator/records.py`), the platform's documents (estate, ARM groups and resources) are JSON.
+(`emulator/records.py`, with the resource groups), the platform's documents (estate, ARM
+resources) are JSON.
 
 Everything is persisted as JSON in the state directory (`state.json`, format 2: the controls
 and `subscriptions`, one entry per backend; a format-1 file — one subscription's keys at the top
@@ -24,7 +25,7 @@ from typing import Any
 from emulator.arm import circuits
 from emulator.arm.location import arm_location
 from emulator.clock import PlatformClock
-from emulator.records import Operation, UnitRecord
+from emulator.records import Operation, ResourceGroup, UnitRecord
 
 STATE_FILE = "state.json"
 STATE_FORMAT = 2
@@ -83,7 +84,7 @@ class Platform:
         self.subscription: str = self.estate["subscriptionId"]
         self.units: dict[str, UnitRecord] = {}
         self.ops: dict[str, Operation] = {}
-        self.groups: dict[str, dict[str, Any]] = {}  # lower-case name -> group
+        self.groups: dict[str, ResourceGroup] = {}  # lower-case name -> group
         self.resources: dict[str, dict[str, Any]] = {}  # lower-case id -> resource
         for circuit in self.estate["expressRouteCircuits"]:  # circuits moved to ARM up front
             if circuit.get("movedToArm"):
@@ -95,7 +96,7 @@ class Platform:
             "original": self.original,
             "units": {name: record.to_json() for name, record in self.units.items()},
             "ops": {op_id: op.to_json() for op_id, op in self.ops.items()},
-            "groups": self.groups,
+            "groups": {key: group.to_json() for key, group in self.groups.items()},
             "resources": self.resources,
         }
 
@@ -105,7 +106,7 @@ class Platform:
         self.subscription = self.estate["subscriptionId"]
         self.units = {name: UnitRecord.from_json(r) for name, r in data["units"].items()}
         self.ops = {op_id: Operation.from_json(op) for op_id, op in data["ops"].items()}
-        self.groups = data["groups"]
+        self.groups = {key: ResourceGroup.from_json(group) for key, group in data["groups"].items()}
         self.resources = data["resources"]
 
     # -- helpers ---------------------------------------------------------------------------
@@ -162,8 +163,8 @@ class Platform:
         group = circuit.get("armResourceGroup") or group or circuits.DEFAULT_GROUP
         circuit["armResourceGroup"] = group
         location = arm_location(self.estate["location"])
-        group_resource, resource = circuits.resources(self.subscription, group, circuit["name"], location)
-        self.groups.setdefault(group.lower(), group_resource)
+        resource = circuits.resource(self.subscription, group, circuit["name"], location)
+        self.groups.setdefault(group.lower(), ResourceGroup.create(self.subscription, group, location))
         self.resources[resource["id"].lower()] = resource
         return resource
 

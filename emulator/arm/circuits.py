@@ -25,19 +25,9 @@ def service_key(name: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
 
-def resources(
-    subscription: str, group: str, name: str, location: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The resource group a moved circuit lands in and the circuit's ARM resource."""
-    group_resource = {
-        "id": f"/subscriptions/{subscription}/resourceGroups/{group}",
-        "name": group,
-        "type": "Microsoft.Resources/resourceGroups",
-        "location": location,
-        "tags": {},
-        "properties": {"provisioningState": "Succeeded"},
-    }
-    circuit = {
+def resource(subscription: str, group: str, name: str, location: str) -> dict[str, Any]:
+    """The circuit's ARM resource (in `group`)."""
+    return {
         "id": f"/subscriptions/{subscription}/resourceGroups/{group}/providers/{CIRCUIT_TYPE}/{name}",
         "name": name,
         "type": CIRCUIT_TYPE,
@@ -57,4 +47,3 @@ def resources(
             },
         },
     }
-    return group_resource, circuit

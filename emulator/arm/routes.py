@@ -16,6 +16,7 @@ from emulator.arm.errors import ArmError, group_not_found, resource_not_found
 from emulator.arm.messages import say
 from emulator.classic import HOLDING_STATES
 from emulator.http import Call, Reply, Router, json_reply
+from emulator.records import ResourceGroup
 
 router = Router()
 router.routes.extend(compute.router.routes)  # first: they are more specific than the generic routes
@@ -41,7 +42,7 @@ def _page(call: Call, items: list[dict[str, Any]]) -> Reply:
 _public = compute.public
 
 
-def _group(call: Call) -> dict[str, Any]:
+def _group(call: Call) -> ResourceGroup:
     group = call.platform.groups.get(call.params["group"].lower())
     if group is None:
         raise group_not_found(call.params["group"])
@@ -54,14 +55,14 @@ def _in_group(call: Call, group: str) -> list[dict[str, Any]]:
 
 
 def list_groups(call: Call) -> Reply:
-    return _page(call, [_public(g) for _, g in sorted(call.platform.groups.items())])
+    return _page(call, [g.wire() for _, g in sorted(call.platform.groups.items())])
 
 
 def get_group(call: Call) -> Reply:
     group = _group(call)
     if call.method == "HEAD":
         return Reply(204, "", "application/json")
-    return json_reply(200, _public(group))
+    return json_reply(200, group.wire())
 
 
 def _summary(res: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +75,7 @@ def _summary(res: dict[str, Any]) -> dict[str, Any]:
 
 def list_group_resources(call: Call) -> Reply:
     group = _group(call)
-    return _page(call, [_summary(r) for r in _in_group(call, group["name"])])
+    return _page(call, [_summary(r) for r in _in_group(call, group.name)])
 
 
 def list_resources(call: Call) -> Reply:
@@ -149,13 +150,13 @@ def get_by_path(call: Call) -> Reply:
     group = _group(call)
     segments = [s for s in call.params["rest"].split("/") if s]
     ns, rtype, name = call.params["ns"], segments[0], segments[1]
-    base_id = f"/subscriptions/{call.platform.subscription}/resourcegroups/{group['name'].lower()}/providers/{ns.lower()}"  # noqa: E501
+    base_id = f"/subscriptions/{call.platform.subscription}/resourcegroups/{group.name.lower()}/providers/{ns.lower()}"  # noqa: E501
     full = call.platform.resources.get(f"{base_id}/{'/'.join(segments)}".lower())
     if full is not None:
         return json_reply(200, _public(full))
     parent = call.platform.resources.get(f"{base_id}/{rtype}/{name}".lower())
     if parent is None:
-        raise resource_not_found(f"{ns}/{rtype}", name, group["name"])
+        raise resource_not_found(f"{ns}/{rtype}", name, group.name)
     rest = segments[2:]
     if len(rest) == 1:
         # children of a resource: a list held in its properties, or child resources (extensions)
@@ -166,12 +167,12 @@ def get_by_path(call: Call) -> Reply:
         kids = [_public(r) for rid, r in sorted(call.platform.resources.items()) if rid.startswith(prefix)]
         if kids:
             return _page(call, kids)
-        raise resource_not_found(f"{ns}/{rtype}/{rest[0]}", name, group["name"])
+        raise resource_not_found(f"{ns}/{rtype}/{rest[0]}", name, group.name)
     if len(rest) == 2:
         for child in parent["properties"].get(rest[0]) or []:
             if isinstance(child, dict) and child.get("name", "").lower() == rest[1].lower():
                 return json_reply(200, child)
-        raise resource_not_found(f"{ns}/{rtype}/{rest[0]}", f"{name}/{rest[1]}", group["name"])
+        raise resource_not_found(f"{ns}/{rtype}/{rest[0]}", f"{name}/{rest[1]}", group.name)
     raise ArmError(400, "InvalidResourceType", say("arm.path-not-supported", path=call.path))
 
 

@@ -16,13 +16,14 @@ from emulator.arm.deployment import deployment_resources
 from emulator.arm.location import arm_location
 from emulator.classic import reserved_ip_address, services_in_vnet
 from emulator.estate.model import QUOTA_KEYS
+from emulator.records import ResourceGroup
 from emulator.state import Platform
 
 
 # -- units -----------------------------------------------------------------------------------
 def translate_unit(
     platform: Platform, unit: str, destination: dict[str, str] | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[ResourceGroup, list[dict[str, Any]]]:
     """(resource group, resources) that preparing `unit` creates."""
     kind, name = unit.split("/", 1)
     group = f"{name}-Migrated"
@@ -87,15 +88,7 @@ def translate_unit(
         rt = platform.item("routeTables", name)
         b = Builder(platform, group, arm_location(platform.location_of(rt)))
         bld.route_table(b, rt)
-    rg = {
-        "id": f"/subscriptions/{platform.subscription}/resourceGroups/{group}",
-        "name": group,
-        "type": "Microsoft.Resources/resourceGroups",
-        "location": b.location,
-        "tags": {},
-        "properties": {"provisioningState": "Succeeded"},
-    }
-    return rg, b.resources
+    return ResourceGroup.create(platform.subscription, group, b.location), b.resources
 
 
 def quota_usage(resources: list[dict[str, Any]]) -> dict[str, int]:

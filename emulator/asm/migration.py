@@ -318,11 +318,11 @@ def _complete_prepare(platform: Platform, op: Operation) -> tuple[str, str | Non
         platform.units[unit] = UnitRecord(state="PrepareFailed")
         return "Failed", "BadRequest", " ".join(problems)
     record.deviations = faults.apply_deviations(platform, unit, resources)
-    rg["unit"] = unit
-    platform.groups[rg["name"].lower()] = rg
+    rg.unit = unit
+    platform.groups[rg.name.lower()] = rg
     for res in resources:
         platform.resources[res["id"].lower()] = res
-    record.resource_group = rg["name"]
+    record.resource_group = rg.name
     record.usage = quota_usage(resources)
     if kind == "cloudService":  # outside a VNet: stopped and deallocated, new private IP
         record.role_states = {r["name"]: r["state"] for r in item["deployment"]["roles"]}
@@ -378,8 +378,8 @@ def _complete_commit(platform: Platform, op: Operation) -> tuple[str, str | None
         est[coll] = [x for x in est[coll] if x["name"] != name]
     platform.units[unit].state = "Committed"
     for group in platform.groups.values():
-        if group.get("unit") == unit:
-            group["committed"] = True
+        if group.unit == unit:
+            group.committed = True
     return "Succeeded", None, None
 
 

@@ -68,7 +68,7 @@ def test_core_prediction_matches_the_emulators_prepare(name: str, text: str) -> 
         group, resources = translate_unit(platform, verdict.unit)
         from migration.units import parse_unit
 
-        findings = check_unit(estate, parse_unit(verdict.unit), [group, *resources])
+        findings = check_unit(estate, parse_unit(verdict.unit), [group.wire(), *resources])
         deviations = [f.to_dict() for f in findings if f.severity != "info"]
         assert deviations == [], f"{verdict.unit}: {deviations}"
         checked += 1

@@ -12,7 +12,7 @@ import pytest
 from emulator.asm import migration
 from emulator.clock import PlatformClock
 from emulator.estate import load_estate
-from emulator.records import Operation, UnitRecord
+from emulator.records import Operation, ResourceGroup, UnitRecord
 from emulator.state import STATE_FILE, Platforms, load_or_create
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,6 +51,8 @@ def test_a_restart_continues_with_typed_records(tmp_path: Path) -> None:
     assert record == before.home.units["virtualNetwork/vnet-small"]
     assert after.home.ops == before.home.ops
     assert after.home.groups == before.home.groups and after.home.resources == before.home.resources
+    group = after.home.groups["vnet-small-migrated"]
+    assert isinstance(group, ResourceGroup) and group.unit == "virtualNetwork/vnet-small"
     assert after.controls.faults == [{"id": "f1", "type": "error"}]
     assert after.clock.now() >= 1_000_000.0  # platform time resumed, not restarted at 0
     fresh = load_or_create(
@@ -109,3 +111,19 @@ def test_an_operation_names_its_unit_or_says_it_has_none() -> None:
     assert Operation(
         id="0003", kind="commit", unit="reservedIp/r", created=0.0, due=0.0
     ).migration_unit() == ("reservedIp/r")
+
+
+def test_a_resource_group_keeps_its_wire_document_and_its_unit() -> None:
+    group = ResourceGroup.create(SUB, "vnet-small-Migrated", "westeurope")
+    group.unit = "virtualNetwork/vnet-small"
+    saved = group.to_json()
+    assert saved == {
+        "id": f"/subscriptions/{SUB}/resourceGroups/vnet-small-Migrated",
+        "name": "vnet-small-Migrated",
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": "westeurope",
+        "tags": {},
+        "properties": {"provisioningState": "Succeeded"},
+        "unit": "virtualNetwork/vnet-small",
+    }
+    assert ResourceGroup.from_json(saved) == group and "unit" not in group.wire()
