@@ -10,14 +10,15 @@ Public API (stable; add, don't rename):
   `subscription` for findings that concern every unit.
 - `UnitVerdict(unit, verdict, blocked_by, reasons)`; verdict ∈ `VERDICTS`
   (`migratable`, `notMigratable`, `blocked`); `.to_dict()` → `{"unit", "verdict", "blockedBy"}`.
-- `RULES`: the catalogue (`Rule(id, severity, title, reference, remedy)`), listed in
-  docs/prechecks.md by `python -m migration.prechecks.docs`.
+- `RULES`: the catalogue (`Rule(id, severity, title, reference, remedy)`) in id order: the
+  metadata from `catalogue.toml`, each with its check; listed in docs/prechecks.md by
+  `python -m migration.prechecks.docs`.
 - `verdict_of(unit, findings)`: a verdict from any list of findings (e.g. ours plus the
   platform's validate messages mapped to `Finding`s).
 """
 
-from migration.prechecks.catalogue import RULES, SEVERITIES, SUBSCRIPTION, Finding, Hit, Rule
-from migration.prechecks.engine import VERDICTS, PrecheckReport, UnitVerdict, run_prechecks, verdict_of
+from migration.prechecks.catalogue import SEVERITIES, SUBSCRIPTION, Finding, Hit, Rule
+from migration.prechecks.engine import RULES, VERDICTS, PrecheckReport, UnitVerdict, run_prechecks, verdict_of
 
 __all__ = [
     "RULES",

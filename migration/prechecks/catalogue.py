@@ -5,13 +5,21 @@ covers and a default remedy; its check yields `Hit`s for the units and resources
 Severities: `error` (cannot migrate until someone changes something), `blocked` (waits for
 other units, named in `blocked_by`), `warning` (migrates, but something changes or is lost),
 `info`.
+
+The metadata is data, kept in `catalogue.toml` next to this module (one table that reads as the
+catalogue it is, and that docs/prechecks.md is generated from); it is loaded and checked when
+this module is imported. The logic is code: each check function in `rules_*.py` is bound to its
+entry by `@check("C2A-NNN")`, and `bind_rules` pairs them (every entry has exactly one check).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from migration.fields import camel_fields
 
@@ -52,6 +60,10 @@ class Finding:
         return camel_fields(self, "rule", "severity", "unit", "resource", "message", "remedy")
 
 
+Check = Callable[[Any], Iterable[Hit]]
+C = TypeVar("C", bound=Check)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
@@ -59,7 +71,7 @@ class Rule:
     title: str
     reference: str
     remedy: str
-    check: Callable[[Any], Iterable[Hit]] = field(compare=False, repr=False)
+    check: Check = field(compare=False, repr=False)
 
     def run(self, ctx: Any) -> list[Finding]:
         return [
@@ -70,20 +82,61 @@ class Rule:
         ]
 
 
-RULES: list[Rule] = []
+CATALOGUE_FILE = Path(__file__).with_name("catalogue.toml")
+FIELDS = ("id", "severity", "title", "reference", "remedy")
+_ID = re.compile(r"^C2A-[0-9]{3}$")
 
 
-def rule(
-    id: str, severity: str, title: str, *, reference: str, remedy: str
-) -> Callable[[Callable[[Any], Iterable[Hit]]], Callable[[Any], Iterable[Hit]]]:
-    """Register a check in the catalogue (ids are unique; severities from `SEVERITIES`)."""
-    if severity not in SEVERITIES:
-        raise ValueError(f"{id}: unknown severity {severity!r}")
-    if any(r.id == id for r in RULES):
-        raise ValueError(f"duplicate rule id {id}")
+def parse_catalogue(text: str) -> list[dict[str, str]]:
+    """The catalogue's entries in file order, checked so that a bad edit fails at import with the
+    entry and field named: only `[[rule]]` tables, each with exactly `FIELDS`, all non-empty
+    strings, a well-formed unique id and a severity from `SEVERITIES`."""
+    data = tomllib.loads(text)
+    if set(data) != {"rule"} or not isinstance(data["rule"], list):
+        raise ValueError(f"{CATALOGUE_FILE.name}: expected only [[rule]] tables, found {sorted(data)}")
+    entries: list[dict[str, str]] = []
+    for i, entry in enumerate(data["rule"]):
+        where = f"{CATALOGUE_FILE.name} rule[{i}]"
+        if set(entry) != set(FIELDS):
+            extra, missing = sorted(set(entry) - set(FIELDS)), [f for f in FIELDS if f not in entry]
+            raise ValueError(f"{where}: unknown fields {extra}, missing fields {missing}")
+        for name in FIELDS:
+            if not isinstance(entry[name], str) or not entry[name].strip():
+                raise ValueError(f"{where}.{name}: must be a non-empty string, not {entry[name]!r}")
+        if not _ID.match(entry["id"]):
+            raise ValueError(f"{where}.id: {entry['id']!r} is not C2A-NNN")
+        if any(e["id"] == entry["id"] for e in entries):
+            raise ValueError(f"{where}.id: duplicate rule id {entry['id']}")
+        if entry["severity"] not in SEVERITIES:
+            raise ValueError(f"{where}.severity: unknown severity {entry['severity']!r}")
+        entries.append(entry)
+    return entries
 
-    def register(check: Callable[[Any], Iterable[Hit]]) -> Callable[[Any], Iterable[Hit]]:
-        RULES.append(Rule(id, severity, title, reference, remedy, check))
-        return check
 
-    return register
+CATALOGUE = parse_catalogue(CATALOGUE_FILE.read_text(encoding="utf-8"))
+CHECKS: dict[str, Check] = {}  # filled by `@check` as the rules_*.py modules are imported
+
+
+def check(id: str) -> Callable[[C], C]:
+    """Bind a check to its catalogue entry `id` (an entry has one check; the id must exist)."""
+    if not any(e["id"] == id for e in CATALOGUE):
+        raise ValueError(f"{id}: no such rule in {CATALOGUE_FILE.name}")
+    if id in CHECKS:
+        raise ValueError(f"{id}: already has a check")
+
+    def bind(fn: C) -> C:
+        CHECKS[id] = fn
+        return fn
+
+    return bind
+
+
+def bind_rules(entries: Iterable[Mapping[str, str]], checks: Mapping[str, Check]) -> list[Rule]:
+    """The rules in catalogue order, each entry with its check; an entry without one is an error."""
+    entries = list(entries)
+    if missing := [e["id"] for e in entries if e["id"] not in checks]:
+        raise ValueError(f"rules without a check: {', '.join(missing)}")
+    return [
+        Rule(e["id"], e["severity"], e["title"], e["reference"], e["remedy"], checks[e["id"]])
+        for e in entries
+    ]

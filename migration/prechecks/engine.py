@@ -16,12 +16,13 @@ from migration.prechecks import (
     rules_network,
     rules_prepare,
 )
-from migration.prechecks.catalogue import RULES, SEVERITIES, SUBSCRIPTION, Finding
+from migration.prechecks.catalogue import CATALOGUE, CHECKS, SEVERITIES, SUBSCRIPTION, Finding, bind_rules
 from migration.prechecks.context import Context
 from migration.units import UNIT_KINDS, UnitRef, parse_unit
 
-# importing the rule modules registers their rules, in this order
+# importing the rule modules binds their checks to the catalogue's entries
 _RULE_MODULES = (rules_features, rules_config, rules_errors, rules_prepare, rules_network, rules_changes)
+RULES = bind_rules(CATALOGUE, CHECKS)  # in catalogue (id) order
 
 VERDICTS = ("migratable", "notMigratable", "blocked")
 

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule, unit_hit
+from migration.prechecks.catalogue import SUBSCRIPTION, Hit, check, unit_hit
 from migration.prechecks.context import Context
 
-REF = "Unsupported features and configurations"
 ARM_WRITE_LIMIT_VMS = 400
 
 
-@rule(
-    "C2A-501",
-    "warning",
-    "VMs outside a virtual network are stopped and get new IPs",
-    reference="Required order 5: cloud services not in a VNet",
-    remedy="Plan the downtime; reserve the VIP first if its address must survive; update anything that uses "
-    "the private IPs.",
-)
+@check("C2A-501")
 def outside_vnet(ctx: Context) -> Iterator[Hit]:
     reserved = {
         c.deployment.reserved_ip
@@ -38,13 +30,7 @@ def outside_vnet(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule(
-    "C2A-502",
-    "warning",
-    "XML extension is dropped",
-    reference=REF + ": XML extensions (BGInfo 1.*, Visual Studio Debugger, Web Deploy, Remote Debugging)",
-    remedy="Re-install the extension's ARM (JSON) version after migration if it is still needed.",
-)
+@check("C2A-502")
 def xml_extensions(ctx: Context) -> Iterator[Hit]:
     for at, ext in ctx.extensions:
         if ext.xml:
@@ -54,13 +40,7 @@ def xml_extensions(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-503",
-    "warning",
-    "Alerts are dropped",
-    reference=REF + ": alerts and autoscale policies (dropped)",
-    remedy="Re-create the alert rules in Azure Monitor after migration.",
-)
+@check("C2A-503")
 def alerts(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.alerts:
@@ -69,13 +49,7 @@ def alerts(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-504",
-    "warning",
-    "Autoscale is dropped",
-    reference=REF + ": alerts and autoscale policies (dropped)",
-    remedy="Re-create the scaling rules in ARM (e.g. a scale set or automation) after migration.",
-)
+@check("C2A-504")
 def autoscale(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.autoscale:
@@ -85,14 +59,7 @@ def autoscale(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-505",
-    "warning",
-    "RBAC assignments on classic resources must be re-created",
-    reference=REF + ": RBAC assignments on classic resources",
-    remedy="Re-create the assignment on the new ARM resource (the report lists classic → ARM ids). "
-    "Assignments at subscription scope are not affected.",
-)
+@check("C2A-505")
 def rbac(ctx: Context) -> Iterator[Hit]:
     """Assignments on a migrated resource are lost with its classic id. One at subscription scope
     covers the new ARM resources as it covered the classic ones, so it is not a finding."""
@@ -113,18 +80,7 @@ def rbac(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule(
-    "C2A-506",
-    "warning",
-    "Prepared storage account: management plane locked until commit or abort",
-    reference=(
-        "Microsoft docs, classic-account-migration-process: 'There is no set window of time before "
-        "which you need to commit or abort … management plane operations are locked for the classic "
-        "storage account until you either abort or commit'"
-    ),
-    remedy="Do management changes (e.g. key regeneration) before prepare or after commit; there is no "
-    "deadline to commit.",
-)
+@check("C2A-506")
 def storage_locked(ctx: Context) -> Iterator[Hit]:
     """The platform sets no window between prepare and commit (Microsoft docs; the 30-day
     automatic commit this rule used to warn of has no source and the docs contradict it), but a
@@ -137,15 +93,7 @@ def storage_locked(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule(
-    "C2A-507",
-    "warning",
-    "Large virtual network may hit the ARM write limit",
-    reference=(
-        "Required order 2: VNets with more than ~400 VMs may hit the ARM write limit (1,200 writes/hour)"
-    ),
-    remedy="Expect throttling during prepare; keep other ARM writes in the subscription low meanwhile.",
-)
+@check("C2A-507")
 def write_limit(ctx: Context) -> Iterator[Hit]:
     counts: dict[str, int] = {}
     for at in ctx.roles:
@@ -158,13 +106,7 @@ def write_limit(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-601",
-    "info",
-    "Certificates move to a key vault",
-    reference="Required order: one key vault per cloud service that has certificates",
-    remedy="Grant access to the new key vault to whoever deploys certificates.",
-)
+@check("C2A-601")
 def certificates(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.certificates:
@@ -175,13 +117,7 @@ def certificates(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-602",
-    "info",
-    "Portal-created virtual network name",
-    reference="Error catalogue: 'The virtual network {v} doesn't exist'",
-    remedy="Address the network by its full name 'Group <resource group> <name>' in requests.",
-)
+@check("C2A-602")
 def portal_vnet_name(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         if vnet.name.startswith("Group ") and vnet.name.count(" ") >= 2:

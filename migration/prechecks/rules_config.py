@@ -4,20 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import Hit, rule, unit_hit
+from migration.prechecks.catalogue import Hit, check, unit_hit
 from migration.prechecks.context import Context
 
-REF = "Unsupported features and configurations"
 GOOD_STATES = ("Running", "Stopped", "StoppedDeallocated")
 
 
-@rule(
-    "C2A-110",
-    "error",
-    "VM in more than one subnet",
-    reference=REF + ": a VM with multiple subnets",
-    remedy="Put the VM's primary configuration in a single subnet (use secondary NICs for other subnets).",
-)
+@check("C2A-110")
 def multiple_subnets(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if len(at.role.subnets) > 1:
@@ -26,13 +19,7 @@ def multiple_subnets(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-111",
-    "error",
-    "VM in a virtual network without a subnet",
-    reference=REF + ": a VM in a VNet without an explicit subnet",
-    remedy="Assign the VM to a subnet of its virtual network.",
-)
+@check("C2A-111")
 def no_subnet(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if at.deployment.virtual_network and not at.role.subnets:
@@ -42,13 +29,7 @@ def no_subnet(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-112",
-    "error",
-    "Boot diagnostics on Premium storage",
-    reference=REF + ": boot diagnostics with Premium storage",
-    remedy="Disable boot diagnostics or point them at a Standard storage account.",
-)
+@check("C2A-112")
 def premium_boot_diagnostics(ctx: Context) -> Iterator[Hit]:
     accounts = {a.name: a for a in ctx.estate.storage_accounts}
     for at in ctx.roles:
@@ -60,13 +41,7 @@ def premium_boot_diagnostics(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-113",
-    "error",
-    "Cloud service with more than one availability set",
-    reference=REF + ": a cloud service with more than one availability set",
-    remedy="Use one availability set per cloud service (or none).",
-)
+@check("C2A-113")
 def many_availability_sets(ctx: Context) -> Iterator[Hit]:
     for service, d in ctx.iaas_deployments():
         sets = sorted({r.availability_set for r in d.roles if r.availability_set})
@@ -78,13 +53,7 @@ def many_availability_sets(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-114",
-    "error",
-    "VMs inside and outside an availability set in one service",
-    reference=REF + ": a cloud service with availability-set VMs and VMs outside any set",
-    remedy="Put every VM of the service in the availability set, or none.",
-)
+@check("C2A-114")
 def mixed_availability(ctx: Context) -> Iterator[Hit]:
     for service, d in ctx.iaas_deployments():
         outside = [r.name for r in d.roles if not r.availability_set]
@@ -97,13 +66,7 @@ def mixed_availability(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-115",
-    "error",
-    "Mixed single-NIC and multi-NIC VMs in one service",
-    reference=REF + ": mixed single-NIC and multi-NIC VMs in one service",
-    remedy="Give every VM of the service secondary NICs, or none.",
-)
+@check("C2A-115")
 def mixed_nics(ctx: Context) -> Iterator[Hit]:
     for service, d in ctx.iaas_deployments():
         multi = [r.name for r in d.roles if r.secondary_nics]
@@ -115,13 +78,7 @@ def mixed_nics(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-116",
-    "error",
-    "PaaS (web/worker role) deployment",
-    reference=REF + ": PaaS deployments; error catalogue: 'because it's a PaaS deployment'",
-    remedy="Not migratable with this API: move the service to Cloud Services (extended support) instead.",
-)
+@check("C2A-116")
 def paas(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         d = service.deployment
@@ -133,13 +90,7 @@ def paas(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-117",
-    "error",
-    "Virtual network with web/worker roles",
-    reference=REF + ": a VNet holding both VMs and web/worker roles",
-    remedy="Move the PaaS deployments out of the virtual network (or delete them) before migrating it.",
-)
+@check("C2A-117")
 def vnet_with_paas(ctx: Context) -> Iterator[Hit]:
     paas_in: dict[str, list[str]] = {}
     for service in ctx.estate.cloud_services:
@@ -154,16 +105,7 @@ def vnet_with_paas(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule(
-    "C2A-118",
-    "error",
-    "VM in a state that cannot migrate",
-    reference=REF + ": VMs not in Running, Stopped or StoppedDeallocated; error catalogue: State",
-    remedy=(
-        "Start, stop or deallocate the VM (or fix it with support) so it is Running, Stopped "
-        "or StoppedDeallocated."
-    ),
-)
+@check("C2A-118")
 def bad_state(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if at.role.state not in GOOD_STATES:
@@ -176,13 +118,7 @@ def bad_state(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-119",
-    "error",
-    "Reserved IP without an input endpoint",
-    reference=REF + ": a reserved IP with no input endpoint",
-    remedy="Add an input endpoint to the deployment, or disassociate the reserved IP.",
-)
+@check("C2A-119")
 def reserved_ip_without_endpoint(ctx: Context) -> Iterator[Hit]:
     services = {c.name: c for c in ctx.estate.cloud_services}
     seen: set[str] = set()
@@ -206,13 +142,7 @@ def reserved_ip_without_endpoint(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-120",
-    "error",
-    "Cloud service without a deployment",
-    reference="Endpoints: a cloud service migrates through its deployment's migration path",
-    remedy="Delete the empty cloud service (nothing to migrate) or deploy its VMs first.",
-)
+@check("C2A-120")
 def empty_service(ctx: Context) -> Iterator[Hit]:
     for service in ctx.estate.cloud_services:
         if service.deployment is None:

@@ -6,21 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from migration.estate import Extension, expected_blob_bytes
-from migration.prechecks.catalogue import Hit, rule
+from migration.prechecks.catalogue import Hit, check
 from migration.prechecks.context import Context
 
-REF = "Error catalogue"
 
-
-@rule(
-    "C2A-201",
-    "error",
-    "Guest agent not ready",
-    reference=REF + ": 'VM Agent … reporting the overall agent status as Not Ready'",
-    remedy=(
-        "Give the VM outbound internet and DNS access so the VM agent reports Ready (or reinstall the agent)."
-    ),
-)
+@check("C2A-201")
 def guest_agent(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         # a deallocated or stopped VM reports no agent status; the platform checks running VMs
@@ -31,13 +21,7 @@ def guest_agent(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-202",
-    "error",
-    "Extension not reporting Ready",
-    reference=REF + ": 'Extension {e} whose Status isn't being reported' / 'reporting Handler Status'",
-    remedy="Fix the VM's outbound connectivity so the extension reports Ready, or uninstall the extension.",
-)
+@check("C2A-202")
 def extension_status(ctx: Context) -> Iterator[Hit]:
     for at, ext in ctx.extensions:
         if at.role.state == "Running" and ext.status.casefold() != "ready":
@@ -76,43 +60,18 @@ def is_security_center(ext: Extension) -> bool:
     return publisher.startswith("microsoft.azure.security") and "antimalware" not in ext.name.casefold()
 
 
-rule(
-    "C2A-203",
-    "error",
-    "Azure Backup extension",
-    reference=REF + ": 'contains Extension VMSnapshot/VMSnapshotLinux'",
-    remedy="Stop Azure Backup protection of the VM and remove the VMSnapshot extension; re-protect in ARM.",
-)(_extension_rule(is_backup, "which is currently not supported for migration (Azure Backup)."))
+check("C2A-203")(_extension_rule(is_backup, "which is currently not supported for migration (Azure Backup)."))
 
-rule(
-    "C2A-204",
-    "error",
-    "Site Recovery extension",
-    reference="Unsupported features and configurations: Site Recovery extension",
-    remedy="Disable replication (Site Recovery) for the VM and remove the extension; re-enable it in ARM.",
-)(_extension_rule(is_site_recovery, "which isn't supported in Azure Resource Manager (Site Recovery)."))
-
-rule(
-    "C2A-205",
-    "error",
-    "Security Center / Defender for Cloud extension",
-    reference=(
-        "Unsupported features and configurations: Microsoft Defender for Cloud / Security Center extension"
-    ),
-    remedy="Turn off Security Center monitoring for the VM and uninstall the extension.",
-)(_extension_rule(is_security_center, "which isn't supported in Azure Resource Manager (Security Center)."))
-
-
-@rule(
-    "C2A-206",
-    "warning",
-    "Data-disk blob size does not match its size",
-    reference=REF
-    + ": 'physical blob size … doesn't match the VM Data Disk logical size … Migration will proceed "
-    "without specifying a size for the data disk' (Microsoft's errors page: it does not block)",
-    remedy="To keep the size in ARM, resize the disk blob to sizeGB × 2^30 + 512 bytes (or set the "
-    "disk's size to match the blob) before prepare.",
+check("C2A-204")(
+    _extension_rule(is_site_recovery, "which isn't supported in Azure Resource Manager (Site Recovery).")
 )
+
+check("C2A-205")(
+    _extension_rule(is_security_center, "which isn't supported in Azure Resource Manager (Security Center).")
+)
+
+
+@check("C2A-206")
 def blob_size(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         for disk in at.role.data_disks:
@@ -127,13 +86,7 @@ def blob_size(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule(
-    "C2A-207",
-    "error",
-    "'/' in a disk's blob name",
-    reference=REF + ": 'has blob name {b} that isn't supported'",
-    remedy="Copy the VHD to a blob name without '/' and re-attach the disk from there.",
-)
+@check("C2A-207")
 def blob_name(ctx: Context) -> Iterator[Hit]:
     for at, disk, blob in ctx.disks:
         if "/" in blob:

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from migration.estate import Disk, Image, media_link_account
-from migration.prechecks.catalogue import SUBSCRIPTION, Hit, rule, unit_hit
+from migration.prechecks.catalogue import SUBSCRIPTION, Hit, check, unit_hit
 from migration.prechecks.context import Context
 from migration.units import resolve_unit
-
-REF = "Unsupported features and configurations"
 
 # VNet services the platform refuses (the reference's list); Application Gateway has its own rule
 REFUSED_SERVICES = {
@@ -21,13 +19,7 @@ REFUSED_SERVICES = {
 KNOWN_SERVICES = {*REFUSED_SERVICES, "ApplicationGateway", "DomainServices"}
 
 
-@rule(
-    "C2A-001",
-    "error",
-    "Subscription not registered for migration",
-    reference="Required order 1",
-    remedy="Register the resource provider Microsoft.ClassicInfrastructureMigrate and wait for 'Registered'.",
-)
+@check("C2A-001")
 def provider_not_registered(ctx: Context) -> Iterator[Hit]:
     if not ctx.estate.migration_provider_registered:
         yield Hit(
@@ -37,14 +29,7 @@ def provider_not_registered(ctx: Context) -> Iterator[Hit]:
         )
 
 
-@rule(
-    "C2A-002",
-    "error",
-    "Not a migration unit",
-    reference="Migration units (estate-format.md); DeploymentNetworkResource: 'Migrate Virtual Network {v}'",
-    remedy="Migrate the unit it belongs to (a service in a VNet moves with its VNet; an associated NSG, "
-    "route table or reserved IP with the VNet or service that uses it).",
-)
+@check("C2A-002")
 def not_a_unit(ctx: Context) -> Iterator[Hit]:
     for unit in ctx.selected:
         if str(unit) not in ctx.unit_names:
@@ -69,38 +54,17 @@ def _storage_hits(ctx: Context, items: Sequence[Disk | Image], what: str) -> Ite
             )
 
 
-@rule(
-    "C2A-101",
-    "error",
-    "Unattached VM disk",
-    reference=REF + ": unassociated VM disks",
-    remedy=(
-        "Delete the disk registration (keep the blob if needed) or attach it to a VM before "
-        "migrating the account."
-    ),
-)
+@check("C2A-101")
 def unattached_disks(ctx: Context) -> Iterator[Hit]:
     yield from _storage_hits(ctx, ctx.estate.disks, "disk")
 
 
-@rule(
-    "C2A-102",
-    "error",
-    "VM image in the storage account",
-    reference=REF + ": VM images",
-    remedy="Delete the classic VM image registration (re-create it as an ARM image after migration).",
-)
+@check("C2A-102")
 def vm_images(ctx: Context) -> Iterator[Hit]:
     yield from _storage_hits(ctx, ctx.estate.images, "image")
 
 
-@rule(
-    "C2A-103",
-    "error",
-    "Endpoint ACL",
-    reference=REF + ": endpoint ACLs",
-    remedy="Remove the endpoint ACL and express the restriction as an NSG rule instead.",
-)
+@check("C2A-103")
 def endpoint_acls(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         for endpoint in at.role.endpoints:
@@ -112,13 +76,7 @@ def endpoint_acls(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule(
-    "C2A-104",
-    "error",
-    "Application Gateway in the virtual network",
-    reference=REF + ": Application Gateway",
-    remedy="Remove the Application Gateway from the virtual network (re-create it in ARM).",
-)
+@check("C2A-104")
 def application_gateway(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         if any(s.casefold() == "applicationgateway" for s in vnet.services):
@@ -128,13 +86,7 @@ def application_gateway(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-105",
-    "error",
-    "Virtual network peering",
-    reference=REF + ": VNets using peering",
-    remedy="Remove the peering before migrating; re-create it between the ARM virtual networks afterwards.",
-)
+@check("C2A-105")
 def peerings(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for peering in vnet.peerings:
@@ -146,16 +98,7 @@ def peerings(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-106",
-    "error",
-    "Unsupported service in the virtual network",
-    reference=REF + ": VNets containing App Service Environment, HDInsight, Dynamics LCS, API Management",
-    remedy=(
-        "Move or remove the service from the virtual network; these services are not migrated "
-        "by the platform."
-    ),
-)
+@check("C2A-106")
 def refused_services(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for service in vnet.services:
@@ -168,13 +111,7 @@ def refused_services(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule(
-    "C2A-107",
-    "warning",
-    "Unknown service in the virtual network",
-    reference=REF + " (services c2arm does not know)",
-    remedy="Check with the service's documentation whether it supports classic-to-ARM migration.",
-)
+@check("C2A-107")
 def unknown_services(ctx: Context) -> Iterator[Hit]:
     known = {k.casefold() for k in KNOWN_SERVICES}
     for vnet in ctx.estate.virtual_networks:

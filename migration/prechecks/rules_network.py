@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import Hit, rule, unit_hit
+from migration.prechecks.catalogue import Hit, check, unit_hit
 from migration.prechecks.context import Context
 
 ARM_SMALLEST_SUBNET = 29  # ARM refuses subnets smaller than /29
@@ -63,14 +63,7 @@ def prefix_problems(vnet_space: list[str], subnets: list[tuple[str, str]]) -> li
     return problems
 
 
-@rule(
-    "C2A-308",
-    "error",
-    "Address prefixes not valid in ARM",
-    reference="Not checked by validate, only at prepare: classic address prefixes that are not valid in ARM",
-    remedy="Correct the prefixes in the network configuration (network address, inside the address space, "
-    "no overlaps, subnets /29 or larger) before migrating.",
-)
+@check("C2A-308")
 def invalid_prefixes(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for problem in prefix_problems(vnet.address_space, [(s.name, s.prefix) for s in vnet.subnets]):
@@ -87,15 +80,7 @@ def invalid_prefixes(ctx: Context) -> Iterator[Hit]:
                         )
 
 
-@rule(
-    "C2A-401",
-    "blocked",
-    "ExpressRoute circuit not yet in ARM",
-    reference="Required order 3; unsupported configurations: classic ExpressRoute circuits not yet moved",
-    remedy=(
-        "Move the ExpressRoute circuit to ARM first (it stays usable from classic), then migrate the network."
-    ),
-)
+@check("C2A-401")
 def circuit_pending(ctx: Context) -> Iterator[Hit]:
     circuits = {c.name: c for c in ctx.estate.express_route_circuits}
     for vnet in ctx.estate.virtual_networks:
@@ -111,13 +96,7 @@ def circuit_pending(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule(
-    "C2A-402",
-    "blocked",
-    "Storage account still serves classic VMs",
-    reference="Required order 6: storage accounts only after every VM whose disks they hold",
-    remedy="Migrate (commit) the units whose VMs use this account first.",
-)
+@check("C2A-402")
 def storage_in_use(ctx: Context) -> Iterator[Hit]:
     for account in ctx.estate.storage_accounts:
         users = sorted(ctx.account_users.get(account.name, ()))

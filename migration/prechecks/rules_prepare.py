@@ -6,11 +6,10 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterator
 
-from migration.prechecks.catalogue import Hit, rule, unit_hit
+from migration.prechecks.catalogue import Hit, check, unit_hit
 from migration.prechecks.context import Context
 from migration.quotas import cores_of, needs_by_unit
 
-REF = "Not checked by validate, only at prepare"
 _QUOTA_LABEL = {
     "publicIPAddresses": "public IP addresses",
     "staticPublicIPAddresses": "static public IP addresses",
@@ -22,13 +21,7 @@ _QUOTA_LABEL = {
 }
 
 
-@rule(
-    "C2A-301",
-    "error",
-    "ExpressRoute and VPN gateways on one virtual network",
-    reference=REF + ": a VNet with both ExpressRoute and VPN gateways",
-    remedy="Delete the VPN gateway before migrating (re-create it in ARM), keeping the ExpressRoute gateway.",
-)
+@check("C2A-301")
 def coexisting_gateways(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         kinds = {g.kind for g in vnet.gateways}
@@ -40,13 +33,7 @@ def coexisting_gateways(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-302",
-    "error",
-    "Gateway connection disconnected",
-    reference=REF + ": a gateway connection in a disconnected state",
-    remedy="Reconnect the connection (or remove it from the virtual network) before migrating.",
-)
+@check("C2A-302")
 def disconnected(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for gateway in vnet.gateways:
@@ -60,14 +47,7 @@ def disconnected(ctx: Context) -> Iterator[Hit]:
                     )
 
 
-@rule(
-    "C2A-303",
-    "error",
-    "ExpressRoute gateway with an unknown circuit",
-    reference=REF + ": ExpressRoute circuits not pre-migrated",
-    remedy="Name the gateway's circuit in the estate (movedToArm: true once it is in ARM); prepare fails "
-    "unless the circuit was moved to ARM first.",
-)
+@check("C2A-303")
 def unknown_circuit(ctx: Context) -> Iterator[Hit]:
     for vnet in ctx.estate.virtual_networks:
         for gateway in vnet.gateways:
@@ -80,13 +60,7 @@ def unknown_circuit(ctx: Context) -> Iterator[Hit]:
                 )
 
 
-@rule(
-    "C2A-304",
-    "error",
-    "ARM quota exceeded",
-    reference="Required order 2; " + REF + ": ARM quotas",
-    remedy="Raise the ARM quota in the target region (or free capacity) before preparing the unit.",
-)
+@check("C2A-304")
 def quotas(ctx: Context) -> Iterator[Hit]:
     for unit, needs in needs_by_unit(ctx.estate, ctx.units).items():
         for key, left, need in needs.exceeding(ctx.estate):
@@ -98,27 +72,14 @@ def quotas(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@rule(
-    "C2A-305",
-    "warning",
-    "Unknown VM size: cores not counted",
-    reference="Required order 2 (cores)",
-    remedy="Check the cores quota for this size by hand (c2arm's size table does not know it).",
-)
+@check("C2A-305")
 def unknown_size(ctx: Context) -> Iterator[Hit]:
     for at in ctx.roles:
         if cores_of(at.role.size) is None:
             yield at.hit(f"VM {at.role.name!r} has size {at.role.size!r}, whose cores c2arm does not know.")
 
 
-@rule(
-    "C2A-306",
-    "error",
-    "Invalid load-balancer rules",
-    reference=REF + ": load-balancer rules that are invalid across the deployment and the VNet",
-    remedy="Make every endpoint of a load-balanced set use the same port, protocol, probe and load balancer, "
-    "and give each public port one rule.",
-)
+@check("C2A-306")
 def lb_rules(ctx: Context) -> Iterator[Hit]:
     vnets = {v.name: v for v in ctx.estate.virtual_networks}
     for service, d in ctx.iaas_deployments():
@@ -172,16 +133,7 @@ def _inside(address: str, prefix: str) -> bool:
         return False
 
 
-@rule(
-    "C2A-307",
-    "error",
-    "Conflicting private IPs in one virtual network",
-    reference=REF + ": conflicting private IPs between stopped-deallocated VMs in the same VNet",
-    remedy=(
-        "Give each VM (and internal load balancer) of the virtual network its own private IP "
-        "before migrating."
-    ),
-)
+@check("C2A-307")
 def conflicting_ips(ctx: Context) -> Iterator[Hit]:
     holders: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
     for at in ctx.roles:

@@ -53,7 +53,7 @@ def _tracked_app_files() -> list[str]:
         text=True,
         check=True,
     ).stdout.split()
-    return [p for p in listed if p.endswith(".py")]
+    return [p for p in listed if p.endswith((".py", ".toml"))]  # code and the data it loads
 
 
 def test_the_app_itself_is_deployed() -> None:
