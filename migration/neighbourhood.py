@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from migration.estate import Estate, media_link_parts
+from migration.estate import CloudService, Estate, media_link_parts
 from migration.units import UnitRef
 
 
@@ -91,7 +91,7 @@ class Inventory:
 
 def service_links(estate: Estate, name: str) -> ServiceLinks:
     """The links of one service of `estate` (empty when it has no deployment)."""
-    service = estate.cloud_service(name)
+    service = estate.named(CloudService, name)
     deployment = service.deployment if service else None
     if deployment is None:
         return ServiceLinks()

@@ -14,8 +14,9 @@ name)`, `resource_group_name(unit)` (`<name>-Migrated`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from migration.estate import Estate
+from migration.estate import CloudService, Estate, NetworkSecurityGroup, ReservedIp, RouteTable
 
 #: Unit kinds, in the platform's required order (circuits are moved outside c2arm).
 UNIT_KINDS: tuple[str, ...] = (
@@ -108,7 +109,7 @@ def units_of(estate: Estate) -> list[UnitRef]:
 
 def unit_of_service(estate: Estate, service: str) -> UnitRef | None:
     """The unit a cloud service migrates in: its VNet's, or its own when outside a VNet."""
-    found = estate.cloud_service(service)
+    found = estate.named(CloudService, service)
     if found is None:
         return None
     if found.virtual_network:
@@ -120,17 +121,17 @@ def resolve_unit(estate: Estate, unit: UnitRef) -> UnitRef:
     """Check that `unit` is a unit of `estate`; ValueError says why not (e.g. a service in a VNet)."""
     if unit in set(units_of(estate)):
         return unit
-    if unit.kind == "cloudService" and (svc := estate.cloud_service(unit.name)) and svc.virtual_network:
+    if unit.kind == "cloudService" and (svc := estate.named(CloudService, unit.name)) and svc.virtual_network:
         raise ValueError(
             f"cloud service {unit.name!r} is in virtual network {svc.virtual_network!r}: "
             f"it migrates with virtualNetwork/{svc.virtual_network}"
         )
     if unit.kind in ("reservedIp", "networkSecurityGroup", "routeTable"):
-        exists = {
-            "reservedIp": estate.reserved_ip,
-            "networkSecurityGroup": estate.network_security_group,
-            "routeTable": estate.route_table,
-        }[unit.kind](unit.name)
-        if exists is not None:
+        kinds: dict[str, type[Any]] = {
+            "reservedIp": ReservedIp,
+            "networkSecurityGroup": NetworkSecurityGroup,
+            "routeTable": RouteTable,
+        }
+        if estate.named(kinds[unit.kind], unit.name) is not None:
             raise ValueError(f"{unit} is associated: it migrates with the VNet or cloud service that uses it")
     raise ValueError(f"{unit} is not in the estate")

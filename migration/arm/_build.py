@@ -8,7 +8,7 @@ from typing import Any
 from migration.arm import model
 from migration.arm.model import ArmResource
 from migration.arm.normalise import arm_location, next_hop_type, protocol
-from migration.estate import EstateIndex, NetworkSecurityGroup, RouteTable
+from migration.estate import EstateIndex, NetworkSecurityGroup, ReservedIp, RouteTable
 from migration.units import UnitRef
 
 
@@ -68,7 +68,7 @@ def add_route_table(b: Builder, table: RouteTable) -> None:
 def add_reserved_ip(b: Builder, name: str, dns_label: str | None = None) -> None:
     """A reserved IP becomes a static public IP with the same address (and, when it is a
     deployment's VIP, the service's DNS label)."""
-    rip = b.idx.reserved_ip(name)
+    rip = b.idx.named(ReservedIp, name)
     if rip is None:
         return
     props: dict[str, Any] = {"publicIPAllocationMethod": "Static"}

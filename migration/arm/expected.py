@@ -17,7 +17,17 @@ from migration.arm._build import Builder, add_nsg, add_reserved_ip, add_route_ta
 from migration.arm.expected_compute import cloud_service_resources
 from migration.arm.model import ArmResource
 from migration.arm.normalise import connection_type
-from migration.estate import Estate, EstateIndex, StorageAccount, VirtualNetwork
+from migration.estate import (
+    CloudService,
+    Estate,
+    EstateIndex,
+    LocalNetworkSite,
+    NetworkSecurityGroup,
+    ReservedIp,
+    RouteTable,
+    StorageAccount,
+    VirtualNetwork,
+)
 from migration.units import UnitRef, resolve_unit, units_of
 
 
@@ -44,8 +54,8 @@ def expected_by_unit(
 
 def _expected(estate: EstateIndex, unit: UnitRef) -> list[ArmResource]:
     b = Builder(estate, unit)
-    find, add = _KINDS.get(unit.kind, _KINDS["routeTable"])
-    item = find(estate, unit.name)
+    kind, add = _KINDS.get(unit.kind, _KINDS["routeTable"])
+    item = estate.named(kind, unit.name)
     if item is None:
         raise ValueError(f"{unit} is not in the estate")
     _group(b, estate.location_of(item))
@@ -64,14 +74,14 @@ def _storage_account(b: Builder, account: StorageAccount) -> None:
     b.add(model.STORAGE_ACCOUNT, account.name, b.idx.location_of(account), {"sku": account.sku})
 
 
-# per unit kind: how to find it in the estate, what its group holds besides the group itself
-_KINDS: dict[str, tuple[Callable[[EstateIndex, str], Any], Callable[[Builder, Any], None]]] = {
-    "virtualNetwork": (EstateIndex.virtual_network, _vnet_unit),
-    "cloudService": (EstateIndex.cloud_service, lambda b, service: cloud_service_resources(b, service, None)),
-    "storageAccount": (EstateIndex.storage_account, _storage_account),
-    "reservedIp": (EstateIndex.reserved_ip, lambda b, rip: add_reserved_ip(b, rip.name)),
-    "networkSecurityGroup": (EstateIndex.network_security_group, add_nsg),
-    "routeTable": (EstateIndex.route_table, add_route_table),
+# per unit kind: its model class (to find it in the estate), what its group holds besides the group
+_KINDS: dict[str, tuple[type[Any], Callable[[Builder, Any], None]]] = {
+    "virtualNetwork": (VirtualNetwork, _vnet_unit),
+    "cloudService": (CloudService, lambda b, service: cloud_service_resources(b, service, None)),
+    "storageAccount": (StorageAccount, _storage_account),
+    "reservedIp": (ReservedIp, lambda b, rip: add_reserved_ip(b, rip.name)),
+    "networkSecurityGroup": (NetworkSecurityGroup, add_nsg),
+    "routeTable": (RouteTable, add_route_table),
 }
 
 
@@ -102,15 +112,15 @@ def _virtual_network(b: Builder, vnet: VirtualNetwork) -> None:
     )
     for subnet in vnet.subnets:
         if subnet.network_security_group and (
-            nsg := estate.network_security_group(subnet.network_security_group)
+            nsg := estate.named(NetworkSecurityGroup, subnet.network_security_group)
         ):
             add_nsg(b, nsg)
-        if subnet.route_table and (table := estate.route_table(subnet.route_table)):
+        if subnet.route_table and (table := estate.named(RouteTable, subnet.route_table)):
             add_route_table(b, table)
     for gateway in vnet.gateways:
         b.add(model.VNET_GATEWAY, f"{vnet.name}-Gateway", location, {"gatewayType": gateway.kind})
         for conn in gateway.connections:
-            site = estate.local_network_site(conn.local_network_site)
+            site = estate.named(LocalNetworkSite, conn.local_network_site)
             if site is not None:
                 b.add(
                     model.LOCAL_GATEWAY,

@@ -8,7 +8,7 @@ from typing import Any
 from migration.arm import model
 from migration.arm._build import Builder, add_nsg, add_reserved_ip
 from migration.arm.normalise import protocol, vm_size
-from migration.estate import CloudService, Deployment, Role, VirtualNetwork
+from migration.estate import CloudService, Deployment, NetworkSecurityGroup, ReservedIp, Role, VirtualNetwork
 
 
 def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetwork | None) -> None:
@@ -26,7 +26,7 @@ def cloud_service_resources(b: Builder, service: CloudService, vnet: VirtualNetw
     # the VIP: a reserved IP when the deployment has one (it becomes the static public IP and
     # keeps the DNS label), else a new dynamic `<service>-PublicIP`; only with input endpoints
     if deployment.has_input_endpoints:
-        if deployment.reserved_ip and (rip := estate.reserved_ip(deployment.reserved_ip)):
+        if deployment.reserved_ip and (rip := estate.named(ReservedIp, deployment.reserved_ip)):
             vip = rip.name
             add_reserved_ip(b, rip.name, dns_label=service.name)
         else:
@@ -92,7 +92,9 @@ def _role(
         nics.append(secondary.name)
     if role.public_ip:
         b.add(model.PUBLIC_IP, role.public_ip.name, location, {"publicIPAllocationMethod": "Static"})
-    if role.network_security_group and (nsg := estate.network_security_group(role.network_security_group)):
+    if role.network_security_group and (
+        nsg := estate.named(NetworkSecurityGroup, role.network_security_group)
+    ):
         add_nsg(b, nsg)
     vm: dict[str, Any] = {
         "vmSize": vm_size(role.size),

@@ -19,8 +19,12 @@ Public API (stable; add, don't rename):
   the file's shape, defaults omitted; `load_estate(dump_estate_yaml(e)) == e`.
 - `Estate.model_validate(mapping)` also works for the file's mapping, but reports only structure;
   use `load_estate` for the reference checks.
-- `EstateIndex(estate)`: O(1) lookups by name (same method names as `Estate`) plus
-  `services_in(vnet)` and `reserved_ips_of(service)`, for code that asks per unit or per role.
+- `Estate.named(kind, name)`: the item of a kind (its model class: `VirtualNetwork`,
+  `CloudService`, `StorageAccount`, `ReservedIp`, `NetworkSecurityGroup`, `RouteTable`,
+  `LocalNetworkSite`, `ExpressRouteCircuit`) called `name`, or None; typed by `kind`. One lookup
+  for every kind (it replaced the per-kind `cloud_service(name)`, `route_table(name)`, …).
+- `EstateIndex(estate)`: O(1) lookups by name (same method names as `Estate`: `named`,
+  `location_of`, `services_in`) plus `reserved_ips_of(service)`, for code that asks per unit or per role.
 - Helpers: `arm_location(classic)` (`West Europe` → `westeurope`), `expected_blob_bytes(size_gb)`,
   `media_link_account(url)`, `media_link_blob(url)`, `media_link_parts(url)` (both at once).
 """

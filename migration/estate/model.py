@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -27,6 +27,26 @@ from migration.estate.storage import Disk, Image, StorageAccount
 DEFAULT_LOCATION = "West Europe"
 DEFAULT_QUOTA = 1000
 _RBAC_SCOPE = re.compile(r"^(subscription|[A-Za-z]+/.+)$")
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+#: The kinds looked up by name (`Estate.named`, `EstateIndex.named`): model class → `Estate` list.
+NAMED_KINDS: dict[type[Any], str] = {
+    VirtualNetwork: "virtual_networks",
+    CloudService: "cloud_services",
+    StorageAccount: "storage_accounts",
+    ReservedIp: "reserved_ips",
+    NetworkSecurityGroup: "network_security_groups",
+    RouteTable: "route_tables",
+    LocalNetworkSite: "local_network_sites",
+    ExpressRouteCircuit: "express_route_circuits",
+}
 
 
 class ArmQuotas(BaseModel):
@@ -89,29 +109,10 @@ class Estate(BaseModel):
         own = getattr(item, "location", None)
         return own or self.location
 
-    def virtual_network(self, name: str) -> VirtualNetwork | None:
-        return next((v for v in self.virtual_networks if v.name == name), None)
-
-    def cloud_service(self, name: str) -> CloudService | None:
-        return next((c for c in self.cloud_services if c.name == name), None)
-
-    def storage_account(self, name: str) -> StorageAccount | None:
-        return next((s for s in self.storage_accounts if s.name == name), None)
-
-    def reserved_ip(self, name: str) -> ReservedIp | None:
-        return next((r for r in self.reserved_ips if r.name == name), None)
-
-    def network_security_group(self, name: str) -> NetworkSecurityGroup | None:
-        return next((n for n in self.network_security_groups if n.name == name), None)
-
-    def route_table(self, name: str) -> RouteTable | None:
-        return next((r for r in self.route_tables if r.name == name), None)
-
-    def local_network_site(self, name: str) -> LocalNetworkSite | None:
-        return next((s for s in self.local_network_sites if s.name == name), None)
-
-    def express_route_circuit(self, name: str) -> ExpressRouteCircuit | None:
-        return next((c for c in self.express_route_circuits if c.name == name), None)
+    def named(self, kind: type[N], name: str) -> N | None:
+        """The `kind` (a model class in `NAMED_KINDS`: `CloudService`, `RouteTable`, …) called `name`."""
+        items: list[N] = getattr(self, NAMED_KINDS[kind])
+        return next((item for item in items if item.name == name), None)
 
     def services_in(self, vnet: str) -> list[CloudService]:
         """The cloud services whose deployment sits in VNet `vnet` (they migrate with it)."""

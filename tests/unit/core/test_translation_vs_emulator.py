@@ -18,7 +18,7 @@ from emulator.clock import PlatformClock
 from emulator.estate.loader import parse_estate
 from emulator.state import Platforms
 from migration.arm import check_unit
-from migration.estate import load_estate
+from migration.estate import CloudService, load_estate
 from migration.prechecks import run_prechecks
 from tests.unit.core.estates import add_outside_service, clean, roles_of
 
@@ -60,7 +60,7 @@ def test_core_prediction_matches_the_emulators_prepare(name: str, text: str) -> 
     for verdict in run_prechecks(estate).units:
         if (
             verdict.unit.startswith("cloudService/")
-            and estate.cloud_service(verdict.unit.split("/", 1)[1]).deployment is None
+            and estate.named(CloudService, verdict.unit.split("/", 1)[1]).deployment is None
         ):
             continue  # nothing to prepare
         if any(r.rule in {"C2A-116", "C2A-117"} for r in verdict.reasons):
