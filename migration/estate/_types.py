@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -145,3 +145,22 @@ def _media_link(value: Any) -> str:
 
 
 MediaLink = Annotated[str, BeforeValidator(_media_link)]
+
+
+class EstateModel(BaseModel):
+    """Every estate model: `MODEL_CONFIG` (camelCase keys, unknown keys refused, immutable)."""
+
+    model_config = MODEL_CONFIG
+
+
+class NamedModel(EstateModel):
+    """A part with a `name`, unique among its siblings (what references and lookups use)."""
+
+    name: Name
+
+
+class Resource(NamedModel):
+    """A top-level classic resource: `location` is its own region, else the estate's
+    (`Estate.location_of`); dumps write it second, after the name."""
+
+    location: str | None = None

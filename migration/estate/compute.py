@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
-from migration.estate._types import MODEL_CONFIG, Cidr, IpAddress, MediaLink, Name, one_of
+from migration.estate._types import (
+    Cidr,
+    EstateModel,
+    IpAddress,
+    MediaLink,
+    Name,
+    NamedModel,
+    Resource,
+    one_of,
+)
 from migration.estate.storage import OsType
 
 DeploymentKind = Annotated[str, one_of("IaaS", "PaaS")]
@@ -20,14 +29,12 @@ ProbeProtocol = Annotated[str, one_of("tcp", "http")]
 AclAction = Annotated[str, one_of("permit", "deny")]
 
 
-class Certificate(BaseModel):
-    model_config = MODEL_CONFIG
+class Certificate(EstateModel):
     thumbprint: Name
     algorithm: str = "sha1"
 
 
-class Probe(BaseModel):
-    model_config = MODEL_CONFIG
+class Probe(EstateModel):
     protocol: ProbeProtocol
     port: int = Field(ge=1, le=65535)
     path: str | None = None
@@ -39,17 +46,14 @@ class Probe(BaseModel):
         return self
 
 
-class AclRule(BaseModel):
-    model_config = MODEL_CONFIG
+class AclRule(EstateModel):
     order: int = Field(ge=0)
     action: AclAction
     remote_subnet: Cidr
     description: str | None = None
 
 
-class Endpoint(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class Endpoint(NamedModel):
     protocol: EndpointProtocol
     port: int = Field(ge=1, le=65535)
     local_port: int = Field(ge=1, le=65535)
@@ -70,57 +74,43 @@ class Endpoint(BaseModel):
         return data
 
 
-class OsDisk(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class OsDisk(NamedModel):
     os: OsType
     size_gb: int = Field(ge=1, alias="sizeGB")
     media_link: MediaLink
     blob_size_bytes: int | None = Field(default=None, ge=0)
 
 
-class DataDisk(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class DataDisk(NamedModel):
     lun: int = Field(ge=0, le=63)
     size_gb: int = Field(ge=1, alias="sizeGB")
     media_link: MediaLink
     blob_size_bytes: int | None = Field(default=None, ge=0)
 
 
-class Extension(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class Extension(NamedModel):
     publisher: str
     version: str
     xml: bool = False
     status: str = "Ready"
 
 
-class PublicIp(BaseModel):
+class PublicIp(NamedModel):
     """An instance-level public IP of a role."""
 
-    model_config = MODEL_CONFIG
-    name: Name
 
-
-class SecondaryNic(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class SecondaryNic(NamedModel):
     subnet: Name
     static_ip: IpAddress | None = None
 
 
-class BootDiagnostics(BaseModel):
-    model_config = MODEL_CONFIG
+class BootDiagnostics(EstateModel):
     storage_account: Name
 
 
-class Role(BaseModel):
+class Role(NamedModel):
     """A role of a deployment: a virtual machine (IaaS) or a web/worker role (PaaS)."""
 
-    model_config = MODEL_CONFIG
-    name: Name
     size: str = "Small"
     state: RoleState = "Running"
     guest_agent: GuestAgentState = "Ready"
@@ -144,16 +134,12 @@ class Role(BaseModel):
         yield from self.data_disks
 
 
-class InternalLoadBalancer(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class InternalLoadBalancer(NamedModel):
     subnet: Name
     static_ip: IpAddress | None = None
 
 
-class Deployment(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class Deployment(NamedModel):
     kind: DeploymentKind = "IaaS"
     virtual_network: Name | None = None
     reserved_ip: Name | None = None
@@ -172,10 +158,7 @@ class Deployment(BaseModel):
         return any(r.endpoints for r in self.roles)
 
 
-class CloudService(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
-    location: str | None = None
+class CloudService(Resource):
     certificates: list[Certificate] = Field(default_factory=list)
     alerts: int = Field(default=0, ge=0)
     autoscale: int = Field(default=0, ge=0)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 
-from migration.estate._types import MODEL_CONFIG, Guid, Name
+from migration.estate._types import EstateModel, Guid, Name, NamedModel
 from migration.estate.compute import CloudService, Deployment, Role
 from migration.estate.network import (
     ExpressRouteCircuit,
@@ -29,15 +29,10 @@ DEFAULT_QUOTA = 1000
 _RBAC_SCOPE = re.compile(r"^(subscription|[A-Za-z]+/.+)$")
 
 
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-N = TypeVar("N", bound=_Named)
+N = TypeVar("N", bound=NamedModel)
 
 #: The kinds looked up by name (`Estate.named`, `EstateIndex.named`): model class → `Estate` list.
-NAMED_KINDS: dict[type[Any], str] = {
+NAMED_KINDS: dict[type[NamedModel], str] = {
     VirtualNetwork: "virtual_networks",
     CloudService: "cloud_services",
     StorageAccount: "storage_accounts",
@@ -49,10 +44,9 @@ NAMED_KINDS: dict[type[Any], str] = {
 }
 
 
-class ArmQuotas(BaseModel):
+class ArmQuotas(EstateModel):
     """Remaining ARM capacity in the target region (limit − current usage)."""
 
-    model_config = MODEL_CONFIG
     public_ip_addresses: int = Field(default=DEFAULT_QUOTA, ge=0, alias="publicIPAddresses")
     static_public_ip_addresses: int = Field(default=DEFAULT_QUOTA, ge=0, alias="staticPublicIPAddresses")
     load_balancers: int = Field(default=DEFAULT_QUOTA, ge=0)
@@ -62,8 +56,7 @@ class ArmQuotas(BaseModel):
     cores: int = Field(default=DEFAULT_QUOTA, ge=0)
 
 
-class RbacAssignment(BaseModel):
-    model_config = MODEL_CONFIG
+class RbacAssignment(EstateModel):
     principal: Name
     role: Name
     scope: str = "subscription"
@@ -76,10 +69,9 @@ class RbacAssignment(BaseModel):
         return value
 
 
-class Estate(BaseModel):
+class Estate(EstateModel):
     """One subscription's classic estate. Lists keep the file's order; names are unique per kind."""
 
-    model_config = MODEL_CONFIG
     version: Literal[1]
     subscription_id: Guid
     location: str = DEFAULT_LOCATION

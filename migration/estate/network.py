@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from migration.estate._types import (
-    MODEL_CONFIG,
     AddressPrefix,
     Cidr,
+    EstateModel,
     IpAddress,
     Name,
+    NamedModel,
     PortRange,
+    Resource,
     one_of,
 )
 
@@ -36,29 +38,23 @@ KNOWN_VNET_SERVICES = (
 )
 
 
-class DnsServer(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class DnsServer(NamedModel):
     address: IpAddress
 
 
-class Subnet(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class Subnet(NamedModel):
     prefix: Cidr
     network_security_group: Name | None = None
     route_table: Name | None = None
 
 
-class GatewayConnection(BaseModel):
-    model_config = MODEL_CONFIG
+class GatewayConnection(EstateModel):
     local_network_site: Name
     type: ConnectionType
     state: ConnectionState = "Connected"
 
 
-class Gateway(BaseModel):
-    model_config = MODEL_CONFIG
+class Gateway(EstateModel):
     kind: GatewayKind
     sku: str | None = None
     vip: IpAddress | None = None
@@ -66,15 +62,11 @@ class Gateway(BaseModel):
     connections: list[GatewayConnection] = Field(default_factory=list)
 
 
-class Peering(BaseModel):
-    model_config = MODEL_CONFIG
+class Peering(EstateModel):
     remote_virtual_network: Name
 
 
-class VirtualNetwork(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
-    location: str | None = None
+class VirtualNetwork(Resource):
     address_space: list[Cidr]
     dns_servers: list[DnsServer] = Field(default_factory=list)
     subnets: list[Subnet] = Field(default_factory=list)
@@ -87,22 +79,16 @@ class VirtualNetwork(BaseModel):
         return next((s for s in self.subnets if s.name == name), None)
 
 
-class LocalNetworkSite(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class LocalNetworkSite(NamedModel):
     address_space: list[Cidr] = Field(default_factory=list)
     vpn_gateway_address: IpAddress | None = None
 
 
-class ExpressRouteCircuit(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class ExpressRouteCircuit(NamedModel):
     moved_to_arm: bool = False
 
 
-class NsgRule(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class NsgRule(NamedModel):
     priority: int = Field(ge=100, le=4096)
     direction: Direction
     access: Access
@@ -113,16 +99,11 @@ class NsgRule(BaseModel):
     destination_port: PortRange
 
 
-class NetworkSecurityGroup(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
-    location: str | None = None
+class NetworkSecurityGroup(Resource):
     rules: list[NsgRule] = Field(default_factory=list)
 
 
-class Route(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class Route(NamedModel):
     prefix: Cidr
     next_hop_type: NextHopType
     next_hop: IpAddress | None = None
@@ -138,16 +119,11 @@ class Route(BaseModel):
         return self
 
 
-class RouteTable(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
-    location: str | None = None
+class RouteTable(Resource):
     routes: list[Route] = Field(default_factory=list)
 
 
-class ReservedIp(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class ReservedIp(NamedModel):
     address: IpAddress | None = None
     location: str | None = None
     cloud_service: Name | None = None

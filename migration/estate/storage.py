@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from migration.estate._types import MODEL_CONFIG, MediaLink, Name, one_of
+from migration.estate._types import MediaLink, NamedModel, Resource, one_of
 
 OsType = Annotated[str, one_of("Windows", "Linux")]
 
@@ -49,10 +49,7 @@ def media_link_parts(media_link: str) -> tuple[str | None, str]:
     return (account if account and rest.startswith("blob.") else None), blob
 
 
-class StorageAccount(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
-    location: str | None = None
+class StorageAccount(Resource):
     sku: str = "Standard_LRS"
 
     @property
@@ -61,18 +58,14 @@ class StorageAccount(BaseModel):
         return self.sku.casefold().startswith("premium")
 
 
-class Disk(BaseModel):
+class Disk(NamedModel):
     """An entry of the subscription's disk registry: a disk not attached to any role."""
 
-    model_config = MODEL_CONFIG
-    name: Name
     media_link: MediaLink
     size_gb: int = Field(ge=1, alias="sizeGB")
     blob_size_bytes: int | None = Field(default=None, ge=0)
     os: OsType | None = None
 
 
-class Image(BaseModel):
-    model_config = MODEL_CONFIG
-    name: Name
+class Image(NamedModel):
     media_link: MediaLink
