@@ -70,11 +70,12 @@ class Context:
                     self.account_users[account].add(at.unit)
                 self.disks.append((at, disk, blob))
 
-    def iaas_deployments(self) -> Iterator[tuple[CloudService, Deployment]]:
-        """Each cloud service whose deployment holds VMs (IaaS), with that deployment."""
+    def deployments(self, kind: str) -> Iterator[tuple[CloudService, Deployment]]:
+        """Each cloud service whose deployment is of `kind` (`IaaS`: it holds VMs; `PaaS`:
+        web/worker roles), with that deployment, in file order."""
         for service in self.estate.cloud_services:
             d = service.deployment
-            if d is not None and d.kind == "IaaS":
+            if d is not None and d.kind == kind:
                 yield service, d
 
     def service_hit(self, service: CloudService, message: str, part: str = "") -> Hit:

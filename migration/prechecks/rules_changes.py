@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
+from migration.estate import CloudService
 from migration.prechecks.catalogue import SUBSCRIPTION, Hit, check, unit_hit
 from migration.prechecks.context import Context
 
@@ -18,7 +19,7 @@ def outside_vnet(ctx: Context) -> Iterator[Hit]:
         if c.deployment and c.deployment.reserved_ip
     }
     reserved_by = {r.cloud_service for r in ctx.estate.reserved_ips if r.cloud_service}
-    for service, d in ctx.iaas_deployments():
+    for service, d in ctx.deployments("IaaS"):
         if d.virtual_network or not d.roles:
             continue
         has_reserved = (d.reserved_ip in reserved) or service.name in reserved_by
@@ -40,23 +41,21 @@ def xml_extensions(ctx: Context) -> Iterator[Hit]:
             )
 
 
-@check("C2A-503")
-def alerts(ctx: Context) -> Iterator[Hit]:
-    for service in ctx.estate.cloud_services:
-        if service.alerts:
-            yield ctx.service_hit(
-                service, f"{service.alerts} alert rule(s) of {service.name!r} are dropped by the migration."
-            )
+def _dropped(count: Callable[[CloudService], int], what: str) -> Callable[[Context], Iterator[Hit]]:
+    """A rule for a service's settings that the migration drops: `count` of them are `what`."""
+
+    def check(ctx: Context) -> Iterator[Hit]:
+        for service in ctx.estate.cloud_services:
+            if n := count(service):
+                yield ctx.service_hit(
+                    service, f"{n} {what} of {service.name!r} are dropped by the migration."
+                )
+
+    return check
 
 
-@check("C2A-504")
-def autoscale(ctx: Context) -> Iterator[Hit]:
-    for service in ctx.estate.cloud_services:
-        if service.autoscale:
-            yield ctx.service_hit(
-                service,
-                f"{service.autoscale} autoscale setting(s) of {service.name!r} are dropped by the migration.",
-            )
+check("C2A-503")(_dropped(lambda service: service.alerts, "alert rule(s)"))
+check("C2A-504")(_dropped(lambda service: service.autoscale, "autoscale setting(s)"))
 
 
 @check("C2A-505")

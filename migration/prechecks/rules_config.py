@@ -43,7 +43,7 @@ def premium_boot_diagnostics(ctx: Context) -> Iterator[Hit]:
 
 @check("C2A-113")
 def many_availability_sets(ctx: Context) -> Iterator[Hit]:
-    for service, d in ctx.iaas_deployments():
+    for service, d in ctx.deployments("IaaS"):
         sets = sorted({r.availability_set for r in d.roles if r.availability_set})
         if len(sets) > 1:
             yield ctx.service_hit(
@@ -55,7 +55,7 @@ def many_availability_sets(ctx: Context) -> Iterator[Hit]:
 
 @check("C2A-114")
 def mixed_availability(ctx: Context) -> Iterator[Hit]:
-    for service, d in ctx.iaas_deployments():
+    for service, d in ctx.deployments("IaaS"):
         outside = [r.name for r in d.roles if not r.availability_set]
         if outside and len(outside) < len(d.roles):
             yield ctx.service_hit(
@@ -68,7 +68,7 @@ def mixed_availability(ctx: Context) -> Iterator[Hit]:
 
 @check("C2A-115")
 def mixed_nics(ctx: Context) -> Iterator[Hit]:
-    for service, d in ctx.iaas_deployments():
+    for service, d in ctx.deployments("IaaS"):
         multi = [r.name for r in d.roles if r.secondary_nics]
         if multi and len(multi) < len(d.roles):
             yield ctx.service_hit(
@@ -80,22 +80,19 @@ def mixed_nics(ctx: Context) -> Iterator[Hit]:
 
 @check("C2A-116")
 def paas(ctx: Context) -> Iterator[Hit]:
-    for service in ctx.estate.cloud_services:
-        d = service.deployment
-        if d is not None and d.kind == "PaaS":
-            yield ctx.service_hit(
-                service,
-                f"Migration isn't supported for Deployment {d.name} in HostedService {service.name} "
-                "because it's a PaaS deployment (Web/Worker).",
-            )
+    for service, d in ctx.deployments("PaaS"):
+        yield ctx.service_hit(
+            service,
+            f"Migration isn't supported for Deployment {d.name} in HostedService {service.name} "
+            "because it's a PaaS deployment (Web/Worker).",
+        )
 
 
 @check("C2A-117")
 def vnet_with_paas(ctx: Context) -> Iterator[Hit]:
     paas_in: dict[str, list[str]] = {}
-    for service in ctx.estate.cloud_services:
-        d = service.deployment
-        if d is not None and d.kind == "PaaS" and d.virtual_network:
+    for service, d in ctx.deployments("PaaS"):
+        if d.virtual_network:
             paas_in.setdefault(d.virtual_network, []).append(service.name)
     for vnet, services in sorted(paas_in.items()):
         yield unit_hit(

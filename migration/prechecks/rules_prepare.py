@@ -82,7 +82,7 @@ def unknown_size(ctx: Context) -> Iterator[Hit]:
 @check("C2A-306")
 def lb_rules(ctx: Context) -> Iterator[Hit]:
     vnets = {v.name: v for v in ctx.estate.virtual_networks}
-    for service, d in ctx.iaas_deployments():
+    for service, d in ctx.deployments("IaaS"):
         sets: dict[str, set[tuple[object, ...]]] = defaultdict(set)
         ports: dict[tuple[str | None, str, int], set[str]] = defaultdict(set)
         for role in d.roles:
