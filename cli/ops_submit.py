@@ -26,7 +26,8 @@ from cli.ops_common import (
     flags_for,
     out,
 )
-from migration.requests import UNIT_KINDS, RequestError, parse_request
+from migration.requests import RequestError, parse_request
+from migration.units import UNIT_KINDS
 
 
 class Via(StrEnum):

@@ -8,32 +8,20 @@ several walks of its own growing result (measured: 0.6 s of 3.3 s in `bench/core
 the cost grow faster than the estate. None of these results contain reference cycles, so nothing
 is lost by collecting once afterwards instead of repeatedly during the step: reference counting
 frees everything as usual. The collector's previous state is restored on the way out; a nested
-or concurrent pause leaves it to the outermost one.
+or concurrent pause leaves it to the outermost one. The pause itself is `estate_yaml`'s (the
+reader pauses it the same way while it builds a document); this module adds the decorator.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import ParamSpec, TypeVar
+
+from estate_yaml import collector_paused
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Run the block with the cyclic garbage collector off (restored afterwards)."""
-    was_enabled = gc.isenabled()
-    if was_enabled:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def bulk(fn: Callable[P, R]) -> Callable[P, R]:

@@ -14,19 +14,16 @@ name)`, `resource_group_name(unit)` (`<name>-Migrated`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from migration.estate import CloudService, Estate, NetworkSecurityGroup, ReservedIp, RouteTable
 
+#: A unit kind, as a type (the request models' `kind` field).
+UnitKind = Literal[
+    "virtualNetwork", "cloudService", "storageAccount", "reservedIp", "networkSecurityGroup", "routeTable"
+]
 #: Unit kinds, in the platform's required order (circuits are moved outside c2arm).
-UNIT_KINDS: tuple[str, ...] = (
-    "virtualNetwork",
-    "cloudService",
-    "storageAccount",
-    "reservedIp",
-    "networkSecurityGroup",
-    "routeTable",
-)
+UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)
 _CANONICAL = {k.casefold(): k for k in UNIT_KINDS}
 
 
