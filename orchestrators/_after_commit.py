@@ -14,7 +14,7 @@ from migration import names
 from migration.followthrough import follow_through_id, managed_disk_map
 from migration.workflow import ReportInput, UnitInput
 from orchestrators import _steps as steps
-from orchestrators._status import UnitStatus
+from orchestrators._status import UnitStatus, first_line, write_report
 
 
 def follow_through_of(context: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
@@ -33,8 +33,9 @@ def follow_through_of(context: df.DurableOrchestrationContext, st: UnitStatus, i
             ("report", "/report"),
         )
     }
-    st.data["links"]["followThrough"] = links["status"]
-    st.set(followThrough={"id": ft_id, "phase": "Started", "links": links})
+    st.state.links["followThrough"] = links["status"]
+    st.state.follow_through = {"id": ft_id, "phase": "Started", "links": links}
+    st.changed()
     unit = inp.request["unit"]
     child = {
         "request": inp.request,
@@ -47,38 +48,33 @@ def follow_through_of(context: df.DurableOrchestrationContext, st: UnitStatus, i
     try:
         result = yield from steps.sub_orchestration(context, names.FOLLOW_THROUGH, child, ft_id)
     except steps.ActivityFailed as exc:  # the follow-through failed; a bug here fails this orchestration
-        st.set(
-            followThrough={
-                "id": ft_id,
-                "phase": "Failed",
-                "links": links,
-                "error": str(exc).split("\n")[0][:500],
-            }
-        )
+        st.state.follow_through = {
+            "id": ft_id,
+            "phase": "Failed",
+            "links": links,
+            "error": first_line(exc, 500),
+        }
+        st.changed()
         return
     result = result if isinstance(result, dict) else {}
     vms = [
         {k: v.get(k) for k in ("vm", "outcome", "wasRunning", "downtimeSeconds")}
         for v in result.get("vms", [])
     ]
-    st.set(
-        followThrough={
-            "id": ft_id,
-            "phase": result.get("phase"),
-            "links": links,
-            "vms": vms,
-            "report": result.get("report"),
-        }
-    )
+    st.state.follow_through = {
+        "id": ft_id,
+        "phase": result.get("phase"),
+        "links": links,
+        "vms": vms,
+        "report": result.get("report"),
+    }
+    st.changed()
     st.add_findings(
         [f for f in result.get("findings", []) if f.get("source") == "followThrough"], "followThrough"
     )
     disks = managed_disk_map(result.get("vms", []))
     if disks:  # the id map gains the managed disks: the unit's report is written again with them
-        st.set(resourceMap={**(st.data.get("resourceMap") or {}), **disks})
-        try:
-            again = ReportInput(id=context.instance_id, status=st.data, findings=st.findings)
-            raw = yield from steps.call(context, inp.settings, names.REPORT, again)
-            st.set(report=raw)
-        except steps.ActivityFailed as exc:
-            st.set(reportError=str(exc).split("\n")[0][:500])
+        st.state.resource_map = {**(st.state.resource_map or {}), **disks}
+        st.changed()
+        again = ReportInput(id=context.instance_id, status=st.json(), findings=st.findings)
+        yield from write_report(context, st, inp.settings, names.REPORT, again)

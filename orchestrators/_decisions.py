@@ -53,8 +53,9 @@ def accepted(
         )
     )
     if not verdict.valid:
-        count = int(st.data.get("ignoredDecisions", 0)) + 1
-        st.set(ignoredDecisions=count)
+        count = (st.state.ignored_decisions or 0) + 1
+        st.state.ignored_decisions = count
+        st.changed()
         claimed = str(event.approver or "nobody")[:100]
         comment = (
             f"an unsigned {event.decision} decision (claiming {claimed!r}) was ignored: {verdict.reason}"

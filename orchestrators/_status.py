@@ -12,7 +12,10 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from migration.workflow import UnitInput
+from migration.requests import WorkflowConfig
+from migration.status import JsonObject, UnitState
+from migration.workflow import ActivityError, Decision, UnitInput
+from orchestrators import _steps as steps
 
 # Azure keeps custom status small (16 KB); findings beyond this many are counted, not shown, and
 # the published status is trimmed below STATUS_BUDGET bytes (the report keeps everything).
@@ -26,72 +29,120 @@ def iso(ctx: df.DurableOrchestrationContext) -> str:
 
 
 class UnitStatus:
-    """The mutable status of one `migrate_unit` run, published as custom status."""
+    """The status of one run (`migration.status.UnitState`), published as custom status.
 
-    def __init__(self, ctx: df.DurableOrchestrationContext, inp: UnitInput) -> None:
+    Steps set its typed fields (`st.state.…`) and call `changed()`; `enter` moves to a phase.
+    """
+
+    def __init__(self, ctx: df.DurableOrchestrationContext, inp: UnitInput, kind: str | None = None) -> None:
         self.ctx = ctx
         request = inp.request
         now = iso(ctx)
-        self.findings: list[dict[str, Any]] = []
-        self.data: dict[str, Any] = {
-            "id": ctx.instance_id,
-            "unit": request["unit"],
-            "phase": "Queued",
-            "dryRun": bool(request.get("dryRun")),
-            "requestedBy": inp.requested_by,
-            "requestedById": inp.requested_by_id,
-            "createdAt": now,
-            "updatedAt": now,
-            "findings": [],
-            "findingsTotal": 0,
-            "timeline": [{"phase": "Queued", "at": now}],
-            "links": dict(inp.links),
-        }
+        self.findings: list[JsonObject] = []
+        state = UnitState(
+            id=ctx.instance_id,
+            unit=request["unit"],
+            phase="Queued",
+            dryRun=bool(request.get("dryRun")),
+            requestedBy=inp.requested_by,
+            requestedById=inp.requested_by_id,
+            createdAt=now,
+            updatedAt=now,
+            findings=[],
+            findingsTotal=0,
+            timeline=[{"phase": "Queued", "at": now}],
+            links=dict(inp.links),
+        )
         if inp.plan:
-            self.data["plan"] = inp.plan
+            state.plan = inp.plan
+        if kind == "validation":  # a validation changes nothing: no dry run to speak of
+            state.unset("dry_run")
+        if kind:
+            state.kind = kind
+        self.state = state
 
     @property
     def phase(self) -> str:
-        return str(self.data["phase"])
+        return self.state.phase
 
     def enter(self, phase: str, at: str | None = None) -> None:
         """Move to `phase` (`at`: when it was entered, default now): timeline entry, updatedAt, published."""
         now = at or iso(self.ctx)
-        self.data["phase"] = phase
-        self.data["updatedAt"] = now
-        self.data["timeline"].append({"phase": phase, "at": now})
+        self.state.phase = phase
+        self.state.updated_at = now
+        self.state.timeline.append({"phase": phase, "at": now})
         self.publish()
 
-    def preview(self, phase: str) -> dict[str, Any]:
+    def preview(self, phase: str) -> JsonObject:
         """The status as `enter(phase)` now would make it, without changing or publishing it (the
         report of the final phase is written before that phase is shown)."""
         now = iso(self.ctx)
         return {
-            **self.data,
+            **self.json(),
             "phase": phase,
             "updatedAt": now,
-            "timeline": [*self.data["timeline"], {"phase": phase, "at": now}],
+            "timeline": [*self.state.timeline, {"phase": phase, "at": now}],
         }
 
-    def set(self, **fields: Any) -> None:
-        """Set extra fields (error, approver, operation …) and publish."""
-        self.data.update(fields)
-        self.data["updatedAt"] = iso(self.ctx)
+    def changed(self) -> None:
+        """The fields just set are shown: updatedAt is now, the status published."""
+        self.state.updated_at = iso(self.ctx)
         self.publish()
 
-    def add_findings(self, findings: list[dict[str, Any]], source: str) -> None:
+    def failed(
+        self, phase: str, error: ActivityError | None, correlation: list[JsonObject] | None = None
+    ) -> None:
+        """Record what stopped the unit in `phase`: `error {phase, code, message, …}` (and the
+        operations' `correlation` for support when a commit failed)."""
+        self.state.error = {"phase": phase, **(error.to_json() if error else {})}
+        if correlation is not None:
+            self.state.error["correlation"] = correlation
+        self.changed()
+
+    def activity_failed(self, exc: BaseException) -> None:
+        """An activity failed every retry in the current phase: `error.code` `ActivityFailed`."""
+        self.failed(self.phase, ActivityError(code="ActivityFailed", message=first_line(exc, 1000)))
+
+    def decided(self, decision: Decision) -> None:
+        """Record a decision that took effect: who decided, and what (without its signature)."""
+        self.state.approver = decision.approver
+        self.state.decision = decision.shown()
+        self.changed()
+
+    def add_findings(self, findings: list[JsonObject], source: str) -> None:
         for finding in findings:
             self.findings.append({"source": source, **finding})
-        self.data["findings"] = self.findings[:MAX_FINDINGS_IN_STATUS]
-        self.data["findingsTotal"] = len(self.findings)
+        self.state.findings = self.findings[:MAX_FINDINGS_IN_STATUS]
+        self.state.findings_total = len(self.findings)
         self.publish()
 
-    def publish(self) -> None:
-        self.ctx.set_custom_status(fit(self.data))
+    def json(self) -> JsonObject:
+        """The whole status as JSON (the orchestration's output, a report's input): not trimmed."""
+        return self.state.to_json()
 
-    def errors(self) -> list[dict[str, Any]]:
+    def publish(self) -> None:
+        self.ctx.set_custom_status(fit(self.json()))
+
+    def errors(self) -> list[JsonObject]:
         """Findings that stop the unit: `error` and `blocked` (waits for other units)."""
         return [f for f in self.findings if f.get("severity") in {"error", "blocked"}]
+
+
+def first_line(exc: BaseException, limit: int) -> str:
+    """What the status records of a failure: the first line of its message, at most `limit` long."""
+    return str(exc).split("\n")[0][:limit]
+
+
+def write_report(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, config: WorkflowConfig, name: str, payload: Any
+) -> steps.Step:
+    """Write the run's report with activity `name`: the status records where it is (`report`) or
+    why it is not (`reportError`); a lost report does not fail the run."""
+    try:
+        st.state.report = yield from steps.call(ctx, config, name, payload)
+    except steps.ActivityFailed as exc:
+        st.state.report_error = first_line(exc, 500)
+    st.changed()
 
 
 def _size(doc: dict[str, Any]) -> int:

@@ -26,7 +26,7 @@ from migration.requests import WorkflowConfig
 from migration.workflow import UnitInput
 from orchestrators import _steps as steps
 from orchestrators._decisions import abort_or_window_open
-from orchestrators._status import UnitStatus, iso
+from orchestrators._status import UnitStatus, iso, write_report
 from orchestrators.migrate_unit import _await_decision
 
 bp = df.Blueprint()
@@ -279,7 +279,8 @@ def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
     if opens <= ctx.current_utc_datetime:
         return None
     st.enter("WaitingForWindow")
-    st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    st.state.window_opens_at = opens.strftime("%Y-%m-%dT%H:%M:%SZ")
+    st.changed()
     return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 
@@ -291,31 +292,34 @@ def _lifecycle(
     st.enter("Surveying")
     survey = yield from steps.call(ctx, config, names.FT_SURVEY, base)
     if survey.get("error"):
-        st.set(error={"phase": "Surveying", **survey["error"]})
+        st.state.error = {"phase": "Surveying", **survey["error"]}
+        st.changed()
         return "Failed"
     rows = [{"vm": v["name"]} for v in survey.get("vms", [])]
-    st.set(vmPlan=survey.get("plan", []), vms=rows)
+    st.state.vm_plan, st.state.vms = survey.get("plan", []), rows
+    st.changed()
     todo = [line for line in survey.get("plan", []) if line.get("disks")]
     if not todo:
         return "Completed"
     if (request.get("followThrough") or {}).get("approval", "required") != "waived":
         st.enter("AwaitingApproval")
         decision = yield from _await_decision(ctx, st, inp, "commit")
-        st.set(approver=decision.approver, decision=decision.shown())
+        st.decided(decision)
         if decision.decision != "commit":
             return "Aborted"
     if request.get("window") == "off-hours":
         aborted = yield from _window(ctx, st, inp)
         if aborted:
-            st.set(approver=aborted.approver, decision=aborted.shown())
+            st.decided(aborted)
             return "Aborted"
     st.enter("Converting")
     run = _Run(ctx, st, config, base)
     for row in rows:
-        st.set(current=row["vm"])
+        st.state.current = row["vm"]
+        st.changed()
         yield from _one_vm(run, row)
-        st.set(vms=rows)
-    st.data.pop("current", None)
+        st.changed()  # the row, filled
+    st.state.unset("current")
     findings = [r["finding"] for r in rows if r.get("finding")]
     if findings:
         st.add_findings(
@@ -332,23 +336,20 @@ def follow_through(context: df.DurableOrchestrationContext) -> steps.Step:
     if not isinstance(raw, dict):
         raise ValueError(f"follow_through's input is not a JSON object: {type(raw).__name__}")
     inp = UnitInput.from_json(raw)
-    st = UnitStatus(context, inp)
-    st.set(kind="followThrough", unitId=raw["unitId"])
+    st = UnitStatus(context, inp, kind="followThrough")
+    st.state.unit_id = raw["unitId"]
+    st.changed()
     config = inp.settings
     try:
         final = yield from _lifecycle(context, st, inp, raw)
     except steps.ActivityFailed as exc:  # an activity failed every retry
-        st.set(error={"phase": st.phase, "code": "ActivityFailed", "message": str(exc).split("\n")[0][:1000]})
+        st.activity_failed(exc)
         final = "Failed"
     st.enter(final)
-    try:
-        report = yield from steps.call(
-            context, config, names.FT_REPORT, {"id": context.instance_id, "status": st.data}
-        )
-        st.set(report=report)
-    except steps.ActivityFailed as exc:
-        st.set(reportError=str(exc).split("\n")[0][:500])
-    return st.data
+    yield from write_report(
+        context, st, config, names.FT_REPORT, {"id": context.instance_id, "status": st.json()}
+    )
+    return st.json()
 
 
 __all__ = ["bp", "follow_through"]

@@ -22,6 +22,7 @@ import azure.durable_functions as df
 
 from migration import names
 from migration.instance_ids import SEPARATOR, derived_id, plan_unit_id
+from migration.status import PlanState
 from migration.workflow import PlanInput, PlanUnitsInput, PlanUnitsResult
 from orchestrators import _steps as steps
 from orchestrators._status import iso
@@ -136,6 +137,13 @@ def _counts(out: dict[str, Any], waves: list[dict[str, Any]]) -> dict[str, Any]:
     return {**out, "waves": shown}
 
 
+def _publish(context: df.DurableOrchestrationContext, status: PlanState) -> dict[str, Any]:
+    """Publish the plan's status (trimmed to Azure's limit); the whole status as JSON."""
+    doc = status.to_json()
+    context.set_custom_status(fit_plan(doc))
+    return doc
+
+
 def _blockers(
     row: dict[str, Any], entries: dict[str, dict[str, Any]], dry_run: bool
 ) -> tuple[list[str], bool]:
@@ -157,7 +165,7 @@ def _blockers(
 def _schedule(
     context: df.DurableOrchestrationContext,
     inp: PlanInput,
-    status: dict[str, Any],
+    status: PlanState,
     entries: dict[str, dict[str, Any]],
     order: list[dict[str, Any]],
     wave_of: dict[str, int],
@@ -193,8 +201,8 @@ def _schedule(
             row.update(phase="Running", startedAt=iso(context))
             running[task] = row
             pending.remove(row)
-        status["updatedAt"] = iso(context)
-        context.set_custom_status(fit_plan(status))
+        status.updated_at = iso(context)
+        _publish(context, status)
         if not running:  # what is left waits on units outside any order (a cycle): cannot start
             for row in pending:
                 waits = [d for d in row["dependsOn"] if d in entries and entries[d]["phase"] == "Pending"]
@@ -217,16 +225,16 @@ def migrate_plan(context: df.DurableOrchestrationContext) -> steps.Step:
     plan = PlanInput.from_json(context.get_input())
     config = plan.settings
     concurrency = plan.concurrency or config.plan_concurrency
-    status: dict[str, Any] = {
-        "id": context.instance_id,
-        "phase": "Planning",
-        "approval": plan.approval,
-        "dryRun": plan.dry_run,
-        "createdAt": iso(context),
-        "waves": [],
-        "notMigratable": [],
-    }
-    context.set_custom_status(fit_plan(status))
+    status = PlanState(
+        id=context.instance_id,
+        phase="Planning",
+        approval=plan.approval,
+        dryRun=plan.dry_run,
+        createdAt=iso(context),
+        waves=[],
+        notMigratable=[],
+    )
+    _publish(context, status)
     request = PlanUnitsInput(
         planId=context.instance_id,
         subscriptionId=plan.subscription_id,
@@ -235,9 +243,8 @@ def migrate_plan(context: df.DurableOrchestrationContext) -> steps.Step:
     )
     planned = PlanUnitsResult.from_json((yield from steps.call(context, config, names.PLAN_UNITS, request)))
     if planned.error:
-        status.update(phase="Failed", error=planned.error.to_json(), updatedAt=iso(context))
-        context.set_custom_status(fit_plan(status))
-        return status
+        status.phase, status.error, status.updated_at = "Failed", planned.error.to_json(), iso(context)
+        return _publish(context, status)
 
     taken: set[str] = set()
     waves: list[dict[str, Any]] = []
@@ -257,7 +264,7 @@ def migrate_plan(context: df.DurableOrchestrationContext) -> steps.Step:
             entries[unit["key"]] = row
         waves.append({"index": index, "units": rows})
     for item in planned.not_migratable:
-        status["notMigratable"].append(
+        status.not_migratable.append(
             {
                 "unit": item["unit"],
                 "key": item.get("key"),
@@ -265,22 +272,15 @@ def migrate_plan(context: df.DurableOrchestrationContext) -> steps.Step:
                 "reasons": item.get("reasons", []),
             }
         )
-    status.update(
-        phase="Running",
-        waves=waves,
-        updatedAt=iso(context),
-        runningAt=iso(context),
-        scheduling="dependencies",
-    )
-    context.set_custom_status(fit_plan(status))
+    status.phase, status.waves, status.updated_at = "Running", waves, iso(context)
+    status.running_at, status.scheduling = iso(context), "dependencies"
+    _publish(context, status)
 
     limit = max(1, concurrency)
     order = [row for wave in waves for row in wave["units"]]  # priority: wave, then the planner's order
     wave_of = {row["id"]: wave["index"] for wave in waves for row in wave["units"]}
     yield from _schedule(context, plan, status, entries, order, wave_of, limit)
     phases = [row["phase"] for wave in waves for row in wave["units"]]
-    status.update(
-        phase="Completed", updatedAt=iso(context), summary={p: phases.count(p) for p in sorted(set(phases))}
-    )
-    context.set_custom_status(fit_plan(status))
-    return status
+    status.phase, status.updated_at = "Completed", iso(context)
+    status.summary = {p: phases.count(p) for p in sorted(set(phases))}
+    return _publish(context, status)

@@ -17,6 +17,7 @@ from migration import names
 from migration.followthrough import wants_follow_through
 from migration.names import APPROVAL_EVENT
 from migration.requests import parse_duration
+from migration.status import SnapshotRef
 from migration.workflow import (
     AuditInput,
     CheckResult,
@@ -34,7 +35,7 @@ from migration.workflow import (
 from orchestrators import _steps as steps
 from orchestrators._after_commit import follow_through_of
 from orchestrators._decisions import abort_or_window_open, accepted
-from orchestrators._status import UnitStatus, iso
+from orchestrators._status import UnitStatus, first_line, iso
 
 bp = df.Blueprint()
 
@@ -51,7 +52,7 @@ def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, 
     is bookkeeping: a write that fails every retry is recorded in the status, and the unit
     carries on (the next phase change writes the row again).
     """
-    yield from _index(ctx, st, inp, phase, seq=len(st.data["timeline"]) + 1, at=iso(ctx))
+    yield from _index(ctx, st, inp, phase, seq=len(st.state.timeline) + 1, at=iso(ctx))
     st.enter(phase)
 
 
@@ -59,13 +60,14 @@ def _index(
     ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str, *, seq: int, at: str
 ) -> steps.Step:
     """Write `phase` to the phase index as the unit's `seq`-th phase (its timeline's length)."""
-    unit = st.data["unit"]
+    unit = st.state.unit
     key = "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
     entry = IndexInput(id=ctx.instance_id, unit=key, phase=phase, at=at, seq=seq)
     try:
         yield from steps.call(ctx, inp.settings, names.INDEX, entry)
     except steps.ActivityFailed as exc:
-        st.set(indexError=str(exc).split("\n")[0][:300])
+        st.state.index_error = first_line(exc, 300)
+        st.changed()
 
 
 def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
@@ -77,7 +79,8 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
     if opens <= ctx.current_utc_datetime:
         return None
     yield from _enter(ctx, st, inp, "WaitingForWindow")
-    st.set(windowOpensAt=opens.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    st.state.window_opens_at = opens.strftime("%Y-%m-%dT%H:%M:%SZ")
+    st.changed()
     return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 
@@ -108,9 +111,12 @@ def _await_decision(
     config, approval = inp.settings, inp.approval
     span = parse_duration(approval.get("timeout") or config.approval_timeout_default)
     deadline = ctx.current_utc_datetime + span
-    st.set(approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    st.state.approval_deadline = deadline.strftime("%Y-%m-%dT%H:%M:%SZ")
+    st.changed()
     # the commit wait's event stays as it always was (running instances replay it)
-    data = {"links": st.data["links"]} if wait == "commit" else {"links": st.data["links"], "wait": wait}
+    data: dict[str, Any] = (
+        {"links": st.state.links} if wait == "commit" else {"links": st.state.links, "wait": wait}
+    )
     yield from _notify(ctx, inp, "ApprovalRequested", data)
     # one waiter per wait, reused across the chained timers: a waiter left behind by each 6-day step
     # stays open in the SDK and is the one a later event may complete instead (an event lost)
@@ -130,10 +136,9 @@ def _await_decision(
         if approval.get("onTimeout", "abort") == "remind":
             yield from _notify(ctx, inp, "ApprovalReminder", data)
             deadline = ctx.current_utc_datetime + span
-            st.set(
-                approvalDeadline=deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                reminders=st.data.get("reminders", 0) + 1,
-            )
+            st.state.approval_deadline = deadline.strftime("%Y-%m-%dT%H:%M:%SZ")
+            st.state.reminders = (st.state.reminders or 0) + 1
+            st.changed()
             continue
         entry_id = "approval-timeout" if wait == "commit" else f"{wait}-approval-timeout"
         entry = AuditInput(
@@ -162,17 +167,16 @@ def _abort(
     )
     if result.ok:
         return "Aborted"
-    st.set(error={"phase": "Aborting", **(result.error.to_json() if result.error else {})})
+    st.failed("Aborting", result.error)
     return "NeedsSupport"
-
-
-def _decided(st: UnitStatus, decision: Decision) -> None:
-    st.set(approver=decision.approver, decision=decision.shown())
 
 
 def _judged(st: UnitStatus, base: UnitStep) -> SnapshotStep:
     """The input of a step that judges the snapshot: the blob the status names."""
-    return SnapshotStep(id=base.id, request=base.request, snapshot=st.data["snapshot"]["blob"])
+    snapshot = st.state.snapshot.blob if st.state.snapshot else None
+    if snapshot is None:  # `_checks` records the blob before any step that judges it
+        raise ValueError("no snapshot blob in the status to judge")
+    return SnapshotStep(id=base.id, request=base.request, snapshot=snapshot)
 
 
 def _checks(
@@ -184,16 +188,17 @@ def _checks(
     snap = SnapshotResult.from_json((yield from steps.call(ctx, config, names.SNAPSHOT, base)))
     if snap.error:
         if snap.error.reason != "notFound":  # not the unit's fault: access, protocol …
-            st.set(error={"phase": "Snapshotting", **snap.error.to_json()})
+            st.failed("Snapshotting", snap.error)
             return "Failed"
         st.add_findings([steps.error_finding(snap.error, "Snapshot")], "snapshot")
         return "NotMigratable"
-    st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
+    st.state.snapshot = SnapshotRef(digest=snap.digest, blob=snap.blob)
+    st.changed()
 
     yield from _enter(ctx, st, inp, "Prechecking")
     pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, _judged(st, base))))
     if pre.error:
-        st.set(error={"phase": "Prechecking", **pre.error.to_json()})
+        st.failed("Prechecking", pre.error)
         return "Failed"
     st.add_findings(pre.findings, "precheck")
 
@@ -202,7 +207,7 @@ def _checks(
     val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
     if val.error:
         if val.error.reason in steps.ACCESS_REASONS:
-            st.set(error={"phase": "Validating", **val.error.to_json()})
+            st.failed("Validating", val.error)
             return "Failed"
         st.add_findings([steps.error_finding(val.error, "Validate")], "platform")  # e.g. not registered
     st.add_findings(val.findings, "platform")
@@ -221,15 +226,16 @@ def _prepare(
     if inp.approval.get("beforePrepare"):  # a person decides before anything changes
         yield from _enter(ctx, st, inp, "AwaitingPrepareApproval")
         gate = yield from _await_decision(ctx, st, inp, "prepare")
-        st.set(prepareDecision=gate.shown())
+        st.state.prepare_decision = gate.shown()
+        st.changed()
         if gate.decision != "prepare":
-            _decided(st, gate)
+            st.decided(gate)
             return "Aborted"  # nothing was prepared
 
     if request.get("window") == "off-hours":
         aborted = yield from _wait_for_window(ctx, st, inp)
         if aborted:
-            _decided(st, aborted)
+            st.decided(aborted)
             return "Aborted"  # nothing was prepared yet
 
     yield from _enter(ctx, st, inp, "Preparing")
@@ -237,18 +243,19 @@ def _prepare(
         ctx, config, base, "prepare", config.operation_max_attempts, attempts
     )
     if not prepared.ok:
-        st.set(error={"phase": "Preparing", **(prepared.error.to_json() if prepared.error else {})})
+        st.failed("Preparing", prepared.error)
         final = yield from _abort(ctx, st, inp, base, attempts)  # undo whatever was prepared
         return "Failed" if final == "Aborted" else final
 
     yield from _enter(ctx, st, inp, "Checking")
     checked = CheckResult.from_json((yield from steps.call(ctx, config, names.CHECK, _judged(st, base))))
     if checked.error:  # cannot show an approver what was prepared: undo it
-        st.set(error={"phase": "Checking", **checked.error.to_json()})
+        st.failed("Checking", checked.error)
         final = yield from _abort(ctx, st, inp, base, attempts)
         return "Failed" if final == "Aborted" else final
     st.add_findings(checked.findings, "check")
-    st.set(resourceMap=checked.resource_map, armResources=checked.arm_resources)
+    st.state.resource_map, st.state.arm_resources = checked.resource_map, checked.arm_resources
+    st.changed()
     return None
 
 
@@ -257,7 +264,8 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
     config, request = inp.settings, inp.request
     base = _base(ctx, inp)
     attempts: list[dict[str, Any]] = []
-    st.set(operations=attempts)
+    st.state.operations = attempts
+    st.changed()
 
     final = yield from _checks(ctx, st, inp, base)
     if final:
@@ -271,11 +279,11 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
     else:
         yield from _enter(ctx, st, inp, "AwaitingApproval")
         decision = yield from _await_decision(ctx, st, inp, "commit")
-    _decided(st, decision)
+    st.decided(decision)
     if decision.decision == "commit" and request.get("window") == "off-hours":
         aborted = yield from _wait_for_window(ctx, st, inp)
         if aborted:
-            _decided(st, aborted)
+            st.decided(aborted)
             decision = aborted
     if decision.decision != "commit":
         final = yield from _abort(ctx, st, inp, base, attempts)
@@ -287,13 +295,7 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
     )
     if committed.ok:
         return "Committed"
-    st.set(
-        error={
-            "phase": "Committing",
-            **(committed.error.to_json() if committed.error else {}),
-            "correlation": [a for a in attempts if a.get("operation") == "commit"],
-        }
-    )
+    st.failed("Committing", committed.error, [a for a in attempts if a.get("operation") == "commit"])
     return "NeedsSupport"
 
 
@@ -301,14 +303,14 @@ def _failed(
     ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, exc: steps.ActivityFailed
 ) -> steps.Step:
     """An activity failed every retry: record it; undo whatever may be prepared; the final phase."""
-    message = str(exc).split("\n")[0][:1000]
-    st.set(error={"phase": st.phase, "code": "ActivityFailed", "message": message})
+    st.activity_failed(exc)
     if st.phase not in {"Preparing", "Checking", "AwaitingApproval", "WaitingForWindow"}:
         return "NeedsSupport" if st.phase == "Committing" else "Failed"
     try:  # something may be prepared: try to leave the platform as it was
         final_abort = yield from _abort(ctx, st, inp, _base(ctx, inp), [])
     except steps.ActivityFailed as abort_exc:
-        st.set(abortError=str(abort_exc).split("\n")[0][:500])
+        st.state.abort_error = first_line(abort_exc, 500)
+        st.changed()
         return "NeedsSupport"
     return "Failed" if final_abort == "Aborted" else final_abort
 
@@ -324,16 +326,19 @@ def _finish(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput,
         report = ReportInput(id=ctx.instance_id, status=status, findings=st.findings)
         written = yield from steps.call(ctx, inp.settings, names.REPORT, report)
         st.enter(final, at=status["updatedAt"])
-        st.set(report=written)
+        st.state.report = written
+        st.changed()
     except steps.ActivityFailed as exc:
         st.enter(final, at=status["updatedAt"])
-        st.set(reportError=str(exc).split("\n")[0][:500])
-    yield from _index(ctx, st, inp, final, seq=len(st.data["timeline"]), at=st.data["updatedAt"])
+        st.state.report_error = first_line(exc, 500)
+        st.changed()
+    yield from _index(ctx, st, inp, final, seq=len(st.state.timeline), at=st.state.updated_at)
     try:
-        data = {"phase": final, "unit": st.data["unit"], "dryRun": st.data["dryRun"]}
+        data = {"phase": final, "unit": st.state.unit, "dryRun": st.state.dry_run}
         yield from _notify(ctx, inp, "MigrationFinished", data)
     except steps.ActivityFailed as exc:
-        st.set(notifyError=str(exc).split("\n")[0][:500])
+        st.state.notify_error = first_line(exc, 500)
+        st.changed()
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -351,7 +356,7 @@ def migrate_unit(context: df.DurableOrchestrationContext) -> steps.Step:
     yield from _finish(context, st, inp, final)
     if final == "Committed" and wants_follow_through(inp.request):
         yield from follow_through_of(context, st, inp)
-    return st.data
+    return st.json()
 
 
 __all__ = ["APPROVAL_EVENT", "bp", "migrate_unit"]

@@ -15,6 +15,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from migration import names
+from migration.status import SnapshotRef
 from migration.workflow import (
     PrecheckResult,
     SnapshotResult,
@@ -44,25 +45,26 @@ def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
     snap = SnapshotResult.from_json((yield from steps.call(ctx, config, names.SNAPSHOT, base)))
     if snap.error:
         if snap.error.reason != "notFound":
-            st.set(error={"phase": "Snapshotting", **snap.error.to_json()})
+            st.failed("Snapshotting", snap.error)
             return False
         st.add_findings([steps.error_finding(snap.error, "Snapshot")], "snapshot")
         return True
-    st.set(snapshot={"digest": snap.digest, "blob": snap.blob})
+    st.state.snapshot = SnapshotRef(digest=snap.digest, blob=snap.blob)
+    st.changed()
     if snap.blob is None:  # snapshot_unit names its blob whenever it answers without an error
         raise ValueError("snapshot_unit answered neither an error nor a blob")
     st.enter("Prechecking")
     judged = SnapshotStep(id=base.id, request=base.request, snapshot=snap.blob)
     pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, judged)))
     if pre.error:
-        st.set(error={"phase": "Prechecking", **pre.error.to_json()})
+        st.failed("Prechecking", pre.error)
         return False
     st.add_findings(pre.findings, "precheck")
     st.enter("Validating")
     val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
     if val.error:
         if val.error.reason in steps.ACCESS_REASONS:
-            st.set(error={"phase": "Validating", **val.error.to_json()})
+            st.failed("Validating", val.error)
             return False
         st.add_findings([steps.error_finding(val.error, "Validate")], "platform")
     st.add_findings(val.findings, "platform")
@@ -73,19 +75,18 @@ def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
 def validate_migration(context: df.DurableOrchestrationContext) -> steps.Step:
     """One unit's live validation; the output is its status with the `verdict`."""
     inp = UnitInput.from_json(context.get_input())
-    st = UnitStatus(context, inp)
-    st.data.pop("dryRun", None)
-    st.data["kind"] = "validation"
+    st = UnitStatus(context, inp, kind="validation")
     st.publish()
     try:
         ok = yield from _checks(context, st, inp)
     except steps.ActivityFailed as exc:  # every retry failed (a bug fails the orchestration)
-        st.set(error={"phase": st.phase, "code": "ActivityFailed", "message": str(exc).split("\n")[0][:1000]})
+        st.activity_failed(exc)
         ok = False
     if ok:
-        st.set(verdict=verdict_of(st.findings))
+        st.state.verdict = verdict_of(st.findings)
+        st.changed()
     st.enter("Completed" if ok else "Failed")
-    return st.data
+    return st.json()
 
 
 __all__ = ["bp", "validate_migration", "verdict_of"]
