@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -101,6 +101,9 @@ def _plain_name(value: str | None) -> str | None:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+S = TypeVar("S", bound=_Strict)  # a submitted model (_parse_submitted)
 
 
 class Unit(_Strict):
@@ -258,16 +261,22 @@ def errors_of(exc: ValidationError) -> list[dict[str, str]]:
     return out
 
 
-def parse_request(data: Any) -> MigrationRequest:
-    """A request from parsed JSON (a dict), or RequestError naming every problem."""
+def _parse_submitted(model: type[S], data: Any) -> S:
+    """A submission of `model` (a request or a plan request) from parsed JSON (a dict), or
+    RequestError naming every problem; validated with the SUBMITTED context."""
     if not isinstance(data, dict):
         raise RequestError([{"field": "(body)", "message": "must be a JSON object"}])
     try:
-        return MigrationRequest.model_validate(data, context=SUBMITTED)
+        return model.model_validate(data, context=SUBMITTED)
     except ValidationError as exc:
         raise RequestError(errors_of(exc)) from None
     except RecursionError:
         raise RequestError([{"field": "(body)", "message": "is nested too deeply"}]) from None
+
+
+def parse_request(data: Any) -> MigrationRequest:
+    """A request from parsed JSON (a dict), or RequestError naming every problem."""
+    return _parse_submitted(MigrationRequest, data)
 
 
 class DuplicateKey(ValueError):
@@ -394,11 +403,4 @@ class PlanRequest(_Strict):
 
 def parse_plan_request(data: Any) -> PlanRequest:
     """A plan request from parsed JSON, or RequestError naming every problem."""
-    if not isinstance(data, dict):
-        raise RequestError([{"field": "(body)", "message": "must be a JSON object"}])
-    try:
-        return PlanRequest.model_validate(data, context=SUBMITTED)
-    except ValidationError as exc:
-        raise RequestError(errors_of(exc)) from None
-    except RecursionError:
-        raise RequestError([{"field": "(body)", "message": "is nested too deeply"}]) from None
+    return _parse_submitted(PlanRequest, data)
