@@ -11,7 +11,7 @@ from typing import Any
 
 from cli.ops_common import fail
 from migration.instance_ids import is_instance_id, user_id_problem
-from migration.units import UNIT_KINDS
+from migration.unit_kinds import UNIT_KINDS
 
 WINDOWS = ("any", "off-hours")
 DESTINATION_HELP = "new (a new VNet) or existing:RG/VNET/SUBNET (an existing ARM subnet)"

@@ -27,7 +27,7 @@ from cli.ops_common import (
     out,
 )
 from migration.requests import RequestError, parse_request
-from migration.units import UNIT_KINDS
+from migration.unit_kinds import UNIT_KINDS
 
 
 class Via(StrEnum):

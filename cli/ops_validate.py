@@ -18,7 +18,7 @@ import typer
 from cli import ops_inputs
 from cli.api_client import ConfigError, read_stack
 from cli.ops_common import AppUrl, StateDir, client_for, fail, out
-from migration.units import UNIT_KINDS
+from migration.unit_kinds import UNIT_KINDS
 
 DONE = {"Completed", "Failed"}
 

@@ -26,7 +26,7 @@ from pydantic import (
 
 from migration.instance_ids import USER_ID_PATTERN, is_instance_id, user_id_problem
 from migration.text import name_problem
-from migration.units import UnitKind
+from migration.unit_kinds import UnitKind
 
 REQUEST_ID_PATTERN = USER_ID_PATTERN  # a requestId or planId: never in the reserved namespace
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"

@@ -5,7 +5,7 @@ A unit is what one call of the platform's migration API moves:
 (only a service not in a VNet), `storageAccount/NAME`, and `reservedIp/NAME`,
 `networkSecurityGroup/NAME`, `routeTable/NAME` when unassociated.
 
-Public API: `UnitRef` (frozen, ordered, `str(ref)` = `KIND/NAME`), `UNIT_KINDS`,
+Public API: `UnitRef` (frozen, ordered, `str(ref)` = `KIND/NAME`), `UNIT_KINDS` (from `unit_kinds`),
 `parse_unit(text) -> UnitRef` (ValueError with a clear message), `units_of(estate) -> list[UnitRef]`
 (deterministic: kind order of the required migration order, then name), `unit_of_service(estate,
 name)`, `resource_group_name(unit)` (`<name>-Migrated`).
@@ -14,16 +14,11 @@ name)`, `resource_group_name(unit)` (`<name>-Migrated`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 from migration.estate import CloudService, Estate, NetworkSecurityGroup, ReservedIp, RouteTable
+from migration.unit_kinds import UNIT_KINDS as UNIT_KINDS  # re-exported: part of this module's API
 
-#: A unit kind, as a type (the request models' `kind` field).
-UnitKind = Literal[
-    "virtualNetwork", "cloudService", "storageAccount", "reservedIp", "networkSecurityGroup", "routeTable"
-]
-#: Unit kinds, in the platform's required order (circuits are moved outside c2arm).
-UNIT_KINDS: tuple[str, ...] = get_args(UnitKind)
 _CANONICAL = {k.casefold(): k for k in UNIT_KINDS}
 
 
