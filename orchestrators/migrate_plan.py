@@ -16,6 +16,7 @@ restarting a plan never starts a unit twice, and no plan can take over a submitt
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import azure.durable_functions as df
@@ -81,36 +82,64 @@ def _unit_input(inp: PlanInput, unit: dict[str, Any], child_id: str, wave: int) 
     }
 
 
+def _without_dependencies(status: dict[str, Any]) -> dict[str, Any]:
+    waves = [
+        {**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
+        for w in status["waves"]
+    ]
+    return {**status, "truncated": True, "waves": waves}
+
+
+def _in_brief(status: dict[str, Any]) -> dict[str, Any]:
+    waves = [{**w, "units": [_brief(row) for row in w["units"]]} for w in status["waves"]]
+    return {**_notes(status), "waves": waves}
+
+
+def _counted(status: dict[str, Any]) -> dict[str, Any]:
+    return _counts(_notes(status), status["waves"])
+
+
+def _whole(status: dict[str, Any]) -> dict[str, Any]:
+    return status
+
+
+PLAN_FORMS: tuple[Callable[[dict[str, Any]], dict[str, Any]], ...] = (
+    _whole,
+    _without_dependencies,
+    _in_brief,  # the units' id, phase, blockedBy; the left-out units' reasons as counts
+    _counted,  # only the running units in brief, the others as counts per phase
+)
+"""The plan's custom status from whole to briefest; the last is taken whatever its size."""
+
+
 def fit_plan(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
-    """The plan's custom status within Azure's limit: big plans drop dependencies, then the units'
-    unit objects (the id names kind and name) and the left-out units' reasons (the output keeps all).
+    """The plan's custom status within Azure's limit: the first of `PLAN_FORMS` that fits (the
+    output keeps all).
 
     Called at every step of the schedule, and so at every step of every replay: the forms that
-    are over `budget` by their units' text alone (lower bounds of their size) are skipped
-    without serialising them — the same result as trying each form in turn; serialising the
-    whole plan three times per step was most of a 418-unit plan's replay time."""
+    are over `budget` by their units' text alone (lower bounds of their size) are neither built
+    nor serialised — the same result as trying each form in turn; serialising the whole plan
+    three times per step was most of a 418-unit plan's replay time."""
+    *tried, briefest = PLAN_FORMS[_over_by_their_text(status, budget) :]
+    for build in tried:
+        form = build(status)
+        if len(json.dumps(form)) <= budget:
+            return form
+    return briefest(status)
+
+
+def _over_by_their_text(status: dict[str, Any], budget: int) -> int:
+    """How many of the first `plan_forms` are over `budget` by their units' text alone."""
     rows = [row for wave in status["waves"] for row in wave["units"]]
     # `{"id": "…", "phase": "…"}`: 23 characters besides the two (JSON escapes only lengthen)
     if sum(23 + len(row["id"]) + len(row["phase"]) for row in rows) > budget:
-        return _counts(_notes(status), status["waves"])  # even the briefest form is over
+        return 3  # even the units in brief are over
     # … and `"key": "…"`, `"unit": {"kind": "…", "name": "…"}`: 43 more besides the text
     least = sum(
         66 + len(r["id"]) + len(r["phase"]) + len(r["key"]) + len(r["unit"]["kind"]) + len(r["unit"]["name"])
         for r in rows
     )
-    if least <= budget:  # else the first two forms are over without a look
-        if len(json.dumps(status)) <= budget:
-            return status
-        out = {**status, "truncated": True}
-        out["waves"] = [
-            {**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
-            for w in status["waves"]
-        ]
-        if len(json.dumps(out)) <= budget:
-            return out
-    out = _notes(status)
-    out["waves"] = [{**w, "units": [_brief(row) for row in w["units"]]} for w in status["waves"]]
-    return out if len(json.dumps(out)) <= budget else _counts(out, status["waves"])
+    return 2 if least > budget else 0  # over: the whole status and the one without dependencies
 
 
 def _brief(row: dict[str, Any]) -> dict[str, Any]:

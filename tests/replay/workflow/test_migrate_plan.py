@@ -9,7 +9,7 @@ import pytest
 
 from migration.instance_ids import is_instance_id, user_id_problem
 from migration.requests import WorkflowConfig
-from orchestrators.migrate_plan import fit_plan, migrate_plan, unit_instance_id
+from orchestrators.migrate_plan import PLAN_FORMS, fit_plan, migrate_plan, unit_instance_id
 from orchestrators.migrate_unit import migrate_unit
 from tests.replay.workflow.harness import Harness, handle_of
 from tests.replay.workflow.stand_ins import SUB, Platform, signed
@@ -220,39 +220,40 @@ def test_a_blocked_unit_blocks_its_own_dependants_and_nothing_else() -> None:
 
 
 def _fit_each_form_in_turn(status: dict[str, Any], budget: int = 14_000) -> dict[str, Any]:
-    """The plan status's forms tried one after the other, each serialised (what `fit_plan` must
-    equal, however it skips the forms that cannot fit)."""
-    if len(json.dumps(status)) <= budget:
-        return status
-    out = {**status, "truncated": True}
-    out["waves"] = [
-        {**w, "units": [{k: v for k, v in row.items() if k != "dependsOn"} for row in w["units"]]}
-        for w in status["waves"]
+    """The plan status's forms built and serialised one after the other, the first that fits (what
+    `fit_plan` must equal, however it skips the forms that cannot fit)."""
+    forms = [build(status) for build in PLAN_FORMS]
+    return next((form for form in forms if len(json.dumps(form)) <= budget), forms[-1])
+
+
+def test_the_plan_status_forms_go_from_whole_to_counts() -> None:
+    row = {
+        "id": "p~vn~a",
+        "unit": {"kind": "vn", "name": "a"},
+        "key": "vn/a",
+        "dependsOn": ["x"],
+        "phase": "Running",
+    }
+    other = {**row, "id": "p~vn~b", "phase": "Blocked", "blockedBy": ["x"]}
+    status = {
+        "id": "p",
+        "waves": [{"index": 0, "units": [row, other]}],
+        "notMigratable": [{"key": "k", "reasons": ["r"]}],
+    }
+    whole, lean, brief, counted = (build(status) for build in PLAN_FORMS)
+    assert whole is status and "truncated" not in whole
+    assert lean["waves"][0]["units"] == [
+        {k: v for k, v in r.items() if k != "dependsOn"} for r in (row, other)
     ]
-    if len(json.dumps(out)) > budget:
-        out["waves"] = [
-            {
-                **w,
-                "units": [
-                    {k: row[k] for k in ("id", "phase", "blockedBy") if k in row} for row in w["units"]
-                ],
-            }
-            for w in out["waves"]
-        ]
-        out["notMigratable"] = [
-            {"key": u.get("key"), "reasons": len(u.get("reasons", []))}
-            for u in status.get("notMigratable", [])
-        ]
-    if len(json.dumps(out)) > budget:
-        waves = []
-        for wave in out["waves"]:
-            counts: dict[str, int] = {}
-            for row in wave["units"]:
-                counts[row["phase"]] = counts.get(row["phase"], 0) + 1
-            running = [row for row in wave["units"] if row["phase"] == "Running"]
-            waves.append({"index": wave["index"], "units": running, "counts": counts})
-        out["waves"] = waves
-    return out
+    assert lean["notMigratable"] == status["notMigratable"] and lean["truncated"] is True
+    assert brief["waves"][0]["units"] == [
+        {"id": "p~vn~a", "phase": "Running"},
+        {"id": "p~vn~b", "phase": "Blocked", "blockedBy": ["x"]},
+    ]
+    assert brief["notMigratable"] == [{"key": "k", "reasons": 1}] == counted["notMigratable"]
+    assert counted["waves"] == [
+        {"index": 0, "units": [{"id": "p~vn~a", "phase": "Running"}], "counts": {"Running": 1, "Blocked": 1}}
+    ]
 
 
 @pytest.mark.parametrize("units", [3, 40, 60, 120, 200, 260, 418])
