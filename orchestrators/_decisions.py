@@ -85,11 +85,14 @@ def accepted(
 def abort_or_window_open(
     ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, opens: datetime
 ) -> steps.Step:
-    """Wait until `opens` in chained durable timers; a signed abort decision cuts it short.
+    """Wait until `opens` in chained durable timers (the status shows it: `windowOpensAt`); a
+    signed abort decision cuts it short.
 
     Returns the abort Decision when one arrived, else None. One `Approval` waiter per wait: it is
     renewed only after an event that decided nothing.
     """
+    st.state.window_opens_at = opens.strftime("%Y-%m-%dT%H:%M:%SZ")
+    st.changed()
     decision = ctx.wait_for_external_event(names.APPROVAL_EVENT)
     while ctx.current_utc_datetime < opens:
         timer = ctx.create_timer(min(opens, ctx.current_utc_datetime + steps.MAX_TIMER))

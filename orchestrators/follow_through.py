@@ -279,8 +279,6 @@ def _window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput)
     if opens <= ctx.current_utc_datetime:
         return None
     st.enter("WaitingForWindow")
-    st.state.window_opens_at = opens.strftime("%Y-%m-%dT%H:%M:%SZ")
-    st.changed()
     return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 

@@ -79,8 +79,6 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
     if opens <= ctx.current_utc_datetime:
         return None
     yield from _enter(ctx, st, inp, "WaitingForWindow")
-    st.state.window_opens_at = opens.strftime("%Y-%m-%dT%H:%M:%SZ")
-    st.changed()
     return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 
