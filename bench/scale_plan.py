@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -71,6 +72,31 @@ def start(base: Path, estate: dict[str, Any], scale: float, concurrency: int) ->
             estate=base / "estate.yaml", state_dir=base / "stack", settings=settings, time_scale=scale
         )
     )
+
+
+def group_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the process group `pid` leads: the stack starts each
+    stand-in as a group (the devhost's workers, Azurite's node), so a member's seconds count with
+    its leader's; members that ended count through their parent's reaped-children times."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[2]) == pid:  # pgrp (the fields after the command: state, ppid, pgrp, …)
+            total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
+    return total / tick
+
+
+def cpu_seconds(state_dir: Path) -> dict[str, float]:
+    """CPU seconds so far of each stand-in (by `pids.json`) and of this process (the bench's
+    client: the approver, its HTTP calls)."""
+    pids: dict[str, int] = json.loads((state_dir / "pids.json").read_text())
+    own = os.times()
+    return {**{name: group_cpu(int(pid)) for name, pid in pids.items()}, "client": own.user + own.system}
 
 
 def snapshot_reads(info: dict[str, Any], unit_ids: list[str]) -> list[dict[str, Any]]:
@@ -132,7 +158,9 @@ def main() -> dict[str, Any]:
                 json={"mode": "timed", "durations": {"prepare": PREPARE, "commit": COMMIT, "abort": COMMIT}},
             ).raise_for_status()
             admin.clear()
+            cpu_before = cpu_seconds(Path(tmp) / "stack")
             wall, view = run_plan(info, "scale", args.concurrency, deadline=3600)
+            cpu = {k: v - cpu_before[k] for k, v in cpu_seconds(Path(tmp) / "stack").items()}
             with httpx.Client(base_url=info["appUrl"], timeout=60) as app:
                 output = app.get("/runtime/webhooks/durabletask/instances/scale").json()["output"]
             rows = admin.requests()
@@ -178,6 +206,9 @@ def main() -> dict[str, Any]:
         "to_bound": round(makespan / terms["bound"], 3),
         "wall_s": round(wall, 1),
         "breakdown_mean": breakdown_summary(per_unit),
+        "cpu_per_unit": {k: round(v / max(1, units), 2) for k, v in sorted(cpu.items())},
+        "cpu_total": round(sum(cpu.values()), 1),
+        "load": os.getloadavg()[0],
         "total_wall_s": round(time.monotonic() - began, 1),
     }
     report(figures)
@@ -216,6 +247,13 @@ def report(f: dict[str, Any]) -> None:
         f"makespan {f['makespan']} platform s; bound {b['bound']} = max(chain {b['chain']}, "
         f"work/concurrency {b['work/concurrency']}, reads/rate {b['reads/rate']}); "
         f"ratio {f['to_bound']} (goal ≤ 1.15)"
+    )
+    per_unit = sum(f["cpu_per_unit"].values())
+    print(
+        f"CPU s per unit during the plan: {f['cpu_per_unit']} = {per_unit:.2f}; {f['cpu_total']} s in "
+        f"{f['wall_s']} s real = {f['cpu_total'] / max(f['wall_s'], 1):.2f} cores busy (load 1 min at the "
+        f"end {f['load']:.1f}). On 2 cores the plan needs ≥ {per_unit * f['units'] / 2:.0f} s real = "
+        f"{per_unit * f['units'] / 2 * f['scale']:.0f} platform s at ×{f['scale']:g} for CPU alone"
     )
 
 
