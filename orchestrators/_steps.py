@@ -11,8 +11,9 @@ activity ever waits for the platform.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol, runtime_checkable
 
 import azure.durable_functions as df
@@ -110,9 +111,46 @@ def call(ctx: df.DurableOrchestrationContext, config: WorkflowConfig, name: str,
     `payload` is a contract model (`migration.workflow`) or plain JSON; models travel as their
     `to_json()` so the history holds plain JSON. Raises ActivityFailed when every retry failed.
     """
-    data = payload.to_json() if hasattr(payload, "to_json") else payload
-    result = yield from _activity(ctx, config, name, data)
+    result = yield from _activity(ctx, config, name, _plain(payload))
     return result
+
+
+def _plain(payload: Any) -> Any:
+    """A contract model as its `to_json()` (so the history holds plain JSON), plain JSON as is."""
+    return payload.to_json() if hasattr(payload, "to_json") else payload
+
+
+def call_alongside(
+    ctx: df.DurableOrchestrationContext,
+    config: WorkflowConfig,
+    name: str,
+    payload: Any,
+    side: tuple[str, Any] | None,
+) -> Step:
+    """`call`, with a bookkeeping activity `side` (name, input) run at the same time (one
+    `task_all`, so it costs the step no round trip of its own); returns (the result of `name`,
+    the side's failure message or None).
+
+    The side is bookkeeping: its failure after every retry is returned, never raised, and the
+    main activity's result (or ActivityFailed) is what the step gets either way.
+    """
+    if side is None:
+        return (yield from call(ctx, config, name, payload)), None
+    main = ctx.call_activity_with_retry(name, retry_options(config), _plain(payload))
+    extra = ctx.call_activity_with_retry(side[0], retry_options(config), _plain(side[1]))
+    try:
+        yield ctx.task_all([extra, main])
+    except Exception as exc:  # the first to fail every retry ends the task_all: see which
+        if not any(t.state is TaskState.FAILED and exc is t.result for t in (extra, main)):
+            raise
+    if extra.state is TaskState.RUNNING:  # the main activity failed first: the side's end too
+        try:
+            yield extra
+        except Exception as exc:
+            if exc is not extra.result:
+                raise
+    side_error = str(extra.result) if extra.state is TaskState.FAILED else None
+    return (yield from _outcome(main)), side_error
 
 
 def sleep_until(ctx: df.DurableOrchestrationContext, fire_at: datetime) -> Step:
@@ -182,18 +220,22 @@ def run_operation(
     operation: OperationKind,
     max_attempts: int,
     attempts_log: list[dict[str, Any]],
+    first_call: Callable[[str, Any], Step] | None = None,
 ) -> Step:
     """Start and poll `operation` (prepare | commit | abort), restarting it after transient failures.
 
     Restarting is safe: the start activity reads the unit's MigrationState first, so an operation
     that already took effect is not repeated. Returns an OperationOutcome (the last failure).
+    `first_call` (name, input) makes the first start (the caller's: `call` with its phase index
+    write alongside); later starts are plain `call`s.
     """
     step = OperationStep(id=base.id, request=base.request, operation=operation)
     failure = OperationOutcome(ok=False, error=ActivityError(message="not attempted"))
     for attempt in range(1, max_attempts + 1):
         transient_error: str | None = None
+        make = first_call if first_call is not None and attempt == 1 else partial(call, ctx, config)
         try:
-            started = OperationStarted.from_json((yield from call(ctx, config, names.START_OPERATION, step)))
+            started = OperationStarted.from_json((yield from make(names.START_OPERATION, step)))
         except ActivityFailed as exc:
             started, transient_error = OperationStarted(), str(exc)[:500]
         if started.error:  # permanent: the platform refused with its reason

@@ -9,6 +9,7 @@ the environment. The custom status always carries the phase, findings, links and
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import azure.durable_functions as df
@@ -44,30 +45,48 @@ def _base(ctx: df.DurableOrchestrationContext, inp: UnitInput) -> UnitStep:
     return UnitStep(id=ctx.instance_id, request=inp.request)
 
 
-def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str) -> steps.Step:
-    """Write `phase` to the phase index (what `GET /api/migrations?phase=` reads), then move to it.
-
-    The index first: the status then shows the new phase together with whatever the same step
-    sets next (a window's opening, an approval deadline), as before the index existed. The index
-    is bookkeeping: a write that fails every retry is recorded in the status, and the unit
-    carries on (the next phase change writes the row again).
+def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, phase: str) -> IndexInput:
+    """Move to `phase`; its phase-index row (what `GET /api/migrations?phase=` reads), which the
+    caller writes alongside the phase's first activity (`_call`), so the write costs the unit no
+    round trip of its own (the route confirms each row against the unit's status, so a row
+    written a moment after the status changed lists nothing wrong).
     """
-    yield from _index(ctx, st, inp, phase, seq=len(st.state.timeline) + 1, at=iso(ctx))
+    entry = _index_row(ctx, st, phase, seq=len(st.state.timeline) + 1, at=iso(ctx))
     st.enter(phase)
+    return entry
 
 
-def _index(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, phase: str, *, seq: int, at: str
-) -> steps.Step:
-    """Write `phase` to the phase index as the unit's `seq`-th phase (its timeline's length)."""
+def _index_row(
+    ctx: df.DurableOrchestrationContext, st: UnitStatus, phase: str, *, seq: int, at: str
+) -> IndexInput:
+    """The phase index's row for `phase` as the unit's `seq`-th phase (its timeline's length)."""
     unit = st.state.unit
     key = "/".join(str(unit[k]) for k in ("kind", "name", "deployment") if unit.get(k))
-    entry = IndexInput(id=ctx.instance_id, unit=key, phase=phase, at=at, seq=seq)
-    try:
-        yield from steps.call(ctx, inp.settings, names.INDEX, entry)
-    except steps.ActivityFailed as exc:
-        st.state.index_error = first_line(exc, 300)
-        st.changed()
+    return IndexInput(id=ctx.instance_id, unit=key, phase=phase, at=at, seq=seq)
+
+
+def _index_failed(st: UnitStatus, message: str) -> None:
+    """The index is bookkeeping: a write that fails every retry is recorded in the status, and the
+    unit carries on (the next phase change writes the row again)."""
+    st.state.index_error = message.split("\n")[0][:300]
+    st.changed()
+
+
+def _call(
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    inp: UnitInput,
+    name: str,
+    payload: Any,
+    index: IndexInput | None = None,
+) -> steps.Step:
+    """`steps.call`, with the phase index's row `index` written at the same time (a failed write
+    recorded, not fatal)."""
+    side = (names.INDEX, index) if index is not None else None
+    result, index_error = yield from steps.call_alongside(ctx, inp.settings, name, payload, side)
+    if index_error is not None:
+        _index_failed(st, index_error)
+    return result
 
 
 def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
@@ -78,16 +97,26 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
     opens = steps.window_opens_at(inp.settings, ctx.current_utc_datetime)
     if opens <= ctx.current_utc_datetime:
         return None
-    yield from _enter(ctx, st, inp, "WaitingForWindow")
+    entry = _enter(ctx, st, "WaitingForWindow")
+    try:  # a wait with no activity to write the row alongside: the row alone
+        yield from steps.call(ctx, inp.settings, names.INDEX, entry)
+    except steps.ActivityFailed as exc:
+        _index_failed(st, str(exc))
     return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 
 def _notify(
-    ctx: df.DurableOrchestrationContext, inp: UnitInput, kind: str, data: dict[str, Any]
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    inp: UnitInput,
+    kind: str,
+    data: dict[str, Any],
+    index: IndexInput | None = None,
 ) -> steps.Step:
-    """Publish one event on `migration-events` (through the notify activity)."""
+    """Publish one event on `migration-events` (through the notify activity), with the phase
+    index's row `index` written alongside."""
     event = Event(type=kind, id=ctx.instance_id, data=data, eventId=ctx.new_uuid())  # replay-safe id
-    yield from steps.call(ctx, inp.settings, names.NOTIFY, event)
+    yield from _call(ctx, st, inp, names.NOTIFY, event, index)
 
 
 # What each wait for a person accepts (an `Approval` event with another decision decides nothing
@@ -99,9 +128,14 @@ WAITS: dict[str, frozenset[str]] = {
 
 
 def _await_decision(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, wait: str = "commit"
+    ctx: df.DurableOrchestrationContext,
+    st: UnitStatus,
+    inp: UnitInput,
+    wait: str = "commit",
+    index: IndexInput | None = None,
 ) -> steps.Step:
     """Wait for `Approval` {decision, approver, comment} at `wait` or the timeout; returns the Decision.
+    `index`: the wait's phase-index row (if any), written alongside `ApprovalRequested`.
 
     The same rules for both waits (the request's `approval.timeout` and `onTimeout`): a timeout
     aborts (audited as `system`) or reminds and waits again.
@@ -115,7 +149,7 @@ def _await_decision(
     data: dict[str, Any] = (
         {"links": st.state.links} if wait == "commit" else {"links": st.state.links, "wait": wait}
     )
-    yield from _notify(ctx, inp, "ApprovalRequested", data)
+    yield from _notify(ctx, st, inp, "ApprovalRequested", data, index)
     # one waiter per wait, reused across the chained timers: a waiter left behind by each 6-day step
     # stays open in the SDK and is the one a later event may complete instead (an event lost)
     decision = ctx.wait_for_external_event(APPROVAL_EVENT)
@@ -132,7 +166,7 @@ def _await_decision(
         if ctx.current_utc_datetime < deadline:
             continue  # a chained step of a long wait
         if approval.get("onTimeout", "abort") == "remind":
-            yield from _notify(ctx, inp, "ApprovalReminder", data)
+            yield from _notify(ctx, st, inp, "ApprovalReminder", data)
             deadline = ctx.current_utc_datetime + span
             st.state.approval_deadline = deadline.strftime("%Y-%m-%dT%H:%M:%SZ")
             st.state.reminders = (st.state.reminders or 0) + 1
@@ -159,9 +193,9 @@ def _abort(
 ) -> steps.Step:
     """Abort the prepared unit; returns the final phase (Aborted, or NeedsSupport if abort fails)."""
     config = inp.settings
-    yield from _enter(ctx, st, inp, "Aborting")
+    first = partial(_call, ctx, st, inp, index=_enter(ctx, st, "Aborting"))
     result = yield from steps.run_operation(
-        ctx, config, base, "abort", config.operation_max_attempts, attempts
+        ctx, config, base, "abort", config.operation_max_attempts, attempts, first
     )
     if result.ok:
         return "Aborted"
@@ -181,9 +215,8 @@ def _checks(
     ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep
 ) -> steps.Step:
     """Snapshot, prechecks, the platform's validate; the final phase when they end the unit, else None."""
-    config = inp.settings
-    yield from _enter(ctx, st, inp, "Snapshotting")
-    snap = SnapshotResult.from_json((yield from steps.call(ctx, config, names.SNAPSHOT, base)))
+    entry = _enter(ctx, st, "Snapshotting")
+    snap = SnapshotResult.from_json((yield from _call(ctx, st, inp, names.SNAPSHOT, base, entry)))
     if snap.error:
         if snap.error.reason != "notFound":  # not the unit's fault: access, protocol …
             st.failed("Snapshotting", snap.error)
@@ -193,16 +226,16 @@ def _checks(
     st.state.snapshot = SnapshotRef(digest=snap.digest, blob=snap.blob)
     st.changed()
 
-    yield from _enter(ctx, st, inp, "Prechecking")
-    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, _judged(st, base))))
+    entry = _enter(ctx, st, "Prechecking")
+    pre = PrecheckResult.from_json((yield from _call(ctx, st, inp, names.PRECHECK, _judged(st, base), entry)))
     if pre.error:
         st.failed("Prechecking", pre.error)
         return "Failed"
     st.add_findings(pre.findings, "precheck")
 
     # always run: the platform's reasons are listed with ours
-    yield from _enter(ctx, st, inp, "Validating")
-    val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
+    entry = _enter(ctx, st, "Validating")
+    val = ValidateResult.from_json((yield from _call(ctx, st, inp, names.VALIDATE, base, entry)))
     if val.error:
         if val.error.reason in steps.ACCESS_REASONS:
             st.failed("Validating", val.error)
@@ -222,8 +255,8 @@ def _prepare(
     """The gate, the window, prepare and check; the final phase when they end the unit, else None."""
     config, request = inp.settings, inp.request
     if inp.approval.get("beforePrepare"):  # a person decides before anything changes
-        yield from _enter(ctx, st, inp, "AwaitingPrepareApproval")
-        gate = yield from _await_decision(ctx, st, inp, "prepare")
+        entry = _enter(ctx, st, "AwaitingPrepareApproval")
+        gate = yield from _await_decision(ctx, st, inp, "prepare", entry)
         st.state.prepare_decision = gate.shown()
         st.changed()
         if gate.decision != "prepare":
@@ -236,17 +269,17 @@ def _prepare(
             st.decided(aborted)
             return "Aborted"  # nothing was prepared yet
 
-    yield from _enter(ctx, st, inp, "Preparing")
+    first = partial(_call, ctx, st, inp, index=_enter(ctx, st, "Preparing"))
     prepared = yield from steps.run_operation(
-        ctx, config, base, "prepare", config.operation_max_attempts, attempts
+        ctx, config, base, "prepare", config.operation_max_attempts, attempts, first
     )
     if not prepared.ok:
         st.failed("Preparing", prepared.error)
         final = yield from _abort(ctx, st, inp, base, attempts)  # undo whatever was prepared
         return "Failed" if final == "Aborted" else final
 
-    yield from _enter(ctx, st, inp, "Checking")
-    checked = CheckResult.from_json((yield from steps.call(ctx, config, names.CHECK, _judged(st, base))))
+    entry = _enter(ctx, st, "Checking")
+    checked = CheckResult.from_json((yield from _call(ctx, st, inp, names.CHECK, _judged(st, base), entry)))
     if checked.error:  # cannot show an approver what was prepared: undo it
         st.failed("Checking", checked.error)
         final = yield from _abort(ctx, st, inp, base, attempts)
@@ -275,8 +308,8 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
     if request.get("dryRun"):
         decision = Decision(decision="abort", approver="system", comment="dry run")
     else:
-        yield from _enter(ctx, st, inp, "AwaitingApproval")
-        decision = yield from _await_decision(ctx, st, inp, "commit")
+        entry = _enter(ctx, st, "AwaitingApproval")
+        decision = yield from _await_decision(ctx, st, inp, "commit", entry)
     st.decided(decision)
     if decision.decision == "commit" and request.get("window") == "off-hours":
         aborted = yield from _wait_for_window(ctx, st, inp)
@@ -287,9 +320,9 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
         final = yield from _abort(ctx, st, inp, base, attempts)
         return final
 
-    yield from _enter(ctx, st, inp, "Committing")
+    first = partial(_call, ctx, st, inp, index=_enter(ctx, st, "Committing"))
     committed = yield from steps.run_operation(
-        ctx, config, base, "commit", config.commit_max_attempts, attempts
+        ctx, config, base, "commit", config.commit_max_attempts, attempts, first
     )
     if committed.ok:
         return "Committed"
@@ -330,10 +363,10 @@ def _finish(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput,
         st.enter(final, at=status["updatedAt"])
         st.state.report_error = first_line(exc, 500)
         st.changed()
-    yield from _index(ctx, st, inp, final, seq=len(st.state.timeline), at=st.state.updated_at)
+    entry = _index_row(ctx, st, final, seq=len(st.state.timeline), at=st.state.updated_at)
     try:
         data = {"phase": final, "unit": st.state.unit, "dryRun": st.state.dry_run}
-        yield from _notify(ctx, inp, "MigrationFinished", data)
+        yield from _notify(ctx, st, inp, "MigrationFinished", data, entry)
     except steps.ActivityFailed as exc:
         st.state.notify_error = first_line(exc, 500)
         st.changed()

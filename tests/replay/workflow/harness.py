@@ -59,7 +59,9 @@ class Harness:
     _eid: int = 0
     _timers: dict[int, datetime] = field(default_factory=dict)
     _retry_timers: dict[int, _Retry] = field(default_factory=dict)
-    _ready: list[list[dict[str, Any]]] = field(default_factory=list)
+    # the next episodes' new events; a callable makes them when its episode comes (a retry's timer
+    # takes its id then, as the host numbers it when the failure arrives)
+    _ready: list[list[dict[str, Any]] | Callable[[], list[dict[str, Any]]]] = field(default_factory=list)
     _waiting: set[str] = field(default_factory=set)
     last_context: dict[str, Any] = field(default_factory=dict)
     sub_orchestrators: dict[str, Callable[[str], str]] = field(default_factory=dict)
@@ -184,19 +186,26 @@ class Harness:
         self._next_id += 1
         return tid
 
-    def _run_activity(self, tid: int, name: str, payload: Any, retry: _Retry | None) -> list[dict[str, Any]]:
+    def _run_activity(
+        self, tid: int, name: str, payload: Any, retry: _Retry | None
+    ) -> list[dict[str, Any]] | Callable[[], list[dict[str, Any]]]:
         self.calls.append((name, payload))
         try:
             result = self.activities[name](payload)
         except ActivityError as exc:
-            events = [self._event(6, TaskScheduledId=tid, Reason=str(exc), Details="stand-in failure")]
-            if retry is not None:  # the host inserts the retry timer, with the next id
+            failed = self._event(6, TaskScheduledId=tid, Reason=str(exc), Details="stand-in failure")
+            if retry is None:
+                return [failed]
+
+            def with_retry_timer(retry: _Retry = retry) -> list[dict[str, Any]]:
+                """The host inserts the retry timer with the next id when the failure arrives."""
                 timer_id = self._take_id()
                 fire = self.now + timedelta(milliseconds=retry.interval_ms)
-                events.append(self._event(10, TimerId=timer_id, FireAt=fire.strftime(TS)))
                 self._timers[timer_id] = fire
                 self._retry_timers[timer_id] = retry
-            return events
+                return [failed, self._event(10, TimerId=timer_id, FireAt=fire.strftime(TS))]
+
+            return with_retry_timer
         return [self._event(5, TaskScheduledId=tid, Result=json.dumps(result))]
 
     def run(
@@ -217,7 +226,8 @@ class Harness:
             if self.state.get("isDone"):
                 return self.state
             if self._ready:
-                self._episode(self._ready.pop(0))
+                ready = self._ready.pop(0)
+                self._episode(ready() if callable(ready) else ready)
                 continue
             name = next((n for n in self._waiting if pending.get(n)), None)
             if name is not None:

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from orchestrators.migrate_unit import migrate_unit
-from tests.replay.workflow.harness import Harness, handle_of, parse_time
+from tests.replay.workflow.harness import ActivityError, Harness, handle_of, parse_time
 from tests.replay.workflow.stand_ins import Platform, signed, unit_input
 
 COMMIT = signed("change-1", "commit", "commit", comment="go")
@@ -423,3 +423,53 @@ def test_the_final_phase_is_published_only_once_the_report_is_written() -> None:
     state = h.run({"Approval": [COMMIT]})
     assert shown == ["Committing"]
     assert state["output"]["phase"] == "Committed" and state["output"]["report"]["json"]
+
+
+def _scheduled_per_episode(h: Harness) -> list[list[str]]:
+    """The activities each episode scheduled (TaskScheduled between OrchestratorStarted and
+    OrchestratorCompleted), in order."""
+    episodes: list[list[str]] = []
+    for event in h.history:
+        if event["EventType"] == 12:
+            episodes.append([])
+        elif event["EventType"] == 4:
+            episodes[-1].append(event["Name"])
+    return [names for names in episodes if names]
+
+
+def test_each_phase_index_row_is_written_alongside_the_phases_first_activity() -> None:
+    """The phase index costs the unit no round trip: every `index_phase` is scheduled in the same
+    episode as the phase's first activity (one task_all), and the rows keep the timeline's order."""
+    platform = Platform()
+    h = harness(platform)
+    h.run()
+    state = h.run({"Approval": [COMMIT]})
+    assert state["output"]["phase"] == "Committed"
+    with_index = [names for names in _scheduled_per_episode(h) if "index_phase" in names]
+    assert with_index == [
+        ["index_phase", "snapshot_unit"],
+        ["index_phase", "precheck_unit"],
+        ["index_phase", "validate_unit"],
+        ["index_phase", "start_operation"],
+        ["index_phase", "check_unit"],
+        ["index_phase", "notify"],  # AwaitingApproval: with ApprovalRequested
+        ["index_phase", "start_operation"],
+        ["index_phase", "notify"],  # the final phase: with MigrationFinished
+    ]
+    rows = [(row["phase"], row["seq"]) for row in platform.indexed]
+    assert rows == [(p, i + 2) for i, p in enumerate(phases(h)[1:])]
+
+
+def test_an_index_write_failing_every_retry_is_recorded_and_the_unit_carries_on() -> None:
+    platform = Platform()
+    h = harness(platform)
+
+    def index_down(_payload: dict) -> None:
+        raise ActivityError("table down")
+
+    h.activities["index_phase"] = index_down
+    # the retries' timers run while the status already shows the phase: let them fire
+    state = h.run({"Approval": [COMMIT]}, let_time_pass=True)
+    out = state["output"]
+    assert out["phase"] == "Committed" and "table down" in out["indexError"]
+    assert platform.state == "Committed" and h.names().count("start_operation") == 2
