@@ -18,24 +18,21 @@ from migration import names
 from migration.followthrough import wants_follow_through
 from migration.names import APPROVAL_EVENT
 from migration.requests import parse_duration
-from migration.status import SnapshotRef
 from migration.workflow import (
     AuditInput,
     CheckResult,
     Decision,
     Event,
     IndexInput,
-    PrecheckResult,
     ReportInput,
-    SnapshotResult,
     SnapshotStep,
     UnitInput,
     UnitStep,
-    ValidateResult,
 )
 from orchestrators import _steps as steps
 from orchestrators._after_commit import follow_through_of
 from orchestrators._decisions import abort_or_window_open, accepted
+from orchestrators._judge import judge
 from orchestrators._status import UnitStatus, first_line, iso
 
 bp = df.Blueprint()
@@ -215,34 +212,12 @@ def _checks(
     ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep
 ) -> steps.Step:
     """Snapshot, prechecks, the platform's validate; the final phase when they end the unit, else None."""
-    entry = _enter(ctx, st, "Snapshotting")
-    snap = SnapshotResult.from_json((yield from _call(ctx, st, inp, names.SNAPSHOT, base, entry)))
-    if snap.error:
-        if snap.error.reason != "notFound":  # not the unit's fault: access, protocol …
-            st.failed("Snapshotting", snap.error)
-            return "Failed"
-        st.add_findings([steps.error_finding(snap.error, "Snapshot")], "snapshot")
-        return "NotMigratable"
-    st.state.snapshot = SnapshotRef(digest=snap.digest, blob=snap.blob)
-    st.changed()
 
-    entry = _enter(ctx, st, "Prechecking")
-    pre = PrecheckResult.from_json((yield from _call(ctx, st, inp, names.PRECHECK, _judged(st, base), entry)))
-    if pre.error:
-        st.failed("Prechecking", pre.error)
-        return "Failed"
-    st.add_findings(pre.findings, "precheck")
+    def call(phase: str, name: str, payload: Any) -> steps.Step:  # its index row written alongside
+        return (yield from _call(ctx, st, inp, name, payload, _enter(ctx, st, phase)))
 
-    # always run: the platform's reasons are listed with ours
-    entry = _enter(ctx, st, "Validating")
-    val = ValidateResult.from_json((yield from _call(ctx, st, inp, names.VALIDATE, base, entry)))
-    if val.error:
-        if val.error.reason in steps.ACCESS_REASONS:
-            st.failed("Validating", val.error)
-            return "Failed"
-        st.add_findings([steps.error_finding(val.error, "Validate")], "platform")  # e.g. not registered
-    st.add_findings(val.findings, "platform")
-    return "NotMigratable" if st.errors() else None
+    final = yield from judge(st, base, call)
+    return final or ("NotMigratable" if st.errors() else None)
 
 
 def _prepare(

@@ -14,17 +14,9 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from migration import names
-from migration.status import SnapshotRef
-from migration.workflow import (
-    PrecheckResult,
-    SnapshotResult,
-    SnapshotStep,
-    UnitInput,
-    UnitStep,
-    ValidateResult,
-)
+from migration.workflow import UnitInput, UnitStep
 from orchestrators import _steps as steps
+from orchestrators._judge import PhaseCall, judge
 from orchestrators._status import UnitStatus
 
 bp = df.Blueprint()
@@ -38,37 +30,14 @@ def verdict_of(findings: list[dict[str, Any]]) -> str:
     return "blocked" if "blocked" in severities else "migratable"
 
 
-def _checks(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
-    """Snapshot, prechecks, the platform's validate; returns False when a step failed (not the unit)."""
-    config, base = inp.settings, UnitStep(id=ctx.instance_id, request=inp.request)
-    st.enter("Snapshotting")
-    snap = SnapshotResult.from_json((yield from steps.call(ctx, config, names.SNAPSHOT, base)))
-    if snap.error:
-        if snap.error.reason != "notFound":
-            st.failed("Snapshotting", snap.error)
-            return False
-        st.add_findings([steps.error_finding(snap.error, "Snapshot")], "snapshot")
-        return True
-    st.state.snapshot = SnapshotRef(digest=snap.digest, blob=snap.blob)
-    st.changed()
-    if snap.blob is None:  # snapshot_unit names its blob whenever it answers without an error
-        raise ValueError("snapshot_unit answered neither an error nor a blob")
-    st.enter("Prechecking")
-    judged = SnapshotStep(id=base.id, request=base.request, snapshot=snap.blob)
-    pre = PrecheckResult.from_json((yield from steps.call(ctx, config, names.PRECHECK, judged)))
-    if pre.error:
-        st.failed("Prechecking", pre.error)
-        return False
-    st.add_findings(pre.findings, "precheck")
-    st.enter("Validating")
-    val = ValidateResult.from_json((yield from steps.call(ctx, config, names.VALIDATE, base)))
-    if val.error:
-        if val.error.reason in steps.ACCESS_REASONS:
-            st.failed("Validating", val.error)
-            return False
-        st.add_findings([steps.error_finding(val.error, "Validate")], "platform")
-    st.add_findings(val.findings, "platform")
-    return True
+def _entering(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> PhaseCall:
+    """How a validation takes each step: enter the phase, call the activity (no phase index)."""
+
+    def call(phase: str, name: str, payload: Any) -> steps.Step:
+        st.enter(phase)
+        return (yield from steps.call(ctx, inp.settings, name, payload))
+
+    return call
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -77,8 +46,9 @@ def validate_migration(context: df.DurableOrchestrationContext) -> steps.Step:
     inp = UnitInput.from_json(context.get_input())
     st = UnitStatus(context, inp, kind="validation")
     st.publish()
+    base = UnitStep(id=context.instance_id, request=inp.request)
     try:
-        ok = yield from _checks(context, st, inp)
+        ok = (yield from judge(st, base, _entering(context, st, inp))) != "Failed"
     except steps.ActivityFailed as exc:  # every retry failed (a bug fails the orchestration)
         st.activity_failed(exc)
         ok = False
