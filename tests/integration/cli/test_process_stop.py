@@ -53,7 +53,8 @@ while True:
 LONE_LEADER = """
 import os, signal, sys, time
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-open(sys.argv[1], "w").write(f"{os.getpid()} 0")
+open(sys.argv[1] + ".tmp", "w").write(f"{os.getpid()} 0")
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])  # whole or absent: the test reads it once it exists
 while True:
     time.sleep(1)
 """
