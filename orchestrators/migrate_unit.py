@@ -9,6 +9,7 @@ the environment. The custom status always carries the phase, findings, links and
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -24,6 +25,7 @@ from migration.workflow import (
     Decision,
     Event,
     IndexInput,
+    OperationKind,
     ReportInput,
     SnapshotStep,
     UnitInput,
@@ -38,8 +40,28 @@ from orchestrators._status import UnitStatus, first_line, iso
 bp = df.Blueprint()
 
 
-def _base(ctx: df.DurableOrchestrationContext, inp: UnitInput) -> UnitStep:
-    return UnitStep(id=ctx.instance_id, request=inp.request)
+@dataclass(frozen=True)
+class _Run:
+    """What the steps of one migration work with: the orchestration's context, the status it
+    publishes, its input, the input common to its activities (`base`), and the platform
+    operations' attempts so far (the status's `operations`)."""
+
+    ctx: df.DurableOrchestrationContext
+    st: UnitStatus
+    inp: UnitInput
+    base: UnitStep
+    attempts: list[dict[str, Any]]
+
+    def operation(self, phase: str, kind: OperationKind, max_attempts: int) -> steps.Step:
+        """Enter `phase` and run the platform operation `kind` to its end (its phase-index row
+        written alongside its start); the OperationOutcome."""
+        ctx, st, inp = self.ctx, self.st, self.inp
+        first = partial(_call, ctx, st, inp, index=_enter(ctx, st, phase))
+        return (
+            yield from steps.run_operation(
+                ctx, inp.settings, self.base, kind, max_attempts, self.attempts, first
+            )
+        )
 
 
 def _enter(ctx: df.DurableOrchestrationContext, st: UnitStatus, phase: str) -> IndexInput:
@@ -181,22 +203,12 @@ def _await_decision(
         return Decision(decision="abort", approver="system", comment="approval timed out")
 
 
-def _abort(
-    ctx: df.DurableOrchestrationContext,
-    st: UnitStatus,
-    inp: UnitInput,
-    base: UnitStep,
-    attempts: list[dict[str, Any]],
-) -> steps.Step:
+def _abort(run: _Run) -> steps.Step:
     """Abort the prepared unit; returns the final phase (Aborted, or NeedsSupport if abort fails)."""
-    config = inp.settings
-    first = partial(_call, ctx, st, inp, index=_enter(ctx, st, "Aborting"))
-    result = yield from steps.run_operation(
-        ctx, config, base, "abort", config.operation_max_attempts, attempts, first
-    )
+    result = yield from run.operation("Aborting", "abort", run.inp.settings.operation_max_attempts)
     if result.ok:
         return "Aborted"
-    st.failed("Aborting", result.error)
+    run.st.failed("Aborting", result.error)
     return "NeedsSupport"
 
 
@@ -208,27 +220,20 @@ def _judged(st: UnitStatus, base: UnitStep) -> SnapshotStep:
     return SnapshotStep(id=base.id, request=base.request, snapshot=snapshot)
 
 
-def _checks(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, base: UnitStep
-) -> steps.Step:
+def _checks(run: _Run) -> steps.Step:
     """Snapshot, prechecks, the platform's validate; the final phase when they end the unit, else None."""
+    ctx, st, inp = run.ctx, run.st, run.inp
 
     def call(phase: str, name: str, payload: Any) -> steps.Step:  # its index row written alongside
         return (yield from _call(ctx, st, inp, name, payload, _enter(ctx, st, phase)))
 
-    final = yield from judge(st, base, call)
+    final = yield from judge(st, run.base, call)
     return final or ("NotMigratable" if st.errors() else None)
 
 
-def _prepare(
-    ctx: df.DurableOrchestrationContext,
-    st: UnitStatus,
-    inp: UnitInput,
-    base: UnitStep,
-    attempts: list[dict[str, Any]],
-) -> steps.Step:
+def _prepare(run: _Run) -> steps.Step:
     """The gate, the window, prepare and check; the final phase when they end the unit, else None."""
-    config, request = inp.settings, inp.request
+    ctx, st, inp = run.ctx, run.st, run.inp
     if inp.approval.get("beforePrepare"):  # a person decides before anything changes
         entry = _enter(ctx, st, "AwaitingPrepareApproval")
         gate = yield from _await_decision(ctx, st, inp, "prepare", entry)
@@ -238,26 +243,25 @@ def _prepare(
             st.decided(gate)
             return "Aborted"  # nothing was prepared
 
-    if request.get("window") == "off-hours":
+    if inp.request.get("window") == "off-hours":
         aborted = yield from _wait_for_window(ctx, st, inp)
         if aborted:
             st.decided(aborted)
             return "Aborted"  # nothing was prepared yet
 
-    first = partial(_call, ctx, st, inp, index=_enter(ctx, st, "Preparing"))
-    prepared = yield from steps.run_operation(
-        ctx, config, base, "prepare", config.operation_max_attempts, attempts, first
-    )
+    prepared = yield from run.operation("Preparing", "prepare", inp.settings.operation_max_attempts)
     if not prepared.ok:
         st.failed("Preparing", prepared.error)
-        final = yield from _abort(ctx, st, inp, base, attempts)  # undo whatever was prepared
+        final = yield from _abort(run)  # undo whatever was prepared
         return "Failed" if final == "Aborted" else final
 
     entry = _enter(ctx, st, "Checking")
-    checked = CheckResult.from_json((yield from _call(ctx, st, inp, names.CHECK, _judged(st, base), entry)))
+    checked = CheckResult.from_json(
+        (yield from _call(ctx, st, inp, names.CHECK, _judged(st, run.base), entry))
+    )
     if checked.error:  # cannot show an approver what was prepared: undo it
         st.failed("Checking", checked.error)
-        final = yield from _abort(ctx, st, inp, base, attempts)
+        final = yield from _abort(run)
         return "Failed" if final == "Aborted" else final
     st.add_findings(checked.findings, "check")
     st.state.resource_map, st.state.arm_resources = checked.resource_map, checked.arm_resources
@@ -265,18 +269,17 @@ def _prepare(
     return None
 
 
-def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput) -> steps.Step:
+def _lifecycle(run: _Run) -> steps.Step:
     """Run the phases; returns the final phase. Activity failures that exhaust retries raise."""
-    config, request = inp.settings, inp.request
-    base = _base(ctx, inp)
-    attempts: list[dict[str, Any]] = []
-    st.state.operations = attempts
+    ctx, st, inp = run.ctx, run.st, run.inp
+    request = inp.request
+    st.state.operations = run.attempts
     st.changed()
 
-    final = yield from _checks(ctx, st, inp, base)
+    final = yield from _checks(run)
     if final:
         return final
-    final = yield from _prepare(ctx, st, inp, base, attempts)
+    final = yield from _prepare(run)
     if final:
         return final
 
@@ -292,28 +295,25 @@ def _lifecycle(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInp
             st.decided(aborted)
             decision = aborted
     if decision.decision != "commit":
-        final = yield from _abort(ctx, st, inp, base, attempts)
+        final = yield from _abort(run)
         return final
 
-    first = partial(_call, ctx, st, inp, index=_enter(ctx, st, "Committing"))
-    committed = yield from steps.run_operation(
-        ctx, config, base, "commit", config.commit_max_attempts, attempts, first
-    )
+    committed = yield from run.operation("Committing", "commit", inp.settings.commit_max_attempts)
     if committed.ok:
         return "Committed"
-    st.failed("Committing", committed.error, [a for a in attempts if a.get("operation") == "commit"])
+    st.failed("Committing", committed.error, [a for a in run.attempts if a.get("operation") == "commit"])
     return "NeedsSupport"
 
 
-def _failed(
-    ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: UnitInput, exc: steps.ActivityFailed
-) -> steps.Step:
-    """An activity failed every retry: record it; undo whatever may be prepared; the final phase."""
+def _failed(run: _Run, exc: steps.ActivityFailed) -> steps.Step:
+    """An activity failed every retry: record it; undo whatever may be prepared; the final phase.
+    (The attempts of this abort are its own, not shown in `operations`.)"""
+    st = run.st
     st.activity_failed(exc)
     if st.phase not in {"Preparing", "Checking", "AwaitingApproval", "WaitingForWindow"}:
         return "NeedsSupport" if st.phase == "Committing" else "Failed"
     try:  # something may be prepared: try to leave the platform as it was
-        final_abort = yield from _abort(ctx, st, inp, _base(ctx, inp), [])
+        final_abort = yield from _abort(replace(run, attempts=[]))
     except steps.ActivityFailed as abort_exc:
         st.state.abort_error = first_line(abort_exc, 500)
         st.changed()
@@ -353,10 +353,11 @@ def migrate_unit(context: df.DurableOrchestrationContext) -> steps.Step:
     inp = UnitInput.from_json(context.get_input())
     st = UnitStatus(context, inp)
     st.publish()
+    run = _Run(context, st, inp, UnitStep(id=context.instance_id, request=inp.request), [])
     try:
-        final = yield from _lifecycle(context, st, inp)
+        final = yield from _lifecycle(run)
     except steps.ActivityFailed as exc:  # every retry failed: record it, the unit is Failed
-        final = yield from _failed(context, st, inp, exc)
+        final = yield from _failed(run, exc)
     # anything else is a bug in this code: it fails the orchestration (the host records where),
     # rather than ending the unit as if the platform had failed and aborting what it prepared
     yield from _finish(context, st, inp, final)
