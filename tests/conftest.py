@@ -13,7 +13,12 @@ import pytest
 
 from cli.stack.azurite import Azurite, start_azurite
 
-pytest_plugins = ["tests.fixtures.emulator", "tests.fixtures.devhost", "tests.fixtures.browser"]
+pytest_plugins = [
+    "tests.fixtures.emulator",
+    "tests.fixtures.connectors",
+    "tests.fixtures.devhost",
+    "tests.fixtures.browser",
+]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent

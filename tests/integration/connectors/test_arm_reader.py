@@ -20,7 +20,7 @@ from migration.arm import NSG, RESOURCE_GROUP, VIRTUAL_MACHINE, VIRTUAL_NETWORK,
 from migration.estate import load_estate_file
 from migration.requests import Unit
 from migration.units import UnitRef
-from tests.integration.connectors.conftest import ESTATES, Admin, settings_for
+from tests.fixtures.connectors import ESTATES, Admin, settings_for
 
 
 class Recorder(SansIOHTTPPolicy):
@@ -94,34 +94,14 @@ def test_arm_throttling_and_server_errors(emulator: Emulator, admin: Admin, asm:
         action={"type": "error", "status": 503, "code": "ServiceUnavailable", "message": "busy"},
         count=1,
     )
-    admin.fault(
-        id="slow-down",
-        match={"api": "arm", "path": "*/resourcegroups/rt-spare-migrated/resources*"},
-        action={
-            "type": "error",
-            "status": 429,
-            "code": "TooManyRequests",
-            "message": "slow down",
-            "retryAfter": 1,
-        },
-        count=1,
-    )
+    path = "*/resourcegroups/rt-spare-migrated/resources*"
+    admin.throttle(1, "slow down", id="slow-down", match={"api": "arm", "path": path}, count=1)
     with reader(emulator) as arm:
         resources = arm.migrated_resources("rt-spare")
     assert {r.name for r in resources} >= {"rt-spare-Migrated", "rt-spare"}
     statuses = [r["status"] for r in admin.requests() if r["path"].startswith("/subscriptions/")]
     assert 503 in statuses and 429 in statuses and statuses[-1] == 200
-    admin.fault(
-        id="long",
-        match={"api": "arm"},
-        action={
-            "type": "error",
-            "status": 429,
-            "code": "TooManyRequests",
-            "message": "wait",
-            "retryAfter": 60,
-        },
-    )
+    admin.throttle(60, "wait", id="long", match={"api": "arm"})
     with reader(emulator) as arm, pytest.raises(TransientError) as caught:
         arm.resource_group("rt-spare-Migrated")
     assert (caught.value.reason, caught.value.retry_after) == (Reason.THROTTLED, 60.0)

@@ -3,13 +3,16 @@ commit, abort, operation status, `MigrationState`, and the idempotent starts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from connectors.asm import AsmClient
+from connectors.asm.client import StartResult
 from connectors.asm.units import NOT_REPORTED, STATELESS_KINDS
 from connectors.errors import PermanentError, Reason, TransientError
 from migration.requests import Destination, Unit
-from tests.integration.connectors.conftest import Admin
+from tests.fixtures.connectors import Admin
 
 # One migratable unit of each kind in examples/estates/realistic.yaml
 UNITS = [
@@ -181,6 +184,15 @@ def test_failed_operation_is_classified(
     assert status.error.request_id == started.request_id
 
 
+def fails_once(
+    admin: Admin, asm: AsmClient, operation: str, start: Callable[[Unit], StartResult], unit: Unit
+) -> None:
+    """Start `operation` with `start` while the platform fails it once; its status says it failed."""
+    failed = {"type": "operationFailed", "transient": True}
+    admin.fault(match={"operation": operation}, action=failed, count=1)
+    assert not asm.operation_status(start(unit).request_id).succeeded
+
+
 @pytest.mark.parametrize("unit", UNITS, ids=IDS)
 def test_failed_operations_leave_failed_states_and_are_retried(
     asm: AsmClient, admin: Admin, unit: Unit
@@ -188,19 +200,14 @@ def test_failed_operations_leave_failed_states_and_are_retried(
     """PrepareFailed → abort; CommitFailed → commit again; AbortFailed → abort again (the
     platform's IaaSClassicToArmMigrationState; the docs' remedy for a failed commit is to retry)."""
     stateless = unit.kind in STATELESS_KINDS
-    failed = {"type": "operationFailed", "transient": True}
-    admin.fault(match={"operation": "prepare"}, action=failed, count=1)
-    prepare = asm.prepare_unless_prepared(unit)
-    assert not asm.operation_status(prepare.request_id).succeeded
+    fails_once(admin, asm, "prepare", asm.prepare_unless_prepared, unit)
     assert asm.migration_state(unit) == (NOT_REPORTED if stateless else "PrepareFailed")
     abort = asm.abort_unless_aborted(unit)  # a failed prepare is rolled back with abort
     assert abort.started
     finish(asm, abort.request_id)
 
     finish(asm, asm.prepare_unless_prepared(unit).request_id)
-    admin.fault(match={"operation": "abort"}, action=failed, count=1)
-    abort = asm.abort_unless_aborted(unit)
-    assert not asm.operation_status(abort.request_id).succeeded
+    fails_once(admin, asm, "abort", asm.abort_unless_aborted, unit)
     assert asm.migration_state(unit) == (NOT_REPORTED if stateless else "AbortFailed")
     with pytest.raises(PermanentError):
         asm.commit_unless_committed(unit)  # stateless: the platform refuses it (409), not us
@@ -209,9 +216,7 @@ def test_failed_operations_leave_failed_states_and_are_retried(
     finish(asm, again.request_id)
 
     finish(asm, asm.prepare_unless_prepared(unit).request_id)
-    admin.fault(match={"operation": "commit"}, action=failed, count=1)
-    commit = asm.commit_unless_committed(unit)
-    assert not asm.operation_status(commit.request_id).succeeded
+    fails_once(admin, asm, "commit", asm.commit_unless_committed, unit)
     assert asm.migration_state(unit) == (NOT_REPORTED if stateless else "CommitFailed")
     with pytest.raises(PermanentError):
         asm.abort_unless_aborted(unit)  # commit has started: no way back

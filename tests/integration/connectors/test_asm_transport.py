@@ -19,7 +19,7 @@ from connectors.credentials import ManagementCertificate, StaticTokenCredential,
 from connectors.errors import ConfigurationError, PermanentError, Reason, TransientError
 from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
-from tests.integration.connectors.conftest import Admin, settings_for
+from tests.fixtures.connectors import Admin, settings_for
 
 TOKEN = "local-test-token"
 
@@ -42,8 +42,13 @@ def http_for(
     sleeps: list[float] | None = None,
     budget: float = 3.0,
     limiter: RateLimiter | None = None,
+    url: str | None = None,
     **kwargs,
 ) -> AsmHttp:
+    """A token-authenticated transport to the emulator (or `url`), two quick retries within
+    `budget` seconds, its own limiter; the backoff sleeps are recorded in `sleeps`; `kwargs`
+    override AsmHttp's other options."""
+
     def sleep(seconds: float) -> None:
         if sleeps is not None:
             sleeps.append(seconds)
@@ -51,17 +56,15 @@ def http_for(
 
         time.sleep(seconds)
 
+    options = {"quick_retries": 2, "quick_retry_max_seconds": budget, "sleep": sleep, **kwargs}
     return AsmHttp(
-        emulator.url,
+        url or emulator.url,
         emulator.subscription_id,
         credential=StaticTokenCredential(TOKEN),
         scope="https://management.core.windows.net//.default",
         ca_bundle=emulator.ca_file,
-        quick_retries=2,
-        quick_retry_max_seconds=budget,
         limiter=limiter or RateLimiter(1000, 1000),
-        sleep=sleep,
-        **kwargs,
+        **options,
     )
 
 
@@ -266,16 +269,7 @@ def test_retry_after_is_honoured(emulator: Emulator, admin: Admin) -> None:
 
 
 def test_long_retry_after_goes_back_to_the_orchestrator(emulator: Emulator, admin: Admin) -> None:
-    admin.fault(
-        match={"method": "GET"},
-        action={
-            "type": "error",
-            "status": 429,
-            "code": "TooManyRequests",
-            "message": "Too many requests",
-            "retryAfter": 30,
-        },
-    )
+    admin.throttle(30, match={"method": "GET"})
     sleeps: list[float] = []
     limiter = RateLimiter(1000, 1000)
     http = http_for(emulator, sleeps=sleeps, limiter=limiter)
@@ -287,16 +281,7 @@ def test_long_retry_after_goes_back_to_the_orchestrator(emulator: Emulator, admi
 
 
 def test_connection_refused_is_transient(emulator: Emulator) -> None:
-    http = AsmHttp(
-        f"https://127.0.0.1:{free_port()}",
-        emulator.subscription_id,
-        credential=StaticTokenCredential(TOKEN),
-        scope="s",
-        ca_bundle=emulator.ca_file,
-        quick_retries=1,
-        quick_retry_max_seconds=0.5,
-        limiter=RateLimiter(1000, 1000),
-    )
+    http = http_for(emulator, url=f"https://127.0.0.1:{free_port()}", quick_retries=1, budget=0.5)
     with AsmClient(http) as asm, pytest.raises(TransientError) as caught:
         asm.get_xml("/services/disks", "compute")
     assert caught.value.reason == Reason.CONNECTION
@@ -310,16 +295,7 @@ def test_oversized_answer_is_refused_before_parsing(emulator: Emulator) -> None:
 
 def test_slow_answer_times_out_as_transient(emulator: Emulator, admin: Admin) -> None:
     admin.fault(match={"method": "GET", "path": "*/services/disks"}, action={"type": "delay", "seconds": 2})
-    http = AsmHttp(
-        emulator.url,
-        emulator.subscription_id,
-        credential=StaticTokenCredential(TOKEN),
-        scope="s",
-        ca_bundle=emulator.ca_file,
-        timeout=0.3,
-        quick_retries=0,
-        limiter=RateLimiter(1000, 1000),
-    )
+    http = http_for(emulator, timeout=0.3, quick_retries=0)
     with AsmClient(http) as asm, pytest.raises(TransientError) as caught:
         asm.get_xml("/services/disks", "compute")
     assert caught.value.reason == Reason.TIMEOUT

@@ -14,7 +14,7 @@ from connectors.errors import PermanentError
 from connectors.ratelimit import RateLimiter
 from migration.followthrough import next_action
 from migration.requests import Unit
-from tests.integration.connectors.conftest import Admin, settings_for
+from tests.fixtures.connectors import Admin, settings_for
 from tests.polling import wait_for
 
 RG = "vnet-prod-Migrated"

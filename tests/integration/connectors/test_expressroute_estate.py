@@ -18,7 +18,7 @@ from connectors.asm.snapshot import read_snapshot
 from connectors.connection import Connection
 from connectors.ratelimit import RateLimiter
 from migration.estate import load_estate_file
-from tests.integration.connectors.conftest import settings_for
+from tests.fixtures.connectors import settings_for
 
 ESTATE = """\
 version: 1

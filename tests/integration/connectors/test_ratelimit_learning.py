@@ -12,8 +12,8 @@ from cli.stack.emulator import Emulator
 from connectors.asm import AsmClient, AsmHttp
 from connectors.credentials import StaticTokenCredential
 from connectors.ratelimit import FORGET_AFTER, RateLimiter
+from tests.fixtures.connectors import ESTATES, Admin
 from tests.fixtures.emulator import EmulatorFactory
-from tests.integration.connectors.conftest import ESTATES, Admin
 from tests.unit.connectors.test_ratelimit import Clock
 
 LIMIT = 50  # requests per second the emulator lets through

@@ -23,7 +23,7 @@ from migration.estate import Estate
 from migration.neighbourhood import inventory_of
 from migration.prechecks import run_prechecks
 from migration.units import UnitRef, units_of
-from tests.integration.connectors.conftest import ESTATES, settings_for
+from tests.fixtures.connectors import ESTATES, settings_for
 
 
 def _generated(path: Path) -> Path:

@@ -17,7 +17,7 @@ from connectors.connection import Connection
 from connectors.errors import PermanentError, Reason
 from connectors.ratelimit import RateLimiter
 from migration.requests import Unit
-from tests.integration.connectors.conftest import Admin, settings_for
+from tests.fixtures.connectors import Admin, settings_for
 from tests.polling import wait_for
 
 NOT_FOUND = {

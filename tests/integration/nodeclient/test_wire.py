@@ -14,7 +14,7 @@ import pytest
 from cli.stack.emulator import Emulator
 from connectors.asm import AsmClient
 from connectors.asm.snapshot import read_estate
-from tests.integration.connectors.conftest import Admin
+from tests.fixtures.connectors import Admin
 from tests.integration.nodeclient.node import calls, node
 from tests.integration.nodeclient.test_node_contract import KINDS, _args
 
