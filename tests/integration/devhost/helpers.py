@@ -61,3 +61,18 @@ async def wait_status(
 
 
 wait_for = partial(polling.wait_for, timeout=20.0, interval=0.02)  # the devhost acts within milliseconds
+
+
+DONE = {"Completed", "Failed", "Terminated"}
+
+
+def run_to_end(host: DevHost, orchestrator: str, payload: Any = None, instance_id: str | None = None) -> Any:
+    """Start `orchestrator` with `payload` through the real client and wait for it to end; its
+    final status (fails when it does not end in time)."""
+
+    async def scenario() -> Any:
+        client = client_for(host)
+        started = await client.start_new(orchestrator, instance_id, payload)
+        return await wait_status(client, started, DONE)
+
+    return run(scenario)

@@ -11,30 +11,18 @@ import httpx
 import pytest
 
 from cli.stack.devhost import DevHost
-from tests.integration.devhost.helpers import client_for, run, wait_for, wait_status
-
-DONE = {"Completed", "Failed", "Terminated"}
+from tests.integration.devhost.helpers import DONE, client_for, run, run_to_end, wait_for, wait_status
 
 
 def test_function_chaining(sample_host: DevHost) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        instance_id = await client.start_new("chain", None, "Ada")
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    status = run_to_end(sample_host, "chain", "Ada")
     assert status.runtime_status.value == "Completed"
     assert status.output == ["Hello Ada", "Hello Hello Ada", "Hello Hello Hello Ada"]
     assert status.input_ == "Ada"
 
 
 def test_fan_out_fan_in_150_activities(sample_host: DevHost) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        instance_id = await client.start_new("fan_out", None, 150)
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    status = run_to_end(sample_host, "fan_out", 150)
     assert status.runtime_status.value == "Completed"
     assert status.output == sum(2 * i for i in range(150))
 
@@ -72,12 +60,7 @@ def test_async_http_api_follow_status_query_uri(sample_host: DevHost) -> None:
 
 
 def test_monitor_timer_loop_with_continue_as_new(sample_host: DevHost) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        instance_id = await client.start_new("monitor", None, {"checks": 0, "until": 4})
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    status = run_to_end(sample_host, "monitor", {"checks": 0, "until": 4})
     assert status.runtime_status.value == "Completed"
     assert status.output["checks"] == 4
     # three 10-minute durable timers passed in virtual time
@@ -98,12 +81,7 @@ def test_human_interaction_event_wins(sample_host: DevHost) -> None:
 
 
 def test_human_interaction_timer_wins(sample_host: DevHost) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        instance_id = await client.start_new("approval", None, 1)  # 1 hour = ~1 s real at scale 3600
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    status = run_to_end(sample_host, "approval", 1)  # 1 hour = ~1 s real at scale 3600
     assert status.output["decision"] == "timed out"
     assert status.last_updated_time - status.created_time >= timedelta(minutes=59)
 
@@ -119,13 +97,8 @@ def test_event_raised_before_the_orchestrator_waits_is_kept(sample_host: DevHost
 
 
 def test_retry_fails_then_succeeds(sample_host: DevHost, side_dir: Path) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        spec = {"key": "ok2", "failures": 2, "attempts": 4}
-        instance_id = await client.start_new("retrying", None, spec)
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    spec = {"key": "ok2", "failures": 2, "attempts": 4}
+    status = run_to_end(sample_host, "retrying", spec)
     assert status.runtime_status.value == "Completed"
     assert status.output == "succeeded on run 3"
     assert (side_dir / "flaky-ok2.count").read_text() == "3"
@@ -134,14 +107,8 @@ def test_retry_fails_then_succeeds(sample_host: DevHost, side_dir: Path) -> None
 def test_retry_exhausted_fails_with_the_error_after_exactly_max_attempts(
     sample_host: DevHost, side_dir: Path
 ) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        spec = {"key": "never", "failures": 99, "attempts": 3}
-        instance_id = await client.start_new("retrying", None, spec)
-        status = await wait_status(client, instance_id, DONE)
-        return status, instance_id
-
-    status, instance_id = run(scenario)
+    instance_id = "retry-never"
+    status = run_to_end(sample_host, "retrying", {"key": "never", "failures": 99, "attempts": 3}, instance_id)
     assert status.runtime_status.value == "Failed"
     assert "flaky failure 3" in status.output
     assert (side_dir / "flaky-never.count").read_text() == "3"
@@ -170,23 +137,13 @@ def test_sub_orchestrations_and_a_failing_child(sample_host: DevHost) -> None:
 
 
 def test_orchestrator_exception_is_failed_with_the_error(sample_host: DevHost) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        instance_id = await client.start_new("failing", None, "direct")
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    status = run_to_end(sample_host, "failing", "direct")
     assert status.runtime_status.value == "Failed"
     assert "orchestrator failed on purpose: direct" in status.output
 
 
 def test_custom_classes_travel_with_to_json_from_json(sample_host: DevHost) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        instance_id = await client.start_new("money", None, {"amount": 21, "currency": "EUR"})
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    status = run_to_end(sample_host, "money", {"amount": 21, "currency": "EUR"})
     assert status.output == {"amount": 42, "currency": "EUR", "type": "Money"}
 
 
@@ -331,12 +288,7 @@ def test_purge_by_filter_and_list_by_created_time(sample_host: DevHost) -> None:
 
 
 def test_activities_run_in_parallel_up_to_max_concurrent_activity_functions(sample_host: DevHost) -> None:
-    async def scenario():
-        client = client_for(sample_host)
-        instance_id = await client.start_new("concurrency", None, 24)
-        return await wait_status(client, instance_id, DONE)
-
-    status = run(scenario)
+    status = run_to_end(sample_host, "concurrency", 24)
     assert status.runtime_status.value == "Completed"
     assert 2 <= status.output <= 8  # host.json maxConcurrentActivityFunctions = 8
 
