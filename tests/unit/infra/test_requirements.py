@@ -86,12 +86,13 @@ def _imports() -> dict[str, str]:
     return found
 
 
-def test_every_third_party_import_is_installed_on_azure() -> None:
-    closure = _closure()
+def _third_party_imports() -> dict[str, tuple[str, set[str]]]:
+    """Module → (first file importing it, the distributions providing it) for every module the
+    deployed code imports that is neither its own nor the standard library's."""
     providers = metadata.packages_distributions()
     azure = _namespace_index()
     local = {p.split(".")[0] for p in DEPLOYED}
-    missing = []
+    found: dict[str, tuple[str, set[str]]] = {}
     for module, where in sorted(_imports().items()):
         if module in local or module in sys.stdlib_module_names or module == "__future__":
             continue
@@ -101,6 +102,14 @@ def test_every_third_party_import_is_installed_on_azure() -> None:
             dists = next((azure[p] for p in prefixes if p in azure), set())
         else:
             dists = {d.lower().replace("_", "-") for d in providers.get(module, [])}
+        found[module] = (where, dists)
+    return found
+
+
+def test_every_third_party_import_is_installed_on_azure() -> None:
+    closure = _closure()
+    missing = []
+    for module, (where, dists) in _third_party_imports().items():
         if not dists & closure:
             missing.append(
                 f"{module} (imported by {where}; provided by {sorted(dists) or 'nothing installed'})"
@@ -123,19 +132,8 @@ def _pins(name: str) -> dict[str, str]:
 
 def _imported_distributions() -> dict[str, str]:
     """Distribution → the module the deployed code imports from it directly (first found)."""
-    providers = metadata.packages_distributions()
-    azure = _namespace_index()
-    local = {p.split(".")[0] for p in DEPLOYED}
     found: dict[str, str] = {}
-    for module in sorted(_imports()):
-        if module in local or module in sys.stdlib_module_names or module == "__future__":
-            continue
-        if module.startswith("azure."):
-            parts = module.split(".")
-            prefixes = [".".join(parts[:n]) for n in range(len(parts), 1, -1)]
-            dists = next((azure[p] for p in prefixes if p in azure), set())
-        else:
-            dists = {d.lower().replace("_", "-") for d in providers.get(module, [])}
+    for module, (_, dists) in _third_party_imports().items():
         for dist in dists:
             found.setdefault(dist, module)
     return found
