@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +48,16 @@ def wait_for_phase(
             interval=0.25,
             until=lambda last: last.get("phase") in phases,
         )
+
+
+def start_wave_plan(state_dir: Path, prefix: str, unit: str) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """`c2arm migrate` of one unit of the realistic estate as a per-wave plan (a fresh id starting
+    with `prefix`); (the plan id, the finished command), which succeeded."""
+    plan_id = f"{prefix}-{time.time_ns() % 10**8}"
+    estate = str(REPO_ROOT / "examples" / "estates" / "realistic.yaml")
+    sd = ["--state-dir", str(state_dir)]
+    started = c2arm(
+        "migrate", "--estate", estate, "--units", unit, "--approval", "perWave", "--plan-id", plan_id, *sd
+    )
+    assert started.returncode == 0, started.stderr
+    return plan_id, started

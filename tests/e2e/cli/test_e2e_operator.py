@@ -16,7 +16,7 @@ import pytest
 
 from cli.api_client import ApiClient
 from cli.signin import default_principal
-from tests.e2e.cli.helpers import REPO_ROOT, c2arm, wait_for_phase
+from tests.e2e.cli.helpers import REPO_ROOT, c2arm, start_wave_plan, wait_for_phase
 from tests.polling import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("ops_stack")]
@@ -152,21 +152,7 @@ def test_migrate_starts_a_plan_that_status_follows_and_report_draws(ops_stack, t
 
 def test_a_per_wave_plan_is_approved_wave_by_wave(ops_stack) -> None:
     sd = ["--state-dir", str(ops_stack.state_dir)]
-    plan_id = f"e2e-wave-{time.time_ns() % 10**8}"
-    estate = str(REPO_ROOT / "examples" / "estates" / "realistic.yaml")
-    started = c2arm(
-        "migrate",
-        "--estate",
-        estate,
-        "--units",
-        "reservedIp/rip-spare",
-        "--approval",
-        "perWave",
-        "--plan-id",
-        plan_id,
-        *sd,
-    )
-    assert started.returncode == 0, started.stderr
+    plan_id, _ = start_wave_plan(ops_stack.state_dir, "e2e-wave", "reservedIp/rip-spare")
     with ApiClient.resolve(None, ops_stack.state_dir) as client:
         wait_for(
             lambda: (client.plan(plan_id).get("waves") or [{"units": []}])[0],

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.e2e.cli.helpers import REPO_ROOT, c2arm, wait_for_phase
+from tests.e2e.cli.helpers import c2arm, start_wave_plan, wait_for_phase
 from tests.e2e.cli.test_e2e_operator import APPROVER
 from tests.e2e.cli.test_operator_validate import emulator
 
@@ -68,21 +68,7 @@ def test_watch_stops_and_says_why_when_a_unit_awaits_approval(ops_stack) -> None
 
 def test_a_per_wave_plan_hints_at_the_wave_approval(ops_stack) -> None:  # type: ignore[no-untyped-def]
     sd = ["--state-dir", str(ops_stack.state_dir)]
-    plan_id = f"watch-wave-{time.time_ns() % 10**8}"
-    estate = str(REPO_ROOT / "examples" / "estates" / "realistic.yaml")
-    started = c2arm(
-        "migrate",
-        "--estate",
-        estate,
-        "--units",
-        "networkSecurityGroup/nsg-spare",
-        "--approval",
-        "perWave",
-        "--plan-id",
-        plan_id,
-        *sd,
-    )
-    assert started.returncode == 0, started.stderr
+    plan_id, started = start_wave_plan(ops_stack.state_dir, "watch-wave", "networkSecurityGroup/nsg-spare")
     assert f"approve each wave with c2arm approve {plan_id} --wave N" in started.stdout
     unit_id = f"{plan_id}~networkSecurityGroup~nsg-spare"
     try:
