@@ -22,6 +22,8 @@ from typing import Any
 
 import httpx
 
+from migration.phases import COMMIT_PATH
+
 COLUMNS = [
     ("deps", "waiting for the units it depends on (not overhead: the dependency chain)"),
     ("barrier", "ready, but waiting for the previous wave to finish (wave barrier)"),
@@ -120,18 +122,8 @@ def breakdown(raw: dict[str, Any]) -> list[dict[str, Any]]:
             r["deps"] = ready - running_at
             r["barrier"] = barrier
             r["slot"] = max(0.0, started - ready - barrier)
-            seq = [
-                "Queued",
-                "Snapshotting",
-                "Prechecking",
-                "Validating",
-                "Preparing",
-                "Checking",
-                "AwaitingApproval",
-                "Committing",
-                "Committed",
-            ]
-            span = {a: (ph[b] - ph[a]) if a in ph and b in ph else 0.0 for a, b in itertools.pairwise(seq)}
+            pairs = itertools.pairwise(COMMIT_PATH)
+            span = {a: (ph[b] - ph[a]) if a in ph and b in ph else 0.0 for a, b in pairs}
             r.update(
                 start=span["Queued"],
                 snapshot=span["Snapshotting"],

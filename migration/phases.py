@@ -29,6 +29,20 @@ class Phase(StrEnum):
     NEEDS_SUPPORT = "NeedsSupport"
 
 
+# A unit that commits with neither the gate before prepare nor a window: its phases in order
+# (what the benchmarks time step by step).
+COMMIT_PATH: tuple[Phase, ...] = (
+    Phase.QUEUED,
+    Phase.SNAPSHOTTING,
+    Phase.PRECHECKING,
+    Phase.VALIDATING,
+    Phase.PREPARING,
+    Phase.CHECKING,
+    Phase.AWAITING_APPROVAL,
+    Phase.COMMITTING,
+    Phase.COMMITTED,
+)
+
 FINAL: frozenset[Phase] = frozenset(
     {Phase.COMMITTED, Phase.ABORTED, Phase.NOT_MIGRATABLE, Phase.FAILED, Phase.NEEDS_SUPPORT}
 )
