@@ -28,8 +28,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cli.stack.devhost import start_devhost  # noqa: E402
 from devhost import episode, replay  # noqa: E402
+from tests.integration.devhost.helpers import start_sample_host  # noqa: E402
 
 APP = ROOT / "tests" / "integration" / "devhost" / "sample_app"
 WEBHOOK = "/runtime/webhooks/durabletask"
@@ -124,13 +124,7 @@ def episode_cost(events: int, repeats: int = 7) -> tuple[float, int]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        host = start_devhost(
-            APP,
-            base / "devhost.log",
-            state=base / "state.db",
-            keys=base / "keys.json",
-            env={"SAMPLE_STATE_DIR": str(base / "side"), "DEVHOST_LOG_LEVEL": "WARNING"},
-        )
+        host = start_sample_host(base, base / "side", env={"DEVHOST_LOG_LEVEL": "WARNING"})
         try:
             with httpx.Client(base_url=host.url, timeout=120) as http:
                 run_and_wait(http, "noop_chain", 10)  # warm up

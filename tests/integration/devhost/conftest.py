@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cli.stack.devhost import DevHost, start_devhost
-from tests.integration.devhost.helpers import SAMPLE_APP
+from cli.stack.devhost import DevHost
+from tests.integration.devhost.helpers import start_sample_host
 
 
 @pytest.fixture(scope="module")
@@ -20,13 +20,6 @@ def side_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def sample_host(tmp_path_factory: pytest.TempPathFactory, side_dir: Path) -> Iterator[DevHost]:
     """The sample app at time scale 3600 (an hour of durable time per real second)."""
     base = tmp_path_factory.mktemp("devhost")
-    host = start_devhost(
-        SAMPLE_APP,
-        base / "devhost.log",
-        state=base / "state.db",
-        keys=base / "keys.json",
-        time_scale=3600,
-        env={"SAMPLE_STATE_DIR": str(side_dir), "SAMPLE_GREETING": "Hi"},
-    )
+    host = start_sample_host(base, side_dir, time_scale=3600, env={"SAMPLE_GREETING": "Hi"})
     yield host
     host.process.stop()

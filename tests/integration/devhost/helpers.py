@@ -12,11 +12,26 @@ from typing import Any, TypeVar
 import azure.durable_functions as df
 from azure.durable_functions.models.utils import http_utils
 
-from cli.stack.devhost import DevHost
+from cli.stack.devhost import DevHost, start_devhost
 from tests import polling
 
 SAMPLE_APP = Path(__file__).resolve().parent / "sample_app"
 T = TypeVar("T")
+
+
+def start_sample_host(
+    base: Path, side: Path, *, env: dict[str, str] | None = None, **options: Any
+) -> DevHost:
+    """The sample app on a devhost (healthy) whose log, state and keys live in `base` and whose
+    activities keep their side files in `side`; `options` as `start_devhost` takes them."""
+    return start_devhost(
+        SAMPLE_APP,
+        base / "devhost.log",
+        state=base / "state.db",
+        keys=base / "keys.json",
+        env={"SAMPLE_STATE_DIR": str(side), **(env or {})},
+        **options,
+    )
 
 
 def client_for(host: DevHost, hub: str = "SampleHub") -> df.DurableOrchestrationClient:

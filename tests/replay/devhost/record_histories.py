@@ -11,8 +11,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from cli.stack.devhost import start_devhost
-from tests.integration.devhost.helpers import SAMPLE_APP, client_for, run, wait_status
+from tests.integration.devhost.helpers import client_for, run, start_sample_host, wait_status
 
 HISTORIES = Path(__file__).resolve().parent / "histories"
 RUNS = [
@@ -25,15 +24,7 @@ RUNS = [
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        host = start_devhost(
-            SAMPLE_APP,
-            base / "devhost.log",
-            state=base / "state.db",
-            keys=base / "keys.json",
-            time_scale=3600,
-            start_time="2030-01-08T12:00:00Z",
-            env={"SAMPLE_STATE_DIR": str(base / "side")},
-        )
+        host = start_sample_host(base, base / "side", time_scale=3600, start_time="2030-01-08T12:00:00Z")
 
         async def scenario() -> None:
             client = client_for(host)
