@@ -10,7 +10,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migration.estate import EstateError, dump_estate, dump_estate_json, dump_estate_yaml, load_estate
+from migration.estate import (
+    ArmQuotas,
+    EstateError,
+    dump_estate,
+    dump_estate_json,
+    dump_estate_yaml,
+    load_estate,
+)
 
 words = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8).filter(
     lambda s: s[0].isalpha()
@@ -34,15 +41,7 @@ def estates(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         raw["migrationProviderRegistered"] = draw(st.booleans())
     if draw(st.booleans()):
-        keys = [
-            "publicIPAddresses",
-            "staticPublicIPAddresses",
-            "loadBalancers",
-            "networkSecurityGroups",
-            "routeTables",
-            "networkInterfaces",
-            "cores",
-        ]
+        keys = list(ArmQuotas().model_dump(by_alias=True))  # the quota names, as the estate spells them
         raw["armQuotas"] = {
             k: draw(st.integers(0, 5000)) for k in draw(st.lists(st.sampled_from(keys), unique=True))
         }
