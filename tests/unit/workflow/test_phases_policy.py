@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from migration.identity import Principal
-from migration.phases import FINAL, Phase, can_abort, can_approve, can_move, is_final
+from migration.phases import COMMIT_PATH, FINAL, Phase, can_abort, can_approve, can_move, is_final
 from migration.policy import ApproverPolicy, PolicyError, check_approver, make_token, verify_token
 from migration.unit_report import Report
 
@@ -132,3 +133,8 @@ def test_a_wave_is_approved_whole_or_not_at_all() -> None:
     assert check_wave(policy, bo, {"p~vnet~b": {"name": "ana@contoso.com"}}) == bo
     with pytest.raises(PolicyError, match="not an approver"):
         check_wave(policy, Principal("e0e0e0e0-0000-4000-8000-00000000000e", "eve@contoso.com"), {})
+
+
+def test_the_commit_path_is_a_walk_the_orchestrator_may_take() -> None:
+    assert COMMIT_PATH[0] == Phase.QUEUED and COMMIT_PATH[-1] == Phase.COMMITTED
+    assert all(can_move(a, b) for a, b in itertools.pairwise(COMMIT_PATH))
