@@ -185,12 +185,21 @@ def test_failed_operation_is_classified(
 
 
 def fails_once(
-    admin: Admin, asm: AsmClient, operation: str, start: Callable[[Unit], StartResult], unit: Unit
+    admin: Admin, asm: AsmClient, unit: Unit, operation: str, start: Callable[[Unit], StartResult], state: str
 ) -> None:
-    """Start `operation` with `start` while the platform fails it once; its status says it failed."""
+    """Start `operation` with `start` while the platform fails it once: its status says it failed,
+    and the unit is left in `state` (a kind without MigrationState reports none)."""
     failed = {"type": "operationFailed", "transient": True}
     admin.fault(match={"operation": operation}, action=failed, count=1)
     assert not asm.operation_status(start(unit).request_id).succeeded
+    assert asm.migration_state(unit) == (NOT_REPORTED if unit.kind in STATELESS_KINDS else state)
+
+
+def runs(asm: AsmClient, start: Callable[[Unit], StartResult], unit: Unit) -> None:
+    """`start` starts the operation again (nothing refuses it), and it succeeds."""
+    attempt = start(unit)
+    assert attempt.started
+    finish(asm, attempt.request_id)
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=IDS)
@@ -199,30 +208,20 @@ def test_failed_operations_leave_failed_states_and_are_retried(
 ) -> None:
     """PrepareFailed → abort; CommitFailed → commit again; AbortFailed → abort again (the
     platform's IaaSClassicToArmMigrationState; the docs' remedy for a failed commit is to retry)."""
-    stateless = unit.kind in STATELESS_KINDS
-    fails_once(admin, asm, "prepare", asm.prepare_unless_prepared, unit)
-    assert asm.migration_state(unit) == (NOT_REPORTED if stateless else "PrepareFailed")
-    abort = asm.abort_unless_aborted(unit)  # a failed prepare is rolled back with abort
-    assert abort.started
-    finish(asm, abort.request_id)
+    fails_once(admin, asm, unit, "prepare", asm.prepare_unless_prepared, "PrepareFailed")
+    runs(asm, asm.abort_unless_aborted, unit)  # a failed prepare is rolled back with abort
 
     finish(asm, asm.prepare_unless_prepared(unit).request_id)
-    fails_once(admin, asm, "abort", asm.abort_unless_aborted, unit)
-    assert asm.migration_state(unit) == (NOT_REPORTED if stateless else "AbortFailed")
+    fails_once(admin, asm, unit, "abort", asm.abort_unless_aborted, "AbortFailed")
     with pytest.raises(PermanentError):
         asm.commit_unless_committed(unit)  # stateless: the platform refuses it (409), not us
-    again = asm.abort_unless_aborted(unit)
-    assert again.started
-    finish(asm, again.request_id)
+    runs(asm, asm.abort_unless_aborted, unit)
 
     finish(asm, asm.prepare_unless_prepared(unit).request_id)
-    fails_once(admin, asm, "commit", asm.commit_unless_committed, unit)
-    assert asm.migration_state(unit) == (NOT_REPORTED if stateless else "CommitFailed")
+    fails_once(admin, asm, unit, "commit", asm.commit_unless_committed, "CommitFailed")
     with pytest.raises(PermanentError):
         asm.abort_unless_aborted(unit)  # commit has started: no way back
-    retry = asm.commit_unless_committed(unit)
-    assert retry.started
-    finish(asm, retry.request_id)
+    runs(asm, asm.commit_unless_committed, unit)
     assert asm.commit_unless_committed(unit).state == "Committed"
 
 
