@@ -116,11 +116,14 @@ def _wait_for_window(ctx: df.DurableOrchestrationContext, st: UnitStatus, inp: U
     opens = steps.window_opens_at(inp.settings, ctx.current_utc_datetime)
     if opens <= ctx.current_utc_datetime:
         return None
-    entry = _enter(ctx, st, "WaitingForWindow")
-    try:  # a wait with no activity to write the row alongside: the row alone
+    # a wait, with no activity to write the row alongside: the row alone, first, so the status
+    # shows the phase together with the window's opening (set as the wait begins)
+    entry = _index_row(ctx, st, "WaitingForWindow", seq=len(st.state.timeline) + 1, at=iso(ctx))
+    try:
         yield from steps.call(ctx, inp.settings, names.INDEX, entry)
     except steps.ActivityFailed as exc:
         _index_failed(st, str(exc))
+    st.enter("WaitingForWindow")
     return (yield from abort_or_window_open(ctx, st, inp, opens))
 
 
