@@ -73,6 +73,16 @@ def events(store: Storage) -> list[dict[str, Any]]:
     return [json.loads(t) for t in store.peek("migration-events", 32)]
 
 
+def wait_event(store: Storage, kind: str, unit_id: str, timeout: float) -> list[dict[str, Any]]:
+    """The `kind` events about `unit_id` on `migration-events`, once there is one (fails after
+    `timeout` seconds)."""
+    return wait_for(
+        lambda: [e for e in events(store) if e["type"] == kind and e["data"]["id"] == unit_id],
+        timeout=timeout,
+        what=f"{kind} of {unit_id}",
+    )
+
+
 @pytest.fixture(scope="module")
 def api_host(azurite: Azurite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     """The app under the devhost with Azurite, no platform: the API's own rules."""

@@ -15,8 +15,8 @@ from tests.e2e.conftest import (
     APPROVER,
     OTHER_APPROVER,
     Stack,
-    events,
     realistic_request,
+    wait_event,
     wait_for,
     wait_phase,
 )
@@ -147,15 +147,7 @@ def test_approval_timeout_with_remind_policy_keeps_waiting(realistic_stack: Stac
     approval = {"timeout": "PT2M", "onTimeout": "remind"}
     submit(realistic_stack, realistic_request("diag", "storageAccount", "stdiag", approval=approval))
     wait_phase(realistic_stack, "diag", {"AwaitingApproval", *FINAL}, timeout=60)
-    reminders = wait_for(
-        lambda: [
-            e
-            for e in events(realistic_stack.storage)
-            if e["type"] == "ApprovalReminder" and e["data"]["id"] == "diag"
-        ],
-        timeout=30,
-        what="an ApprovalReminder",
-    )
+    reminders = wait_event(realistic_stack.storage, "ApprovalReminder", "diag", timeout=30)
     assert reminders[0]["data"]["links"]["approve"].endswith("/api/migrations/diag/approve")
     with realistic_stack.client() as client:
         assert client.get("/api/migrations/diag").json()["phase"] == "AwaitingApproval"

@@ -11,7 +11,14 @@ import re
 import pytest
 
 from cli.signin import signed_in
-from tests.e2e.conftest import APPROVER, OTHER_APPROVER, Stack, events, request, wait_for, wait_phase
+from tests.e2e.conftest import (
+    APPROVER,
+    OTHER_APPROVER,
+    Stack,
+    request,
+    wait_event,
+    wait_phase,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("small_stack")]
 
@@ -175,15 +182,7 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
         approver_headers = signed_in(small_stack.info["appUrl"], APPROVER)
         late = client.post("/api/migrations/vnet-1/approve", json={}, headers=approver_headers)
         assert late.status_code == 409
-    finished = wait_for(
-        lambda: [
-            e
-            for e in events(small_stack.storage)
-            if e["type"] == "MigrationFinished" and e["data"]["id"] == "vnet-1"
-        ],
-        timeout=10,
-        what="MigrationFinished",
-    )
+    finished = wait_event(small_stack.storage, "MigrationFinished", "vnet-1", timeout=10)
     assert finished[0]["data"]["phase"] == "Committed"
 
 
