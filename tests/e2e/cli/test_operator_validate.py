@@ -34,14 +34,20 @@ def last_seq(ops_stack: Any) -> int:
         return int(admin.get("/admin/requests", params={"since": 10**9}).json()["last"])
 
 
-def test_validate_a_migratable_unit_changes_nothing(ops_stack: Any) -> None:
-    sd = ["--state-dir", str(ops_stack.state_dir)]
+def validated(ops_stack: Any, kind: str, name: str) -> tuple[Any, list[dict[str, Any]]]:
+    """`c2arm validate --kind KIND --name NAME` on the stack: (the finished command, the platform
+    requests it caused, from the emulator's own log)."""
     before = last_seq(ops_stack)
-    result = c2arm("validate", "--kind", "storageaccount", "--name", "stdiag", *sd, timeout=180)
+    sd = ["--state-dir", str(ops_stack.state_dir)]
+    result = c2arm("validate", "--kind", kind, "--name", name, *sd, timeout=180)
+    return result, platform_requests_since(ops_stack, before)
+
+
+def test_validate_a_migratable_unit_changes_nothing(ops_stack: Any) -> None:
+    result, log = validated(ops_stack, "storageaccount", "stdiag")
     assert result.returncode == 0, (result.stdout, result.stderr)
     assert result.stdout.startswith("storageAccount/stdiag: migratable  (validation validation-")
     assert "nothing was changed" in result.stdout
-    log = platform_requests_since(ops_stack, before)
     posts = [r for r in log if r["method"] != "GET" and "stdiag" in r["path"].lower()]
     assert [r["query"].lower() for r in posts] == ["comp=validate"], posts  # no prepare, no other write
     assert any(
@@ -50,14 +56,12 @@ def test_validate_a_migratable_unit_changes_nothing(ops_stack: Any) -> None:
 
 
 def test_validate_names_every_reason_and_exits_1(ops_stack: Any) -> None:
-    sd = ["--state-dir", str(ops_stack.state_dir)]
-    before = last_seq(ops_stack)
-    result = c2arm("validate", "--kind", "cloudService", "--name", "acl-cs", *sd, timeout=180)
+    result, log = validated(ops_stack, "cloudService", "acl-cs")
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert result.stdout.startswith("cloudService/acl-cs: notMigratable")
     assert "[error] precheck C2A-103" in result.stdout  # the endpoint ACL, by c2arm's rule
     assert "[error] platform PlatformValidation" in result.stdout  # and by the platform's validate
-    writes = [r for r in platform_requests_since(ops_stack, before) if r["method"] != "GET"]
+    writes = [r for r in log if r["method"] != "GET"]
     assert all(r["query"].lower() == "comp=validate" for r in writes), writes
 
 
