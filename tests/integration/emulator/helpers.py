@@ -10,6 +10,7 @@ import httpx
 from defusedxml import ElementTree as SafeET
 
 from cli.stack.emulator import Emulator, start_emulator
+from connectors.closing import Closing
 from tests.polling import wait_for
 
 NS = "{http://schemas.microsoft.com/windowsazure}"
@@ -30,7 +31,7 @@ def tls(emulator: Emulator, cert: tuple[Path, Path] | None = None) -> ssl.SSLCon
     return ctx
 
 
-class Asm:
+class Asm(Closing):
     """ASM over httpx, as the app's connector talks to it (bearer token + x-ms-version); a context
     manager (or `close()`) closes its connections."""
 
@@ -48,12 +49,6 @@ class Asm:
 
     def close(self) -> None:
         self.http.close()
-
-    def __enter__(self) -> Asm:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def get(self, path: str, status: int = 200) -> Any:
         response = self.http.get(path)
@@ -99,7 +94,7 @@ class Asm:
         ]
 
 
-class Admin:
+class Admin(Closing):
     """The emulator's admin API over httpx; a context manager (or `close()`) closes its connections."""
 
     def __init__(self, emulator: Emulator) -> None:
@@ -112,12 +107,6 @@ class Admin:
 
     def close(self) -> None:
         self.http.close()
-
-    def __enter__(self) -> Admin:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __getattr__(self, method: str) -> Any:
         """`admin.get(path)`, `admin.post(path, json=…)`: the HTTP method by its name."""
