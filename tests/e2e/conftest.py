@@ -59,6 +59,17 @@ def wait_phase(app: App, unit_id: str, phases: set[str], timeout: float = 60) ->
         return wait_for(check, timeout, f"{unit_id} in {sorted(phases)}")
 
 
+def wait_plan_completed(app: App, plan_id: str, timeout: float = 60) -> dict[str, Any]:
+    """The plan's view (`GET /api/plans/{id}`) once its phase is Completed."""
+    with app.client() as client:
+
+        def check() -> dict[str, Any] | None:
+            view: dict[str, Any] = client.get(f"/api/plans/{plan_id}").json()
+            return view if view["phase"] == "Completed" else None
+
+        return wait_for(check, timeout, f"the plan {plan_id} completed")
+
+
 def request(request_id: str, **extra: Any) -> dict[str, Any]:
     body = {
         "requestId": request_id,

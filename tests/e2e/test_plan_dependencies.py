@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.conftest import APPROVER, SUB, Stack, running_stack, wait_for, wait_phase
+from tests.e2e.conftest import APPROVER, SUB, Stack, running_stack, wait_for, wait_phase, wait_plan_completed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("plan_dependencies_stack")]
 
@@ -104,12 +104,7 @@ def test_dependants_start_early_and_a_failed_unit_blocks_only_its_own(dep_stack:
         for name in ("st0dep", "nsg0"):
             assert approver.post(f"/api/migrations/{rows[name]['id']}/approve", json={}).status_code == 202
 
-    def completed() -> dict | None:
-        with dep_stack.client() as client:
-            view = client.get("/api/plans/pd").json()
-        return view if view["phase"] == "Completed" else None
-
-    view = wait_for(completed, timeout=60, what="the plan completed")
+    view = wait_plan_completed(dep_stack, "pd")
     phases = {row["unit"]["name"]: row["phase"] for w in view["waves"] for row in w["units"]}
     assert phases == {
         "vnet0": "Committed",

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import APPROVER, SUB, Stack, running_stack, wait_for, wait_phase
+from tests.e2e.conftest import APPROVER, SUB, Stack, running_stack, wait_phase, wait_plan_completed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("plan_small_stack")]
 
@@ -40,12 +40,7 @@ def test_plan_per_unit_approval_in_dependency_order(plan_small: Stack) -> None:
     with plan_small.client(principal=APPROVER) as approver:
         assert approver.post(f"/api/migrations/{storage}/approve", json={}).status_code == 202
 
-    def completed() -> dict | None:
-        with plan_small.client() as client:
-            view = client.get("/api/plans/ps").json()
-        return view if view["phase"] == "Completed" else None
-
-    view = wait_for(completed, timeout=60, what="the plan completed")
+    view = wait_plan_completed(plan_small, "ps")
     assert [[(u["id"], u["phase"]) for u in w["units"]] for w in view["waves"]] == [
         [(vnet, "Committed")],
         [(storage, "Committed")],
