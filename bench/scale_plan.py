@@ -17,7 +17,7 @@ Figures (printed, never asserted), side by side in one run:
 - makespan against the bound max(longest dependency chain, work ÷ concurrency, reads ÷ rate),
   all in platform seconds.
 
-Run: `.venv/bin/python bench/scale_plan.py [--scale 60] [--concurrency 20] [--services 320]`.
+Run: `.venv/bin/python bench/scale_plan.py [--scale 10] [--concurrency 20] [--services 320]`.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def bound(units: int, concurrency: int, reads: int) -> dict[str, float]:
 
 def main() -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=60)
+    parser.add_argument("--scale", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--services", type=int, default=320)
     parser.add_argument(
