@@ -22,6 +22,7 @@ import azure.durable_functions as df
 from activities._runtime import phase, storage, unit_estate
 from connectors.errors import PermanentError, Reason
 from migration.estate import dump_estate
+from migration.unit_kinds import UNIT_COLLECTIONS
 from migration.units import UnitRef
 from migration.workflow import SnapshotResult, UnitStep
 
@@ -42,14 +43,6 @@ SECRET_KEYS = frozenset(
     }
 )
 REDACTED = "***redacted***"
-COLLECTIONS = {
-    "virtualNetwork": "virtualNetworks",
-    "cloudService": "cloudServices",
-    "storageAccount": "storageAccounts",
-    "reservedIp": "reservedIps",
-    "networkSecurityGroup": "networkSecurityGroups",
-    "routeTable": "routeTables",
-}
 
 
 def redact(value: Any) -> Any:
@@ -64,7 +57,7 @@ def redact(value: Any) -> Any:
 def unit_part(estate: dict[str, Any], unit: dict[str, Any]) -> dict[str, Any]:
     """The unit's own configuration from the estate document (what the review page shows)."""
     kind, name = unit["kind"], unit["name"]
-    key = COLLECTIONS[kind]
+    key = UNIT_COLLECTIONS[kind]
     part: dict[str, Any] = {key: [i for i in estate.get(key, []) if i.get("name") == name]}
     if kind == "virtualNetwork":
         part["cloudServices"] = [
