@@ -269,11 +269,11 @@ def run_throttled(
     }
 
 
-def start_stack(base: Path, estate: dict[str, Any], scale: float, concurrency: int) -> dict[str, Any]:
-    """The local stack (emulator, devhost, Azurite) on `estate`, clock × `scale`."""
-    base.mkdir(parents=True, exist_ok=True)
-    (base / "estate.yaml").write_text(yaml.safe_dump(estate))
-    settings = {
+def plan_settings(concurrency: int) -> dict[str, str]:
+    """A plan run's app settings as an operator sets them: the bench's approver, poll bounds of
+    15-60 platform s, a limiter far above what the emulator answers (so the platform, not our
+    limiter, sets the pace) and `concurrency` units at once. The chaos run starts from these."""
+    return {
         "APPROVERS": APPROVER,
         "OPERATION_POLL_MIN_SECONDS": "15",
         "OPERATION_POLL_MAX_SECONDS": "60",
@@ -281,6 +281,13 @@ def start_stack(base: Path, estate: dict[str, Any], scale: float, concurrency: i
         "AZURE_REQUESTS_BURST": "1000",
         "PLAN_CONCURRENCY": str(concurrency),
     }
+
+
+def start_stack(base: Path, estate: dict[str, Any], scale: float, concurrency: int) -> dict[str, Any]:
+    """The local stack (emulator, devhost, Azurite) on `estate`, clock × `scale`."""
+    base.mkdir(parents=True, exist_ok=True)
+    (base / "estate.yaml").write_text(yaml.safe_dump(estate))
+    settings = plan_settings(concurrency)
     return up(
         StackOptions(
             estate=base / "estate.yaml", state_dir=base / "stack", settings=settings, time_scale=scale

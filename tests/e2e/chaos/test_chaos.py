@@ -36,7 +36,7 @@ from tests.e2e.security.secrets_scan import log_texts, scan, stack_secrets
 from tests.polling import wait_for
 
 sys.path.append(str(REPO_ROOT / "bench"))
-from plan_vs_baseline import APPROVER, SUB, Admin, generate_estate, unit_order
+from plan_vs_baseline import APPROVER, SUB, Admin, generate_estate, plan_settings, unit_order
 
 from cli.signin import signed_in
 
@@ -133,12 +133,7 @@ def test_chaos(tmp_path: Path) -> None:
     (tmp_path / "faults.json").write_text(json.dumps(FAULTS))
     base = tmp_path / "stack"
     settings = {
-        "APPROVERS": APPROVER,
-        "OPERATION_POLL_MIN_SECONDS": "15",
-        "OPERATION_POLL_MAX_SECONDS": "60",
-        "AZURE_REQUESTS_PER_SECOND": "1000",
-        "AZURE_REQUESTS_BURST": "1000",
-        "PLAN_CONCURRENCY": str(CONCURRENCY),
+        **plan_settings(CONCURRENCY),
         # a plan starts with a snapshot of the whole estate (hundreds of reads): with 30 % of
         # requests failing, the default 3 quick retries lose one read in ~120 and the snapshot
         # rarely completes; operators raise these knobs on a flaky platform
