@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,22 +43,19 @@ def test_defaults_are_filled_in() -> None:
     assert parse_request(body) == req  # the JSON form round-trips
 
 
+def contract_example() -> dict[str, Any]:
+    """The request docs/contract.md shows under "Request", as written there."""
+    text = (Path(__file__).resolve().parents[3] / "docs" / "contract.md").read_text()
+    return json.loads(text.split("\n## Request", 1)[1].split("```json\n", 1)[1].split("```", 1)[0])
+
+
 def test_full_design_example_parses() -> None:
-    req = parse_request(
-        {
-            "requestId": "change-4711",
-            "subscriptionId": SUB,
-            "unit": {"kind": "cloudService", "name": "web-cs", "deployment": "web-dep"},
-            "destination": {"mode": "New"},
-            "approval": {"timeout": "PT72H", "onTimeout": "remind"},
-            "window": "off-hours",
-            "dryRun": False,
-            "probes": [{"url": "https://shop.contoso.com/health", "expectStatus": 200}],
-            "requestedBy": "ops@contoso.com",
-        }
-    )
-    assert req.unit.key == "cloudService/web-cs/web-dep"
-    assert req.approval.on_timeout == "remind" and req.probes[0].expect_status == 200
+    example = contract_example()
+    req = parse_request(example)
+    assert req.unit.key == "cloudService/web-cs/web-dep" and req.window == "off-hours"
+    assert req.approval.on_timeout == "abort" and req.probes[0].expect_status == 200
+    reminded = parse_request({**example, "approval": {"timeout": "PT72H", "onTimeout": "remind"}})
+    assert reminded.approval.on_timeout == "remind"
 
 
 def test_every_problem_is_reported_with_its_field() -> None:
