@@ -26,6 +26,15 @@ SECOND_APPROVER = "second@contoso.com"
 APPROVER_OID = "7e57a9d0-0b1e-4c3a-9d2f-5a6b7c8d9e0f"  # an approver listed by Entra object id
 REVIEW_SECRET = "review-secret-9f2c41d7e0b3-for-hostile-tests"
 ACCESS_TOKEN = "access-token-3b8e9d1c2a77"
+ID_ROUTES = (  # every GET route with an id in its path (triggers/)
+    "/api/migrations/{id}",
+    "/api/migrations/{id}/report",
+    "/api/migrations/{id}/audit",
+    "/api/migrations/{id}/review",
+    "/api/plans/{id}",
+    "/api/plans/{id}/audit",
+    "/api/validations/{id}",
+)
 
 
 class ApiHost:
@@ -55,6 +64,15 @@ class ApiHost:
         if principal:
             headers.update(signed_in(self.url, principal))  # the devhost's emulated sign-in
         return httpx.Client(base_url=self.url, headers=headers, timeout=15, trust_env=False)
+
+    def reads_answer(self, raw_id: str, codes: tuple[int, ...]) -> None:
+        """GET every route that reads an id from its path with `raw_id` there as given, signed in
+        (the review page answers 401 to anyone not signed in before it reads the id): each answer
+        is one of `codes`."""
+        with self.client(principal=APPROVER) as client:
+            for path in ID_ROUTES:
+                answer = client.get(path.format(id=raw_id))
+                assert answer.status_code in codes, (path, raw_id, answer.status_code, answer.text[:200])
 
     def instance_ids(self) -> set[str]:
         """Every orchestration instance the host knows (units and plans), from the durable API."""

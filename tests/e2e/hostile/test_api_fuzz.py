@@ -101,17 +101,8 @@ ids = st.text(max_size=60)
 @given(ids, st.text(max_size=40))
 def test_hostile_ids_and_query_strings_never_500(api: ApiHost, unit_id: str, token: str) -> None:
     unit_id = quote(unit_id, safe="")
-    # signed in: the review page answers 401 to anyone not signed in, before it reads the id
+    api.reads_answer(unit_id, (400, 404))
     with api.client(principal=APPROVER) as client:
-        for path in (
-            f"/api/migrations/{unit_id}",
-            f"/api/migrations/{unit_id}/report",
-            f"/api/migrations/{unit_id}/audit",
-            f"/api/migrations/{unit_id}/review",
-            f"/api/plans/{unit_id}",
-        ):
-            answer = client.get(path)
-            assert answer.status_code in (400, 404), (path, answer.status_code, answer.text[:200])
         listed = client.get("/api/migrations", params={"phase": unit_id, "continuationToken": token})
         assert listed.status_code in (200, 400), (listed.status_code, listed.text[:200])
 
