@@ -27,7 +27,7 @@ from cli.ops_common import (
     DryRun,
     Principal,
     StateDir,
-    check_principal,
+    acting_client,
     client_for,
     fail,
     flags_for,
@@ -210,8 +210,7 @@ def _decide(
     state_dir: Path,
 ) -> None:
     ops_inputs.instance_id(instance_id)
-    principal = check_principal(app, principal)
-    with client_for(app, state_dir) as client:
+    with acting_client(app, state_dir, principal) as (client, principal):
         try:
             answer = client.decide(instance_id, decision, comment, principal)
         except ApiError as exc:
@@ -243,8 +242,7 @@ def approve(
         _decide("approve", instance_id, comment, principal, app, state_dir)
         return
     ops_inputs.instance_id(instance_id)
-    principal = check_principal(app, principal)
-    with client_for(app, state_dir) as client:
+    with acting_client(app, state_dir, principal) as (client, principal):
         answer = client.approve_wave(instance_id, wave, comment, principal)
     approved = answer.get("approved") or answer.get("units")
     what = f" ({len(approved)} unit(s))" if isinstance(approved, list) else ""
@@ -366,8 +364,7 @@ def migrate(
         body["window"] = window
     if dry_run:
         body["dryRun"] = True
-    principal = check_principal(app, principal)
-    with client_for(app, state_dir) as client:
+    with acting_client(app, state_dir, principal) as (client, principal):
         answer = client.start_plan(body, principal)
     plan = answer.get("id", body["planId"])
     what = (

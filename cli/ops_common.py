@@ -92,4 +92,15 @@ def check_principal(app: str | None, principal: str | None) -> str | None:
     return None if remote else principal or default_principal()
 
 
+@contextmanager
+def acting_client(
+    app: str | None, state_dir: Path, principal: str | None
+) -> Iterator[tuple[ApiClient, str | None]]:
+    """`client_for`, and who the command acts as (`check_principal`, checked first): what every
+    command that starts or decides something needs, as (client, principal)."""
+    acting = check_principal(app, principal)
+    with client_for(app, state_dir) as client:
+        yield client, acting
+
+
 # -- submit --------------------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from cli.ops_common import (
     DryRun,
     Principal,
     StateDir,
-    check_principal,
-    client_for,
+    acting_client,
     err,
     fail,
     flags_for,
@@ -222,8 +221,7 @@ def _submit_over_http(
 ) -> None:
     """POST each request; the ones the app refuses are listed and the exit code is 1."""
     failures = 0
-    principal = check_principal(app, principal)
-    with client_for(app, state_dir) as client:
+    with acting_client(app, state_dir, principal) as (client, principal):
         for request in requests:
             try:
                 answer = client.submit(request, principal)
