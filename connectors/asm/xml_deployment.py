@@ -13,24 +13,8 @@ from collections.abc import Mapping
 from xml.etree.ElementTree import Element
 
 from connectors.asm.xml_common import boolean, child, children, integer, one_or_list, text
-from connectors.asm.xml_model import build
-from migration.estate import (
-    AclRule,
-    BootDiagnostics,
-    Certificate,
-    CloudService,
-    DataDisk,
-    Deployment,
-    Endpoint,
-    Extension,
-    InternalLoadBalancer,
-    OsDisk,
-    Probe,
-    PublicIp,
-    Role,
-    SecondaryNic,
-    media_link_account,
-)
+from connectors.asm.xml_model import build, build_each
+from migration import estate
 
 # InstanceStatus → the estate's role state. Anything else (Provisioning, BusyRole, StartingVM …)
 # is a state in which the platform refuses migration, as RoleStateUnknown is.
@@ -41,6 +25,8 @@ _ROLE_STATES = {
     "rolestateunknown": "RoleStateUnknown",
     "provisioningtimeout": "ProvisioningTimedOut",
 }
+# Which element feeds which field of a certificate (`build_each`; the algorithm in lower case).
+_CERTIFICATE = {"thumbprint": ("Thumbprint",), "algorithm": ("ThumbprintAlgorithm",)}
 # Extensions the platform treats as XML extensions (not migrated) when the answer does not say.
 _XML_EXTENSIONS = {
     "bginfo": "1.",
@@ -59,17 +45,15 @@ def parse_hosted_services(root: Element) -> list[tuple[str, str | None]]:
     ]
 
 
-def parse_certificates(root: Element) -> list[Certificate]:
+def parse_certificates(root: Element) -> list[estate.Certificate]:
     """A service's certificates (thumbprint and algorithm only; the data is never kept)."""
-    return [
-        build(
-            Certificate,
-            f"certificates[{i}]",
-            thumbprint=text(c, "Thumbprint"),
-            algorithm=(text(c, "ThumbprintAlgorithm") or "sha1").lower(),
-        )
-        for i, c in enumerate(root.iter("Certificate"))
-    ]
+    return build_each(
+        estate.Certificate,
+        "certificates",
+        root.iter("Certificate"),
+        _CERTIFICATE,
+        convert={"algorithm": str.lower},
+    )
 
 
 def _is_xml_extension(ext: Element, name: str, version: str) -> bool:
@@ -80,7 +64,7 @@ def _is_xml_extension(ext: Element, name: str, version: str) -> bool:
     return prefix is not None and version.startswith(prefix)
 
 
-def _extensions(role: Element, statuses: Mapping[str, str], where: str) -> list[Extension]:
+def _extensions(role: Element, statuses: Mapping[str, str], where: str) -> list[estate.Extension]:
     result = []
     for i, ext in enumerate(children(role, "ResourceExtensionReferences", "ResourceExtensionReference")):
         name = text(ext, "Name") or text(ext, "ReferenceName") or ""
@@ -89,7 +73,7 @@ def _extensions(role: Element, statuses: Mapping[str, str], where: str) -> list[
         status = statuses.get(f"{publisher}.{name}".lower()) or statuses.get(name.lower()) or "Ready"
         result.append(
             build(
-                Extension,
+                estate.Extension,
                 f"{where}.extensions[{i}]",
                 name=name,
                 publisher=publisher,
@@ -101,13 +85,13 @@ def _extensions(role: Element, statuses: Mapping[str, str], where: str) -> list[
     return result
 
 
-def _endpoint(ep: Element, where: str) -> Endpoint:
+def _endpoint(ep: Element, where: str) -> estate.Endpoint:
     probe_el = child(ep, "LoadBalancerProbe")
     probe = None
     if probe_el is not None:
         protocol = (text(probe_el, "Protocol") or "tcp").lower()
         probe = build(
-            Probe,
+            estate.Probe,
             f"{where}.probe",
             protocol=protocol,
             port=integer(probe_el, "Port"),
@@ -115,7 +99,7 @@ def _endpoint(ep: Element, where: str) -> Endpoint:
         )
     acl = [
         build(
-            AclRule,
+            estate.AclRule,
             f"{where}.acl[{i}]",
             order=integer(r, "Order"),
             action=(text(r, "Action") or "").lower(),
@@ -125,7 +109,7 @@ def _endpoint(ep: Element, where: str) -> Endpoint:
         for i, r in enumerate(children(ep, "EndpointAcl", "Rules", "Rule"))
     ]
     return build(
-        Endpoint,
+        estate.Endpoint,
         where,
         name=text(ep, "Name"),
         protocol=(text(ep, "Protocol") or "").lower(),
@@ -150,7 +134,7 @@ def _network(role: Element, where: str) -> dict[str, object]:
         ipcfg = child(nic, "IPConfigurations", "IPConfiguration")
         nics.append(
             build(
-                SecondaryNic,
+                estate.SecondaryNic,
                 f"{where}.secondaryNics[{i}]",
                 name=text(nic, "Name"),
                 subnet=text(ipcfg, "SubnetName"),
@@ -168,7 +152,7 @@ def _network(role: Element, where: str) -> dict[str, object]:
         "static_ip": text(net, "StaticVirtualNetworkIPAddress"),
         "ip_forwarding": (text(net, "IPForwarding") or "").lower() == "enabled",
         "network_security_group": text(net, "NetworkSecurityGroup"),
-        "public_ip": build(PublicIp, f"{where}.publicIp", name=text(public, "Name"))
+        "public_ip": build(estate.PublicIp, f"{where}.publicIp", name=text(public, "Name"))
         if text(public, "Name")
         else None,
         "secondary_nics": nics,
@@ -179,7 +163,7 @@ def _disk_size(disk: Element, sizes: Mapping[str, int]) -> int | None:
     return integer(disk, "LogicalDiskSizeInGB") or sizes.get(text(disk, "DiskName") or "")
 
 
-def _role(role: Element, instance: Element | None, sizes: Mapping[str, int], where: str) -> Role:
+def _role(role: Element, instance: Element | None, sizes: Mapping[str, int], where: str) -> estate.Role:
     fields: dict[str, object] = {"name": text(role, "RoleName"), "size": text(role, "RoleSize") or "Small"}
     if instance is not None:
         status = (text(instance, "InstanceStatus") or "").lower()
@@ -198,7 +182,7 @@ def _role(role: Element, instance: Element | None, sizes: Mapping[str, int], whe
     os_el = child(role, "OSVirtualHardDisk")
     if os_el is not None:
         fields["os_disk"] = build(
-            OsDisk,
+            estate.OsDisk,
             f"{where}.osDisk",
             name=text(os_el, "DiskName"),
             os=text(os_el, "OS"),
@@ -207,7 +191,7 @@ def _role(role: Element, instance: Element | None, sizes: Mapping[str, int], whe
         )
     fields["data_disks"] = [
         build(
-            DataDisk,
+            estate.DataDisk,
             f"{where}.dataDisks[{i}]",
             name=text(d, "DiskName"),
             lun=integer(d, "Lun") or 0,
@@ -220,17 +204,17 @@ def _role(role: Element, instance: Element | None, sizes: Mapping[str, int], whe
         uri = text(role, "DebugSettings", "SerialOutputBlobUri") or text(
             role, "DebugSettings", "ConsoleScreenshotBlobUri"
         )
-        account = media_link_account(uri) if uri else None
+        account = estate.media_link_account(uri) if uri else None
         if account:
             fields["boot_diagnostics"] = build(
-                BootDiagnostics, f"{where}.bootDiagnostics", storage_account=account
+                estate.BootDiagnostics, f"{where}.bootDiagnostics", storage_account=account
             )
-    return build(Role, where, **fields)
+    return build(estate.Role, where, **fields)
 
 
 def parse_deployment(
     root: Element, disk_sizes: Mapping[str, int] | None = None, where: str = "deployment"
-) -> Deployment:
+) -> estate.Deployment:
     """A `Deployment` answer as the estate's deployment (roles, endpoints, disks, extensions)."""
     sizes = disk_sizes or {}
     instances = {text(i, "RoleName"): i for i in children(root, "RoleInstanceList", "RoleInstance")}
@@ -242,7 +226,7 @@ def parse_deployment(
     ]
     ilbs = [
         build(
-            InternalLoadBalancer,
+            estate.InternalLoadBalancer,
             f"{where}.internalLoadBalancers[{i}]",
             name=text(lb, "Name"),
             subnet=text(lb, "FrontendIpConfiguration", "SubnetName"),
@@ -260,7 +244,7 @@ def parse_deployment(
         None,
     )
     return build(
-        Deployment,
+        estate.Deployment,
         where,
         name=text(root, "Name"),
         kind="PaaS" if paas else "IaaS",
@@ -279,8 +263,8 @@ def parse_cloud_service(
     certificates: Element | None = None,
     disk_sizes: Mapping[str, int] | None = None,
     where: str = "cloudServices[0]",
-) -> CloudService:
+) -> estate.CloudService:
     """A cloud service from its deployment answer (None = no deployment) and certificates."""
     dep = parse_deployment(deployment, disk_sizes, f"{where}.deployment") if deployment is not None else None
     certs = parse_certificates(certificates) if certificates is not None else []
-    return build(CloudService, where, name=name, location=location, certificates=certs, deployment=dep)
+    return build(estate.CloudService, where, name=name, location=location, certificates=certs, deployment=dep)

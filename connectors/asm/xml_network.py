@@ -12,7 +12,7 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from connectors.asm.xml_common import boolean, child, children, integer, one_or_list, text
-from connectors.asm.xml_model import build
+from connectors.asm.xml_model import build, build_each
 from migration.estate import (
     DnsServer,
     Gateway,
@@ -26,6 +26,20 @@ from migration.estate import (
     Subnet,
     VirtualNetwork,
 )
+
+# Which element feeds which field of the flat list items (`build_each`).
+_RESERVED_IP = {
+    "name": ("Name",),
+    "address": ("Address",),
+    "location": ("Location",),
+    "cloud_service": ("ServiceName",),
+}
+_ROUTE = {
+    "name": ("Name",),
+    "prefix": ("AddressPrefix",),
+    "next_hop_type": ("NextHopType", "Type"),
+    "next_hop": ("NextHopType", "IpAddress"),
+}
 
 
 def _prefixes(element: Element | None) -> list[str]:
@@ -121,17 +135,7 @@ def parse_virtual_networks(netcfg: Element, vnet_list: Element | None = None) ->
 
 
 def parse_reserved_ips(root: Element) -> list[ReservedIp]:
-    return [
-        build(
-            ReservedIp,
-            f"reservedIps[{i}]",
-            name=text(r, "Name"),
-            address=text(r, "Address"),
-            location=text(r, "Location"),
-            cloud_service=text(r, "ServiceName"),
-        )
-        for i, r in enumerate(one_or_list(root, "ReservedIP"))
-    ]
+    return build_each(ReservedIp, "reservedIps", one_or_list(root, "ReservedIP"), _RESERVED_IP)
 
 
 def parse_network_security_group(
@@ -165,17 +169,7 @@ def parse_network_security_group(
 
 def parse_route_table(root: Element, where: str = "routeTables[0]") -> RouteTable:
     """One route table with its routes (`?detailLevel=full`)."""
-    routes = [
-        build(
-            Route,
-            f"{where}.routes[{j}]",
-            name=text(r, "Name"),
-            prefix=text(r, "AddressPrefix"),
-            next_hop_type=text(r, "NextHopType", "Type"),
-            next_hop=text(r, "NextHopType", "IpAddress"),
-        )
-        for j, r in enumerate(children(root, "RouteList", "Route"))
-    ]
+    routes = build_each(Route, f"{where}.routes", children(root, "RouteList", "Route"), _ROUTE)
     return build(RouteTable, where, name=text(root, "Name"), location=text(root, "Location"), routes=routes)
 
 

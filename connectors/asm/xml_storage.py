@@ -10,21 +10,21 @@ from __future__ import annotations
 from xml.etree.ElementTree import Element
 
 from connectors.asm.xml_common import child, children, integer, one_or_list, text
-from connectors.asm.xml_model import build
+from connectors.asm.xml_model import build, build_each
 from migration.estate import Disk, Image, StorageAccount
+
+# Which element feeds which field of a storage account (`build_each`).
+_STORAGE_ACCOUNT = {
+    "name": ("ServiceName",),
+    "location": ("StorageServiceProperties", "Location"),
+    "sku": ("StorageServiceProperties", "AccountType"),
+}
 
 
 def parse_storage_accounts(root: Element) -> list[StorageAccount]:
-    return [
-        build(
-            StorageAccount,
-            f"storageAccounts[{i}]",
-            name=text(s, "ServiceName"),
-            location=text(s, "StorageServiceProperties", "Location"),
-            sku=text(s, "StorageServiceProperties", "AccountType"),
-        )
-        for i, s in enumerate(one_or_list(root, "StorageService"))
-    ]
+    return build_each(
+        StorageAccount, "storageAccounts", one_or_list(root, "StorageService"), _STORAGE_ACCOUNT
+    )
 
 
 def parse_disks(root: Element) -> tuple[list[Disk], dict[str, int]]:

@@ -10,15 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import estate_yaml
-from migration.estate import (
-    Estate,
-    EstateError,
-    dump_estate,
-    dump_estate_json,
-    dump_estate_yaml,
-    load_estate,
-    load_estate_file,
-)
+from migration import estate
 from tests.unit.core.conftest import load_raw
 
 
@@ -26,12 +18,12 @@ def problems(text: str | dict[str, Any], source: str = "t.yaml") -> list[tuple[s
     if isinstance(text, dict):
         text = json.dumps(text)
         source = "t.json"
-    with pytest.raises(EstateError) as caught:
-        load_estate(text, source)
+    with pytest.raises(estate.EstateError) as caught:
+        estate.load_estate(text, source)
     return caught.value.issues
 
 
-def test_sample_loads_with_defaults_and_inheritance(sample: Estate) -> None:
+def test_sample_loads_with_defaults_and_inheritance(sample: estate.Estate) -> None:
     role = sample.cloud_services[0].deployment.roles[0]
     assert role.state == "Running" and role.guest_agent == "Ready" and role.ip_forwarding is False
     assert role.data_disks[0].size_gb == 128
@@ -40,10 +32,12 @@ def test_sample_loads_with_defaults_and_inheritance(sample: Estate) -> None:
     assert sample.virtual_networks[0].gateways[0].connections[0].state == "Connected"
 
 
-def test_round_trip_yaml_and_json_are_lossless(sample: Estate) -> None:
-    assert load_estate(dump_estate_yaml(sample)) == sample
-    assert load_estate(dump_estate_json(sample), "x.json") == sample
-    assert dump_estate(load_estate(dump_estate_yaml(sample))) == dump_estate(sample)
+def test_round_trip_yaml_and_json_are_lossless(sample: estate.Estate) -> None:
+    assert estate.load_estate(estate.dump_estate_yaml(sample)) == sample
+    assert estate.load_estate(estate.dump_estate_json(sample), "x.json") == sample
+    assert estate.dump_estate(estate.load_estate(estate.dump_estate_yaml(sample))) == estate.dump_estate(
+        sample
+    )
 
 
 def test_enumerations_are_case_insensitive_and_stored_canonically(sample_raw: dict[str, Any]) -> None:
@@ -51,11 +45,11 @@ def test_enumerations_are_case_insensitive_and_stored_canonically(sample_raw: di
     role["state"] = "stoppeddeallocated"
     role["endpoints"][0]["protocol"] = "TCP"
     sample_raw["networkSecurityGroups"][0]["rules"][0]["direction"] = "INBOUND"
-    estate = load_raw(sample_raw)
-    loaded = estate.cloud_services[0].deployment.roles[0]
+    parsed = load_raw(sample_raw)
+    loaded = parsed.cloud_services[0].deployment.roles[0]
     assert loaded.state == "StoppedDeallocated"
     assert loaded.endpoints[0].protocol == "tcp"
-    assert estate.network_security_groups[0].rules[0].direction == "Inbound"
+    assert parsed.network_security_groups[0].rules[0].direction == "Inbound"
 
 
 def test_every_problem_is_reported_at_once_with_its_path(sample_raw: dict[str, Any]) -> None:
@@ -138,14 +132,14 @@ def test_bad_types_and_values_are_clear() -> None:
 def test_invalid_json_and_bytes(tmp_path: Any) -> None:
     assert "not valid JSON at line 1" in problems("{", "x.json")[0][1]
     assert "not UTF-8" in problems(b"\xff\xfe\x00", "x.yaml")[0][1]  # type: ignore[arg-type]
-    with pytest.raises(EstateError) as caught:
-        load_estate_file(tmp_path / "missing.yaml")
+    with pytest.raises(estate.EstateError) as caught:
+        estate.load_estate_file(tmp_path / "missing.yaml")
     assert "cannot read the file" in str(caught.value)
 
 
 def test_error_message_lists_every_issue() -> None:
-    with pytest.raises(EstateError) as caught:
-        load_estate("version: 3\nsubscriptionId: x\nfoo: 1\n", "e.yaml")
+    with pytest.raises(estate.EstateError) as caught:
+        estate.load_estate("version: 3\nsubscriptionId: x\nfoo: 1\n", "e.yaml")
     text = str(caught.value)
     assert text.startswith("e.yaml: 3 problem(s)")
     assert "foo: unknown key" in text and "version: must be 1" in text
@@ -166,14 +160,14 @@ def test_alias_bomb_is_refused_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(estate_yaml, "MAX_VALUES", 100_000)
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
-    with pytest.raises(EstateError, match="expands to more than"):
-        load_estate("\n".join(lines) + "\n", "bomb.yaml")
+    with pytest.raises(estate.EstateError, match="expands to more than"):
+        estate.load_estate("\n".join(lines) + "\n", "bomb.yaml")
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(st.text(max_size=300), st.binary(max_size=300)))
 def test_any_text_loads_or_fails_with_estate_error(text: str | bytes) -> None:
     try:
-        load_estate(text, "fuzz.yaml")
-    except EstateError as exc:
+        estate.load_estate(text, "fuzz.yaml")
+    except estate.EstateError as exc:
         assert exc.issues
