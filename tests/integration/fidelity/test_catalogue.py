@@ -1,5 +1,5 @@
 """docs/fidelity.md covers the emulator: every route of its ASM and ARM routers and every message of
-its catalogues (emulator/asm/messages.py, emulator/arm/messages.py) has a row there with a source
+its catalogues (emulator/asm/messages.toml, emulator/arm/messages.toml) has a row there with a source
 and a test that pins it.
 
 A row's source is one of the kinds the page defines (recorded, client, .NET SDK, docs, assumption,
