@@ -186,6 +186,35 @@ def test_nsg_route_table_reserved_ips_storage_images() -> None:
     assert [i.name for i in images] == ["mine"]
 
 
+def test_flat_list_items_convert_default_and_name_the_failing_item() -> None:
+    """`build_each`: a converter applies to a present value only, an absent element leaves the
+    model's default, and a value the model refuses names the item's index and field."""
+    certs = parse_cloud_service(
+        "web-cs",
+        "West Europe",
+        load("deployment.xml"),
+        parse_xml(
+            b"<Certificates><Certificate><Thumbprint>3A1F</Thumbprint>"
+            b"<ThumbprintAlgorithm>SHA256</ThumbprintAlgorithm></Certificate>"
+            b"<Certificate><Thumbprint>4B2E</Thumbprint></Certificate></Certificates>"
+        ),
+        {"web1-os": 127},
+    ).certificates
+    assert [(c.thumbprint, c.algorithm) for c in certs] == [("3A1F", "sha256"), ("4B2E", "sha1")]
+    [plain] = parse_storage_accounts(
+        parse_xml(b"<StorageService><ServiceName>st</ServiceName></StorageService>")
+    )
+    assert (plain.name, plain.location, plain.sku) == ("st", None, "Standard_LRS")
+    with pytest.raises(PermanentError, match=r"reservedIps\[1\]\.address: ") as caught:
+        parse_reserved_ips(
+            parse_xml(
+                b"<ReservedIPs><ReservedIP><Name>a</Name><Address>40.1.2.3</Address></ReservedIP>"
+                b"<ReservedIP><Name>b</Name><Address>not-an-ip</Address></ReservedIP></ReservedIPs>"
+            )
+        )
+    assert caught.value.code == "UnexpectedValue"
+
+
 def test_an_operation_status_outside_the_platform_enum_is_refused_by_name() -> None:
     """The platform's OperationStatus is InProgress, Succeeded or Failed; anything else is a
     protocol error naming the value, not a status the workflow would have to guess about."""
