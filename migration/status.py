@@ -16,7 +16,8 @@ in the order a unit's run first sets them, which is the order of the keys in the
 
 from __future__ import annotations
 
-from typing import Any, Self
+from enum import StrEnum
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,47 +66,80 @@ class SnapshotRef(_Status):
     blob: str | None
 
 
+class View(StrEnum):
+    """A `GET` answer that shows part of a unit's status (`UnitState.shown_in`)."""
+
+    MIGRATION = "migration"  # `GET /api/migrations/{id}`: a unit's run or its follow-through
+    VALIDATION = "validation"  # `GET /api/validations/{id}`
+
+
+class Shown:
+    """Marks a `UnitState` field with the answers that show it; a field without one is the
+    orchestrators' own bookkeeping (who asked by object id, operations, side steps' errors…)."""
+
+    def __init__(self, *views: View) -> None:
+        self.views = frozenset(views)
+
+
+_BOTH = Shown(View.MIGRATION, View.VALIDATION)
+_MIGRATION = Shown(View.MIGRATION)
+_VALIDATION = Shown(View.VALIDATION)
+
+
 class UnitState(_Status):
     """The custom status of one `migrate_unit` run, and of `validate_migration` (`kind:
-    "validation"`, no `dryRun`) and `follow_through` (`kind: "followThrough"`) runs."""
+    "validation"`, no `dryRun`) and `follow_through` (`kind: "followThrough"`) runs. Each field
+    says which `GET` answers show it (`Shown`); those answers are `shown_in` the view."""
 
-    id: str
-    unit: JsonObject
-    phase: str
-    dry_run: bool | None = Field(default=None, alias="dryRun")
-    requested_by: str | None = Field(default=None, alias="requestedBy")
+    id: Annotated[str, _BOTH]
+    unit: Annotated[JsonObject, _BOTH]
+    phase: Annotated[str, _BOTH]
+    dry_run: Annotated[bool | None, _MIGRATION] = Field(default=None, alias="dryRun")
+    requested_by: Annotated[str | None, _MIGRATION] = Field(default=None, alias="requestedBy")
     requested_by_id: str | None = Field(default=None, alias="requestedById")  # Entra object id
-    created_at: str = Field(alias="createdAt")
-    updated_at: str = Field(alias="updatedAt")
-    findings: list[JsonObject] = []  # the first MAX_FINDINGS_IN_STATUS (the report keeps all)
-    findings_total: int = Field(default=0, alias="findingsTotal")
-    timeline: list[JsonObject] = []  # {"phase", "at"} per phase entered
-    links: dict[str, str] = {}
-    plan: JsonObject | None = None  # {"id", "wave", "approval"} for a plan's unit
-    kind: str | None = None  # "validation" | "followThrough" (a migration has none)
-    unit_id: str | None = Field(default=None, alias="unitId")  # a follow-through's unit
+    created_at: Annotated[str, _BOTH] = Field(alias="createdAt")
+    updated_at: Annotated[str, _BOTH] = Field(alias="updatedAt")
+    # the first MAX_FINDINGS_IN_STATUS (the report keeps all)
+    findings: Annotated[list[JsonObject], _BOTH] = []
+    findings_total: Annotated[int, _BOTH] = Field(default=0, alias="findingsTotal")
+    timeline: Annotated[list[JsonObject], _BOTH] = []  # {"phase", "at"} per phase entered
+    links: Annotated[dict[str, str], _MIGRATION] = {}
+    plan: Annotated[JsonObject | None, _MIGRATION] = None  # {"id", "wave", "approval"} for a plan's unit
+    kind: Annotated[str | None, _BOTH] = None  # "validation" | "followThrough" (a migration has none)
+    # a follow-through's unit
+    unit_id: Annotated[str | None, _MIGRATION] = Field(default=None, alias="unitId")
     operations: list[JsonObject] | None = None  # every start/poll outcome, appended as they come
     snapshot: SnapshotRef | None = None
     index_error: str | None = Field(default=None, alias="indexError")
     prepare_decision: JsonObject | None = Field(default=None, alias="prepareDecision")
-    window_opens_at: str | None = Field(default=None, alias="windowOpensAt")
-    vm_plan: list[JsonObject] | None = Field(default=None, alias="vmPlan")  # a follow-through's
-    vms: list[JsonObject] | None = None  # a follow-through's rows, one per VM
+    window_opens_at: Annotated[str | None, _MIGRATION] = Field(default=None, alias="windowOpensAt")
+    # a follow-through's plan and its rows, one per VM
+    vm_plan: Annotated[list[JsonObject] | None, _MIGRATION] = Field(default=None, alias="vmPlan")
+    vms: Annotated[list[JsonObject] | None, _MIGRATION] = None
     current: str | None = None  # the VM a follow-through converts now
-    resource_map: dict[str, str] | None = Field(default=None, alias="resourceMap")
+    resource_map: Annotated[dict[str, str] | None, _MIGRATION] = Field(default=None, alias="resourceMap")
     arm_resources: list[JsonObject] | None = Field(default=None, alias="armResources")
-    approval_deadline: str | None = Field(default=None, alias="approvalDeadline")
+    approval_deadline: Annotated[str | None, _MIGRATION] = Field(default=None, alias="approvalDeadline")
     reminders: int | None = None
     ignored_decisions: int | None = Field(default=None, alias="ignoredDecisions")
-    approver: str | None = None
+    approver: Annotated[str | None, _MIGRATION] = None
     decision: JsonObject | None = None  # `Decision.shown()`
-    error: JsonObject | None = None  # {"phase", "code", "message", …}
+    error: Annotated[JsonObject | None, _BOTH] = None  # {"phase", "code", "message", …}
     abort_error: str | None = Field(default=None, alias="abortError")
-    verdict: str | None = None  # a validation's
-    report: JsonObject | None = None  # the report activity's answer
+    verdict: Annotated[str | None, _VALIDATION] = None  # a validation's
+    report: Annotated[JsonObject | None, _MIGRATION] = None  # the report activity's answer
     report_error: str | None = Field(default=None, alias="reportError")
     notify_error: str | None = Field(default=None, alias="notifyError")
-    follow_through: JsonObject | None = Field(default=None, alias="followThrough")
+    follow_through: Annotated[JsonObject | None, _MIGRATION] = Field(default=None, alias="followThrough")
+
+    @classmethod
+    def shown_in(cls, view: View) -> tuple[str, ...]:
+        """The JSON keys `view` shows, in the fields' order."""
+        return tuple(
+            field.alias or name
+            for name, field in cls.model_fields.items()
+            if any(isinstance(mark, Shown) and view in mark.views for mark in field.metadata)
+        )
 
 
 class PlanState(_Status):

@@ -30,6 +30,7 @@ from migration.names import MIGRATE_UNIT as UNIT_ORCHESTRATOR
 from migration.phases import is_final
 from migration.policy import ApproverPolicy
 from migration.requests import DuplicateKey, RequestError, WorkflowConfig, loads_strict
+from migration.status import UnitState, View
 from migration.text import install_log_escaping
 
 log = logging.getLogger("c2arm.triggers")
@@ -296,32 +297,8 @@ def view(status: DurableOrchestrationStatus) -> dict[str, Any]:
     return doc
 
 
-def public_view(doc: dict[str, Any]) -> dict[str, Any]:
-    """The GET body of docs/contract.md (plus a few extra fields clients may use)."""
-    keys = (
-        "id",
-        "unit",
-        "phase",
-        "dryRun",
-        "requestedBy",
-        "createdAt",
-        "updatedAt",
-        "findings",
-        "timeline",
-        "links",
-        "error",
-        "approver",
-        "findingsTotal",
-        "windowOpensAt",
-        "approvalDeadline",
-        "plan",
-        "resourceMap",
-        "report",
-        "followThrough",
-        # a follow-through (`<unit id>~follow`, issue #18): what it does per VM
-        "kind",
-        "unitId",
-        "vmPlan",
-        "vms",
-    )
+def public_view(doc: dict[str, Any], shown: View = View.MIGRATION) -> dict[str, Any]:
+    """The GET body of docs/http-api.md: the status's keys that the `shown` answer shows (the
+    `UnitState` fields marked for it, in their order); `error` only when there is one."""
+    keys = UnitState.shown_in(shown)
     return {k: doc[k] for k in keys if k in doc and (k != "error" or doc[k])}

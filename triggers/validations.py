@@ -17,11 +17,13 @@ import azure.functions as func
 
 from migration import names
 from migration.requests import RequestError, parse_request, unit_input
+from migration.status import View
 from triggers._runtime import (
     base_url,
     error,
     instance,
     parsed_body,
+    public_view,
     respond,
     view,
     workflow_config,
@@ -52,20 +54,7 @@ def parse_validation(body: Any, validation_id: str) -> Any:
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "id",
-        "kind",
-        "unit",
-        "phase",
-        "verdict",
-        "findings",
-        "findingsTotal",
-        "timeline",
-        "createdAt",
-        "updatedAt",
-        "error",
-    )
-    out = {k: doc[k] for k in keys if k in doc and (k != "error" or doc[k])}
+    out = public_view(doc, View.VALIDATION)
     out["kind"] = "validation"
     return out
 

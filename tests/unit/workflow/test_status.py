@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from migration.status import PlanState, SnapshotRef, UnitState
+from migration.status import PlanState, SnapshotRef, UnitState, View
+from triggers._runtime import public_view
+from triggers.validations import _public as validation_view
 
 ROOT = Path(__file__).resolve().parents[3]
 HISTORIES = sorted((ROOT / "tests" / "replay" / "histories").glob("*.json"))
@@ -85,6 +87,29 @@ def test_an_assigned_list_is_kept_so_a_step_that_fills_it_shows() -> None:
     state.operations = attempts
     attempts.append({"operation": "prepare", "status": "Started"})
     assert state.to_json()["operations"] == [{"operation": "prepare", "status": "Started"}]
+
+
+# what a GET answer never shows: the orchestrators' own bookkeeping
+BOOKKEEPING = {"requestedById", "operations", "snapshot", "indexError", "prepareDecision", "current"}
+BOOKKEEPING |= {"armResources", "reminders", "ignoredDecisions", "decision", "abortError"}
+BOOKKEEPING |= {"reportError", "notifyError"}
+
+
+def test_each_get_answer_shows_the_fields_marked_for_it_and_none_of_the_bookkeeping() -> None:
+    migration, validation = UnitState.shown_in(View.MIGRATION), UnitState.shown_in(View.VALIDATION)
+    every = {f.alias or n for n, f in UnitState.model_fields.items()}
+    assert set(migration) == every - BOOKKEEPING - {"verdict"}  # a validation's only
+    shared = {"id", "kind", "unit", "phase", "findings", "findingsTotal", "timeline", "error"}
+    assert set(validation) == shared | {"createdAt", "updatedAt", "verdict"}
+
+
+def test_the_answers_keep_the_shown_keys_and_an_error_only_when_there_is_one() -> None:
+    doc = _unit(requestedBy="ops", requestedById="oid-1", links={"status": "s"}).to_json()
+    doc |= {"verdict": "migratable", "error": None, "snapshot": {"digest": "d", "blob": "b"}}
+    assert list(public_view(doc)) == ["id", "unit", "phase", "requestedBy", "createdAt", "updatedAt", "links"]
+    assert list(validation_view(doc)) == ["id", "unit", "phase", "createdAt", "updatedAt", "verdict", "kind"]
+    assert validation_view(doc)["kind"] == "validation"
+    assert public_view(doc | {"error": {"code": "X"}})["error"] == {"code": "X"}
 
 
 @pytest.mark.parametrize("model", [UnitState, PlanState])
