@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import yaml
 from aiohttp import web
@@ -19,6 +18,7 @@ from aiohttp import web
 from emulator.clock import PlatformClock, parse_iso
 from emulator.estate import EstateError, load_estate
 from emulator.faults import FaultError, parse_faults
+from emulator.records import Fault
 from emulator.server import Emulator, build_app, eprint
 from emulator.state import load_or_create
 from emulator.tls import admin_token, setup_tls
@@ -36,7 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_faults(path: Path) -> list[dict[str, Any]]:
+def load_faults(path: Path) -> list[Fault]:
     text = path.read_text()
     raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     return parse_faults(raw or [])

@@ -73,14 +73,14 @@ def state(call: Call) -> Reply:
             "subscriptionId": p.subscription,
             "platformTime": p.clock.iso(),
             "timeScale": p.clock.scale,
-            "progress": p.controls.progress,
-            "settings": p.controls.settings,
+            "progress": p.controls.progress.to_json(),
+            "settings": p.controls.settings.to_json(),
             "switches": switches.positions(p),
             "units": {u: r.to_json() for u, r in p.units.items()},
             "operations": [op.to_json() for op in p.ops.values()],
             "resourceGroups": sorted(g.name for g in p.groups.values()),
             "resourceCount": len(p.resources),
-            "faults": p.controls.faults,
+            "faults": [fault.to_json() for fault in p.controls.faults],
             "estate": {
                 k: [x["name"] for x in p.estate[k]]
                 for k in (
@@ -104,7 +104,7 @@ def reset(call: Call) -> Reply:
 
 
 def get_faults(call: Call) -> Reply:
-    return json_reply(200, {"faults": call.platform.controls.faults})
+    return json_reply(200, {"faults": [fault.to_json() for fault in call.platform.controls.faults]})
 
 
 def put_faults(call: Call) -> Reply:
@@ -112,7 +112,9 @@ def put_faults(call: Call) -> Reply:
         call.platform.controls.faults = faults.parse_faults(_json(call))
     except faults.FaultError as exc:
         raise AdminError(400, str(exc)) from exc
-    return json_reply(200, {"faults": call.platform.controls.faults}, mutated=True)
+    return json_reply(
+        200, {"faults": [fault.to_json() for fault in call.platform.controls.faults]}, mutated=True
+    )
 
 
 def add_fault(call: Call) -> Reply:
@@ -120,10 +122,8 @@ def add_fault(call: Call) -> Reply:
         fault = faults.validate_fault(_json(call), 0, len(call.platform.controls.faults) + 1)
     except faults.FaultError as exc:
         raise AdminError(400, str(exc)) from exc
-    call.platform.controls.faults = [f for f in call.platform.controls.faults if f["id"] != fault["id"]] + [
-        fault
-    ]
-    return json_reply(201, fault, mutated=True)
+    call.platform.controls.faults = [f for f in call.platform.controls.faults if f.id != fault.id] + [fault]
+    return json_reply(201, fault.to_json(), mutated=True)
 
 
 def clear_faults(call: Call) -> Reply:
@@ -133,7 +133,7 @@ def clear_faults(call: Call) -> Reply:
 
 def delete_fault(call: Call) -> Reply:
     before = len(call.platform.controls.faults)
-    call.platform.controls.faults = [f for f in call.platform.controls.faults if f["id"] != call.params["id"]]
+    call.platform.controls.faults = [f for f in call.platform.controls.faults if f.id != call.params["id"]]
     if len(call.platform.controls.faults) == before:
         raise AdminError(404, f"fault {call.params['id']} does not exist")
     return json_reply(200, {"deleted": call.params["id"]}, mutated=True)
@@ -141,7 +141,8 @@ def delete_fault(call: Call) -> Reply:
 
 def set_progress(call: Call) -> Reply:
     body = _json(call)
-    mode = body.get("mode", call.platform.controls.progress["mode"])
+    progress = call.platform.controls.progress
+    mode = body.get("mode", progress.mode)
     if mode not in MODES:
         raise AdminError(400, f"mode: {mode!r} is not one of {', '.join(MODES)}")
     durations = body.get("durations") or {}
@@ -149,14 +150,14 @@ def set_progress(call: Call) -> Reply:
         not isinstance(v, int | float) or v < 0 for v in durations.values()
     ):
         raise AdminError(400, "durations: expected a mapping of operation kind to non-negative seconds")
-    call.platform.controls.progress["mode"] = mode
-    call.platform.controls.progress["durations"].update(durations)
+    progress.mode = mode
+    progress.durations.update(durations)
     if mode == "immediate":
         for op in call.platform.ops.values():
             if op.status == "InProgress":
                 op.due = call.platform.clock.now()
         ops.advance(call.platform)
-    return json_reply(200, call.platform.controls.progress, mutated=True)
+    return json_reply(200, progress.to_json(), mutated=True)
 
 
 def list_operations(call: Call) -> Reply:
@@ -219,7 +220,7 @@ def settings(call: Call) -> Reply:
     if size is not None:
         if not isinstance(size, int) or size < 1:
             raise AdminError(400, "armPageSize: must be a positive integer")
-        call.platform.controls.settings["armPageSize"] = size
+        call.platform.controls.settings.arm_page_size = size
     domains = body.get("maxFaultDomains")
     if domains is not None:
         if not isinstance(domains, dict) or any(
@@ -227,8 +228,8 @@ def settings(call: Call) -> Reply:
         ):
             raise AdminError(400, "maxFaultDomains: expected a mapping of ARM location to a count >= 1")
         table = {k.lower().replace(" ", ""): n for k, n in domains.items()}
-        call.platform.controls.settings["maxFaultDomains"] = table
-    return json_reply(200, call.platform.controls.settings, mutated=True)
+        call.platform.controls.settings.max_fault_domains = table
+    return json_reply(200, call.platform.controls.settings.to_json(), mutated=True)
 
 
 def clock(call: Call) -> Reply:

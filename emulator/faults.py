@@ -1,9 +1,10 @@
 """Injected faults: transient errors, throttling, failed or slow operations, and deviations.
 
-A fault is `{"id", "match": {...}, "probability", "count", "action": {...}}`; the format is in
-docs/emulator.md. Request faults (`error`, `throttle`, `delay`) act before routing; operation
-faults (`operationFailed`, `slowOperation`) when an operation starts; `deviation` faults when a
-prepare completes, so the ARM side differs from the translation on purpose.
+A fault is `{"id", "match": {...}, "probability", "count", "action": {...}}` (a `Fault` record
+once checked, `emulator/records.py`); the format is in docs/emulator.md. Request faults (`error`,
+`throttle`, `delay`) act before routing; operation faults (`operationFailed`, `slowOperation`)
+when an operation starts; `deviation` faults when a prepare completes, so the ARM side differs
+from the translation on purpose.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import random
 import time
 from typing import Any
 
+from emulator.records import Fault
 from emulator.state import Platform
 
 REQUEST_ACTIONS = ("error", "throttle", "delay")
@@ -32,7 +34,7 @@ class FaultError(ValueError):
     """A fault definition is malformed; the message names the field."""
 
 
-def validate_fault(raw: Any, index: int, seq: int) -> dict[str, Any]:
+def validate_fault(raw: Any, index: int, seq: int) -> Fault:
     """Check one fault definition and fill its defaults (`FaultError` names the bad field)."""
     where = f"faults[{index}]"
     if not isinstance(raw, dict):
@@ -61,25 +63,24 @@ def validate_fault(raw: Any, index: int, seq: int) -> dict[str, Any]:
     count = raw.get("count")
     if count is not None and (not isinstance(count, int) or count < 0):
         raise FaultError(f"{where}.count: must be a non-negative integer")
-    return {
-        "id": str(raw.get("id") or f"fault-{seq}"),
-        "match": dict(match),
-        "probability": float(probability),
-        "count": count,
-        "action": dict(action),
-        "fired": 0,
-    }
+    return Fault(
+        id=str(raw.get("id") or f"fault-{seq}"),
+        match=dict(match),
+        probability=float(probability),
+        count=count,
+        action=dict(action),
+    )
 
 
-def parse_faults(raw: Any, start_seq: int = 0) -> list[dict[str, Any]]:
+def parse_faults(raw: Any, start_seq: int = 0) -> list[Fault]:
     items = raw.get("faults", []) if isinstance(raw, dict) else raw
     if not isinstance(items, list):
         raise FaultError("faults: expected a list")
     return [validate_fault(item, i, start_seq + i + 1) for i, item in enumerate(items)]
 
 
-def _matches(fault: dict[str, Any], ctx: dict[str, str | None]) -> bool:
-    m = fault["match"]
+def _matches(fault: Fault, ctx: dict[str, str | None]) -> bool:
+    m = fault.match
     if "method" in m and (ctx.get("method") or "").upper() != str(m["method"]).upper():
         return False
     if "path" in m and not fnmatch.fnmatch((ctx.get("path") or "").lower(), str(m["path"]).lower()):
@@ -91,12 +92,12 @@ def _matches(fault: dict[str, Any], ctx: dict[str, str | None]) -> bool:
     return not ("operation" in m and (ctx.get("operation") or "").lower() != str(m["operation"]).lower())
 
 
-def _fire(fault: dict[str, Any]) -> bool:
-    if fault["count"] is not None and fault["fired"] >= fault["count"]:
+def _fire(fault: Fault) -> bool:
+    if fault.count is not None and fault.fired >= fault.count:
         return False
-    if fault["probability"] < 1 and random.random() >= fault["probability"]:
+    if fault.probability < 1 and random.random() >= fault.probability:
         return False
-    fault["fired"] += 1
+    fault.fired += 1
     return True
 
 
@@ -106,12 +107,12 @@ _windows: dict[tuple[str, str], collections.deque[float]] = {}
 def request_fault(platform: Platform, ctx: dict[str, str | None]) -> dict[str, Any] | None:
     """The first request-level fault that fires for this request, as an action to perform."""
     for fault in platform.controls.faults:
-        action = fault["action"]
+        action = fault.action
         if action["type"] not in REQUEST_ACTIONS or not _matches(fault, ctx):
             continue
         if action["type"] == "throttle":
             window = float(action.get("perSeconds", 1.0))
-            key = (fault["id"], ctx.get("subscription") or "")
+            key = (fault.id, ctx.get("subscription") or "")
             hits = _windows.setdefault(key, collections.deque())
             now = platform.clock.now() if action.get("clock") == "platform" else time.monotonic()
             while hits and hits[0] <= now - window:
@@ -119,7 +120,7 @@ def request_fault(platform: Platform, ctx: dict[str, str | None]) -> dict[str, A
             if len(hits) < int(action["limit"]):
                 hits.append(now)
                 continue
-            fault["fired"] += 1
+            fault.fired += 1
             retry = max(1, int(hits[0] + window - now + 0.999))
             message = "The request was throttled: too many requests for this subscription."
             return {
@@ -142,7 +143,7 @@ def operation_fault(
     failure, slow = None, 1.0
     ctx = {"unit": unit, "operation": operation}
     for fault in platform.controls.faults:
-        action = fault["action"]
+        action = fault.action
         if action["type"] not in OPERATION_ACTIONS or not _matches(fault, ctx):
             continue
         if not _fire(fault):
@@ -167,7 +168,7 @@ def apply_deviations(platform: Platform, unit: str, resources: list[dict[str, An
     """Change the prepared ARM side on purpose; returns what was changed (for the admin state)."""
     done = []
     for fault in platform.controls.faults:
-        action = fault["action"]
+        action = fault.action
         if (
             action["type"] != "deviation"
             or not _matches(fault, {"unit": unit, "operation": "prepare"})

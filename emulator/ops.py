@@ -41,8 +41,8 @@ def start(
 ) -> Operation:
     """Create an operation; it finishes when due (or at once when progress is `immediate`)."""
     now = platform.clock.now()
-    mode = platform.controls.progress["mode"]
-    duration = float(platform.controls.progress["durations"].get(duration_key, 1.0)) * slow
+    mode = platform.controls.progress.mode
+    duration = float(platform.controls.progress.durations.get(duration_key, 1.0)) * slow
     op = Operation(
         id=platform.next_id(),
         kind=kind,

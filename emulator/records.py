@@ -1,11 +1,12 @@
-"""The emulator's own records of one subscription, typed: a migration unit's record, an
-asynchronous operation and an ARM resource group.
+"""The emulator's own records, typed: of one subscription, a migration unit's record, an
+asynchronous operation and an ARM resource group; shared by all, the admin API's controls (an
+injected fault, the operations' progress, the settings).
 
 The platform's documents (the classic estate, ARM resources) stay JSON dicts: they are what the
 wire answers are made of. These records are the emulator's bookkeeping, and a resource group
 (whose ARM document is fixed but for its id, name and location); each is persisted and shown by
-the admin API (`GET /admin/state`, `/admin/operations`) as `to_json()` gives it — the same keys
-the state file has always had.
+the admin API (`GET /admin/state`, `/admin/operations`, `/admin/faults`, …) as `to_json()` gives
+it — the same keys the state file has always had.
 """
 
 from __future__ import annotations
@@ -115,3 +116,66 @@ class ResourceGroup(Record):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ResourceGroup:
         return cls.model_validate(data)  # the wire's fixed keys are ignored
+
+
+class Fault(Record):
+    """An injected fault (docs/emulator.md, "Faults"), as `emulator/faults.py` checked it: which
+    requests or operations it `match`es (by method, path, api, unit, operation), how often it
+    fires (`probability`, at most `count` times; `fired` so far) and its `action`, whose keys
+    depend on its `type` and are answered back as the caller gave them."""
+
+    id: str
+    match: dict[str, Any]
+    probability: float
+    count: int | None
+    action: dict[str, Any]
+    fired: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        return cls.model_validate(data)
+
+
+DEFAULT_DURATIONS: dict[str, int | float] = {  # platform seconds
+    "prepare": 4.0,
+    "commit": 3.0,
+    "abort": 3.0,
+    "write": 1.0,  # management-plane writes (add disk, role start/shutdown, delete …)
+    "convert": 5.0,  # ARM convertToManagedDisks of a migrated VM
+}
+
+
+class Progress(Record):
+    """How operations progress (`PUT /admin/progress`): `timed` (each kind takes its `durations`
+    entry, platform seconds), `immediate`, or `manual` (until the admin API completes them)."""
+
+    mode: str = "timed"
+    durations: dict[str, int | float] = Field(default_factory=lambda: dict(DEFAULT_DURATIONS))
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(by_alias=True)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Progress:
+        return cls.model_validate(data)
+
+
+class Settings(Record):
+    """The emulator's settings (`PUT /admin/settings`): the ARM list page size, and once set, the
+    deviation switches' positions (`emulator/switches.py`) and the fault-domain limit of each ARM
+    location."""
+
+    arm_page_size: int = 100
+    switches: dict[str, Any] | None = None
+    max_fault_domains: dict[str, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """`armPageSize`, and the others once set (a switch set to null stays in `switches`)."""
+        return {key: value for key, value in self.model_dump(by_alias=True).items() if value is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Settings:
+        return cls.model_validate(data)

@@ -5,8 +5,8 @@ id (`Platforms`, keyed case-insensitively: the platform's subscription ids are G
 without case). A request for a subscription without a backend is refused as the platform refuses
 it (`emulator/server.py`: ASM 403 `ForbiddenError`, ARM 404 `SubscriptionNotFound`). The estate
 file describes one subscription, so there is one backend; its own records are typed
-(`emulator/records.py`, with the resource groups), the platform's documents (estate, ARM
-resources) are JSON.
+(`emulator/records.py`, with the resource groups, as are the controls all backends share), the
+platform's documents (estate, ARM resources) are JSON.
 
 Everything is persisted as JSON in the state directory (`state.json`, format 2: the controls
 and `subscriptions`, one entry per backend; a format-1 file — one subscription's keys at the top
@@ -25,42 +25,41 @@ from typing import Any
 from emulator.arm import circuits
 from emulator.arm.location import arm_location
 from emulator.clock import PlatformClock
-from emulator.records import Operation, ResourceGroup, UnitRecord
+from emulator.records import Fault, Operation, Progress, ResourceGroup, Settings, UnitRecord
 
 STATE_FILE = "state.json"
 STATE_FORMAT = 2
-DEFAULT_DURATIONS = {  # platform seconds
-    "prepare": 4.0,
-    "commit": 3.0,
-    "abort": 3.0,
-    "write": 1.0,  # management-plane writes (add disk, role start/shutdown, delete …)
-    "convert": 5.0,  # ARM convertToManagedDisks of a migrated VM
-}
 
 
 class Controls:
     """What the emulator sets for every subscription (the admin API's faults, progress and
-    settings), the platform clock and the request-id sequence."""
+    settings: typed records, `emulator/records.py`), the platform clock and the request-id
+    sequence."""
 
     def __init__(self, clock: PlatformClock) -> None:
         self.clock = clock
-        self.faults: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
         self.version = 0  # moves on every save: invalidates the server's response cache
         self.reset()
 
     def reset(self) -> None:
         """Progress and settings back to their defaults (faults are the caller's to clear)."""
-        self.progress: dict[str, Any] = {"mode": "timed", "durations": dict(DEFAULT_DURATIONS)}
-        self.settings: dict[str, Any] = {"armPageSize": 100}
+        self.progress = Progress()
+        self.settings = Settings()
         self.seq = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"faults": self.faults, "progress": self.progress, "settings": self.settings, "seq": self.seq}
+        return {
+            "faults": [fault.to_json() for fault in self.faults],
+            "progress": self.progress.to_json(),
+            "settings": self.settings.to_json(),
+            "seq": self.seq,
+        }
 
     def load_json(self, data: dict[str, Any]) -> None:
-        self.faults = data["faults"]
-        self.progress = data["progress"]
-        self.settings = data["settings"]
+        self.faults = [Fault.from_json(fault) for fault in data["faults"]]
+        self.progress = Progress.from_json(data["progress"])
+        self.settings = Settings.from_json(data["settings"])
         self.seq = data["seq"]
 
 

@@ -61,7 +61,7 @@ class SwitchError(ValueError):
 
 def value(platform: Platform, name: str) -> Any:
     """The switch's current position (its default unless set)."""
-    return platform.controls.settings.get("switches", {}).get(name, SWITCHES[name].default)
+    return (platform.controls.settings.switches or {}).get(name, SWITCHES[name].default)
 
 
 def positions(platform: Platform) -> dict[str, Any]:
@@ -86,4 +86,5 @@ def apply(platform: Platform, raw: Any) -> None:
         ):
             raise SwitchError(f"switches.{name}: must be a positive number of hours or null")
         checked[name] = setting
-    platform.controls.settings.setdefault("switches", {}).update(checked)
+    settings = platform.controls.settings
+    settings.switches = {**(settings.switches or {}), **checked}

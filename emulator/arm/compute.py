@@ -174,7 +174,7 @@ def vm_action(call: Call) -> Reply:
 
 
 def _max_fault_domains(call: Call, location: str) -> int:
-    table = call.platform.controls.settings.get("maxFaultDomains") or {}
+    table = call.platform.controls.settings.max_fault_domains or {}
     return int(table.get(location.lower().replace(" ", ""), DEFAULT_MAX_FAULT_DOMAINS))
 
 

@@ -24,7 +24,7 @@ PROVIDER = "Microsoft.ClassicInfrastructureMigrate"
 
 
 def _page(call: Call, items: list[dict[str, Any]]) -> Reply:
-    size = int(call.platform.controls.settings.get("armPageSize", 100))
+    size = call.platform.controls.settings.arm_page_size
     try:
         top = int(call.query.get("$top", size))
         start = int(call.query.get("$skiptoken", "0"))

@@ -12,7 +12,8 @@ import pytest
 from emulator.asm import migration
 from emulator.clock import PlatformClock
 from emulator.estate import load_estate
-from emulator.records import Operation, ResourceGroup, UnitRecord
+from emulator.faults import parse_faults
+from emulator.records import Fault, Operation, Progress, ResourceGroup, Settings, UnitRecord
 from emulator.state import STATE_FILE, Platforms, load_or_create
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -25,10 +26,10 @@ def _prepared(state_dir: Path) -> Platforms:
     platforms = load_or_create(
         load_estate(SMALL), PlatformClock(start=1_000_000.0), state_dir, reset=True, start_given=True
     )
-    platforms.controls.progress["mode"] = "immediate"
+    platforms.controls.progress.mode = "immediate"
     status, op = migration.handle(platforms.home, "virtualNetwork", "vnet-small", "prepare", None)
     assert status == 202 and isinstance(op, Operation) and op.status == "Succeeded"
-    platforms.controls.faults = [{"id": "f1", "type": "error"}]
+    platforms.controls.faults = parse_faults([{"id": "f1", "action": {"type": "error", "status": 503}}])
     platforms.save()
     return platforms
 
@@ -53,7 +54,7 @@ def test_a_restart_continues_with_typed_records(tmp_path: Path) -> None:
     assert after.home.groups == before.home.groups and after.home.resources == before.home.resources
     group = after.home.groups["vnet-small-migrated"]
     assert isinstance(group, ResourceGroup) and group.unit == "virtualNetwork/vnet-small"
-    assert after.controls.faults == [{"id": "f1", "type": "error"}]
+    assert after.controls.faults == before.controls.faults and after.controls.faults[0].id == "f1"
     assert after.clock.now() >= 1_000_000.0  # platform time resumed, not restarted at 0
     fresh = load_or_create(
         load_estate(SMALL), PlatformClock(start=0), tmp_path, reset=True, start_given=False
@@ -79,6 +80,48 @@ def test_a_format_1_state_file_still_loads(tmp_path: Path) -> None:
     assert after.home.estate == before.home.estate
     assert after.controls.seq == before.controls.seq
     assert json.loads(path.read_text())["format"] == 2  # rewritten in the current format
+
+
+def test_the_controls_are_typed_and_keep_the_state_files_keys(tmp_path: Path) -> None:
+    """Faults, progress and settings load from a format-2 file into records and are written back
+    (and shown by the admin API) with the same keys and values, null switches and whole numbers
+    included."""
+    _prepared(tmp_path)
+    path = tmp_path / STATE_FILE
+    controls = {
+        "faults": [
+            {
+                "id": "f1",
+                "match": {"unit": "virtualNetwork/*"},
+                "probability": 0.5,
+                "count": 2,
+                "action": {"type": "operationFailed", "transient": False},
+                "fired": 1,
+            }
+        ],
+        "progress": {"mode": "manual", "durations": {"prepare": 4.0, "commit": 7}},
+        "settings": {
+            "armPageSize": 7,
+            "switches": {"operationTimeoutHours": None, "repeatCommitSucceeds": False},
+            "maxFaultDomains": {"westeurope": 2},
+        },
+        "seq": 12,
+    }
+    path.write_text(json.dumps({**json.loads(path.read_text()), **controls}))
+    after = load_or_create(
+        load_estate(SMALL), PlatformClock(start=0), tmp_path, reset=False, start_given=False
+    )
+    fault = after.controls.faults[0]
+    assert isinstance(fault, Fault) and fault.fired == 1 and fault.action["transient"] is False
+    assert isinstance(after.controls.progress, Progress) and after.controls.progress.mode == "manual"
+    settings = after.controls.settings
+    assert isinstance(settings, Settings) and settings.max_fault_domains == {"westeurope": 2}
+    rewritten = json.loads(path.read_text())
+    assert {key: rewritten[key] for key in controls} == controls
+    assert type(rewritten["progress"]["durations"]["commit"]) is int  # 7 == 7.0: the type too
+    assert rewritten["settings"]["switches"]["repeatCommitSucceeds"] is False
+    assert Settings().to_json() == {"armPageSize": 100}
+    assert Progress().to_json()["durations"]["prepare"] == 4.0
 
 
 def test_records_keep_the_admin_apis_keys() -> None:
