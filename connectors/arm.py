@@ -1,10 +1,12 @@
 """The ARM reader: a `-Migrated` resource group's resources, normalised into the core's model.
 
 Reads with the real SDKs (`azure-mgmt-resource` for the group and the generic list,
-`azure-mgmt-network` for every network type the comparison needs), over HTTPS with the cloud's
-(or the emulator's) base URL and CA bundle. Each resource is re-read with an api-version pinned
-for its type, so the properties the comparison looks at do not change shape when a service
-moves its default version. Paging follows `nextLink` (the SDK's pagers).
+`azure-mgmt-network` and `azure-mgmt-compute` for the types the comparison needs), over HTTPS
+with the cloud's (or the emulator's) base URL and CA bundle. Each resource is read in full with
+an api-version pinned for its type, so the properties the comparison looks at do not change
+shape when a service moves its default version: a type with several resources in the group from
+one typed list call (the same models as its GET), any other with its GET. Paging follows
+`nextLink` (the SDK's pagers).
 
 The SDK's own retries are off: one bounded quick-retry loop and the shared per-subscription
 limiter (`connectors.ratelimit`) apply, as for ASM, and every failure is a typed error.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -23,6 +26,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
@@ -67,6 +71,11 @@ _NETWORK_GETTERS: dict[str, str] = {
     "microsoft.network/localnetworkgateways": "local_network_gateways",
     "microsoft.network/connections": "virtual_network_gateway_connections",
 }
+#: compute types whose typed list in a resource group answers full bodies (compute SDK groups)
+_COMPUTE_LISTERS: dict[str, str] = {
+    "microsoft.compute/virtualmachines": "virtual_machines",
+    "microsoft.compute/availabilitysets": "availability_sets",
+}
 
 
 def _as_json(model: Any) -> dict[str, Any]:
@@ -96,6 +105,7 @@ class ArmReader(Closing):
         self,
         resources: ResourceManagementClient,
         network: NetworkManagementClient,
+        compute: ComputeManagementClient,
         subscription_id: str,
         *,
         base_url: str,
@@ -106,6 +116,7 @@ class ArmReader(Closing):
     ) -> None:
         self.resources = resources
         self.network = network
+        self.compute = compute
         self.subscription_id = subscription_id
         self.base_url = base_url
         self._limiter = limiter or shared_limiter()
@@ -122,6 +133,7 @@ class ArmReader(Closing):
         return cls(
             ResourceManagementClient(credential, subscription_id, api_version=RESOURCES_API, **common),
             NetworkManagementClient(credential, subscription_id, **common),
+            ComputeManagementClient(credential, subscription_id, **common),
             subscription_id,
             base_url=settings.arm_endpoint,
             limiter=connection.rate_limiter(),
@@ -132,6 +144,7 @@ class ArmReader(Closing):
     def close(self) -> None:
         self.resources.close()
         self.network.close()
+        self.compute.close()
 
     # --- calls with typed errors and bounded retries -----------------------------------------
 
@@ -236,18 +249,47 @@ class ArmReader(Closing):
             )
         )
 
+    def list_type(self, group: str, arm_type: str) -> list[dict[str, Any]] | None:
+        """Every resource of `arm_type` in `group`, full bodies from one typed list call (every
+        page), with the api-version its GET is pinned to; None when the type has no typed list
+        here. Microsoft's list operations answer the same models as their GETs."""
+        key = arm_type.lower()
+        network = _NETWORK_GETTERS.get(key)
+        if network is not None:
+            operations, version = getattr(self.network, network), NETWORK_API
+        elif key in _COMPUTE_LISTERS:
+            operations, version = getattr(self.compute, _COMPUTE_LISTERS[key]), API_VERSIONS[key]
+        else:
+            return None
+        return self.call(
+            f"list {arm_type} in {group}",
+            lambda: [_as_json(r) for r in operations.list(group, api_version=version)],
+        )
+
     def read_group(self, name: str) -> list[dict[str, Any]]:
-        """The group and every resource in it, each re-read in full (REST JSON)."""
+        """The group and every resource in it, each read in full (REST JSON).
+
+        The generic listing says what the group holds; each type with two or more resources there
+        is read with one typed list call (a VNet unit's 35 VMs: one call, not 35), any other
+        resource with its GET. A resource the typed list misses (it changed between the two
+        reads) is read with its GET too, so the listing alone decides what the group holds."""
         result = [self.resource_group(name)]
-        seen: set[str] = set()
+        listed: dict[str, dict[str, Any]] = {}
         for item in self.list_group(name):
-            resource_id, arm_type = item.get("id", ""), item.get("type", "")
-            if not resource_id or resource_id.lower() in seen:
-                continue
-            seen.add(resource_id.lower())
-            full = self.get_resource(resource_id, arm_type)
-            result.append(full)
-            for extension in _embedded_extensions(full):
+            resource_id = item.get("id", "")
+            if resource_id:
+                listed.setdefault(resource_id.lower(), item)
+        counts = Counter(item.get("type", "").lower() for item in listed.values())
+        full: dict[str, dict[str, Any]] = {}
+        for arm_type, count in sorted(counts.items()):
+            if count >= 2:
+                for body in self.list_type(name, arm_type) or []:
+                    full[body.get("id", "").lower()] = body
+        seen = set(listed)
+        for key, item in listed.items():
+            body = full.get(key) or self.get_resource(item["id"], item.get("type", ""))
+            result.append(body)
+            for extension in _embedded_extensions(body):
                 if extension.get("id", "").lower() not in seen:
                     seen.add(extension.get("id", "").lower())
                     result.append(extension)

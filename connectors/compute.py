@@ -8,14 +8,13 @@ retries and the per-subscription limiter are the ARM reader's (`ArmReader.call`)
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from azure.core.rest import HttpRequest
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.compute.models import AvailabilitySetUpdate
 
-from connectors.arm import ArmReader, sdk_client_options
+from connectors.arm import ArmReader
 from connectors.closing import Closing
 from connectors.connection import Connection
 from connectors.errors import PermanentError, Reason, TransientError, classify
@@ -79,22 +78,16 @@ def vm_facts(data: dict[str, Any]) -> VmFacts:
 class ComputeConnector(Closing):
     """The follow-through's compute calls for one subscription. Build with `from_settings`."""
 
-    def __init__(self, reader: ArmReader, compute: ComputeManagementClient) -> None:
+    def __init__(self, reader: ArmReader) -> None:
         self.reader = reader
-        self.compute = compute
+        self.compute: ComputeManagementClient = reader.compute
 
     @classmethod
     def connect(cls, connection: Connection, **client_kwargs: Any) -> ComputeConnector:
-        """A connector for `connection`, its reader and compute client on one credential."""
-        credential = connection.token_credential()
-        compute = ComputeManagementClient(
-            credential, connection.subscription_id, **sdk_client_options(connection.settings, **client_kwargs)
-        )
-        reader = ArmReader.connect(replace(connection, credential=credential), **client_kwargs)
-        return cls(reader, compute)
+        """A connector for `connection`: the reader's SDK clients (compute among them)."""
+        return cls(ArmReader.connect(connection, **client_kwargs))
 
     def close(self) -> None:
-        self.compute.close()
         self.reader.close()
 
     # --- reads ---------------------------------------------------------------------------------

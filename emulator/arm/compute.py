@@ -198,6 +198,18 @@ def _set_body(call: Call, aset: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def body(call: Call, res: dict[str, Any]) -> dict[str, Any]:
+    """A resource as its GET answers it: a list answers the same models as the GETs (Virtual
+    Machines - List, Availability Sets - List), so a VM's provisioning state and a set's members
+    are the same in both."""
+    kind = res["type"].lower()
+    if kind == "microsoft.compute/virtualmachines":
+        return _vm_body(call, res, expand=False)
+    if kind == "microsoft.compute/availabilitysets":
+        return _set_body(call, res)
+    return public(res)
+
+
 def get_set(call: Call) -> Reply:
     return json_reply(200, _set_body(call, _set(call)))
 

@@ -142,7 +142,7 @@ def list_by_type(call: Call) -> Reply:
         pool = _in_group(call, group)
     else:
         pool = [r for _, r in sorted(call.platform.resources.items())]
-    return _page(call, [_public(r) for r in pool if r["type"].lower() == rtype])
+    return _page(call, [compute.body(call, r) for r in pool if r["type"].lower() == rtype])
 
 
 def get_by_path(call: Call) -> Reply:

@@ -59,10 +59,12 @@ def test_migrated_group_is_read_in_full_and_matches_the_translation(
     assert {r.name for r in resources if r.type == VIRTUAL_MACHINE} >= {"shop-web1", "shop-web2", "shop-sql1"}
     assert len(resources) == len({r.key for r in resources})  # each once, though the list was paged
     assert sum("skiptoken" in u.lower() for u in recorder.urls) >= 2
-    vm_urls = [u for u in recorder.urls if "/virtualMachines/" in u and "/extensions" not in u]
+    # the three VMs come from one typed list (not three GETs), pinned like a GET
+    vm_urls = [u for u in recorder.urls if "/virtualMachines" in u and "/extensions" not in u]
     assert vm_urls and all(
         f"api-version={API_VERSIONS['microsoft.compute/virtualmachines']}" in u for u in vm_urls
     )
+    assert not [u for u in vm_urls if "/virtualMachines/" in u]
     vnet_urls = [u for u in recorder.urls if "/virtualNetworks/vnet-prod" in u]
     assert vnet_urls and all(f"api-version={NETWORK_API}" in u for u in vnet_urls)
     # what the platform made equals what the core predicts from the same estate file
@@ -70,6 +72,29 @@ def test_migrated_group_is_read_in_full_and_matches_the_translation(
         load_estate_file(ESTATES / "realistic.yaml"), UnitRef("virtualNetwork", "vnet-prod"), resources
     )
     assert [f.to_dict() for f in findings if f.severity == "error"] == []
+
+
+def test_typed_lists_answer_what_each_get_answers(emulator: Emulator, asm: AsmClient) -> None:
+    """The group read takes each type with two or more resources from one typed list; every body
+    it returns is the one that resource's own GET answers (VMs with their provisioning state,
+    availability sets with their members)."""
+    prepare(asm, Unit(kind="virtualNetwork", name="vnet-prod"))
+    recorder = Recorder()
+    with reader(emulator, recorder) as arm:
+        bodies = arm.read_group("vnet-prod-Migrated")[1:]
+        listed = arm.list_group("vnet-prod-Migrated")
+        each = [arm.get_resource(item["id"], item["type"]) for item in listed]
+    by_id = {b["id"].lower(): b for b in bodies}
+    assert len(by_id) == len(listed) == len(bodies)
+    assert {e["id"].lower(): e for e in each} == by_id
+    kinds = {b["type"].lower() for b in bodies}
+    assert {"microsoft.compute/virtualmachines", "microsoft.compute/availabilitysets"} <= kinds
+    vms = [b for b in bodies if b["type"].lower() == "microsoft.compute/virtualmachines"]
+    assert len(vms) >= 2 and all(vm["properties"]["provisioningState"] == "Succeeded" for vm in vms)
+    sets = [b for b in bodies if b["type"].lower() == "microsoft.compute/availabilitysets"]
+    assert sets and all(s["properties"]["virtualMachines"] for s in sets)
+    reads = recorder.urls[: len(recorder.urls) - len(listed) - 1]  # the group read's own requests
+    assert len(reads) < 2 + len(listed)  # fewer than a GET per resource
 
 
 def test_missing_group_is_permanent_not_found(emulator: Emulator) -> None:

@@ -134,6 +134,12 @@ def test_long_running_protocol_headers_and_polling(
         assert http.get(status_url).json()["status"] == "InProgress"
         assert http.get(answer.headers["Location"]).status_code == 202
         assert power(migrated, "shop-web2") == "PowerState/deallocating"
+        # a list answers each VM and set as its GET does (the same models): busy VM, set members
+        listed = {vm.name: vm.as_dict() for vm in migrated.virtual_machines.list(RG)}
+        assert listed["shop-web2"]["properties"]["provisioningState"] == "Updating"
+        assert listed == {n: migrated.virtual_machines.get(RG, n).as_dict() for n in listed}
+        sets = {s.name: s.as_dict() for s in migrated.availability_sets.list(RG)}
+        assert sets == {n: migrated.availability_sets.get(RG, n).as_dict() for n in sets}
         again = http.post(f"{base}/virtualMachines/shop-web2/deallocate?api-version=2024-07-01")
         assert again.headers["Azure-AsyncOperation"] == status_url  # a repeat returns the running one
         busy = http.post(f"{base}/virtualMachines/shop-web2/start?api-version=2024-07-01")
