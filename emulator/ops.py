@@ -19,14 +19,22 @@ from emulator.state import Platform
 
 log = logging.getLogger("emulator.ops")
 
-# kind -> completer(platform, op) -> (status, code, message); registered by the models
+# kind -> completer(platform, op) -> (status, code, message), and kind -> undo(platform, op) when
+# an operation of that kind fails; registered by the models
 Completer = Callable[[Platform, Operation], tuple[str, str | None, str | None]]
+Undo = Callable[[Platform, Operation], None]
 COMPLETERS: dict[str, Completer] = {}
+UNDOS: dict[str, Undo] = {}
 TERMINAL = ("Succeeded", "Failed")
 
 
-def register(kind: str, completer: Completer) -> None:
+def register(kind: str, completer: Completer, undo: Undo | None = None) -> None:
+    """`completer` is the effect of an operation of `kind` when it is due and not planned to
+    fail; `undo`, if any, what its failure leaves behind. A kind with neither (a repeat answered
+    at once: `noop:…`) just ends Succeeded, or Failed if forced to."""
     COMPLETERS[kind] = completer
+    if undo is not None:
+        UNDOS[kind] = undo
 
 
 def start(
@@ -76,7 +84,7 @@ def finish(platform: Platform, op: Operation, forced: dict[str, Any] | None = No
         failure = {"code": "InternalError", "message": "Internal server error"}
     if failure:
         status, code, message = "Failed", failure.get("code") or "InternalError", failure.get("message")
-        undo = COMPLETERS.get(op.kind + ":failed")
+        undo = UNDOS.get(op.kind)
         if undo:
             undo(platform, op)
     op.status = status

@@ -113,11 +113,7 @@ def _start(platform: Platform, op: Operation) -> tuple[str, str | None, str | No
     return "Succeeded", None, None
 
 
-def _failed(_platform: Platform, _op: Operation) -> tuple[str, str | None, str | None]:
-    """A failed operation leaves the VM as it was (deallocated for a failed conversion)."""
-    return "Failed", None, None
-
-
-for _kind, _fn in (("vm:convert", _convert), ("vm:deallocate", _deallocate), ("vm:start", _start)):
-    ops.register(_kind, _fn)
-    ops.register(f"{_kind}:failed", _failed)
+# no undo: a failed operation leaves the VM as it was (deallocated for a failed conversion)
+ops.register("vm:convert", _convert)
+ops.register("vm:deallocate", _deallocate)
+ops.register("vm:start", _start)

@@ -11,6 +11,7 @@ finished step succeeds at once. Abort is refused once commit has started.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from emulator import faults, ops, switches
@@ -231,7 +232,7 @@ def handle(
         if not any(m["category"] == "Error" for m in messages):  # passed: what it will migrate
             messages += validation.to_be_migrated(platform, unit.split("/", 1)[0], item)
         return 200, messages
-    return 202, globals()[f"_{comp}"](platform, unit, item, dest)
+    return 202, STARTERS[comp](platform, unit, item, dest)
 
 
 def _repeat_done(platform: Platform, unit: str, comp: str) -> Operation:
@@ -296,6 +297,10 @@ def _abort(platform: Platform, unit: str, _item: dict[str, Any] | None, _dest: A
     return _begin(platform, unit, "abort", "Aborting", {})
 
 
+Starter = Callable[[Platform, str, dict[str, Any] | None, dict[str, str] | None], Operation]
+STARTERS: dict[str, Starter] = {"prepare": _prepare, "commit": _commit, "abort": _abort}
+
+
 # -- completers --------------------------------------------------------------------------------
 def _complete_prepare(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
     unit = op.migration_unit()
@@ -353,12 +358,11 @@ def _quota_problems(platform: Platform, resources: list[dict[str, Any]]) -> list
 FAILED_STATE = {"prepare": "PrepareFailed", "commit": "CommitFailed", "abort": "AbortFailed"}
 
 
-def _failed_back(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
+def _failed_back(platform: Platform, op: Operation) -> None:
     """A failed operation leaves the unit in the platform's `…Failed` state (nothing undone)."""
     record = platform.units.get(op.migration_unit())
     if record is not None:
         record.state = FAILED_STATE[op.kind]
-    return "Failed", None, None
 
 
 def _complete_commit(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
@@ -407,11 +411,7 @@ def _complete_abort(platform: Platform, op: Operation) -> tuple[str, str | None,
     return "Succeeded", None, None
 
 
-def _noop(_platform: Platform, _op: Operation) -> tuple[str, str | None, str | None]:
-    return "Succeeded", None, None
-
-
-for _comp, _fn in (("prepare", _complete_prepare), ("commit", _complete_commit), ("abort", _complete_abort)):
-    ops.register(_comp, _fn)
-    ops.register(f"{_comp}:failed", _failed_back)
-    ops.register(f"noop:{_comp}", _noop)
+ops.register("prepare", _complete_prepare, _failed_back)
+ops.register("commit", _complete_commit, _failed_back)
+ops.register("abort", _complete_abort, _failed_back)
+# a repeat (`noop:prepare` …) has no completer: it ends Succeeded at once
