@@ -3,7 +3,7 @@
 `read_snapshot` reads the whole subscription (one detail read per cloud service, NSG, route
 table, gateway and subnet association); a unit needs only its neighbourhood
 (`migration.neighbourhood`, per kind). `read_scoped` reads every subscription-level list (one
-GET each, whatever the estate's size), then in detail only the neighbourhood: the services the
+GET each, whatever the estate's size, all at once), then in detail only the neighbourhood: the services the
 inventory (or the fresh disk registry and reserved-IP list) places there, the services the
 inventory does not know yet, the NSGs and route tables they name, and the unit's own VNet's
 associations, gateway, connections and circuit links. Nothing is cached: a storage account read
@@ -19,7 +19,9 @@ the same as from the full snapshot (`tests/integration/connectors/test_scoped_eq
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
@@ -49,6 +51,8 @@ from migration.neighbourhood import Inventory, Neighbourhood, service_links, ser
 from migration.units import UnitRef
 
 NET = "/services/networking"
+#: detail reads in flight at once for one unit (each still takes its slot from the limiter)
+PARALLEL_READS = 4
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,12 @@ class CountingClient(AsmClient):
     def __init__(self, client: AsmClient) -> None:
         super().__init__(client.http)
         self._inner = client
+        self._lock = threading.Lock()  # the lists are read from several threads at once
         self.gets = 0
 
     def get_xml(self, path: str, service: str, params: Mapping[str, str] | None = None) -> Element:
-        self.gets += 1
+        with self._lock:
+            self.gets += 1
         return self._inner.get_xml(path, service, params)
 
 
@@ -93,20 +99,25 @@ def disk_users(disks: Element) -> dict[str, set[str]]:
 def _services(
     client: AsmClient, listed: list[tuple[str, str | None]], wanted: set[str], sizes: dict[str, int]
 ) -> list[CloudService]:
-    """The `wanted` services of the list, in detail (one still there when read)."""
-    out = []
-    for i, (name, location) in enumerate(listed):
-        if name not in wanted:
-            continue
+    """The `wanted` services of the list, in detail (one still there when read), in the list's
+    order; each service's two reads (detail, certificates) at once with the others'."""
+
+    def read(i: int, name: str, location: str | None) -> CloudService | None:
         path = f"/services/hostedservices/{seg(name)}"
         detail = _optional(client, path, "compute", {"embed-detail": "true"})
         if detail is None:
-            continue  # gone since the list (committed or deleted meanwhile)
+            return None  # gone since the list (committed or deleted meanwhile)
         certificates = _optional(client, f"{path}/certificates", "compute")
         location = location or text(detail, "HostedServiceProperties", "Location")
         where = f"cloudServices[{i}]"
-        out.append(parse_cloud_service(name, location, _production(detail), certificates, sizes, where=where))
-    return out
+        return parse_cloud_service(name, location, _production(detail), certificates, sizes, where=where)
+
+    todo = [(i, name, location) for i, (name, location) in enumerate(listed) if name in wanted]
+    if not todo:
+        return []
+    with ThreadPoolExecutor(max_workers=min(len(todo), PARALLEL_READS), thread_name_prefix="asm-svc") as pool:
+        found = list(pool.map(lambda item: read(*item), todo))
+    return [service for service in found if service is not None]
 
 
 def _associate(client: AsmClient, vnet: VirtualNetwork, subnets: set[str]) -> VirtualNetwork:
@@ -157,24 +168,41 @@ LISTS: dict[str, frozenset[str]] = {
 }
 
 
+def read_lists(client: AsmClient, lists: frozenset[str]) -> dict[str, Element | None]:
+    """The subscription-level lists named in `lists` (`LISTS`' names; `network` is the network
+    configuration and the VNet list), read at once, a thread each: they do not depend on each
+    other, so a unit's snapshot waits for one round trip, not one per list. An optional list
+    the platform does not have (404) is None; any other failure is raised."""
+    reads: dict[str, Callable[[], Element | None]] = {
+        "hosted": lambda: client.get_xml("/services/hostedservices", "compute"),
+        "reservedIps": lambda: client.get_xml(f"{NET}/reservedips", "network"),
+        "disks": lambda: client.get_xml("/services/disks", "compute"),
+        "media": lambda: _optional(client, f"{NET}/media", "network"),
+        "network": lambda: client.get_xml(f"{NET}/virtualnetwork", "network"),
+        "circuits": lambda: _optional(client, f"{NET}/dedicatedcircuits", "network"),
+        "images": lambda: client.get_xml("/services/images", "compute"),
+        "accounts": lambda: client.get_xml("/services/storageservices", "storage"),
+    }
+    wanted = sorted(lists | ({"media"} if "network" in lists else set()))
+    with ThreadPoolExecutor(max_workers=len(wanted) or 1, thread_name_prefix="asm-list") as pool:
+        futures = {name: pool.submit(reads[name]) for name in wanted}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def read_scoped(
     client: AsmClient, unit: UnitRef, inventory: Inventory, location: str = DEFAULT_LOCATION
 ) -> ScopedRead:
     """`unit`'s scoped snapshot (see the module docstring) and the inventory brought up to date."""
     client = CountingClient(client)
-    compute, network, lists = "compute", "network", LISTS[unit.kind]
-    listed = (
-        parse_hosted_services(client.get_xml("/services/hostedservices", compute))
-        if "hosted" in lists
-        else []
-    )
-    reserved_ips = (
-        parse_reserved_ips(client.get_xml(f"{NET}/reservedips", network)) if "reservedIps" in lists else []
-    )
+    compute, lists = "compute", LISTS[unit.kind]
+    read_first = read_lists(client, lists)
+    hosted, reserved = read_first.get("hosted"), read_first.get("reservedIps")
+    listed = parse_hosted_services(hosted) if hosted is not None else []
+    reserved_ips = parse_reserved_ips(reserved) if reserved is not None else []
     names = {name for name, _ in listed} if "hosted" in lists else set(inventory.services)
     unknown = names - set(inventory.services)
     reserved_by = {r.name: r.cloud_service for r in reserved_ips if r.cloud_service}
-    disks = client.get_xml("/services/disks", compute) if "disks" in lists else None
+    disks = read_first.get("disks")
     wanted = set(services_of(unit, inventory, disk_users(disks) if disks is not None else {}, reserved_by))
     wanted = wanted & names | unknown
     if disks is None and wanted:  # a holder or user of the unit: its disks' sizes are in the registry
@@ -189,12 +217,11 @@ def read_scoped(
     kept = {n: s for n, s in inventory.services.items() if n in names and n not in wanted}
     inventory = Inventory({**kept, **fresh}, inventory.subnets)
 
-    netcfg = vnet_list = circuits = None
-    if "network" in lists:
-        netcfg = _optional(client, f"{NET}/media", network)
-        vnet_list = client.get_xml(f"{NET}/virtualnetwork", network)
-    if "circuits" in lists:
-        circuits = _optional(client, f"{NET}/dedicatedcircuits", network)
+    netcfg, vnet_list, circuits = (
+        read_first.get("media"),
+        read_first.get("network"),
+        read_first.get("circuits"),
+    )
     vnets = parse_virtual_networks(netcfg, vnet_list) if netcfg is not None and vnet_list is not None else []
     listed_sites = (
         {text(site, "Name"): site for site in children(vnet_list, "VirtualNetworkSite")}
@@ -228,12 +255,9 @@ def read_scoped(
         if v.name == full_vnet or any(x == v.name for x, _ in subnets)
     }
     inventory = Inventory(inventory.services, {**inventory.subnets, **subnet_map})
-    images = parse_images(client.get_xml("/services/images", compute)) if "images" in lists else []
-    accounts = (
-        parse_storage_accounts(client.get_xml("/services/storageservices", "storage"))
-        if "accounts" in lists
-        else []
-    )
+    image_list, account_list = read_first.get("images"), read_first.get("accounts")
+    images = parse_images(image_list) if image_list is not None else []
+    accounts = parse_storage_accounts(account_list) if account_list is not None else []
     estate = Estate(
         version=1,
         subscription_id=client.http.subscription_id,
