@@ -1,12 +1,13 @@
 """The emulator's own records, typed: of one subscription, a migration unit's record, an
-asynchronous operation and an ARM resource group; shared by all, the admin API's controls (an
-injected fault, the operations' progress, the settings).
+asynchronous operation, an ARM resource group and an ARM resource; shared by all, the admin
+API's controls (an injected fault, the operations' progress, the settings).
 
-The platform's documents (the classic estate, ARM resources) stay JSON dicts: they are what the
-wire answers are made of. These records are the emulator's bookkeeping, and a resource group
-(whose ARM document is fixed but for its id, name and location); each is persisted and shown by
-the admin API (`GET /admin/state`, `/admin/operations`, `/admin/faults`, …) as `to_json()` gives
-it — the same keys the state file has always had.
+The platform's documents (the classic estate, an ARM resource's wire document) stay JSON dicts:
+they are what the wire answers are made of, one shape per resource type. These records are the
+emulator's bookkeeping around them, and a resource group (whose ARM document is fixed but for its
+id, name and location); each is persisted and shown by the admin API (`GET /admin/state`,
+`/admin/operations`, `/admin/faults`, …) as `to_json()` gives it — the same keys the state file
+has always had.
 """
 
 from __future__ import annotations
@@ -116,6 +117,48 @@ class ResourceGroup(Record):
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ResourceGroup:
         return cls.model_validate(data)  # the wire's fixed keys are ignored
+
+
+class ArmResource(Record):
+    """An ARM resource the emulator serves: its wire document (`doc`, what a GET answers, as the
+    translation or an operation built it: `id`, `name`, `type`, `location`, `properties` …) and
+    the emulator's own state of it, never on the wire (`power`: a VM's power state once an
+    operation set it; None, running, before)."""
+
+    doc: dict[str, Any]
+    power: str | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.doc["id"])
+
+    @property
+    def name(self) -> str:
+        return str(self.doc["name"])
+
+    @property
+    def type(self) -> str:
+        return str(self.doc["type"])
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        properties: dict[str, Any] = self.doc["properties"]
+        return properties
+
+    def to_json(self) -> dict[str, Any]:
+        """The document with `power` beside its keys, as the state file has always kept it."""
+        return {**self.doc, "power": self.power} if self.power else self.doc
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ArmResource:
+        """A document with the emulator's keys beside its own (as saved, or as the translation
+        builds a VM with its `power`): they come out of it (`unit` and `committed`, which an
+        older emulator kept there and nothing reads, are dropped)."""
+        doc = {key: value for key, value in data.items() if key not in _RESOURCE_STATE}
+        return cls(doc=doc, power=data.get("power"))
+
+
+_RESOURCE_STATE = ("power", "unit", "committed")
 
 
 class Fault(Record):

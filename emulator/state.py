@@ -5,8 +5,8 @@ id (`Platforms`, keyed case-insensitively: the platform's subscription ids are G
 without case). A request for a subscription without a backend is refused as the platform refuses
 it (`emulator/server.py`: ASM 403 `ForbiddenError`, ARM 404 `SubscriptionNotFound`). The estate
 file describes one subscription, so there is one backend; its own records are typed
-(`emulator/records.py`, with the resource groups, as are the controls all backends share), the
-platform's documents (estate, ARM resources) are JSON.
+(`emulator/records.py`, with the resource groups and resources, as are the controls all backends
+share), the platform's documents (the estate, an ARM resource's wire document) are JSON.
 
 Everything is persisted as JSON in the state directory (`state.json`, format 2: the controls
 and `subscriptions`, one entry per backend; a format-1 file — one subscription's keys at the top
@@ -25,7 +25,7 @@ from typing import Any
 from emulator.arm import circuits
 from emulator.arm.location import arm_location
 from emulator.clock import PlatformClock
-from emulator.records import Fault, Operation, Progress, ResourceGroup, Settings, UnitRecord
+from emulator.records import ArmResource, Fault, Operation, Progress, ResourceGroup, Settings, UnitRecord
 
 STATE_FILE = "state.json"
 STATE_FORMAT = 2
@@ -84,7 +84,7 @@ class Platform:
         self.units: dict[str, UnitRecord] = {}
         self.ops: dict[str, Operation] = {}
         self.groups: dict[str, ResourceGroup] = {}  # lower-case name -> group
-        self.resources: dict[str, dict[str, Any]] = {}  # lower-case id -> resource
+        self.resources: dict[str, ArmResource] = {}  # lower-case id -> resource
         for circuit in self.estate["expressRouteCircuits"]:  # circuits moved to ARM up front
             if circuit.get("movedToArm"):
                 self.move_circuit(circuit)
@@ -96,7 +96,7 @@ class Platform:
             "units": {name: record.to_json() for name, record in self.units.items()},
             "ops": {op_id: op.to_json() for op_id, op in self.ops.items()},
             "groups": {key: group.to_json() for key, group in self.groups.items()},
-            "resources": self.resources,
+            "resources": {rid: resource.to_json() for rid, resource in self.resources.items()},
         }
 
     def load_json(self, data: dict[str, Any]) -> None:
@@ -106,7 +106,7 @@ class Platform:
         self.units = {name: UnitRecord.from_json(r) for name, r in data["units"].items()}
         self.ops = {op_id: Operation.from_json(op) for op_id, op in data["ops"].items()}
         self.groups = {key: ResourceGroup.from_json(group) for key, group in data["groups"].items()}
-        self.resources = data["resources"]
+        self.resources = {rid: ArmResource.from_json(r) for rid, r in data["resources"].items()}
 
     # -- helpers ---------------------------------------------------------------------------
     def next_id(self) -> str:
@@ -164,7 +164,7 @@ class Platform:
         location = arm_location(self.estate["location"])
         resource = circuits.resource(self.subscription, group, circuit["name"], location)
         self.groups.setdefault(group.lower(), ResourceGroup.create(self.subscription, group, location))
-        self.resources[resource["id"].lower()] = resource
+        self.resources[resource["id"].lower()] = ArmResource(doc=resource)
         return resource
 
     def location_of(self, item: dict[str, Any]) -> str:

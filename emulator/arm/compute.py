@@ -19,17 +19,12 @@ from emulator.arm import compute_ops as cops
 from emulator.arm.errors import ArmError, resource_not_found
 from emulator.arm.messages import say
 from emulator.http import Call, Reply, Router, json_reply
-from emulator.records import Operation
+from emulator.records import ArmResource, Operation
 
 router = Router()
 DEFAULT_MAX_FAULT_DOMAINS = 3
 VM_PATH = "/resourcegroups/{group}/providers/Microsoft.Compute/virtualMachines/{vm}"
 SET_PATH = "/resourcegroups/{group}/providers/Microsoft.Compute/availabilitySets/{name}"
-INTERNAL = ("unit", "committed", "power")
-
-
-def public(res: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in res.items() if k not in INTERNAL}
 
 
 def _rid(call: Call, rtype: str, name: str) -> str:
@@ -37,22 +32,22 @@ def _rid(call: Call, rtype: str, name: str) -> str:
     return f"/subscriptions/{call.platform.subscription}/resourcegroups/{group}/providers/Microsoft.Compute/{rtype}/{name}".lower()  # noqa: E501
 
 
-def _vm(call: Call) -> dict[str, Any]:
+def _vm(call: Call) -> ArmResource:
     vm = call.platform.resources.get(_rid(call, "virtualMachines", call.params["vm"]))
     if vm is None:
         raise resource_not_found("Microsoft.Compute/virtualMachines", call.params["vm"], call.params["group"])
     return vm
 
 
-def _extensions(call: Call, vm: dict[str, Any]) -> list[dict[str, Any]]:
-    prefix = f"{vm['id']}/extensions/".lower()
+def _extensions(call: Call, vm: ArmResource) -> list[ArmResource]:
+    prefix = f"{vm.id}/extensions/".lower()
     return [r for rid, r in sorted(call.platform.resources.items()) if rid.startswith(prefix)]
 
 
-def instance_view(call: Call, vm: dict[str, Any]) -> dict[str, Any]:
+def instance_view(call: Call, vm: ArmResource) -> dict[str, Any]:
     """What `instanceView` shows: provisioning state, power state, each extension's status."""
     state = cops.power(call.platform, vm)
-    busy = cops.running_op(call.platform, vm["id"].lower()) is not None
+    busy = cops.running_op(call.platform, vm.id.lower()) is not None
     return {
         "statuses": [
             {
@@ -64,13 +59,13 @@ def instance_view(call: Call, vm: dict[str, Any]) -> dict[str, Any]:
         ],
         "extensions": [
             {
-                "name": e["name"].split("/")[-1],
-                "type": e["properties"].get("type"),
+                "name": e.name.split("/")[-1],
+                "type": e.properties.get("type"),
                 "statuses": [
                     {
-                        "code": f"ProvisioningState/{e['properties']['provisioningState'].lower()}",
+                        "code": f"ProvisioningState/{e.properties['provisioningState'].lower()}",
                         "level": "Info",
-                        "displayStatus": f"Provisioning {e['properties']['provisioningState'].lower()}",
+                        "displayStatus": f"Provisioning {e.properties['provisioningState'].lower()}",
                     }
                 ],
             }
@@ -79,10 +74,10 @@ def instance_view(call: Call, vm: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _vm_body(call: Call, vm: dict[str, Any], expand: bool) -> dict[str, Any]:
-    body = public(vm)
-    busy = cops.running_op(call.platform, vm["id"].lower()) is not None
-    body["properties"] = {**vm["properties"], "provisioningState": "Updating" if busy else "Succeeded"}
+def _vm_body(call: Call, vm: ArmResource, expand: bool) -> dict[str, Any]:
+    body = dict(vm.doc)
+    busy = cops.running_op(call.platform, vm.id.lower()) is not None
+    body["properties"] = {**vm.properties, "provisioningState": "Updating" if busy else "Succeeded"}
     if expand:
         body["properties"]["instanceView"] = instance_view(call, vm)
     return body
@@ -119,24 +114,24 @@ def _refused(name: str, why: str) -> ArmError:
     )
 
 
-def _convert_refusal(call: Call, vm: dict[str, Any]) -> ArmError | None:
+def _convert_refusal(call: Call, vm: ArmResource) -> ArmError | None:
     """Why the platform refuses to convert this VM now, if it does (docs/fidelity.md)."""
-    name, profile = vm["name"], vm["properties"]["storageProfile"]
+    name, profile = vm.name, vm.properties["storageProfile"]
     disks = [profile["osDisk"], *profile.get("dataDisks", [])]
     if all("managedDisk" in d for d in disks):
         return _refused(name, say("arm.convert.managed"))
     state = cops.power(call.platform, vm)
     if state != "deallocated":
         return _refused(name, say("arm.convert.not-deallocated", state=state))
-    set_ref = (vm["properties"].get("availabilitySet") or {}).get("id")
+    set_ref = (vm.properties.get("availabilitySet") or {}).get("id")
     if set_ref:
         aset = call.platform.resources.get(set_ref.lower())
-        if aset is not None and (aset.get("sku") or {}).get("name") != "Aligned":
-            return _refused(name, say("arm.convert.set-not-aligned", set=aset["name"]))
+        if aset is not None and _sku(aset) != "Aligned":
+            return _refused(name, say("arm.convert.set-not-aligned", set=aset.name))
     for ext in _extensions(call, vm):
-        state = ext["properties"]["provisioningState"]
+        state = ext.properties["provisioningState"]
         if state != "Succeeded":
-            why = say("arm.convert.extension", extension=ext["name"].split("/")[-1], state=state)
+            why = say("arm.convert.extension", extension=ext.name.split("/")[-1], state=state)
             return _refused(name, why)
     return None
 
@@ -150,27 +145,27 @@ def vm_action(call: Call) -> Reply:
             404, "InvalidResourceType", say("arm.action-not-supported", action=call.params["action"])
         )
     vm = _vm(call)
-    vm_id = vm["id"].lower()
+    vm_id = vm.id.lower()
     running = cops.running_op(call.platform, vm_id)
     if running is not None:
         if running.kind == kinds[action]:
-            return _lro(call, running, vm["location"])
+            return _lro(call, running, vm.doc["location"])
         raise ArmError(
             409,
             "OperationNotAllowed",
-            say("arm.operation-in-progress", action=call.params["action"], vm=vm["name"]),
+            say("arm.operation-in-progress", action=call.params["action"], vm=vm.name),
         )
     if kinds[action] == "vm:convert":
         refusal = _convert_refusal(call, vm)
         if refusal is not None:
             raise refusal
-    unit = f"virtualMachine/{vm['name']}"
+    unit = f"virtualMachine/{vm.name}"
     failure, slow = faults.operation_fault(call.platform, unit, call.params["action"])
     key = "convert" if kinds[action] == "vm:convert" else "write"
     op = ops.start(
         call.platform, kinds[action], duration_key=key, data={"vm": vm_id}, failure=failure, slow=slow
     )
-    return _lro(call, op, vm["location"])
+    return _lro(call, op, vm.doc["location"])
 
 
 def _max_fault_domains(call: Call, location: str) -> int:
@@ -178,7 +173,13 @@ def _max_fault_domains(call: Call, location: str) -> int:
     return int(table.get(location.lower().replace(" ", ""), DEFAULT_MAX_FAULT_DOMAINS))
 
 
-def _set(call: Call) -> dict[str, Any]:
+def _sku(aset: ArmResource) -> str | None:
+    """An availability set's SKU name (`Classic`, `Aligned`), None when it has none."""
+    sku: str | None = (aset.doc.get("sku") or {}).get("name")
+    return sku
+
+
+def _set(call: Call) -> ArmResource:
     aset = call.platform.resources.get(_rid(call, "availabilitySets", call.params["name"]))
     if aset is None:
         group = call.params["group"]
@@ -186,28 +187,28 @@ def _set(call: Call) -> dict[str, Any]:
     return aset
 
 
-def _set_body(call: Call, aset: dict[str, Any]) -> dict[str, Any]:
+def _set_body(call: Call, aset: ArmResource) -> dict[str, Any]:
     members = [
-        {"id": r["id"]}
+        {"id": r.id}
         for _, r in sorted(call.platform.resources.items())
-        if r["type"] == "Microsoft.Compute/virtualMachines"
-        and ((r["properties"].get("availabilitySet") or {}).get("id") or "").lower() == aset["id"].lower()
+        if r.type == "Microsoft.Compute/virtualMachines"
+        and ((r.properties.get("availabilitySet") or {}).get("id") or "").lower() == aset.id.lower()
     ]
-    body = public(aset)
-    body["properties"] = {**aset["properties"], "virtualMachines": members}
+    body = dict(aset.doc)
+    body["properties"] = {**aset.properties, "virtualMachines": members}
     return body
 
 
-def body(call: Call, res: dict[str, Any]) -> dict[str, Any]:
+def body(call: Call, res: ArmResource) -> dict[str, Any]:
     """A resource as its GET answers it: a list answers the same models as the GETs (Virtual
     Machines - List, Availability Sets - List), so a VM's provisioning state and a set's members
     are the same in both."""
-    kind = res["type"].lower()
+    kind = res.type.lower()
     if kind == "microsoft.compute/virtualmachines":
         return _vm_body(call, res, expand=False)
     if kind == "microsoft.compute/availabilitysets":
         return _set_body(call, res)
-    return public(res)
+    return res.doc
 
 
 def get_set(call: Call) -> Reply:
@@ -223,7 +224,7 @@ def update_set(call: Call) -> Reply:
         raise ArmError(400, "InvalidRequestContent", say("arm.body-not-json")) from exc
     if not isinstance(body, dict):
         raise ArmError(400, "InvalidRequestContent", say("arm.body-not-object"))
-    sku = (body.get("sku") or {}).get("name") or (aset.get("sku") or {}).get("name", "Classic")
+    sku = (body.get("sku") or {}).get("name") or _sku(aset) or "Classic"
     if sku not in ("Aligned", "Classic"):
         raise ArmError(
             400,
@@ -231,23 +232,23 @@ def update_set(call: Call) -> Reply:
             say("arm.bad-sku", sku=sku),
         )
     props = body.get("properties") or {}
-    count = int(props.get("platformFaultDomainCount") or aset["properties"]["platformFaultDomainCount"])
-    if sku == "Classic" and (aset.get("sku") or {}).get("name") == "Aligned":
+    count = int(props.get("platformFaultDomainCount") or aset.properties["platformFaultDomainCount"])
+    if sku == "Classic" and _sku(aset) == "Aligned":
         raise ArmError(
             409,
             "OperationNotAllowed",
-            say("arm.set-aligned", set=aset["name"]),
+            say("arm.set-aligned", set=aset.name),
         )
     if sku == "Aligned":
-        most = _max_fault_domains(call, aset["location"])
+        most = _max_fault_domains(call, aset.doc["location"])
         if not 1 <= count <= most:
             raise ArmError(
                 400,
                 "InvalidParameter",
                 say("arm.fault-domains", count=count, most=most),
             )
-    aset["sku"] = {"name": sku}
-    aset["properties"]["platformFaultDomainCount"] = count
+    aset.doc["sku"] = {"name": sku}
+    aset.properties["platformFaultDomainCount"] = count
     reply = json_reply(200, _set_body(call, aset))
     reply.mutated = True
     return reply
@@ -255,7 +256,9 @@ def update_set(call: Call) -> Reply:
 
 def resource_skus(call: Call) -> Reply:
     """The availability-set SKUs per region the estate uses, with `MaximumPlatformFaultDomainCount`."""
-    locations = sorted({str(r["location"]) for r in call.platform.resources.values() if r.get("location")})
+    locations = sorted(
+        {str(r.doc["location"]) for r in call.platform.resources.values() if r.doc.get("location")}
+    )
     wanted = call.query.get("$filter", "")
     if "location eq" in wanted:
         locations = [wanted.split("'")[1].lower().replace(" ", "")] if "'" in wanted else locations

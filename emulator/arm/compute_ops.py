@@ -11,16 +11,12 @@ from typing import Any
 
 from emulator import ops
 from emulator.arm.messages import say
-from emulator.records import Operation
+from emulator.records import ArmResource, Operation
 from emulator.state import Platform
 
 COMPUTE = "Microsoft.Compute"
 # power state → what `instanceView` shows while an operation runs (PowerState/<code>)
 TRANSIENT = {"vm:deallocate": "deallocating", "vm:start": "starting", "vm:convert": "deallocated"}
-
-
-def vm_name(vm: dict[str, Any]) -> str:
-    return str(vm["name"])
 
 
 def running_op(platform: Platform, vm_id: str) -> Operation | None:
@@ -31,23 +27,23 @@ def running_op(platform: Platform, vm_id: str) -> Operation | None:
     return None
 
 
-def power(platform: Platform, vm: dict[str, Any]) -> str:
+def power(platform: Platform, vm: ArmResource) -> str:
     """`running`, `deallocated`, `stopped`, or a transitional state while an operation runs."""
-    op = running_op(platform, vm["id"].lower())
+    op = running_op(platform, vm.id.lower())
     if op is not None:
         return TRANSIENT[op.kind]
-    return str(vm.get("power", "running"))
+    return vm.power or "running"
 
 
-def disk_id(platform: Platform, vm: dict[str, Any], name: str) -> str:
-    group = vm["id"].split("/")[4]
+def disk_id(platform: Platform, vm: ArmResource, name: str) -> str:
+    group = vm.id.split("/")[4]
     return f"/subscriptions/{platform.subscription}/resourceGroups/{group}/providers/{COMPUTE}/disks/{name}"
 
 
-def managed_disk_name(vm: dict[str, Any], disk: dict[str, Any]) -> str:
+def managed_disk_name(vm: ArmResource, disk: dict[str, Any]) -> str:
     """A converted disk's name: `<vm>_<unmanaged disk name>_<6 hex of the VHD URI>` (assumed)."""
     digest = hashlib.sha256(disk["vhd"]["uri"].encode()).hexdigest()[:6]
-    return f"{vm_name(vm)}_{disk['name']}_{digest}"
+    return f"{vm.name}_{disk['name']}_{digest}"
 
 
 def _storage_type(platform: Platform, vhd_uri: str) -> str:
@@ -63,7 +59,7 @@ def _convert(platform: Platform, op: Operation) -> tuple[str, str | None, str | 
     vm = platform.resources.get(op.data["vm"])
     if vm is None:
         return "Failed", "NotFound", say("arm.vm-deleted")
-    profile = vm["properties"]["storageProfile"]
+    profile = vm.properties["storageProfile"]
     for disk, os_type in [(profile["osDisk"], profile["osDisk"].get("osType"))] + [
         (d, None) for d in profile.get("dataDisks", [])
     ]:
@@ -80,36 +76,37 @@ def _convert(platform: Platform, op: Operation) -> tuple[str, str | None, str | 
         }
         if os_type:
             props["osType"] = os_type
-        platform.resources[rid.lower()] = {
-            "id": rid,
-            "name": name,
-            "type": f"{COMPUTE}/disks",
-            "location": vm["location"],
-            "tags": {},
-            "sku": {"name": sku, "tier": sku.split("_")[0]},
-            "managedBy": vm["id"],
-            "properties": props,
-            **({"unit": vm["unit"]} if vm.get("unit") else {}),
-        }
+        platform.resources[rid.lower()] = ArmResource(
+            doc={
+                "id": rid,
+                "name": name,
+                "type": f"{COMPUTE}/disks",
+                "location": vm.doc["location"],
+                "tags": {},
+                "sku": {"name": sku, "tier": sku.split("_")[0]},
+                "managedBy": vm.id,
+                "properties": props,
+            }
+        )
         disk.pop("vhd")
         disk["name"] = name
         disk["createOption"] = "Attach"
         disk["managedDisk"] = {"id": rid, "storageAccountType": sku}
-    vm["power"] = "running"  # the platform starts the VM after converting it
+    vm.power = "running"  # the platform starts the VM after converting it
     return "Succeeded", None, None
 
 
 def _deallocate(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
     vm = platform.resources.get(op.data["vm"])
     if vm is not None:
-        vm["power"] = "deallocated"
+        vm.power = "deallocated"
     return "Succeeded", None, None
 
 
 def _start(platform: Platform, op: Operation) -> tuple[str, str | None, str | None]:
     vm = platform.resources.get(op.data["vm"])
     if vm is not None:
-        vm["power"] = "running"
+        vm.power = "running"
     return "Succeeded", None, None
 
 

@@ -16,7 +16,7 @@ from emulator.arm.errors import ArmError, group_not_found, resource_not_found
 from emulator.arm.messages import say
 from emulator.classic import HOLDING_STATES
 from emulator.http import Call, Reply, Router, json_reply
-from emulator.records import ResourceGroup
+from emulator.records import ArmResource, ResourceGroup
 
 router = Router()
 router.routes.extend(compute.router.routes)  # first: they are more specific than the generic routes
@@ -39,9 +39,6 @@ def _page(call: Call, items: list[dict[str, Any]]) -> Reply:
     return json_reply(200, body)
 
 
-_public = compute.public
-
-
 def _group(call: Call) -> ResourceGroup:
     group = call.platform.groups.get(call.params["group"].lower())
     if group is None:
@@ -49,7 +46,7 @@ def _group(call: Call) -> ResourceGroup:
     return group
 
 
-def _in_group(call: Call, group: str) -> list[dict[str, Any]]:
+def _in_group(call: Call, group: str) -> list[ArmResource]:
     prefix = f"/subscriptions/{call.platform.subscription}/resourcegroups/{group.lower()}/"
     return [r for rid, r in sorted(call.platform.resources.items()) if rid.startswith(prefix)]
 
@@ -65,11 +62,12 @@ def get_group(call: Call) -> Reply:
     return json_reply(200, group.wire())
 
 
-def _summary(res: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {k: res[k] for k in ("id", "name", "type", "location", "tags") if k in res}
+def _summary(res: ArmResource) -> dict[str, Any]:
+    doc = res.doc
+    out: dict[str, Any] = {k: doc[k] for k in ("id", "name", "type", "location", "tags") if k in doc}
     for k in ("sku", "kind"):
-        if k in res:
-            out[k] = res[k]
+        if k in doc:
+            out[k] = doc[k]
     return out
 
 
@@ -142,7 +140,7 @@ def list_by_type(call: Call) -> Reply:
         pool = _in_group(call, group)
     else:
         pool = [r for _, r in sorted(call.platform.resources.items())]
-    return _page(call, [compute.body(call, r) for r in pool if r["type"].lower() == rtype])
+    return _page(call, [compute.body(call, r) for r in pool if r.type.lower() == rtype])
 
 
 def get_by_path(call: Call) -> Reply:
@@ -153,23 +151,23 @@ def get_by_path(call: Call) -> Reply:
     base_id = f"/subscriptions/{call.platform.subscription}/resourcegroups/{group.name.lower()}/providers/{ns.lower()}"  # noqa: E501
     full = call.platform.resources.get(f"{base_id}/{'/'.join(segments)}".lower())
     if full is not None:
-        return json_reply(200, _public(full))
+        return json_reply(200, full.doc)
     parent = call.platform.resources.get(f"{base_id}/{rtype}/{name}".lower())
     if parent is None:
         raise resource_not_found(f"{ns}/{rtype}", name, group.name)
     rest = segments[2:]
     if len(rest) == 1:
         # children of a resource: a list held in its properties, or child resources (extensions)
-        children = parent["properties"].get(rest[0])
+        children = parent.properties.get(rest[0])
         if isinstance(children, list):
             return _page(call, children)
-        prefix = f"{parent['id']}/{rest[0]}/".lower()
-        kids = [_public(r) for rid, r in sorted(call.platform.resources.items()) if rid.startswith(prefix)]
+        prefix = f"{parent.id}/{rest[0]}/".lower()
+        kids = [r.doc for rid, r in sorted(call.platform.resources.items()) if rid.startswith(prefix)]
         if kids:
             return _page(call, kids)
         raise resource_not_found(f"{ns}/{rtype}/{rest[0]}", name, group.name)
     if len(rest) == 2:
-        for child in parent["properties"].get(rest[0]) or []:
+        for child in parent.properties.get(rest[0]) or []:
             if isinstance(child, dict) and child.get("name", "").lower() == rest[1].lower():
                 return json_reply(200, child)
         raise resource_not_found(f"{ns}/{rtype}/{rest[0]}", f"{name}/{rest[1]}", group.name)

@@ -20,7 +20,7 @@ from emulator.asm import validation
 from emulator.asm.errors import AsmError, bad_request, conflict
 from emulator.asm.messages import say
 from emulator.classic import HOLDING_STATES, services_in_vnet
-from emulator.records import Operation, UnitRecord
+from emulator.records import ArmResource, Operation, UnitRecord
 from emulator.state import Platform
 
 KIND_LABEL = {
@@ -108,7 +108,7 @@ def _existing_target(platform: Platform, dest: dict[str, str]) -> None:
     vnet = platform.resources.get(rid)
     if vnet is None:
         raise bad_request(say("refuse.existing-vnet-missing", v=dest["virtualNetwork"]))
-    for subnet in vnet["properties"].get("subnets", []):
+    for subnet in vnet.properties.get("subnets", []):
         if subnet["name"].lower() == dest["subnet"].lower():
             dest["prefix"] = subnet["properties"]["addressPrefix"]
             return
@@ -325,17 +325,18 @@ def _complete_prepare(platform: Platform, op: Operation) -> tuple[str, str | Non
     record.deviations = faults.apply_deviations(platform, unit, resources)
     rg.unit = unit
     platform.groups[rg.name.lower()] = rg
+    outside_vnet = kind == "cloudService"  # stopped and deallocated, new private IP
     for res in resources:
-        platform.resources[res["id"].lower()] = res
+        resource = ArmResource.from_json(res)  # a VM's power (from its role's state) beside its document
+        if outside_vnet and resource.type == "Microsoft.Compute/virtualMachines":
+            resource.power = "deallocated"
+        platform.resources[resource.id.lower()] = resource
     record.resource_group = rg.name
     record.usage = quota_usage(resources)
-    if kind == "cloudService":  # outside a VNet: stopped and deallocated, new private IP
+    if outside_vnet:
         record.role_states = {r["name"]: r["state"] for r in item["deployment"]["roles"]}
         for role in item["deployment"]["roles"]:
             role["state"] = "StoppedDeallocated"
-        for res in resources:
-            if res["type"] == "Microsoft.Compute/virtualMachines":
-                res["power"] = "deallocated"
     record.state = "Prepared"
     return "Succeeded", None, None
 

@@ -13,7 +13,7 @@ from emulator.asm import migration
 from emulator.clock import PlatformClock
 from emulator.estate import load_estate
 from emulator.faults import parse_faults
-from emulator.records import Fault, Operation, Progress, ResourceGroup, Settings, UnitRecord
+from emulator.records import ArmResource, Fault, Operation, Progress, ResourceGroup, Settings, UnitRecord
 from emulator.state import STATE_FILE, Platforms, load_or_create
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -122,6 +122,21 @@ def test_the_controls_are_typed_and_keep_the_state_files_keys(tmp_path: Path) ->
     assert rewritten["settings"]["switches"]["repeatCommitSucceeds"] is False
     assert Settings().to_json() == {"armPageSize": 100}
     assert Progress().to_json()["durations"]["prepare"] == 4.0
+
+
+def test_arm_resources_keep_the_emulators_state_beside_their_wire_document(tmp_path: Path) -> None:
+    """A prepared VM's power state is the record's, not its document's (which is what a GET
+    answers); the state file keeps it beside the document's keys, as format 2 always has."""
+    platforms = _prepared(tmp_path)
+    vms = {
+        rid: r for rid, r in platforms.home.resources.items() if r.type == "Microsoft.Compute/virtualMachines"
+    }
+    assert vms and all(isinstance(r, ArmResource) and r.power and "power" not in r.doc for r in vms.values())
+    saved = json.loads((tmp_path / STATE_FILE).read_text())["subscriptions"][SUB]["resources"]
+    assert {rid: saved[rid]["power"] for rid in vms} == {rid: r.power for rid, r in vms.items()}
+    older = {**saved[next(iter(vms))], "unit": "virtualNetwork/vnet-small", "committed": True}
+    loaded = ArmResource.from_json(older)
+    assert set(older) - set(loaded.doc) == {"power", "unit", "committed"}
 
 
 def test_records_keep_the_admin_apis_keys() -> None:
