@@ -32,6 +32,7 @@ from migration.policy import ApproverPolicy
 from migration.requests import DuplicateKey, RequestError, WorkflowConfig, loads_strict
 from migration.status import UnitState, View
 from migration.text import install_log_escaping
+from triggers._routes import Refused
 
 log = logging.getLogger("c2arm.triggers")
 install_log_escaping()  # one record is one line, whatever a request or the platform sends
@@ -100,22 +101,24 @@ def workflow_config() -> WorkflowConfig:
 DECISION_SETTINGS = ("REVIEW_TOKEN_SECRET", "APPROVERS", "TWO_PERSON_APPROVAL")
 
 
-def decision_refusal() -> func.HttpResponse | None:
-    """503 naming the setting when a decision cannot be taken safely (an unusable signing secret —
-    e.g. an unresolved Key Vault reference —, a bad `APPROVERS` or `TWO_PERSON_APPROVAL`); the
-    same problems make `GET /api/health` fail."""
+def check_decisions_allowed() -> None:
+    """Refused (503 naming the setting) when a decision cannot be taken safely (an unusable
+    signing secret — e.g. an unresolved Key Vault reference —, a bad `APPROVERS` or
+    `TWO_PERSON_APPROVAL`); the same problems make `GET /api/health` fail."""
     problems = [p for p in setting_problems() if p.setting in DECISION_SETTINGS]
     if not problems:
-        return None
-    return error(
-        503,
-        "decisions are refused until the app settings are fixed: "
-        + "; ".join(f"app setting {p.setting}: {p.message}" for p in problems),
+        return
+    raise Refused(
+        error(
+            503,
+            "decisions are refused until the app settings are fixed: "
+            + "; ".join(f"app setting {p.setting}: {p.message}" for p in problems),
+        )
     )
 
 
 def approver_policy() -> ApproverPolicy:
-    """The approver rules (call `decision_refusal` first: it names a bad `APPROVERS`)."""
+    """The approver rules (call `check_decisions_allowed` first: it names a bad `APPROVERS`)."""
     return ApproverPolicy.from_settings(read_setting("APPROVERS"), read_setting("TWO_PERSON_APPROVAL"))
 
 
@@ -135,24 +138,22 @@ def caller_or_none(req: func.HttpRequest) -> Principal | None:
         return None
 
 
-def requester_of(
-    req: func.HttpRequest, label: str | None
-) -> tuple[str | None, str | None, func.HttpResponse | None]:
-    """(name, object id, refusal) of a submission's requester: the signed-in principal, else the
-    body's `requestedBy` label. With `TWO_PERSON_APPROVAL` a submission needs a signed-in
-    requester (403 otherwise): a label written by any function-key holder is not an identity,
+def requester_of(req: func.HttpRequest, label: str | None) -> tuple[str | None, str | None]:
+    """(name, object id) of a submission's requester: the signed-in principal, else the body's
+    `requestedBy` label. With `TWO_PERSON_APPROVAL` a submission needs a signed-in requester
+    (Refused, 403, otherwise): a label written by any function-key holder is not an identity,
     and the rule "the requester may not approve" needs to know who the requester is."""
     who = caller_or_none(req)
     if who is not None:
-        return who.display, who.object_id, None
+        return who.display, who.object_id
     # strictly `true`: any other value is a bad setting, which refuses the start with a 500 anyway
     if read_setting("TWO_PERSON_APPROVAL").strip().lower() == "true":
         message = (
             "two-person approval needs a signed-in requester: sign in (App Service authentication) "
             "first; requestedBy is only a label"
         )
-        return None, None, error(403, message)
-    return label, None, None
+        raise Refused(error(403, message))
+    return label, None
 
 
 def base_url(req: func.HttpRequest | None) -> str:
@@ -187,13 +188,14 @@ def error(status: int, message: str, **extra: Any) -> func.HttpResponse:
     return respond({"error": message, **extra}, status)
 
 
-def parsed_body(req: func.HttpRequest, parse: Callable[[Any], T]) -> T | func.HttpResponse:
-    """`parse` of the JSON body, or the 400 that names every problem (`RequestError`) or the one."""
+def parsed_body(req: func.HttpRequest, parse: Callable[[Any], T]) -> T:
+    """`parse` of the JSON body; Refused with the 400 that names every problem (`RequestError`)
+    or the one."""
     try:
         return parse(json_body(req))
     except ValueError as exc:
         errors = exc.errors if isinstance(exc, RequestError) else [{"field": "(body)", "message": str(exc)}]
-        return respond({"errors": errors}, 400)
+        raise Refused(respond({"errors": errors}, 400)) from None
 
 
 def json_body(req: func.HttpRequest, *, empty_ok: bool = False) -> Any:
@@ -247,8 +249,8 @@ def not_found(
 
 async def find(
     client: df.DurableOrchestrationClient, instance_id: str, base: str, wanted: str = "unit"
-) -> DurableOrchestrationStatus | func.HttpResponse:
-    """The status when `instance_id` is a `wanted` ("unit" or "plan") instance, else the 404.
+) -> DurableOrchestrationStatus:
+    """The status when `instance_id` is a `wanted` ("unit" or "plan") instance, else Refused (404).
 
     Every unit route and every plan route answers an id of the other kind the same way: 404.
     """
@@ -257,7 +259,7 @@ async def find(
     kinds = (UNIT_ORCHESTRATOR, FOLLOW_THROUGH_ORCHESTRATOR) if wanted == "unit" else (PLAN_ORCHESTRATOR,)
     if status is not None and status.name in (None, *kinds):
         return status
-    return not_found(instance_id, status, base, wanted)
+    raise Refused(not_found(instance_id, status, base, wanted))
 
 
 def input_of(status: DurableOrchestrationStatus) -> dict[str, Any]:

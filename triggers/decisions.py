@@ -30,12 +30,13 @@ from migration.names import APPROVAL_EVENT
 from migration.phases import approve_decision, can_abort, can_approve, decision_wait
 from migration.policy import PolicyError, check_approver, check_wave, make_token, sign_decision, verify_token
 from migration.render import page_headers, review_page_html, sign_in_page_html
+from triggers._routes import Refused, http_route
 from triggers._runtime import (
     approver_policy,
     base_url,
     caller,
     caller_or_none,
-    decision_refusal,
+    check_decisions_allowed,
     error,
     find,
     input_of,
@@ -167,17 +168,13 @@ async def decide(
     """Check the approver and the phase, claim the wait, raise the signed `Approval`; the answer.
 
     The orchestrator audits the decision when it acts on it (`orchestrators._decisions`)."""
-    refused = decision_refusal()
-    if refused is not None:
-        return refused
+    check_decisions_allowed()
     policy = approver_policy()
     try:
         check_approver(policy, principal, None)
     except PolicyError as exc:
         return error(403, str(exc))
     status = await find(client, unit_id, base)
-    if isinstance(status, func.HttpResponse):
-        return status
     doc = view(status)
     try:
         check_approver(policy, principal, _requester(doc))
@@ -226,16 +223,14 @@ async def _decision_route(
     return await decide(client, req.route_params["id"], decision, principal, comment, base_url(req))
 
 
-@bp.route(route="migrations/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations/{id}/approve", "POST")
 async def approve_migration(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     return await _decision_route(req, client, "commit")
 
 
-@bp.route(route="migrations/{id}/abort", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations/{id}/abort", "POST")
 async def abort_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     return await _decision_route(req, client, "abort")
 
@@ -250,23 +245,23 @@ def _html(page: str, status: int = 200, *, allow_form: bool = False) -> func.Htt
     )
 
 
-def _page_refusal(req: func.HttpRequest, unit_id: str) -> func.HttpResponse | None:
-    """401 + a sign-in link without a verified principal; 403 for one that is not an approver."""
+def _page_viewer(req: func.HttpRequest, unit_id: str) -> Principal:
+    """The verified approver viewing the page; Refused: 401 + a sign-in link without a verified
+    principal, 403 for one that is not an approver."""
     login = f"/.auth/login/aad?post_login_redirect_uri={quote(f'/api/migrations/{unit_id}/review', safe='/')}"
     try:
         principal = caller(req)
     except IdentityError as exc:
-        return _html(sign_in_page_html(unit_id, login, str(exc)), 401)
-    refused = decision_refusal()
-    if refused is not None:
-        return refused
+        raise Refused(_html(sign_in_page_html(unit_id, login, str(exc)), 401)) from None
+    check_decisions_allowed()
     if not approver_policy().approvers.includes(principal):
-        return _html(sign_in_page_html(unit_id, login, f"{principal.display} is not an approver."), 403)
-    return None
+        raise Refused(
+            _html(sign_in_page_html(unit_id, login, f"{principal.display} is not an approver."), 403)
+        )
+    return principal
 
 
-@bp.route(route="migrations/{id}/review", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations/{id}/review", "GET", anonymous=True)
 async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The review page, with an anti-forgery token bound to this unit and the viewing principal.
 
@@ -276,13 +271,8 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
     caching).
     """
     unit_id = req.route_params["id"]
-    refused = _page_refusal(req, unit_id)
-    if refused is not None:
-        return refused
-    principal = caller(req)
+    principal = _page_viewer(req, unit_id)
     status = await find(client, unit_id, base_url(req))
-    if isinstance(status, func.HttpResponse):
-        return status
     doc = view(status)
     token = make_token(read_setting("REVIEW_TOKEN_SECRET"), unit_id, principal.object_id, datetime.now(UTC))
     try:
@@ -299,8 +289,7 @@ async def review_page(req: func.HttpRequest, client: df.DurableOrchestrationClie
     return _html(review_page_html(page_view, token, principal=principal.display), allow_form=True)
 
 
-@bp.route(route="migrations/{id}/review/decision", methods=["POST"], auth_level=func.AuthLevel.ANONYMOUS)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations/{id}/review/decision", "POST", anonymous=True)
 async def review_decision(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The review page's form post: no function key, a valid anti-forgery token instead (else 403).
 
@@ -313,9 +302,7 @@ async def review_decision(req: func.HttpRequest, client: df.DurableOrchestration
         }
     except (UnicodeDecodeError, ValueError):
         return error(400, "the form is not valid")
-    refused = decision_refusal()
-    if refused is not None:
-        return refused
+    check_decisions_allowed()
     principal = caller_or_none(req)
     secret = read_setting("REVIEW_TOKEN_SECRET")
     if principal is None or not verify_token(
@@ -330,18 +317,12 @@ async def review_decision(req: func.HttpRequest, client: df.DurableOrchestration
     return await decide(client, unit_id, decision, principal, form.get("comment", "")[:2000], base_url(req))
 
 
-@bp.route(route="plans/{id}/approve", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "plans/{id}/approve", "POST")
 async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Per-wave approval: `Approval` (commit) for every unit of the wave that awaits approval."""
     plan_id = req.route_params["id"]
-    asked = _wave_request(req)
-    if isinstance(asked, func.HttpResponse):
-        return asked
-    wave, comment = asked
-    refused = decision_refusal()
-    if refused is not None:
-        return refused
+    wave, comment = _wave_request(req)
+    check_decisions_allowed()
     try:
         principal = caller(req)
         check_approver(approver_policy(), principal, None)
@@ -349,8 +330,6 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
         return error(403, str(exc))
     approver = principal.display
     rows = await _wave_rows(client, plan_id, wave, base_url(req))
-    if isinstance(rows, func.HttpResponse):
-        return rows
     requesters, phases = await _awaiting(client, rows)
     try:  # every unit's rules before any event: all or nothing
         check_wave(approver_policy(), principal, requesters)
@@ -374,8 +353,8 @@ async def approve_wave(req: func.HttpRequest, client: df.DurableOrchestrationCli
     return respond({"id": plan_id, "wave": wave, "decision": "commit", "units": approved}, 202)
 
 
-def _wave_request(req: func.HttpRequest) -> tuple[int, str] | func.HttpResponse:
-    """The body of a wave approval: (wave index, comment), or the 400 naming the field."""
+def _wave_request(req: func.HttpRequest) -> tuple[int, str]:
+    """The body of a wave approval: (wave index, comment); Refused with the 400 naming the field."""
     try:
         body = json_body(req)
         comment = _comment(body)
@@ -384,24 +363,22 @@ def _wave_request(req: func.HttpRequest) -> tuple[int, str] | func.HttpResponse:
             raise ValueError("wave: must be a wave index (0, 1, …)")
     except ValueError as exc:
         field = str(exc).split(":", 1)[0] if str(exc).startswith(("wave", "comment")) else "(body)"
-        return respond({"errors": [{"field": field, "message": str(exc)}]}, 400)
+        raise Refused(respond({"errors": [{"field": field, "message": str(exc)}]}, 400)) from None
     return wave, comment
 
 
 async def _wave_rows(
     client: df.DurableOrchestrationClient, plan_id: str, wave: int, base: str
-) -> list[dict[str, Any]] | func.HttpResponse:
-    """The units of a per-wave plan's wave, or the answer why not (404, or 409 for a plan
-    approved per unit or without that wave)."""
+) -> list[dict[str, Any]]:
+    """The units of a per-wave plan's wave; Refused with the answer why not (404, or 409 for a
+    plan approved per unit or without that wave)."""
     plan = await find(client, plan_id, base, "plan")
-    if isinstance(plan, func.HttpResponse):
-        return plan
     doc = plan.custom_status if isinstance(plan.custom_status, dict) else {}
     if doc.get("approval") != "perWave":
-        return respond({"id": plan_id, "error": "this plan approves per unit"}, 409)
+        raise Refused(respond({"id": plan_id, "error": "this plan approves per unit"}, 409))
     waves = doc.get("waves") or []
     if wave >= len(waves):
-        return respond({"id": plan_id, "error": f"the plan has no wave {wave}"}, 409)
+        raise Refused(respond({"id": plan_id, "error": f"the plan has no wave {wave}"}, 409))
     return list(waves[wave].get("units", []))
 
 

@@ -19,6 +19,7 @@ from migration.phases import Phase, is_final
 from migration.render import page_headers
 from migration.requests import parse_request
 from triggers._listing import confirmed, indexed_ids, unit_rows
+from triggers._routes import http_route
 from triggers._runtime import (
     base_url,
     error,
@@ -42,17 +43,12 @@ def _runtime(status: DurableOrchestrationStatus) -> str:
     return status.runtime_status.value if status.runtime_status else "Pending"
 
 
-@bp.route(route="migrations", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations", "POST")
 async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """202 + Location for a new request; 400 naming every problem; 409 for an existing requestId."""
     request = parsed_body(req, parse_request)
-    if isinstance(request, func.HttpResponse):
-        return request
     # the requester of an HTTP submission is the authenticated principal when there is one
-    requester, requester_id, refused = requester_of(req, request.requested_by)
-    if refused is not None:
-        return refused
+    requester, requester_id = requester_of(req, request.requested_by)
     base = base_url(req)
     try:
         taken, phase = await start_migration(
@@ -77,18 +73,14 @@ async def submit_migration(req: func.HttpRequest, client: df.DurableOrchestratio
     )
 
 
-@bp.route(route="migrations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations/{id}", "GET")
 async def get_migration(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The unit's status; 404 for an unknown id or a plan's id (the body points to the plan)."""
     status = await find(client, req.route_params["id"], base_url(req))
-    if isinstance(status, func.HttpResponse):
-        return status
     return respond(public_view(view(status)))
 
 
-@bp.route(route="migrations", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations", "GET")
 async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """Migrations (newest first), optionally of one phase; pages of 100 with a continuation token.
 
@@ -121,8 +113,7 @@ async def list_migrations(req: func.HttpRequest, client: df.DurableOrchestration
     return respond(body)
 
 
-@bp.route(route="migrations/{id}/report", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations/{id}/report", "GET")
 async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The final report: JSON, or HTML with `Accept: text/html`; 409 before the unit is final.
 
@@ -132,8 +123,6 @@ async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClien
     """
     unit_id = req.route_params["id"]
     status = await find(client, unit_id, base_url(req))
-    if isinstance(status, func.HttpResponse):
-        return status
     doc = view(status)
     if not is_final(doc["phase"]):
         message = "the report exists once the unit is final"
@@ -153,12 +142,9 @@ async def get_report(req: func.HttpRequest, client: df.DurableOrchestrationClien
     return respond(report)
 
 
-@bp.route(route="migrations/{id}/audit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "migrations/{id}/audit", "GET")
 async def get_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     unit_id = req.route_params["id"]
-    status = await find(client, unit_id, base_url(req))
-    if isinstance(status, func.HttpResponse):
-        return status
+    await find(client, unit_id, base_url(req))  # 404 unless it is a unit
     entries = [e.to_dict() for e in await off_loop(lambda: storage().list_audit(unit_id))]
     return respond({"entries": entries})

@@ -7,6 +7,7 @@ import azure.functions as func
 
 from migration.names import MIGRATE_PLAN as PLAN_ORCHESTRATOR
 from migration.requests import parse_plan_request
+from triggers._routes import http_route
 from triggers._runtime import (
     base_url,
     error,
@@ -25,16 +26,11 @@ from triggers._start import Taken, claim_id, start_claimed
 bp = df.Blueprint()
 
 
-@bp.route(route="plans", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "plans", "POST")
 async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     plan = parsed_body(req, parse_plan_request)
-    if isinstance(plan, func.HttpResponse):
-        return plan
     base = base_url(req)
-    requester, requester_id, refused = requester_of(req, None)
-    if refused is not None:
-        return refused
+    requester, requester_id = requester_of(req, None)
     try:
         config = workflow_config().to_json()
     except ValueError as exc:
@@ -70,14 +66,11 @@ async def submit_plan(req: func.HttpRequest, client: df.DurableOrchestrationClie
     return respond({"id": plan.plan_id, "statusUrl": status_url}, 202, {"Location": status_url})
 
 
-@bp.route(route="plans/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "plans/{id}", "GET")
 async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The plan's waves; units still running show their own current phase."""
     plan_id = req.route_params["id"]
     status = await find(client, plan_id, base_url(req), "plan")
-    if isinstance(status, func.HttpResponse):
-        return status
     runtime = status.runtime_status.value if status.runtime_status else "Pending"
     doc = (
         status.output if runtime == "Completed" and isinstance(status.output, dict) else status.custom_status
@@ -116,13 +109,10 @@ async def get_plan(req: func.HttpRequest, client: df.DurableOrchestrationClient)
     return respond(body)
 
 
-@bp.route(route="plans/{id}/audit", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "plans/{id}/audit", "GET")
 async def get_plan_audit(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The plan's own audit trail (its submission, each wave approval); its units keep their own."""
     plan_id = req.route_params["id"]
-    status = await find(client, plan_id, base_url(req), "plan")
-    if isinstance(status, func.HttpResponse):
-        return status
+    await find(client, plan_id, base_url(req), "plan")  # 404 unless it is a plan
     entries = [e.to_dict() for e in await off_loop(lambda: storage().list_audit(plan_id))]
     return respond({"entries": entries})

@@ -18,6 +18,7 @@ import azure.functions as func
 from migration import names
 from migration.requests import RequestError, parse_request, unit_input
 from migration.status import View
+from triggers._routes import http_route
 from triggers._runtime import (
     base_url,
     error,
@@ -59,16 +60,13 @@ def _public(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@bp.route(route="validations", methods=["POST"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "validations", "POST")
 async def submit_validation(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     """202 + Location of the validation's status; 400 naming every problem; 500 for a bad setting."""
     validation_id = f"validation-{secrets.token_hex(8)}"
     request = parsed_body(req, lambda body: parse_validation(body, validation_id))
-    if isinstance(request, func.HttpResponse):
-        return request
     base = base_url(req)
     status_url = f"{base}/api/validations/{validation_id}"
     try:
@@ -85,8 +83,7 @@ async def submit_validation(
     )
 
 
-@bp.route(route="validations/{id}", methods=["GET"], auth_level=func.AuthLevel.FUNCTION)
-@bp.durable_client_input(client_name="client")
+@http_route(bp, "validations/{id}", "GET")
 async def get_validation(req: func.HttpRequest, client: df.DurableOrchestrationClient) -> func.HttpResponse:
     """The validation's status: phase, findings, and once `Completed` its `verdict`; 404 otherwise."""
     validation_id = req.route_params["id"]
