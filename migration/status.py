@@ -109,7 +109,7 @@ class UnitState(_Status):
     # a follow-through's unit
     unit_id: Annotated[str | None, _MIGRATION] = Field(default=None, alias="unitId")
     operations: list[JsonObject] | None = None  # every start/poll outcome, appended as they come
-    snapshot: SnapshotRef | None = None
+    snapshot: Annotated[SnapshotRef | None, _MIGRATION] = None  # docs/http-api.md shows it
     index_error: str | None = Field(default=None, alias="indexError")
     prepare_decision: JsonObject | None = Field(default=None, alias="prepareDecision")
     window_opens_at: Annotated[str | None, _MIGRATION] = Field(default=None, alias="windowOpensAt")

@@ -151,6 +151,8 @@ def test_vnet_approved_is_committed_through_transient_faults_and_429s(small_stac
         assert decided.status_code == 202 and decided.json() == {"id": "vnet-1", "decision": "commit"}
     doc = wait_phase(small_stack, "vnet-1", {"Committed", "Failed", "NeedsSupport", "Aborted"}, timeout=90)
     assert doc["phase"] == "Committed", doc.get("error")
+    # the snapshot the unit was judged on, named by its digest (docs/http-api.md)
+    assert doc["snapshot"]["blob"] == f"snapshots/vnet-1/{doc['snapshot']['digest']}.json"
     with small_stack.emulator() as admin:
         fired = {f["id"]: f["fired"] for f in admin.get("/admin/faults").json()["faults"]}
         admin.delete("/admin/faults")

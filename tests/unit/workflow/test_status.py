@@ -90,7 +90,7 @@ def test_an_assigned_list_is_kept_so_a_step_that_fills_it_shows() -> None:
 
 
 # what a GET answer never shows: the orchestrators' own bookkeeping
-BOOKKEEPING = {"requestedById", "operations", "snapshot", "indexError", "prepareDecision", "current"}
+BOOKKEEPING = {"requestedById", "operations", "indexError", "prepareDecision", "current"}
 BOOKKEEPING |= {"armResources", "reminders", "ignoredDecisions", "decision", "abortError"}
 BOOKKEEPING |= {"reportError", "notifyError"}
 
@@ -106,7 +106,8 @@ def test_each_get_answer_shows_the_fields_marked_for_it_and_none_of_the_bookkeep
 def test_the_answers_keep_the_shown_keys_and_an_error_only_when_there_is_one() -> None:
     doc = _unit(requestedBy="ops", requestedById="oid-1", links={"status": "s"}).to_json()
     doc |= {"verdict": "migratable", "error": None, "snapshot": {"digest": "d", "blob": "b"}}
-    assert list(public_view(doc)) == ["id", "unit", "phase", "requestedBy", "createdAt", "updatedAt", "links"]
+    shown = ["id", "unit", "phase", "requestedBy", "createdAt", "updatedAt", "links", "snapshot"]
+    assert list(public_view(doc)) == shown
     assert list(validation_view(doc)) == ["id", "unit", "phase", "createdAt", "updatedAt", "verdict", "kind"]
     assert validation_view(doc)["kind"] == "validation"
     assert public_view(doc | {"error": {"code": "X"}})["error"] == {"code": "X"}
