@@ -76,7 +76,7 @@ def vm_facts(data: dict[str, Any]) -> VmFacts:
 
 
 class ComputeConnector(Closing):
-    """The follow-through's compute calls for one subscription. Build with `from_settings`."""
+    """The follow-through's compute calls for one subscription. Build with `connect`."""
 
     def __init__(self, reader: ArmReader) -> None:
         self.reader = reader

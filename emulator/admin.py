@@ -80,7 +80,7 @@ def state(call: Call) -> Reply:
             "operations": [op.to_json() for op in p.ops.values()],
             "resourceGroups": sorted(g.name for g in p.groups.values()),
             "resourceCount": len(p.resources),
-            "faults": [fault.to_json() for fault in p.controls.faults],
+            "faults": p.controls.faults_json(),
             "estate": {
                 k: [x["name"] for x in p.estate[k]]
                 for k in (
@@ -104,7 +104,7 @@ def reset(call: Call) -> Reply:
 
 
 def get_faults(call: Call) -> Reply:
-    return json_reply(200, {"faults": [fault.to_json() for fault in call.platform.controls.faults]})
+    return json_reply(200, {"faults": call.platform.controls.faults_json()})
 
 
 def put_faults(call: Call) -> Reply:
@@ -112,9 +112,7 @@ def put_faults(call: Call) -> Reply:
         call.platform.controls.faults = faults.parse_faults(_json(call))
     except faults.FaultError as exc:
         raise AdminError(400, str(exc)) from exc
-    return json_reply(
-        200, {"faults": [fault.to_json() for fault in call.platform.controls.faults]}, mutated=True
-    )
+    return json_reply(200, {"faults": call.platform.controls.faults_json()}, mutated=True)
 
 
 def add_fault(call: Call) -> Reply:

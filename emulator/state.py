@@ -48,9 +48,13 @@ class Controls:
         self.settings = Settings()
         self.seq = 0
 
+    def faults_json(self) -> list[dict[str, Any]]:
+        """The faults as the admin API shows them and the state file keeps them."""
+        return [fault.to_json() for fault in self.faults]
+
     def to_json(self) -> dict[str, Any]:
         return {
-            "faults": [fault.to_json() for fault in self.faults],
+            "faults": self.faults_json(),
             "progress": self.progress.to_json(),
             "settings": self.settings.to_json(),
             "seq": self.seq,

@@ -16,6 +16,7 @@ in the order a unit's run first sets them, which is the order of the keys in the
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
@@ -133,8 +134,9 @@ class UnitState(_Status):
     follow_through: Annotated[JsonObject | None, _MIGRATION] = Field(default=None, alias="followThrough")
 
     @classmethod
+    @functools.cache
     def shown_in(cls, view: View) -> tuple[str, ...]:
-        """The JSON keys `view` shows, in the fields' order."""
+        """The JSON keys `view` shows, in the fields' order (worked out once per view)."""
         return tuple(
             field.alias or name
             for name, field in cls.model_fields.items()

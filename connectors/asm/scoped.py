@@ -3,9 +3,9 @@
 `read_snapshot` reads the whole subscription (one detail read per cloud service, NSG, route
 table, gateway and subnet association); a unit needs only its neighbourhood
 (`migration.neighbourhood`, per kind). `read_scoped` reads every subscription-level list (one
-GET each, whatever the estate's size, all at once), then in detail only the neighbourhood: the services the
-inventory (or the fresh disk registry and reserved-IP list) places there, the services the
-inventory does not know yet, the NSGs and route tables they name, and the unit's own VNet's
+GET each, whatever the estate's size, all at once), then in detail only the neighbourhood: the
+services the inventory (or the fresh disk registry and reserved-IP list) places there, the
+services the inventory does not know yet, the NSGs and route tables they name, and the unit's own VNet's
 associations, gateway, connections and circuit links. Nothing is cached: a storage account read
 just after its VNet committed sees the commit (the VNet's services answer 404, or are no longer
 listed, and its VMs no longer hold the account's disks).
